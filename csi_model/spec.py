@@ -1,0 +1,563 @@
+"""Model specifications: the parsed model, its validation and its parameter table.
+
+A :class:`ModelSpec` is immutable and knows nothing of data or estimators. It is
+made from lavaan syntax (:meth:`ModelSpec.from_syntax`, :func:`load_model`) or
+from Python (:func:`specify` with :func:`reflective` and :func:`paths`), and it
+yields one lavaan-style parameter table (:meth:`ModelSpec.partable`) that every
+estimator and every report uses.
+"""
+from __future__ import annotations
+
+import ast
+import difflib
+from dataclasses import dataclass
+from functools import cached_property
+from importlib import resources
+from pathlib import Path
+from typing import Iterable, Sequence
+
+import pandas as pd
+
+from .exceptions import ModelSpecError, ModelSyntaxError
+from .syntax import Statement, format_statement, parse_syntax
+
+__all__ = ["ModelSpec", "load_model", "bundled_models", "specify", "reflective", "paths",
+           "items", "Construct", "Paths"]
+
+PARTABLE_COLUMNS = ["lhs", "op", "rhs", "free", "ustart", "label", "user", "line"]
+
+
+@dataclass(frozen=True, eq=False)
+class ModelSpec:
+    """A validated structural equation model.
+
+    Use :meth:`from_syntax`, :func:`load_model` or :func:`specify` to make one.
+
+    Attributes
+    ----------
+    statements : tuple of Statement
+        The parsed statements, in the order written.
+    name : str
+        A short name (the model file's stem for bundled models).
+    source : str or None
+        The file the model was read from.
+    """
+
+    statements: tuple[Statement, ...]
+    name: str = "model"
+    source: str | None = None
+    allow_cross_loadings: bool = False
+
+    # ----------------------------------------------------------------- creation
+    @classmethod
+    def from_syntax(cls, text: str, *, name: str = "model", source: str | None = None,
+                    allow_cross_loadings: bool = False) -> "ModelSpec":
+        """Parse and validate lavaan syntax.
+
+        Parameters
+        ----------
+        text : str
+            The model, e.g. ``"SAT =~ CUSA1 + CUSA2 + CUSA3\\nLOY =~ CUSL1 + CUSL2\\nLOY ~ SAT"``.
+        name : str
+            A short name used in reports.
+        source : str, optional
+            The file the text came from (for error messages).
+        allow_cross_loadings : bool
+            Allow an item to load on more than one latent. By default that is an error,
+            because in a CSI questionnaire it is almost always a copy-paste mistake.
+
+        Examples
+        --------
+        >>> spec = ModelSpec.from_syntax("SAT =~ CUSA1 + CUSA2 + CUSA3\\nLOY =~ CUSL1 + CUSL2\\nLOY ~ SAT")
+        >>> spec.latents
+        ('SAT', 'LOY')
+        >>> spec.structural_paths
+        (('SAT', 'LOY'),)
+        """
+        spec = cls(parse_syntax(text, source=source), name=name, source=source,
+                   allow_cross_loadings=allow_cross_loadings)
+        spec._validate()
+        return spec
+
+    # ------------------------------------------------------------------ structure
+    @cached_property
+    def latents(self) -> tuple[str, ...]:
+        """Latent variables in order of first definition."""
+        out: list[str] = []
+        for st in self.statements:
+            if st.op == "=~" and st.lhs not in out:
+                out.append(st.lhs)
+        return tuple(out)
+
+    @cached_property
+    def indicators(self) -> dict[str, tuple[str, ...]]:
+        """Mapping latent -> its indicators, in the order written."""
+        out: dict[str, list[str]] = {lv: [] for lv in self.latents}
+        for st in self.statements:
+            if st.op == "=~":
+                for t in st.terms:
+                    if t.name not in out[st.lhs]:
+                        out[st.lhs].append(t.name)
+        return {k: tuple(v) for k, v in out.items()}
+
+    @cached_property
+    def structural_paths(self) -> tuple[tuple[str, str], ...]:
+        """Regression paths as (from, to) pairs, in the order written."""
+        return tuple((t.name, st.lhs) for st in self.statements if st.op == "~" for t in st.terms)
+
+    @cached_property
+    def observed(self) -> tuple[str, ...]:
+        """Observed variables (everything that is not a latent), indicators first."""
+        lat = set(self.latents)
+        out: list[str] = []
+        for lv in self.latents:
+            out.extend(i for i in self.indicators[lv] if i not in lat and i not in out)
+        for st in self.statements:
+            if st.op in ("~", "~~"):
+                for name in (st.lhs, *st.rhs_names):
+                    if name not in lat and name not in out:
+                        out.append(name)
+        return tuple(out)
+
+    @cached_property
+    def endogenous_latents(self) -> tuple[str, ...]:
+        """Latents that are regressed on something (or are indicators of a higher-order latent)."""
+        dep = {st.lhs for st in self.statements if st.op == "~"}
+        dep |= {t.name for st in self.statements if st.op == "=~" for t in st.terms}
+        return tuple(lv for lv in self.latents if lv in dep)
+
+    @cached_property
+    def exogenous_latents(self) -> tuple[str, ...]:
+        endo = set(self.endogenous_latents)
+        return tuple(lv for lv in self.latents if lv not in endo)
+
+    @cached_property
+    def defined(self) -> tuple[Statement, ...]:
+        """The ``:=`` statements."""
+        return tuple(st for st in self.statements if st.op == ":=")
+
+    def statement_line(self, lhs: str, op: str, rhs: str | None = None) -> int | None:
+        """The model line where ``lhs op rhs`` is written (None for defaults)."""
+        for st in self.statements:
+            if st.lhs == lhs and st.op == op and (rhs is None or rhs in st.rhs_names):
+                return st.line
+        return None
+
+    def to_syntax(self) -> str:
+        """The model in lavaan syntax, one statement per line.
+
+        >>> print(specify(reflective("SAT", "CUSA1", "CUSA2"), reflective("LOY", "CUSL1", "CUSL2"),
+        ...               paths(from_="SAT", to="LOY")).to_syntax())
+        SAT =~ CUSA1 + CUSA2
+        LOY =~ CUSL1 + CUSL2
+        LOY ~ SAT
+        """
+        return "\n".join(format_statement(st) for st in self.statements)
+
+    def __repr__(self) -> str:
+        return (f"ModelSpec(name={self.name!r}, latents={list(self.latents)}, "
+                f"paths={len(self.structural_paths)}, observed={len(self.observed)})")
+
+    def __eq__(self, other: object) -> bool:
+        if not isinstance(other, ModelSpec):
+            return NotImplemented
+        cols = ["lhs", "op", "rhs", "free", "ustart", "label"]
+        a, b = self.partable()[cols], other.partable()[cols]
+        key = ["lhs", "op", "rhs"]
+        return a.sort_values(key).reset_index(drop=True).equals(b.sort_values(key).reset_index(drop=True))
+
+    def __hash__(self) -> int:
+        return hash(self.to_syntax())
+
+    # ------------------------------------------------------------------ validation
+    def _where(self, st: Statement, col: int | None = None) -> str:
+        where = self.source or "<model>"
+        where += f", line {st.line}"
+        if col:
+            where += f", column {col}"
+        return where
+
+    def _error(self, st: Statement, message: str, hint: str, col: int | None = None):
+        raise ModelSyntaxError(message, source=self.source, line=st.line, col=col,
+                               text=st.text, hint=hint)
+
+    def _validate(self) -> None:
+        latents = set(self.latents)
+        seen: dict[tuple[str, str, str], Statement] = {}
+        owner: dict[str, Statement] = {}
+        for st in self.statements:
+            if st.op == ":=":
+                continue
+            for t in st.terms:
+                key = (st.lhs, st.op, t.name)
+                if st.op == "~~" and (t.name, "~~", st.lhs) in seen:
+                    key = (t.name, "~~", st.lhs)
+                if key in seen:
+                    first = seen[key]
+                    self._error(st, f"'{st.lhs} {st.op} {t.name}' is specified twice "
+                                    f"(first on line {first.line}).",
+                                "Remove one of the two.", t.col)
+                seen[key] = st
+                if t.name == st.lhs and st.op in ("=~", "~"):
+                    what = "measure itself" if st.op == "=~" else "be regressed on itself"
+                    self._error(st, f"'{st.lhs}' cannot {what}.", "Remove the term.", t.col)
+                if st.op == "=~" and t.name not in latents:
+                    if t.name in owner and owner[t.name].lhs != st.lhs and not self.allow_cross_loadings:
+                        other = owner[t.name]
+                        self._error(st, f"The item '{t.name}' is an indicator of both '{other.lhs}' "
+                                        f"(line {other.line}) and '{st.lhs}'.",
+                                    "Remove one of them, or pass allow_cross_loadings=True "
+                                    "(CLI: --allow-cross-loadings) if the cross-loading is intended.",
+                                    t.col)
+                    owner.setdefault(t.name, st)
+        for lv in self.latents:
+            if lv in owner:
+                st = owner[lv]
+                self._error(st, f"'{lv}' is used both as a latent and as an item.",
+                            "Rename the item or the latent.")
+        self._check_cycles()
+        self._check_defined()
+
+    def _check_cycles(self) -> None:
+        graph: dict[str, list[tuple[str, Statement]]] = {}
+        for st in self.statements:
+            if st.op == "~":
+                for t in st.terms:
+                    graph.setdefault(t.name, []).append((st.lhs, st))
+        state: dict[str, int] = {}
+        stack: list[tuple[str, Statement | None]] = []
+
+        def visit(node: str, via: Statement | None):
+            state[node] = 1
+            stack.append((node, via))
+            for nxt, st in graph.get(node, ()):
+                if state.get(nxt) == 1:
+                    names = [n for n, _ in stack]
+                    cycle = names[names.index(nxt):] + [nxt]
+                    lines = sorted({s.line for _, s in stack[names.index(nxt) + 1:] if s} | {st.line})
+                    raise ModelSpecError(
+                        f"{self.source or '<model>'}: the structural model has a cycle "
+                        f"{' -> '.join(cycle)} (lines {', '.join(map(str, lines))}). "
+                        "CSI models are recursive: remove or reverse one of these paths.")
+                if state.get(nxt) is None:
+                    visit(nxt, st)
+            stack.pop()
+            state[node] = 2
+
+        for node in list(graph):
+            if state.get(node) is None:
+                visit(node, None)
+
+    def _check_defined(self) -> None:
+        labels = {t.label for st in self.statements for t in st.terms if t.label}
+        for st in self.defined:
+            try:
+                tree = ast.parse(st.expression, mode="eval")
+            except SyntaxError as exc:
+                raise ModelSyntaxError(f"Cannot read the expression '{st.expression}'.",
+                                       source=self.source, line=st.line, text=st.text,
+                                       hint="Write e.g. 'ind := a*b' with labels defined above.") from exc
+            for node in ast.walk(tree):
+                if isinstance(node, ast.Name) and node.id not in labels:
+                    close = difflib.get_close_matches(node.id, sorted(labels), n=1)
+                    hint = f"Did you mean '{close[0]}'?" if close else \
+                        "Label a parameter first, e.g. 'SAT ~ a*QUAL'."
+                    raise ModelSyntaxError(f"'{node.id}' in '{st.lhs} := {st.expression}' is not "
+                                           "a parameter label.", source=self.source, line=st.line,
+                                           text=st.text, hint=hint)
+
+    def check_against(self, columns: Iterable[str], *, data_source: str | None = None) -> None:
+        """Raise a clear error if a model variable is missing from the data.
+
+        Parameters
+        ----------
+        columns : iterable of str
+            The data's column names.
+        data_source : str, optional
+            The data file's name, for the message.
+        """
+        cols = list(columns)
+        colset = set(cols)
+        for var in self.observed:
+            if var in colset:
+                continue
+            st = next((s for s in self.statements if s.op != ":=" and
+                       (s.lhs == var or var in s.rhs_names)), None)
+            close = difflib.get_close_matches(var, cols + list(self.latents), n=3)
+            hint = f" Did you mean {', '.join(repr(c) for c in close)}?" if close else ""
+            where = f"{self.source or '<model>'}, line {st.line}" if st else (self.source or "<model>")
+            used_as_latent = st is not None and st.op in ("~", "~~")
+            extra = (f" If '{var}' is meant to be a latent, define it with a line "
+                     f"'{var} =~ item1 + item2'.") if used_as_latent else ""
+            raise ModelSpecError(
+                f"{where}: the model variable '{var}' is not a column of the data "
+                f"({data_source or 'survey'}).{hint}{extra}")
+
+    # ---------------------------------------------------------------- parameter table
+    def partable(self, *, meanstructure: bool = False) -> pd.DataFrame:
+        """The lavaan-style parameter table with all default parameters.
+
+        Defaults follow lavaan's ``sem()``: the first loading of each latent fixed at 1,
+        free residual variances of the observed variables (fixed at 0 for the item of a
+        single-indicator latent), free (residual) variances of the latents, free
+        covariances among exogenous latents and among observed exogenous variables.
+        With ``meanstructure=True`` the observed intercepts are free and the latent
+        means fixed at 0.
+
+        Returns
+        -------
+        pandas.DataFrame
+            Columns ``lhs, op, rhs, free, ustart, label, user, line``; ``free`` is the
+            1-based index of the free parameter (0 if fixed; equal labels share an index),
+            ``ustart`` the fixed value or the user's start value.
+
+        Examples
+        --------
+        >>> spec = ModelSpec.from_syntax("SAT =~ CUSA1 + CUSA2\\nCOMP =~ CUSCO\\nCOMP ~ SAT")
+        >>> pt = spec.partable()
+        >>> pt.loc[pt.op == "=~", ["lhs", "rhs", "free", "ustart"]].to_string(index=False)
+        ' lhs   rhs  free  ustart\\n SAT CUSA1     0     1.0\\n SAT CUSA2     1     NaN\\nCOMP CUSCO     0     1.0'
+        >>> float(pt.query("lhs == 'CUSCO' and op == '~~'").ustart.iloc[0])
+        0.0
+        """
+        return self._partable(meanstructure).copy()
+
+    def _partable(self, meanstructure: bool) -> pd.DataFrame:
+        cache = self.__dict__.setdefault("_partable_cache", {})
+        if meanstructure in cache:
+            return cache[meanstructure]
+        rows: list[dict] = []
+        specified: set[tuple[str, str, str]] = set()
+
+        def add(lhs, op, rhs, fixed=None, label=None, start=None, user=0, line=None):
+            rows.append(dict(lhs=lhs, op=op, rhs=rhs, fixed=fixed, label=label or "",
+                             start=start, user=user, line=line))
+            specified.add((lhs, op, rhs))
+            if op == "~~":
+                specified.add((rhs, op, lhs))
+
+        first_done: set[str] = set()
+        for st in self.statements:
+            if st.op == ":=":
+                continue
+            for t in st.terms:
+                fixed = t.fixed
+                if st.op == "=~" and st.lhs not in first_done:
+                    first_done.add(st.lhs)
+                    if fixed is None and not t.free:
+                        fixed = 1.0
+                add(st.lhs, st.op, t.name, fixed, t.label, t.start, 1, st.line)
+
+        single = {items[0] for lv, items in self.indicators.items() if len(items) == 1}
+        for ov in self.observed:
+            if (ov, "~~", ov) not in specified:
+                add(ov, "~~", ov, 0.0 if ov in single else None)
+        for lv in self.latents:
+            if (lv, "~~", lv) not in specified:
+                add(lv, "~~", lv)
+        exo_lv = self.exogenous_latents
+        for i, a in enumerate(exo_lv):
+            for b in exo_lv[i + 1:]:
+                if (a, "~~", b) not in specified:
+                    add(a, "~~", b)
+        indicator_set = {i for items in self.indicators.values() for i in items}
+        dependents = {st.lhs for st in self.statements if st.op == "~"}
+        exo_ov = [v for v in self.observed if v not in indicator_set and v not in dependents
+                  and any(v in st.rhs_names for st in self.statements if st.op == "~")]
+        for i, a in enumerate(exo_ov):
+            for b in exo_ov[i + 1:]:
+                if (a, "~~", b) not in specified:
+                    add(a, "~~", b)
+        if meanstructure:
+            for ov in self.observed:
+                add(ov, "~1", "")
+            for lv in self.latents:
+                add(lv, "~1", "", 0.0)
+
+        # free-parameter indices; equal labels share one index
+        free_index: dict[str, int] = {}
+        counter = 0
+        out = []
+        for r in rows:
+            if r["fixed"] is not None:
+                free, ustart = 0, r["fixed"]
+            else:
+                if r["label"] and r["label"] in free_index:
+                    free = free_index[r["label"]]
+                else:
+                    counter += 1
+                    free = counter
+                    if r["label"]:
+                        free_index[r["label"]] = free
+                ustart = r["start"]
+            out.append(dict(lhs=r["lhs"], op=r["op"], rhs=r["rhs"], free=free,
+                            ustart=float("nan") if ustart is None else float(ustart),
+                            label=r["label"], user=r["user"],
+                            line=pd.NA if r["line"] is None else r["line"]))
+        pt = pd.DataFrame(out, columns=PARTABLE_COLUMNS)
+        pt["line"] = pt["line"].astype("Int64")
+        cache[meanstructure] = pt
+        return pt
+
+
+# --------------------------------------------------------------------- model library
+def bundled_models() -> list[str]:
+    """Names of the models shipped with csi_model (``telecom``, ``acsi``, ``ecsi``, ...).
+
+    >>> {"acsi", "ecsi", "telecom"} <= set(bundled_models())
+    True
+    """
+    root = resources.files("csi_model.models")
+    return sorted(p.name[:-4] for p in root.iterdir() if p.name.endswith(".lav"))
+
+
+def load_model(model: str | Path, *, allow_cross_loadings: bool = False) -> ModelSpec:
+    """Load a bundled model by name or a ``.lav`` file by path.
+
+    Parameters
+    ----------
+    model : str or Path
+        ``"telecom"``, ``"acsi"``, ``"ecsi"`` (see :func:`bundled_models`) or a path.
+    allow_cross_loadings : bool
+        See :meth:`ModelSpec.from_syntax`.
+
+    Examples
+    --------
+    >>> spec = load_model("telecom")
+    >>> spec.latents
+    ('IMAG', 'EXPE', 'QUAL', 'VAL', 'SAT', 'COMP', 'LOY')
+    """
+    if isinstance(model, ModelSpec):
+        return model
+    text_name = str(model)
+    if isinstance(model, str) and "/" not in text_name and "\\" not in text_name \
+            and not text_name.endswith(".lav"):
+        if text_name in bundled_models():
+            res = resources.files("csi_model.models") / f"{text_name}.lav"
+            return ModelSpec.from_syntax(res.read_text(encoding="utf-8"), name=text_name,
+                                         source=f"{text_name}.lav",
+                                         allow_cross_loadings=allow_cross_loadings)
+        if not Path(text_name).exists():
+            raise ModelSpecError(
+                f"Unknown model {text_name!r}. The 'model' argument must be one of "
+                f"{bundled_models()} or the path of a .lav file.")
+    path = Path(model)
+    if not path.is_file():
+        raise ModelSpecError(f"Model file not found: '{path}'. Pass the path of an existing "
+                             f".lav file or one of the bundled models {bundled_models()}.")
+    try:
+        text = path.read_text(encoding="utf-8-sig")
+    except UnicodeDecodeError as exc:
+        raise ModelSpecError(f"Cannot read '{path}' as UTF-8 text: {exc}. Save the model "
+                             "file as UTF-8.") from exc
+    return ModelSpec.from_syntax(text, name=path.stem, source=str(path),
+                                 allow_cross_loadings=allow_cross_loadings)
+
+
+# ------------------------------------------------------------------ Python builder
+@dataclass(frozen=True)
+class Construct:
+    """A reflective construct: a latent and its items (see :func:`reflective`)."""
+
+    name: str
+    items: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class Paths:
+    """Structural paths from each of ``sources`` to each of ``targets`` (see :func:`paths`)."""
+
+    sources: tuple[str, ...]
+    targets: tuple[str, ...]
+
+
+def _names(arg: str | Sequence[str], what: str) -> tuple[str, ...]:
+    if isinstance(arg, str):
+        return (arg,)
+    out = tuple(arg)
+    if not out or not all(isinstance(a, str) for a in out):
+        raise TypeError(f"The '{what}' argument must be a name or a non-empty list of names. "
+                        f"Got {arg!r} instead.")
+    return out
+
+
+def items(prefix: str, first: int, last: int) -> tuple[str, ...]:
+    """Item names ``prefix<first>`` .. ``prefix<last>`` (like seminr's ``multi_items``).
+
+    >>> items("IMAG", 1, 3)
+    ('IMAG1', 'IMAG2', 'IMAG3')
+    """
+    return tuple(f"{prefix}{i}" for i in range(first, last + 1))
+
+
+def reflective(name: str, *indicators: str | Sequence[str]) -> Construct:
+    """A reflectively measured latent: ``reflective("SAT", "CUSA1", "CUSA2")``.
+
+    Items may be given one by one or as a list, e.g. ``reflective("IMAG", items("IMAG", 1, 5))``.
+    """
+    flat: list[str] = []
+    for ind in indicators:
+        flat.extend(_names(ind, "indicators"))
+    if not flat:
+        raise ModelSpecError(f"The construct '{name}' has no indicators. Give at least one item: "
+                             f"reflective('{name}', 'ITEM1', 'ITEM2').")
+    return Construct(name, tuple(flat))
+
+
+def paths(*, from_: str | Sequence[str], to: str | Sequence[str]) -> Paths:
+    """Structural paths from every construct in ``from_`` to every one in ``to``.
+
+    >>> paths(from_="IMAG", to=["EXPE", "SAT"])
+    Paths(sources=('IMAG',), targets=('EXPE', 'SAT'))
+    """
+    return Paths(_names(from_, "from_"), _names(to, "to"))
+
+
+def specify(*parts: Construct | Paths, name: str = "model",
+            allow_cross_loadings: bool = False) -> ModelSpec:
+    """Build a :class:`ModelSpec` from constructs and paths (seminr style).
+
+    The result is the same model as the equivalent lavaan syntax.
+
+    Examples
+    --------
+    >>> spec = specify(
+    ...     reflective("QUAL", items("PERQ", 1, 3)),
+    ...     reflective("SAT", items("CUSA", 1, 3)),
+    ...     reflective("LOY", items("CUSL", 1, 3)),
+    ...     paths(from_="QUAL", to="SAT"),
+    ...     paths(from_=["QUAL", "SAT"], to="LOY"),
+    ... )
+    >>> spec == ModelSpec.from_syntax('''
+    ...     QUAL =~ PERQ1 + PERQ2 + PERQ3
+    ...     SAT =~ CUSA1 + CUSA2 + CUSA3
+    ...     LOY =~ CUSL1 + CUSL2 + CUSL3
+    ...     SAT ~ QUAL
+    ...     LOY ~ QUAL + SAT''')
+    True
+    """
+    lines: list[str] = []
+    regressions: dict[str, list[str]] = {}
+    for part in parts:
+        if isinstance(part, Construct):
+            lines.append(f"{part.name} =~ " + " + ".join(part.items))
+        elif isinstance(part, Paths):
+            for tgt in part.targets:
+                regressions.setdefault(tgt, []).extend(s for s in part.sources
+                                                       if s not in regressions.get(tgt, []))
+        else:
+            raise TypeError("specify() takes reflective(...) constructs and paths(...). "
+                            f"Got {type(part).__name__} instead.")
+    for tgt, srcs in regressions.items():
+        lines.append(f"{tgt} ~ " + " + ".join(srcs))
+    spec = ModelSpec.from_syntax("\n".join(lines), name=name,
+                                 allow_cross_loadings=allow_cross_loadings)
+    known = set(spec.latents)
+    for tgt, srcs in regressions.items():
+        for v in (tgt, *srcs):
+            if v not in known:
+                close = difflib.get_close_matches(v, sorted(known), n=1)
+                hint = f" Did you mean '{close[0]}'?" if close else ""
+                raise ModelSpecError(f"paths() names '{v}', which is not a construct of this "
+                                     f"model ({', '.join(spec.latents)}).{hint}")
+    return spec
