@@ -1,0 +1,391 @@
+"""Covariance-based SEM: :func:`fit` -> :class:`~csi_model.results.SEMResult`.
+
+This is the only module that imports semopy. semopy estimates the model; the
+rest of what a researcher needs, and everything semopy 2.3.11 gets wrong, is
+done here the way lavaan 0.6 does it (see DEPENDENCIES.md):
+
+* the model semopy sees is written out from our parameter table, so defaults are
+  lavaan's - in particular the item of a single-indicator latent has its residual
+  variance fixed at 0 (semopy leaves it free: unidentified, with no warning);
+* semopy's solution is polished by Fisher scoring on lavaan's ML discrepancy
+  (covariance divided by N), so estimates agree with lavaan to ~1e-6;
+* standard errors come from the expected information (ML), the observed
+  information (FIML) or the Huber-White sandwich (MLR), not from semopy;
+* fit measures (chi-square, CFI, TLI, RMSEA with its interval, SRMR, GFI, AIC,
+  BIC, log-likelihood) use lavaan's definitions (semopy's "LogLik" is its objective
+  value and it has no SRMR or RMSEA interval);
+* data with missing values are never silently pairwise-deleted (semopy's default):
+  ``missing="listwise"`` drops and reports incomplete rows, ``missing="fiml"`` uses
+  full-information ML with a mean structure. semopy's own FIML ignores the means
+  (wrong on uncentred data) and took 31-54 s at n=250; ours starts from semopy's fit
+  of the EM covariance matrix and converges by Fisher scoring.
+"""
+from __future__ import annotations
+
+import time
+import warnings
+from pathlib import Path
+from typing import Literal
+
+import numpy as np
+import pandas as pd
+from scipy import stats
+from threadpoolctl import threadpool_limits
+
+from . import _estimation as est
+from . import fit_indices as fi
+from ._ram import RAMModel
+from .exceptions import (ConvergenceWarning, EstimationError, ImproperSolutionWarning,
+                         SurveyDataError)
+from .results import SEMResult, admissibility_warnings, standardize
+from .spec import ModelSpec, load_model
+
+__all__ = ["fit"]
+
+_ESTIMATORS = ("ML", "MLR")
+_MISSING = ("listwise", "fiml")
+
+
+def _check_choice(value, allowed, name):
+    if not isinstance(value, str) or value.lower() not in [a.lower() for a in allowed]:
+        raise ValueError(f"The '{name}' parameter of fit must be one of "
+                         f"{{{', '.join(repr(a) for a in allowed)}}}. Got {value!r} instead.")
+    return next(a for a in allowed if a.lower() == value.lower())
+
+
+def _as_spec(model) -> ModelSpec:
+    if isinstance(model, ModelSpec):
+        return model
+    if isinstance(model, (str, Path)):
+        return load_model(model)
+    raise TypeError(f"The 'spec' parameter of fit must be a ModelSpec, a bundled model name or "
+                    f"a path. Got {type(model).__name__} instead.")
+
+
+def _as_survey(data, spec: ModelSpec, missing_codes):
+    from .survey import Survey, read_survey
+    if isinstance(data, Survey):
+        if missing_codes:
+            raise ValueError("The 'missing_codes' parameter of fit applies when data are read; "
+                             "this Survey was read already. Pass missing_codes to read_survey().")
+        return data
+    return read_survey(data, items=list(spec.observed), missing_codes=missing_codes or ())
+
+
+# ----------------------------------------------------------------------- semopy bridge
+def semopy_description(pt: pd.DataFrame) -> str:
+    """semopy syntax for every row of a parameter table (fixed values written out)."""
+    lines = []
+    for row in pt.itertuples(index=False):
+        if row.op == "~1" or row.op == ":=":
+            continue
+        if row.free == 0:
+            mod = f"{row.ustart:.17g}*"
+        elif row.label:
+            mod = f"{row.label}*"
+        else:
+            mod = ""
+        lines.append(f"{row.lhs} {row.op} {mod}{row.rhs}")
+    return "\n".join(lines)
+
+
+def _semopy_estimates(pt: pd.DataFrame, data: pd.DataFrame | None, cov: pd.DataFrame | None):
+    """Fit with semopy; return {(lhs, op, rhs): estimate} in our orientation."""
+    import semopy  # imported here: ~2 s, and only this module may do it
+
+    model = semopy.Model(semopy_description(pt))
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        if cov is not None:
+            model.fit(cov=cov, obj="MLW", solver="SLSQP")
+        else:
+            model.fit(data, obj="MLW", solver="SLSQP")
+        tab = model.inspect()
+    out = {}
+    for r in tab.itertuples(index=False):
+        lhs, op, rhs, value = r[0], r[1], r[2], float(r[3])
+        out[(lhs, op, rhs)] = value
+        if op == "~~":
+            out[(rhs, op, lhs)] = value
+    return out
+
+
+def _start_values(model: RAMModel, semopy_est: dict, mom: est.Moments) -> np.ndarray:
+    theta = model.start_values(mom.cov)
+    pt = model.partable
+    for k, r in enumerate(model.free_rows):
+        row = pt.iloc[r]
+        key = (row.rhs, "~", row.lhs) if row.op == "=~" else (row.lhs, row.op, row.rhs)
+        if key in semopy_est:
+            theta[k] = semopy_est[key]
+        elif row.op == "~1":
+            theta[k] = mom.mean[model.observed.index(row.lhs)]
+    return theta
+
+
+# ------------------------------------------------------------------------------ fit
+def fit(spec: ModelSpec | str | Path, data, *, estimator: Literal["ML", "MLR"] = "ML",
+        missing: Literal["listwise", "fiml"] = "listwise", missing_codes=None,
+        level: float = 0.95) -> SEMResult:
+    """Fit a covariance-based SEM by maximum likelihood.
+
+    Parameters
+    ----------
+    spec : ModelSpec, str or Path
+        The model: a :class:`ModelSpec`, a bundled model name (``"telecom"``) or a ``.lav`` path.
+    data : Survey, DataFrame or path
+        The survey. A DataFrame or file is read with :func:`~csi_model.read_survey` first
+        (validated; the caller's object is never modified).
+    estimator : {"ML", "MLR"}
+        ``"ML"``: normal-theory ML, SEs from the expected information (lavaan's default).
+        ``"MLR"``: ML estimates with Huber-White robust SEs (observed information), as
+        lavaan's ``estimator = "MLR"``. The Yuan-Bentler scaled chi-square is not yet
+        reported: the fit measures are the normal-theory ones.
+    missing : {"listwise", "fiml"}
+        ``"listwise"`` drops incomplete rows (reported in the result's warnings);
+        ``"fiml"`` uses every observed answer (full-information ML, SEs from the
+        observed information), as lavaan's ``missing = "ml"``.
+    missing_codes : sequence of numbers, optional
+        Answer codes that mean "missing" (e.g. ``(99, 0)``) when ``data`` is read here.
+    level : float
+        Confidence level of the Wald intervals.
+
+    Returns
+    -------
+    SEMResult
+
+    Examples
+    --------
+    >>> from csi_model import fit, simulate_survey
+    >>> survey = simulate_survey("telecom", n=300, seed=1)
+    >>> res = fit("telecom", survey)
+    >>> res.fit_measures[["chisq", "df"]].round(1).to_dict()  # doctest: +SKIP
+    >>> bool(res.converged)
+    True
+    """
+    t0 = time.perf_counter()
+    spec = _as_spec(spec)
+    estimator = _check_choice(estimator, _ESTIMATORS, "estimator")
+    missing = _check_choice(missing, _MISSING, "missing")
+    if not 0 < level < 1:
+        raise ValueError(f"The 'level' parameter of fit must be in (0, 1). Got {level!r} instead.")
+    survey = _as_survey(data, spec, missing_codes)
+    spec.check_against(survey.data.columns, data_source=survey.source)
+    cols = list(spec.observed)
+    notes: list[str] = []
+
+    if missing == "listwise":
+        frame, dropped = survey.complete_cases(cols)
+        if len(dropped):
+            notes.append(f"Listwise deletion: {len(dropped)} of {survey.n} rows with missing "
+                         "answers were dropped (use missing='fiml' to keep them).")
+        X = frame[cols].to_numpy(dtype=float)
+    else:
+        frame = survey.data
+        X = frame[cols].to_numpy(dtype=float)
+        empty = np.isnan(X).all(axis=1)
+        if empty.any():
+            X = X[~empty]
+            notes.append(f"{int(empty.sum())} rows with no answer to any model item were dropped.")
+    _check_data(X, cols, survey.source, spec)
+
+    # lavaan adds a mean structure for FIML only; with complete data the means are saturated
+    meanstructure = missing == "fiml"
+    pt = spec.partable(meanstructure=meanstructure)
+    model = RAMModel.from_partable(pt, spec.observed, spec.latents)
+    n = X.shape[0]
+    with threadpool_limits(limits=1, user_api="blas"):
+        if missing == "listwise":
+            mom = est.Moments.from_data(X)
+            frame_for_semopy = pd.DataFrame(X, columns=cols)
+            try:
+                start_est = _semopy_estimates(pt, frame_for_semopy, None)
+            except Exception as exc:  # semopy raises bare Exceptions; fall back to our starts
+                start_est = {}
+                notes.append(f"semopy could not fit the model ({exc}); estimation started from "
+                             "default start values.")
+            theta0 = _start_values(model, start_est, mom)
+            theta, iters, converged = est.fit_ml(model, theta0, mom)
+            patterns = None
+            h1 = None
+        else:
+            patterns = est.missing_patterns(X)
+            S_em, mu_em, ll_h1, _ = est.em_saturated(X, patterns)
+            mom = est.Moments(n, S_em, mu_em)
+            try:
+                start_est = _semopy_estimates(pt, None, pd.DataFrame(S_em, index=cols, columns=cols))
+            except Exception as exc:
+                start_est = {}
+                notes.append(f"semopy could not fit the model ({exc}); estimation started from "
+                             "default start values.")
+            theta0 = _start_values(model, start_est, mom)
+            theta, iters, converged = est.fit_fiml(model, theta0, patterns, n)
+            h1 = (S_em, mu_em, ll_h1)
+        if not converged:
+            notes.append(f"The estimation did not converge in {iters} iterations: the estimates "
+                         "are not a maximum-likelihood solution. Simplify the model or check the data.")
+            warnings.warn(notes[-1], ConvergenceWarning, stacklevel=2)
+
+        acov = _acov(model, theta, estimator, missing, mom, X, patterns, n)
+        measures = _fit_measures(model, theta, mom, n, patterns, h1, X)
+    if estimator == "MLR":
+        notes.append("MLR: standard errors are robust (Huber-White); the chi-square and fit "
+                     "indices are the normal-theory ones (the scaled test is not implemented yet).")
+
+    estimates = _estimate_table(model, theta, acov, level)
+    std = standardize(model, theta, acov, level)
+    estimates["std.all"] = std["est.std"].to_numpy()
+    r2 = _r_squared(model, theta, spec)
+    Sigma, mu = model.implied(theta)
+    implied = pd.DataFrame(Sigma, index=cols, columns=cols)
+    improper = admissibility_warnings(spec, estimates, std, model, theta, r2)
+    for msg in improper:
+        warnings.warn(msg, ImproperSolutionWarning, stacklevel=2)
+    all_warnings = tuple(notes + improper)
+    return SEMResult(
+        spec=spec, estimator=estimator, missing=missing, n=n, n_total=survey.n,
+        estimates=estimates, standardized=std, fit_measures=measures, r2=r2,
+        warnings=all_warnings, converged=bool(converged), iterations=int(iters),
+        implied_cov=implied, theta=theta, acov=acov, data_source=survey.source,
+        elapsed=time.perf_counter() - t0, data_report=survey.report)
+
+
+def _check_data(X: np.ndarray, cols: list[str], source: str, spec: ModelSpec) -> None:
+    n = X.shape[0]
+    if n < 2:
+        raise EstimationError(f"{source}: only {n} usable rows for the model's {len(cols)} items; "
+                              "nothing can be estimated. Check the missing codes and the data.")
+    with np.errstate(invalid="ignore"):
+        sd = np.nanstd(X, axis=0)
+    for j, c in enumerate(cols):
+        if not np.isfinite(sd[j]) or sd[j] == 0:
+            vals = X[:, j][~np.isnan(X[:, j])]
+            what = f"all answers are {vals[0]:g}" if len(vals) else "it has no answers"
+            raise SurveyDataError(f"{source}, column '{c}': the item is constant ({what} in the "
+                                  "rows used); a constant item has no variance. Drop it from the "
+                                  f"model (line {spec.statement_line(*_owner(spec, c))}) or check "
+                                  "the data.")
+    if n <= len(cols) and not np.isnan(X).any():
+        raise EstimationError(f"{source}: {n} complete rows for {len(cols)} model items; ML needs "
+                              "more respondents than items (the sample covariance is singular).")
+
+
+def _owner(spec: ModelSpec, item: str):
+    for lv, items in spec.indicators.items():
+        if item in items:
+            return lv, "=~", item
+    return item, "~", None
+
+
+def _acov(model, theta, estimator, missing, mom, X, patterns, n):
+    """The parameter covariance matrix (expected, observed or sandwich, as lavaan)."""
+    if missing == "listwise":
+        if estimator == "ML":
+            J = est.expected_information(model, theta)
+            return _inv(n * J)
+        H = est.numeric_jacobian(lambda t: est.ml_gradient(model, t, mom) / 2, theta)
+        scores = est.casewise_scores(model, theta, X)
+        B = scores.T @ scores / n
+        Hinv = _inv(H)
+        return Hinv @ B @ Hinv / n
+    H = est.numeric_jacobian(
+        lambda t: est.fiml_objective_and_gradient(model, t, patterns, n)[1], theta)
+    if estimator == "ML":
+        return _inv(n * H)
+    raise EstimationError("estimator='MLR' with missing='fiml' is not available yet; "
+                          "use estimator='ML' with missing='fiml', or MLR with listwise deletion.")
+
+
+def _inv(M):
+    try:
+        return np.linalg.inv(M)
+    except np.linalg.LinAlgError:
+        return np.linalg.pinv(M)
+
+
+def _estimate_table(model: RAMModel, theta, acov, level) -> pd.DataFrame:
+    pt = model.partable
+    values = model.theta_to_rows(theta)
+    free = pt["free"].to_numpy()
+    se = np.zeros(len(pt))
+    var = np.diag(acov)
+    with np.errstate(invalid="ignore"):
+        se[free > 0] = np.sqrt(np.where(var[free[free > 0] - 1] >= 0, var[free[free > 0] - 1], np.nan))
+    zcrit = stats.norm.ppf(0.5 + level / 2)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        z = np.where(free > 0, values / se, np.nan)
+    pval = 2 * stats.norm.sf(np.abs(z))
+    out = pd.DataFrame({
+        "lhs": pt["lhs"], "op": pt["op"], "rhs": pt["rhs"], "label": pt["label"],
+        "est": values, "se": se, "z": z, "pvalue": pval,
+        "ci.lower": values - zcrit * se, "ci.upper": values + zcrit * se,
+    })
+    return out
+
+
+def _r_squared(model: RAMModel, theta, spec: ModelSpec) -> pd.Series:
+    _, S, _ = model.matrices(theta)
+    _, C, _ = model.parts(theta)
+    names = list(model.observed) + list(model.latents)
+    endo = [v for v in names if v in spec.endogenous_latents
+            or any(v in items for items in spec.indicators.values())
+            or v in {st.lhs for st in spec.statements if st.op == "~"}]
+    vals = {}
+    for v in endo:
+        i = names.index(v)
+        vals[v] = 1.0 - S[i, i] / C[i, i]
+    return pd.Series(vals, name="r2", dtype=float)
+
+
+def _fit_measures(model, theta, mom, n, patterns, h1, X) -> pd.Series:
+    p = model.p
+    q = model.n_free
+    Sigma, mu = model.implied(theta)
+    nmom = p * (p + 1) // 2 + (p if model.meanstructure else 0)
+    df = nmom - q
+    out: dict[str, float] = {"npar": q, "nobs": n}
+    if patterns is None:
+        F = est.ml_objective(model, theta, mom)
+        chisq = n * F
+        chisq0, df0 = fi.baseline_chisq_complete(mom.cov, n)
+        V = np.linalg.inv(Sigma)
+        logl = -0.5 * n * (p * est.LOG2PI + np.linalg.slogdet(Sigma)[1] + np.sum(V * mom.cov))
+        if model.meanstructure:
+            d = mom.mean - mu
+            logl -= 0.5 * n * (d @ V @ d)
+        logl_h1 = -0.5 * n * (p * est.LOG2PI + np.linalg.slogdet(mom.cov)[1] + p)
+        S_ref, mean_ref = mom.cov, mom.mean
+    else:
+        S_em, mu_em, ll_h1 = h1
+        logl = est.fiml_loglik(Sigma, mu, patterns)
+        logl_h1 = ll_h1
+        chisq = 2 * (logl_h1 - logl)
+        ll0 = 0.0
+        for j in range(p):
+            x = X[:, j][~np.isnan(X[:, j])]
+            v = x.var()
+            ll0 += -0.5 * len(x) * (est.LOG2PI + np.log(v) + 1.0)
+        chisq0 = 2 * (logl_h1 - ll0)
+        df0 = p * (p - 1) // 2
+        S_ref, mean_ref = S_em, mu_em
+    out.update(fmin=chisq / (2 * n), chisq=chisq, df=df, pvalue=fi.chisq_pvalue(chisq, df),
+               **{"baseline.chisq": chisq0, "baseline.df": df0,
+                  "baseline.pvalue": fi.chisq_pvalue(chisq0, df0)})
+    out["cfi"] = fi.cfi(chisq, df, chisq0, df0)
+    out["tli"] = fi.tli(chisq, df, chisq0, df0)
+    out["nfi"] = fi.nfi(chisq, chisq0)
+    out["logl"] = logl
+    out["unrestricted.logl"] = logl_h1
+    out["aic"] = fi.aic(logl, q)
+    out["bic"] = fi.bic(logl, q, n)
+    out["bic2"] = fi.bic_adjusted(logl, q, n)
+    out["rmsea"] = fi.rmsea(chisq, df, n)
+    lo, hi = fi.rmsea_ci(chisq, df, n)
+    out["rmsea.ci.lower"], out["rmsea.ci.upper"] = lo, hi
+    out["rmsea.pvalue"] = fi.rmsea_pclose(chisq, df, n)
+    with_means = model.meanstructure
+    out["srmr"] = fi.srmr(S_ref, Sigma, mean_ref if with_means else None, mu if with_means else None)
+    g = fi.gfi(S_ref, Sigma, mean_ref if with_means else None, mu if with_means else None)
+    out["gfi"] = g
+    out["agfi"] = fi.agfi(g, df, nmom)
+    return pd.Series(out, name="value", dtype=float)

@@ -1,0 +1,303 @@
+"""The result of a CB-SEM fit: tables, fit measures, warnings and a summary.
+
+:class:`SEMResult` is immutable; its tables are pandas objects with lavaan's
+column names (``lhs, op, rhs, est, se, z, pvalue, ci.lower, ci.upper, std.all``)
+and numbers stay numbers (NaN, never '-'); rounding happens only in
+:meth:`SEMResult.summary`.
+"""
+from __future__ import annotations
+
+import html
+import math
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+import pandas as pd
+from scipy import stats
+
+from ._ram import RAMModel
+from .spec import ModelSpec
+
+__all__ = ["SEMResult", "Summary", "standardize", "admissibility_warnings"]
+
+ESTIMATE_COLUMNS = ["lhs", "op", "rhs", "est", "se", "z", "pvalue", "ci.lower", "ci.upper", "std.all"]
+MAIN_FIT_MEASURES = ["chisq", "df", "pvalue", "cfi", "tli", "rmsea", "rmsea.ci.lower",
+                     "rmsea.ci.upper", "srmr", "gfi", "agfi", "nfi", "aic", "bic", "logl"]
+ROBUST_FIT_MEASURES = ["chisq.scaled", "chisq.scaling.factor", "pvalue.scaled", "cfi.robust",
+                       "tli.robust", "rmsea.robust"]
+
+
+# ----------------------------------------------------------------- standardization
+def _std_values(model: RAMModel, theta: np.ndarray) -> np.ndarray:
+    """lavaan's std.all for every parameter-table row (cov.std = TRUE)."""
+    pt = model.partable
+    names = list(model.observed) + list(model.latents)
+    pos = {v: i for i, v in enumerate(names)}
+    _, S, _ = model.matrices(theta)
+    _, C, _ = model.parts(theta)
+    var = np.diag(C)
+    sd = np.sqrt(np.where(var > 0, var, np.nan))
+    res_sd = np.sqrt(np.where(np.diag(S) > 0, np.diag(S), np.nan))
+    values = model.theta_to_rows(theta)
+    out = np.full(len(pt), np.nan)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        for r, (lhs, op, rhs) in enumerate(zip(pt["lhs"], pt["op"], pt["rhs"])):
+            v = values[r]
+            if op == "=~":
+                out[r] = v * sd[pos[lhs]] / sd[pos[rhs]]
+            elif op == "~":
+                out[r] = v * sd[pos[rhs]] / sd[pos[lhs]]
+            elif op == "~~" and lhs == rhs:
+                out[r] = v / var[pos[lhs]]
+            elif op == "~~":
+                out[r] = v / (res_sd[pos[lhs]] * res_sd[pos[rhs]])
+            elif op == "~1":
+                out[r] = v / sd[pos[lhs]]
+    return out
+
+
+def standardize(model: RAMModel, theta: np.ndarray, acov: np.ndarray,
+                level: float = 0.95) -> pd.DataFrame:
+    """Completely standardized solution with delta-method standard errors.
+
+    Like lavaan's ``standardizedSolution(fit, type = "std.all")``.
+    """
+    est = _std_values(model, theta)
+    q = theta.size
+    jac = np.zeros((len(est), q))
+    for k in range(q):
+        h = 1e-6 * max(1.0, abs(theta[k]))
+        e = np.zeros(q)
+        e[k] = h
+        jac[:, k] = (_std_values(model, theta + e) - _std_values(model, theta - e)) / (2 * h)
+    var = np.einsum("rk,kl,rl->r", np.nan_to_num(jac), acov, np.nan_to_num(jac))
+    se = np.sqrt(np.clip(var, 0, None))
+    se[~np.isfinite(est)] = np.nan
+    with np.errstate(divide="ignore", invalid="ignore"):
+        z = np.where(se > 1e-12, est / se, np.nan)
+    zcrit = stats.norm.ppf(0.5 + level / 2)
+    pt = model.partable
+    return pd.DataFrame({"lhs": pt["lhs"], "op": pt["op"], "rhs": pt["rhs"], "est.std": est,
+                         "se": se, "z": z, "pvalue": 2 * stats.norm.sf(np.abs(z)),
+                         "ci.lower": est - zcrit * se, "ci.upper": est + zcrit * se})
+
+
+# ----------------------------------------------------------------- admissibility
+def admissibility_warnings(spec: ModelSpec, estimates: pd.DataFrame, std: pd.DataFrame,
+                           model: RAMModel, theta: np.ndarray, r2: pd.Series, *,
+                           corr_limit: float = 0.95, r2_limit: float = 0.95) -> list[str]:
+    """Messages for improper solutions: Heywood cases, |std| > 1, latent r or R² near 1."""
+    msgs: list[str] = []
+
+    def at(lhs, op, rhs):
+        line = spec.statement_line(lhs, op, rhs)
+        return f" (model line {line})" if line else ""
+
+    var_rows = estimates[(estimates.op == "~~") & (estimates.lhs == estimates.rhs)]
+    for r in var_rows.itertuples(index=False):
+        if r.est < 0:
+            kind = "latent" if r.lhs in spec.latents else "residual"
+            msgs.append(f"Heywood case: the {kind} variance of {r.lhs} is negative "
+                        f"({r.est:.3f}){at(r.lhs, '~~', r.rhs)}. The solution is improper.")
+    for r, s in zip(estimates.itertuples(index=False), std["est.std"]):
+        if r.op in ("=~", "~") and np.isfinite(s) and abs(s) > 1:
+            what = "loading" if r.op == "=~" else "path"
+            arrow = f"{r.lhs} =~ {r.rhs}" if r.op == "=~" else f"{r.lhs} ~ {r.rhs}"
+            msgs.append(f"Standardized {what} above 1 in absolute value: {arrow} = {s:.3f}"
+                        f"{at(r.lhs, r.op, r.rhs)}. The solution is improper.")
+    _, C, _ = model.parts(theta)
+    p = model.p
+    lat = list(model.latents)
+    CL = C[p:, p:]
+    d = np.sqrt(np.clip(np.diag(CL), 1e-300, None))
+    R = CL / np.outer(d, d)
+    for i in range(len(lat)):
+        for j in range(i + 1, len(lat)):
+            if abs(R[i, j]) > corr_limit:
+                msgs.append(f"The latents {lat[i]} and {lat[j]} correlate {R[i, j]:.3f} "
+                            f"(above {corr_limit}): they may not be empirically distinct "
+                            "(poor discriminant validity).")
+    if len(lat) and np.any(np.linalg.eigvalsh(CL) < -1e-10):
+        msgs.append("The model-implied covariance matrix of the latents is not positive "
+                    "definite. The solution is improper.")
+    for lv in spec.latents:
+        if lv in r2.index and r2[lv] > r2_limit:
+            msgs.append(f"The R² of the latent {lv} is {r2[lv]:.3f} (above {r2_limit}): its "
+                        "predictors explain almost all of it, a sign of an improper solution "
+                        "or of constructs that are not distinct.")
+    return msgs
+
+
+# ----------------------------------------------------------------------- summary
+@dataclass(frozen=True)
+class Summary:
+    """A printable summary; ``str()``/``as_text()`` for the console, ``as_html()`` for Jupyter."""
+
+    title: str
+    header: list[tuple[str, str]]
+    tables: list[tuple[str, pd.DataFrame]]
+    warnings: tuple[str, ...]
+
+    def as_text(self) -> str:
+        lines = [self.title, "=" * len(self.title)]
+        width = max((len(k) for k, _ in self.header), default=0)
+        lines += [f"{k:<{width}}  {v}" for k, v in self.header]
+        if self.warnings:
+            lines += ["", "WARNINGS"]
+            lines += [f"  ! {w}" for w in self.warnings]
+        for name, table in self.tables:
+            lines += ["", name, "-" * len(name), table.to_string()]
+        return "\n".join(lines)
+
+    def as_html(self) -> str:
+        parts = [f"<h3>{html.escape(self.title)}</h3><table>"]
+        parts += [f"<tr><th style='text-align:left'>{html.escape(k)}</th><td>{html.escape(v)}</td></tr>"
+                  for k, v in self.header]
+        parts.append("</table>")
+        if self.warnings:
+            parts.append("<div style='border-left:4px solid #c00;padding-left:8px'>"
+                         "<b>Warnings</b><ul>")
+            parts += [f"<li>{html.escape(w)}</li>" for w in self.warnings]
+            parts.append("</ul></div>")
+        for name, table in self.tables:
+            parts.append(f"<h4>{html.escape(name)}</h4>{table.to_html()}")
+        return "".join(parts)
+
+    def __str__(self) -> str:
+        return self.as_text()
+
+    def _repr_html_(self) -> str:
+        return self.as_html()
+
+
+def _fmt(x: float, digits: int = 3) -> str:
+    if x is None or (isinstance(x, float) and math.isnan(x)):
+        return ""
+    return f"{x:.{digits}f}"
+
+
+@dataclass(frozen=True, eq=False)
+class SEMResult:
+    """Result of :func:`csi_model.fit` (covariance-based SEM).
+
+    Attributes
+    ----------
+    estimates : DataFrame
+        One row per parameter: ``lhs, op, rhs, label, est, se, z, pvalue, ci.lower,
+        ci.upper, std.all`` (fixed parameters have se 0 and z NaN, as in lavaan).
+    standardized : DataFrame
+        ``lhs, op, rhs, est.std, se, z, pvalue, ci.lower, ci.upper``: the completely
+        standardized solution with delta-method SEs (lavaan's ``standardizedSolution``).
+    fit_measures : Series
+        lavaan's names: ``chisq, df, pvalue, cfi, tli, rmsea, rmsea.ci.lower, rmsea.ci.upper,
+        srmr, gfi, agfi, nfi, aic, bic, logl`` and more (``.scaled``/``.robust`` for MLR).
+    r2 : Series
+        R² of every endogenous variable (items and latents).
+    warnings : tuple of str
+        Improper-solution, convergence and data-handling warnings. Shown in every report.
+    """
+
+    spec: ModelSpec
+    estimator: str
+    missing: str
+    n: int
+    n_total: int
+    estimates: pd.DataFrame
+    standardized: pd.DataFrame
+    fit_measures: pd.Series
+    r2: pd.Series
+    warnings: tuple[str, ...]
+    converged: bool
+    iterations: int
+    implied_cov: pd.DataFrame
+    theta: np.ndarray = field(repr=False)
+    acov: np.ndarray = field(repr=False)
+    data_source: str = ""
+    elapsed: float = 0.0
+    data_report: Any = field(default=None, repr=False)
+
+    def __post_init__(self):
+        for frame in (self.estimates, self.standardized, self.implied_cov):
+            for col in frame.columns:
+                arr = frame[col].to_numpy()
+                if arr.dtype.kind == "f":
+                    arr.setflags(write=False)
+        self.theta.setflags(write=False)
+        self.acov.setflags(write=False)
+
+    # --------------------------------------------------------------- accessors
+    @property
+    def paths(self) -> pd.DataFrame:
+        """The structural paths (``~`` rows) of :attr:`estimates`."""
+        return self.estimates[self.estimates.op == "~"].reset_index(drop=True)
+
+    @property
+    def loadings(self) -> pd.DataFrame:
+        """The measurement rows (``=~``) of :attr:`estimates`."""
+        return self.estimates[self.estimates.op == "=~"].reset_index(drop=True)
+
+    def table(self) -> pd.DataFrame:
+        """The estimates with exactly the DESIGN.md columns."""
+        return self.estimates[ESTIMATE_COLUMNS].copy()
+
+    # --------------------------------------------------------------- reporting
+    def summary(self, digits: int = 3) -> Summary:
+        """A readable summary: header, warnings, fit measures, loadings, paths, R²."""
+        fm = self.fit_measures
+        header = [
+            ("Model", f"{self.spec.name} ({len(self.spec.latents)} latents, "
+                      f"{len(self.spec.observed)} items, {len(self.spec.structural_paths)} paths)"),
+            ("Data", f"{self.data_source}: {self.n} of {self.n_total} respondents used"),
+            ("Estimator", f"{self.estimator}, missing = {self.missing}"),
+            ("Converged", f"{'yes' if self.converged else 'NO'} ({self.iterations} iterations)"),
+            ("Chi-square", f"{fm['chisq']:.3f} on {int(fm['df'])} df, p = {_fmt(fm['pvalue'], digits)}"),
+            ("CFI / TLI", f"{_fmt(fm['cfi'], digits)} / {_fmt(fm['tli'], digits)}"),
+            ("RMSEA [90% CI]", f"{_fmt(fm['rmsea'], digits)} [{_fmt(fm['rmsea.ci.lower'], digits)}, "
+                               f"{_fmt(fm['rmsea.ci.upper'], digits)}]"),
+            ("SRMR", _fmt(fm["srmr"], digits)),
+        ]
+        if "chisq.scaled" in fm:
+            header.append(("Scaled chi-square", f"{fm['chisq.scaled']:.3f} (scaling factor "
+                                                f"{fm['chisq.scaling.factor']:.3f}); robust CFI "
+                                                f"{_fmt(fm['cfi.robust'], digits)}, RMSEA "
+                                                f"{_fmt(fm['rmsea.robust'], digits)}"))
+        cols = ["est", "se", "z", "pvalue", "std.all"]
+
+        def block(frame):
+            out = frame.set_index(["lhs", "op", "rhs"])[cols].round(digits)
+            return out
+
+        tables = [("Measurement model", block(self.loadings)),
+                  ("Structural model", block(self.paths)),
+                  ("R²", self.r2.round(digits).to_frame())]
+        return Summary(f"csi_model CB-SEM: {self.spec.name}", header, tables, self.warnings)
+
+    def __repr__(self) -> str:
+        fm = self.fit_measures
+        return (f"<SEMResult {self.spec.name}: n={self.n}, chisq={fm['chisq']:.2f} "
+                f"(df={int(fm['df'])}), CFI={fm['cfi']:.3f}, RMSEA={fm['rmsea']:.3f}, "
+                f"{len(self.warnings)} warning(s)>")
+
+    def _repr_html_(self) -> str:
+        return self.summary().as_html()
+
+    def to_dict(self) -> dict:
+        """JSON-ready dict with DESIGN.md's names (NaN -> None)."""
+        def clean(v):
+            if isinstance(v, (float, np.floating)):
+                return None if not np.isfinite(v) else float(v)
+            if isinstance(v, (np.integer,)):
+                return int(v)
+            return v
+        rows = [{k: clean(v) for k, v in r.items()} for r in self.table().to_dict("records")]
+        return {
+            "n": int(self.n),
+            "estimator": self.estimator,
+            "missing": self.missing,
+            "converged": self.converged,
+            "estimates": rows,
+            "fit_measures": {k: clean(v) for k, v in self.fit_measures.items()},
+            "r2": {k: clean(v) for k, v in self.r2.items()},
+            "warnings": list(self.warnings),
+        }
