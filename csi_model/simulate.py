@@ -382,8 +382,8 @@ def simulate_survey(spec: ModelSpec | str | None = None, n: int = 500, *, seed,
         Required. The same seed gives the same data frame
         (``numpy.random.default_rng(seed)``).
     population : Population, optional
-        True parameter values. Default: :func:`telecom_population` for the
-        ``telecom`` model, else ``Population.default_for(spec)``.
+        True parameter values. Default: :func:`telecom_population` when it fits the
+        model (the ``telecom`` model), else ``Population.default_for(spec)``.
     scale : (int, int)
         The answer scale, e.g. ``(1, 10)`` as in the ACSI.
     continuous : bool
@@ -447,7 +447,10 @@ def simulate_survey(spec: ModelSpec | str | None = None, n: int = 500, *, seed,
     if not (_is_int(seed) and seed >= 0) and not isinstance(seed, np.random.Generator):
         raise _fail("seed", func, "a non-negative integer or a numpy.random.Generator", seed)
     if population is None:
-        population = telecom_population() if spec.name == "telecom" else Population.default_for(spec)
+        population = telecom_population()
+        if set(population.paths) != set(spec.structural_paths) or \
+                not set(spec.observed) <= set(population.loadings):
+            population = Population.default_for(spec)
     elif not isinstance(population, Population):
         raise _fail("population", func, "a Population or None", population)
     lo, hi = _check_scale(scale, "scale", func)
