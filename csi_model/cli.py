@@ -1,0 +1,471 @@
+"""The ``csi-model`` command line.
+
+One subcommand per step of the library (see DESIGN.md):
+
+- ``csi-model fit SURVEY --model MODEL``: CB-SEM fit, summary on stdout, ``--json`` and
+  ``--out`` files with the same names as the Python tables;
+- ``csi-model demo``: the telecom model on the embedded demo survey;
+- ``csi-model models [NAME]``: the bundled models, or one model's syntax.
+
+A user error (bad model, bad data, bad argument) exits with status 2 and one line on
+stderr, ``csi-model: error: <message>`` (a model syntax error adds the offending line and a
+caret); an unexpected error exits with status 1 and points to ``--debug``, which shows the
+traceback. Output files are written atomically; inputs are never modified.
+
+csi_model itself is imported inside the handlers so that ``csi-model --help`` stays fast.
+
+>>> main(["models"])                                    # doctest: +ELLIPSIS
+name ...
+0
+"""
+from __future__ import annotations
+
+import argparse
+import contextlib
+import json
+import os
+import sys
+import tempfile
+import textwrap
+import warnings
+from pathlib import Path
+from typing import Any, Sequence
+
+__all__ = ["main", "build_parser"]
+
+PROG = "csi-model"
+DEFAULT_DEMO_DIR = "csi_model_demo"
+EXIT_USER_ERROR = 2
+EXIT_INTERNAL_ERROR = 1
+
+
+class UsageError(ValueError):
+    """A bad command-line argument (exit status 2, one line on stderr)."""
+
+
+class _Parser(argparse.ArgumentParser):
+    """An ArgumentParser whose errors are one line, raised rather than printed."""
+
+    def error(self, message: str):  # type: ignore[override]
+        msg = message[:1].upper() + message[1:]
+        if not msg.endswith("."):
+            msg += "."
+        raise UsageError(f"{msg} See '{self.prog} --help'.")
+
+
+# ============================================================================ parser
+_FORMATTER = argparse.RawDescriptionHelpFormatter
+
+
+def _epilog(text: str) -> str:
+    return textwrap.dedent(text).strip("\n")
+
+
+def build_parser() -> argparse.ArgumentParser:
+    """The argparse parser of ``csi-model`` (also used by the docs)."""
+    # --debug is accepted before or after the subcommand.
+    common = argparse.ArgumentParser(add_help=False)
+    common.add_argument("--debug", action="store_true", default=argparse.SUPPRESS,
+                        help="show the full traceback of any error")
+
+    parser = _Parser(
+        prog=PROG, formatter_class=_FORMATTER, parents=[common],
+        description="Customer satisfaction index (ACSI / ECSI / telecom CSI) research with "
+                    "structural equation models. One subcommand per step; each has --help.",
+        epilog=_epilog("""
+            examples:
+              csi-model demo                                  # the telecom model on the demo survey
+              csi-model models                                # the bundled models
+              csi-model models telecom                        # one model's lavaan syntax
+              csi-model fit survey.csv --model telecom --missing-codes 99 --json result.json
+              csi-model fit survey.sav --model my_model.lav --estimator MLR --out results/
+            """))
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser)
+    sub.required = True
+
+    # ---------------------------------------------------------------- fit
+    p = sub.add_parser(
+        "fit", parents=[common], formatter_class=_FORMATTER,
+        help="fit a covariance-based SEM (lavaan's ML/MLR) to a survey",
+        description="Fit a covariance-based structural equation model by maximum likelihood "
+                    "(lavaan's conventions) to a survey file, print the data report and the "
+                    "summary (fit measures, loadings, paths, R², warnings), and optionally "
+                    "write the results as JSON (--json) and CSV tables (--out).",
+        epilog=_epilog("""
+            MODEL is a bundled model (see 'csi-model models') or the path of a .lav file in
+            lavaan syntax. The model's observed variables must be columns of SURVEY
+            (.csv/.tsv/.txt, .xlsx/.xls or SPSS .sav).
+
+            --out DIR writes estimates.csv (lhs, op, rhs, est, se, z, pvalue, ci.lower,
+            ci.upper, std.all), standardized.csv, fit_measures.csv, r2.csv, warnings.txt and
+            data_report.txt. Numbers are not rounded in files.
+
+            examples:
+              csi-model fit survey.csv --model telecom --missing-codes 99
+              csi-model fit survey.csv --model acsi --missing fiml --json acsi.json
+              csi-model fit wave2.xlsx --model my_model.lav --estimator MLR --out results/ --quiet
+            """))
+    p.add_argument("survey", metavar="SURVEY", help="survey file (.csv, .xlsx or .sav)")
+    p.add_argument("--model", "-m", required=True, metavar="MODEL",
+                   help="bundled model name (telecom, acsi, ecsi, ...) or path of a .lav file")
+    p.add_argument("--estimator", type=str.upper, choices=("ML", "MLR"), default="ML",
+                   help="ML (default; SEs from the expected information) or MLR "
+                        "(robust Huber-White SEs)")
+    p.add_argument("--missing", type=str.lower, choices=("listwise", "fiml"), default="listwise",
+                   help="listwise deletion (default) or full-information ML")
+    p.add_argument("--missing-codes", metavar="CODES", default="",
+                   help="comma-separated answer codes meaning 'no answer', e.g. 99,0")
+    p.add_argument("--allow-cross-loadings", action="store_true",
+                   help="allow an item to load on more than one latent")
+    p.add_argument("--json", metavar="OUT", dest="json_out",
+                   help="write the result as JSON (n, estimator, missing, converged, estimates, "
+                        "fit_measures, r2, warnings)")
+    p.add_argument("--out", metavar="DIR", help="write CSV tables and text reports to DIR")
+    p.add_argument("--quiet", "-q", action="store_true", help="print nothing on success")
+    p.set_defaults(handler=_cmd_fit)
+
+    # ---------------------------------------------------------------- demo
+    p = sub.add_parser(
+        "demo", parents=[common], formatter_class=_FORMATTER,
+        help="fit the telecom model to the embedded demo survey",
+        description="The whole job on the demo survey shipped with csi_model (600 simulated "
+                    "respondents of three operators, 24 items on 1-10, code 99 = don't know): "
+                    "load the 'telecom' model, read and check the survey, fit it by ML, print "
+                    "the data report and the summary, and write the tables to DIR.",
+        epilog=_epilog(f"""
+            examples:
+              csi-model demo                      # tables in ./{DEFAULT_DEMO_DIR}/
+              csi-model demo --out /tmp/demo
+
+            The same in Python:
+              import csi_model as cm
+              spec = cm.load_model("telecom")
+              survey = cm.read_survey("telecom_demo.csv", items=spec.observed, missing_codes=[99])
+              result = cm.fit(spec, survey)
+            """))
+    p.add_argument("--out", metavar="DIR", default=DEFAULT_DEMO_DIR,
+                   help=f"directory for the tables (default: ./{DEFAULT_DEMO_DIR})")
+    p.set_defaults(handler=_cmd_demo)
+
+    # ---------------------------------------------------------------- models
+    p = sub.add_parser(
+        "models", parents=[common], formatter_class=_FORMATTER,
+        help="list the bundled models, or print one model's syntax",
+        description="Without NAME, list the models shipped with csi_model (name, latents, "
+                    "number of items and of structural paths). With NAME, print that model's "
+                    "lavaan syntax (a bundled name or a .lav path, checked first).",
+        epilog=_epilog("""
+            examples:
+              csi-model models
+              csi-model models telecom
+              csi-model models telecom > my_model.lav    # a starting point for your own model
+            """))
+    p.add_argument("name", nargs="?", metavar="NAME", help="a bundled model's name or a .lav path")
+    p.set_defaults(handler=_cmd_models)
+    return parser
+
+
+# ============================================================================ main
+def main(argv: Sequence[str] | None = None) -> int:
+    """Run ``csi-model`` with ``argv`` (default: ``sys.argv[1:]``); return the exit status."""
+    argv = list(sys.argv[1:] if argv is None else argv)
+    debug = "--debug" in argv
+    try:
+        parser = build_parser()
+        try:
+            args = parser.parse_args(argv)
+        except SystemExit as exc:          # --help / --version: argparse already printed
+            return int(exc.code or 0) if not isinstance(exc.code, str) else EXIT_USER_ERROR
+        debug = bool(getattr(args, "debug", False))
+        return int(args.handler(args) or 0)
+    except KeyboardInterrupt:
+        if debug:
+            raise
+        _err("interrupted.")
+        return 130
+    except BrokenPipeError:
+        # The reader went away (``csi-model demo | head``): stop quietly, like other tools.
+        _silence_stdout()
+        return 141
+    except (ValueError, FileNotFoundError, IsADirectoryError, NotADirectoryError,
+            PermissionError) as exc:
+        # CSIModelError is a ValueError: bad model, bad data, bad argument.
+        if debug:
+            raise
+        _err(_user_message(exc))
+        return EXIT_USER_ERROR
+    except Exception as exc:  # noqa: BLE001 - the last line of defence of a CLI
+        if debug:
+            raise
+        _err(f"unexpected {type(exc).__name__}: {_first_line(exc)} "
+             f"This is probably a bug in csi_model; run again with --debug to see the "
+             "traceback, and report it.")
+        return EXIT_INTERNAL_ERROR
+
+
+def _silence_stdout() -> None:
+    with contextlib.suppress(Exception):
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+
+
+def _err(message: str) -> None:
+    print(f"{PROG}: error: {message}", file=sys.stderr)
+
+
+def _first_line(exc: BaseException) -> str:
+    text = str(exc).strip() or type(exc).__name__
+    return text.splitlines()[0]
+
+
+def _user_message(exc: BaseException) -> str:
+    from .exceptions import ModelSyntaxError
+    if isinstance(exc, ModelSyntaxError):
+        return str(exc).rstrip()           # keep the line and the caret under the error
+    if isinstance(exc, OSError) and exc.filename is not None and exc.strerror:
+        return f"{exc.strerror}: '{exc.filename}'."
+    return _first_line(exc)
+
+
+# ============================================================================ handlers
+def _cmd_fit(args: argparse.Namespace) -> int:
+    import csi_model as cm
+
+    survey_path = Path(args.survey)
+    if survey_path.is_dir():
+        raise UsageError(f"SURVEY must be a file; '{survey_path}' is a directory.")
+    codes = _parse_codes(args.missing_codes)
+    spec = cm.load_model(args.model, allow_cross_loadings=args.allow_cross_loadings)
+    inputs = [survey_path] + ([Path(spec.source)] if spec.source and Path(spec.source).exists()
+                              else [])
+    json_path = Path(args.json_out) if args.json_out else None
+    out_dir = Path(args.out) if args.out else None
+    _check_outputs(inputs, json_path, out_dir)
+
+    survey, result, data_warnings = _read_and_fit(
+        spec, survey_path, missing_codes=codes, estimator=args.estimator, missing=args.missing)
+    written: list[Path] = []
+    if json_path is not None:
+        payload = result.to_dict()
+        payload["warnings"] = _all_warnings(result, data_warnings)
+        _write_text(json_path, json.dumps(payload, indent=2, ensure_ascii=False,
+                                          allow_nan=False) + "\n")
+        written.append(json_path)
+    if out_dir is not None:
+        written += _write_tables(out_dir, survey, result, data_warnings)
+    if not args.quiet:
+        _print_report(survey, result, data_warnings)
+        if written:
+            print("\nWritten: " + ", ".join(str(p) for p in written))
+    return 0
+
+
+def _cmd_demo(args: argparse.Namespace) -> int:
+    from importlib import resources
+    import csi_model as cm
+
+    out_dir = Path(args.out)
+    spec = cm.load_model("telecom")
+    with resources.as_file(resources.files("csi_model.data") / "telecom_demo.csv") as csv_path:
+        _check_outputs([csv_path], None, out_dir)
+        survey, result, data_warnings = _read_and_fit(spec, csv_path, missing_codes=(99,),
+                                                      estimator="ML", missing="listwise")
+    written = _write_tables(out_dir, survey, result, data_warnings)
+    print("csi_model demo: the telecom CSI model (ECSI + ACSI complaints) on the embedded "
+          "survey of 600 mobile customers.\n")
+    _print_report(survey, result, data_warnings)
+    print(f"\nTables written to {out_dir.resolve()}{os.sep}: "
+          + ", ".join(p.name for p in written))
+    print("Next: 'csi-model fit YOUR_SURVEY.csv --model telecom --missing-codes 99' "
+          "(see 'csi-model fit --help').")
+    return 0
+
+
+def _cmd_models(args: argparse.Namespace) -> int:
+    import csi_model as cm
+
+    if args.name:
+        spec = cm.load_model(args.name)
+        text = _model_text(args.name)
+        print(text.rstrip("\n") if text is not None else spec.to_syntax())
+        return 0
+    rows = []
+    for name in cm.bundled_models():
+        spec = cm.load_model(name)
+        rows.append((name, " ".join(spec.latents), str(len(spec.observed)),
+                     str(len(spec.structural_paths))))
+    header = ("name", "latents", "items", "paths")
+    widths = [max(len(r[i]) for r in [header, *rows]) for i in range(len(header))]
+    for r in [header, *rows]:
+        print("  ".join(c.ljust(w) if i < 2 else c.rjust(w)
+                        for i, (c, w) in enumerate(zip(r, widths))).rstrip())
+    print("\nShow one with 'csi-model models NAME'; use one with 'csi-model fit SURVEY --model NAME'.")
+    return 0
+
+
+# ============================================================================ helpers
+def _parse_codes(text: str) -> tuple[Any, ...]:
+    """``"99,0"`` -> ``(99, 0)``; non-numeric entries stay strings (``"dk"``)."""
+    if text is None or not text.strip():
+        return ()
+    out: list[Any] = []
+    for part in text.split(","):
+        tok = part.strip()
+        if not tok:
+            raise UsageError(f"--missing-codes must be a comma-separated list such as 99,0. "
+                             f"Got {text!r} (an empty entry).")
+        try:
+            num = float(tok)
+        except ValueError:
+            out.append(tok)
+        else:
+            out.append(int(num) if num.is_integer() else num)
+    return tuple(out)
+
+
+def _check_outputs(inputs: Sequence[Path], json_path: Path | None, out_dir: Path | None) -> None:
+    """Refuse outputs that would overwrite an input or cannot be a directory."""
+    def same(a: Path, b: Path) -> bool:
+        try:
+            return a.resolve() == b.resolve()
+        except OSError:
+            return False
+    if json_path is not None:
+        if json_path.is_dir():
+            raise UsageError(f"--json OUT must be a file name; '{json_path}' is a directory.")
+        for src in inputs:
+            if same(json_path, src):
+                raise UsageError(f"--json '{json_path}' would overwrite the input '{src}'. "
+                                 "Choose another file name.")
+    if out_dir is not None:
+        if out_dir.exists() and not out_dir.is_dir():
+            raise UsageError(f"--out DIR must be a directory; '{out_dir}' is a file.")
+        for src in inputs:
+            if src.parent.resolve() == out_dir.resolve() and src.name in _TABLE_FILES:
+                raise UsageError(f"--out '{out_dir}' would overwrite the input '{src}'. "
+                                 "Choose another directory.")
+
+
+def _read_and_fit(spec, survey_path: Path, *, missing_codes, estimator: str, missing: str):
+    """Read the survey and fit, capturing warnings (they go into the reports, not stderr)."""
+    import csi_model as cm
+    from .exceptions import CSIModelWarning
+
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        try:
+            survey = cm.read_survey(str(survey_path), items=list(spec.observed),
+                                    missing_codes=missing_codes)
+        except cm.SurveyDataError as exc:
+            _raise_if_model_variable_absent(spec, survey_path, exc)
+            raise
+        n_read = len(caught)
+        result = cm.fit(spec, survey, estimator=estimator, missing=missing)
+    data_warnings = [str(w.message) for w in caught[:n_read]
+                     if issubclass(w.category, CSIModelWarning)]
+    data_warnings += [w for w in survey.report.warnings if w not in data_warnings]
+    # CSIModelWarnings of the fit are on result.warnings; keep any that are not.
+    for w in caught[n_read:]:
+        msg = str(w.message)
+        if issubclass(w.category, CSIModelWarning) and msg not in result.warnings \
+                and msg not in data_warnings:
+            data_warnings.append(msg)
+    return survey, result, data_warnings
+
+
+def _raise_if_model_variable_absent(spec, survey_path: Path, exc: Exception) -> None:
+    """If a model variable is not a column, say so with the model's file and line.
+
+    read_survey's own message names the data file only; ModelSpec.check_against names the
+    model line too. Any problem reading the columns here leaves the original error.
+    """
+    try:
+        from .survey import _load
+        columns = [str(c) for c in _load(str(survey_path), sheet=0, encoding=None).frame.columns]
+    except Exception:  # noqa: BLE001 - fall back to read_survey's message
+        return
+    if set(spec.observed) - set(columns):
+        spec.check_against(columns, data_source=str(survey_path))
+
+
+def _all_warnings(result, data_warnings: Sequence[str]) -> list[str]:
+    out = list(result.warnings)
+    out += [w for w in data_warnings if w not in out]
+    return out
+
+
+_TABLE_FILES = ("estimates.csv", "standardized.csv", "fit_measures.csv", "r2.csv",
+                "warnings.txt", "data_report.txt")
+
+
+def _write_tables(out_dir: Path, survey, result, data_warnings: Sequence[str]) -> list[Path]:
+    import pandas as pd
+
+    out_dir.mkdir(parents=True, exist_ok=True)
+    fm = result.fit_measures.rename_axis("measure").rename("value").reset_index()
+    r2 = result.r2.rename_axis("variable").rename("r2").reset_index()
+    report = survey.report.summary()
+    if data_warnings:
+        report += "\nWarnings while reading:\n" + "\n".join(f"  ! {w}" for w in data_warnings)
+    warn_text = "".join(f"{w}\n" for w in _all_warnings(result, data_warnings))
+    contents = {
+        "estimates.csv": result.table().to_csv(index=False),
+        "standardized.csv": pd.DataFrame(result.standardized).to_csv(index=False),
+        "fit_measures.csv": fm.to_csv(index=False),
+        "r2.csv": r2.to_csv(index=False),
+        "warnings.txt": warn_text,
+        "data_report.txt": report + "\n",
+    }
+    written = []
+    for name in _TABLE_FILES:
+        path = out_dir / name
+        _write_text(path, contents[name])
+        written.append(path)
+    return written
+
+
+def _print_report(survey, result, data_warnings: Sequence[str]) -> None:
+    print(survey.report.summary())
+    for w in data_warnings:
+        print(f"  ! {w}")
+    print()
+    print(result.summary().as_text())
+
+
+def _write_text(path: Path, text: str) -> None:
+    """Write ``text`` (UTF-8) atomically: a temporary file in the same directory, then os.replace."""
+    path = Path(path)
+    parent = path.parent if str(path.parent) else Path(".")
+    if not parent.is_dir():
+        raise FileNotFoundError(2, "Output directory does not exist", str(parent))
+    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=parent)
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8", newline="") as fh:
+            fh.write(text)
+            fh.flush()
+            os.fsync(fh.fileno())
+        umask = os.umask(0)
+        os.umask(umask)
+        os.chmod(tmp, 0o666 & ~umask)
+        os.replace(tmp, path)
+    except BaseException:
+        with contextlib.suppress(OSError):
+            os.unlink(tmp)
+        raise
+
+
+def _model_text(name: str) -> str | None:
+    """The text of a bundled model file or a .lav path (comments included)."""
+    from importlib import resources
+    from .spec import bundled_models
+
+    if name in bundled_models():
+        return (resources.files("csi_model.models") / f"{name}.lav").read_text(encoding="utf-8")
+    path = Path(name)
+    if path.is_file():
+        return path.read_text(encoding="utf-8-sig")
+    return None
+
+
+if __name__ == "__main__":  # pragma: no cover
+    sys.exit(main())
