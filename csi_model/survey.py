@@ -1,0 +1,926 @@
+"""Reading and validating survey data.
+
+:func:`read_survey` reads a survey (a DataFrame, or a .csv/.tsv/.txt, .xlsx/.xls or SPSS
+.sav file) into a :class:`Survey`: a validated copy of the data with item columns as
+float64, plus a :class:`DataReport` of everything that was done to it (missing codes,
+out-of-range answers, whitespace-padded numbers, reverse-coded and constant items,
+rows dropped). The caller's DataFrame and files are never modified.
+
+Answers that cannot be read as numbers raise :class:`~csi_model.exceptions.SurveyDataError`
+naming the file, the row (as a spreadsheet shows it: the header is row 1), the column
+and the value. Legal but suspicious data (answers outside the scale, constant items)
+give a :class:`~csi_model.exceptions.DataQualityWarning`.
+
+In R the nearest equivalent is ``haven::read_sav()`` / ``readr::read_csv()`` followed by
+``naniar::replace_with_na()`` and a hand-written range check.
+"""
+from __future__ import annotations
+
+import codecs
+import csv
+import difflib
+import html
+import io
+import re
+import unicodedata
+import warnings
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Iterable, Sequence
+
+import numpy as np
+import pandas as pd
+
+from .codebook import Codebook, load_codebook
+from .exceptions import DataQualityWarning, SurveyDataError
+
+__all__ = ["read_survey", "Survey", "DataReport", "NA_TOKENS", "SURVEY_EXTENSIONS"]
+
+#: Text read as "no answer" in any column (compared after stripping whitespace, any case).
+NA_TOKENS = ("", "NA", "N/A", ".", "-", "NaN", "nan", "null", "NULL", "None", "#N/A", "<NA>")
+_NA_LOWER = frozenset(t.lower() for t in NA_TOKENS)
+#: File extensions read_survey understands.
+SURVEY_EXTENSIONS = (".csv", ".tsv", ".txt", ".xlsx", ".xlsm", ".xls", ".sav")
+_MAX_LISTED = 5
+_npstr = getattr(np, "strings", np.char)    # numpy >= 2: fast string ufuncs
+_NUMBER = re.compile(r"^[+-]?(?:\d+\.?\d*|\.\d+)(?:[eE][+-]?\d+)?$")
+
+
+# ============================================================================ report
+@dataclass(frozen=True, eq=False)
+class DataReport:
+    """What :func:`read_survey` found in the data and did to it.
+
+    Attributes
+    ----------
+    source : str
+        The file read, or ``"<DataFrame>"``.
+    n_rows_read : int
+        Data rows in the source.
+    n : int
+        Rows kept (all but the rows in which every item is missing).
+    items : tuple of str
+        The item columns.
+    metadata_columns : tuple of str
+        The other columns, kept unchanged.
+    missing : pandas.Series
+        Missing values per item in the rows kept, after missing codes and
+        out-of-range answers were set to missing.
+    missing_codes_found : pandas.DataFrame
+        Columns ``item, code, count``: declared missing codes found and set to missing.
+    out_of_range : pandas.DataFrame
+        Columns ``item, value, count``: answers outside the item's scale, set to missing.
+    whitespace_parsed : pandas.Series
+        Item -> number of whitespace-padded numbers (``" 7 "``) read as numbers
+        (only items where it happened).
+    constant_items : tuple of str
+        Items with a single value (or none) in the rows kept.
+    reversed_items : tuple of str
+        Items flipped as ``min + max - x`` because the codebook marks them reverse-coded.
+    rows_dropped : pandas.DataFrame
+        Columns ``row, reason``; ``row`` is the file's row number (header = row 1;
+        case number for .sav) or the DataFrame's index label.
+    warnings : tuple of str
+        The messages of the warnings issued while reading.
+    """
+
+    source: str
+    n_rows_read: int
+    n: int
+    items: tuple[str, ...]
+    metadata_columns: tuple[str, ...]
+    missing: pd.Series
+    missing_codes_found: pd.DataFrame
+    out_of_range: pd.DataFrame
+    whitespace_parsed: pd.Series
+    constant_items: tuple[str, ...]
+    reversed_items: tuple[str, ...]
+    rows_dropped: pd.DataFrame
+    warnings: tuple[str, ...] = ()
+
+    def summary(self) -> str:
+        """A readable multi-line account of the data and of what was done to them.
+
+        Examples
+        --------
+        >>> df = pd.DataFrame({"SAT1": [7, 99, 8], "SAT2": [6, 5, 0]})
+        >>> import warnings
+        >>> with warnings.catch_warnings():
+        ...     warnings.simplefilter("ignore")
+        ...     s = read_survey(df, missing_codes=[99], scale=(1, 10))
+        >>> print(s.report.summary())
+        Survey data <DataFrame>: 3 rows read, 3 kept, 2 items, 0 metadata columns.
+        Missing values per item (rows kept): SAT1 1, SAT2 1.
+        Missing codes set to missing: SAT1 = 99 (1).
+        Out-of-range answers set to missing: SAT2 = 0 (1).
+        """
+        lines = [f"Survey data {self.source}: {self.n_rows_read} rows read, {self.n} kept, "
+                 f"{len(self.items)} items, {len(self.metadata_columns)} metadata columns."]
+        if self.metadata_columns:
+            lines.append("Metadata columns (kept unchanged): "
+                         + ", ".join(map(str, self.metadata_columns)) + ".")
+        miss = self.missing[self.missing > 0]
+        lines.append("Missing values per item (rows kept): "
+                     + (", ".join(f"{k} {int(v)}" for k, v in miss.items()) if len(miss) else "none")
+                     + ".")
+        if len(self.missing_codes_found):
+            lines.append("Missing codes set to missing: " + ", ".join(
+                f"{r.item} = {_fmt_value(r.code)} ({int(r.count)})"
+                for r in self.missing_codes_found.itertuples()) + ".")
+        if len(self.out_of_range):
+            lines.append("Out-of-range answers set to missing: " + ", ".join(
+                f"{r.item} = {_fmt_value(r.value)} ({int(r.count)})"
+                for r in self.out_of_range.itertuples()) + ".")
+        if len(self.whitespace_parsed):
+            lines.append("Whitespace-padded numbers read as numbers: " + ", ".join(
+                f"{k} {int(v)}" for k, v in self.whitespace_parsed.items()) + ".")
+        if self.reversed_items:
+            lines.append("Reverse-coded items flipped (min + max - x): "
+                         + ", ".join(self.reversed_items) + ".")
+        if self.constant_items:
+            lines.append("Constant items (no variance): " + ", ".join(self.constant_items) + ".")
+        if len(self.rows_dropped):
+            shown = ", ".join(str(r) for r in self.rows_dropped["row"].iloc[:10])
+            more = f" and {len(self.rows_dropped) - 10} more" if len(self.rows_dropped) > 10 else ""
+            lines.append(f"Rows dropped ({len(self.rows_dropped)}): {shown}{more} "
+                         f"({self.rows_dropped['reason'].iloc[0]}).")
+        return "\n".join(lines)
+
+    def to_dict(self) -> dict[str, Any]:
+        """The report as plain JSON-safe types (int, float, str, list, dict, None).
+
+        >>> import json
+        >>> s = read_survey(pd.DataFrame({"Q1": [1, 2, None], "Q2": [3, 4, None]}))
+        >>> d = s.report.to_dict()
+        >>> d["n_rows_read"], d["n"], d["rows_dropped"]
+        (3, 2, [{'row': 2, 'reason': 'all 2 items missing'}])
+        >>> _ = json.dumps(d)
+        """
+        return _jsonable({
+            "source": self.source,
+            "n_rows_read": self.n_rows_read,
+            "n": self.n,
+            "items": list(self.items),
+            "metadata_columns": list(self.metadata_columns),
+            "missing": {str(k): v for k, v in self.missing.items()},
+            "missing_codes_found": self.missing_codes_found.to_dict(orient="records"),
+            "out_of_range": self.out_of_range.to_dict(orient="records"),
+            "whitespace_parsed": {str(k): v for k, v in self.whitespace_parsed.items()},
+            "constant_items": list(self.constant_items),
+            "reversed_items": list(self.reversed_items),
+            "rows_dropped": self.rows_dropped.to_dict(orient="records"),
+            "warnings": list(self.warnings),
+        })
+
+    def __repr__(self) -> str:
+        return f"DataReport({self.summary()!r})"
+
+    def _repr_html_(self) -> str:
+        parts = [f"<p><b>{html.escape(self.summary().splitlines()[0])}</b></p><ul>"]
+        for line in self.summary().splitlines()[1:]:
+            parts.append(f"<li>{html.escape(line)}</li>")
+        parts.append("</ul>")
+        for title, table in (("Missing codes", self.missing_codes_found),
+                             ("Out of range", self.out_of_range)):
+            if len(table):
+                parts.append(f"<p>{title}</p>" + table.to_html(index=False))
+        for w in self.warnings:
+            parts.append(f"<p style='color:#a60'>Warning: {html.escape(w)}</p>")
+        return "\n".join(parts)
+
+
+# ============================================================================ survey
+@dataclass(frozen=True, eq=False)
+class Survey:
+    """A validated copy of survey data with its :class:`DataReport`.
+
+    Made by :func:`read_survey`.
+
+    Attributes
+    ----------
+    data : pandas.DataFrame
+        Item columns as float64 (missing codes and out-of-range answers as NaN,
+        reverse-coded items flipped), metadata columns unchanged. Rows in which every
+        item is missing are dropped; the index is that of the source (0-based record
+        positions for files) and is not reset.
+    items : tuple of str
+        The item columns.
+    report : DataReport
+    source : str
+        The file read, or ``"<DataFrame>"``.
+    codebook : Codebook or None
+
+    Examples
+    --------
+    >>> df = pd.DataFrame({"operator": ["A", "B", "A"], "SAT1": [7, 8, None],
+    ...                    "SAT2": [6, 9, 4]})
+    >>> s = read_survey(df)
+    >>> s
+    Survey(source='<DataFrame>', n=3 of 3 rows, items=('SAT1', 'SAT2'), metadata=('operator',))
+    >>> s.data.dtypes.astype(str).to_dict()
+    {'operator': 'object', 'SAT1': 'float64', 'SAT2': 'float64'}
+    >>> complete, dropped = s.complete_cases(["SAT1", "SAT2"])
+    >>> len(complete), dropped.to_dict(orient="records")
+    (2, [{'row': 2, 'reason': 'missing SAT1'}])
+    """
+
+    data: pd.DataFrame
+    items: tuple[str, ...]
+    report: DataReport
+    source: str = "<DataFrame>"
+    codebook: Codebook | None = None
+    row_offset: int | None = field(default=None, repr=False)
+
+    @property
+    def n(self) -> int:
+        """Number of rows kept."""
+        return len(self.data)
+
+    @property
+    def metadata(self) -> tuple[str, ...]:
+        """The columns that are not items (operator, wave, city...), kept unchanged."""
+        return tuple(c for c in self.data.columns if c not in set(self.items))
+
+    def rows(self, index: Iterable | None = None) -> pd.Index:
+        """Source row labels of ``index`` (default: every row kept).
+
+        For files, the row number a spreadsheet shows (the header is row 1; the case
+        number for .sav files); for a DataFrame, its index labels.
+        """
+        idx = self.data.index if index is None else pd.Index(index)
+        if self.row_offset is None:
+            return idx
+        return pd.Index(np.asarray(idx, dtype=np.int64) + self.row_offset, name="row")
+
+    def complete_cases(self, columns: Sequence[str] | None = None
+                       ) -> tuple[pd.DataFrame, pd.DataFrame]:
+        """Rows with no missing value in ``columns`` (listwise deletion), and the rows dropped.
+
+        Parameters
+        ----------
+        columns : list of str, optional
+            The columns that must be complete (default: every item).
+
+        Returns
+        -------
+        complete : pandas.DataFrame
+            The rows of :attr:`data` (all columns) complete on ``columns``.
+        dropped : pandas.DataFrame
+            Columns ``row`` (source row label, see :meth:`rows`) and ``reason``
+            (``"missing QUAL3, SAT1"``).
+        """
+        cols = list(self.items) if columns is None else (
+            [columns] if isinstance(columns, str) else list(columns))
+        unknown = [c for c in cols if c not in self.data.columns]
+        if unknown:
+            raise SurveyDataError(_absent_message(unknown, list(self.data.columns), self.source,
+                                                  "complete_cases()"))
+        miss = self.data[cols].isna().to_numpy()
+        bad = miss.any(axis=1)
+        if not bad.any():
+            return self.data.copy(), pd.DataFrame({"row": pd.Series([], dtype=object),
+                                                   "reason": pd.Series([], dtype=object)})
+        patterns, inverse = np.unique(miss[bad], axis=0, return_inverse=True)
+        texts = np.array(["missing " + ", ".join(str(c) for c, m in zip(cols, p) if m)
+                          for p in patterns], dtype=object)
+        dropped = pd.DataFrame({"row": list(self.rows(self.data.index[bad])),
+                                "reason": texts[np.ravel(inverse)]})
+        return self.data.loc[~bad].copy(), dropped
+
+    def __repr__(self) -> str:
+        return (f"Survey(source={self.source!r}, n={self.n} of {self.report.n_rows_read} rows, "
+                f"items={self.items!r}, metadata={self.metadata!r})")
+
+    def _repr_html_(self) -> str:
+        return (f"<p><b>Survey</b> {html.escape(self.source)}</p>\n" + self.report._repr_html_()
+                + "\n" + self.data.head(10).to_html())
+
+
+# ============================================================================ reading
+def read_survey(source: "pd.DataFrame | str | Path", codebook: "Codebook | str | Path | None" = None,
+                *, items: Sequence[str] | None = None,
+                missing_codes: Iterable[float | str] = (),
+                scale: tuple[float, float] | None = None,
+                sheet: int | str = 0, encoding: str | None = None) -> Survey:
+    """Read and validate a survey; return a :class:`Survey` (data copy + report).
+
+    Parameters
+    ----------
+    source : DataFrame, str or Path
+        A pandas DataFrame, or the path of a .csv/.tsv/.txt (delimiter sniffed; encoding
+        UTF-8, UTF-8 with BOM or GB18030/GBK tried in turn), .xlsx/.xlsm/.xls or SPSS .sav
+        file (numeric codes, not value labels; user-missing values declared in the .sav
+        are treated as missing codes). Never modified.
+    codebook : Codebook, str or Path, optional
+        A codebook (see :func:`csi_model.codebook.load_codebook`, e.g. ``"telecom"``): its
+        items are the item columns, and its scales, missing codes and reverse flags apply.
+    items : list of str, optional
+        The item columns. Default: the codebook's items, or else every column whose
+        non-missing values are (mostly) numbers. Other columns are metadata, kept unchanged.
+    missing_codes : list of numbers or str
+        Answer codes meaning "no answer" in every item (e.g. ``[99, "don't know"]``),
+        added to the codebook's codes. Set to missing and counted in the report.
+    scale : (min, max), optional
+        Valid answer range of every item, e.g. ``(1, 10)``; overrides the codebook's.
+        Answers outside it are set to missing, counted, and warned about.
+    sheet : int or str
+        The sheet of an Excel file.
+    encoding : str, optional
+        The text file's encoding, if the automatic choice is wrong.
+
+    Returns
+    -------
+    Survey
+
+    Raises
+    ------
+    SurveyDataError
+        Unknown file type, file not found, requested items absent (with close matches),
+        or answers that are not numbers (with file, row, column, value and the fix).
+
+    Warns
+    -----
+    DataQualityWarning
+        Answers outside the scale (set to missing); constant items.
+
+    Notes
+    -----
+    Empty cells and ``NA``, ``N/A``, ``.``, ``-`` (see :data:`NA_TOKENS`) are missing.
+    Rows where every item is missing are dropped and listed in ``report.rows_dropped``;
+    other incomplete rows are kept (see :meth:`Survey.complete_cases`).
+
+    Examples
+    --------
+    >>> df = pd.DataFrame({"city": ["Xi'an", "Wuhan", "Beijing"],
+    ...                    "SAT1": [" 7", "99", "8 "], "SAT2": [6, 5, 9]})
+    >>> s = read_survey(df, missing_codes=[99])
+    >>> s.data["SAT1"].tolist()
+    [7.0, nan, 8.0]
+    >>> s.report.whitespace_parsed.to_dict(), s.report.missing_codes_found.to_dict("records")
+    ({'SAT1': 2}, [{'item': 'SAT1', 'code': 99.0, 'count': 1}])
+    >>> df["SAT1"].tolist()           # the caller's data are untouched
+    [' 7', '99', '8 ']
+    """
+    cb = None if codebook is None else load_codebook(codebook)
+    scale_arg = _check_scale(scale)
+    codes_num, codes_str = _split_codes(missing_codes)
+    raw = _load(source, sheet=sheet, encoding=encoding)
+    frame = raw.frame
+    columns = list(frame.columns)
+    if len(set(columns)) != len(columns):
+        dup = sorted({str(c) for c in columns if columns.count(c) > 1})
+        raise SurveyDataError(f"{raw.name}: duplicate column name(s) {', '.join(dup)}. "
+                              "Give every column a unique name.")
+
+    # ---- which columns are items
+    if items is not None:
+        item_list = [items] if isinstance(items, str) else list(items)
+        origin = "the 'items' argument"
+    elif cb is not None:
+        item_list = list(cb.item_codes)
+        origin = f"the codebook {cb.source}"
+    else:
+        item_list = None
+        origin = ""
+    if item_list is not None:
+        absent = [c for c in item_list if c not in frame.columns]
+        if absent:
+            hint = (" To read only some of the codebook's items, pass items=[...]."
+                    if items is None and cb is not None else "")
+            raise SurveyDataError(_absent_message(absent, columns, raw.name, origin) + hint)
+
+    parsed: dict[Any, _Parsed] = {}
+    if item_list is None:
+        item_list = []
+        for col in columns:
+            s = frame[col]
+            if _is_numeric(s):
+                if s.notna().any():
+                    item_list.append(col)
+            elif s.dtype == object or isinstance(s.dtype, (pd.StringDtype, pd.CategoricalDtype)):
+                p = _parse_object(s, codes_str)
+                if p.n_numeric > 0 and p.n_numeric >= p.n_bad:
+                    item_list.append(col)
+                    parsed[col] = p
+    if not item_list:
+        raise SurveyDataError(f"{raw.name}: no item columns found (columns: "
+                              f"{', '.join(map(str, columns[:20]))}). Pass items=[...] or a codebook.")
+    item_set = set(item_list)
+
+    # ---- parse every item to float64
+    values: dict[Any, np.ndarray] = {}
+    ws_counts: dict[Any, int] = {}
+    bad_cells: list[tuple[int, Any, Any]] = []   # (position, column, value)
+    n_bad = 0
+    code_rows: list[dict] = []
+    for col in item_list:
+        s = frame[col]
+        if _is_numeric(s):
+            x = s.to_numpy(dtype=np.float64, na_value=np.nan, copy=True)
+        elif pd.api.types.is_bool_dtype(s.dtype):
+            x = s.astype("float64").to_numpy(copy=True)
+        elif s.dtype == object or isinstance(s.dtype, (pd.StringDtype, pd.CategoricalDtype)):
+            p = parsed.get(col) or _parse_object(s, codes_str)
+            x = p.values
+            if p.n_whitespace:
+                ws_counts[col] = p.n_whitespace
+            for code, cnt in p.str_codes.items():
+                code_rows.append(dict(item=col, code=code, count=cnt))
+            if p.n_bad:
+                n_bad += p.n_bad
+                for pos in p.bad_positions[:_MAX_LISTED]:
+                    bad_cells.append((int(pos), col, s.iloc[pos]))
+        else:
+            raise SurveyDataError(
+                f"{raw.name}, column '{col}': the item has type {s.dtype}, not numbers. "
+                "Recode it to numeric answer codes or leave it out of the items.")
+        values[col] = x
+    if n_bad:
+        raise SurveyDataError(_bad_message(raw, bad_cells, n_bad, columns))
+    if raw.whitespace_cols is not None:
+        ws_counts.update(raw.whitespace_cols(
+            [c for c in item_list if _is_numeric(frame[c])]))
+
+    # ---- missing codes, range, reverse
+    range_rows: list[dict] = []
+    reversed_items: list[str] = []
+    warn_parts: list[str] = []
+    for col in item_list:
+        x = values[col]
+        in_cb = cb is not None and col in cb
+        codes = list(codes_num)
+        if in_cb:
+            codes += [c for c in cb.missing_codes(col) if c not in codes]
+        for (lo, hi) in raw.user_missing.get(col, ()):
+            codes.append((lo, hi))
+        for code in codes:
+            if isinstance(code, tuple):
+                mask = (x >= code[0]) & (x <= code[1])
+            else:
+                mask = x == code
+            if mask.any():
+                if isinstance(code, tuple):
+                    vals, cnts = np.unique(x[mask], return_counts=True)
+                    code_rows += [dict(item=col, code=float(v), count=int(c))
+                                  for v, c in zip(vals, cnts)]
+                else:
+                    code_rows.append(dict(item=col, code=float(code), count=int(mask.sum())))
+                x[mask] = np.nan
+        bounds = scale_arg if scale_arg is not None else (cb.scale(col) if in_cb else None)
+        if bounds is not None:
+            lo, hi = bounds
+            with np.errstate(invalid="ignore"):
+                mask = (x < lo) | (x > hi)
+            if mask.any():
+                vals, cnts = np.unique(x[mask], return_counts=True)
+                range_rows += [dict(item=col, value=float(v), count=int(c))
+                               for v, c in zip(vals, cnts)]
+                warn_parts.append(f"'{col}' (scale {_fmt_value(lo)}-{_fmt_value(hi)}): " + ", ".join(
+                    f"{_fmt_value(v)} x{int(c)}" for v, c in zip(vals, cnts)))
+                x[mask] = np.nan
+            if in_cb and bool(cb.items.at[col, "reverse"]):
+                values[col] = lo + hi - x
+                reversed_items.append(col)
+    messages: list[str] = []
+    if warn_parts:
+        total = sum(r["count"] for r in range_rows)
+        msg = (f"{raw.name}: {total} answer(s) outside the item scale were set to missing in "
+               f"{len(warn_parts)} column(s): " + "; ".join(warn_parts)
+               + ". If these are missing codes, pass missing_codes=[...]; if the scale is wrong, "
+                 "correct the codebook or pass scale=(min, max). See survey.report.out_of_range.")
+        messages.append(msg)
+        warnings.warn(msg, DataQualityWarning, stacklevel=2)
+
+    # ---- rows where every item is missing
+    n_read = len(frame)
+    all_missing = np.ones(n_read, dtype=bool)
+    for col in item_list:
+        all_missing &= np.isnan(values[col])
+    keep = ~all_missing
+    reason = f"all {len(item_list)} items missing"
+    if raw.row_offset is None:
+        dropped_rows = list(frame.index[all_missing])
+    else:
+        dropped_rows = (np.flatnonzero(all_missing) + raw.row_offset).tolist()
+    rows_dropped = pd.DataFrame({"row": pd.Series(dropped_rows, dtype=object),
+                                 "reason": pd.Series([reason] * len(dropped_rows), dtype=object)})
+
+    # ---- constant items (in the rows kept)
+    constant: list[str] = []
+    const_parts: list[str] = []
+    for col in item_list:
+        x = values[col][keep] if not keep.all() else values[col]
+        finite = x[~np.isnan(x)]
+        if finite.size == 0:
+            constant.append(col)
+            const_parts.append(f"'{col}' has no answers")
+        elif finite.min() == finite.max():
+            constant.append(col)
+            const_parts.append(f"'{col}' is always {_fmt_value(finite[0])}")
+    if const_parts:
+        msg = (f"{raw.name}: {len(constant)} constant item(s): " + "; ".join(const_parts)
+               + ". A constant item carries no information and makes the covariance matrix "
+                 "singular; check the data or leave it out of the model.")
+        messages.append(msg)
+        warnings.warn(msg, DataQualityWarning, stacklevel=2)
+
+    # ---- assemble the copy
+    out_cols = {}
+    for col in columns:
+        if col in item_set:
+            out_cols[col] = pd.Series(values[col], index=frame.index, name=col)
+        else:
+            out_cols[col] = raw.metadata(col)
+    data = pd.DataFrame(out_cols, index=frame.index, columns=columns, copy=True)
+    if not keep.all():
+        data = data.loc[keep].copy()
+    missing = pd.Series({col: int(np.isnan(values[col][keep]).sum()) for col in item_list},
+                        dtype="int64", name="missing")
+    report = DataReport(
+        source=raw.name, n_rows_read=n_read, n=int(keep.sum()), items=tuple(item_list),
+        metadata_columns=tuple(c for c in columns if c not in item_set),
+        missing=missing,
+        missing_codes_found=pd.DataFrame(code_rows, columns=["item", "code", "count"]).astype(
+            {"count": "int64"}),
+        out_of_range=pd.DataFrame(range_rows, columns=["item", "value", "count"]).astype(
+            {"value": "float64", "count": "int64"}),
+        whitespace_parsed=pd.Series({c: ws_counts[c] for c in item_list if ws_counts.get(c)},
+                                    dtype="int64", name="whitespace_parsed"),
+        constant_items=tuple(constant), reversed_items=tuple(reversed_items),
+        rows_dropped=rows_dropped, warnings=tuple(messages))
+    return Survey(data=data, items=tuple(item_list), report=report, source=raw.name,
+                  codebook=cb, row_offset=raw.row_offset)
+
+
+# ============================================================================ loading
+@dataclass
+class _Raw:
+    frame: pd.DataFrame
+    name: str
+    kind: str                         # "dataframe", "text", "excel", "sav"
+    row_offset: int | None            # row label = position + offset (None: index label)
+    sheet: str | None = None
+    user_missing: dict = field(default_factory=dict)
+    whitespace_cols: Any = None       # callable(columns) -> {col: count}, text files only
+    restore: dict = field(default_factory=dict)   # excel: metadata dtypes
+
+    def metadata(self, col):
+        s = self.frame[col]
+        if self.kind == "excel" and s.dtype == object:
+            return s.infer_objects()
+        return s
+
+
+def _load(source, *, sheet, encoding) -> _Raw:
+    if isinstance(source, pd.DataFrame):
+        return _Raw(frame=source, name="<DataFrame>", kind="dataframe", row_offset=None)
+    if not isinstance(source, (str, Path)):
+        raise TypeError("The 'source' parameter of read_survey must be a pandas DataFrame or a "
+                        f"file path (str or Path). Got {type(source).__name__} instead.")
+    path = Path(source)
+    name = str(source)
+    suffix = path.suffix.lower()
+    if suffix not in SURVEY_EXTENSIONS:
+        raise SurveyDataError(
+            f"Cannot read '{name}': unknown file extension '{path.suffix}'. Allowed: "
+            f"{', '.join(SURVEY_EXTENSIONS)}; or pass a pandas DataFrame.")
+    if not path.is_file():
+        raise SurveyDataError(f"Survey file not found: '{name}'. Check the path "
+                              f"(working directory: {Path.cwd()}).")
+    if suffix in (".csv", ".tsv", ".txt"):
+        return _load_text(path, name, suffix, encoding)
+    if suffix in (".xlsx", ".xlsm", ".xls"):
+        return _load_excel(path, name, suffix, sheet)
+    return _load_sav(path, name)
+
+
+def _guess_encoding(head: bytes) -> str:
+    if head.startswith(codecs.BOM_UTF8):
+        return "utf-8-sig"
+    try:
+        codecs.getincrementaldecoder("utf-8")().decode(head, final=False)
+        return "utf-8"
+    except UnicodeDecodeError:
+        return "gb18030"
+
+
+def _sniff_delimiter(sample: str) -> str:
+    lines = [ln for ln in sample.splitlines()[:50] if ln.strip()]
+    if len(lines) > 1 and not sample.endswith("\n"):
+        lines = lines[:-1]                 # the last line may be cut
+    best, best_score = ",", (0, 0)
+    for delim in (",", "\t", ";", "|"):
+        try:
+            counts = [len(r) for r in csv.reader(lines, delimiter=delim)]
+        except csv.Error:
+            continue
+        if not counts or counts[0] < 2:
+            continue
+        consistent = sum(c == counts[0] for c in counts)
+        score = (consistent, counts[0])
+        if score > best_score:
+            best, best_score = delim, score
+    return best
+
+
+def _load_text(path: Path, name: str, suffix: str, encoding: str | None) -> _Raw:
+    with open(path, "rb") as fh:
+        head = fh.read(1 << 16)
+    encs = [encoding] if encoding else (
+        [_guess_encoding(head)] + (["gb18030"] if _guess_encoding(head) != "gb18030" else []))
+    sep = "\t" if suffix == ".tsv" else _sniff_delimiter(head.decode(encs[0], errors="replace"))
+    frame = None
+    last_exc: Exception | None = None
+    for enc in encs:
+        try:
+            frame = pd.read_csv(path, sep=sep, encoding=enc, skip_blank_lines=False,
+                                na_values=[".", "-"], keep_default_na=True, low_memory=False,
+                                skipinitialspace=False)
+            used = enc
+            break
+        except UnicodeDecodeError as exc:
+            last_exc = exc
+        except (pd.errors.ParserError, pd.errors.EmptyDataError) as exc:
+            raise SurveyDataError(f"{name}: cannot read the file as a table "
+                                  f"(delimiter {sep!r}, encoding {enc}): {exc}") from exc
+        except LookupError as exc:
+            raise SurveyDataError(f"The 'encoding' argument {encoding!r} is not a known "
+                                  "encoding. Use e.g. 'utf-8', 'gb18030' or 'latin-1'.") from exc
+    if frame is None:
+        raise SurveyDataError(f"{name}: cannot decode the file as {' or '.join(encs)} "
+                              f"({last_exc}). Pass encoding='...' (e.g. 'big5', 'latin-1') "
+                              "or save the file as UTF-8.")
+    frame.columns = [c.strip() if isinstance(c, str) else c for c in frame.columns]
+
+    def whitespace_cols(cols: list) -> dict:
+        # The C parser reads " 7 " as 7 silently. To count padded numbers in the numeric
+        # item columns, find the lines with padding next to a delimiter (bytes.find is
+        # memchr-fast; usually there are none) and parse only those lines.
+        if not cols:
+            return {}
+        positions = {c: j for j, c in enumerate(frame.columns)}
+        wanted = {positions[c]: c for c in cols}
+        out: dict = {}
+        for line in _padded_lines(path.read_bytes(), sep):
+            try:
+                fields = next(csv.reader([line.decode(used, errors="replace")], delimiter=sep))
+            except (csv.Error, StopIteration):
+                continue
+            for j, c in wanted.items():
+                if j < len(fields):
+                    v = fields[j]
+                    if v != v.strip() and v.strip():
+                        out[c] = out.get(c, 0) + 1
+        return out
+
+    return _Raw(frame=frame, name=name, kind="text", row_offset=2, whitespace_cols=whitespace_cols)
+
+
+def _padded_lines(raw: bytes, sep: str) -> list[bytes]:
+    """Data lines of a delimited file with a space or tab next to a delimiter or line end."""
+    d = sep.encode()
+    pads = [p for p in ([b" ", b"\t"] if sep != "\t" else [b" "]) if p in raw]
+    spans: dict[int, int] = {}
+    for p in pads:
+        for needle, pad_at in ((p + d, 0), (d + p, 1), (p + b"\n", 0), (b"\n" + p, 1),
+                               (p + b"\r", 0), (p + b'"', 0), (b'"' + p, 1)):
+            i = raw.find(needle)
+            while i >= 0:
+                pos = i + pad_at
+                start = raw.rfind(b"\n", 0, pos) + 1
+                end = raw.find(b"\n", pos)
+                end = len(raw) if end < 0 else end
+                if start > 0 and start not in spans:      # start 0: the header line
+                    spans[start] = end
+                i = raw.find(needle, end)
+    return [raw[a:spans[a]].rstrip(b"\r") for a in sorted(spans)]
+
+
+def _load_excel(path: Path, name: str, suffix: str, sheet) -> _Raw:
+    engine = "xlrd" if suffix == ".xls" else "openpyxl"
+    try:
+        book = pd.ExcelFile(path, engine=engine)
+    except ImportError as exc:
+        raise SurveyDataError(f"{name}: reading .xls files needs the 'xlrd' package "
+                              "(pip install xlrd), or save the file as .xlsx.") from exc
+    except Exception as exc:  # zip / xml errors from a damaged or mislabelled file
+        raise SurveyDataError(f"{name}: cannot open the file as an Excel workbook ({exc}).") from exc
+    with book:
+        names = book.sheet_names
+        if isinstance(sheet, int) and not isinstance(sheet, bool):
+            if not 0 <= sheet < len(names):
+                raise SurveyDataError(f"{name}: there is no sheet number {sheet} (0-based); "
+                                      f"the workbook has {len(names)}: {names}.")
+            sheet_name = names[sheet]
+        elif sheet in names:
+            sheet_name = sheet
+        else:
+            close = difflib.get_close_matches(str(sheet), names, n=1)
+            hint = f" Did you mean '{close[0]}'?" if close else ""
+            raise SurveyDataError(f"{name}: no sheet named {sheet!r}; the workbook has "
+                                  f"{names}.{hint}")
+        frame = book.parse(sheet_name, dtype=object, na_values=[".", "-"])
+    frame.columns = [c.strip() if isinstance(c, str) else c for c in frame.columns]
+    return _Raw(frame=frame, name=name, kind="excel", row_offset=2, sheet=sheet_name)
+
+
+def _load_sav(path: Path, name: str) -> _Raw:
+    try:
+        import pyreadstat
+    except ImportError as exc:  # pragma: no cover - a declared dependency
+        raise SurveyDataError("Reading .sav files needs pyreadstat (pip install pyreadstat).") from exc
+    try:
+        frame, meta = pyreadstat.read_sav(str(path), apply_value_formats=False, user_missing=True)
+    except Exception as exc:
+        raise SurveyDataError(f"{name}: cannot read the file as SPSS .sav ({exc}).") from exc
+    user_missing: dict = {}
+    for col, spec in (getattr(meta, "missing_ranges", None) or {}).items():
+        user_missing[col] = [(float(r["lo"]), float(r["hi"])) for r in spec
+                             if isinstance(r.get("lo"), (int, float))]
+    return _Raw(frame=frame, name=name, kind="sav", row_offset=1, user_missing=user_missing)
+
+
+# ============================================================================ parsing
+@dataclass
+class _Parsed:
+    values: np.ndarray
+    n_numeric: int
+    n_bad: int
+    bad_positions: np.ndarray
+    n_whitespace: int
+    str_codes: dict
+
+
+def _is_numeric(s: pd.Series) -> bool:
+    return pd.api.types.is_numeric_dtype(s.dtype) and not pd.api.types.is_bool_dtype(s.dtype)
+
+
+def _parse_object(s: pd.Series, str_codes: frozenset[str]) -> _Parsed:
+    """The slow path: cells that are text or mixed Python objects."""
+    arr = np.asarray(s.to_numpy(dtype=object), dtype=object)
+    n = len(arr)
+    out = np.full(n, np.nan)
+    bad = np.zeros(n, dtype=bool)
+    idx = np.flatnonzero(~pd.isna(arr))
+    sub = arr[idx]
+    kind = pd.api.types.infer_dtype(sub, skipna=False) if len(sub) else "empty"
+    if kind == "string":
+        is_str = np.ones(len(sub), dtype=bool)
+    elif kind in ("integer", "floating", "mixed-integer-float", "decimal", "empty"):
+        is_str = np.zeros(len(sub), dtype=bool)
+    else:
+        is_str = np.fromiter((isinstance(v, str) for v in sub), dtype=bool, count=len(sub))
+    # non-text objects: numbers (int, float, Decimal, numpy scalars) or bad (dates, booleans...)
+    other_idx = idx[~is_str]
+    if len(other_idx):
+        obj = arr[other_idx]
+        isbool = np.fromiter((isinstance(v, (bool, np.bool_)) for v in obj), bool, len(obj))
+        conv = pd.to_numeric(pd.Series(obj, dtype=object), errors="coerce").to_numpy(dtype=float)
+        ok = ~np.isnan(conv) & ~isbool
+        out[other_idx[ok]] = conv[ok]
+        bad[other_idx[~ok]] = True
+    n_ws = 0
+    codes: dict[str, int] = {}
+    str_idx = idx[is_str]
+    if len(str_idx):
+        txt = arr[str_idx]
+        # fast: pandas' C parser reads plain and whitespace-padded numbers
+        conv = pd.to_numeric(pd.Series(txt, dtype=object), errors="coerce").to_numpy(dtype=float)
+        conv[np.isinf(conv)] = np.nan
+        failed = np.flatnonzero(np.isnan(conv))
+        for k in failed:                       # slow: text, NA tokens, codes, full-width digits
+            t = txt[k].strip()
+            if t.lower() in _NA_LOWER:
+                continue
+            if t in str_codes:
+                codes[t] = codes.get(t, 0) + 1
+                continue
+            value = _to_float(t) if _NUMBER.match(t) else float("nan")
+            if value == value:
+                conv[k] = value
+            else:
+                bad[str_idx[k]] = True
+        ok = ~np.isnan(conv)
+        out[str_idx[ok]] = conv[ok]
+        u = txt.astype(str)
+        padded = _npstr.str_len(u) != _npstr.str_len(_npstr.strip(u))
+        n_ws = int((padded & ok).sum())
+    return _Parsed(values=out, n_numeric=int((~np.isnan(out)).sum()), n_bad=int(bad.sum()),
+                   bad_positions=np.flatnonzero(bad), n_whitespace=n_ws, str_codes=codes)
+
+
+def _to_float(text: str) -> float:
+    try:
+        return float(unicodedata.normalize("NFKC", text))
+    except ValueError:
+        return float("nan")
+
+
+# ============================================================================ messages
+def _row_word(raw: _Raw, pos: int, col_pos: int | None) -> str:
+    if raw.row_offset is None:
+        return f"row {raw.frame.index[pos]!r}"
+    row = pos + raw.row_offset
+    if raw.kind == "excel" and col_pos is not None:
+        from openpyxl.utils import get_column_letter
+        return f"row {row} (cell {get_column_letter(col_pos + 1)}{row})"
+    if raw.kind == "sav":
+        return f"case {row}"
+    return f"row {row}"
+
+
+def _bad_message(raw: _Raw, cells: list, n_bad: int, columns: list) -> str:
+    cells = sorted(cells, key=lambda t: (t[0], columns.index(t[1])))[:_MAX_LISTED]
+    where = raw.name + (f", sheet '{raw.sheet}'" if raw.sheet else "")
+    listed = "; ".join(f"{_row_word(raw, pos, columns.index(col))}, column '{col}': {val!r}"
+                       for pos, col, val in cells)
+    more = f"; and {n_bad - len(cells)} more" if n_bad > len(cells) else ""
+    if raw.kind == "dataframe":
+        rows_note = "Rows are named by the DataFrame's index labels."
+    elif raw.kind == "sav":
+        rows_note = "Cases are numbered from 1."
+    else:
+        rows_note = "Rows are numbered as in a spreadsheet, with the header as row 1."
+    example = cells[0][2]
+    example = example.strip() if isinstance(example, str) else example
+    return (f"{where}: {n_bad} answer(s) in item columns are not numbers: {listed}{more}. "
+            f"{rows_note} Recode these answers to numeric codes, or, if they mean "
+            f"'no answer', declare them missing: read_survey(..., missing_codes=[{example!r}]). "
+            "If the column is not a survey item, pass items=[...] without it.")
+
+
+def _absent_message(absent: list, columns: list, name: str, origin: str) -> str:
+    parts = []
+    for a in absent:
+        close = difflib.get_close_matches(str(a), [str(c) for c in columns], n=3, cutoff=0.5)
+        if not close:
+            close = [str(c) for c in columns if str(c).strip().lower() == str(a).strip().lower()]
+        parts.append(f"'{a}'" + (f" (did you mean {', '.join(map(repr, close))}?)" if close else ""))
+    shown = ", ".join(map(str, columns[:30])) + (" ..." if len(columns) > 30 else "")
+    return (f"{name}: {len(absent)} column(s) named in {origin} are not in the data: "
+            f"{', '.join(parts)}. The data's columns are: {shown}. Rename the columns or "
+            "correct the item names.")
+
+
+# ============================================================================ helpers
+def _check_scale(scale) -> tuple[float, float] | None:
+    if scale is None:
+        return None
+    try:
+        lo, hi = (float(v) for v in scale)
+    except (TypeError, ValueError):
+        raise ValueError("The 'scale' parameter of read_survey must be a pair (min, max) of "
+                         f"numbers such as (1, 10). Got {scale!r} instead.") from None
+    if not lo < hi:
+        raise ValueError(f"The 'scale' parameter of read_survey must have min < max. "
+                         f"Got {scale!r} instead.")
+    return lo, hi
+
+
+def _split_codes(codes) -> tuple[list[float], frozenset[str]]:
+    if codes is None:
+        return [], frozenset()
+    if isinstance(codes, (str, int, float)):
+        codes = [codes]
+    nums: list[float] = []
+    strs: set[str] = set()
+    for c in codes:
+        if isinstance(c, str):
+            t = c.strip()
+            try:
+                nums.append(float(t))
+            except ValueError:
+                strs.add(t)
+        elif isinstance(c, (int, float, np.integer, np.floating)) and not isinstance(c, bool):
+            nums.append(float(c))
+        else:
+            raise TypeError("The 'missing_codes' parameter of read_survey must be a list of "
+                            f"numbers or strings such as [99, \"don't know\"]. Got {c!r} in it.")
+    return list(dict.fromkeys(nums)), frozenset(strs)
+
+
+def _fmt_value(x: Any) -> str:
+    if isinstance(x, (float, np.floating)) and float(x).is_integer():
+        return str(int(x))
+    return str(x)
+
+
+def _jsonable(obj: Any) -> Any:
+    if isinstance(obj, dict):
+        return {str(k): _jsonable(v) for k, v in obj.items()}
+    if isinstance(obj, (list, tuple)):
+        return [_jsonable(v) for v in obj]
+    if isinstance(obj, (bool, np.bool_)):
+        return bool(obj)
+    if isinstance(obj, (int, np.integer)):
+        return int(obj)
+    if isinstance(obj, (float, np.floating)):
+        f = float(obj)
+        if f != f or f in (float("inf"), float("-inf")):
+            return None
+        return int(f) if f.is_integer() and abs(f) < 2 ** 53 else f
+    if obj is None or isinstance(obj, str):
+        return obj
+    if obj is pd.NA or obj is pd.NaT:
+        return None
+    return str(obj)
