@@ -20,7 +20,6 @@ import codecs
 import csv
 import difflib
 import html
-import io
 import re
 import unicodedata
 import warnings
@@ -42,7 +41,6 @@ _NA_LOWER = frozenset(t.lower() for t in NA_TOKENS)
 #: File extensions read_survey understands.
 SURVEY_EXTENSIONS = (".csv", ".tsv", ".txt", ".xlsx", ".xlsm", ".xls", ".sav")
 _MAX_LISTED = 5
-_npstr = getattr(np, "strings", np.char)    # numpy >= 2: fast string ufuncs
 _NUMBER = re.compile(r"^[+-]?(?:\d+\.?\d*|\.\d+)(?:[eE][+-]?\d+)?$")
 
 
@@ -174,6 +172,9 @@ class DataReport:
 
     def __repr__(self) -> str:
         return f"DataReport({self.summary()!r})"
+
+    def __str__(self) -> str:
+        return self.summary()
 
     def _repr_html_(self) -> str:
         parts = [f"<p><b>{html.escape(self.summary().splitlines()[0])}</b></p><ul>"]
@@ -562,7 +563,6 @@ class _Raw:
     sheet: str | None = None
     user_missing: dict = field(default_factory=dict)
     whitespace_cols: Any = None       # callable(columns) -> {col: count}, text files only
-    restore: dict = field(default_factory=dict)   # excel: metadata dtypes
 
     def metadata(self, col):
         s = self.frame[col]
@@ -756,64 +756,67 @@ def _is_numeric(s: pd.Series) -> bool:
 
 
 def _parse_object(s: pd.Series, str_codes: frozenset[str]) -> _Parsed:
-    """The slow path: cells that are text or mixed Python objects."""
-    arr = np.asarray(s.to_numpy(dtype=object), dtype=object)
-    n = len(arr)
-    out = np.full(n, np.nan)
-    bad = np.zeros(n, dtype=bool)
-    idx = np.flatnonzero(~pd.isna(arr))
-    sub = arr[idx]
-    kind = pd.api.types.infer_dtype(sub, skipna=False) if len(sub) else "empty"
-    if kind == "string":
-        is_str = np.ones(len(sub), dtype=bool)
-    elif kind in ("integer", "floating", "mixed-integer-float", "decimal", "empty"):
-        is_str = np.zeros(len(sub), dtype=bool)
-    else:
-        is_str = np.fromiter((isinstance(v, str) for v in sub), dtype=bool, count=len(sub))
-    # non-text objects: numbers (int, float, Decimal, numpy scalars) or bad (dates, booleans...)
-    other_idx = idx[~is_str]
-    if len(other_idx):
-        obj = arr[other_idx]
-        isbool = np.fromiter((isinstance(v, (bool, np.bool_)) for v in obj), bool, len(obj))
-        conv = pd.to_numeric(pd.Series(obj, dtype=object), errors="coerce").to_numpy(dtype=float)
-        ok = ~np.isnan(conv) & ~isbool
-        out[other_idx[ok]] = conv[ok]
-        bad[other_idx[~ok]] = True
-    n_ws = 0
-    codes: dict[str, int] = {}
-    str_idx = idx[is_str]
-    if len(str_idx):
-        txt = arr[str_idx]
-        # fast: pandas' C parser reads plain and whitespace-padded numbers
-        conv = pd.to_numeric(pd.Series(txt, dtype=object), errors="coerce").to_numpy(dtype=float)
-        conv[np.isinf(conv)] = np.nan
-        failed = np.flatnonzero(np.isnan(conv))
-        for k in failed:                       # slow: text, NA tokens, codes, full-width digits
-            t = txt[k].strip()
+    """The slow path for columns of text or mixed Python objects.
+
+    Works on the distinct values (``pandas.factorize``), so a column of a million cells
+    with a few dozen distinct answers costs a hash pass, not a million Python calls.
+    """
+    codes, uniques = pd.factorize(s.to_numpy(dtype=object), use_na_sentinel=True)
+    m = len(uniques)
+    uval = np.full(m + 1, np.nan)                 # last slot: the NA sentinel (-1)
+    ubad = np.zeros(m + 1, dtype=bool)
+    upad = np.zeros(m + 1, dtype=bool)
+    ucode: dict[int, str] = {}
+    for k, u in enumerate(uniques):
+        if isinstance(u, str):
+            t = u.strip()
             if t.lower() in _NA_LOWER:
                 continue
             if t in str_codes:
-                codes[t] = codes.get(t, 0) + 1
+                ucode[k] = t
                 continue
             value = _to_float(t) if _NUMBER.match(t) else float("nan")
             if value == value:
-                conv[k] = value
+                uval[k] = value
+                upad[k] = t != u
             else:
-                bad[str_idx[k]] = True
-        ok = ~np.isnan(conv)
-        out[str_idx[ok]] = conv[ok]
-        u = txt.astype(str)
-        padded = _npstr.str_len(u) != _npstr.str_len(_npstr.strip(u))
-        n_ws = int((padded & ok).sum())
-    return _Parsed(values=out, n_numeric=int((~np.isnan(out)).sum()), n_bad=int(bad.sum()),
-                   bad_positions=np.flatnonzero(bad), n_whitespace=n_ws, str_codes=codes)
+                ubad[k] = True
+        elif isinstance(u, (bool, np.bool_)):
+            ubad[k] = True
+        else:
+            try:
+                value = float(u)
+            except (TypeError, ValueError):
+                ubad[k] = True
+                continue
+            if value != value:
+                continue
+            if value in (float("inf"), float("-inf")):
+                ubad[k] = True
+            else:
+                uval[k] = value
+    counts = np.bincount(codes[codes >= 0], minlength=m + 1) if m else np.zeros(1, np.int64)
+    code_counts: dict[str, int] = {}
+    for k, t in ucode.items():
+        code_counts[t] = code_counts.get(t, 0) + int(counts[k])
+    n_bad = int(counts[ubad].sum())
+    bad_positions = (np.flatnonzero(ubad[codes])[:_MAX_LISTED] if n_bad
+                     else np.zeros(0, dtype=np.int64))
+    ok = ~np.isnan(uval)
+    return _Parsed(values=uval[codes], n_numeric=int(counts[ok].sum()), n_bad=n_bad,
+                   bad_positions=bad_positions, n_whitespace=int(counts[upad].sum()),
+                   str_codes=code_counts)
 
 
 def _to_float(text: str) -> float:
     try:
-        return float(unicodedata.normalize("NFKC", text))
-    except ValueError:
-        return float("nan")
+        value = float(text)
+    except ValueError:                       # full-width digits (７) and the like
+        try:
+            value = float(unicodedata.normalize("NFKC", text))
+        except ValueError:
+            return float("nan")
+    return value if value not in (float("inf"), float("-inf")) else float("nan")
 
 
 # ============================================================================ messages

@@ -403,3 +403,35 @@ def test_report_to_dict_is_json_safe(tmp_path, quiet):
     assert len(d["warnings"]) == 2
     html = s.report._repr_html_()
     assert "Out of range" in html and "Warning" in html
+
+
+def test_excel_blank_row_keeps_row_numbers(tmp_path):
+    openpyxl = pytest.importorskip("openpyxl")
+    wb = openpyxl.Workbook()
+    ws = wb.active
+    ws.title = "S1"
+    for row in (["city", "Q1", "Q2"], ["a", 1, 2], [None, None, None], ["b", 3, "bad"],
+                ["c", 5, 6]):
+        ws.append(row)
+    path = tmp_path / "blank.xlsx"
+    wb.save(path)
+    with pytest.raises(SurveyDataError, match=r"blank\.xlsx, sheet 'S1'.*row 4 \(cell C4\), "
+                                              r"column 'Q2': 'bad'"):
+        read_survey(path)
+
+
+def test_mostly_text_column_is_metadata(tmp_path):
+    path = write(tmp_path, "city,Q1\nBeijing,1\nWuhan,2\n021,3\nXi'an,4\n")
+    s = read_survey(path)
+    assert s.items == ("Q1",) and s.data["city"].tolist() == ["Beijing", "Wuhan", "021", "Xi'an"]
+
+
+def test_empty_file(tmp_path):
+    with pytest.raises(SurveyDataError, match=r"survey\.csv: cannot read the file as a table"):
+        read_survey(write(tmp_path, ""))
+
+
+def test_report_str_is_summary(tmp_path):
+    s = read_survey(write(tmp_path, "Q1,Q2\n1,2\n3,4\n"))
+    assert str(s.report) == s.report.summary()
+    assert str(s.report).startswith("Survey data ")
