@@ -12,7 +12,7 @@ stderr, ``csi-model: error: <message>`` (a model syntax error adds the offending
 caret); an unexpected error exits with status 1 and points to ``--debug``, which shows the
 traceback. Output files are written atomically; inputs are never modified.
 
-csi_model itself is imported inside the handlers so that ``csi-model --help`` stays fast.
+The rest of csi_model is imported inside the handlers so that ``csi-model --help`` stays fast.
 
 >>> main(["models"])                                    # doctest: +ELLIPSIS
 name ...
@@ -229,13 +229,13 @@ def _user_message(exc: BaseException) -> str:
 
 # ============================================================================ handlers
 def _cmd_fit(args: argparse.Namespace) -> int:
-    import csi_model as cm
+    from .spec import load_model
 
     survey_path = Path(args.survey)
     if survey_path.is_dir():
         raise UsageError(f"SURVEY must be a file; '{survey_path}' is a directory.")
     codes = _parse_codes(args.missing_codes)
-    spec = cm.load_model(args.model, allow_cross_loadings=args.allow_cross_loadings)
+    spec = load_model(args.model, allow_cross_loadings=args.allow_cross_loadings)
     inputs = [survey_path] + ([Path(spec.source)] if spec.source and Path(spec.source).exists()
                               else [])
     json_path = Path(args.json_out) if args.json_out else None
@@ -262,10 +262,10 @@ def _cmd_fit(args: argparse.Namespace) -> int:
 
 def _cmd_demo(args: argparse.Namespace) -> int:
     from importlib import resources
-    import csi_model as cm
+    from .spec import load_model
 
     out_dir = Path(args.out)
-    spec = cm.load_model("telecom")
+    spec = load_model("telecom")
     with resources.as_file(resources.files("csi_model.data") / "telecom_demo.csv") as csv_path:
         _check_outputs([csv_path], None, out_dir)
         survey, result, data_warnings = _read_and_fit(spec, csv_path, missing_codes=(99,),
@@ -282,16 +282,16 @@ def _cmd_demo(args: argparse.Namespace) -> int:
 
 
 def _cmd_models(args: argparse.Namespace) -> int:
-    import csi_model as cm
+    from .spec import bundled_models, load_model
 
     if args.name:
-        spec = cm.load_model(args.name)
+        spec = load_model(args.name)
         text = _model_text(args.name)
         print(text.rstrip("\n") if text is not None else spec.to_syntax())
         return 0
     rows = []
-    for name in cm.bundled_models():
-        spec = cm.load_model(name)
+    for name in bundled_models():
+        spec = load_model(name)
         rows.append((name, " ".join(spec.latents), str(len(spec.observed)),
                      str(len(spec.structural_paths))))
     header = ("name", "latents", "items", "paths")
@@ -348,19 +348,20 @@ def _check_outputs(inputs: Sequence[Path], json_path: Path | None, out_dir: Path
 
 def _read_and_fit(spec, survey_path: Path, *, missing_codes, estimator: str, missing: str):
     """Read the survey and fit, capturing warnings (they go into the reports, not stderr)."""
-    import csi_model as cm
-    from .exceptions import CSIModelWarning
+    from .cbsem import fit
+    from .exceptions import CSIModelWarning, SurveyDataError
+    from .survey import read_survey
 
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always")
         try:
-            survey = cm.read_survey(str(survey_path), items=list(spec.observed),
-                                    missing_codes=missing_codes)
-        except cm.SurveyDataError as exc:
+            survey = read_survey(str(survey_path), items=list(spec.observed),
+                                 missing_codes=missing_codes)
+        except SurveyDataError as exc:
             _raise_if_model_variable_absent(spec, survey_path, exc)
             raise
         n_read = len(caught)
-        result = cm.fit(spec, survey, estimator=estimator, missing=missing)
+        result = fit(spec, survey, estimator=estimator, missing=missing)
     data_warnings = [str(w.message) for w in caught[:n_read]
                      if issubclass(w.category, CSIModelWarning)]
     data_warnings += [w for w in survey.report.warnings if w not in data_warnings]
