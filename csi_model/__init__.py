@@ -1,0 +1,33 @@
+"""csi_model: customer satisfaction index research with structural equation models.
+
+ACSI / ECSI / telecom CSI models in lavaan syntax, validated survey data,
+covariance-based SEM through semopy with lavaan's conventions, and results as
+pandas objects.
+
+>>> import csi_model as cm
+>>> spec = cm.load_model("telecom")
+>>> survey = cm.read_survey(cm.simulate_survey(spec, n=300, seed=1))
+>>> result = cm.fit(spec, survey)
+>>> result.converged
+True
+"""
+from .cbsem import fit
+from .codebook import Codebook, load_codebook
+from .exceptions import (CSIModelError, CSIModelWarning, ConvergenceWarning, DataQualityWarning,
+                         EstimationError, ImproperSolutionWarning, ModelSpecError,
+                         ModelSyntaxError, SurveyDataError)
+from .results import SEMResult
+from .simulate import Population, make_demo_survey, simulate_survey, telecom_population
+from .spec import ModelSpec, bundled_models, items, load_model, paths, reflective, specify
+from .survey import DataReport, Survey, read_survey
+
+__version__ = "0.1.0"
+
+__all__ = [
+    "fit", "SEMResult",
+    "ModelSpec", "load_model", "bundled_models", "specify", "reflective", "paths", "items",
+    "read_survey", "Survey", "DataReport", "Codebook", "load_codebook",
+    "simulate_survey", "Population", "telecom_population", "make_demo_survey",
+    "CSIModelError", "ModelSyntaxError", "ModelSpecError", "SurveyDataError", "EstimationError",
+    "CSIModelWarning", "ImproperSolutionWarning", "ConvergenceWarning", "DataQualityWarning",
+]
