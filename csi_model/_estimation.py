@@ -152,7 +152,31 @@ class Pattern:
     rows: np.ndarray       # case indices
 
 
-def missing_patterns(X: np.ndarray) -> list[Pattern]:
+@dataclass(frozen=True)
+class PatternBatch:
+    """All patterns with the same number k of observed variables, stacked for numpy."""
+
+    idx: np.ndarray    # (P, k) observed variable indices
+    n: np.ndarray      # (P,) cases per pattern
+    mean: np.ndarray   # (P, k)
+    cov: np.ndarray    # (P, k, k)
+
+
+class Patterns(list):
+    """The missing-data patterns of a data matrix, with size-batched views."""
+
+    def __init__(self, patterns: list[Pattern]):
+        super().__init__(patterns)
+        sizes = sorted({pat.observed.size for pat in patterns})
+        self.batches = []
+        for k in sizes:
+            group = [pat for pat in patterns if pat.observed.size == k]
+            self.batches.append(PatternBatch(
+                np.stack([g.observed for g in group]), np.array([g.n for g in group], float),
+                np.stack([g.mean for g in group]), np.stack([g.cov for g in group])))
+
+
+def missing_patterns(X: np.ndarray) -> Patterns:
     """Group cases by their pattern of observed variables."""
     mask = ~np.isnan(X)
     keys, inverse = np.unique(mask, axis=0, return_inverse=True)
@@ -167,41 +191,46 @@ def missing_patterns(X: np.ndarray) -> list[Pattern]:
         mean = Y.mean(axis=0)
         Yc = Y - mean
         out.append(Pattern(obs, len(rows), mean, Yc.T @ Yc / len(rows), rows))
-    return out
+    return Patterns(out)
 
 
-def fiml_loglik(Sigma: np.ndarray, mu: np.ndarray, patterns: list[Pattern]) -> float:
+def _batch_parts(Sigma, mu, b: PatternBatch):
+    So = Sigma[b.idx[:, :, None], b.idx[:, None, :]]
+    sign, logdet = np.linalg.slogdet(So)
+    V = np.linalg.inv(So)
+    d = b.mean - mu[b.idx]
+    Vd = np.einsum("pij,pj->pi", V, d)
+    return sign, logdet, V, d, Vd
+
+
+def fiml_loglik(Sigma: np.ndarray, mu: np.ndarray, patterns: Patterns) -> float:
     """The FIML log-likelihood of moments (Sigma, mu) over all cases."""
     ll = 0.0
-    for pat in patterns:
-        o = pat.observed
-        So = Sigma[np.ix_(o, o)]
-        sign, logdet = np.linalg.slogdet(So)
-        if sign <= 0:
+    for b in patterns.batches:
+        sign, logdet, V, d, Vd = _batch_parts(Sigma, mu, b)
+        if np.any(sign <= 0):
             return -np.inf
-        V = np.linalg.inv(So)
-        d = pat.mean - mu[o]
-        ll -= 0.5 * pat.n * (o.size * LOG2PI + logdet + np.sum(V * pat.cov) + d @ V @ d)
+        k = b.idx.shape[1]
+        quad = np.einsum("pij,pji->p", V, b.cov) + np.einsum("pi,pi->p", d, Vd)
+        ll -= 0.5 * np.sum(b.n * (k * LOG2PI + logdet + quad))
     return float(ll)
 
 
-def fiml_moment_gradient(Sigma: np.ndarray, mu: np.ndarray, patterns: list[Pattern]):
+def fiml_moment_gradient(Sigma: np.ndarray, mu: np.ndarray, patterns: Patterns):
     """d loglik / d Sigma (as a p x p matrix for symmetric perturbations) and d loglik / d mu."""
     p = Sigma.shape[0]
     GS = np.zeros((p, p))
     gm = np.zeros(p)
-    for pat in patterns:
-        o = pat.observed
-        V = np.linalg.inv(Sigma[np.ix_(o, o)])
-        d = pat.mean - mu[o]
-        Vd = V @ d
-        M = V @ pat.cov @ V + np.outer(Vd, Vd)
-        GS[np.ix_(o, o)] += -0.5 * pat.n * (V - M)
-        gm[o] += pat.n * Vd
+    for b in patterns.batches:
+        _, _, V, d, Vd = _batch_parts(Sigma, mu, b)
+        M = V @ b.cov @ V + Vd[:, :, None] * Vd[:, None, :]
+        G = -0.5 * b.n[:, None, None] * (V - M)
+        np.add.at(GS, (b.idx[:, :, None], b.idx[:, None, :]), G)
+        np.add.at(gm, b.idx, b.n[:, None] * Vd)
     return GS, gm
 
 
-def fiml_objective_and_gradient(model: RAMModel, theta: np.ndarray, patterns: list[Pattern],
+def fiml_objective_and_gradient(model: RAMModel, theta: np.ndarray, patterns: Patterns,
                                 n: int):
     """-loglik/n and its gradient (for a minimiser)."""
     try:
@@ -217,23 +246,27 @@ def fiml_objective_and_gradient(model: RAMModel, theta: np.ndarray, patterns: li
     return -ll / n, -g / n
 
 
-def fiml_expected_information(model: RAMModel, theta: np.ndarray, patterns: list[Pattern],
+def fiml_expected_information(model: RAMModel, theta: np.ndarray, patterns: Patterns,
                               n: int) -> np.ndarray:
     """Expected information per case under MAR (used for Fisher scoring steps)."""
-    Sigma, _ = model.implied(theta)
+    Sigma, mu = model.implied(theta)
     dS, dm = model.jacobian(theta)
     q = theta.size
     J = np.zeros((q, q))
-    for pat in patterns:
-        o = pat.observed
-        V = np.linalg.inv(Sigma[np.ix_(o, o)])
-        dSo = dS[:, o][:, :, o]
-        VdS = np.einsum("ij,kjl->kil", V, dSo)
-        J += pat.n * (0.5 * np.einsum("kab,lba->kl", VdS, VdS) + dm[:, o] @ V @ dm[:, o].T)
+    for b in patterns.batches:
+        V = np.linalg.inv(Sigma[b.idx[:, :, None], b.idx[:, None, :]])
+        dSo = dS[:, b.idx[:, :, None], b.idx[:, None, :]]          # (q, P, k, k)
+        VdS = np.einsum("pij,qpjl->qpil", V, dSo)
+        X = (VdS * b.n[None, :, None, None]).reshape(q, -1)
+        Y = VdS.transpose(0, 1, 3, 2).reshape(q, -1)
+        J += 0.5 * X @ Y.T
+        dmo = dm[:, b.idx]                                          # (q, P, k)
+        VdM = np.einsum("pij,qpj->qpi", V, dmo)
+        J += (dmo * b.n[None, :, None]).reshape(q, -1) @ VdM.reshape(q, -1).T
     return J / n
 
 
-def fit_fiml(model: RAMModel, theta0: np.ndarray, patterns: list[Pattern], n: int, *,
+def fit_fiml(model: RAMModel, theta0: np.ndarray, patterns: Patterns, n: int, *,
              tol: float = 1e-9, max_iter: int = 500) -> tuple[np.ndarray, int, bool]:
     """Fisher scoring (expected information under MAR) with step halving."""
     theta = np.asarray(theta0, dtype=float).copy()

@@ -89,7 +89,8 @@ def semopy_description(pt: pd.DataFrame) -> str:
     return "\n".join(lines)
 
 
-def _semopy_estimates(pt: pd.DataFrame, data: pd.DataFrame | None, cov: pd.DataFrame | None):
+def _semopy_estimates(pt: pd.DataFrame, data: pd.DataFrame | None, cov: pd.DataFrame | None,
+                      n: int | None = None):
     """Fit with semopy; return {(lhs, op, rhs): estimate} in our orientation."""
     import semopy  # imported here: ~2 s, and only this module may do it
 
@@ -97,7 +98,7 @@ def _semopy_estimates(pt: pd.DataFrame, data: pd.DataFrame | None, cov: pd.DataF
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
         if cov is not None:
-            model.fit(cov=cov, obj="MLW", solver="SLSQP")
+            model.fit(cov=cov, obj="MLW", solver="SLSQP", n_samples=n)
         else:
             model.fit(data, obj="MLW", solver="SLSQP")
         tab = model.inspect()
@@ -213,12 +214,14 @@ def fit(spec: ModelSpec | str | Path, data, *, estimator: Literal["ML", "MLR"] =
             S_em, mu_em, ll_h1, _ = est.em_saturated(X, patterns)
             mom = est.Moments(n, S_em, mu_em)
             try:
-                start_est = _semopy_estimates(pt, None, pd.DataFrame(S_em, index=cols, columns=cols))
+                start_est = _semopy_estimates(pt, None, pd.DataFrame(S_em, index=cols, columns=cols),
+                                              n)
             except Exception as exc:
                 start_est = {}
                 notes.append(f"semopy could not fit the model ({exc}); estimation started from "
                              "default start values.")
-            theta0 = _start_values(model, start_est, mom)
+            # the ML solution on the EM moments is an excellent start for FIML
+            theta0, _, _ = est.fit_ml(model, _start_values(model, start_est, mom), mom)
             theta, iters, converged = est.fit_fiml(model, theta0, patterns, n)
             h1 = (S_em, mu_em, ll_h1)
         if not converged:

@@ -146,10 +146,10 @@ def gfi(S: np.ndarray, Sigma: np.ndarray, mean: np.ndarray | None = None,
     V = np.linalg.inv(Sigma)
     R = V @ (S - Sigma)
     VS = V @ S
-    num = np.trace(R @ R)
-    den = np.trace(VS @ VS)
+    # the normal-theory weight of vech(S) is 0.5 D'(W kron W)D, that of the means W
+    num = 0.5 * np.trace(R @ R)
+    den = 0.5 * np.trace(VS @ VS)
     if mean is not None and mu is not None:
-        # with a mean structure the mean residuals enter with the same weight
         d = mean - mu
         num += d @ V @ d
         den += mean @ V @ mean
