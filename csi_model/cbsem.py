@@ -35,6 +35,7 @@ from threadpoolctl import threadpool_limits
 from . import _estimation as est
 from . import fit_indices as fi
 from ._ram import RAMModel
+from ._robust import scaled_test
 from .exceptions import (ConvergenceWarning, EstimationError, ImproperSolutionWarning,
                          SurveyDataError)
 from .results import SEMResult, admissibility_warnings, standardize
@@ -139,9 +140,9 @@ def fit(spec: ModelSpec | str | Path, data, *, estimator: Literal["ML", "MLR"] =
         (validated; the caller's object is never modified).
     estimator : {"ML", "MLR"}
         ``"ML"``: normal-theory ML, SEs from the expected information (lavaan's default).
-        ``"MLR"``: ML estimates with Huber-White robust SEs (observed information), as
-        lavaan's ``estimator = "MLR"``. The Yuan-Bentler scaled chi-square is not yet
-        reported: the fit measures are the normal-theory ones.
+        ``"MLR"``: ML estimates with Huber-White robust SEs (observed information) and the
+        Yuan-Bentler (Mplus variant) scaled chi-square with robust CFI/TLI/RMSEA, as
+        lavaan's ``estimator = "MLR"``; with complete data only.
     missing : {"listwise", "fiml"}
         ``"listwise"`` drops incomplete rows (reported in the result's warnings);
         ``"fiml"`` uses every observed answer (full-information ML, SEs from the
@@ -170,6 +171,9 @@ def fit(spec: ModelSpec | str | Path, data, *, estimator: Literal["ML", "MLR"] =
     missing = _check_choice(missing, _MISSING, "missing")
     if not 0 < level < 1:
         raise ValueError(f"The 'level' parameter of fit must be in (0, 1). Got {level!r} instead.")
+    if estimator == "MLR" and missing == "fiml":
+        raise EstimationError("estimator='MLR' with missing='fiml' is not available yet; use "
+                              "estimator='ML' with missing='fiml', or MLR with missing='listwise'.")
     survey = _as_survey(data, spec, missing_codes)
     spec.check_against(survey.data.columns, data_source=survey.source)
     cols = list(spec.observed)
@@ -229,11 +233,14 @@ def fit(spec: ModelSpec | str | Path, data, *, estimator: Literal["ML", "MLR"] =
                          "are not a maximum-likelihood solution. Simplify the model or check the data.")
             warnings.warn(notes[-1], ConvergenceWarning, stacklevel=2)
 
-        acov = _acov(model, theta, estimator, missing, mom, X, patterns, n)
+        acov, sandwich = _acov(model, theta, estimator, missing, mom, X, patterns, n)
         measures = _fit_measures(model, theta, mom, n, patterns, h1, X)
-    if estimator == "MLR":
-        notes.append("MLR: standard errors are robust (Huber-White); the chi-square and fit "
-                     "indices are the normal-theory ones (the scaled test is not implemented yet).")
+        if sandwich is not None:
+            bread, scores = sandwich
+            m = measures
+            robust = scaled_test(X, mom.cov, mom.mean, bread, scores, m["chisq"], int(m["df"]),
+                                 m["baseline.chisq"], int(m["baseline.df"]), n)
+            measures = pd.concat([measures, pd.Series(robust, dtype=float)]).rename("value")
 
     estimates = _estimate_table(model, theta, acov, level)
     std = standardize(model, theta, acov, level)
@@ -281,22 +288,24 @@ def _owner(spec: ModelSpec, item: str):
 
 
 def _acov(model, theta, estimator, missing, mom, X, patterns, n):
-    """The parameter covariance matrix (expected, observed or sandwich, as lavaan)."""
+    """The parameter covariance matrix (expected, observed or sandwich, as lavaan).
+
+    Also returns (bread, casewise scores) for MLR, which the scaled test reuses.
+    """
     if missing == "listwise":
         if estimator == "ML":
             J = est.expected_information(model, theta)
-            return _inv(n * J)
+            return _inv(n * J), None
         H = est.numeric_jacobian(lambda t: est.ml_gradient(model, t, mom) / 2, theta)
         scores = est.casewise_scores(model, theta, X)
         B = scores.T @ scores / n
         Hinv = _inv(H)
-        return Hinv @ B @ Hinv / n
+        return Hinv @ B @ Hinv / n, (H, scores)
     H = est.numeric_jacobian(
         lambda t: est.fiml_objective_and_gradient(model, t, patterns, n)[1], theta)
     if estimator == "ML":
-        return _inv(n * H)
-    raise EstimationError("estimator='MLR' with missing='fiml' is not available yet; "
-                          "use estimator='ML' with missing='fiml', or MLR with listwise deletion.")
+        return _inv(n * H), None
+    raise AssertionError("unreachable: MLR with FIML is rejected in fit()")
 
 
 def _inv(M):

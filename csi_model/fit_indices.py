@@ -20,7 +20,7 @@ import numpy as np
 from scipy import optimize, stats
 
 __all__ = ["chisq_pvalue", "cfi", "tli", "nfi", "rmsea", "rmsea_ci", "rmsea_pclose", "srmr",
-           "gfi", "agfi", "aic", "bic", "bic_adjusted", "baseline_chisq_complete"]
+           "gfi", "agfi", "aic", "bic", "bic_adjusted", "baseline_chisq_complete", "robust_indices"]
 
 
 def chisq_pvalue(chisq: float, df: float) -> float:
@@ -198,3 +198,25 @@ def baseline_chisq_complete(S: np.ndarray, n: int) -> tuple[float, int]:
     p = S.shape[0]
     chi = n * (np.sum(np.log(np.diag(S))) - np.linalg.slogdet(S)[1])
     return float(chi), p * (p - 1) // 2
+
+
+def robust_indices(chisq: float, df: float, c: float, chisq_null: float, df_null: float,
+                   c_null: float, n: int) -> dict[str, float]:
+    """Robust CFI, TLI and RMSEA from unscaled statistics and scaling factors.
+
+    Brosseau-Liard, Savalei & Li (2012) for RMSEA; Brosseau-Liard & Savalei (2014)
+    for CFI and TLI: the non-centrality is estimated as chisq - c * df.
+
+    >>> r = robust_indices(85.3055, 24, 0.97904, 918.8516, 36, 1.04405, 301)
+    >>> round(r["cfi.robust"], 4), round(r["rmsea.robust"], 4)
+    (0.9299, 0.0925)
+    """
+    t1 = max(chisq - c * df, 0.0)
+    t0 = max(chisq - c * df, chisq_null - c_null * df_null, 0.0)
+    out = {"cfi.robust": 1.0 - t1 / t0 if t0 > 0 else 1.0, "tli.robust": float("nan"),
+           "rmsea.robust": 0.0}
+    if df > 0 and df_null > 0 and chisq_null / df_null != c_null:
+        out["tli.robust"] = 1.0 - (chisq / df - c) / (chisq_null / df_null - c_null)
+    if df > 0:
+        out["rmsea.robust"] = float(math.sqrt(max((chisq / df - c) / n, 0.0)))
+    return out
