@@ -70,7 +70,14 @@ def _as_survey(data, spec: ModelSpec, missing_codes):
             raise ValueError("The 'missing_codes' parameter of fit applies when data are read; "
                              "this Survey was read already. Pass missing_codes to read_survey().")
         return data
-    return read_survey(data, items=list(spec.observed), missing_codes=missing_codes or ())
+    if isinstance(data, pd.DataFrame):
+        spec.check_against(data.columns, data_source="DataFrame")
+    try:
+        return read_survey(data, items=list(spec.observed), missing_codes=missing_codes or ())
+    except SurveyDataError as exc:
+        if hasattr(exc, "columns"):  # model variables absent: say which model line needs them
+            spec.check_against(exc.columns, data_source=exc.source)
+        raise
 
 
 # ----------------------------------------------------------------------- semopy bridge

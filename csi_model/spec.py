@@ -283,10 +283,11 @@ class ModelSpec:
                 continue
             st = next((s for s in self.statements if s.op != ":=" and
                        (s.lhs == var or var in s.rhs_names)), None)
-            close = difflib.get_close_matches(var, cols + list(self.latents), n=3)
+            used_as_latent = st is not None and st.op in ("~", "~~")
+            pool = cols + list(self.latents) if used_as_latent else cols
+            close = difflib.get_close_matches(var, pool, n=3)
             hint = f" Did you mean {', '.join(repr(c) for c in close)}?" if close else ""
             where = f"{self.source or '<model>'}, line {st.line}" if st else (self.source or "<model>")
-            used_as_latent = st is not None and st.op in ("~", "~~")
             extra = (f" If '{var}' is meant to be a latent, define it with a line "
                      f"'{var} =~ item1 + item2'.") if used_as_latent else ""
             raise ModelSpecError(

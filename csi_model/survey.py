@@ -388,7 +388,9 @@ def read_survey(source: "pd.DataFrame | str | Path", codebook: "Codebook | str |
         if absent:
             hint = (" To read only some of the codebook's items, pass items=[...]."
                     if items is None and cb is not None else "")
-            raise SurveyDataError(_absent_message(absent, columns, raw.name, origin) + hint)
+            err = SurveyDataError(_absent_message(absent, columns, raw.name, origin) + hint)
+            err.columns, err.source = columns, raw.name   # lets fit() name the model line
+            raise err
 
     parsed: dict[Any, _Parsed] = {}
     if item_list is None:
