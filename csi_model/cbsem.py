@@ -256,8 +256,9 @@ def fit(spec: ModelSpec | str | Path, data, *, estimator: Literal["ML", "MLR"] =
     Sigma, mu = model.implied(theta)
     implied = pd.DataFrame(Sigma, index=cols, columns=cols)
     improper = admissibility_warnings(spec, estimates, std, model, theta, r2)
-    for msg in improper:
-        warnings.warn(msg, ImproperSolutionWarning, stacklevel=2)
+    if improper:
+        warnings.warn(f"Improper solution ({len(improper)} problem(s), see result.warnings): "
+                      + " | ".join(improper), ImproperSolutionWarning, stacklevel=2)
     all_warnings = tuple(notes + improper)
     return SEMResult(
         spec=spec, estimator=estimator, missing=missing, n=n, n_total=survey.n,

@@ -92,6 +92,9 @@ def admissibility_warnings(spec: ModelSpec, estimates: pd.DataFrame, std: pd.Dat
 
     def at(lhs, op, rhs):
         line = spec.statement_line(lhs, op, rhs)
+        if line is None and op == "~~":  # a default variance: point at where the variable is
+            line = next((st.line for st in spec.statements
+                         if st.op != ":=" and (st.lhs == lhs or lhs in st.rhs_names)), None)
         return f" (model line {line})" if line else ""
 
     var_rows = estimates[(estimates.op == "~~") & (estimates.lhs == estimates.rhs)]
