@@ -241,8 +241,12 @@ def fit(spec: ModelSpec | str | Path, data, *, estimator: Literal["ML", "MLR"] =
             warnings.warn(notes[-1], ConvergenceWarning, stacklevel=2)
 
         acov, sandwich = _acov(model, theta, estimator, missing, mom, X, patterns, n)
-        measures = _fit_measures(model, theta, mom, n, patterns, h1, X)
-        if sandwich is not None:
+        exo_idx = [cols.index(v) for v in spec.exogenous_observed]
+        measures = _fit_measures(model, theta, mom, n, patterns, h1, X, exo_idx)
+        if sandwich is not None and exo_idx:
+            notes.append("MLR with observed exogenous predictors: robust SEs only; the scaled "
+                         "test is not computed for this model yet.")
+        elif sandwich is not None:
             bread, scores = sandwich
             m = measures
             robust = scaled_test(X, mom.cov, mom.mean, bread, scores, m["chisq"], int(m["df"]),
@@ -357,8 +361,9 @@ def _r_squared(model: RAMModel, theta, spec: ModelSpec) -> pd.Series:
     return pd.Series(vals, name="r2", dtype=float)
 
 
-def _fit_measures(model, theta, mom, n, patterns, h1, X) -> pd.Series:
+def _fit_measures(model, theta, mom, n, patterns, h1, X, exo_idx=()) -> pd.Series:
     p = model.p
+    exo_idx = list(exo_idx)
     q = model.n_free
     Sigma, mu = model.implied(theta)
     nmom = p * (p + 1) // 2 + (p if model.meanstructure else 0)
@@ -367,7 +372,7 @@ def _fit_measures(model, theta, mom, n, patterns, h1, X) -> pd.Series:
     if patterns is None:
         F = est.ml_objective(model, theta, mom)
         chisq = n * F
-        chisq0, df0 = fi.baseline_chisq_complete(mom.cov, n)
+        chisq0, df0 = fi.baseline_chisq_complete(mom.cov, n, exo_idx)
         V = np.linalg.inv(Sigma)
         logl = -0.5 * n * (p * est.LOG2PI + np.linalg.slogdet(Sigma)[1] + np.sum(V * mom.cov))
         if model.meanstructure:
@@ -380,13 +385,19 @@ def _fit_measures(model, theta, mom, n, patterns, h1, X) -> pd.Series:
         logl = est.fiml_loglik(Sigma, mu, patterns)
         logl_h1 = ll_h1
         chisq = 2 * (logl_h1 - logl)
+        # baseline: independent variables (exogenous observed ones keep their covariances)
         ll0 = 0.0
         for j in range(p):
+            if j in exo_idx:
+                continue
             x = X[:, j][~np.isnan(X[:, j])]
-            v = x.var()
-            ll0 += -0.5 * len(x) * (est.LOG2PI + np.log(v) + 1.0)
+            ll0 += -0.5 * len(x) * (est.LOG2PI + np.log(x.var()) + 1.0)
+        if exo_idx:
+            Xx = X[:, exo_idx]
+            ll0 += est.em_saturated(Xx, est.missing_patterns(Xx))[2]
         chisq0 = 2 * (logl_h1 - ll0)
-        df0 = p * (p - 1) // 2
+        k = len(exo_idx)
+        df0 = p * (p - 1) // 2 - k * (k - 1) // 2
         S_ref, mean_ref = S_em, mu_em
     out.update(fmin=chisq / (2 * n), chisq=chisq, df=df, pvalue=fi.chisq_pvalue(chisq, df),
                **{"baseline.chisq": chisq0, "baseline.df": df0,

@@ -186,8 +186,11 @@ def bic_adjusted(logl: float, npar: int, n: int) -> float:
     return float(-2.0 * logl + npar * math.log((n + 2) / 24))
 
 
-def baseline_chisq_complete(S: np.ndarray, n: int) -> tuple[float, int]:
-    """Chi-square and df of the independence model on complete data (variances free).
+def baseline_chisq_complete(S: np.ndarray, n: int, exogenous=()) -> tuple[float, int]:
+    """Chi-square and df of the baseline (independence) model on complete data.
+
+    Variances are free; as in lavaan, the covariances among the observed exogenous
+    variables (indices ``exogenous``) stay free too.
 
     >>> import numpy as np
     >>> S = np.array([[1.0, 0.5], [0.5, 1.0]])
@@ -196,8 +199,14 @@ def baseline_chisq_complete(S: np.ndarray, n: int) -> tuple[float, int]:
     (28.7682, 1)
     """
     p = S.shape[0]
-    chi = n * (np.sum(np.log(np.diag(S))) - np.linalg.slogdet(S)[1])
-    return float(chi), p * (p - 1) // 2
+    x = list(exogenous)
+    rest = [j for j in range(p) if j not in x]
+    logdet0 = np.sum(np.log(np.diag(S)[rest]))
+    if x:
+        logdet0 += np.linalg.slogdet(S[np.ix_(x, x)])[1]
+    chi = n * (logdet0 - np.linalg.slogdet(S)[1])
+    k = len(x)
+    return float(chi), p * (p - 1) // 2 - k * (k - 1) // 2
 
 
 def robust_indices(chisq: float, df: float, c: float, chisq_null: float, df_null: float,

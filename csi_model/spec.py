@@ -132,6 +132,14 @@ class ModelSpec:
         return tuple(lv for lv in self.latents if lv not in endo)
 
     @cached_property
+    def exogenous_observed(self) -> tuple[str, ...]:
+        """Observed variables that only predict (not indicators, never regressed on)."""
+        indicator_set = {i for items in self.indicators.values() for i in items}
+        dependents = {st.lhs for st in self.statements if st.op == "~"}
+        return tuple(v for v in self.observed if v not in indicator_set and v not in dependents
+                     and any(v in st.rhs_names for st in self.statements if st.op == "~"))
+
+    @cached_property
     def defined(self) -> tuple[Statement, ...]:
         """The ``:=`` statements."""
         return tuple(st for st in self.statements if st.op == ":=")
@@ -361,10 +369,7 @@ class ModelSpec:
             for b in exo_lv[i + 1:]:
                 if (a, "~~", b) not in specified:
                     add(a, "~~", b)
-        indicator_set = {i for items in self.indicators.values() for i in items}
-        dependents = {st.lhs for st in self.statements if st.op == "~"}
-        exo_ov = [v for v in self.observed if v not in indicator_set and v not in dependents
-                  and any(v in st.rhs_names for st in self.statements if st.op == "~")]
+        exo_ov = self.exogenous_observed
         for i, a in enumerate(exo_ov):
             for b in exo_ov[i + 1:]:
                 if (a, "~~", b) not in specified:

@@ -144,3 +144,6 @@ fit_case("ecsi_mobi", "ecsi_mobi.lav", "ecsi_mobi.csv")
 fit_case("telecom_missing_fiml", "telecom.lav", "telecom_sim_missing.csv", missing = "ml")
 fit_case("telecom_missing_listwise", "telecom.lav", "telecom_sim_missing.csv",
          missing = "listwise")
+# observed exogenous predictors: csi_model frees their variances/covariances (fixed.x = FALSE)
+fit_case("observed_predictors", "observed_predictors.lav", "political_democracy.csv",
+         fixed.x = FALSE)
