@@ -78,28 +78,29 @@ def expected_information(model: RAMModel, theta: np.ndarray) -> np.ndarray:
     return J
 
 
-def fit_ml(model: RAMModel, theta0: np.ndarray, mom: Moments, *, tol: float = 1e-9,
-           max_iter: int = 500) -> tuple[np.ndarray, int, bool]:
-    """Fisher scoring with step halving from ``theta0``.
+def fisher_scoring(objective, gradient, information, theta0: np.ndarray, *, tol: float = 1e-9,
+                   max_iter: int = 500) -> tuple[np.ndarray, int, bool]:
+    """Fisher scoring with step halving: theta <- theta - t * inv(E[d2F]) dF.
 
-    Returns the estimate, the number of iterations and whether the gradient's
-    scaled norm fell below ``tol``.
+    ``objective(theta)``, ``gradient(theta)`` and ``information(theta)`` (the expected
+    Hessian of the objective) are callables. Returns the estimate, the number of
+    iterations and whether the Newton decrement g' step fell below ``tol``.
     """
     theta = np.asarray(theta0, dtype=float).copy()
-    f = ml_objective(model, theta, mom)
+    f = objective(theta)
     for it in range(1, max_iter + 1):
-        g = ml_gradient(model, theta, mom)
-        J = expected_information(model, theta)
+        g = gradient(theta)
+        H = information(theta)
         try:
-            step = np.linalg.solve(2 * J, g)
+            step = np.linalg.solve(H, g)
         except np.linalg.LinAlgError:
-            step = np.linalg.lstsq(2 * J, g, rcond=None)[0]
+            step = np.linalg.lstsq(H, g, rcond=None)[0]
         if abs(g @ step) < tol:
             return theta, it, True
         t = 1.0
         while t > 1e-8:
             cand = theta - t * step
-            fc = ml_objective(model, cand, mom)
+            fc = objective(cand)
             if np.isfinite(fc) and fc <= f + 1e-12:
                 break
             t *= 0.5
@@ -107,6 +108,15 @@ def fit_ml(model: RAMModel, theta0: np.ndarray, mom: Moments, *, tol: float = 1e
             return theta, it, False
         theta, f = cand, fc
     return theta, max_iter, False
+
+
+def fit_ml(model: RAMModel, theta0: np.ndarray, mom: Moments, *, tol: float = 1e-9,
+           max_iter: int = 500) -> tuple[np.ndarray, int, bool]:
+    """ML estimate by Fisher scoring from ``theta0`` (see :func:`fisher_scoring`)."""
+    return fisher_scoring(lambda t: ml_objective(model, t, mom),
+                          lambda t: ml_gradient(model, t, mom),
+                          lambda t: 2 * expected_information(model, t),
+                          theta0, tol=tol, max_iter=max_iter)
 
 
 def numeric_jacobian(fun, theta: np.ndarray, rel_step: float = 1e-6) -> np.ndarray:

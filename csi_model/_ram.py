@@ -41,13 +41,16 @@ class RAMModel:
     free_rows: np.ndarray = field(repr=False)   # partable row of each parameter's first occurrence
 
     @classmethod
-    def from_partable(cls, pt: pd.DataFrame, observed: tuple[str, ...], latents: tuple[str, ...]):
+    def from_partable(cls, pt: pd.DataFrame, observed: tuple[str, ...], latents: tuple[str, ...],
+                      n_params: int | None = None):
+        """Build the matrices; ``n_params`` sets the length of the parameter vector when it
+        is shared with other models (multi-group), otherwise ``max(pt.free)``."""
         variables = list(observed) + list(latents)
         pos = {v: i for i, v in enumerate(variables)}
         nv = len(variables)
         A0, S0, m0 = np.zeros((nv, nv)), np.zeros((nv, nv)), np.zeros(nv)
         a, s, m = ([], [], []), ([], [], []), ([], [])
-        n_free = int(pt["free"].max()) if len(pt) else 0
+        n_free = n_params if n_params is not None else (int(pt["free"].max()) if len(pt) else 0)
         free_rows = np.full(n_free, -1)
         meanstructure = bool((pt["op"] == "~1").any())
         for r, row in enumerate(pt.itertuples(index=False)):
@@ -144,6 +147,8 @@ class RAMModel:
         pt = self.partable
         obs = {v: i for i, v in enumerate(self.observed)}
         for k, r in enumerate(self.free_rows):
+            if r < 0:      # a parameter of another group's model
+                continue
             row = pt.iloc[r]
             if not np.isnan(row.ustart):
                 theta[k] = row.ustart
