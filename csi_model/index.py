@@ -1,0 +1,457 @@
+"""The customer satisfaction index on 0-100, ACSI-style impacts, and IPMA.
+
+From a PLS fit (:func:`~csi_model.pls.fit_pls`) with items on their raw scale:
+
+**Index** (Fornell et al. 1996, *Journal of Marketing* 60(4)). With ``w_i`` the
+unstandardized outer weights of a latent's items (``PLSResult.outer["weight.raw"]``;
+latent score = sum ``w_i (x_i - mean_i)``) and each item's scale ``[min_i, max_i]``::
+
+    index = 100 * (sum w_i xbar_i - sum w_i min_i) / (sum w_i max_i - sum w_i min_i)
+
+With a common 1-10 scale and weights normalized to sum 1 this is
+``sum w~_i (xbar_i - 1) / 9 * 100``. Equivalently, with rescaled items
+``r_i = 100 (x_i - min_i) / (max_i - min_i)`` and *index weights*
+``v_i = w_i (max_i - min_i) / sum_k w_k (max_k - min_k)`` (summing to 1), the index is
+``sum v_i mean(r_i)``, and the respondent-level *index score* is ``I = sum v_i r_i``
+(its mean is the index). The formula assumes positive weights: a negative weight
+makes the index something other than a weighted average of its items, and is
+reported by a :class:`NegativeWeightWarning`.
+
+**Impacts** (ACSI). The change in the target's index (e.g. SAT) when a driver's index
+rises by ``gain`` points (5 in ACSI reports), all else equal::
+
+    impact(d -> t) = gain * T_dt * sd(I_t) / sd(I_d),   sd(I_j) = 100 / sum_i w_i (max_i - min_i)
+
+where ``T_dt`` is the standardized total effect of d on t: ``T_dt sd(I_t)/sd(I_d)`` is the
+unstandardized total effect, the total effect of a path model estimated on the index
+scores (SmartPLS's IPMA "unstandardized total effect" on rescaled scores).
+
+**IPMA** (importance-performance map analysis; Ringle & Sarstedt 2016). For a target
+construct: importance = the unstandardized total effect on the target's index,
+performance = the mean index (latent level) or the mean rescaled item score (item level,
+importance ``v_i x`` the construct's importance).
+
+Groups (``by=``, e.g. operator or wave): the weights are estimated once on the pooled
+sample, so every group's index uses the same measurement model and differences between
+groups come from the answers only; the group index is the weighted mean of the group's
+item means. Bootstrap intervals then resample respondents within groups (the group sizes
+stay fixed, as in a quota survey).
+
+Only :func:`plot_ipma` imports matplotlib, when it is called.
+"""
+from __future__ import annotations
+
+import warnings
+from dataclasses import dataclass, field, replace
+from pathlib import Path
+from typing import Any, Mapping
+
+import numpy as np
+import pandas as pd
+
+from .exceptions import CSIModelWarning, SurveyDataError
+from .pls import PLSResult, _PLSStatistic, _clean, _records, DEFAULT_PLS_BOOTSTRAP, fit_pls
+from .results import Summary
+
+__all__ = ["csi_index", "IndexResult", "plot_ipma", "NegativeWeightWarning"]
+
+ALL = "(all)"
+
+
+class NegativeWeightWarning(CSIModelWarning):
+    """An outer weight is negative: the 0-100 index is not a weighted average of its items."""
+
+
+# ============================================================================ the result
+@dataclass(frozen=True, eq=False)
+class IndexResult:
+    """Result of :func:`csi_index`.
+
+    Attributes
+    ----------
+    table : DataFrame
+        ``group, latent, n, index, se, ci.lower, ci.upper``: the 0-100 index of every latent,
+        overall (``group = "(all)"``) and per group when ``by`` was given. ``se`` and the
+        interval are NaN without a bootstrap.
+    weights : DataFrame
+        Per (latent, item): ``weight.raw`` (unstandardized outer weight), ``weight.index``
+        (the index weight v_i, summing to 1 per latent), ``min``, ``max`` (the item scale),
+        ``mean`` and ``performance`` (mean rescaled item, 0-100).
+    impacts : DataFrame
+        ``driver, target, total_effect`` (standardized), ``importance`` (unstandardized total
+        effect on the index scale), ``impact`` (= gain x importance) and, after a bootstrap,
+        ``se, ci.lower, ci.upper`` of the impact.
+    ipma : DataFrame
+        ``level`` ("latent" or "item"), ``construct``, ``name``, ``importance``, ``performance``.
+    scores : DataFrame
+        Respondent-level index scores (0-100), one column per latent.
+    target, gain, by :
+        The IPMA / impact target, the gain of the impacts, the grouping column.
+    warnings : tuple of str
+    """
+
+    table: pd.DataFrame
+    weights: pd.DataFrame
+    impacts: pd.DataFrame
+    ipma: pd.DataFrame
+    scores: pd.DataFrame = field(repr=False)
+    target: str = "SAT"
+    gain: float = 5.0
+    by: str | None = None
+    warnings: tuple[str, ...] = ()
+    bootstrap: Any = field(default=None, repr=False)
+    level: float = 0.95
+    ci_method: str = "percentile"
+    pls: PLSResult | None = field(default=None, repr=False)
+
+    def overall(self) -> pd.Series:
+        """The overall index per latent."""
+        t = self.table[self.table.group == ALL]
+        return pd.Series(t["index"].to_numpy(), index=t["latent"].to_numpy(), name="index")
+
+    def by_group(self) -> pd.DataFrame:
+        """Groups x latents matrix of the index (empty without ``by``)."""
+        t = self.table[self.table.group != ALL]
+        return t.pivot(index="group", columns="latent", values="index")
+
+    def plot_ipma(self, *, level: str = "latent", ax=None, **kwargs):
+        """Draw the importance-performance map; see :func:`plot_ipma`."""
+        return plot_ipma(self, level=level, ax=ax, **kwargs)
+
+    # --------------------------------------------------------------- reporting
+    def summary(self, digits: int = 1) -> Summary:
+        header = [("Index", "ACSI formula: 100 (sum w xbar - sum w min) / (sum w max - sum w min), "
+                            "w the unstandardized outer weights"),
+                  ("Model", f"{self.pls.spec.name} (PLS-PM, {self.pls.scheme} scheme, "
+                            f"n = {self.pls.n})" if self.pls is not None else "")]
+        if self.bootstrap is not None:
+            header.append(("Bootstrap", f"{self.bootstrap.summary_line()}; {self.ci_method} "
+                                        f"{self.level:.0%} intervals"))
+        if self.by:
+            header.append(("Groups", f"by '{self.by}' (pooled weights)"))
+        tables = [("Index (0-100)", self.table.set_index(["group", "latent"]).round(digits)),
+                  (f"Impacts on {self.target} (index points for a {self.gain:g}-point gain)",
+                   self.impacts.set_index(["driver", "target"]).round(3)),
+                  (f"IPMA for {self.target}", self.ipma.set_index(["level", "name"]).round(3))]
+        return Summary("csi_model satisfaction index", header, tables, self.warnings)
+
+    def __repr__(self) -> str:
+        ov = ", ".join(f"{k}={v:.1f}" for k, v in self.overall().items())
+        return f"<IndexResult: {ov}; {len(self.warnings)} warning(s)>"
+
+    def _repr_html_(self) -> str:
+        return self.summary().as_html()
+
+    def to_dict(self) -> dict:
+        """JSON-ready dict: ``index, weights, impacts, ipma, target, gain, by, warnings``."""
+        return {"index": _records(self.table), "weights": _records(self.weights),
+                "impacts": _records(self.impacts), "ipma": _records(self.ipma),
+                "target": self.target, "gain": self.gain, "by": self.by,
+                "bootstrap": None if self.bootstrap is None else
+                {"B": self.bootstrap.B, "n_failed": self.bootstrap.n_failed,
+                 "level": self.level, "ci_method": self.ci_method},
+                "warnings": list(self.warnings)}
+
+
+# ============================================================================ scales
+def _scales(result: PLSResult, scale, notes: list[str]) -> tuple[np.ndarray, np.ndarray]:
+    """(min, max) of every unique item of the fit."""
+    items = result._problem.items
+    if scale is not None and not isinstance(scale, Mapping):
+        try:
+            lo, hi = (float(v) for v in scale)
+        except (TypeError, ValueError):
+            raise ValueError(f"The 'scale' parameter of csi_index must be (min, max), e.g. (1, 10), "
+                             f"or a dict {{item: (min, max)}}. Got {scale!r} instead.") from None
+        if not lo < hi:
+            raise ValueError(f"The 'scale' parameter of csi_index must have min < max. "
+                             f"Got {scale!r} instead.")
+        return np.full(len(items), lo), np.full(len(items), hi)
+    if isinstance(scale, Mapping):
+        absent = [it for it in items if it not in scale]
+        if absent:
+            raise ValueError(f"The 'scale' dict of csi_index has no range for {absent}.")
+        lo = np.array([float(scale[it][0]) for it in items])
+        hi = np.array([float(scale[it][1]) for it in items])
+        if np.any(lo >= hi):
+            raise ValueError("The 'scale' dict of csi_index must have min < max for every item.")
+        return lo, hi
+    cb = getattr(result.survey, "codebook", None)
+    if cb is not None and all(it in cb for it in items):
+        pairs = [cb.scale(it) for it in items]
+        return np.array([p[0] for p in pairs]), np.array([p[1] for p in pairs])
+    X = result._data.X
+    lo, hi = X.min(axis=0), X.max(axis=0)
+    notes.append(f"No item scale was given (no codebook, no scale=): the observed range of each "
+                 f"item was used ({_range_text(lo, hi)}). Pass scale=(1, 10) (CLI: --scale 1,10) "
+                 "so that the index uses the questionnaire's scale.")
+    return lo.astype(float), hi.astype(float)
+
+
+def _range_text(lo, hi) -> str:
+    pairs = sorted({(float(a), float(b)) for a, b in zip(lo, hi)})
+    return ", ".join(f"{a:g}-{b:g}" for a, b in pairs[:4]) + (" ..." if len(pairs) > 4 else "")
+
+
+# ============================================================================ the computation
+class _IndexMaker:
+    """Index, index weights, impacts from (batched) PLS estimates; the bootstrap's extra."""
+
+    def __init__(self, result: PLSResult, lo, hi, target: int, groups: np.ndarray | None,
+                 gain: float):
+        pr = result._problem
+        self.pr = pr
+        self.lo_e, self.hi_e = lo[pr.col], hi[pr.col]
+        self.rng_e = self.hi_e - self.lo_e
+        self.target = target
+        self.drivers = [i for i, j in pr.effect_pairs if j == target]
+        self.groups = groups            # (n, G) one-hot or None
+        self.gain = gain
+        self.X = result._data.X
+
+    def parts(self, w_raw, mean_e, total):
+        """index (b, L), v (b, m), index SD (b, L), impacts (b, ndrivers)."""
+        pr = self.pr
+        b = w_raw.shape[0]
+        wr = w_raw * self.rng_e
+        denom = np.zeros((b, pr.L))
+        np.add.at(denom.T, pr.owner, wr.T)
+        v = wr / denom[:, pr.owner]
+        perf = 100 * (mean_e - self.lo_e) / self.rng_e
+        index = np.zeros((b, pr.L))
+        np.add.at(index.T, pr.owner, (v * perf).T)
+        sd_index = 100 / denom
+        t = self.target
+        imp = np.stack([total[:, d, t] * sd_index[:, t] / sd_index[:, d] for d in self.drivers],
+                       axis=1) if self.drivers else np.zeros((b, 0))
+        return index, v, sd_index, imp
+
+    def extra(self, est, mean, sd_e, counts):
+        pr = self.pr
+        w_raw = est["w"] / sd_e if pr.scaled else est["w"]
+        mean_e = mean[:, pr.col]
+        index, v, _, imp = self.parts(w_raw, mean_e, est["total"])
+        out = [index, self.gain * imp]
+        if self.groups is not None:
+            for g in range(self.groups.shape[1]):
+                cg = counts * self.groups[:, g]
+                mg = (cg @ self.X) / cg.sum(axis=1, keepdims=True)
+                perf = 100 * (mg[:, pr.col] - self.lo_e) / self.rng_e
+                gi = np.zeros((len(v), pr.L))
+                np.add.at(gi.T, pr.owner, (v * perf).T)
+                out.append(gi)
+        return np.concatenate(out, axis=1)
+
+
+def csi_index(result: PLSResult | Any, data=None, *, scale=None, by: str | None = None,
+              target: str | None = None, gain: float = 5.0,
+              bootstrap: int | bool | None = None, seed=None, n_jobs: int = 1,
+              level: float = 0.95, ci_method: str = "percentile", **fit_options) -> IndexResult:
+    """The 0-100 satisfaction index of every latent, impacts and IPMA.
+
+    Parameters
+    ----------
+    result : PLSResult, or a model
+        A PLS fit; or a ModelSpec / bundled name / ``.lav`` path, fitted here on ``data``
+        with :func:`~csi_model.pls.fit_pls` (``fit_options`` passed on; path scheme).
+    data : Survey, DataFrame or path, optional
+        The survey, when ``result`` is a model.
+    scale : (min, max) or dict, optional
+        The answer scale of the items (all, or per item). Default: the survey's codebook;
+        without one, the observed range of each item (with a warning).
+    by : str, optional
+        A metadata column of the survey (operator, wave...): the index per group too.
+    target : str, optional
+        The construct of the impacts and the IPMA (default ``"SAT"``, else the last
+        endogenous latent).
+    gain : float
+        Index points of driver improvement for the impacts (ACSI reports 5).
+    bootstrap : int or bool, optional
+        Resamples for standard errors and intervals (``True``: 5000). Needs ``seed``.
+    seed, n_jobs, level, ci_method :
+        Bootstrap options (see :func:`csi_model.bootstrap.bootstrap`).
+
+    Returns
+    -------
+    IndexResult
+
+    Warns
+    -----
+    NegativeWeightWarning
+        When a weight is negative (the index formula assumes positive weights).
+
+    Examples
+    --------
+    >>> import csi_model as cm
+    >>> survey = cm.simulate_survey("telecom", n=300, seed=1)
+    >>> res = cm.csi_index(cm.fit_pls("telecom", survey), scale=(1, 10))
+    >>> bool(0 < res.overall()["SAT"] < 100)
+    True
+    """
+    if not isinstance(result, PLSResult):
+        if data is None:
+            raise ValueError("csi_index needs a PLSResult, or a model and its data: "
+                             "csi_index('telecom', survey).")
+        result = fit_pls(result, data, **fit_options)
+    elif data is not None or fit_options:
+        raise ValueError("csi_index got a PLSResult and also data or fit options; pass the "
+                         "PLSResult alone (it carries its survey).")
+    pr = result._problem
+    notes: list[str] = []
+    lo, hi = _scales(result, scale, notes)
+    if target is None:
+        target = "SAT" if "SAT" in pr.latents else pr.latents[pr.endo[-1]]
+    if target not in pr.latents:
+        raise ValueError(f"The 'target' parameter of csi_index must be a latent of the model "
+                         f"({', '.join(pr.latents)}). Got {target!r} instead.")
+    t = pr.latents.index(target)
+
+    # groups
+    groups = labels = None
+    if by is not None:
+        survey = result.survey
+        if survey is None or by not in survey.data.columns:
+            cols = [] if survey is None else list(survey.metadata)
+            raise SurveyDataError(f"The 'by' column {by!r} is not in the survey "
+                                  f"(its other columns: {', '.join(map(str, cols)) or 'none'}).")
+        lab = survey.data.loc[result._data.rows, by]
+        if lab.isna().any():
+            raise SurveyDataError(f"The 'by' column {by!r} is empty for {int(lab.isna().sum())} "
+                                  "respondents used; fill it in or drop those rows.")
+        labels, inverse = np.unique(lab.astype(str).to_numpy(), return_inverse=True)
+        inverse = np.asarray(inverse).ravel()
+        groups = np.zeros((len(inverse), len(labels)))
+        groups[np.arange(len(inverse)), inverse] = 1.0
+
+    maker = _IndexMaker(result, lo, hi, t, groups, float(gain))
+    core = result._core
+    w_raw = core["w_raw"][None]
+    mean_e = result._data.mean[pr.col][None]
+    index, v, sd_index, imp = (a[0] for a in maker.parts(w_raw, mean_e, core["total"][None]))
+
+    # negative weights
+    for (lv, it), wi in zip(pr.pairs, core["w_raw"]):
+        if wi < 0:
+            msg = (f"The unstandardized weight of {it} on {lv} is negative ({wi:.4f}): the ACSI "
+                   f"index formula assumes positive weights, so the index of {lv} is not a "
+                   "weighted average of its items (and can leave 0-100). Check the item's coding "
+                   "(reverse-worded?) or drop it from the block.")
+            notes.append(msg)
+            warnings.warn(msg, NegativeWeightWarning, stacklevel=2)
+
+    # tables
+    X = result._data.X
+    rows = [{"group": ALL, "latent": lv, "n": result.n, "index": index[k]}
+            for k, lv in enumerate(pr.latents)]
+    if groups is not None:
+        for g, name in enumerate(labels):
+            cg = groups[:, g]
+            mg = cg @ X / cg.sum()
+            perf = 100 * (mg[pr.col] - maker.lo_e) / maker.rng_e
+            gi = np.zeros(pr.L)
+            np.add.at(gi, pr.owner, v * perf)
+            rows += [{"group": name, "latent": lv, "n": int(cg.sum()), "index": gi[k]}
+                     for k, lv in enumerate(pr.latents)]
+    table = pd.DataFrame(rows)
+    perf_items = 100 * (result._data.mean[pr.col] - maker.lo_e) / maker.rng_e
+    weights = pd.DataFrame({"latent": [p[0] for p in pr.pairs], "item": [p[1] for p in pr.pairs],
+                            "weight.raw": core["w_raw"], "weight.index": v,
+                            "min": maker.lo_e, "max": maker.hi_e,
+                            "mean": result._data.mean[pr.col], "performance": perf_items})
+    drivers = maker.drivers
+    impacts = pd.DataFrame({"driver": [pr.latents[d] for d in drivers],
+                            "target": [target] * len(drivers),
+                            "total_effect": [core["total"][d, t] for d in drivers],
+                            "importance": imp, "impact": gain * imp})
+    ipma_rows = [{"level": "latent", "construct": pr.latents[d], "name": pr.latents[d],
+                  "importance": imp[i], "performance": index[d]} for i, d in enumerate(drivers)]
+    for i, d in enumerate(drivers):
+        for e in range(pr.m):
+            if pr.owner[e] == d:
+                ipma_rows.append({"level": "item", "construct": pr.latents[d],
+                                  "name": pr.pairs[e][1], "importance": v[e] * imp[i],
+                                  "performance": perf_items[e]})
+    ipma = pd.DataFrame(ipma_rows, columns=["level", "construct", "name", "importance",
+                                            "performance"])
+    # respondent index scores
+    Wv = np.zeros((X.shape[1], pr.L))
+    np.add.at(Wv, (pr.col, pr.owner), v * 100 / maker.rng_e)
+    offs = np.zeros(pr.L)
+    np.add.at(offs, pr.owner, v * 100 * maker.lo_e / maker.rng_e)
+    scores = pd.DataFrame(X @ Wv - offs, index=result._data.rows, columns=pr.latents)
+
+    bt = None
+    if bootstrap:
+        from .bootstrap import bootstrap as engine
+        if seed is None:
+            raise ValueError("The 'seed' parameter of csi_index is required with bootstrap "
+                             "(an integer), so that the intervals can be reproduced.")
+        B = DEFAULT_PLS_BOOTSTRAP if bootstrap is True else int(bootstrap)
+        stat = _PLSStatistic(pr, X, extra=maker.extra)
+        names = stat.names()
+        names += [f"index {lv}" for lv in pr.latents]
+        names += [f"impact {pr.latents[d]} -> {target}" for d in drivers]
+        if groups is not None:
+            names += [f"index {lv} [{g}]" for g in labels for lv in pr.latents]
+        bt = engine(stat, result.n, B=B, seed=seed, n_jobs=n_jobs, names=names,
+                    strata=None if groups is None else inverse)
+        ci = bt.ci(level, ci_method)
+        se = pd.Series(bt.se, index=bt.names)
+        keys = [f"index {lv}" if g == ALL else f"index {lv} [{g}]"
+                for g, lv in zip(table.group, table.latent)]
+        table["se"] = se.reindex(keys).to_numpy()
+        table["ci.lower"] = ci["ci.lower"].reindex(keys).to_numpy()
+        table["ci.upper"] = ci["ci.upper"].reindex(keys).to_numpy()
+        ik = [f"impact {d} -> {target}" for d in impacts.driver]
+        impacts["se"] = se.reindex(ik).to_numpy()
+        impacts["ci.lower"] = ci["ci.lower"].reindex(ik).to_numpy()
+        impacts["ci.upper"] = ci["ci.upper"].reindex(ik).to_numpy()
+        if bt.n_failed:
+            notes.append(f"Bootstrap: {bt.n_failed} of {bt.B} resamples failed and were left out.")
+    else:
+        for c in ("se", "ci.lower", "ci.upper"):
+            table[c] = np.nan
+    return IndexResult(table=table, weights=weights, impacts=impacts, ipma=ipma, scores=scores,
+                       target=target, gain=float(gain), by=by, warnings=tuple(notes),
+                       bootstrap=bt, level=level, ci_method=ci_method, pls=result)
+
+
+# ============================================================================ plot
+def plot_ipma(ipma, *, level: str = "latent", ax=None, annotate: bool = True, **scatter_kwargs):
+    """Importance-performance map: importance (x) against performance (y, 0-100).
+
+    Parameters
+    ----------
+    ipma : IndexResult or DataFrame
+        A result of :func:`csi_index`, or its ``ipma`` table.
+    level : {"latent", "item"}
+    ax : matplotlib Axes, optional
+        Drawn into; a new figure otherwise.
+    annotate : bool
+        Label the points.
+
+    Returns
+    -------
+    matplotlib.axes.Axes
+    """
+    import matplotlib.pyplot as plt
+
+    table = ipma.ipma if isinstance(ipma, IndexResult) else ipma
+    target = ipma.target if isinstance(ipma, IndexResult) else None
+    if level not in ("latent", "item"):
+        raise ValueError(f"The 'level' parameter of plot_ipma must be 'latent' or 'item'. "
+                         f"Got {level!r} instead.")
+    t = table[table.level == level]
+    if ax is None:
+        _, ax = plt.subplots(figsize=(6, 4.5))
+    ax.scatter(t["importance"], t["performance"], **scatter_kwargs)
+    if annotate:
+        for x, y, name in zip(t["importance"], t["performance"], t["name"]):
+            ax.annotate(str(name), (x, y), textcoords="offset points", xytext=(4, 4), fontsize=8)
+    if len(t):
+        ax.axvline(t["importance"].mean(), color="grey", ls="--", lw=0.8)
+        ax.axhline(t["performance"].mean(), color="grey", ls="--", lw=0.8)
+    ax.set_xlabel("Importance (unstandardized total effect)")
+    ax.set_ylabel("Performance (0-100)")
+    ax.set_title(f"IPMA{' for ' + target if target else ''} ({level} level)")
+    return ax
