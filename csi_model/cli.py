@@ -4,6 +4,8 @@ One subcommand per step of the library (see DESIGN.md):
 
 - ``csi-model fit SURVEY --model MODEL``: CB-SEM fit, summary on stdout, ``--json`` and
   ``--out`` files with the same names as the Python tables;
+- ``csi-model measure SURVEY --model MODEL``: the measurement model (EFA, reliability,
+  validity, CFA diagnostics), the same outputs;
 - ``csi-model demo``: the telecom model on the embedded demo survey;
 - ``csi-model models [NAME]``: the bundled models, or one model's syntax.
 
@@ -79,6 +81,7 @@ def build_parser() -> argparse.ArgumentParser:
               csi-model models telecom                        # one model's lavaan syntax
               csi-model fit survey.csv --model telecom --missing-codes 99 --json result.json
               csi-model fit survey.sav --model my_model.lav --estimator MLR --out results/
+              csi-model measure survey.csv --model telecom --json measurement.json
             """))
     sub = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser)
     sub.required = True
@@ -123,6 +126,51 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--out", metavar="DIR", help="write CSV tables and text reports to DIR")
     p.add_argument("--quiet", "-q", action="store_true", help="print nothing on success")
     p.set_defaults(handler=_cmd_fit)
+
+    # ---------------------------------------------------------------- measure
+    p = sub.add_parser(
+        "measure", parents=[common], formatter_class=_FORMATTER,
+        help="assess the measurement model: EFA, reliability, validity, CFA diagnostics",
+        description="Assess the measurement model (the '=~' lines of MODEL) on a survey: KMO, "
+                    "Bartlett's test, parallel analysis and an EFA whose factors are matched "
+                    "to the model's latents; Cronbach's alpha, rho_c, omega, rho_A, AVE; "
+                    "standardized CFA loadings, Fornell-Larcker, HTMT/HTMT2 with bootstrap "
+                    "intervals, cross-loadings; the CFA's fit, modification indices and "
+                    "normalized residuals; verdicts against the field's thresholds.",
+        epilog=_epilog("""
+            --out DIR writes reliability.csv, items.csv, efa_loadings.csv, eigenvalues.csv,
+            fornell_larcker.csv, htmt.csv, cross_loadings.csv, modindices.csv, residuals.csv,
+            fit_measures.csv, verdicts.csv and warnings.txt (numbers are not rounded).
+
+            examples:
+              csi-model measure survey.csv --model telecom --missing-codes 99
+              csi-model measure ecsi_mobi.csv --model ecsi_mobi --json measurement.json
+              csi-model measure survey.csv --model my_model.lav --rotation promax --htmt 0.90
+            """))
+    p.add_argument("survey", metavar="SURVEY", help="survey file (.csv, .xlsx or .sav)")
+    p.add_argument("--model", "-m", required=True, metavar="MODEL",
+                   help="bundled model name (telecom, acsi, ecsi, ...) or path of a .lav file")
+    p.add_argument("--missing-codes", metavar="CODES", default="",
+                   help="comma-separated answer codes meaning 'no answer', e.g. 99,0")
+    p.add_argument("--allow-cross-loadings", action="store_true",
+                   help="allow an item to load on more than one latent")
+    p.add_argument("--n-factors", type=int, metavar="K",
+                   help="factors of the EFA (default: the number of latents)")
+    p.add_argument("--method", type=str.lower, choices=("minres", "ml"), default="minres",
+                   help="EFA extraction (default minres)")
+    p.add_argument("--rotation", type=str.lower, choices=("oblimin", "promax", "varimax", "none"),
+                   default="oblimin", help="EFA rotation (default oblimin)")
+    p.add_argument("--htmt", type=float, default=0.85, metavar="T",
+                   help="HTMT threshold (default .85; .90 for conceptually similar constructs)")
+    p.add_argument("--bootstrap", type=int, default=1000, metavar="B",
+                   help="bootstrap resamples for the HTMT intervals (default 1000; 0: none)")
+    p.add_argument("--seed", type=int, default=0, metavar="S",
+                   help="seed of the bootstrap and of the parallel analysis (default 0)")
+    p.add_argument("--json", metavar="OUT", dest="json_out",
+                   help="write the full result as JSON")
+    p.add_argument("--out", metavar="DIR", help="write CSV tables and warnings.txt to DIR")
+    p.add_argument("--quiet", "-q", action="store_true", help="print nothing on success")
+    p.set_defaults(handler=_cmd_measure)
 
     # ---------------------------------------------------------------- demo
     p = sub.add_parser(
@@ -258,6 +306,94 @@ def _cmd_fit(args: argparse.Namespace) -> int:
         if written:
             print("\nWritten: " + ", ".join(str(p) for p in written))
     return 0
+
+
+_MEASURE_FILES = ("reliability.csv", "items.csv", "efa_loadings.csv", "eigenvalues.csv",
+                  "fornell_larcker.csv", "htmt.csv", "cross_loadings.csv", "modindices.csv",
+                  "residuals.csv", "fit_measures.csv", "verdicts.csv", "warnings.txt")
+
+
+def _cmd_measure(args: argparse.Namespace) -> int:
+    from .exceptions import CSIModelWarning, SurveyDataError
+    from .measurement import Thresholds, measurement
+    from .spec import load_model
+    from .survey import read_survey
+
+    survey_path = Path(args.survey)
+    if survey_path.is_dir():
+        raise UsageError(f"SURVEY must be a file; '{survey_path}' is a directory.")
+    if args.bootstrap < 0:
+        raise UsageError(f"--bootstrap must be 0 or a positive number of resamples. "
+                         f"Got {args.bootstrap}.")
+    if args.seed < 0:
+        raise UsageError(f"--seed must be a non-negative integer. Got {args.seed}.")
+    if not 0 < args.htmt <= 1:
+        raise UsageError(f"--htmt must be a threshold in (0, 1], e.g. 0.85. Got {args.htmt}.")
+    codes = _parse_codes(args.missing_codes)
+    spec = load_model(args.model, allow_cross_loadings=args.allow_cross_loadings)
+    inputs = [survey_path] + ([Path(spec.source)] if spec.source and Path(spec.source).exists()
+                              else [])
+    json_path = Path(args.json_out) if args.json_out else None
+    out_dir = Path(args.out) if args.out else None
+    _check_outputs(inputs, json_path, out_dir)
+    items = [i for its in spec.indicators.values() for i in its if i in set(spec.observed)]
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        try:
+            survey = read_survey(str(survey_path), items=list(dict.fromkeys(items)),
+                                 missing_codes=codes)
+        except SurveyDataError as exc:
+            _raise_if_model_variable_absent(spec, survey_path, exc)
+            raise
+        n_read = len(caught)
+        result = measurement(spec, survey, n_factors=args.n_factors, method=args.method,
+                             rotation=None if args.rotation == "none" else args.rotation,
+                             thresholds=Thresholds(htmt=args.htmt), n_boot=args.bootstrap,
+                             seed=args.seed)
+    data_warnings = [str(w.message) for w in caught[:n_read]
+                     if issubclass(w.category, CSIModelWarning)]
+    data_warnings += [w for w in survey.report.warnings if w not in data_warnings]
+    written: list[Path] = []
+    if json_path is not None:
+        payload = result.to_dict()
+        payload["warnings"] = _all_warnings(result, data_warnings)
+        _write_text(json_path, json.dumps(payload, indent=2, ensure_ascii=False,
+                                          allow_nan=False) + "\n")
+        written.append(json_path)
+    if out_dir is not None:
+        out_dir.mkdir(parents=True, exist_ok=True)
+        frames = {
+            "reliability.csv": result.reliability, "items.csv": result.items,
+            "efa_loadings.csv": result.efa_loadings, "eigenvalues.csv": result.eigenvalues,
+            "fornell_larcker.csv": result.fornell_larcker, "htmt.csv": result.htmt_table,
+            "cross_loadings.csv": result.cross_loadings, "modindices.csv": result.modindices,
+            "residuals.csv": result.residuals,
+            "fit_measures.csv": None if result.fit_measures is None else
+            result.fit_measures.rename_axis("measure").rename("value").reset_index(),
+            "verdicts.csv": result.verdicts,
+        }
+        for name in _MEASURE_FILES:
+            path = out_dir / name
+            if name == "warnings.txt":
+                text = "".join(f"{w}\n" for w in _all_warnings(result, data_warnings))
+            else:
+                frame = frames[name]
+                if frame is None:
+                    continue
+                index = name in ("fornell_larcker.csv", "cross_loadings.csv", "residuals.csv")
+                text = frame.to_csv(index=index)
+            _write_text(path, text)
+            written.append(path)
+    if not args.quiet:
+        print(survey.report.summary())
+        for w in data_warnings:
+            print(f"  ! {w}")
+        print()
+        print(result.summary().as_text())
+        if written:
+            print("\nWritten: " + ", ".join(str(p) for p in written))
+    return 0
+
 
 
 def _cmd_demo(args: argparse.Namespace) -> int:
