@@ -49,7 +49,8 @@ def ml_objective(model: RAMModel, theta: np.ndarray, mom: Moments) -> float:
     if model.meanstructure:
         d = mom.mean - mu
         f += d @ V @ d
-    return float(f)
+    # F >= 0 always; a negative value means Sigma is numerically singular
+    return float(f) if np.isfinite(f) and f > -1e-8 else np.inf
 
 
 def ml_gradient(model: RAMModel, theta: np.ndarray, mom: Moments) -> np.ndarray:
@@ -62,8 +63,8 @@ def ml_gradient(model: RAMModel, theta: np.ndarray, mom: Moments) -> np.ndarray:
         d = mom.mean - mu
         Vd = V @ d
         W = W - np.outer(Vd, Vd)
-        return np.einsum("kij,ij->k", dS, W) - 2 * dm @ Vd
-    return np.einsum("kij,ij->k", dS, W)
+        return dS.reshape(dS.shape[0], -1) @ W.ravel() - 2 * dm @ Vd
+    return dS.reshape(dS.shape[0], -1) @ W.ravel()
 
 
 def expected_information(model: RAMModel, theta: np.ndarray) -> np.ndarray:
@@ -71,8 +72,10 @@ def expected_information(model: RAMModel, theta: np.ndarray) -> np.ndarray:
     Sigma, _ = model.implied(theta)
     dS, dm = model.jacobian(theta)
     V = np.linalg.inv(Sigma)
-    VdS = np.einsum("ij,kjl->kil", V, dS)
-    J = 0.5 * np.einsum("kab,lba->kl", VdS, VdS)
+    q = dS.shape[0]
+    VdS = V @ dS                                    # (q, p, p), batched matmul
+    # tr(V dS_k V dS_l) = sum(VdS_k * VdS_l^T), as one BLAS product
+    J = 0.5 * VdS.reshape(q, -1) @ VdS.transpose(0, 2, 1).reshape(q, -1).T
     if model.meanstructure:
         J += dm @ V @ dm.T
     return J

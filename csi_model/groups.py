@@ -1,0 +1,508 @@
+"""Multi-group CB-SEM in one likelihood: measurement invariance and path differences.
+
+semopy's ``multigroup`` fits each group on its own; comparing operators or waves needs
+one likelihood with equality constraints across groups. Here each group has its own
+RAM model (with a mean structure, as lavaan does for groups) and all groups share one
+parameter vector: a parameter constrained equal has one index in every group.
+
+Conventions are lavaan's ``sem(..., group = by, group.equal = ...)``: the chi-square is
+the sum of the groups' N_g * F_g; latent means are fixed at 0 unless the intercepts are
+equal, in which case they are free in every group but the first; RMSEA is multiplied by
+sqrt(G); SRMR is the N-weighted mean of the groups' SRMR (means included).
+
+References
+----------
+Cheung, G. W., & Rensvold, R. B. (2002). Evaluating goodness-of-fit indexes for testing
+measurement invariance. Structural Equation Modeling 9(2), 233-255.
+Chen, F. F. (2007). Sensitivity of goodness of fit indexes to lack of measurement
+invariance. Structural Equation Modeling 14(3), 464-504.
+"""
+from __future__ import annotations
+
+import warnings
+from dataclasses import dataclass, field
+from typing import Sequence
+
+import numpy as np
+import pandas as pd
+from scipy import stats
+from threadpoolctl import threadpool_limits
+
+from . import _estimation as est
+from . import fit_indices as fi
+from ._ram import RAMModel
+from .exceptions import ConvergenceWarning, EstimationError, SurveyDataError
+from .results import Summary
+from .spec import ModelSpec, load_model
+
+__all__ = ["fit_multigroup", "MultiGroupResult", "invariance", "InvarianceResult",
+           "path_differences", "EQUALITY_TYPES"]
+
+#: What ``equal=`` may constrain across groups (lavaan's ``group.equal`` names).
+EQUALITY_TYPES = ("loadings", "intercepts", "residuals", "regressions", "lv.variances",
+                  "lv.covariances", "means")
+STEPS = {"configural": (), "metric": ("loadings",), "scalar": ("loadings", "intercepts"),
+         "strict": ("loadings", "intercepts", "residuals")}
+#: Cut-offs of the invariance decisions: Cheung & Rensvold (2002) for CFI, Chen (2007) for RMSEA.
+DELTA_CFI = -0.010
+DELTA_RMSEA = 0.015
+
+
+def _kind(row, latents) -> str | None:
+    op, lhs, rhs = row.op, row.lhs, row.rhs
+    if op == "=~":
+        return "loadings"
+    if op == "~":
+        return "regressions"
+    if op == "~1":
+        return "means" if lhs in latents else "intercepts"
+    if op == "~~":
+        if lhs in latents:
+            return "lv.variances" if lhs == rhs else "lv.covariances"
+        return "residuals" if lhs == rhs else "residual.covariances"
+    return None
+
+
+def _param_name(lhs, op, rhs) -> str:
+    return f"{lhs}{op}{rhs}" if op != "~1" else f"{lhs}~1"
+
+
+# ------------------------------------------------------------------ the joint model
+@dataclass(frozen=True, eq=False)
+class _JointModel:
+    models: tuple[RAMModel, ...]
+    table: pd.DataFrame           # group, lhs, op, rhs, free (global, 1-based), ustart, kind
+    n_params: int
+
+
+def _joint_model(spec: ModelSpec, groups: Sequence[str], equal: Sequence[str],
+                 partial: Sequence[str]) -> _JointModel:
+    base = spec.partable(meanstructure=True)
+    latents = set(spec.latents)
+    partial = set(partial)
+    shared: dict[tuple, int] = {}
+    counter = 0
+    rows, models = [], []
+    for g, label in enumerate(groups):
+        pt = base.copy()
+        free = np.zeros(len(pt), dtype=int)
+        ustart = pt["ustart"].to_numpy(dtype=float).copy()
+        for r, row in enumerate(pt.itertuples(index=False)):
+            kind = _kind(row, latents)
+            name = _param_name(row.lhs, row.op, row.rhs)
+            is_free = row.free > 0
+            if kind == "means" and "intercepts" in equal and g > 0 and "means" not in equal:
+                is_free, ustart[r] = True, np.nan        # latent means identified by equal intercepts
+            if not is_free:
+                continue
+            if row.label:
+                key = ("label", row.label)               # a user label holds in every group
+            elif kind in equal and name not in partial:
+                key = ("equal", name)
+            else:
+                key = ("group", g, name)
+            if key not in shared:
+                counter += 1
+                shared[key] = counter
+            free[r] = shared[key]
+        pt["free"] = free
+        pt["ustart"] = ustart
+        for r, row in enumerate(pt.itertuples(index=False)):
+            rows.append(dict(group=label, lhs=row.lhs, op=row.op, rhs=row.rhs, free=row.free,
+                             ustart=row.ustart, label=row.label,
+                             kind=_kind(row, latents)))
+        models.append(pt)
+    rams = tuple(RAMModel.from_partable(pt, spec.observed, spec.latents, n_params=counter)
+                 for pt in models)
+    return _JointModel(rams, pd.DataFrame(rows), counter)
+
+
+def _objective(jm, moments, weights, theta):
+    return sum(w * est.ml_objective(m, theta, mom) for m, mom, w in zip(jm.models, moments, weights))
+
+
+def _gradient(jm, moments, weights, theta):
+    return sum(w * est.ml_gradient(m, theta, mom) for m, mom, w in zip(jm.models, moments, weights))
+
+
+def _information(jm, weights, theta):
+    return sum(w * est.expected_information(m, theta) for m, w in zip(jm.models, weights))
+
+
+def _start(jm: _JointModel, spec: ModelSpec, moments, pooled: est.Moments) -> np.ndarray:
+    """Start from the single-group ML solution (semopy, then polished) on the pooled covariance."""
+    from .cbsem import _semopy_estimates, _start_values
+    pt = spec.partable()
+    single = RAMModel.from_partable(pt, spec.observed, spec.latents)
+    cov = pd.DataFrame(pooled.cov, index=spec.observed, columns=spec.observed)
+    try:
+        semopy_est = _semopy_estimates(pt, None, cov, pooled.n)
+    except Exception:  # semopy raises bare Exceptions; fall back to default starts
+        semopy_est = {}
+    theta1, _, _ = est.fit_ml(single, _start_values(single, semopy_est, pooled), pooled)
+    values = {}
+    for k, r in enumerate(single.free_rows):
+        row = single.partable.iloc[r]
+        values[(row.lhs, row.op, row.rhs)] = theta1[k]
+    theta = np.zeros(jm.n_params)
+    for g, (m, mom) in enumerate(zip(jm.models, moments)):
+        for k, r in enumerate(m.free_rows):
+            if r < 0:
+                continue
+            row = m.partable.iloc[r]
+            if row.op == "~1":
+                theta[k] = mom.mean[m.observed.index(row.lhs)] if row.lhs in m.observed else 0.0
+            else:
+                theta[k] = values.get((row.lhs, row.op, row.rhs), 0.0)
+    return theta
+
+
+# ------------------------------------------------------------------ data
+def _group_data(spec: ModelSpec, data, by: str, source: str):
+    from .survey import Survey, read_survey
+    if isinstance(data, Survey):
+        survey = data
+    else:
+        if isinstance(data, pd.DataFrame) and by not in data.columns:
+            raise SurveyDataError(f"The grouping column '{by}' is not in the data. "
+                                  f"Columns: {', '.join(map(str, data.columns))}.")
+        survey = read_survey(data, items=list(spec.observed))
+    frame = survey.data
+    if by not in frame.columns:
+        raise SurveyDataError(f"{survey.source}: the grouping column '{by}' is not in the data. "
+                              f"Columns: {', '.join(map(str, frame.columns))}.")
+    spec.check_against(frame.columns, data_source=survey.source)
+    cols = list(spec.observed)
+    labels = frame[by]
+    if labels.isna().any():
+        raise SurveyDataError(f"{survey.source}, column '{by}': {int(labels.isna().sum())} rows "
+                              "have no group. Fill them in or drop those rows.")
+    groups = [str(g) for g in pd.unique(labels.astype(str))]   # order of appearance, as lavaan
+    if len(groups) < 2:
+        raise SurveyDataError(f"{survey.source}, column '{by}': only one group "
+                              f"({groups[0] if groups else 'none'}); a comparison needs at least two.")
+    out, dropped = [], 0
+    for gname in groups:
+        sub = frame.loc[labels.astype(str) == gname, cols]
+        for c in cols:
+            if sub[c].isna().all():
+                raise SurveyDataError(f"{survey.source}: the item '{c}' has no answers in group "
+                                      f"{by} = {gname}. Drop the item or the group.")
+        complete = sub.dropna()
+        dropped += len(sub) - len(complete)
+        X = complete.to_numpy(dtype=float)
+        sd = X.std(axis=0) if len(X) else np.zeros(len(cols))
+        if len(X) and (sd == 0).any():
+            c = cols[int(np.flatnonzero(sd == 0)[0])]
+            raise SurveyDataError(f"{survey.source}: the item '{c}' is constant in group "
+                                  f"{by} = {gname}; it has no variance there.")
+        out.append(X)
+    return survey, groups, out, dropped
+
+
+# ------------------------------------------------------------------ result
+@dataclass(frozen=True, eq=False)
+class MultiGroupResult:
+    """A multi-group CB-SEM fit (see :func:`fit_multigroup`).
+
+    ``estimates`` has lavaan's columns plus ``group``; ``fit_measures`` lavaan's names.
+    """
+
+    spec: ModelSpec
+    by: str
+    groups: tuple[str, ...]
+    equal: tuple[str, ...]
+    partial: tuple[str, ...]
+    n: tuple[int, ...]
+    estimates: pd.DataFrame
+    fit_measures: pd.Series
+    warnings: tuple[str, ...]
+    converged: bool
+    theta: np.ndarray = field(repr=False)
+    acov: np.ndarray = field(repr=False)
+    table: pd.DataFrame = field(repr=False)
+
+    def summary(self) -> Summary:
+        fm = self.fit_measures
+        header = [("Model", self.spec.name), ("Groups", ", ".join(
+            f"{g} (n={n})" for g, n in zip(self.groups, self.n))),
+            ("Equal across groups", ", ".join(self.equal) or "nothing (configural)"),
+            ("Chi-square", f"{fm['chisq']:.3f} on {int(fm['df'])} df"),
+            ("CFI / RMSEA / SRMR", f"{fm['cfi']:.3f} / {fm['rmsea']:.3f} / {fm['srmr']:.3f}")]
+        paths = self.estimates[self.estimates.op == "~"].set_index(["group", "lhs", "op", "rhs"])
+        return Summary(f"csi_model multi-group CB-SEM by {self.by}", header,
+                       [("Structural paths", paths[["est", "se", "z", "pvalue"]].round(3))],
+                       self.warnings)
+
+    def _repr_html_(self) -> str:
+        return self.summary().as_html()
+
+
+def fit_multigroup(spec: ModelSpec | str, data, *, by: str, equal: Sequence[str] = (),
+                   partial: Sequence[str] = (), level: float = 0.95) -> MultiGroupResult:
+    """Fit one CB-SEM to several groups in one likelihood.
+
+    Parameters
+    ----------
+    spec : ModelSpec or str
+    data : Survey, DataFrame or path
+        Must contain the grouping column ``by`` (e.g. ``"operator"`` or ``"wave"``).
+    by : str
+        The grouping column.
+    equal : sequence of str
+        Parameter kinds held equal across groups, lavaan's ``group.equal`` names:
+        ``loadings, intercepts, residuals, regressions, lv.variances, lv.covariances, means``.
+    partial : sequence of str
+        Parameters freed from those constraints (partial invariance), written like
+        ``"QUAL=~QUAL3"`` or ``"QUAL3~1"`` (lavaan's ``group.partial``).
+
+    Returns
+    -------
+    MultiGroupResult
+
+    Examples
+    --------
+    >>> import csi_model as cm
+    >>> df = cm.make_demo_survey()
+    >>> res = cm.fit_multigroup("acsi", df.dropna().replace(99, float("nan")).dropna(),
+    ...                         by="wave", equal=["loadings"])  # doctest: +SKIP
+    """
+    spec = spec if isinstance(spec, ModelSpec) else load_model(spec)
+    bad = [e for e in equal if e not in EQUALITY_TYPES]
+    if bad:
+        raise ValueError(f"The 'equal' parameter of fit_multigroup must contain only "
+                         f"{{{', '.join(EQUALITY_TYPES)}}}. Got {bad!r} instead.")
+    survey, groups, Xs, dropped = _group_data(spec, data, by, "data")
+    return _fit_joint(spec, by, groups, Xs, dropped, tuple(equal), tuple(partial), level)
+
+
+def _fit_joint(spec, by, groups, Xs, dropped, equal, partial, level=0.95,
+               warm: "MultiGroupResult | None" = None) -> MultiGroupResult:
+    """Fit the joint model to grouped complete data; ``warm`` gives start values."""
+    jm = _joint_model(spec, groups, equal, partial)
+    known = set(jm.table.apply(lambda r: _param_name(r.lhs, r.op, r.rhs), axis=1))
+    unknown = [p for p in partial if p not in known]
+    if unknown:
+        raise ValueError(f"The 'partial' parameter of fit_multigroup names unknown parameters "
+                         f"{unknown!r}; write them like 'QUAL=~QUAL3' or 'QUAL3~1'.")
+    ns = [len(X) for X in Xs]
+    per_group_free = [int((m.free_rows >= 0).sum()) for m in jm.models]
+    for gname, n_g, q_g in zip(groups, ns, per_group_free):
+        if n_g <= len(spec.observed):
+            raise EstimationError(f"Group {by} = {gname} has {n_g} complete respondents for "
+                                  f"{len(spec.observed)} items: too few to estimate its covariance "
+                                  "matrix. Merge it with another group or drop it.")
+        if n_g < q_g:
+            raise EstimationError(f"Group {by} = {gname} has {n_g} complete respondents but the "
+                                  f"model has {q_g} free parameters in it. Merge small groups or "
+                                  "constrain more parameters (e.g. equal=['loadings']).")
+    notes = []
+    if dropped:
+        notes.append(f"Listwise deletion within groups: {dropped} incomplete rows were dropped.")
+    moments = [est.Moments.from_data(X) for X in Xs]
+    N = sum(ns)
+    weights = [n / N for n in ns]
+    with threadpool_limits(limits=1, user_api="blas"):
+        if warm is None:
+            theta0 = _start(jm, spec, moments, est.Moments.from_data(np.vstack(Xs)))
+        else:
+            theta0 = _warm_start(jm, warm)
+        theta, iters, ok = est.fisher_scoring(
+            lambda t: _objective(jm, moments, weights, t),
+            lambda t: _gradient(jm, moments, weights, t),
+            lambda t: 2 * _information(jm, weights, t), theta0)
+        acov = np.linalg.pinv(N * _information(jm, weights, theta))
+    if not ok:
+        notes.append(f"The multi-group estimation did not converge in {iters} iterations.")
+        warnings.warn(notes[-1], ConvergenceWarning, stacklevel=3)
+    estimates = _estimates(jm, theta, acov, level)
+    measures = _fit_measures(jm, theta, moments, ns)
+    return MultiGroupResult(spec, by, tuple(groups), tuple(equal), tuple(partial), tuple(ns),
+                            estimates, measures, tuple(notes), bool(ok), theta, acov, jm.table)
+
+
+def _warm_start(jm: _JointModel, previous: "MultiGroupResult") -> np.ndarray:
+    """Start values from another fit of the same groups (e.g. the previous ladder step)."""
+    values = {(r.group, r.lhs, r.op, r.rhs): r.est for r in previous.estimates.itertuples()}
+    theta = np.zeros(jm.n_params)
+    for r in jm.table.itertuples():
+        if r.free > 0:
+            theta[r.free - 1] = values.get((r.group, r.lhs, r.op, r.rhs), 0.0)
+    return theta
+
+
+def _estimates(jm: _JointModel, theta, acov, level) -> pd.DataFrame:
+    t = jm.table
+    free = t["free"].to_numpy()
+    est_ = t["ustart"].to_numpy(dtype=float).copy()
+    est_[free > 0] = theta[free[free > 0] - 1]
+    se = np.zeros(len(t))
+    se[free > 0] = np.sqrt(np.clip(np.diag(acov)[free[free > 0] - 1], 0, None))
+    with np.errstate(divide="ignore", invalid="ignore"):
+        z = np.where(free > 0, est_ / se, np.nan)
+    zc = stats.norm.ppf(0.5 + level / 2)
+    return pd.DataFrame({"group": t["group"], "lhs": t["lhs"], "op": t["op"], "rhs": t["rhs"],
+                         "free": free, "est": est_, "se": se, "z": z,
+                         "pvalue": 2 * stats.norm.sf(np.abs(z)),
+                         "ci.lower": est_ - zc * se, "ci.upper": est_ + zc * se})
+
+
+def _fit_measures(jm: _JointModel, theta, moments, ns) -> pd.Series:
+    G, p, q = len(ns), jm.models[0].p, jm.n_params
+    N = sum(ns)
+    chisq = sum(n * est.ml_objective(m, theta, mom) for m, mom, n in zip(jm.models, moments, ns))
+    df = G * (p * (p + 1) // 2 + p) - q
+    chisq0 = sum(fi.baseline_chisq_complete(mom.cov, n)[0] for mom, n in zip(moments, ns))
+    df0 = G * (p * (p - 1) // 2)
+    logl = 0.0
+    srmr = 0.0
+    for m, mom, n in zip(jm.models, moments, ns):
+        Sigma, mu = m.implied(theta)
+        V = np.linalg.inv(Sigma)
+        d = mom.mean - mu
+        logl += -0.5 * n * (p * est.LOG2PI + np.linalg.slogdet(Sigma)[1] + np.sum(V * mom.cov) + d @ V @ d)
+        srmr += n / N * fi.srmr(mom.cov, Sigma, mom.mean, mu)
+    lo, hi = fi.rmsea_ci(chisq, df, N, n_groups=G)
+    out = {"npar": q, "nobs": N, "chisq": chisq, "df": df, "pvalue": fi.chisq_pvalue(chisq, df),
+           "baseline.chisq": chisq0, "baseline.df": df0,
+           "cfi": fi.cfi(chisq, df, chisq0, df0), "tli": fi.tli(chisq, df, chisq0, df0),
+           "nfi": fi.nfi(chisq, chisq0), "rmsea": fi.rmsea(chisq, df, N, n_groups=G),
+           "rmsea.ci.lower": lo, "rmsea.ci.upper": hi, "srmr": srmr, "logl": logl,
+           "aic": fi.aic(logl, q), "bic": fi.bic(logl, q, N)}
+    return pd.Series(out, name="value", dtype=float)
+
+
+# ------------------------------------------------------------------ invariance ladder
+@dataclass(frozen=True, eq=False)
+class InvarianceResult:
+    """The invariance ladder: one row per step with fit, differences and a decision."""
+
+    ladder: pd.DataFrame
+    fits: dict
+    suggestions: pd.DataFrame
+    by: str
+
+    def summary(self) -> Summary:
+        cols = ["chisq", "df", "cfi", "tli", "rmsea", "srmr", "chisq.diff", "df.diff",
+                "pvalue.diff", "cfi.diff", "rmsea.diff", "decision"]
+        tables = [("Invariance ladder", self.ladder[cols].round(4))]
+        if len(self.suggestions):
+            tables.append(("Parameters to free for partial invariance (largest LR first)",
+                           self.suggestions.head(10).round(4)))
+        notes = (f"Decisions: the step holds when CFI drops by less than {-DELTA_CFI:.3f} "
+                 f"(Cheung & Rensvold 2002) and RMSEA rises by less than {DELTA_RMSEA:.3f} "
+                 "(Chen 2007); the chi-square difference test is shown beside them.",)
+        return Summary(f"Measurement invariance across {self.by}", [], tables, notes)
+
+    def _repr_html_(self) -> str:
+        return self.summary().as_html()
+
+
+def invariance(spec: ModelSpec | str, data, *, by: str,
+               steps: Sequence[str] = ("configural", "metric", "scalar", "strict"),
+               partial: Sequence[str] = (), suggest: bool = True) -> InvarianceResult:
+    """Fit the invariance ladder (configural, metric, scalar, strict) and test each step.
+
+    Each step adds equality constraints to the one before. The table gives chisq, df,
+    CFI, TLI, RMSEA, SRMR, the chi-square difference (likelihood-ratio) test against the
+    previous step, the changes in CFI and RMSEA and a decision by the cut-offs of
+    Cheung & Rensvold (2002) and Chen (2007). For the first step that fails, each of its
+    new constraints is released in turn and ranked by the drop in chi-square (an LR test
+    of that single constraint, asymptotically the score test lavaan's ``lavTestScore`` uses).
+    """
+    spec = spec if isinstance(spec, ModelSpec) else load_model(spec)
+    bad = [s for s in steps if s not in STEPS]
+    if bad:
+        raise ValueError(f"The 'steps' parameter of invariance must contain only "
+                         f"{{{', '.join(STEPS)}}}. Got {bad!r} instead.")
+    survey, groups, Xs, dropped = _group_data(spec, data, by, "data")
+    fits, warm = {}, None
+    for s in steps:
+        warm = fits[s] = _fit_joint(spec, by, groups, Xs, dropped, STEPS[s], tuple(partial),
+                                    warm=warm)
+    rows = []
+    prev = None
+    for s in steps:
+        fm = fits[s].fit_measures
+        row = {"step": s, **{k: fm[k] for k in ("chisq", "df", "pvalue", "cfi", "tli", "rmsea",
+                                                  "srmr", "aic", "bic", "npar")}}
+        if prev is not None:
+            pm = fits[prev].fit_measures
+            dchi, ddf = fm["chisq"] - pm["chisq"], fm["df"] - pm["df"]
+            row.update({"chisq.diff": dchi, "df.diff": ddf,
+                        "pvalue.diff": float(stats.chi2.sf(dchi, ddf)) if ddf > 0 else np.nan,
+                        "cfi.diff": fm["cfi"] - pm["cfi"], "rmsea.diff": fm["rmsea"] - pm["rmsea"]})
+            holds = row["cfi.diff"] > DELTA_CFI and row["rmsea.diff"] < DELTA_RMSEA
+            row["decision"] = "holds" if holds else "rejected"
+            row["lrt.rejects"] = bool(row["pvalue.diff"] < 0.05)
+        else:
+            row.update({"chisq.diff": np.nan, "df.diff": np.nan, "pvalue.diff": np.nan,
+                        "cfi.diff": np.nan, "rmsea.diff": np.nan, "decision": "baseline",
+                        "lrt.rejects": False})
+        rows.append(row)
+        prev = s
+    ladder = pd.DataFrame(rows).set_index("step")
+    suggestions = pd.DataFrame(columns=["step", "parameter", "chisq.diff", "pvalue"])
+    if suggest:
+        failing = [s for s in steps[1:] if ladder.loc[s, "lrt.rejects"]]
+        if failing:
+            suggestions = _release_tests(spec, (groups, Xs, dropped), by, steps, failing[0],
+                                         fits, partial)
+    return InvarianceResult(ladder, fits, suggestions, by)
+
+
+def _release_tests(spec, grouped, by, steps, step, fits, partial) -> pd.DataFrame:
+    groups, Xs, dropped = grouped
+    constrained = fits[step]
+    new_kinds = set(STEPS[step]) - set(STEPS[steps[list(steps).index(step) - 1]])
+    t = constrained.table
+    cand = t[(t.group == constrained.groups[0]) & t.kind.isin(new_kinds) & (t.free > 0)]
+    names = [_param_name(r.lhs, r.op, r.rhs) for r in cand.itertuples()]
+    base_chisq = constrained.fit_measures["chisq"]
+    rows = []
+    for name in names:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            freed = _fit_joint(spec, by, groups, Xs, dropped, STEPS[step], (*partial, name),
+                               warm=constrained)
+        d = base_chisq - freed.fit_measures["chisq"]
+        ddf = constrained.fit_measures["df"] - freed.fit_measures["df"]
+        rows.append({"step": step, "parameter": name, "chisq.diff": d, "df.diff": ddf,
+                     "pvalue": float(stats.chi2.sf(d, ddf)) if ddf > 0 else np.nan})
+    return pd.DataFrame(rows).sort_values("chisq.diff", ascending=False).reset_index(drop=True)
+
+
+# ------------------------------------------------------------------ path differences
+def path_differences(result: MultiGroupResult, *, first: str | None = None,
+                     second: str | None = None) -> pd.DataFrame:
+    """Wald tests of equal structural paths between two groups of a multi-group fit.
+
+    For each path: the two estimates, their difference, its SE from the joint
+    covariance of the estimates, the Wald chi-square (1 df) and its p-value (lavaan:
+    ``lavTestWald(fit, "a1 == a2")``). Use a fit with equal loadings (metric invariance)
+    so that the paths are on a common scale.
+    """
+    groups = result.groups
+    first = first or groups[0]
+    second = second or groups[1]
+    for g, name in ((first, "first"), (second, "second")):
+        if g not in groups:
+            raise ValueError(f"The '{name}' parameter of path_differences must be one of "
+                             f"{list(groups)}. Got {g!r} instead.")
+    est_ = result.estimates
+    rows = []
+    for src, dst in result.spec.structural_paths:
+        a = est_[(est_.group == first) & (est_.op == "~") & (est_.lhs == dst) & (est_.rhs == src)].iloc[0]
+        b = est_[(est_.group == second) & (est_.op == "~") & (est_.lhs == dst) & (est_.rhs == src)].iloc[0]
+        if a.free == 0 or b.free == 0 or a.free == b.free:
+            var = np.nan
+        else:
+            i, j = a.free - 1, b.free - 1
+            var = result.acov[i, i] + result.acov[j, j] - 2 * result.acov[i, j]
+        diff = b.est - a.est
+        wald = diff ** 2 / var if var and var > 0 else np.nan
+        rows.append({"lhs": dst, "op": "~", "rhs": src, f"est.{first}": a.est,
+                     f"est.{second}": b.est, "diff": diff, "se.diff": np.sqrt(var) if var > 0 else np.nan,
+                     "wald": wald, "df": 1, "pvalue": float(stats.chi2.sf(wald, 1))
+                     if np.isfinite(wald) else np.nan})
+    return pd.DataFrame(rows)
