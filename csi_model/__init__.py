@@ -16,6 +16,7 @@ from .codebook import Codebook, load_codebook
 from .exceptions import (CSIModelError, CSIModelWarning, ConvergenceWarning, DataQualityWarning,
                          EstimationError, ImproperSolutionWarning, ModelSpecError,
                          ModelSyntaxError, SurveyDataError)
+from .measurement import MeasurementResult, Thresholds, measurement
 from .results import SEMResult
 from .simulate import Population, make_demo_survey, simulate_survey, telecom_population
 from .spec import ModelSpec, bundled_models, items, load_model, paths, reflective, specify
@@ -25,6 +26,7 @@ __version__ = "0.1.0"
 
 __all__ = [
     "fit", "SEMResult",
+    "measurement", "MeasurementResult", "Thresholds",
     "ModelSpec", "load_model", "bundled_models", "specify", "reflective", "paths", "items",
     "read_survey", "Survey", "DataReport", "Codebook", "load_codebook",
     "simulate_survey", "Population", "telecom_population", "make_demo_survey",

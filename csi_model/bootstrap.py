@@ -278,6 +278,17 @@ def bootstrap(statistic: Callable[[np.ndarray], np.ndarray], n_cases: int, *, B:
                            _statistic=statistic)
 
 
+@dataclass(frozen=True)
+class _Composed:
+    """``func(statistic(indices))`` (picklable, for BCa of a transformed bootstrap)."""
+
+    statistic: Any
+    func: Any
+
+    def __call__(self, indices):
+        return self.func(np.asarray(self.statistic(indices), dtype=float))
+
+
 def _require_dask_client() -> None:
     try:
         from distributed import get_client
@@ -462,6 +473,36 @@ class BootstrapResult:
         a = np.where(np.isfinite(a), a, 0.0)
         self._cache["acceleration"] = a
         return a
+
+    def transform(self, func: Callable[[np.ndarray], np.ndarray], names=None) -> "BootstrapResult":
+        """The bootstrap of ``func(statistic)``, computed from the stored replicates.
+
+        ``func`` maps the statistic's vector to another 1-D vector (e.g. SEM parameters to
+        indirect effects). Failed resamples stay failed; BCa intervals of the result
+        evaluate ``func(statistic(...))`` on the jackknife samples.
+        """
+        estimate = _as_row(func(np.asarray(self.estimate)), None)
+        k = estimate.size
+        reps = np.full((self.B, k), np.nan)
+        ok = self.ok
+        for b in np.flatnonzero(ok):
+            try:
+                reps[b] = _as_row(func(self.replicates[b]), k)
+            except Exception:  # noqa: BLE001 - counted as failed below
+                pass
+        failed = ~np.all(np.isfinite(reps), axis=1)
+        reps[failed] = np.nan
+        reps.setflags(write=False)
+        estimate.setflags(write=False)
+        stat = self._statistic
+        composed = None if stat is None else _Composed(stat, func)
+        names = [str(i) for i in range(k)] if names is None else [str(n) for n in names]
+        if len(names) != k:
+            raise ValueError(f"transform: {len(names)} names for {k} values.")
+        return BootstrapResult(estimate=estimate, replicates=reps, n_failed=int(failed.sum()),
+                               names=tuple(names), seed=self.seed, n_cases=self.n_cases,
+                               strata=self.strata, failure_message=self.failure_message,
+                               info=dict(self.info), _statistic=composed)
 
     # ------------------------------------------------------------------ tables
     def to_frame(self, level: float = 0.95, method: str = "percentile") -> pd.DataFrame:

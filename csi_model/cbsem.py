@@ -135,7 +135,8 @@ def _start_values(model: RAMModel, semopy_est: dict, mom: est.Moments) -> np.nda
 # ------------------------------------------------------------------------------ fit
 def fit(spec: ModelSpec | str | Path, data, *, estimator: Literal["ML", "MLR"] = "ML",
         missing: Literal["listwise", "fiml"] = "listwise", missing_codes=None,
-        level: float = 0.95) -> SEMResult:
+        level: float = 0.95, bootstrap: int | None = None, seed: int | None = None,
+        n_jobs: int = 1, backend: str = "loky", progress: bool | None = None) -> SEMResult:
     """Fit a covariance-based SEM by maximum likelihood.
 
     Parameters
@@ -157,7 +158,23 @@ def fit(spec: ModelSpec | str | Path, data, *, estimator: Literal["ML", "MLR"] =
     missing_codes : sequence of numbers, optional
         Answer codes that mean "missing" (e.g. ``(99, 0)``) when ``data`` is read here.
     level : float
-        Confidence level of the Wald intervals.
+        Confidence level of the intervals.
+    bootstrap : int, optional
+        Number of nonparametric bootstrap resamples of respondents (lavaan's
+        ``se = "bootstrap", bootstrap = B``). The standard errors, z, p-values and
+        intervals of the estimates (and of :func:`~csi_model.effects`) then come from the
+        resamples: SD with divisor B and percentile intervals, as lavaan. Each resample is
+        refitted from its covariance matrix, warm-started at the estimate, by batched
+        Fisher scoring (about 2 ms per resample for the telecom model on one core).
+        Non-converged resamples are counted, excluded and reported in the warnings;
+        improper ones (negative variances) are counted and kept, as lavaan does.
+        Listwise deletion only (not with ``missing="fiml"``).
+    seed : int
+        Required with ``bootstrap``: the same seed gives the same resamples whatever
+        ``n_jobs``.
+    n_jobs, backend, progress
+        Passed to :func:`csi_model.bootstrap.bootstrap` (workers, joblib backend
+        ``"loky"``/``"dask"``/..., tqdm progress bar).
 
     Returns
     -------
@@ -181,6 +198,17 @@ def fit(spec: ModelSpec | str | Path, data, *, estimator: Literal["ML", "MLR"] =
     if estimator == "MLR" and missing == "fiml":
         raise EstimationError("estimator='MLR' with missing='fiml' is not available yet; use "
                               "estimator='ML' with missing='fiml', or MLR with missing='listwise'.")
+    if bootstrap is not None:
+        if isinstance(bootstrap, bool) or not isinstance(bootstrap, (int, np.integer)) \
+                or bootstrap < 1:
+            raise ValueError(f"The 'bootstrap' parameter of fit must be a positive number of "
+                             f"resamples (e.g. 1000). Got {bootstrap!r} instead.")
+        if seed is None:
+            raise ValueError("The 'seed' parameter of fit is required with bootstrap: pass "
+                             "e.g. seed=1 so that the resamples can be reproduced.")
+        if missing == "fiml":
+            raise ValueError("bootstrap with missing='fiml' is not available yet; use "
+                             "missing='listwise' or the delta-method standard errors.")
     survey = _as_survey(data, spec, missing_codes)
     spec.check_against(survey.data.columns, data_source=survey.source)
     cols = list(spec.observed)
@@ -254,6 +282,11 @@ def fit(spec: ModelSpec | str | Path, data, *, estimator: Literal["ML", "MLR"] =
             measures = pd.concat([measures, pd.Series(robust, dtype=float)]).rename("value")
 
     estimates = _estimate_table(model, theta, acov, level)
+    boot = None
+    if bootstrap is not None:
+        boot = _bootstrap(model, theta, X, int(bootstrap), seed, n_jobs, backend, progress)
+        estimates = _bootstrap_table(estimates, model, boot, level)
+        notes.extend(_bootstrap_notes(boot))
     std = standardize(model, theta, acov, level)
     estimates["std.all"] = std["est.std"].to_numpy()
     r2 = _r_squared(model, theta, spec)
@@ -269,7 +302,61 @@ def fit(spec: ModelSpec | str | Path, data, *, estimator: Literal["ML", "MLR"] =
         estimates=estimates, standardized=std, fit_measures=measures, r2=r2,
         warnings=all_warnings, converged=bool(converged), iterations=int(iters),
         implied_cov=implied, theta=theta, acov=acov, data_source=survey.source,
-        elapsed=time.perf_counter() - t0, data_report=survey.report)
+        elapsed=time.perf_counter() - t0, data_report=survey.report, bootstrap=boot)
+
+
+def _bootstrap(model: RAMModel, theta, X, B, seed, n_jobs, backend, progress):
+    """Bootstrap the free parameters by batched refits of each resample's covariance."""
+    from ._fastboot import SEMRefit
+    from .bootstrap import bootstrap as run_bootstrap
+
+    pt = model.partable
+    names = []
+    for r in model.free_rows:
+        row = pt.iloc[r]
+        names.append(f"{row.lhs}{row.op}{row.rhs}")
+    stat = SEMRefit(model, X, np.asarray(theta, float))
+    boot = run_bootstrap(stat, X.shape[0], B=B, seed=seed, n_jobs=n_jobs, backend=backend,
+                         progress=progress, names=names)
+    # improper resamples (a negative variance) are kept, as lavaan keeps non-admissible ones
+    si, sj, sk = model.s_entries
+    var_params = np.unique(sk[si == sj])
+    reps = boot.replicates[boot.ok]
+    boot.info["n_improper"] = int(np.sum(np.any(reps[:, var_params] < 0, axis=1)))
+    return boot
+
+
+def _bootstrap_table(estimates: pd.DataFrame, model: RAMModel, boot, level) -> pd.DataFrame:
+    out = estimates.copy()
+    free = model.partable["free"].to_numpy()
+    mask = free > 0
+    se = boot.se
+    ci = boot.ci(level, "percentile")
+    est_vals = out["est"].to_numpy()
+    new_se = np.where(mask, 0.0, 0.0)
+    new_se[mask] = se[free[mask] - 1]
+    lo, hi = est_vals.copy(), est_vals.copy()
+    lo[mask] = ci["ci.lower"].to_numpy()[free[mask] - 1]
+    hi[mask] = ci["ci.upper"].to_numpy()[free[mask] - 1]
+    with np.errstate(divide="ignore", invalid="ignore"):
+        z = np.where(mask & (new_se > 0), est_vals / new_se, np.nan)
+    out["se"], out["z"], out["pvalue"] = new_se, z, 2 * stats.norm.sf(np.abs(z))
+    out["ci.lower"], out["ci.upper"] = lo, hi
+    return out
+
+
+def _bootstrap_notes(boot) -> list[str]:
+    notes = [f"Bootstrap: {boot.B} resamples (seed {boot.seed}); standard errors and "
+             "percentile intervals come from the resamples."]
+    if boot.n_failed:
+        notes.append(f"Bootstrap: {boot.n_failed} of {boot.B} resamples did not converge and "
+                     "were excluded from the standard errors and intervals.")
+        warnings.warn(notes[-1], ConvergenceWarning, stacklevel=3)
+    if boot.info.get("n_improper"):
+        notes.append(f"Bootstrap: {boot.info['n_improper']} of {boot.B - boot.n_failed} "
+                     "resamples have an improper solution (a negative variance); they are "
+                     "kept, as lavaan keeps them.")
+    return notes
 
 
 def _check_data(X: np.ndarray, cols: list[str], source: str, spec: ModelSpec) -> None:

@@ -197,6 +197,10 @@ class SEMResult:
         srmr, gfi, agfi, nfi, aic, bic, logl`` and more (``.scaled``/``.robust`` for MLR).
     r2 : Series
         R² of every endogenous variable (items and latents).
+    bootstrap : BootstrapResult or None
+        The bootstrap of the free parameters when fitted with ``bootstrap=B``
+        (:class:`csi_model.bootstrap.BootstrapResult`); the SEs and intervals of
+        :attr:`estimates` and of :func:`csi_model.effects` then come from it.
     warnings : tuple of str
         Improper-solution, convergence and data-handling warnings. Shown in every report.
     """
@@ -219,6 +223,7 @@ class SEMResult:
     data_source: str = ""
     elapsed: float = 0.0
     data_report: Any = field(default=None, repr=False)
+    bootstrap: Any = field(default=None, repr=False)
 
     def __post_init__(self):
         for frame in (self.estimates, self.standardized, self.implied_cov):
@@ -302,5 +307,22 @@ class SEMResult:
             "estimates": rows,
             "fit_measures": {k: clean(v) for k, v in self.fit_measures.items()},
             "r2": {k: clean(v) for k, v in self.r2.items()},
+            "effects": self._effects_records(clean),
+            **({"bootstrap": self._bootstrap_dict()} if self.bootstrap is not None else {}),
             "warnings": list(self.warnings),
         }
+
+    def _effects_records(self, clean) -> list[dict]:
+        from .effects import effects
+        try:
+            wide = effects(self, shape="wide")
+        except Exception as exc:  # noqa: BLE001 - a broken solution must not lose the rest
+            return [{"error": f"effects could not be computed: {exc}"}]
+        return [{k: clean(v) for k, v in r.items()} for r in wide.to_dict("records")]
+
+    def _bootstrap_dict(self) -> dict:
+        b = self.bootstrap
+        return {"B": b.B, "seed": int(b.seed) if isinstance(b.seed, (int, np.integer)) else None,
+                "n_failed": int(b.n_failed), "n_improper": int(b.info.get("n_improper", 0)),
+                "se": "sd of the successful resamples, divisor B (lavaan)",
+                "ci": "percentile (interpolated as R's boot / lavaan)"}

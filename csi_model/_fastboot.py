@@ -1,0 +1,246 @@
+"""Batched ML refits for the CB-SEM bootstrap.
+
+Each bootstrap resample is refitted from its covariance matrix (N in the
+denominator), warm-started at the full-sample estimate, by Fisher scoring on
+lavaan's ML discrepancy - the same iteration as :func:`csi_model._estimation.fit_ml`,
+but for a whole chunk of resamples at once, so numpy works on stacks of small
+matrices instead of Python looping over them.
+
+The gradient and the expected information are not built from the (q, p, p)
+Jacobian of Sigma. Every free entry e of the RAM matrices changes Sigma by a
+symmetric rank-2 term ``s_e (a b' + b a')`` whose vectors a, b are columns of
+``U = [F B, F B S B']`` (p x 2m). With ``M = U' V U`` and ``N = U' (V - V S V) U``
+(V = Sigma^-1)
+
+    dF/dtheta_e = 2 s_e N[a_e, b_e]
+    J_ee'       = s_e s_e' (M[b_e, a_e'] M[a_e, b_e'] + M[b_e, b_e'] M[a_e, a_e'])
+
+(J per observation, E[d2F] = 2J), which costs two (2m x p x p) products per
+resample and iteration instead of q^2 p^2.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from ._ram import RAMModel
+
+__all__ = ["BatchML", "SEMRefit"]
+
+
+@dataclass(frozen=True, eq=False)
+class BatchML:
+    """Index arrays for batched evaluation of one model (complete data, no mean structure)."""
+
+    model: RAMModel
+    alpha: np.ndarray = field(init=False)     # column of U for vector a of each entry
+    beta: np.ndarray = field(init=False)      # column of U for vector b
+    scale: np.ndarray = field(init=False)     # s_e
+    E: np.ndarray | None = field(init=False)  # (q, n_entries) entry -> parameter sum
+    blocked: bool = field(init=False)
+
+    def __post_init__(self):
+        m = self.model
+        if m.meanstructure:
+            raise ValueError("The batched ML refit handles models without a mean structure only.")
+        nv, p = m.A0.shape[0], m.p
+        ai, aj, ak = m.a_entries
+        si, sj, sk = m.s_entries
+        alpha = np.concatenate([ai, si])
+        beta = np.concatenate([nv + aj, sj])
+        scale = np.concatenate([np.ones(ai.size), np.where(si == sj, 0.5, 1.0)])
+        keys = np.concatenate([ak, sk])
+        order = np.argsort(keys, kind="stable")
+        alpha, beta, scale, keys = alpha[order], beta[order], scale[order], keys[order]
+        if np.array_equal(keys, np.arange(m.n_free)):
+            E = None                      # one entry per parameter (no equality constraints)
+        else:
+            E = np.zeros((m.n_free, keys.size))
+            E[keys, np.arange(keys.size)] = 1.0
+        # the usual CSI model: observed variables only load on latents (no effects on or
+        # from observed variables), so (I - A)^-1 needs only the latent block inverted
+        rows_cols = [(i, j) for i, j in zip(ai, aj)] + \
+            [tuple(x) for x in np.argwhere(m.A0 != 0)]
+        blocked = all(i < p <= j or (i >= p and j >= p) for i, j in rows_cols)
+        object.__setattr__(self, "alpha", alpha)
+        object.__setattr__(self, "beta", beta)
+        object.__setattr__(self, "scale", scale)
+        object.__setattr__(self, "E", E)
+        object.__setattr__(self, "blocked", blocked)
+
+    # -------------------------------------------------------------- evaluation
+    def implied(self, theta: np.ndarray):
+        """Batched (R, q) -> G = F B, H = F B S B', Sigma (R, p, p)."""
+        m = self.model
+        R = theta.shape[0]
+        nv = m.A0.shape[0]
+        A = np.broadcast_to(m.A0, (R, nv, nv)).copy()
+        S = np.broadcast_to(m.S0, (R, nv, nv)).copy()
+        ai, aj, ak = m.a_entries
+        A[:, ai, aj] = theta[:, ak]
+        si, sj, sk = m.s_entries
+        S[:, si, sj] = theta[:, sk]
+        S[:, sj, si] = theta[:, sk]
+        p = m.p
+        if self.blocked:
+            # B = [[I, L Bl], [0, Bl]] with Bl = (I - A_ll)^-1 and L the loadings
+            Bl = np.linalg.inv(np.eye(nv - p) - A[:, p:, p:])
+            B = np.zeros((R, nv, nv))
+            B[:, :p, :p] = np.eye(p)
+            B[:, :p, p:] = A[:, :p, p:] @ Bl
+            B[:, p:, p:] = Bl
+        else:
+            B = np.linalg.inv(np.eye(nv) - A)
+        G = B[:, :p, :]
+        H = (G @ S) @ B.transpose(0, 2, 1)
+        Sigma = H[:, :, :p]
+        return G, H, Sigma
+
+    def evaluate(self, theta: np.ndarray, cov: np.ndarray, logdet_cov: np.ndarray):
+        """F, gradient and 2J for each row of theta (R, q); F = inf where Sigma is not PD."""
+        p = self.model.p
+        G, H, Sigma = self.implied(theta)
+        sign, logdet = np.linalg.slogdet(Sigma)
+        ok = sign > 0
+        F = np.full(theta.shape[0], np.inf)
+        if not ok.all():
+            Sigma = np.where(ok[:, None, None], Sigma, np.eye(p))
+        V = np.linalg.inv(Sigma)
+        trSV = np.einsum("rij,rji->r", cov, V)
+        F[ok] = (logdet + trSV - logdet_cov - p)[ok]
+        U = np.concatenate([G, H], axis=2)                  # (R, p, 2m)
+        VU = V @ U
+        M = U.transpose(0, 2, 1) @ VU                       # U' V U
+        N = M - VU.transpose(0, 2, 1) @ cov @ VU            # U' (V - V S V) U
+        a, b, s = self.alpha, self.beta, self.scale
+        g_e = 2 * s * N[:, a, b]
+        Mba = M[:, b[:, None], a[None, :]]
+        Mab = M[:, a[:, None], b[None, :]]
+        Mbb = M[:, b[:, None], b[None, :]]
+        Maa = M[:, a[:, None], a[None, :]]
+        J_e = (s[:, None] * s[None, :]) * (Mba * Mab + Mbb * Maa)
+        if self.E is None:
+            return F, g_e, 2 * J_e
+        g = g_e @ self.E.T
+        R, ne = J_e.shape[0], J_e.shape[1]
+        q = self.E.shape[0]
+        # E J_e E' as two plain matrix products (a broadcast 2-D @ 3-D matmul is slow)
+        JE = (J_e.reshape(R * ne, ne) @ self.E.T).reshape(R, ne, q)
+        J2 = 2 * (JE.transpose(0, 2, 1).reshape(R * q, ne) @ self.E.T).reshape(R, q, q)
+        return F, g, J2
+
+    def objective(self, theta: np.ndarray, cov: np.ndarray, logdet_cov: np.ndarray):
+        p = self.model.p
+        _, _, Sigma = self.implied(theta)
+        sign, logdet = np.linalg.slogdet(Sigma)
+        F = np.full(theta.shape[0], np.inf)
+        ok = sign > 0
+        if ok.any():
+            V = np.linalg.inv(Sigma[ok])
+            F[ok] = logdet[ok] + np.einsum("rij,rji->r", cov[ok], V) - logdet_cov[ok] - p
+        return F
+
+    # -------------------------------------------------------------- fitting
+    def fit(self, theta0: np.ndarray, cov: np.ndarray, *, tol: float = 1e-9,
+            max_iter: int = 200) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """Fisher scoring with step halving for a stack of covariance matrices.
+
+        Returns (theta (R, q), converged (R,), iterations (R,)); the stopping rule is
+        fit_ml's: ``|g' step| < tol``.
+        """
+        R = cov.shape[0]
+        theta = np.broadcast_to(np.asarray(theta0, float), (R, theta0.shape[-1])).copy()
+        sign, logdet_cov = np.linalg.slogdet(cov)
+        converged = np.zeros(R, bool)
+        iters = np.zeros(R, int)
+        active = np.flatnonzero(sign > 0)                 # a singular resample cannot be fitted
+        if active.size == 0:
+            return theta, converged, iters
+        F, g, J2 = self.evaluate(theta[active], cov[active], logdet_cov[active])
+        for it in range(1, max_iter + 1):
+            iters[active] = it
+            step = _solve(J2, g)
+            dec = np.abs(np.einsum("rq,rq->r", g, step))
+            done = (dec < tol) & np.isfinite(F)
+            converged[active[done]] = True
+            keep = ~done & np.all(np.isfinite(step), axis=1) & np.isfinite(F)
+            active, F, step = active[keep], F[keep], step[keep]
+            if active.size == 0:
+                break
+            cand = theta[active] - step
+            Fc, gc, J2c = self.evaluate(cand, cov[active], logdet_cov[active])
+            bad = ~(np.isfinite(Fc) & (Fc <= F + 1e-12))
+            t = 1.0
+            while bad.any() and t > 1e-8:
+                t *= 0.5
+                rows = np.flatnonzero(bad)
+                trial = theta[active[rows]] - t * step[rows]
+                Ft = self.objective(trial, cov[active[rows]], logdet_cov[active[rows]])
+                good = np.isfinite(Ft) & (Ft <= F[rows] + 1e-12)
+                if good.any():
+                    gr = rows[good]
+                    cand[gr] = trial[good]
+                    Fc[gr], gc[gr], J2c[gr] = self.evaluate(trial[good], cov[active[gr]],
+                                                            logdet_cov[active[gr]])
+                    bad[gr] = False
+            # resamples whose line search failed stop here, not converged
+            alive = ~bad
+            theta[active[alive]] = cand[alive]
+            active, F, g, J2 = active[alive], Fc[alive], gc[alive], J2c[alive]
+            if active.size == 0:
+                break
+        return theta, converged, iters
+
+
+def _solve(J2: np.ndarray, g: np.ndarray) -> np.ndarray:
+    try:
+        return np.linalg.solve(J2, g[:, :, None])[:, :, 0]
+    except np.linalg.LinAlgError:
+        out = np.full_like(g, np.nan)
+        for r in range(g.shape[0]):
+            try:
+                out[r] = np.linalg.solve(J2[r], g[r])
+            except np.linalg.LinAlgError:
+                out[r] = np.linalg.lstsq(J2[r], g[r], rcond=None)[0]
+        return out
+
+
+@dataclass(frozen=True, eq=False)
+class SEMRefit:
+    """A bootstrap statistic: the ML estimate theta on the rows ``indices`` of X.
+
+    Non-converged resamples give NaN (counted as failed by the bootstrap engine).
+    Has a ``batch`` method, so :func:`csi_model.bootstrap.bootstrap` refits a whole
+    chunk of resamples at once.
+    """
+
+    model: RAMModel
+    X: np.ndarray
+    theta0: np.ndarray
+    tol: float = 1e-9
+    max_iter: int = 200
+    engine: BatchML = field(init=False, repr=False)
+
+    def __post_init__(self):
+        object.__setattr__(self, "engine", BatchML(self.model))
+
+    def covariances(self, list_of_indices) -> np.ndarray:
+        X = self.X
+        p = X.shape[1]
+        out = np.empty((len(list_of_indices), p, p))
+        for r, idx in enumerate(list_of_indices):
+            Xi = X[idx]
+            Xc = Xi - Xi.mean(axis=0)
+            out[r] = Xc.T @ Xc / Xi.shape[0]
+        return out
+
+    def batch(self, list_of_indices) -> np.ndarray:
+        cov = self.covariances(list_of_indices)
+        theta, converged, _ = self.engine.fit(self.theta0, cov, tol=self.tol,
+                                              max_iter=self.max_iter)
+        theta[~converged] = np.nan
+        return theta
+
+    def __call__(self, indices) -> np.ndarray:
+        return self.batch([np.asarray(indices)])[0]
