@@ -11,8 +11,10 @@ pandas objects.
 >>> result.converged
 True
 """
+from .bootstrap import BootstrapResult
 from .cbsem import fit
 from .codebook import Codebook, load_codebook
+from .effects import effects, hypotheses, specific_indirect_effects
 from .exceptions import (CSIModelError, CSIModelWarning, ConvergenceWarning, DataQualityWarning,
                          EstimationError, ImproperSolutionWarning, ModelSpecError,
                          ModelSyntaxError, SurveyDataError)
@@ -27,6 +29,7 @@ __version__ = "0.1.0"
 __all__ = [
     "fit", "SEMResult",
     "measurement", "MeasurementResult", "Thresholds",
+    "effects", "specific_indirect_effects", "hypotheses", "BootstrapResult",
     "ModelSpec", "load_model", "bundled_models", "specify", "reflective", "paths", "items",
     "read_survey", "Survey", "DataReport", "Codebook", "load_codebook",
     "simulate_survey", "Population", "telecom_population", "make_demo_survey",
