@@ -19,6 +19,7 @@ from .exceptions import (CSIModelError, CSIModelWarning, ConvergenceWarning, Dat
                          EstimationError, ImproperSolutionWarning, ModelSpecError,
                          ModelSyntaxError, SurveyDataError)
 from .measurement import MeasurementResult, Thresholds, measurement
+from .measurement import MeasurementResult, Thresholds, measurement
 from .results import SEMResult
 from .simulate import Population, make_demo_survey, simulate_survey, telecom_population
 from .spec import ModelSpec, bundled_models, items, load_model, paths, reflective, specify
@@ -28,6 +29,7 @@ __version__ = "0.1.0"
 
 __all__ = [
     "fit", "SEMResult",
+    "measurement", "MeasurementResult", "Thresholds",
     "measurement", "MeasurementResult", "Thresholds",
     "effects", "specific_indirect_effects", "hypotheses", "BootstrapResult",
     "ModelSpec", "load_model", "bundled_models", "specify", "reflective", "paths", "items",
