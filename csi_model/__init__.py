@@ -15,10 +15,11 @@ from .bootstrap import BootstrapResult
 from .cbsem import fit
 from .codebook import Codebook, load_codebook
 from .effects import effects, hypotheses, specific_indirect_effects
+from .index import IndexResult, NegativeWeightWarning, csi_index, plot_ipma
 from .exceptions import (CSIModelError, CSIModelWarning, ConvergenceWarning, DataQualityWarning,
                          EstimationError, ImproperSolutionWarning, ModelSpecError,
                          ModelSyntaxError, SurveyDataError)
-from .measurement import MeasurementResult, Thresholds, measurement
+from .pls import PLSResult, bootstrap_pls, compare_estimators, fit_pls
 from .measurement import MeasurementResult, Thresholds, measurement
 from .results import SEMResult
 from .simulate import Population, make_demo_survey, simulate_survey, telecom_population
@@ -30,8 +31,9 @@ __version__ = "0.1.0"
 __all__ = [
     "fit", "SEMResult",
     "measurement", "MeasurementResult", "Thresholds",
-    "measurement", "MeasurementResult", "Thresholds",
     "effects", "specific_indirect_effects", "hypotheses", "BootstrapResult",
+    "fit_pls", "PLSResult", "bootstrap_pls", "compare_estimators",
+    "csi_index", "IndexResult", "plot_ipma", "NegativeWeightWarning",
     "ModelSpec", "load_model", "bundled_models", "specify", "reflective", "paths", "items",
     "read_survey", "Survey", "DataReport", "Codebook", "load_codebook",
     "simulate_survey", "Population", "telecom_population", "make_demo_survey",

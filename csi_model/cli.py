@@ -7,7 +7,9 @@ One subcommand per step of the library (see DESIGN.md):
 - ``csi-model measure SURVEY --model MODEL``: the measurement model (EFA, reliability,
   validity, CFA diagnostics), the same outputs;
 - ``csi-model demo``: the telecom model on the embedded demo survey;
-- ``csi-model models [NAME]``: the bundled models, or one model's syntax.
+- ``csi-model models [NAME]``: the bundled models, or one model's syntax;
+- ``csi-model pls SURVEY --model MODEL``: PLS path modelling (optionally bootstrapped);
+- ``csi-model index SURVEY --model MODEL``: 0-100 index per latent and group, impacts, IPMA.
 
 A user error (bad model, bad data, bad argument) exits with status 2 and one line on
 stderr, ``csi-model: error: <message>`` (a model syntax error adds the offending line and a
@@ -210,6 +212,62 @@ def build_parser() -> argparse.ArgumentParser:
             """))
     p.add_argument("name", nargs="?", metavar="NAME", help="a bundled model's name or a .lav path")
     p.set_defaults(handler=_cmd_models)
+
+    # ---------------------------------------------------------------- pls
+    p = sub.add_parser(
+        "pls", parents=[common], formatter_class=_FORMATTER,
+        help="fit a PLS path model (SmartPLS / plspm algorithm) to a survey",
+        description="Fit a PLS path model (Wold / Lohmöller algorithm, as SmartPLS 2 and R "
+                    "plspm: standardized items, initial weights 1, stop at 1e-7) and print the "
+                    "outer weights, loadings, paths, R², communality, redundancy, AVE, GoF and "
+                    "effects; optionally bootstrap them (SEs, t values, intervals).",
+        epilog=_epilog("""
+            MODEL is a bundled model (see 'csi-model models') or a .lav file; its '=~' lines
+            are the blocks and its '~' lines the inner model.
+
+            --json OUT writes n, scheme, modes, converged, iterations, estimates (lhs, op, rhs,
+            est, se, z, pvalue, ci.lower, ci.upper, std.all; op '<~' = outer weight, '=~' =
+            loading, '~' = path), outer, quality, effects, f2, r2, gof, bootstrap, warnings.
+
+            examples:
+              csi-model pls survey.csv --model telecom --missing-codes 99
+              csi-model pls survey.csv --model ecsi --scheme centroid --bootstrap 5000 --seed 1
+              csi-model pls survey.csv --model my_model.lav --mode B --json pls.json
+            """))
+    _pls_arguments(p)
+    p.add_argument("--json", metavar="OUT", dest="json_out", help="write the result as JSON")
+    p.add_argument("--quiet", "-q", action="store_true", help="print nothing on success")
+    p.set_defaults(handler=_cmd_pls)
+
+    # ---------------------------------------------------------------- index
+    p = sub.add_parser(
+        "index", parents=[common], formatter_class=_FORMATTER,
+        help="0-100 satisfaction index per latent (and group), impacts and IPMA",
+        description="Fit the PLS path model, then compute the ACSI 0-100 index of every latent "
+                    "from the unstandardized outer weights and the item scale, overall and per "
+                    "group (--by), the impacts on the target (index points for a 5-point gain "
+                    "of each driver) and the importance-performance map (IPMA).",
+        epilog=_epilog("""
+            The item scale comes from --scale (e.g. 1,10), else the observed range of each
+            item (with a warning). A negative outer weight is reported: the index formula
+            assumes positive weights.
+
+            --json OUT writes index (group, latent, n, index, se, ci.lower, ci.upper), weights,
+            impacts, ipma, target, gain, by, bootstrap and warnings.
+
+            examples:
+              csi-model index survey.csv --model telecom --missing-codes 99 --scale 1,10
+              csi-model index survey.csv --model telecom --by operator --bootstrap 5000 --seed 1
+              csi-model index survey.csv --model ecsi --target SAT --json index.json
+            """))
+    _pls_arguments(p)
+    p.add_argument("--by", metavar="COLUMN", help="a survey column (operator, wave...): the "
+                                                  "index per group too")
+    p.add_argument("--scale", metavar="MIN,MAX", help="the item answer scale, e.g. 1,10")
+    p.add_argument("--target", metavar="LATENT", help="target of impacts and IPMA (default SAT)")
+    p.add_argument("--json", metavar="OUT", dest="json_out", help="write the result as JSON")
+    p.add_argument("--quiet", "-q", action="store_true", help="print nothing on success")
+    p.set_defaults(handler=_cmd_index)
     return parser
 
 
@@ -436,6 +494,123 @@ def _cmd_models(args: argparse.Namespace) -> int:
         print("  ".join(c.ljust(w) if i < 2 else c.rjust(w)
                         for i, (c, w) in enumerate(zip(r, widths))).rstrip())
     print("\nShow one with 'csi-model models NAME'; use one with 'csi-model fit SURVEY --model NAME'.")
+    return 0
+
+
+def _pls_arguments(p: argparse.ArgumentParser) -> None:
+    p.add_argument("survey", metavar="SURVEY", help="survey file (.csv, .xlsx or .sav)")
+    p.add_argument("--model", "-m", required=True, metavar="MODEL",
+                   help="bundled model name (telecom, acsi, ecsi, ...) or path of a .lav file")
+    p.add_argument("--scheme", type=str.lower, choices=("path", "centroid", "factorial"),
+                   default="path", help="inner weighting scheme (default: path)")
+    p.add_argument("--mode", type=str.upper, choices=("A", "B"), default="A",
+                   help="outer mode of every block: A (reflective, default) or B (formative)")
+    p.add_argument("--bootstrap", metavar="B", type=int, default=0,
+                   help="bootstrap resamples (5000 is the field's default; needs --seed)")
+    p.add_argument("--seed", metavar="S", type=int, help="seed of the bootstrap")
+    p.add_argument("--ci", type=str.lower, choices=("percentile", "bca"), default="percentile",
+                   help="bootstrap interval (default: percentile)")
+    p.add_argument("--missing-codes", metavar="CODES", default="",
+                   help="comma-separated answer codes meaning 'no answer', e.g. 99,0")
+
+
+def _read_for_pls(args: argparse.Namespace):
+    """Check the arguments, read the survey; returns (spec, survey, data_warnings, json_path)."""
+    from .exceptions import CSIModelWarning, SurveyDataError
+    from .spec import load_model
+    from .survey import read_survey
+
+    survey_path = Path(args.survey)
+    if survey_path.is_dir():
+        raise UsageError(f"SURVEY must be a file; '{survey_path}' is a directory.")
+    if args.bootstrap < 0:
+        raise UsageError(f"--bootstrap must be a positive number of resamples. Got {args.bootstrap}.")
+    if args.bootstrap and args.seed is None:
+        raise UsageError("--bootstrap needs --seed S (an integer), so that it can be reproduced.")
+    codes = _parse_codes(args.missing_codes)
+    spec = load_model(args.model)
+    inputs = [survey_path] + ([Path(spec.source)] if spec.source and Path(spec.source).exists()
+                              else [])
+    json_path = Path(args.json_out) if args.json_out else None
+    _check_outputs(inputs, json_path, None)
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        try:
+            survey = read_survey(str(survey_path), items=list(spec.observed), missing_codes=codes)
+        except SurveyDataError as exc:
+            _raise_if_model_variable_absent(spec, survey_path, exc)
+            raise
+    data_warnings = [str(w.message) for w in caught if issubclass(w.category, CSIModelWarning)]
+    data_warnings += [w for w in survey.report.warnings if w not in data_warnings]
+    return spec, survey, data_warnings, json_path
+
+
+def _fit_pls_quietly(spec, survey, args):
+    from .pls import fit_pls
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")       # they are on result.warnings
+        return fit_pls(spec, survey, scheme=args.scheme, mode=args.mode,
+                       bootstrap=args.bootstrap or None, seed=args.seed, ci_method=args.ci)
+
+
+def _cmd_pls(args: argparse.Namespace) -> int:
+    spec, survey, data_warnings, json_path = _read_for_pls(args)
+    result = _fit_pls_quietly(spec, survey, args)
+    if json_path is not None:
+        payload = result.to_dict()
+        payload["warnings"] = _all_warnings(result, data_warnings)
+        _write_text(json_path, json.dumps(payload, indent=2, ensure_ascii=False,
+                                          allow_nan=False) + "\n")
+    if not args.quiet:
+        print(survey.report.summary())
+        for w in data_warnings:
+            print(f"  ! {w}")
+        print()
+        print(result.summary().as_text())
+        if json_path is not None:
+            print(f"\nWritten: {json_path}")
+    return 0
+
+
+def _cmd_index(args: argparse.Namespace) -> int:
+    from .index import csi_index
+
+    scale = None
+    if args.scale:
+        parts = [p.strip() for p in args.scale.split(",")]
+        try:
+            scale = tuple(float(p) for p in parts)
+        except ValueError:
+            scale = ()
+        if len(scale) != 2 or not scale[0] < scale[1]:
+            raise UsageError(f"--scale must be MIN,MAX with MIN < MAX, e.g. 1,10. Got {args.scale!r}.")
+    spec, survey, data_warnings, json_path = _read_for_pls(args)
+    if args.by is not None and args.by not in survey.data.columns:
+        raise UsageError(f"--by {args.by!r} is not a column of {survey.source} (its other "
+                         f"columns: {', '.join(map(str, survey.metadata)) or 'none'}).")
+    pls_args = argparse.Namespace(**{**vars(args), "bootstrap": 0})
+    result = _fit_pls_quietly(spec, survey, pls_args)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")       # they are on the result's warnings
+        index = csi_index(result, scale=scale, by=args.by, target=args.target,
+                          bootstrap=args.bootstrap or None, seed=args.seed, ci_method=args.ci)
+    all_warnings = _all_warnings(result, data_warnings)
+    all_warnings += [w for w in index.warnings if w not in all_warnings]
+    if json_path is not None:
+        payload = index.to_dict()
+        payload["n"] = int(result.n)
+        payload["scheme"] = result.scheme
+        payload["warnings"] = all_warnings
+        _write_text(json_path, json.dumps(payload, indent=2, ensure_ascii=False,
+                                          allow_nan=False) + "\n")
+    if not args.quiet:
+        print(survey.report.summary())
+        print()
+        summary = index.summary()
+        print(type(summary)(summary.title, summary.header, summary.tables,
+                            tuple(all_warnings)).as_text())
+        if json_path is not None:
+            print(f"\nWritten: {json_path}")
     return 0
 
 
