@@ -102,13 +102,19 @@ def build_parser() -> argparse.ArgumentParser:
             (.csv/.tsv/.txt, .xlsx/.xls or SPSS .sav).
 
             --out DIR writes estimates.csv (lhs, op, rhs, est, se, z, pvalue, ci.lower,
-            ci.upper, std.all), standardized.csv, fit_measures.csv, r2.csv, warnings.txt and
-            data_report.txt. Numbers are not rounded in files.
+            ci.upper, std.all), standardized.csv, fit_measures.csv, r2.csv, effects.csv
+            (direct, indirect and total effects), hypotheses.csv (each structural path as
+            H1..Hk), warnings.txt and data_report.txt. Numbers are not rounded in files.
+
+            --bootstrap B --seed S refits the model on B resamples of the respondents: the
+            SEs, p-values and intervals of the estimates and effects become bootstrap ones
+            (SD with divisor B, percentile intervals, as lavaan's se = "bootstrap").
 
             examples:
               csi-model fit survey.csv --model telecom --missing-codes 99
               csi-model fit survey.csv --model acsi --missing fiml --json acsi.json
               csi-model fit wave2.xlsx --model my_model.lav --estimator MLR --out results/ --quiet
+              csi-model fit survey.csv --model telecom --bootstrap 1000 --seed 1 --json fit.json
             """))
     p.add_argument("survey", metavar="SURVEY", help="survey file (.csv, .xlsx or .sav)")
     p.add_argument("--model", "-m", required=True, metavar="MODEL",
@@ -122,9 +128,14 @@ def build_parser() -> argparse.ArgumentParser:
                    help="comma-separated answer codes meaning 'no answer', e.g. 99,0")
     p.add_argument("--allow-cross-loadings", action="store_true",
                    help="allow an item to load on more than one latent")
+    p.add_argument("--bootstrap", metavar="B", type=int, default=0,
+                   help="bootstrap resamples for SEs and intervals (e.g. 1000; needs --seed)")
+    p.add_argument("--seed", metavar="S", type=int, help="seed of the bootstrap")
+    p.add_argument("--n-jobs", metavar="J", type=int, default=1, dest="n_jobs",
+                   help="worker processes for the bootstrap (default 1; -1 = all cores)")
     p.add_argument("--json", metavar="OUT", dest="json_out",
                    help="write the result as JSON (n, estimator, missing, converged, estimates, "
-                        "fit_measures, r2, warnings)")
+                        "fit_measures, r2, effects, bootstrap, warnings)")
     p.add_argument("--out", metavar="DIR", help="write CSV tables and text reports to DIR")
     p.add_argument("--quiet", "-q", action="store_true", help="print nothing on success")
     p.set_defaults(handler=_cmd_fit)
@@ -347,9 +358,15 @@ def _cmd_fit(args: argparse.Namespace) -> int:
     json_path = Path(args.json_out) if args.json_out else None
     out_dir = Path(args.out) if args.out else None
     _check_outputs(inputs, json_path, out_dir)
+    if args.bootstrap < 0:
+        raise UsageError(f"--bootstrap must be a positive number of resamples. Got {args.bootstrap}.")
+    if args.bootstrap and args.seed is None:
+        raise UsageError("--bootstrap needs --seed S (an integer), so that it can be reproduced.")
 
     survey, result, data_warnings = _read_and_fit(
-        spec, survey_path, missing_codes=codes, estimator=args.estimator, missing=args.missing)
+        spec, survey_path, missing_codes=codes, estimator=args.estimator, missing=args.missing,
+        bootstrap=args.bootstrap or None, seed=args.seed, n_jobs=args.n_jobs,
+        progress=None if not args.quiet else False)
     written: list[Path] = []
     if json_path is not None:
         payload = result.to_dict()
@@ -657,7 +674,9 @@ def _check_outputs(inputs: Sequence[Path], json_path: Path | None, out_dir: Path
                                  "Choose another directory.")
 
 
-def _read_and_fit(spec, survey_path: Path, *, missing_codes, estimator: str, missing: str):
+def _read_and_fit(spec, survey_path: Path, *, missing_codes, estimator: str, missing: str,
+                  bootstrap: int | None = None, seed: int | None = None, n_jobs: int = 1,
+                  progress: bool | None = None):
     """Read the survey and fit, capturing warnings (they go into the reports, not stderr)."""
     from .cbsem import fit
     from .exceptions import CSIModelWarning, SurveyDataError
@@ -672,7 +691,8 @@ def _read_and_fit(spec, survey_path: Path, *, missing_codes, estimator: str, mis
             _raise_if_model_variable_absent(spec, survey_path, exc)
             raise
         n_read = len(caught)
-        result = fit(spec, survey, estimator=estimator, missing=missing)
+        result = fit(spec, survey, estimator=estimator, missing=missing, bootstrap=bootstrap,
+                     seed=seed, n_jobs=n_jobs, progress=progress)
     data_warnings = [str(w.message) for w in caught[:n_read]
                      if issubclass(w.category, CSIModelWarning)]
     data_warnings += [w for w in survey.report.warnings if w not in data_warnings]
@@ -707,11 +727,12 @@ def _all_warnings(result, data_warnings: Sequence[str]) -> list[str]:
 
 
 _TABLE_FILES = ("estimates.csv", "standardized.csv", "fit_measures.csv", "r2.csv",
-                "warnings.txt", "data_report.txt")
+                "effects.csv", "hypotheses.csv", "warnings.txt", "data_report.txt")
 
 
 def _write_tables(out_dir: Path, survey, result, data_warnings: Sequence[str]) -> list[Path]:
     import pandas as pd
+    from .effects import effects, hypotheses
 
     out_dir.mkdir(parents=True, exist_ok=True)
     fm = result.fit_measures.rename_axis("measure").rename("value").reset_index()
@@ -725,6 +746,8 @@ def _write_tables(out_dir: Path, survey, result, data_warnings: Sequence[str]) -
         "standardized.csv": pd.DataFrame(result.standardized).to_csv(index=False),
         "fit_measures.csv": fm.to_csv(index=False),
         "r2.csv": r2.to_csv(index=False),
+        "effects.csv": effects(result).to_csv(index=False),
+        "hypotheses.csv": hypotheses(result).to_csv(index=False),
         "warnings.txt": warn_text,
         "data_report.txt": report + "\n",
     }

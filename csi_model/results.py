@@ -270,6 +270,11 @@ class SEMResult:
                                                 f"{fm['chisq.scaling.factor']:.3f}); robust CFI "
                                                 f"{_fmt(fm['cfi.robust'], digits)}, RMSEA "
                                                 f"{_fmt(fm['rmsea.robust'], digits)}"))
+        if self.bootstrap is not None:
+            b = self.bootstrap
+            header.append(("Bootstrap", f"{b.B} resamples (seed {b.seed}), {b.n_failed} failed, "
+                                        f"{b.info.get('n_improper', 0)} improper; SEs and "
+                                        "percentile CIs from the resamples"))
         cols = ["est", "se", "z", "pvalue", "std.all"]
 
         def block(frame):
@@ -279,6 +284,14 @@ class SEMResult:
         tables = [("Measurement model", block(self.loadings)),
                   ("Structural model", block(self.paths)),
                   ("R²", self.r2.round(digits).to_frame())]
+        try:
+            from .effects import effects
+            wide = effects(self, shape="wide").set_index(["from", "to"])
+            tables.append(("Effects (direct / indirect / total)",
+                           wide[["direct", "indirect", "total", "total.se", "total.pvalue",
+                                 "total.std.all"]].round(digits)))
+        except Exception:  # noqa: BLE001 - the summary must not fail on a broken solution
+            pass
         return Summary(f"csi_model CB-SEM: {self.spec.name}", header, tables, self.warnings)
 
     def __repr__(self) -> str:

@@ -21,7 +21,8 @@ HOLZINGER = DATA / "holzinger_swineford.csv"
 HS_MODEL = "visual =~ x1+x2+x3\ntextual =~ x4+x5+x6\nspeed =~ x7+x8+x9\n"
 ESTIMATE_COLUMNS = ["lhs", "op", "rhs", "est", "se", "z", "pvalue", "ci.lower", "ci.upper",
                     "std.all"]
-TABLES = ["estimates.csv", "standardized.csv", "fit_measures.csv", "r2.csv", "warnings.txt",
+TABLES = ["estimates.csv", "standardized.csv", "fit_measures.csv", "r2.csv", "effects.csv",
+          "hypotheses.csv", "warnings.txt",
           "data_report.txt"]
 
 

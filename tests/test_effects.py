@@ -211,3 +211,27 @@ def test_bad_arguments(result):
         effects(result, shape="tall")
     with pytest.raises(ValueError, match="'alpha'"):
         hypotheses(result, alpha=2)
+
+
+def test_cli_fit_with_bootstrap(tmp_path, capsys):
+    from csi_model.cli import main
+    model = HERE / "reference" / "lavaan" / "telecom.lav"
+    out = tmp_path / "fit.json"
+    code = main(["fit", str(HERE / "data" / "telecom_sim.csv"), "--model", str(model),
+                 "--bootstrap", "100", "--seed", "7", "--json", str(out), "--out",
+                 str(tmp_path / "tables")])
+    assert code == 0
+    text = capsys.readouterr().out
+    assert "Bootstrap" in text and "Effects (direct / indirect / total)" in text
+    payload = json.loads(out.read_text())
+    assert payload["bootstrap"]["B"] == 100
+    assert {"from", "to", "direct", "indirect", "total", "total.se"} <= set(payload["effects"][0])
+    ours = cm.fit(SPEC, DATA, bootstrap=100, seed=7)
+    se = {(r["lhs"], r["op"], r["rhs"]): r["se"] for r in payload["estimates"]}
+    for r in ours.estimates.itertuples(index=False):
+        assert se[(r.lhs, r.op, r.rhs)] == pytest.approx(r.se, rel=1e-12)
+    hyp = pd.read_csv(tmp_path / "tables" / "hypotheses.csv")
+    assert list(hyp["hypothesis"])[:2] == ["H1", "H2"]
+    assert main(["fit", str(HERE / "data" / "telecom_sim.csv"), "--model", str(model),
+                 "--bootstrap", "100"]) == 2
+    assert "--seed" in capsys.readouterr().err
