@@ -286,7 +286,7 @@ class _PLSStatistic:
         self.Xc = X - self.mean
         n, p = X.shape
         self.XX = (self.Xc[:, :, None] * self.Xc[:, None, :]).reshape(n, p * p) \
-            if n * p * p <= 3e7 else None
+            if n * p * p <= 5e6 else None          # at most 40 MB of cross-products
         self.extra = extra
         self.batch = self._batch
 
