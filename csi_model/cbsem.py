@@ -44,6 +44,7 @@ from .spec import ModelSpec, load_model
 __all__ = ["fit"]
 
 _ESTIMATORS = ("ML", "MLR")
+_SEMOPY_COV_ABOVE = 100_000     # respondents; see fit()
 _MISSING = ("listwise", "fiml")
 
 
@@ -237,9 +238,14 @@ def fit(spec: ModelSpec | str | Path, data, *, estimator: Literal["ML", "MLR"] =
     with threadpool_limits(limits=1, user_api="blas"):
         if missing == "listwise":
             mom = est.Moments.from_data(X)
-            frame_for_semopy = pd.DataFrame(X, columns=cols)
             try:
-                start_est = _semopy_estimates(pt, frame_for_semopy, None)
+                if n > _SEMOPY_COV_ABOVE:
+                    # semopy only gives start values; on large surveys its data path copies X
+                    # several times (+750 MB and 2 s at n = 1,000,000), so it gets the covariance
+                    start_est = _semopy_estimates(
+                        pt, None, pd.DataFrame(mom.cov, index=cols, columns=cols), n)
+                else:
+                    start_est = _semopy_estimates(pt, pd.DataFrame(X, columns=cols), None)
             except Exception as exc:  # semopy raises bare Exceptions; fall back to our starts
                 start_est = {}
                 notes.append(f"semopy could not fit the model ({exc}); estimation started from "

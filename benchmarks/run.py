@@ -1,0 +1,249 @@
+"""Benchmarks of csi_model against semopy used naively and lavaan (through Rscript).
+
+Usage (from the repository root)::
+
+    python benchmarks/run.py                 # everything (about 5 minutes with lavaan)
+    python benchmarks/run.py --quick         # no 1M case, semopy bootstrap from 10 resamples
+    python benchmarks/run.py --no-lavaan     # skip R even when Rscript is installed
+
+Prints one Markdown table: wall-clock seconds of each task for csi_model, semopy and lavaan,
+and the ratios semopy / csi_model and lavaan / csi_model (above 1: csi_model is faster).
+Data are simulated telecom surveys (``csi_model.simulate_survey("telecom", n, seed=1)``)
+written as CSV files to a temporary directory (never to the repository); every tool fits
+the same files. Timings exclude interpreter start-up and imports, except in the
+"read CSV + fit" rows, which are timed in a fresh process (wall clock including import,
+peak memory from ``resource.getrusage``).
+
+Tasks
+-----
+fit n=...          ML fit of the telecom model to an in-memory data frame (csi_model: fit();
+                   semopy: Model(desc).fit(df) + inspect(); lavaan: sem()).
+read CSV + fit 1M  read the 1,000,000-row CSV and fit (csi_model: read_survey + fit).
+bootstrap 1000     1000 nonparametric resamples at n=250 (csi_model: fit(bootstrap=1000),
+                   one process and n_jobs=2; semopy naive: a new Model fitted per resample,
+                   timed on a few resamples and scaled to 1000; lavaan: se="bootstrap").
+pipeline           n=250: measurement model + fit + effects (csi_model: measurement(n_boot=0),
+                   fit, effects; semopy: Model fit, inspect, calc_stats; lavaan: cfa + sem +
+                   parameterEstimates, standardizedSolution, fitMeasures).
+"""
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import platform
+import shutil
+import subprocess
+import sys
+import tempfile
+import textwrap
+import time
+import warnings
+from pathlib import Path
+
+import numpy as np
+
+ROOT = Path(__file__).resolve().parents[1]
+MODEL = ROOT / "tests" / "reference" / "lavaan" / "telecom.lav"
+
+
+def timed(fn, repeat: int = 1) -> float:
+    best = np.inf
+    for _ in range(repeat):
+        t0 = time.perf_counter()
+        fn()
+        best = min(best, time.perf_counter() - t0)
+    return best
+
+
+def machine() -> str:
+    cpu = platform.processor() or platform.machine()
+    try:
+        for line in Path("/proc/cpuinfo").read_text().splitlines():
+            if line.startswith("model name"):
+                cpu = line.split(":", 1)[1].strip()
+                break
+    except OSError:
+        pass
+    return f"{cpu}, {os.cpu_count()} cores, Python {platform.python_version()}, {platform.system()}"
+
+
+def make_data(sizes, folder: Path) -> dict[int, Path]:
+    import csi_model as cm
+    out = {}
+    for n in sizes:
+        path = folder / f"telecom_{n}.csv"
+        if not path.exists():
+            cm.simulate_survey("telecom", n=n, seed=1).to_csv(path, index=False)
+        out[n] = path
+    return out
+
+
+def read_fit_subprocess(path: Path) -> tuple[float, float, float]:
+    """(wall incl. import, wall of read + fit, peak RSS in MB) in a fresh interpreter."""
+    code = textwrap.dedent(f"""
+        import time, resource, json, warnings
+        t0 = time.perf_counter()
+        import csi_model as cm
+        warnings.simplefilter("ignore")
+        spec = cm.load_model({str(MODEL)!r})
+        t1 = time.perf_counter()
+        survey = cm.read_survey({str(path)!r}, items=spec.observed)
+        res = cm.fit(spec, survey)
+        t2 = time.perf_counter()
+        assert res.converged
+        print(json.dumps([t2 - t0, t2 - t1, resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024]))
+        """)
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    return tuple(json.loads(out.stdout.strip().splitlines()[-1]))
+
+
+def semopy_tasks(paths, sizes, n_boot_semopy: int, B: int) -> dict[str, float]:
+    import pandas as pd
+    import semopy
+    from threadpoolctl import threadpool_limits
+    desc = MODEL.read_text()
+    desc = "\n".join(line.split("#")[0] for line in desc.splitlines())
+    out = {}
+
+    def fit_once(df):
+        m = semopy.Model(desc)
+        m.fit(df)
+        return m.inspect()
+
+    with warnings.catch_warnings(), threadpool_limits(1, user_api="blas"):
+        warnings.simplefilter("ignore")
+        for n in sizes:
+            df = pd.read_csv(paths[n])
+            out[f"fit_{n}"] = timed(lambda: fit_once(df), repeat=1 if n > 50_000 else 2)
+        df = pd.read_csv(paths[250])
+        rng = np.random.default_rng(1)
+        t0 = time.perf_counter()
+        for _ in range(n_boot_semopy):
+            fit_once(df.iloc[rng.integers(0, len(df), len(df))].reset_index(drop=True))
+        out["bootstrap"] = (time.perf_counter() - t0) / n_boot_semopy * B
+
+        def pipeline():
+            m = semopy.Model(desc)
+            m.fit(df)
+            m.inspect()
+            semopy.calc_stats(m)
+        out["pipeline"] = timed(pipeline)
+    return out
+
+
+def csi_tasks(paths, sizes, B: int) -> dict[str, float]:
+    import pandas as pd
+    import csi_model as cm
+    spec = cm.load_model(MODEL)
+    out = {}
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        for n in sizes:
+            df = pd.read_csv(paths[n])
+            out[f"fit_{n}"] = timed(lambda: cm.fit(spec, df), repeat=1 if n > 50_000 else 2)
+        df = pd.read_csv(paths[250])
+        res = {}
+        out["bootstrap"] = timed(lambda: res.setdefault(1, cm.fit(spec, df, bootstrap=B, seed=1)))
+        out["bootstrap_2jobs"] = timed(lambda: cm.fit(spec, df, bootstrap=B, seed=1, n_jobs=2))
+        out["bootstrap_failed"] = res[1].bootstrap.n_failed
+
+        def pipeline():
+            cm.measurement(spec, df, n_boot=0, seed=1)
+            r = cm.fit(spec, df)
+            cm.effects(r)
+            cm.specific_indirect_effects(r)
+        out["pipeline"] = timed(pipeline)
+    return out
+
+
+def lavaan_tasks(paths, sizes, B: int, folder: Path) -> dict[str, float] | None:
+    if shutil.which("Rscript") is None:
+        return None
+    out_file = folder / "lavaan_times.json"
+    cmd = ["Rscript", str(ROOT / "benchmarks" / "lavaan_bench.R"), str(MODEL), str(folder),
+           str(out_file), str(B)] + [str(n) for n in sizes]
+    t0 = time.perf_counter()
+    proc = subprocess.run(cmd, capture_output=True, text=True)
+    if proc.returncode != 0:
+        print(f"lavaan failed: {proc.stderr.strip()[-500:]}", file=sys.stderr)
+        return None
+    out = json.loads(out_file.read_text())
+    out["_wall"] = time.perf_counter() - t0
+    return out
+
+
+def fmt(x) -> str:
+    if x is None or (isinstance(x, float) and not np.isfinite(x)):
+        return "-"
+    return f"{x:.3f}" if x < 10 else f"{x:.1f}"
+
+
+def ratio(a, b) -> str:
+    if a is None or b is None or not b:
+        return "-"
+    return f"{a / b:.1f}x"
+
+
+def main(argv=None) -> int:
+    ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    ap.add_argument("--quick", action="store_true", help="skip the 1M case; 10 semopy resamples")
+    ap.add_argument("--no-lavaan", action="store_true", help="do not run lavaan")
+    ap.add_argument("--no-semopy", action="store_true", help="do not run semopy")
+    ap.add_argument("--B", type=int, default=1000, help="bootstrap resamples (default 1000)")
+    ap.add_argument("--semopy-resamples", type=int, default=None,
+                    help="semopy resamples actually timed (scaled to B; default 30, quick 10)")
+    ap.add_argument("--data-dir", default=None, help="where to write the CSVs (default: a temp dir)")
+    args = ap.parse_args(argv)
+    sizes = [250, 5_000, 50_000] + ([] if args.quick else [1_000_000])
+    folder = Path(args.data_dir or tempfile.mkdtemp(prefix="csi_bench_"))
+    folder.mkdir(parents=True, exist_ok=True)
+    print(f"# csi_model benchmarks, {time.strftime('%Y-%m-%d %H:%M')}", flush=True)
+    print(f"# machine: {machine()}", flush=True)
+    paths = make_data(sizes, folder)
+
+    lav = None if args.no_lavaan else lavaan_tasks(paths, sizes, args.B, folder)
+    ours = csi_tasks(paths, sizes, args.B)
+    big = read_fit_subprocess(paths[1_000_000]) if 1_000_000 in sizes else None
+    semo = None
+    if not args.no_semopy:
+        k = args.semopy_resamples or (10 if args.quick else 30)
+        semo = semopy_tasks(paths, sizes, k, args.B)
+
+    rows = []
+    for n in sizes:
+        key = f"fit_{n}"
+        rows.append((f"fit n={n:,}", ours[key], semo and semo[key], lav and lav.get(key)))
+    if big is not None:
+        rows.append(("read CSV + fit n=1,000,000", big[1], None, lav and lav.get("read_fit_1000000")))
+    rows.append((f"bootstrap {args.B} (n=250, 1 process)", ours["bootstrap"],
+                 semo and semo["bootstrap"], lav and lav.get("bootstrap")))
+    rows.append((f"bootstrap {args.B} (n=250, n_jobs=2)", ours["bootstrap_2jobs"],
+                 semo and semo["bootstrap"], lav and lav.get("bootstrap")))
+    rows.append(("pipeline: measurement + fit + effects (n=250)", ours["pipeline"],
+                 semo and semo["pipeline"], lav and lav.get("pipeline")))
+    print()
+    print("| task | csi_model (s) | semopy (s) | lavaan (s) | semopy / csi_model | lavaan / csi_model |")
+    print("|---|---:|---:|---:|---:|---:|")
+    for name, a, s, l in rows:
+        print(f"| {name} | {fmt(a)} | {fmt(s)} | {fmt(l)} | {ratio(s, a)} | {ratio(l, a)} |")
+    print()
+    if lav is None:
+        print("lavaan: skipped (" + ("--no-lavaan" if args.no_lavaan else "Rscript/lavaan not "
+                                      "available") + ").")
+    else:
+        print(f"lavaan {lav.get('version')} timed inside R (system.time), one core.")
+    if semo is not None:
+        print(f"semopy bootstrap: {args.semopy_resamples or (10 if args.quick else 30)} resamples "
+              f"timed (a new Model per resample), scaled to {args.B}.")
+    print(f"csi_model bootstrap: {ours['bootstrap_failed']} of {args.B} resamples failed.")
+    if big is not None:
+        print(f"1M respondents (fresh process): read_survey + fit {big[1]:.1f} s, "
+              f"{big[0]:.1f} s including 'import csi_model'; peak memory {big[2]:.0f} MB.")
+    if not args.data_dir:
+        shutil.rmtree(folder, ignore_errors=True)
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
