@@ -1,0 +1,251 @@
+"""Comparing operators and survey waves in one call: :func:`compare`.
+
+One result gathers what a comparison report needs:
+
+* CB-SEM measurement invariance across the groups (:func:`csi_model.groups.invariance`)
+  and Wald tests of equal structural paths in the metric model;
+* PLS-MGA permutation tests of the paths and MICOM steps 1-3 (:mod:`csi_model.pls_mga`);
+* the 0-100 index of every latent per group with bootstrap intervals
+  (:func:`csi_model.index.csi_index`) and the differences between groups, with
+  bootstrap intervals and p-values; with ``by=[operator, wave]`` the wave-over-wave
+  change of each operator and a trend table.
+"""
+from __future__ import annotations
+
+import itertools
+import json
+from dataclasses import dataclass, field
+from typing import Any, Sequence
+
+import numpy as np
+import pandas as pd
+
+from .exceptions import EstimationError, SurveyDataError
+from .results import Summary
+from .spec import ModelSpec, load_model
+
+__all__ = ["compare", "ComparisonResult", "index_differences"]
+
+GROUP_SEP = " | "
+
+
+def index_differences(index_result, pairs: Sequence[tuple[str, str]] | None = None,
+                      level: float = 0.95) -> pd.DataFrame:
+    """Differences of the 0-100 index between groups, from the index bootstrap.
+
+    Parameters
+    ----------
+    index_result : IndexResult
+        From ``csi_index(..., by=..., bootstrap=B, seed=S)``.
+    pairs : list of (group_a, group_b), optional
+        Which differences (b - a); default every pair, in the groups' order.
+
+    Returns
+    -------
+    DataFrame
+        ``latent, group_a, group_b, index_a, index_b, diff, se, ci.lower, ci.upper, pvalue``:
+        the percentile interval of the bootstrap differences (resampling within groups) and the
+        two-sided bootstrap p-value 2 * min(P(diff* <= 0), P(diff* >= 0)).
+    """
+    bt = index_result.bootstrap
+    if bt is None or index_result.by is None:
+        raise ValueError("index_differences needs an index computed with by=... and a bootstrap "
+                         "(csi_index(..., by='wave', bootstrap=1000, seed=1)).")
+    table = index_result.table
+    groups = [g for g in dict.fromkeys(table.group) if g != "(all)"]
+    if pairs is None:
+        pairs = list(itertools.combinations(groups, 2))
+    names = list(bt.names)
+    reps = bt.replicates
+    lo, hi = (1 - level) / 2, 1 - (1 - level) / 2
+    rows = []
+    latents = list(dict.fromkeys(table.latent))
+    for a, b in pairs:
+        for lv in latents:
+            ia, ib = names.index(f"index {lv} [{a}]"), names.index(f"index {lv} [{b}]")
+            d = reps[:, ib] - reps[:, ia]
+            d = d[np.isfinite(d)]
+            va = table[(table.group == a) & (table.latent == lv)]["index"].iloc[0]
+            vb = table[(table.group == b) & (table.latent == lv)]["index"].iloc[0]
+            p = 2 * min((d <= 0).mean(), (d >= 0).mean())
+            rows.append({"latent": lv, "group_a": a, "group_b": b, "index_a": va, "index_b": vb,
+                         "diff": vb - va, "se": d.std(ddof=1), "ci.lower": np.quantile(d, lo),
+                         "ci.upper": np.quantile(d, hi), "pvalue": min(1.0, p)})
+    return pd.DataFrame(rows)
+
+
+@dataclass(frozen=True, eq=False)
+class ComparisonResult:
+    """Result of :func:`compare`. Tables are pandas DataFrames with lavaan-style names."""
+
+    spec: ModelSpec
+    by: tuple[str, ...]
+    groups: tuple[str, ...]
+    invariance: Any                 # InvarianceResult, or None when CB-SEM was impossible
+    cbsem_paths: pd.DataFrame       # Wald tests, metric model, each group vs the first
+    pls_paths: pd.DataFrame         # PLS-MGA permutation tests, each group vs the first
+    micom: pd.DataFrame
+    index: Any                      # IndexResult
+    index_diff: pd.DataFrame
+    trends: pd.DataFrame
+    warnings: tuple[str, ...] = ()
+    options: dict = field(default_factory=dict)
+
+    def summary(self) -> Summary:
+        header = [("Model", self.spec.name), ("Groups", f"{' x '.join(self.by)}: "
+                                                         + ", ".join(self.groups))]
+        tables = []
+        if self.invariance is not None:
+            tables.append(("Measurement invariance (CB-SEM); a step holds when CFI drops by "
+                           "< .010 (Cheung & Rensvold 2002) and RMSEA rises by < .015 (Chen 2007)",
+                           self.invariance.ladder[["chisq", "df", "cfi", "rmsea", "srmr",
+                                                   "chisq.diff", "df.diff", "pvalue.diff",
+                                                   "cfi.diff", "rmsea.diff", "decision"]].round(3)))
+            if len(self.invariance.suggestions):
+                tables.append(("Partial invariance: constraints to release first",
+                               self.invariance.suggestions.head(5).round(4)))
+        tables += [("Structural paths: CB-SEM Wald tests (metric model)", self.cbsem_paths.round(3)),
+                   ("Structural paths: PLS-MGA permutation tests", self.pls_paths.round(3)),
+                   ("MICOM (PLS measurement invariance of composites)",
+                    self.micom[["group_b", "latent", "step2.c", "step2.c_q05", "step3.mean_diff",
+                                "step3.logvar_diff", "verdict"]].round(3)
+                    if len(self.micom) else self.micom),
+                   ("Index (0-100) by group", self.index.table.round(2)),
+                   ("Index differences", self.index_diff.round(3))]
+        return Summary(f"csi_model comparison by {' x '.join(self.by)}", header, tables,
+                       self.warnings)
+
+    def _repr_html_(self) -> str:
+        return self.summary().as_html()
+
+    def __repr__(self) -> str:
+        return f"<ComparisonResult {self.spec.name} by {self.by}: groups {list(self.groups)}>"
+
+    def to_dict(self) -> dict:
+        def frame(df):
+            return json.loads(df.to_json(orient="records", double_precision=15))
+        inv = self.invariance
+        return {"by": list(self.by), "groups": list(self.groups),
+                "invariance": frame(inv.ladder.reset_index()) if inv is not None else [],
+                "partial_invariance": frame(inv.suggestions) if inv is not None else [],
+                "cbsem_paths": frame(self.cbsem_paths), "pls_paths": frame(self.pls_paths),
+                "micom": frame(self.micom), "index": frame(self.index.table),
+                "index_differences": frame(self.index_diff), "trends": frame(self.trends),
+                "warnings": list(self.warnings), "options": self.options}
+
+
+def _prepare(spec: ModelSpec, data, by: Sequence[str], missing_codes):
+    from .survey import Survey, read_survey
+    survey = data if isinstance(data, Survey) else read_survey(
+        data, items=list(spec.observed), missing_codes=missing_codes or ())
+    frame = survey.data
+    for col in by:
+        if col not in frame.columns:
+            raise SurveyDataError(f"{survey.source}: the grouping column '{col}' is not in the "
+                                  f"data. Columns: {', '.join(map(str, frame.columns))}.")
+    if len(by) == 1:
+        return survey, by[0]
+    # several columns: one combined label per respondent, e.g. "China Mobile | 2026"
+    combined = frame[list(by)].astype(str).agg(GROUP_SEP.join, axis=1)
+    name = GROUP_SEP.join(by)
+    new = frame.copy()
+    new[name] = combined
+    return Survey(new, survey.items, survey.report, survey.source, survey.codebook), name
+
+
+def compare(spec: ModelSpec | str, data, *, by: str | Sequence[str], bootstrap: int = 1000,
+            n_permutations: int = 1000, seed: int = 1, scale=None, missing_codes=None,
+            level: float = 0.95, invariance_steps=("configural", "metric", "scalar", "strict"),
+            n_jobs: int = 1) -> ComparisonResult:
+    """Compare operators or survey waves: invariance, path differences, index differences.
+
+    Parameters
+    ----------
+    spec : ModelSpec or str
+    data : Survey, DataFrame or path
+    by : str or list of str
+        The grouping column (``"operator"``, ``"wave"``), or two columns
+        (``["operator", "wave"]``): then every operator x wave cell is a group, and the
+        trend table and wave-over-wave differences per operator are filled.
+    bootstrap : int
+        Resamples (within groups) for the index intervals and differences.
+    n_permutations : int
+        Permutations of the PLS-MGA tests and MICOM.
+    seed : int
+        Seed of every random step (bootstrap and permutations).
+    scale : (min, max), optional
+        The item scale for the 0-100 index (default: the codebook, else observed ranges).
+
+    Returns
+    -------
+    ComparisonResult
+    """
+    from .groups import invariance as ladder, path_differences
+    from .index import csi_index
+    from .pls import fit_pls
+    from .pls_mga import pls_permutation_test
+
+    spec = spec if isinstance(spec, ModelSpec) else load_model(spec)
+    by_cols = (by,) if isinstance(by, str) else tuple(by)
+    if not by_cols or len(by_cols) > 2:
+        raise ValueError("The 'by' parameter of compare must be a column name or a list of two "
+                         f"(e.g. ['operator', 'wave']). Got {by!r} instead.")
+    survey, group_col = _prepare(spec, data, by_cols, missing_codes)
+    notes: list[str] = []
+    labels = survey.data[group_col].dropna().astype(str)
+    groups = tuple(dict.fromkeys(labels))
+    inv, cbsem_paths = None, pd.DataFrame()
+    try:
+        inv = ladder(spec, survey, by=group_col, steps=invariance_steps)
+    except EstimationError as exc:   # e.g. cells too small for a configural CB-SEM
+        notes.append(f"CB-SEM invariance and path tests skipped: {exc}")
+    if inv is not None:
+        metric = inv.fits.get("metric") or inv.fits[invariance_steps[0]]
+        cb_rows = []
+        for g in groups[1:]:
+            t = path_differences(metric, first=groups[0], second=g)
+            t = t.rename(columns={f"est.{groups[0]}": "est.a", f"est.{g}": "est.b"})
+            t.insert(0, "group_b", g)
+            t.insert(0, "group_a", groups[0])
+            cb_rows.append(t)
+        cbsem_paths = pd.concat(cb_rows, ignore_index=True)
+
+    pls = fit_pls(spec, survey)
+    pls_rows, micom_rows = [], []
+    for g in groups[1:]:
+        res = pls_permutation_test(pls, by=group_col, groups=(groups[0], g),
+                                   n_permutations=n_permutations, seed=seed, level=level)
+        t = res.paths.rename(columns={f"est.{groups[0]}": "est.a", f"est.{g}": "est.b"})
+        t.insert(0, "group_b", g)
+        t.insert(0, "group_a", groups[0])
+        pls_rows.append(t)
+        m = res.micom.copy()
+        m.insert(0, "group_b", g)
+        m.insert(0, "group_a", groups[0])
+        micom_rows.append(m)
+    pls_paths = pd.concat(pls_rows, ignore_index=True)
+    micom_table = pd.concat(micom_rows, ignore_index=True)
+
+    idx = csi_index(pls, scale=scale, by=group_col, bootstrap=bootstrap, seed=seed,
+                    level=level, n_jobs=n_jobs)
+    index_groups = [g for g in dict.fromkeys(idx.table.group) if g != "(all)"]
+    trends = pd.DataFrame()
+    if len(by_cols) == 2:
+        split = {g: g.split(GROUP_SEP) for g in index_groups}
+        pairs = []
+        for first in sorted({s[0] for s in split.values()}):
+            cells = sorted((s[1], g) for g, s in split.items() if s[0] == first)
+            pairs += [(a[1], b[1]) for a, b in zip(cells, cells[1:])]
+        diff = index_differences(idx, pairs, level)
+        t = idx.table[idx.table.group != "(all)"].copy()
+        t[by_cols[0]] = [split[g][0] for g in t.group]
+        t[by_cols[1]] = [split[g][1] for g in t.group]
+        trends = t[[by_cols[0], by_cols[1], "latent", "n", "index", "se", "ci.lower",
+                    "ci.upper"]].reset_index(drop=True)
+    else:
+        diff = index_differences(idx, None, level)
+    notes = tuple(notes) + tuple(idx.warnings)
+    options = {"bootstrap": bootstrap, "n_permutations": n_permutations, "seed": seed,
+               "level": level, "steps": list(invariance_steps)}
+    return ComparisonResult(spec, by_cols, tuple(groups), inv, cbsem_paths, pls_paths,
+                            micom_table, idx, diff, trends, notes, options)
