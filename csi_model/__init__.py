@@ -14,12 +14,15 @@ True
 from .bootstrap import BootstrapResult
 from .cbsem import fit
 from .codebook import Codebook, load_codebook
+from .compare import ComparisonResult, compare, index_differences
 from .effects import effects, hypotheses, specific_indirect_effects
 from .index import IndexResult, NegativeWeightWarning, csi_index, plot_ipma
+from .groups import InvarianceResult, MultiGroupResult, fit_multigroup, invariance, path_differences
 from .exceptions import (CSIModelError, CSIModelWarning, ConvergenceWarning, DataQualityWarning,
                          EstimationError, ImproperSolutionWarning, ModelSpecError,
                          ModelSyntaxError, SurveyDataError)
 from .pls import PLSResult, bootstrap_pls, compare_estimators, fit_pls
+from .pls_mga import micom, pls_permutation_test
 from .measurement import MeasurementResult, Thresholds, measurement
 from .results import SEMResult
 from .simulate import Population, make_demo_survey, simulate_survey, telecom_population
@@ -34,6 +37,8 @@ __all__ = [
     "effects", "specific_indirect_effects", "hypotheses", "BootstrapResult",
     "fit_pls", "PLSResult", "bootstrap_pls", "compare_estimators",
     "csi_index", "IndexResult", "plot_ipma", "NegativeWeightWarning",
+    "compare", "ComparisonResult", "index_differences", "fit_multigroup", "MultiGroupResult",
+    "invariance", "InvarianceResult", "path_differences", "pls_permutation_test", "micom",
     "ModelSpec", "load_model", "bundled_models", "specify", "reflective", "paths", "items",
     "read_survey", "Survey", "DataReport", "Codebook", "load_codebook",
     "simulate_survey", "Population", "telecom_population", "make_demo_survey",
