@@ -263,9 +263,11 @@ def fit_multigroup(spec: ModelSpec | str, data, *, by: str, equal: Sequence[str]
     Examples
     --------
     >>> import csi_model as cm
-    >>> df = cm.make_demo_survey()
-    >>> res = cm.fit_multigroup("acsi", df.dropna().replace(99, float("nan")).dropna(),
-    ...                         by="wave", equal=["loadings"])  # doctest: +SKIP
+    >>> spec = cm.load_model("acsi")
+    >>> survey = cm.read_survey(cm.make_demo_survey(), items=spec.observed, missing_codes=[99])
+    >>> res = cm.fit_multigroup(spec, survey, by="wave", equal=["loadings"])
+    >>> res.groups, int(res.fit_measures["df"])
+    (('2025', '2026'), 301)
     """
     spec = spec if isinstance(spec, ModelSpec) else load_model(spec)
     bad = [e for e in equal if e not in EQUALITY_TYPES]
