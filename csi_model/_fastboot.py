@@ -37,6 +37,7 @@ class BatchML:
     alpha: np.ndarray = field(init=False)     # column of U for vector a of each entry
     beta: np.ndarray = field(init=False)      # column of U for vector b
     scale: np.ndarray = field(init=False)     # s_e
+    root_scale: np.ndarray = field(init=False)
     E: np.ndarray | None = field(init=False)  # (q, n_entries) entry -> parameter sum
     blocked: bool = field(init=False)
 
@@ -66,6 +67,7 @@ class BatchML:
         object.__setattr__(self, "alpha", alpha)
         object.__setattr__(self, "beta", beta)
         object.__setattr__(self, "scale", scale)
+        object.__setattr__(self, "root_scale", np.sqrt(scale))
         object.__setattr__(self, "E", E)
         object.__setattr__(self, "blocked", blocked)
 
@@ -109,17 +111,18 @@ class BatchML:
         V = np.linalg.inv(Sigma)
         trSV = np.einsum("rij,rji->r", cov, V)
         F[ok] = (logdet + trSV - logdet_cov - p)[ok]
+        # the vectors a_e, b_e of every entry, scaled by sqrt(s_e) so that s_e s_e' folds in
         U = np.concatenate([G, H], axis=2)                  # (R, p, 2m)
-        VU = V @ U
-        M = U.transpose(0, 2, 1) @ VU                       # U' V U
-        N = M - VU.transpose(0, 2, 1) @ cov @ VU            # U' (V - V S V) U
-        a, b, s = self.alpha, self.beta, self.scale
-        g_e = 2 * s * N[:, a, b]
-        Mba = M[:, b[:, None], a[None, :]]
-        Mab = M[:, a[:, None], b[None, :]]
-        Mbb = M[:, b[:, None], b[None, :]]
-        Maa = M[:, a[:, None], a[None, :]]
-        J_e = (s[:, None] * s[None, :]) * (Mba * Mab + Mbb * Maa)
+        Ua = U[:, :, self.alpha] * self.root_scale          # (R, p, n_entries)
+        Ub = U[:, :, self.beta] * self.root_scale
+        VUa, VUb = V @ Ua, V @ Ub
+        Mab = Ua.transpose(0, 2, 1) @ VUb                   # a_e' V b_e'
+        Maa = Ua.transpose(0, 2, 1) @ VUa
+        Mbb = Ub.transpose(0, 2, 1) @ VUb
+        J_e = Mab.transpose(0, 2, 1) * Mab + Mbb * Maa
+        # gradient: 2 s_e a_e' (V - V S V) b_e
+        WUb = VUb - V @ (cov @ VUb)
+        g_e = 2 * np.einsum("rpe,rpe->re", Ua, WUb)
         if self.E is None:
             return F, g_e, 2 * J_e
         g = g_e @ self.E.T
