@@ -44,7 +44,6 @@ from .spec import ModelSpec, load_model
 __all__ = ["fit"]
 
 _ESTIMATORS = ("ML", "MLR")
-_SEMOPY_COV_ABOVE = 100_000     # respondents; see fit()
 _MISSING = ("listwise", "fiml")
 
 
@@ -239,13 +238,11 @@ def fit(spec: ModelSpec | str | Path, data, *, estimator: Literal["ML", "MLR"] =
         if missing == "listwise":
             mom = est.Moments.from_data(X)
             try:
-                if n > _SEMOPY_COV_ABOVE:
-                    # semopy only gives start values; on large surveys its data path copies X
-                    # several times (+750 MB and 2 s at n = 1,000,000), so it gets the covariance
-                    start_est = _semopy_estimates(
-                        pt, None, pd.DataFrame(mom.cov, index=cols, columns=cols), n)
-                else:
-                    start_est = _semopy_estimates(pt, pd.DataFrame(X, columns=cols), None)
+                # semopy fits the sample covariance: its data path copies X several times
+                # (+750 MB and 2 s at n = 1,000,000), and the polish below makes the result
+                # independent of where semopy stopped
+                start_est = _semopy_estimates(
+                    pt, None, pd.DataFrame(mom.cov, index=cols, columns=cols), n)
             except Exception as exc:  # semopy raises bare Exceptions; fall back to our starts
                 start_est = {}
                 notes.append(f"semopy could not fit the model ({exc}); estimation started from "
