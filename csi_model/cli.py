@@ -279,6 +279,50 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--json", metavar="OUT", dest="json_out", help="write the result as JSON")
     p.add_argument("--quiet", "-q", action="store_true", help="print nothing on success")
     p.set_defaults(handler=_cmd_index)
+
+    # ---------------------------------------------------------------- compare
+    p = sub.add_parser(
+        "compare", parents=[common], formatter_class=_FORMATTER,
+        help="compare operators or waves: invariance, path and index differences",
+        description="Compare groups of respondents (operators, survey waves): the CB-SEM "
+                    "measurement-invariance ladder (configural, metric, scalar, strict) with "
+                    "chi-square difference tests and CFI/RMSEA changes, the constraints to "
+                    "release for partial invariance, Wald tests of equal structural paths, "
+                    "PLS-MGA permutation tests and MICOM, and the 0-100 index per group with "
+                    "bootstrap intervals and group differences.",
+        epilog=_epilog("""
+            --by takes one column (operator or wave) or two separated by a comma
+            (operator,wave): then every operator x wave cell is a group, and the index
+            differences are wave over wave within each operator (with a trend table).
+            Decisions: a step of the ladder holds when CFI drops by less than .010
+            (Cheung & Rensvold 2002) and RMSEA rises by less than .015 (Chen 2007).
+
+            --json OUT writes by, groups, invariance, partial_invariance, cbsem_paths,
+            pls_paths, micom, index, index_differences, trends, warnings and options;
+            --out DIR writes the same tables as CSV files.
+
+            examples:
+              csi-model compare survey.csv --model telecom --by wave --missing-codes 99
+              csi-model compare survey.csv --model telecom --by operator,wave --scale 1,10
+              csi-model compare survey.csv --model acsi --by operator --json compare.json
+            """))
+    p.add_argument("survey", metavar="SURVEY", help="survey file (.csv, .xlsx or .sav)")
+    p.add_argument("--model", "-m", required=True, metavar="MODEL",
+                   help="bundled model name (telecom, acsi, ecsi, ...) or path of a .lav file")
+    p.add_argument("--by", required=True, metavar="COLUMN[,COLUMN]",
+                   help="grouping column(s), e.g. wave or operator,wave")
+    p.add_argument("--bootstrap", metavar="B", type=int, default=1000,
+                   help="bootstrap resamples of the index (within groups; default 1000)")
+    p.add_argument("--permutations", metavar="P", type=int, default=1000,
+                   help="permutations of the PLS-MGA and MICOM tests (default 1000)")
+    p.add_argument("--seed", metavar="S", type=int, default=1, help="seed of every random step")
+    p.add_argument("--scale", metavar="MIN,MAX", help="the item answer scale, e.g. 1,10")
+    p.add_argument("--missing-codes", metavar="CODES", default="",
+                   help="comma-separated answer codes meaning 'no answer', e.g. 99,0")
+    p.add_argument("--json", metavar="OUT", dest="json_out", help="write the result as JSON")
+    p.add_argument("--out", metavar="DIR", help="write the tables as CSV files to DIR")
+    p.add_argument("--quiet", "-q", action="store_true", help="print nothing on success")
+    p.set_defaults(handler=_cmd_compare)
     return parser
 
 
@@ -628,6 +672,79 @@ def _cmd_index(args: argparse.Namespace) -> int:
                             tuple(all_warnings)).as_text())
         if json_path is not None:
             print(f"\nWritten: {json_path}")
+    return 0
+
+
+def _parse_scale(text: str | None):
+    if not text:
+        return None
+    try:
+        scale = tuple(float(p.strip()) for p in text.split(","))
+    except ValueError:
+        scale = ()
+    if len(scale) != 2 or not scale[0] < scale[1]:
+        raise UsageError(f"--scale must be MIN,MAX with MIN < MAX, e.g. 1,10. Got {text!r}.")
+    return scale
+
+
+def _cmd_compare(args: argparse.Namespace) -> int:
+    from .compare import compare
+    from .exceptions import CSIModelWarning, SurveyDataError
+    from .spec import load_model
+    from .survey import read_survey
+
+    by = [c.strip() for c in args.by.split(",") if c.strip()]
+    if not 1 <= len(by) <= 2:
+        raise UsageError(f"--by takes one or two column names (e.g. wave or operator,wave). "
+                         f"Got {args.by!r}.")
+    if args.bootstrap < 1 or args.permutations < 10:
+        raise UsageError("--bootstrap must be >= 1 and --permutations >= 10.")
+    scale = _parse_scale(args.scale)
+    survey_path = Path(args.survey)
+    spec = load_model(args.model)
+    json_path = Path(args.json_out) if args.json_out else None
+    out_dir = Path(args.out) if args.out else None
+    _check_outputs([survey_path], json_path, out_dir)
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        try:
+            survey = read_survey(str(survey_path), items=list(spec.observed),
+                                 missing_codes=_parse_codes(args.missing_codes))
+        except SurveyDataError as exc:
+            _raise_if_model_variable_absent(spec, survey_path, exc)
+            raise
+        result = compare(spec, survey, by=by, bootstrap=args.bootstrap,
+                         n_permutations=args.permutations, seed=args.seed, scale=scale)
+    data_warnings = [str(w.message) for w in caught if issubclass(w.category, CSIModelWarning)]
+    payload = result.to_dict()
+    payload["warnings"] = list(dict.fromkeys(payload["warnings"] + data_warnings))
+    if json_path is not None:
+        _write_text(json_path, json.dumps(payload, indent=2, ensure_ascii=False,
+                                          allow_nan=False) + "\n")
+    written = []
+    if out_dir is not None:
+        out_dir.mkdir(parents=True, exist_ok=True)
+        tables = {"invariance": result.invariance.ladder.reset_index()
+                  if result.invariance is not None else None,
+                  "partial_invariance": result.invariance.suggestions
+                  if result.invariance is not None else None,
+                  "cbsem_paths": result.cbsem_paths, "pls_paths": result.pls_paths,
+                  "micom": result.micom, "index": result.index.table,
+                  "index_differences": result.index_diff, "trends": result.trends}
+        for name, frame in tables.items():
+            if frame is not None and len(frame):
+                path = out_dir / f"{name}.csv"
+                _write_text(path, frame.to_csv(index=False))
+                written.append(path)
+        path = out_dir / "warnings.txt"
+        _write_text(path, "\n".join(payload["warnings"]) + "\n")
+        written.append(path)
+    if not args.quiet:
+        summary = result.summary()
+        print(type(summary)(summary.title, summary.header, summary.tables,
+                            tuple(payload["warnings"])).as_text())
+        for path in ([json_path] if json_path else []) + written:
+            print(f"Written: {path}")
     return 0
 
 
