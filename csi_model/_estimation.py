@@ -285,28 +285,19 @@ def fiml_expected_information(model: RAMModel, theta: np.ndarray, patterns: Patt
 
 def fit_fiml(model: RAMModel, theta0: np.ndarray, patterns: Patterns, n: int, *,
              tol: float = 1e-12, max_iter: int = 500) -> tuple[np.ndarray, int, bool]:
-    """Fisher scoring (expected information under MAR) with step halving."""
-    theta = np.asarray(theta0, dtype=float).copy()
-    f, g = fiml_objective_and_gradient(model, theta, patterns, n)
-    for it in range(1, max_iter + 1):
-        J = fiml_expected_information(model, theta, patterns, n)
-        try:
-            step = np.linalg.solve(J, g)
-        except np.linalg.LinAlgError:
-            step = np.linalg.lstsq(J, g, rcond=None)[0]
-        if abs(g @ step) < tol:
-            return theta, it, True
-        t = 1.0
-        while t > 1e-8:
-            cand = theta - t * step
-            fc, gc = fiml_objective_and_gradient(model, cand, patterns, n)
-            if np.isfinite(fc) and fc <= f + 1e-12:
-                break
-            t *= 0.5
-        else:
-            return theta, it, False
-        theta, f, g = cand, fc, gc
-    return theta, max_iter, False
+    """FIML estimate by Fisher scoring (expected information under MAR)."""
+    last: dict[bytes, tuple] = {}
+
+    def both(theta):   # the objective and its gradient come from one pass over the patterns
+        key = theta.tobytes()
+        if key not in last:
+            last.clear()
+            last[key] = fiml_objective_and_gradient(model, theta, patterns, n)
+        return last[key]
+
+    return fisher_scoring(lambda t: both(t)[0], lambda t: both(t)[1],
+                          lambda t: fiml_expected_information(model, t, patterns, n),
+                          theta0, tol=tol, max_iter=max_iter)
 
 
 def em_saturated(X: np.ndarray, patterns: list[Pattern], *, tol: float = 1e-10,

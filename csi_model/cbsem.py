@@ -34,50 +34,18 @@ from threadpoolctl import threadpool_limits
 
 from . import _estimation as est
 from . import fit_indices as fi
+from ._inputs import as_spec, as_survey, check_choice
 from ._ram import RAMModel
 from ._robust import scaled_test
 from .exceptions import (ConvergenceWarning, EstimationError, ImproperSolutionWarning,
                          SurveyDataError)
 from .results import SEMResult, admissibility_warnings, standardize
-from .spec import ModelSpec, load_model
+from .spec import ModelSpec
 
 __all__ = ["fit"]
 
 _ESTIMATORS = ("ML", "MLR")
 _MISSING = ("listwise", "fiml")
-
-
-def _check_choice(value, allowed, name):
-    if not isinstance(value, str) or value.lower() not in [a.lower() for a in allowed]:
-        raise ValueError(f"The '{name}' parameter of fit must be one of "
-                         f"{{{', '.join(repr(a) for a in allowed)}}}. Got {value!r} instead.")
-    return next(a for a in allowed if a.lower() == value.lower())
-
-
-def _as_spec(model) -> ModelSpec:
-    if isinstance(model, ModelSpec):
-        return model
-    if isinstance(model, (str, Path)):
-        return load_model(model)
-    raise TypeError(f"The 'spec' parameter of fit must be a ModelSpec, a bundled model name or "
-                    f"a path. Got {type(model).__name__} instead.")
-
-
-def _as_survey(data, spec: ModelSpec, missing_codes):
-    from .survey import Survey, read_survey
-    if isinstance(data, Survey):
-        if missing_codes:
-            raise ValueError("The 'missing_codes' parameter of fit applies when data are read; "
-                             "this Survey was read already. Pass missing_codes to read_survey().")
-        return data
-    if isinstance(data, pd.DataFrame):
-        spec.check_against(data.columns, data_source="DataFrame")
-    try:
-        return read_survey(data, items=list(spec.observed), missing_codes=missing_codes or ())
-    except SurveyDataError as exc:
-        if hasattr(exc, "columns"):  # model variables absent: say which model line needs them
-            spec.check_against(exc.columns, data_source=exc.source)
-        raise
 
 
 # ----------------------------------------------------------------------- semopy bridge
@@ -191,9 +159,9 @@ def fit(spec: ModelSpec | str | Path, data, *, estimator: Literal["ML", "MLR"] =
     [['EXPE', '~', 'IMAG'], ['QUAL', '~', 'EXPE']]
     """
     t0 = time.perf_counter()
-    spec = _as_spec(spec)
-    estimator = _check_choice(estimator, _ESTIMATORS, "estimator")
-    missing = _check_choice(missing, _MISSING, "missing")
+    spec = as_spec(spec, "fit")
+    estimator = check_choice(estimator, _ESTIMATORS, "estimator", "fit")
+    missing = check_choice(missing, _MISSING, "missing", "fit")
     if not 0 < level < 1:
         raise ValueError(f"The 'level' parameter of fit must be in (0, 1). Got {level!r} instead.")
     if estimator == "MLR" and missing == "fiml":
@@ -210,7 +178,7 @@ def fit(spec: ModelSpec | str | Path, data, *, estimator: Literal["ML", "MLR"] =
         if missing == "fiml":
             raise ValueError("bootstrap with missing='fiml' is not available yet; use "
                              "missing='listwise' or the delta-method standard errors.")
-    survey = _as_survey(data, spec, missing_codes)
+    survey = as_survey(data, spec, missing_codes, "fit")
     spec.check_against(survey.data.columns, data_source=survey.source)
     cols = list(spec.observed)
     notes: list[str] = []

@@ -42,15 +42,14 @@ Only :func:`plot_ipma` imports matplotlib, when it is called.
 from __future__ import annotations
 
 import warnings
-from dataclasses import dataclass, field, replace
-from pathlib import Path
+from dataclasses import dataclass, field
 from typing import Any, Mapping
 
 import numpy as np
 import pandas as pd
 
 from .exceptions import CSIModelWarning, SurveyDataError
-from .pls import PLSResult, _PLSStatistic, _clean, _records, DEFAULT_PLS_BOOTSTRAP, fit_pls
+from .pls import PLSResult, _PLSStatistic, _records, DEFAULT_PLS_BOOTSTRAP, fit_pls
 from .results import Summary
 
 __all__ = ["csi_index", "IndexResult", "plot_ipma", "NegativeWeightWarning"]

@@ -58,12 +58,13 @@ import numpy as np
 import pandas as pd
 from scipy.optimize import linear_sum_assignment
 
+from ._inputs import as_spec, as_survey
 from . import _diagnostics, _estimation as est
 from . import efa as _efa
 from ._ram import RAMModel
 from .exceptions import CSIModelWarning, DataQualityWarning, EstimationError, SurveyDataError
 from .results import SEMResult, Summary, _fmt
-from .spec import ModelSpec, load_model
+from .spec import ModelSpec, load_model  # noqa: F401 (load_model: the doctests)
 from .syntax import format_statement
 
 __all__ = ["measurement", "MeasurementResult", "Thresholds", "THRESHOLD_SOURCES", "cfa_spec",
@@ -494,26 +495,6 @@ class MeasurementResult:
 
 
 # ============================================================================ main
-def _as_spec(model) -> ModelSpec:
-    if isinstance(model, ModelSpec):
-        return model
-    if isinstance(model, (str, Path)):
-        return load_model(model)
-    raise TypeError(f"The 'spec' parameter of measurement must be a ModelSpec, a bundled model "
-                    f"name or a path. Got {type(model).__name__} instead.")
-
-
-def _as_survey(data, items, missing_codes):
-    from .survey import Survey, read_survey
-    if isinstance(data, Survey):
-        if missing_codes:
-            raise ValueError("The 'missing_codes' parameter of measurement applies when data "
-                             "are read; this Survey was read already. Pass missing_codes to "
-                             "read_survey().")
-        return data
-    return read_survey(data, items=list(items), missing_codes=missing_codes or ())
-
-
 def _pls_weight_map(pls_weights) -> dict[str, dict[str, float]] | None:
     if pls_weights is None:
         return None
@@ -577,7 +558,7 @@ def measurement(spec: ModelSpec | str | Path, data, *, missing_codes=None,
     >>> res.reliability.set_index("latent").loc["COMP", "note"]
     'single item: alpha, rho_c, omega, rho_A and AVE are undefined'
     """
-    spec = _as_spec(spec)
+    spec = as_spec(spec, "measurement")
     thr = Thresholds() if thresholds is None else thresholds
     if not isinstance(thr, Thresholds):
         raise TypeError("The 'thresholds' parameter of measurement must be a Thresholds "
@@ -594,7 +575,7 @@ def measurement(spec: ModelSpec | str | Path, data, *, missing_codes=None,
         raise EstimationError(f"The model {spec.name} has no latent measured by observed items "
                               "('LV =~ item1 + item2'); there is no measurement model to assess.")
     items = list(dict.fromkeys(i for its in blocks.values() for i in its))
-    survey = _as_survey(data, items, missing_codes)
+    survey = as_survey(data, spec, missing_codes, "measurement", items=items)
     spec.check_against(survey.data.columns, data_source=survey.source)
     msgs: list[str] = []
 
@@ -687,7 +668,6 @@ def measurement(spec: ModelSpec | str | Path, data, *, missing_codes=None,
     # ---------------------------------------------------------------- reliability
     pls_w = _pls_weight_map(pls_weights)
     cov = np.cov(X, rowvar=False)
-    S_n = cov * (n - 1) / n
     pos = {it: j for j, it in enumerate(items)}
     rel_rows, item_rows = [], []
     weights = np.zeros((p, len(lat_names)))

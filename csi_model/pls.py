@@ -50,9 +50,10 @@ import numpy as np
 import pandas as pd
 from scipy import stats
 
+from ._inputs import as_spec, as_survey, check_choice
 from .exceptions import ConvergenceWarning, EstimationError, ModelSpecError
 from .results import Summary, _fmt
-from .spec import ModelSpec, load_model
+from .spec import ModelSpec
 
 __all__ = ["fit_pls", "PLSResult", "bootstrap_pls", "compare_estimators", "DEFAULT_PLS_BOOTSTRAP"]
 
@@ -666,32 +667,6 @@ def _records(frame: pd.DataFrame) -> list[dict]:
 
 
 # ============================================================================ fitting
-def _check_choice(value, allowed, name, func="fit_pls"):
-    if not isinstance(value, str) or value.lower() not in allowed:
-        raise ValueError(f"The '{name}' parameter of {func} must be one of "
-                         f"{{{', '.join(repr(a) for a in allowed)}}}. Got {value!r} instead.")
-    return value.lower()
-
-
-def _as_spec(model) -> ModelSpec:
-    if isinstance(model, ModelSpec):
-        return model
-    if isinstance(model, (str, Path)):
-        return load_model(model)
-    raise TypeError(f"The 'spec' parameter of fit_pls must be a ModelSpec, a bundled model name "
-                    f"or a path. Got {type(model).__name__} instead.")
-
-
-def _as_survey(data, spec: ModelSpec, missing_codes):
-    from .survey import Survey, read_survey
-    if isinstance(data, Survey):
-        if missing_codes:
-            raise ValueError("The 'missing_codes' parameter of fit_pls applies when data are read; "
-                             "this Survey was read already. Pass missing_codes to read_survey().")
-        return data
-    return read_survey(data, items=list(spec.observed), missing_codes=missing_codes or ())
-
-
 def _modes(mode, spec: ModelSpec) -> dict[str, str]:
     if isinstance(mode, str):
         m = mode.upper()
@@ -823,9 +798,9 @@ def fit_pls(spec: ModelSpec | str | Path, data, *,
     [{'lhs': 'EXPE', 'op': '~', 'rhs': 'IMAG'}, {'lhs': 'QUAL', 'op': '~', 'rhs': 'EXPE'}]
     """
     t0 = time.perf_counter()
-    spec = _as_spec(spec)
-    scheme = _check_choice(scheme, _SCHEMES, "scheme")
-    ci_method = _check_choice(ci_method, _CI_METHODS, "ci_method")
+    spec = as_spec(spec, "fit_pls")
+    scheme = check_choice(scheme, _SCHEMES, "scheme", "fit_pls")
+    ci_method = check_choice(ci_method, _CI_METHODS, "ci_method", "fit_pls")
     modes = _modes(mode, spec)
     if isinstance(max_iter, bool) or not isinstance(max_iter, (int, np.integer)) or max_iter < 1:
         raise ValueError(f"The 'max_iter' parameter of fit_pls must be a positive integer. "
@@ -836,7 +811,7 @@ def fit_pls(spec: ModelSpec | str | Path, data, *,
     if not 0 < level < 1:
         raise ValueError(f"The 'level' parameter of fit_pls must be in (0, 1). Got {level!r} instead.")
     _check_structure(spec)
-    survey = _as_survey(data, spec, missing_codes)
+    survey = as_survey(data, spec, missing_codes, "fit_pls")
     spec.check_against(survey.data.columns, data_source=survey.source)
     notes: list[str] = []
     if any(st.op == "~~" for st in spec.statements):
@@ -953,7 +928,7 @@ def bootstrap_pls(result: PLSResult, *, B: int = DEFAULT_PLS_BOOTSTRAP, seed, n_
         raise ValueError("The 'seed' parameter of bootstrap_pls is required (an integer), so "
                          "that the bootstrap can be reproduced.")
     level = result.level if level is None else level
-    ci_method = result.ci_method if ci_method is None else _check_choice(
+    ci_method = result.ci_method if ci_method is None else check_choice(
         ci_method, _CI_METHODS, "ci_method", "bootstrap_pls")
     stat = _PLSStatistic(result._problem, result._data.X)
     bt = engine(stat, result.n, B=int(B), seed=seed, n_jobs=n_jobs, names=stat.names(),
@@ -983,8 +958,8 @@ def compare_estimators(spec: ModelSpec | str | Path, data, *, scheme: str = "pat
         contain measurement error), the classic PLS consistency-at-large pattern.
     """
     from .cbsem import fit
-    spec = _as_spec(spec)
-    survey = _as_survey(data, spec, missing_codes)
+    spec = as_spec(spec, "compare_estimators")
+    survey = as_survey(data, spec, missing_codes, "compare_estimators")
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
         pls = fit_pls(spec, survey, scheme=scheme, mode=mode)
