@@ -9,7 +9,9 @@ One subcommand per step of the library (see DESIGN.md):
 - ``csi-model demo``: the telecom model on the embedded demo survey;
 - ``csi-model models [NAME]``: the bundled models, or one model's syntax;
 - ``csi-model pls SURVEY --model MODEL``: PLS path modelling (optionally bootstrapped);
-- ``csi-model index SURVEY --model MODEL``: 0-100 index per latent and group, impacts, IPMA.
+- ``csi-model index SURVEY --model MODEL``: 0-100 index per latent and group, impacts, IPMA;
+- ``csi-model paper build DIR``: every table and figure of a paper from its paper.toml;
+- ``csi-model report SURVEY --model MODEL --out report.html``: one self-contained HTML report.
 
 A user error (bad model, bad data, bad argument) exits with status 2 and one line on
 stderr, ``csi-model: error: <message>`` (a model syntax error adds the offending line and a
@@ -323,6 +325,67 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--out", metavar="DIR", help="write the tables as CSV files to DIR")
     p.add_argument("--quiet", "-q", action="store_true", help="print nothing on success")
     p.set_defaults(handler=_cmd_compare)
+
+    # ---------------------------------------------------------------- paper
+    p = sub.add_parser(
+        "paper", parents=[common], formatter_class=_FORMATTER,
+        help="regenerate a paper's tables and figures from the raw survey",
+        description="Build a paper directory: read its paper.toml (data, model, seeds, "
+                    "options), run every analysis and write every table (LaTeX, Markdown, "
+                    "HTML, CSV, Word) and figure (PNG, SVG) into DIR/_build/, the filled-in "
+                    "paper.md (paper.pdf when pandoc and xelatex are installed) and a "
+                    "manifest.json (data SHA-256, package versions, seeds, timings).",
+        epilog=_epilog("""
+            Timestamps and versions are only in manifest.json: building twice from the same
+            data gives byte-identical tables.
+
+            examples:
+              csi-model paper build paper/
+              csi-model paper build paper/ --out /tmp/paper_build --no-pdf
+            """))
+    p.add_argument("action", choices=["build"], help="what to do (build)")
+    p.add_argument("directory", metavar="DIR", help="the paper directory (holds paper.toml)")
+    p.add_argument("--out", metavar="OUTDIR", help="output directory (default DIR/_build)")
+    p.add_argument("--no-pdf", action="store_true", help="do not run pandoc/LaTeX for paper.pdf")
+    p.add_argument("--quiet", "-q", action="store_true", help="print nothing on success")
+    p.set_defaults(handler=_cmd_paper)
+
+    # ---------------------------------------------------------------- report
+    p = sub.add_parser(
+        "report", parents=[common], formatter_class=_FORMATTER,
+        help="one self-contained HTML report (tables and figures inline)",
+        description="Run the measurement model, the CB-SEM (bootstrapped), the PLS index and "
+                    "the group comparisons on a survey and write one self-contained HTML file "
+                    "with every table and figure (inline PNG images), in English or Chinese.",
+        epilog=_epilog("""
+            Item scales and wording come from --codebook (default: telecom when the survey
+            has its items). Columns named by --by, --wave and --compare are used only if the
+            survey has them.
+
+            examples:
+              csi-model report survey.csv --model telecom --out report.html
+              csi-model report survey.csv --model telecom --lang zh --bootstrap 1000 --seed 1 --out 报告.html
+            """))
+    p.add_argument("survey", metavar="SURVEY", help="survey file (.csv, .xlsx, .sav)")
+    p.add_argument("--model", "-m", required=True, metavar="MODEL",
+                   help="bundled model name or .lav file")
+    p.add_argument("--out", "-o", required=True, metavar="OUT", help="the HTML file to write")
+    p.add_argument("--lang", choices=["en", "zh"], default="en", help="language (default en)")
+    p.add_argument("--codebook", metavar="CODEBOOK", default=None,
+                   help="bundled codebook name or file (default: telecom if it fits the model)")
+    p.add_argument("--missing-codes", metavar="CODES", default="99",
+                   help="answer codes meaning 'no answer' (default 99)")
+    p.add_argument("--bootstrap", type=int, default=200, metavar="B",
+                   help="CB-SEM bootstrap resamples (default 200; 0 for delta-method SEs)")
+    p.add_argument("--seed", type=int, default=1, metavar="S", help="seed (default 1)")
+    p.add_argument("--by", default="operator", metavar="COLUMN",
+                   help="groups of the index (default operator)")
+    p.add_argument("--wave", default="wave", metavar="COLUMN",
+                   help="waves of the trends (default wave)")
+    p.add_argument("--compare", default="wave", metavar="COLUMN",
+                   help="groups of the invariance ladder and path comparison (default wave)")
+    p.add_argument("--quiet", "-q", action="store_true", help="print nothing on success")
+    p.set_defaults(handler=_cmd_report)
     return parser
 
 
@@ -514,7 +577,6 @@ def _cmd_measure(args: argparse.Namespace) -> int:
     return 0
 
 
-
 def _cmd_demo(args: argparse.Namespace) -> int:
     from importlib import resources
     from .spec import load_model
@@ -672,6 +734,67 @@ def _cmd_index(args: argparse.Namespace) -> int:
                             tuple(all_warnings)).as_text())
         if json_path is not None:
             print(f"\nWritten: {json_path}")
+    return 0
+
+
+def _cmd_paper(args: argparse.Namespace) -> int:
+    from .paper import build_paper
+
+    directory = Path(args.directory)
+    if not directory.is_dir():
+        raise UsageError(f"DIR must be a paper directory with a paper.toml; '{directory}' is "
+                         "not a directory.")
+    say = None if args.quiet else (lambda msg: print(f"  {msg}", flush=True))
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")       # they are in manifest.json
+        res = build_paper(directory, out=args.out, pdf=False if args.no_pdf else None,
+                          progress=say)
+    if not args.quiet:
+        print(f"Built {len(res.tables)} table files and {len(res.figures)} figure files in "
+              f"{res.directory} ({res.seconds:.1f} s).")
+        for d in res.documents:
+            print(f"Written: {d}")
+        print(f"Written: {res.manifest}")
+        for n in res.notes:
+            print(f"  note: {n}")
+    return 0
+
+
+def _cmd_report(args: argparse.Namespace) -> int:
+    from .codebook import load_codebook
+    from .report.analysis import analyze
+    from .report.html import report_html
+    from .spec import load_model
+    from .survey import read_survey
+
+    survey_path = Path(args.survey)
+    if survey_path.is_dir():
+        raise UsageError(f"SURVEY must be a file; '{survey_path}' is a directory.")
+    if args.bootstrap < 0:
+        raise UsageError(f"--bootstrap must be 0 or a positive number. Got {args.bootstrap}.")
+    out = Path(args.out)
+    spec = load_model(args.model)
+    inputs = [survey_path] + ([Path(spec.source)] if spec.source and Path(spec.source).exists()
+                              else [])
+    _check_outputs(inputs, out, None)
+    codebook = None
+    if args.codebook:
+        codebook = load_codebook(args.codebook)
+    else:
+        with contextlib.suppress(Exception):
+            cb = load_codebook("telecom")
+            codebook = cb if all(i in cb for i in spec.observed) else None
+    codes = _parse_codes(args.missing_codes)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")       # shown in the report
+        survey = read_survey(str(survey_path), items=list(spec.observed), missing_codes=codes)
+        a = analyze(spec, survey, codebook=codebook, seed=args.seed, bootstrap=args.bootstrap,
+                    htmt_bootstrap=min(args.bootstrap, 200) if args.bootstrap else 0,
+                    group_by=args.by, wave_by=args.wave, compare_by=args.compare)
+        html_text = report_html(a, lang=args.lang)
+    _write_text(out, html_text)
+    if not args.quiet:
+        print(f"Written: {out}")
     return 0
 
 

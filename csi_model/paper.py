@@ -1,0 +1,414 @@
+"""Regenerate a paper's tables and figures from the raw survey in one command.
+
+A paper directory holds ``paper.toml`` (data, model, options) and a Markdown template
+(``paper.md``). :func:`build_paper` runs every analysis with the seeds of ``paper.toml`` and
+writes into ``<dir>/_build/``:
+
+- ``tables/<name>.{tex,md,html,csv,docx}`` (one set per extra language in ``tables/<lang>/``)
+  and ``tables/all_tables.docx``;
+- ``figures/<name>.{png,svg}`` (likewise per language);
+- ``paper.md``: the template with its ``{{table:NAME}}``, ``{{figure:NAME}}``, ``{{n}}`` and
+  ``{{fit:MEASURE}}`` placeholders filled in; ``paper.pdf`` when pandoc and a LaTeX engine
+  (xelatex, for Chinese too) are installed, ``paper.html`` when pandoc is;
+- ``manifest.json``: SHA-256 of the data and the model, package versions, seeds, options,
+  the SHA-256 of every output, timings and the build time.
+
+Timestamps and versions are only in the manifest, never in a table: a second build of the
+same data gives byte-identical tables.
+
+``paper.toml``::
+
+    [data]
+    survey = "demo"            # "demo" (the embedded survey) or a path relative to paper.toml
+    codebook = "telecom"       # bundled name or path; gives scales, missing codes, wording
+    missing_codes = [99]
+
+    [model]
+    model = "telecom"          # bundled model or a .lav path relative to paper.toml
+
+    [options]
+    seed = 20240501
+    bootstrap = 200            # CB-SEM bootstrap resamples
+    htmt_bootstrap = 200
+    languages = ["en", "zh"]   # the first is the paper's language
+    group_by = "operator"
+    wave_by = "wave"
+    compare_by = "wave"
+
+    [output]
+    table_formats = ["tex", "md", "html", "csv", "docx"]
+    figure_formats = ["png", "svg"]
+    template = "paper.md"
+    pdf = true
+"""
+from __future__ import annotations
+
+import datetime as _dt
+import hashlib
+import json
+import platform
+import re
+import shutil
+import subprocess
+import sys
+import time
+import tomllib
+import warnings
+from dataclasses import dataclass, field
+from importlib import metadata, resources
+from pathlib import Path
+from typing import Any
+
+from .exceptions import CSIModelError
+
+__all__ = ["build_paper", "PaperConfig", "load_config", "PaperBuild"]
+
+FIGURES = ("path_diagram", "scree", "ipma_map", "index_trends", "bootstrap")
+_PACKAGES = ("numpy", "pandas", "scipy", "semopy", "factor_analyzer", "scikit-learn",
+             "matplotlib", "python-docx")
+
+
+class PaperConfigError(CSIModelError, ValueError):
+    """A bad ``paper.toml`` (the message names the file and the key)."""
+
+
+@dataclass(frozen=True)
+class PaperConfig:
+    """The contents of ``paper.toml`` (defaults as in the module docstring)."""
+
+    directory: Path
+    survey: str = "demo"
+    codebook: str | None = "telecom"
+    missing_codes: tuple = (99,)
+    model: str = "telecom"
+    seed: int = 20240501
+    bootstrap: int = 200
+    htmt_bootstrap: int = 200
+    languages: tuple = ("en",)
+    group_by: str | None = "operator"
+    wave_by: str | None = "wave"
+    compare_by: str | None = "wave"
+    table_formats: tuple = ("tex", "md", "html", "csv", "docx")
+    figure_formats: tuple = ("png", "svg")
+    template: str | None = "paper.md"
+    pdf: bool = True
+    title: str = ""
+
+    @property
+    def build_dir(self) -> Path:
+        return self.directory / "_build"
+
+
+def load_config(directory) -> PaperConfig:
+    """Read ``<directory>/paper.toml``."""
+    directory = Path(directory)
+    path = directory / "paper.toml"
+    if not path.is_file():
+        raise PaperConfigError(f"{path}: no paper.toml here. A paper directory needs a "
+                               "paper.toml naming the data, the model and the options "
+                               "(see 'csi-model paper --help').")
+    try:
+        raw = tomllib.loads(path.read_text(encoding="utf-8"))
+    except tomllib.TOMLDecodeError as exc:
+        raise PaperConfigError(f"{path}: not valid TOML: {exc}.") from None
+    known = {"data": {"survey", "codebook", "missing_codes"}, "model": {"model"},
+             "options": {"seed", "bootstrap", "htmt_bootstrap", "languages", "language",
+                         "group_by", "wave_by", "compare_by"},
+             "output": {"table_formats", "figure_formats", "template", "pdf"},
+             "paper": {"title"}}
+    flat: dict[str, Any] = {}
+    for sec, values in raw.items():
+        if sec not in known or not isinstance(values, dict):
+            raise PaperConfigError(f"{path}: unknown section [{sec}]. Sections: "
+                                   f"{', '.join('[' + k + ']' for k in known)}.")
+        for k, v in values.items():
+            if k not in known[sec]:
+                raise PaperConfigError(f"{path}: unknown key '{k}' in [{sec}]. Keys: "
+                                       f"{', '.join(sorted(known[sec]))}.")
+            flat[k] = v
+    if "language" in flat:
+        flat["languages"] = [flat.pop("language")]
+    for k in ("missing_codes", "languages", "table_formats", "figure_formats"):
+        if k in flat:
+            v = flat[k]
+            flat[k] = tuple(v if isinstance(v, list) else [v])
+    for k in ("seed", "bootstrap", "htmt_bootstrap"):
+        if k in flat and (not isinstance(flat[k], int) or isinstance(flat[k], bool) or flat[k] < 0):
+            raise PaperConfigError(f"{path}: '{k}' must be a non-negative integer. "
+                                   f"Got {flat[k]!r} instead.")
+    for lang in flat.get("languages", ()):
+        if lang not in ("en", "zh"):
+            raise PaperConfigError(f"{path}: languages must be among ['en', 'zh']. Got {lang!r}.")
+    from .report.tables import FORMATS
+    bad = [f for f in flat.get("table_formats", ()) if f not in FORMATS]
+    if bad:
+        raise PaperConfigError(f"{path}: table_formats must be among {list(FORMATS)}. Got {bad}.")
+    for k in ("group_by", "wave_by", "compare_by", "codebook", "template"):
+        if flat.get(k) == "":
+            flat[k] = None
+    return PaperConfig(directory=directory, **flat)
+
+
+@dataclass
+class PaperBuild:
+    """What :func:`build_paper` wrote."""
+
+    directory: Path
+    tables: list[Path] = field(default_factory=list)
+    figures: list[Path] = field(default_factory=list)
+    documents: list[Path] = field(default_factory=list)
+    manifest: Path | None = None
+    notes: list[str] = field(default_factory=list)
+    seconds: float = 0.0
+
+
+def _sha256(path_or_bytes) -> str:
+    h = hashlib.sha256()
+    if isinstance(path_or_bytes, (bytes, bytearray)):
+        h.update(path_or_bytes)
+    else:
+        with open(path_or_bytes, "rb") as f:
+            for chunk in iter(lambda: f.read(1 << 20), b""):
+                h.update(chunk)
+    return h.hexdigest()
+
+
+def _version(pkg: str) -> str | None:
+    try:
+        return metadata.version(pkg)
+    except metadata.PackageNotFoundError:
+        return None
+
+
+def _survey_path(cfg: PaperConfig) -> Path:
+    if cfg.survey == "demo":
+        return Path(str(resources.files("csi_model.data").joinpath("telecom_demo.csv")))
+    p = Path(cfg.survey)
+    p = p if p.is_absolute() else cfg.directory / p
+    if not p.is_file():
+        raise PaperConfigError(f"{cfg.directory / 'paper.toml'}: [data] survey: no file {p}.")
+    return p
+
+
+def _model(cfg: PaperConfig):
+    from .spec import bundled_models, load_model
+    if cfg.model in bundled_models():
+        return load_model(cfg.model)
+    p = Path(cfg.model)
+    return load_model(p if p.is_absolute() else cfg.directory / p)
+
+
+def _atomic_write(path: Path, content: str | bytes) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_name(path.name + ".tmp")
+    if isinstance(content, bytes):
+        tmp.write_bytes(content)
+    else:
+        tmp.write_text(content, encoding="utf-8", newline="\n")
+    tmp.replace(path)
+
+
+def _fill_template(text: str, build: Path, tables: dict, figures: dict, a, lang: str) -> str:
+    from .report.tables import format_number
+
+    def repl(m):
+        kind, _, arg = m.group(1).partition(":")
+        if kind == "table":
+            if arg not in tables:
+                return f"*(table {arg} not available)*"
+            return tables[arg].to_markdown()
+        if kind == "figure":
+            if arg not in figures:
+                return f"*(figure {arg} not available)*"
+            cap = figures[arg]
+            return f"![{cap}](figures/{arg}.png){{#fig:{arg}}}\n"
+        if kind == "n":
+            return str(a.sem.n) if a.sem is not None else ""
+        if kind == "fit":
+            v = a.sem.fit_measures.get(arg) if a.sem is not None else None
+            if v is None:
+                return f"*(fit measure {arg} not available)*"
+            digits = 2 if arg in ("chisq", "aic", "bic") else 3
+            if arg == "df":
+                return str(int(v))
+            return format_number(v, digits, bounded=arg in ("cfi", "rmsea", "srmr", "pvalue"))
+        return m.group(0)
+    text = re.sub(r"<!--.*?-->\n?", "", text, flags=re.S)   # template comments stay out
+    return re.sub(r"\{\{\s*([a-z_]+(?::[A-Za-z0-9_.]+)?)\s*\}\}", repl, text)
+
+
+def _pandoc(build: Path, lang: str, notes: list[str], want_pdf: bool) -> list[Path]:
+    out: list[Path] = []
+    pandoc = shutil.which("pandoc")
+    if pandoc is None:
+        notes.append("PDF and HTML of the paper skipped: pandoc is not installed "
+                     "(apt-get install pandoc texlive-xetex texlive-lang-chinese).")
+        return out
+    src = build / "paper.md"
+    try:
+        subprocess.run([pandoc, str(src.name), "-s", "--metadata", f"lang={lang}",
+                        "-o", "paper.html"], cwd=build, check=True, capture_output=True,
+                       timeout=120)
+        out.append(build / "paper.html")
+    except (subprocess.SubprocessError, OSError) as exc:
+        notes.append(f"pandoc could not write paper.html: {exc}")
+    if not want_pdf:
+        return out
+    engine = next((e for e in ("xelatex", "lualatex") if shutil.which(e)), None)
+    if engine is None:
+        notes.append("paper.pdf skipped: no LaTeX engine (install texlive-xetex, and "
+                     "texlive-lang-chinese for Chinese).")
+        return out
+    cmd = [pandoc, src.name, f"--pdf-engine={engine}", "-V", "geometry:margin=2cm",
+           "-V", "CJKmainfont=Noto Sans CJK SC", "-o", "paper.pdf"]
+    try:
+        subprocess.run(cmd, cwd=build, check=True, capture_output=True, timeout=600)
+        out.append(build / "paper.pdf")
+    except (subprocess.SubprocessError, OSError) as exc:
+        err = getattr(exc, "stderr", b"") or b""
+        notes.append(f"paper.pdf failed ({engine}): {err.decode(errors='replace')[-300:] or exc}")
+    return out
+
+
+def build_paper(directory, *, out: str | Path | None = None, pdf: bool | None = None,
+                progress=None) -> PaperBuild:
+    """Build every table, figure and document of the paper in ``directory``.
+
+    Parameters
+    ----------
+    directory : path
+        Holds ``paper.toml`` and the template.
+    out : path, optional
+        Output directory (default ``<directory>/_build``).
+    pdf : bool, optional
+        Override ``[output] pdf``.
+    progress : callable, optional
+        Called with a short message at each step (the CLI prints them).
+    """
+    import matplotlib
+    matplotlib.use("Agg", force=False)
+    import matplotlib.pyplot as plt
+
+    from . import __version__
+    from .codebook import load_codebook
+    from .report import figures as F
+    from .report import tables as T
+    from .report.analysis import analyze
+    from .report.labels import Labels
+    from .survey import read_survey
+
+    t0 = time.perf_counter()
+    say = progress or (lambda msg: None)
+    cfg = load_config(directory)
+    build = Path(out) if out is not None else cfg.build_dir
+    build.mkdir(parents=True, exist_ok=True)
+    res = PaperBuild(directory=build)
+    timings: dict[str, float] = {}
+
+    survey_path = _survey_path(cfg)
+    spec = _model(cfg)
+    codebook = load_codebook(cfg.codebook) if cfg.codebook else None
+    say(f"reading {survey_path}")
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        survey = read_survey(str(survey_path), codebook, items=None if codebook else
+                             list(spec.observed), missing_codes=list(cfg.missing_codes))
+    say("fitting: measurement model, CB-SEM with bootstrap, PLS index, groups")
+    t = time.perf_counter()
+    a = analyze(spec, survey, codebook=codebook, seed=cfg.seed, bootstrap=cfg.bootstrap,
+                htmt_bootstrap=cfg.htmt_bootstrap, group_by=cfg.group_by, wave_by=cfg.wave_by,
+                compare_by=cfg.compare_by)
+    timings["analyses"] = time.perf_counter() - t
+
+    t = time.perf_counter()
+    lang0 = cfg.languages[0]
+    main_tables: dict[str, Any] = {}
+    main_figures: dict[str, str] = {}
+    for lang in cfg.languages:
+        sub = "" if lang == lang0 else lang
+        tdir = build / "tables" / sub
+        say(f"tables ({lang})")
+        built = T.all_tables(a, lang=lang)
+        doc = None
+        for tab in built:
+            for fmt in cfg.table_formats:
+                p = tdir / f"{tab.name}.{fmt}"
+                _atomic_write(p, tab.render(fmt))
+                res.tables.append(p)
+            doc = tab.to_docx(document=doc)
+        if "docx" in cfg.table_formats and doc is not None:
+            p = tdir / "all_tables.docx"
+            import io
+            buf = io.BytesIO()
+            T.write_docx(doc, buf)
+            _atomic_write(p, buf.getvalue())
+            res.tables.append(p)
+        if lang == lang0:
+            main_tables = {tab.name: tab for tab in built}
+        say(f"figures ({lang})")
+        fdir = build / "figures" / sub
+        lab = Labels(lang)
+        makers = {
+            "path_diagram": lambda: F.path_diagram(a.sem, lang=lang),
+            "scree": lambda: F.scree(a.measurement, lang=lang),
+            "ipma_map": lambda: F.ipma_map(a.index, lang=lang),
+            "index_trends": lambda: F.index_trends(a.trends, lang=lang),
+            "bootstrap": lambda: F.bootstrap_distributions(a.sem, lang=lang),
+        }
+        for name, make in makers.items():
+            try:
+                ax = make()
+            except Exception as exc:  # noqa: BLE001 - report it and go on
+                res.notes.append(f"figure {name} ({lang}) skipped: {exc}")
+                continue
+            for fmt in cfg.figure_formats:
+                p = F.save(ax, fdir / f"{name}.{fmt}")
+                res.figures.append(p)
+            plt.close(ax.figure)
+            if lang == lang0:
+                main_figures[name] = lab.title(name, construct=lab.construct("SAT"))
+    timings["tables_and_figures"] = time.perf_counter() - t
+
+    if cfg.template:
+        tpl = cfg.directory / cfg.template
+        if not tpl.is_file():
+            res.notes.append(f"template {tpl} not found: paper.md not written")
+        else:
+            say("paper.md")
+            text = _fill_template(tpl.read_text(encoding="utf-8"), build, main_tables,
+                                  main_figures, a, lang0)
+            _atomic_write(build / "paper.md", text)
+            res.documents.append(build / "paper.md")
+            t = time.perf_counter()
+            res.documents += _pandoc(build, lang0, res.notes, cfg.pdf if pdf is None else pdf)
+            timings["pandoc"] = time.perf_counter() - t
+
+    res.seconds = time.perf_counter() - t0
+    timings["total"] = res.seconds
+    files = sorted({*res.tables, *res.figures, *res.documents})
+    manifest = {
+        "csi_model": __version__,
+        "built_at": _dt.datetime.now(_dt.timezone.utc).isoformat(timespec="seconds"),
+        "python": platform.python_version(),
+        "platform": platform.platform(),
+        "packages": {p: _version(p) for p in _PACKAGES},
+        "data": {"survey": cfg.survey, "path": str(survey_path), "sha256": _sha256(survey_path),
+                 "rows": int(survey.data.shape[0]), "respondents_used":
+                 int(a.sem.n) if a.sem is not None else None,
+                 "codebook": cfg.codebook, "missing_codes": list(cfg.missing_codes)},
+        "model": {"name": spec.name, "source": cfg.model,
+                  "sha256": _sha256(spec.to_syntax().encode("utf-8"))},
+        "seeds": {"measurement (HTMT bootstrap, parallel analysis)": cfg.seed,
+                  "CB-SEM bootstrap": cfg.seed},
+        "options": {"bootstrap": cfg.bootstrap, "htmt_bootstrap": cfg.htmt_bootstrap,
+                    "languages": list(cfg.languages), "group_by": a.group_by,
+                    "wave_by": a.wave_by, "compare_by": a.compare_by},
+        "warnings": list(a.warnings) + list(a.notes),
+        "notes": res.notes,
+        "timings_seconds": {k: round(v, 2) for k, v in timings.items()},
+        "outputs": {str(p.relative_to(build)): _sha256(p) for p in files},
+        "command": " ".join([Path(sys.argv[0]).name, *sys.argv[1:]]) if sys.argv else "",
+    }
+    res.manifest = build / "manifest.json"
+    _atomic_write(res.manifest, json.dumps(manifest, indent=2, ensure_ascii=False) + "\n")
+    return res

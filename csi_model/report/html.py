@@ -1,0 +1,188 @@
+"""One self-contained HTML report: every table and figure of a CSI analysis in one file.
+
+Figures are inline base64 PNGs (no external file, font or script is loaded), so the file
+can be mailed or archived as it is. A tiny inline script records on load how many images
+decoded (``<html data-images-loaded="k" data-images-total="n">``), which headless browsers
+and tests can read from the DOM.
+
+>>> from csi_model.report.html import report_html  # doctest: +SKIP
+>>> html = report_html(analyses, lang="zh")         # doctest: +SKIP
+"""
+from __future__ import annotations
+
+import base64
+import html as _html
+import io
+import warnings
+from typing import Any
+
+from . import tables as T
+from .labels import Labels
+
+__all__ = ["report_html", "figure_png", "REPORT_CSS"]
+
+REPORT_CSS = """
+body{font-family:"Noto Sans","Helvetica Neue",Arial,"Noto Sans CJK SC","Source Han Sans SC",
+"PingFang SC","Microsoft YaHei","WenQuanYi Zen Hei",sans-serif;max-width:1100px;margin:2em auto;
+padding:0 1.2em;color:#222;line-height:1.45;font-size:15px}
+h1{font-size:1.7em;border-bottom:2px solid #1f4e79;padding-bottom:.2em;color:#1f4e79}
+h2{font-size:1.3em;color:#1f4e79;margin-top:1.8em;border-bottom:1px solid #ccd}
+.meta td{padding:.1em 1em .1em 0;vertical-align:top}.meta td:first-child{font-weight:600}
+.warnings{border-left:4px solid #c00;background:#fff5f5;padding:.4em 1em;margin:1em 0}
+table.csi-table{border-collapse:collapse;margin:1.2em 0;font-size:13px;
+font-variant-numeric:tabular-nums}
+table.csi-table caption{caption-side:top;text-align:left;font-weight:600;padding-bottom:.4em}
+table.csi-table thead tr{border-top:2px solid #222;border-bottom:1px solid #222}
+table.csi-table tbody tr:last-child{border-bottom:2px solid #222}
+table.csi-table th,table.csi-table td{padding:.2em .6em}
+table.csi-table .num{text-align:right;white-space:nowrap}table.csi-table .txt{text-align:left}
+table.csi-table tfoot td{font-size:12px;color:#444;padding-top:.4em;white-space:normal}
+figure{margin:1.5em 0}figure img{max-width:100%;height:auto}
+figcaption{font-size:13px;color:#333;margin-top:.3em}
+nav ul{columns:2;font-size:14px}.scroll{overflow-x:auto}
+"""
+
+_SCRIPT = """<script>
+window.addEventListener("load", function () {
+  var imgs = document.images, ok = 0;
+  for (var i = 0; i < imgs.length; i++) {
+    if (imgs[i].complete && imgs[i].naturalWidth > 0) { ok++; }
+  }
+  document.documentElement.setAttribute("data-images-loaded", String(ok));
+  document.documentElement.setAttribute("data-images-total", String(imgs.length));
+});
+</script>"""
+
+
+def figure_png(ax, *, dpi: int = 110) -> bytes:
+    """The figure of ``ax`` as PNG bytes (no metadata), then closed."""
+    import matplotlib.pyplot as plt
+    fig = ax.figure
+    buf = io.BytesIO()
+    fig.savefig(buf, format="png", dpi=dpi, bbox_inches="tight", metadata={"Software": None})
+    plt.close(fig)
+    return buf.getvalue()
+
+
+def _img(png: bytes, alt: str, caption: str, fid: str) -> str:
+    b64 = base64.b64encode(png).decode("ascii")
+    e = _html.escape
+    return (f'<figure id="fig-{e(fid)}"><img alt="{e(alt)}" src="data:image/png;base64,{b64}">'
+            f"<figcaption>{e(caption)}</figcaption></figure>")
+
+
+def _figures(a, lang: str) -> dict[str, tuple[bytes, str]]:
+    """name -> (png, caption) for every figure the analyses allow."""
+    import matplotlib
+    matplotlib.use("Agg", force=False)
+    from . import figures as F
+    lab = Labels(lang)
+    out: dict[str, tuple[bytes, str]] = {}
+
+    def add(name, make, **kw):
+        try:
+            out[name] = (figure_png(make()), lab.title(name, **kw))
+        except Exception as exc:  # noqa: BLE001 - one failed figure must not lose the report
+            warnings.warn(f"Figure {name} could not be drawn: {exc}", stacklevel=3)
+    if a.measurement is not None and a.measurement.eigenvalues is not None:
+        add("scree", lambda: F.scree(a.measurement, lang=lang))
+    if a.sem is not None:
+        add("path_diagram", lambda: F.path_diagram(a.sem, lang=lang))
+        if getattr(a.sem, "bootstrap", None) is not None:
+            add("bootstrap", lambda: F.bootstrap_distributions(a.sem, lang=lang))
+    if a.index is not None:
+        add("ipma_map", lambda: F.ipma_map(a.index, lang=lang))
+    if a.trends is not None:
+        add("index_trends", lambda: F.index_trends(a.trends, lang=lang),
+            construct=lab.construct(a.index.target if a.index is not None else "SAT"))
+    return out
+
+
+_SECTIONS = {
+    "data": ("Data", "数据"), "measurement": ("Measurement model", "测量模型"),
+    "structural": ("Structural model", "结构模型"), "index": ("Satisfaction index", "满意度指数"),
+    "groups": ("Groups and waves", "组间与轮次比较"), "warnings": ("Warnings", "警告"),
+    "title": ("Customer satisfaction index report", "顾客满意度指数分析报告"),
+    "model": ("Model", "模型"), "survey": ("Survey", "调查数据"), "used": ("Respondents used", "有效样本"),
+    "estimator": ("Estimation", "估计方法"), "contents": ("Contents", "目录"),
+}
+
+
+def report_html(a, *, lang: str = "en", style: T.TableStyle | None = None,
+                title: str | None = None, meta: dict[str, str] | None = None) -> str:
+    """The HTML report of :func:`csi_model.report.analysis.analyze`'s results.
+
+    Parameters
+    ----------
+    a : Analyses
+    lang : {"en", "zh"}
+    style : TableStyle, optional
+    title : str, optional
+    meta : dict, optional
+        Extra header rows (e.g. the data's SHA-256).
+    """
+    i = 0 if lang == "en" else 1
+    S = {k: v[i] for k, v in _SECTIONS.items()}
+    e = _html.escape
+    tabs = {t.name: t for t in T.all_tables(a, lang=lang, style=style)}
+    figs = _figures(a, lang)
+
+    def table(name):
+        return f'<div class="scroll">{tabs[name].to_html()}</div>' if name in tabs else ""
+
+    def fig(name):
+        if name not in figs:
+            return ""
+        png, cap = figs[name]
+        return _img(png, cap, cap, name)
+
+    sections = [
+        ("data", [table("item_descriptives")]),
+        ("measurement", [table("sampling_adequacy"), fig("scree"), table("efa_loadings"),
+                         table("measurement_model"), table("fornell_larcker"), table("htmt")]),
+        ("structural", [table("fit_measures"), fig("path_diagram"), table("hypotheses"),
+                        table("effects"), fig("bootstrap")]),
+        ("index", [table("index_scores"), table("ipma"), fig("ipma_map"), fig("index_trends")]),
+        ("groups", [table("invariance"), table("group_paths")]),
+    ]
+    sem = a.sem
+    rows = [(S["model"], f"{a.spec.name} ({len(a.spec.latents)} constructs, "
+                         f"{len(a.spec.observed)} items, {len(a.spec.structural_paths)} paths)"),
+            (S["survey"], str(getattr(a.survey, "source", ""))),
+            (S["used"], f"{sem.n} / {sem.n_total}" if sem is not None else "")]
+    if sem is not None:
+        est = f"CB-SEM {sem.estimator} (missing = {sem.missing})"
+        if getattr(sem, "bootstrap", None) is not None:
+            est += f"; bootstrap B = {sem.bootstrap.B}, seed = {a.options.get('seed')}"
+        rows.append((S["estimator"], est + "; PLS-PM (path scheme) for the index"))
+    rows += list((meta or {}).items())
+    warn = list(dict.fromkeys([*a.warnings, *(sem.warnings if sem is not None else ()),
+                               *(a.measurement.warnings if a.measurement is not None else ()),
+                               *a.notes]))
+    out = ["<!DOCTYPE html>", f'<html lang="{"zh-CN" if lang == "zh" else "en"}">', "<head>",
+           '<meta charset="utf-8">',
+           '<meta name="viewport" content="width=device-width, initial-scale=1">',
+           f"<title>{e(title or S['title'])}</title>", f"<style>{REPORT_CSS}</style>", "</head>",
+           "<body>", f"<h1>{e(title or S['title'])}</h1>", '<table class="meta">']
+    out += [f"<tr><td>{e(k)}</td><td>{e(v)}</td></tr>" for k, v in rows]
+    out.append("</table>")
+    if warn:
+        out.append(f'<div class="warnings" id="warnings"><b>{e(S["warnings"])}</b><ul>')
+        out += [f"<li>{e(w)}</li>" for w in warn]
+        out.append("</ul></div>")
+    present = [(k, parts) for k, parts in sections if any(parts)]
+    out.append(f"<nav><b>{e(S['contents'])}</b><ul>")
+    out += [f'<li><a href="#sec-{k}">{e(S[k])}</a></li>' for k, _ in present]
+    out.append("</ul></nav>")
+    for k, parts in present:
+        out.append(f'<section id="sec-{k}"><h2>{e(S[k])}</h2>')
+        out += [p for p in parts if p]
+        out.append("</section>")
+    out += [_SCRIPT, "</body>", "</html>"]
+    return "\n".join(out) + "\n"
+
+
+def write_report(path, a, **kwargs: Any) -> None:
+    """Write :func:`report_html` to ``path`` (UTF-8)."""
+    from pathlib import Path
+    Path(path).write_text(report_html(a, **kwargs), encoding="utf-8")
