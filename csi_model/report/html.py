@@ -5,8 +5,9 @@ can be mailed or archived as it is. A tiny inline script records on load how man
 decoded (``<html data-images-loaded="k" data-images-total="n">``), which headless browsers
 and tests can read from the DOM.
 
->>> from csi_model.report.html import report_html  # doctest: +SKIP
->>> html = report_html(analyses, lang="zh")         # doctest: +SKIP
+Usage: ``report_html(analyze(spec, survey), lang="zh")`` returns the page as a string
+(:func:`csi_model.report.analysis.analyze` runs the analyses); ``csi-model report`` writes it,
+and ``tests/test_paper_report.py`` opens it in headless Chromium.
 """
 from __future__ import annotations
 
