@@ -118,16 +118,12 @@ def build_parser() -> argparse.ArgumentParser:
               csi-model fit wave2.xlsx --model my_model.lav --estimator MLR --out results/ --quiet
               csi-model fit survey.csv --model telecom --bootstrap 1000 --seed 1 --json fit.json
             """))
-    p.add_argument("survey", metavar="SURVEY", help="survey file (.csv, .xlsx or .sav)")
-    p.add_argument("--model", "-m", required=True, metavar="MODEL",
-                   help="bundled model name (telecom, acsi, ecsi, ...) or path of a .lav file")
+    _survey_arguments(p)
     p.add_argument("--estimator", type=str.upper, choices=("ML", "MLR"), default="ML",
                    help="ML (default; SEs from the expected information) or MLR "
                         "(robust Huber-White SEs)")
     p.add_argument("--missing", type=str.lower, choices=("listwise", "fiml"), default="listwise",
                    help="listwise deletion (default) or full-information ML")
-    p.add_argument("--missing-codes", metavar="CODES", default="",
-                   help="comma-separated answer codes meaning 'no answer', e.g. 99,0")
     p.add_argument("--allow-cross-loadings", action="store_true",
                    help="allow an item to load on more than one latent")
     p.add_argument("--bootstrap", metavar="B", type=int, default=0,
@@ -162,11 +158,7 @@ def build_parser() -> argparse.ArgumentParser:
               csi-model measure ecsi_mobi.csv --model ecsi_mobi --json measurement.json
               csi-model measure survey.csv --model my_model.lav --rotation promax --htmt 0.90
             """))
-    p.add_argument("survey", metavar="SURVEY", help="survey file (.csv, .xlsx or .sav)")
-    p.add_argument("--model", "-m", required=True, metavar="MODEL",
-                   help="bundled model name (telecom, acsi, ecsi, ...) or path of a .lav file")
-    p.add_argument("--missing-codes", metavar="CODES", default="",
-                   help="comma-separated answer codes meaning 'no answer', e.g. 99,0")
+    _survey_arguments(p)
     p.add_argument("--allow-cross-loadings", action="store_true",
                    help="allow an item to load on more than one latent")
     p.add_argument("--n-factors", type=int, metavar="K",
@@ -308,9 +300,7 @@ def build_parser() -> argparse.ArgumentParser:
               csi-model compare survey.csv --model telecom --by operator,wave --scale 1,10
               csi-model compare survey.csv --model acsi --by operator --json compare.json
             """))
-    p.add_argument("survey", metavar="SURVEY", help="survey file (.csv, .xlsx or .sav)")
-    p.add_argument("--model", "-m", required=True, metavar="MODEL",
-                   help="bundled model name (telecom, acsi, ecsi, ...) or path of a .lav file")
+    _survey_arguments(p)
     p.add_argument("--by", required=True, metavar="COLUMN[,COLUMN]",
                    help="grouping column(s), e.g. wave or operator,wave")
     p.add_argument("--bootstrap", metavar="B", type=int, default=1000,
@@ -319,8 +309,6 @@ def build_parser() -> argparse.ArgumentParser:
                    help="permutations of the PLS-MGA and MICOM tests (default 1000)")
     p.add_argument("--seed", metavar="S", type=int, default=1, help="seed of every random step")
     p.add_argument("--scale", metavar="MIN,MAX", help="the item answer scale, e.g. 1,10")
-    p.add_argument("--missing-codes", metavar="CODES", default="",
-                   help="comma-separated answer codes meaning 'no answer', e.g. 99,0")
     p.add_argument("--json", metavar="OUT", dest="json_out", help="write the result as JSON")
     p.add_argument("--out", metavar="DIR", help="write the tables as CSV files to DIR")
     p.add_argument("--quiet", "-q", action="store_true", help="print nothing on success")
@@ -366,15 +354,11 @@ def build_parser() -> argparse.ArgumentParser:
               csi-model report survey.csv --model telecom --out report.html
               csi-model report survey.csv --model telecom --lang zh --bootstrap 1000 --seed 1 --out 报告.html
             """))
-    p.add_argument("survey", metavar="SURVEY", help="survey file (.csv, .xlsx, .sav)")
-    p.add_argument("--model", "-m", required=True, metavar="MODEL",
-                   help="bundled model name or .lav file")
+    _survey_arguments(p, missing_codes="99")
     p.add_argument("--out", "-o", required=True, metavar="OUT", help="the HTML file to write")
     p.add_argument("--lang", choices=["en", "zh"], default="en", help="language (default en)")
     p.add_argument("--codebook", metavar="CODEBOOK", default=None,
                    help="bundled codebook name or file (default: telecom if it fits the model)")
-    p.add_argument("--missing-codes", metavar="CODES", default="99",
-                   help="answer codes meaning 'no answer' (default 99)")
     p.add_argument("--bootstrap", type=int, default=200, metavar="B",
                    help="CB-SEM bootstrap resamples (default 200; 0 for delta-method SEs)")
     p.add_argument("--seed", type=int, default=1, metavar="S", help="seed (default 1)")
@@ -620,10 +604,18 @@ def _cmd_models(args: argparse.Namespace) -> int:
     return 0
 
 
-def _pls_arguments(p: argparse.ArgumentParser) -> None:
+def _survey_arguments(p: argparse.ArgumentParser, missing_codes: str = "") -> None:
+    """SURVEY, --model and --missing-codes, the same in every subcommand that reads a survey."""
     p.add_argument("survey", metavar="SURVEY", help="survey file (.csv, .xlsx or .sav)")
     p.add_argument("--model", "-m", required=True, metavar="MODEL",
                    help="bundled model name (telecom, acsi, ecsi, ...) or path of a .lav file")
+    default = f" (default {missing_codes})" if missing_codes else ""
+    p.add_argument("--missing-codes", metavar="CODES", default=missing_codes,
+                   help=f"comma-separated answer codes meaning 'no answer', e.g. 99,0{default}")
+
+
+def _pls_arguments(p: argparse.ArgumentParser) -> None:
+    _survey_arguments(p)
     p.add_argument("--scheme", type=str.lower, choices=("path", "centroid", "factorial"),
                    default="path", help="inner weighting scheme (default: path)")
     p.add_argument("--mode", type=str.upper, choices=("A", "B"), default="A",
@@ -633,8 +625,6 @@ def _pls_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("--seed", metavar="S", type=int, help="seed of the bootstrap")
     p.add_argument("--ci", type=str.lower, choices=("percentile", "bca"), default="percentile",
                    help="bootstrap interval (default: percentile)")
-    p.add_argument("--missing-codes", metavar="CODES", default="",
-                   help="comma-separated answer codes meaning 'no answer', e.g. 99,0")
 
 
 def _read_for_pls(args: argparse.Namespace):
