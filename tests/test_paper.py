@@ -1,0 +1,27 @@
+"""paper.toml errors are one-line user errors (the build itself: test_paper_report.py)."""
+from __future__ import annotations
+
+import pytest
+
+from csi_model.cli import main
+from csi_model.paper import PaperConfigError, load_config
+
+
+def test_bad_paper_toml_is_a_one_line_user_error(tmp_path, capsys):
+    (tmp_path / "paper.toml").write_text("[options]\nbootstrapp = 10\n", encoding="utf-8")
+    with pytest.raises(PaperConfigError, match="unknown key 'bootstrapp' in \\[options\\]"):
+        load_config(tmp_path)
+    assert main(["paper", "build", str(tmp_path)]) == 2
+    err = capsys.readouterr().err
+    assert err.startswith("csi-model: error:") and len(err.strip().splitlines()) == 1
+    assert main(["paper", "build", str(tmp_path / "nope")]) == 2
+    (tmp_path / "paper.toml").write_text("[options]\nlanguages = ['fr']\n", encoding="utf-8")
+    with pytest.raises(PaperConfigError, match="languages"):
+        load_config(tmp_path)
+
+
+def test_example_paper_config_is_the_documented_one():
+    from pathlib import Path
+    cfg = load_config(Path(__file__).resolve().parents[1] / "paper")
+    assert cfg.survey == "demo" and cfg.model == "telecom" and cfg.missing_codes == (99,)
+    assert cfg.bootstrap == 200 and cfg.languages[0] == "en" and "zh" in cfg.languages
