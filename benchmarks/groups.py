@@ -45,7 +45,7 @@ cat(best, fitMeasures(f3, "chisq"), "\n")
 
 def main() -> int:
     import csi_model as cm
-    from csi_model.groups import invariance
+    from csi_model.sem.groups import invariance
 
     spec = cm.load_model(MODEL)
     invariance(spec, DATA, by="wave", steps=STEPS, suggest=False)      # warm-up (imports)

@@ -20,8 +20,8 @@ from pathlib import Path
 import numpy as np
 
 import csi_model as cm
-from csi_model.index import csi_index
-from csi_model.pls import bootstrap_pls, fit_pls
+from csi_model.pls.index import csi_index
+from csi_model.pls.fit import bootstrap_pls, fit_pls
 
 
 def best_of(fn, repeat):

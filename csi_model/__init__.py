@@ -12,22 +12,22 @@ pandas objects.
 True
 """
 from .bootstrap import BootstrapResult
-from .cbsem import fit
-from .codebook import Codebook, load_codebook
+from .sem.fitting import fit
+from .survey.codebook import Codebook, load_codebook
 from .compare import ComparisonResult, compare, index_differences
-from .effects import effects, hypotheses, specific_indirect_effects
-from .index import IndexResult, NegativeWeightWarning, csi_index, plot_ipma
-from .groups import InvarianceResult, MultiGroupResult, fit_multigroup, invariance, path_differences
+from .sem.effects import effects, hypotheses, specific_indirect_effects
+from .pls.index import IndexResult, NegativeWeightWarning, csi_index, plot_ipma
+from .sem.groups import InvarianceResult, MultiGroupResult, fit_multigroup, invariance, path_differences
 from .exceptions import (CSIModelError, CSIModelWarning, ConvergenceWarning, DataQualityWarning,
                          EstimationError, ImproperSolutionWarning, ModelSpecError,
                          ModelSyntaxError, SurveyDataError)
-from .pls import PLSResult, bootstrap_pls, compare_estimators, fit_pls
-from .pls_mga import micom, pls_permutation_test
-from .measurement import MeasurementResult, Thresholds, measurement
-from .results import SEMResult
-from .simulate import Population, make_demo_survey, simulate_survey, telecom_population
-from .spec import ModelSpec, bundled_models, items, load_model, paths, reflective, specify
-from .survey import DataReport, Survey, read_survey
+from .pls.fit import PLSResult, bootstrap_pls, compare_estimators, fit_pls
+from .pls.mga import micom, pls_permutation_test
+from .measurement.quality import MeasurementResult, Thresholds, measurement
+from .sem.results import SEMResult
+from .survey.simulate import Population, make_demo_survey, simulate_survey, telecom_population
+from .model.spec import ModelSpec, bundled_models, items, load_model, paths, reflective, specify
+from .survey.read import DataReport, Survey, read_survey
 
 __version__ = "0.1.0"
 

@@ -11,7 +11,7 @@ from typing import Sequence
 import pandas as pd
 
 from .exceptions import SurveyDataError
-from .spec import ModelSpec, load_model
+from .model.spec import ModelSpec, load_model
 
 
 def check_choice(value, allowed: Sequence[str], name: str, func: str) -> str:
@@ -40,7 +40,7 @@ def as_survey(data, spec: ModelSpec, missing_codes, func: str, items=None):
     A Survey passes through; a DataFrame or file is read with read_survey. A model
     variable absent from the data is reported with the model line that uses it.
     """
-    from .survey import Survey, read_survey
+    from .survey.read import Survey, read_survey
     if isinstance(data, Survey):
         if missing_codes:
             raise ValueError(f"The 'missing_codes' parameter of {func} applies when data are "

@@ -437,7 +437,7 @@ def _user_message(exc: BaseException) -> str:
 
 # ============================================================================ handlers
 def _cmd_fit(args: argparse.Namespace) -> int:
-    from .spec import load_model
+    from .model.spec import load_model
 
     survey_path = Path(args.survey)
     if survey_path.is_dir():
@@ -481,9 +481,9 @@ _MEASURE_FILES = ("reliability.csv", "items.csv", "efa_loadings.csv", "eigenvalu
 
 def _cmd_measure(args: argparse.Namespace) -> int:
     from .exceptions import CSIModelWarning, SurveyDataError
-    from .measurement import Thresholds, measurement
-    from .spec import load_model
-    from .survey import read_survey
+    from .measurement.quality import Thresholds, measurement
+    from .model.spec import load_model
+    from .survey.read import read_survey
 
     survey_path = Path(args.survey)
     if survey_path.is_dir():
@@ -563,7 +563,7 @@ def _cmd_measure(args: argparse.Namespace) -> int:
 
 def _cmd_demo(args: argparse.Namespace) -> int:
     from importlib import resources
-    from .spec import load_model
+    from .model.spec import load_model
 
     out_dir = Path(args.out)
     spec = load_model("telecom")
@@ -583,7 +583,7 @@ def _cmd_demo(args: argparse.Namespace) -> int:
 
 
 def _cmd_models(args: argparse.Namespace) -> int:
-    from .spec import bundled_models, load_model
+    from .model.spec import bundled_models, load_model
 
     if args.name:
         spec = load_model(args.name)
@@ -630,8 +630,8 @@ def _pls_arguments(p: argparse.ArgumentParser) -> None:
 def _read_for_pls(args: argparse.Namespace):
     """Check the arguments, read the survey; returns (spec, survey, data_warnings, json_path)."""
     from .exceptions import CSIModelWarning, SurveyDataError
-    from .spec import load_model
-    from .survey import read_survey
+    from .model.spec import load_model
+    from .survey.read import read_survey
 
     survey_path = Path(args.survey)
     if survey_path.is_dir():
@@ -659,7 +659,7 @@ def _read_for_pls(args: argparse.Namespace):
 
 
 def _fit_pls_quietly(spec, survey, args):
-    from .pls import fit_pls
+    from .pls.fit import fit_pls
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")       # they are on result.warnings
         return fit_pls(spec, survey, scheme=args.scheme, mode=args.mode,
@@ -686,7 +686,7 @@ def _cmd_pls(args: argparse.Namespace) -> int:
 
 
 def _cmd_index(args: argparse.Namespace) -> int:
-    from .index import csi_index
+    from .pls.index import csi_index
 
     scale = None
     if args.scale:
@@ -728,7 +728,7 @@ def _cmd_index(args: argparse.Namespace) -> int:
 
 
 def _cmd_paper(args: argparse.Namespace) -> int:
-    from .paper import build_paper
+    from .report.paper import build_paper
 
     directory = Path(args.directory)
     if not directory.is_dir():
@@ -751,11 +751,11 @@ def _cmd_paper(args: argparse.Namespace) -> int:
 
 
 def _cmd_report(args: argparse.Namespace) -> int:
-    from .codebook import load_codebook
+    from .survey.codebook import load_codebook
     from .report.analysis import analyze
     from .report.html import report_html
-    from .spec import load_model
-    from .survey import read_survey
+    from .model.spec import load_model
+    from .survey.read import read_survey
 
     survey_path = Path(args.survey)
     if survey_path.is_dir():
@@ -803,8 +803,8 @@ def _parse_scale(text: str | None):
 def _cmd_compare(args: argparse.Namespace) -> int:
     from .compare import compare
     from .exceptions import CSIModelWarning, SurveyDataError
-    from .spec import load_model
-    from .survey import read_survey
+    from .model.spec import load_model
+    from .survey.read import read_survey
 
     by = [c.strip() for c in args.by.split(",") if c.strip()]
     if not 1 <= len(by) <= 2:
@@ -908,9 +908,9 @@ def _read_and_fit(spec, survey_path: Path, *, missing_codes, estimator: str, mis
                   bootstrap: int | None = None, seed: int | None = None, n_jobs: int = 1,
                   progress: bool | None = None):
     """Read the survey and fit, capturing warnings (they go into the reports, not stderr)."""
-    from .cbsem import fit
+    from .sem.fitting import fit
     from .exceptions import CSIModelWarning, SurveyDataError
-    from .survey import read_survey
+    from .survey.read import read_survey
 
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always")
@@ -942,7 +942,7 @@ def _raise_if_model_variable_absent(spec, survey_path: Path, exc: Exception) -> 
     model line too. Any problem reading the columns here leaves the original error.
     """
     try:
-        from .survey import _load
+        from .survey.read import _load
         columns = [str(c) for c in _load(str(survey_path), sheet=0, encoding=None).frame.columns]
     except Exception:  # noqa: BLE001 - fall back to read_survey's message
         return
@@ -962,7 +962,7 @@ _TABLE_FILES = ("estimates.csv", "standardized.csv", "fit_measures.csv", "r2.csv
 
 def _write_tables(out_dir: Path, survey, result, data_warnings: Sequence[str]) -> list[Path]:
     import pandas as pd
-    from .effects import effects, hypotheses
+    from .sem.effects import effects, hypotheses
 
     out_dir.mkdir(parents=True, exist_ok=True)
     fm = result.fit_measures.rename_axis("measure").rename("value").reset_index()
@@ -1022,7 +1022,7 @@ def _write_text(path: Path, text: str) -> None:
 def _model_text(name: str) -> str | None:
     """The text of a bundled model file or a .lav path (comments included)."""
     from importlib import resources
-    from .spec import bundled_models
+    from .model.spec import bundled_models
 
     if name in bundled_models():
         return (resources.files("csi_model.models") / f"{name}.lav").read_text(encoding="utf-8")

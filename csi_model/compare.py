@@ -2,11 +2,11 @@
 
 One result gathers what a comparison report needs:
 
-* CB-SEM measurement invariance across the groups (:func:`csi_model.groups.invariance`)
+* CB-SEM measurement invariance across the groups (:func:`csi_model.sem.groups.invariance`)
   and Wald tests of equal structural paths in the metric model;
-* PLS-MGA permutation tests of the paths and MICOM steps 1-3 (:mod:`csi_model.pls_mga`);
+* PLS-MGA permutation tests of the paths and MICOM steps 1-3 (:mod:`csi_model.pls.mga`);
 * the 0-100 index of every latent per group with bootstrap intervals
-  (:func:`csi_model.index.csi_index`) and the differences between groups, with
+  (:func:`csi_model.pls.index.csi_index`) and the differences between groups, with
   bootstrap intervals and p-values; with ``by=[operator, wave]`` the wave-over-wave
   change of each operator and a trend table.
 """
@@ -21,8 +21,8 @@ import numpy as np
 import pandas as pd
 
 from .exceptions import EstimationError, SurveyDataError
-from .results import Summary
-from .spec import ModelSpec, load_model
+from .sem.results import Summary
+from .model.spec import ModelSpec, load_model
 
 __all__ = ["compare", "ComparisonResult", "index_differences"]
 
@@ -135,7 +135,7 @@ class ComparisonResult:
 
 
 def _prepare(spec: ModelSpec, data, by: Sequence[str], missing_codes):
-    from .survey import Survey, read_survey
+    from .survey.read import Survey, read_survey
     survey = data if isinstance(data, Survey) else read_survey(
         data, items=list(spec.observed), missing_codes=missing_codes or ())
     frame = survey.data
@@ -180,10 +180,10 @@ def compare(spec: ModelSpec | str, data, *, by: str | Sequence[str], bootstrap: 
     -------
     ComparisonResult
     """
-    from .groups import invariance as ladder, path_differences
-    from .index import csi_index
-    from .pls import fit_pls
-    from .pls_mga import pls_permutation_test
+    from .sem.groups import invariance as ladder, path_differences
+    from .pls.index import csi_index
+    from .pls.fit import fit_pls
+    from .pls.mga import pls_permutation_test
 
     spec = spec if isinstance(spec, ModelSpec) else load_model(spec)
     by_cols = (by,) if isinstance(by, str) else tuple(by)

@@ -10,7 +10,7 @@ import pandas as pd
 import pytest
 
 import csi_model as cm
-from csi_model import cbsem
+from csi_model.sem import fitting as cbsem
 from csi_model.exceptions import (ConvergenceWarning, EstimationError, ImproperSolutionWarning,
                                   SurveyDataError)
 

@@ -1,12 +1,12 @@
-"""Tests of csi_model.codebook: the bundled telecom codebook and bad codebooks."""
+"""Tests of csi_model.survey.codebook: the bundled telecom codebook and bad codebooks."""
 from __future__ import annotations
 
 import pandas as pd
 import pytest
 
-from csi_model.codebook import Codebook, CodebookError, bundled_codebooks, load_codebook
+from csi_model.survey.codebook import Codebook, CodebookError, bundled_codebooks, load_codebook
 from csi_model.exceptions import SurveyDataError
-from csi_model.spec import ModelSpec, load_model
+from csi_model.model.spec import ModelSpec, load_model
 
 HEADER = "item,latent,wording_en,wording_zh,scale_min,scale_max,reverse,missing_codes\n"
 

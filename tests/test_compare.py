@@ -11,7 +11,7 @@ import pytest
 import csi_model as cm
 from csi_model.compare import compare, index_differences
 from csi_model.exceptions import SurveyDataError
-from csi_model.pls_mga import pls_permutation_test
+from csi_model.pls.mga import pls_permutation_test
 
 HERE = Path(__file__).parent
 WAVES = HERE / "data" / "telecom_two_waves.csv"

@@ -15,7 +15,7 @@ import pytest
 from packaging.version import Version
 
 import csi_model as cm
-from csi_model import cbsem
+from csi_model.sem import fitting as cbsem
 
 
 def test_installed_versions_respect_the_bounds():

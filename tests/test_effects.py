@@ -16,9 +16,9 @@ import pytest
 from numpy.testing import assert_allclose
 
 import csi_model as cm
-from csi_model._fastboot import SEMRefit
-from csi_model._ram import RAMModel
-from csi_model.effects import effects, hypotheses, specific_indirect_effects
+from csi_model.sem._fastboot import SEMRefit
+from csi_model.sem._ram import RAMModel
+from csi_model.sem.effects import effects, hypotheses, specific_indirect_effects
 
 HERE = Path(__file__).parent
 REF = json.loads((HERE / "reference" / "lavaan_effects" / "telecom_effects.json").read_text())
@@ -181,7 +181,7 @@ def test_bootstrap_in_estimates_json_and_warnings(boot_result):
 
 
 def test_failed_resamples_are_counted(result):
-    from csi_model.cbsem import _bootstrap
+    from csi_model.sem.fitting import _bootstrap
     model = RAMModel.from_partable(SPEC.partable(), SPEC.observed, SPEC.latents)
     X = DATA[list(SPEC.observed)].to_numpy(float)[:30]    # 30 rows for 24 items
     boot = _bootstrap(model, np.asarray(result.theta), X, 20, 1, 1, "loky", False)

@@ -16,7 +16,7 @@ import pytest
 
 import csi_model as cm
 from csi_model.exceptions import EstimationError, SurveyDataError
-from csi_model.groups import fit_multigroup, invariance, path_differences
+from csi_model.sem.groups import fit_multigroup, invariance, path_differences
 
 HERE = Path(__file__).parent
 REF = HERE / "reference" / "lavaan_groups"

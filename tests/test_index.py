@@ -1,4 +1,4 @@
-"""The 0-100 index, ACSI impacts and IPMA (csi_model.index)."""
+"""The 0-100 index, ACSI impacts and IPMA (csi_model.pls.index)."""
 from __future__ import annotations
 
 import json
@@ -9,8 +9,8 @@ import pandas as pd
 import pytest
 
 import csi_model as cm
-from csi_model.index import NegativeWeightWarning, csi_index, plot_ipma
-from csi_model.pls import fit_pls
+from csi_model.pls.index import NegativeWeightWarning, csi_index, plot_ipma
+from csi_model.pls.fit import fit_pls
 
 HERE = Path(__file__).parent
 

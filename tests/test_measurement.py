@@ -14,12 +14,12 @@ import pandas as pd
 import pytest
 from numpy.testing import assert_allclose
 
-from csi_model import efa as E
+from csi_model.measurement import efa as E
 from csi_model.cli import main
 from csi_model.exceptions import CSIModelWarning, DataQualityWarning
-from csi_model.measurement import (MeasurementResult, Thresholds, cfa_spec, htmt, measurement,
+from csi_model.measurement.quality import (MeasurementResult, Thresholds, cfa_spec, htmt, measurement,
                                    rho_a)
-from csi_model.spec import ModelSpec, load_model
+from csi_model.model.spec import ModelSpec, load_model
 
 HERE = Path(__file__).parent
 REF = HERE / "reference" / "psych"

@@ -4,7 +4,7 @@ from __future__ import annotations
 import pytest
 
 from csi_model.cli import main
-from csi_model.paper import PaperConfigError, load_config
+from csi_model.report.paper import PaperConfigError, load_config
 
 
 def test_bad_paper_toml_is_a_one_line_user_error(tmp_path, capsys):

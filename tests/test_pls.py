@@ -15,7 +15,7 @@ import pytest
 
 import csi_model as cm
 from csi_model.exceptions import ConvergenceWarning, ModelSpecError
-from csi_model.pls import bootstrap_pls, compare_estimators, fit_pls
+from csi_model.pls.fit import bootstrap_pls, compare_estimators, fit_pls
 
 HERE = Path(__file__).parent
 SMARTPLS = HERE / "reference" / "smartpls_ecsi_mobi"
@@ -203,7 +203,7 @@ def test_bootstrap_reproducible_and_consistent(mobi):
                                atol=1e-12)
     # a single resample through the engine's one-at-a-time path equals the batched one
     from csi_model.bootstrap import resample_indices
-    from csi_model.pls import _PLSStatistic
+    from csi_model.pls.fit import _PLSStatistic
     stat = _PLSStatistic(res._problem, res._data.X)
     idx = resample_indices(res.n, B=200, seed=7, which=[5])[0]
     np.testing.assert_allclose(stat(idx), a.bootstrap.replicates[5], rtol=0, atol=1e-12)

@@ -1,4 +1,4 @@
-"""Tests of csi_model.simulate: determinism, Likert answers, population moments, errors."""
+"""Tests of csi_model.survey.simulate: determinism, Likert answers, population moments, errors."""
 from __future__ import annotations
 
 from importlib import resources
@@ -8,9 +8,9 @@ import pandas as pd
 import pytest
 
 from csi_model.exceptions import ModelSpecError
-from csi_model.simulate import (Population, make_demo_survey, simulate_survey,
+from csi_model.survey.simulate import (Population, make_demo_survey, simulate_survey,
                                 telecom_population)
-from csi_model.spec import ModelSpec, load_model
+from csi_model.model.spec import ModelSpec, load_model
 
 
 def implied_sigma(spec: ModelSpec, pop: Population) -> pd.DataFrame:

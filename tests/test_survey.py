@@ -1,4 +1,4 @@
-"""Tests of csi_model.survey: reading, validation, the data report, and input immutability.
+"""Tests of csi_model.survey.read: reading, validation, the data report, and input immutability.
 
 Every bad input is checked for a message that says what is wrong and where (file, row,
 column). Fixtures are written into tmp_path.
@@ -13,9 +13,9 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from csi_model.codebook import Codebook, load_codebook
+from csi_model.survey.codebook import Codebook, load_codebook
 from csi_model.exceptions import DataQualityWarning, SurveyDataError
-from csi_model.survey import DataReport, Survey, read_survey
+from csi_model.survey.read import DataReport, Survey, read_survey
 
 
 def write(tmp_path, text, name="survey.csv", encoding="utf-8"):

@@ -78,11 +78,11 @@ def analyze(spec, survey, *, codebook=None, seed: int = 20240501, bootstrap: int
     scale : (min, max), optional
         Item scale of the index when there is no codebook.
     """
-    from ..cbsem import fit
-    from ..index import csi_index
-    from ..measurement import measurement
-    from ..pls import fit_pls
-    from ..survey import read_survey
+    from ..sem.fitting import fit
+    from ..pls.index import csi_index
+    from ..measurement.quality import measurement
+    from ..pls.fit import fit_pls
+    from ..survey.read import read_survey
 
     codebook = codebook if codebook is not None else getattr(survey, "codebook", None)
     cols = survey.data.columns
@@ -111,7 +111,7 @@ def analyze(spec, survey, *, codebook=None, seed: int = 20240501, bootstrap: int
             out["trend_index"] = csi_index(pls, scale=scale, by=TREND_COLUMN)
         if compare_by:
             try:
-                from .. import groups
+                from ..sem import groups
                 out["invariance"] = groups.invariance(spec, survey, by=compare_by)
                 mg = groups.fit_multigroup(spec, survey, by=compare_by, equal=["loadings"])
                 out["multigroup"] = mg

@@ -267,7 +267,7 @@ def path_diagram(result, *, ax=None, lang: str = "en", labels: Labels | None = N
 # ============================================================================ other figures
 def scree(m, *, ax=None, lang: str = "en", labels: Labels | None = None, title: bool = False):
     """Eigenvalues of the item correlations with the parallel analysis (mean simulated
-    eigenvalues), for a :class:`~csi_model.measurement.MeasurementResult` or a DataFrame
+    eigenvalues), for a :class:`~csi_model.measurement.quality.MeasurementResult` or a DataFrame
     with ``factor, eigenvalue, simulated``."""
     labels = labels or Labels(lang)
     ev = m.eigenvalues if hasattr(m, "eigenvalues") else m

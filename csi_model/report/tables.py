@@ -538,7 +538,7 @@ def item_descriptives(survey, spec=None, *, codebook=None, lang: str = "en",
                       style: TableStyle | None = None, wording: bool = True) -> Table:
     """Item N, mean, SD, min, max, skewness and excess kurtosis, grouped by construct.
 
-    ``survey`` is a :class:`~csi_model.survey.Survey` or DataFrame; ``spec`` orders the items
+    ``survey`` is a :class:`~csi_model.survey.read.Survey` or DataFrame; ``spec`` orders the items
     by construct (default: every numeric column). Wording comes from ``codebook`` (or the
     survey's codebook) in the table's language.
     """
@@ -700,7 +700,7 @@ def hypotheses(result, *, alpha: float = 0.05, lang: str = "en",
     """
     style, lab = _setup(lang, style)
     if table is None:
-        from ..effects import hypotheses as _hyp
+        from ..sem.effects import hypotheses as _hyp
         table = _hyp(result, alpha=alpha)
     df = table.copy()
     df["path_label"] = [lab.arrow(a, b) for a, b in zip(df["from"], df["to"])]
@@ -724,7 +724,7 @@ def effects(result, *, lang: str = "en", style: TableStyle | None = None,
     """
     style, lab = _setup(lang, style)
     if table is None:
-        from ..effects import effects as _eff
+        from ..sem.effects import effects as _eff
         table = _eff(result, standardized=True, shape="wide")
     df = table.copy()
     df = df[(df["direct"].abs() > 0) | (df["indirect"].abs() > 0)]

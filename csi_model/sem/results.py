@@ -17,7 +17,7 @@ import pandas as pd
 from scipy import stats
 
 from ._ram import RAMModel
-from .spec import ModelSpec
+from ..model.spec import ModelSpec
 
 __all__ = ["SEMResult", "Summary", "standardize", "admissibility_warnings"]
 
@@ -200,7 +200,7 @@ class SEMResult:
     bootstrap : BootstrapResult or None
         The bootstrap of the free parameters when fitted with ``bootstrap=B``
         (:class:`csi_model.bootstrap.BootstrapResult`); the SEs and intervals of
-        :attr:`estimates` and of :func:`csi_model.effects` then come from it.
+        :attr:`estimates` and of :func:`csi_model.sem.effects.effects` then come from it.
     warnings : tuple of str
         Improper-solution, convergence and data-handling warnings. Shown in every report.
     """

@@ -1,6 +1,6 @@
 """The customer satisfaction index on 0-100, ACSI-style impacts, and IPMA.
 
-From a PLS fit (:func:`~csi_model.pls.fit_pls`) with items on their raw scale:
+From a PLS fit (:func:`~csi_model.pls.fit.fit_pls`) with items on their raw scale:
 
 **Index** (Fornell et al. 1996, *Journal of Marketing* 60(4)). With ``w_i`` the
 unstandardized outer weights of a latent's items (``PLSResult.outer["weight.raw"]``;
@@ -48,9 +48,9 @@ from typing import Any, Mapping
 import numpy as np
 import pandas as pd
 
-from .exceptions import CSIModelWarning, SurveyDataError
-from .pls import PLSResult, _PLSStatistic, _records, DEFAULT_PLS_BOOTSTRAP, fit_pls
-from .results import Summary
+from ..exceptions import CSIModelWarning, SurveyDataError
+from .fit import PLSResult, _PLSStatistic, _records, DEFAULT_PLS_BOOTSTRAP, fit_pls
+from ..sem.results import Summary
 
 __all__ = ["csi_index", "IndexResult", "plot_ipma", "NegativeWeightWarning"]
 
@@ -252,7 +252,7 @@ def csi_index(result: PLSResult | Any, data=None, *, scale=None, by: str | None 
     ----------
     result : PLSResult, or a model
         A PLS fit; or a ModelSpec / bundled name / ``.lav`` path, fitted here on ``data``
-        with :func:`~csi_model.pls.fit_pls` (``fit_options`` passed on; path scheme).
+        with :func:`~csi_model.pls.fit.fit_pls` (``fit_options`` passed on; path scheme).
     data : Survey, DataFrame or path, optional
         The survey, when ``result`` is a model.
     scale : (min, max) or dict, optional
@@ -381,7 +381,7 @@ def csi_index(result: PLSResult | Any, data=None, *, scale=None, by: str | None 
 
     bt = None
     if bootstrap:
-        from .bootstrap import bootstrap as engine
+        from ..bootstrap import bootstrap as engine
         if seed is None:
             raise ValueError("The 'seed' parameter of csi_index is required with bootstrap "
                              "(an integer), so that the intervals can be reproduced.")

@@ -1,4 +1,4 @@
-"""Covariance-based SEM: :func:`fit` -> :class:`~csi_model.results.SEMResult`.
+"""Covariance-based SEM: :func:`fit` -> :class:`~csi_model.sem.results.SEMResult`.
 
 This is the only module that imports semopy. semopy estimates the model; the
 rest of what a researcher needs, and everything semopy 2.3.11 gets wrong, is
@@ -34,13 +34,13 @@ from threadpoolctl import threadpool_limits
 
 from . import _estimation as est
 from . import fit_indices as fi
-from ._inputs import as_spec, as_survey, check_choice
+from .._inputs import as_spec, as_survey, check_choice
 from ._ram import RAMModel
 from ._robust import scaled_test
-from .exceptions import (ConvergenceWarning, EstimationError, ImproperSolutionWarning,
+from ..exceptions import (ConvergenceWarning, EstimationError, ImproperSolutionWarning,
                          SurveyDataError)
 from .results import SEMResult, admissibility_warnings, standardize
-from .spec import ModelSpec
+from ..model.spec import ModelSpec
 
 __all__ = ["fit"]
 
@@ -130,7 +130,7 @@ def fit(spec: ModelSpec | str | Path, data, *, estimator: Literal["ML", "MLR"] =
     bootstrap : int, optional
         Number of nonparametric bootstrap resamples of respondents (lavaan's
         ``se = "bootstrap", bootstrap = B``). The standard errors, z, p-values and
-        intervals of the estimates (and of :func:`~csi_model.effects`) then come from the
+        intervals of the estimates (and of :func:`~csi_model.sem.effects.effects`) then come from the
         resamples: SD with divisor B and percentile intervals, as lavaan. Each resample is
         refitted from its covariance matrix, warm-started at the estimate, by batched
         Fisher scoring (about 2 ms per resample for the telecom model on one core).
@@ -284,7 +284,7 @@ def _estimate(model: RAMModel, pt: pd.DataFrame, X: np.ndarray, missing: str, no
 def _bootstrap(model: RAMModel, theta, X, B, seed, n_jobs, backend, progress):
     """Bootstrap the free parameters by batched refits of each resample's covariance."""
     from ._fastboot import SEMRefit
-    from .bootstrap import bootstrap as run_bootstrap
+    from ..bootstrap import bootstrap as run_bootstrap
 
     pt = model.partable
     names = []

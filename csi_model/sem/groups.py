@@ -31,9 +31,9 @@ from threadpoolctl import threadpool_limits
 from . import _estimation as est
 from . import fit_indices as fi
 from ._ram import RAMModel
-from .exceptions import ConvergenceWarning, EstimationError, SurveyDataError
+from ..exceptions import ConvergenceWarning, EstimationError, SurveyDataError
 from .results import Summary
-from .spec import ModelSpec, load_model
+from ..model.spec import ModelSpec, load_model
 
 __all__ = ["fit_multigroup", "MultiGroupResult", "invariance", "InvarianceResult",
            "path_differences", "EQUALITY_TYPES"]
@@ -131,7 +131,7 @@ def _information(jm, weights, theta):
 
 def _start(jm: _JointModel, spec: ModelSpec, moments, pooled: est.Moments) -> np.ndarray:
     """Start from the single-group ML solution (semopy, then polished) on the pooled covariance."""
-    from .cbsem import _semopy_estimates, _start_values
+    from .fitting import _semopy_estimates, _start_values
     pt = spec.partable()
     single = RAMModel.from_partable(pt, spec.observed, spec.latents)
     cov = pd.DataFrame(pooled.cov, index=spec.observed, columns=spec.observed)
@@ -159,7 +159,7 @@ def _start(jm: _JointModel, spec: ModelSpec, moments, pooled: est.Moments) -> np
 
 # ------------------------------------------------------------------ data
 def _group_data(spec: ModelSpec, data, by: str, source: str):
-    from .survey import Survey, read_survey
+    from ..survey.read import Survey, read_survey
     if isinstance(data, Survey):
         survey = data
     else:

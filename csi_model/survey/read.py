@@ -31,7 +31,7 @@ import numpy as np
 import pandas as pd
 
 from .codebook import Codebook, load_codebook
-from .exceptions import DataQualityWarning, SurveyDataError
+from ..exceptions import DataQualityWarning, SurveyDataError
 
 __all__ = ["read_survey", "Survey", "DataReport", "NA_TOKENS", "SURVEY_EXTENSIONS"]
 
@@ -313,7 +313,7 @@ def read_survey(source: "pd.DataFrame | str | Path", codebook: "Codebook | str |
         file (numeric codes, not value labels; user-missing values declared in the .sav
         are treated as missing codes). Never modified.
     codebook : Codebook, str or Path, optional
-        A codebook (see :func:`csi_model.codebook.load_codebook`, e.g. ``"telecom"``): its
+        A codebook (see :func:`csi_model.survey.codebook.load_codebook`, e.g. ``"telecom"``): its
         items are the item columns, and its scales, missing codes and reverse flags apply.
     items : list of str, optional
         The item columns. Default: the codebook's items, or else every column whose

@@ -18,7 +18,7 @@ from typing import Iterable, Sequence
 
 import pandas as pd
 
-from .exceptions import ModelSpecError, ModelSyntaxError
+from ..exceptions import ModelSpecError, ModelSyntaxError
 from .syntax import Statement, format_statement, parse_syntax
 
 __all__ = ["ModelSpec", "load_model", "bundled_models", "specify", "reflective", "paths",

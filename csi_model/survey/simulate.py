@@ -29,8 +29,8 @@ import pandas as pd
 from scipy.optimize import brentq
 from scipy.stats import norm
 
-from .exceptions import ModelSpecError
-from .spec import ModelSpec, load_model
+from ..exceptions import ModelSpecError
+from ..model.spec import ModelSpec, load_model
 
 __all__ = ["Population", "telecom_population", "simulate_survey", "make_demo_survey",
            "DEMO_SEED", "DEMO_OPERATORS"]
@@ -375,7 +375,7 @@ def simulate_survey(spec: ModelSpec | str | None = None, n: int = 500, *, seed,
     ----------
     spec : ModelSpec or str, optional
         The model; a bundled model's name or a path is loaded with
-        :func:`~csi_model.spec.load_model`. Default: the ``telecom`` model.
+        :func:`~csi_model.model.spec.load_model`. Default: the ``telecom`` model.
     n : int
         Number of respondents (at least 2).
     seed : int or numpy.random.Generator

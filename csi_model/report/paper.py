@@ -59,7 +59,7 @@ from importlib import metadata, resources
 from pathlib import Path
 from typing import Any
 
-from .exceptions import CSIModelError
+from ..exceptions import CSIModelError
 
 __all__ = ["build_paper", "PaperConfig", "load_config", "PaperBuild"]
 
@@ -139,7 +139,7 @@ def load_config(directory) -> PaperConfig:
     for lang in flat.get("languages", ()):
         if lang not in ("en", "zh"):
             raise PaperConfigError(f"{path}: languages must be among ['en', 'zh']. Got {lang!r}.")
-    from .report.tables import FORMATS
+    from .tables import FORMATS
     bad = [f for f in flat.get("table_formats", ()) if f not in FORMATS]
     if bad:
         raise PaperConfigError(f"{path}: table_formats must be among {list(FORMATS)}. Got {bad}.")
@@ -191,7 +191,7 @@ def _survey_path(cfg: PaperConfig) -> Path:
 
 
 def _model(cfg: PaperConfig):
-    from .spec import bundled_models, load_model
+    from ..model.spec import bundled_models, load_model
     if cfg.model in bundled_models():
         return load_model(cfg.model)
     p = Path(cfg.model)
@@ -209,7 +209,7 @@ def _atomic_write(path: Path, content: str | bytes) -> None:
 
 
 def _fill_template(text: str, build: Path, tables: dict, figures: dict, a, lang: str) -> str:
-    from .report.tables import format_number
+    from .tables import format_number
 
     def repl(m):
         kind, _, arg = m.group(1).partition(":")
@@ -289,13 +289,13 @@ def build_paper(directory, *, out: str | Path | None = None, pdf: bool | None = 
     matplotlib.use("Agg", force=False)
     import matplotlib.pyplot as plt
 
-    from . import __version__
-    from .codebook import load_codebook
-    from .report import figures as F
-    from .report import tables as T
-    from .report.analysis import analyze
-    from .report.labels import Labels
-    from .survey import read_survey
+    from .. import __version__
+    from ..survey.codebook import load_codebook
+    from . import figures as F
+    from . import tables as T
+    from .analysis import analyze
+    from .labels import Labels
+    from ..survey.read import read_survey
 
     t0 = time.perf_counter()
     say = progress or (lambda msg: None)

@@ -1,4 +1,4 @@
-"""Normal-theory maximum likelihood for a :class:`~csi_model._ram.RAMModel`.
+"""Normal-theory maximum likelihood for a :class:`~csi_model.sem._ram.RAMModel`.
 
 Conventions are lavaan's (``likelihood = "normal"``): the sample covariance
 divides by N, the ML discrepancy is

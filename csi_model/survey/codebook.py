@@ -11,7 +11,7 @@ A codebook is a table with one row per item::
 empty for items that are not indicators of the model (screening questions, demographics).
 
 The telecom model's codebook ships with the package (``load_codebook("telecom")``).
-:func:`csi_model.survey.read_survey` uses a codebook to find the item columns, turn
+:func:`csi_model.survey.read.read_survey` uses a codebook to find the item columns, turn
 missing codes into missing values, check the scale range and flip reverse-coded items.
 """
 from __future__ import annotations
@@ -25,7 +25,7 @@ from typing import Any
 
 import pandas as pd
 
-from .exceptions import SurveyDataError
+from ..exceptions import SurveyDataError
 
 __all__ = ["Codebook", "CodebookError", "load_codebook", "bundled_codebooks"]
 
@@ -250,17 +250,17 @@ class Codebook:
 
         Examples
         --------
-        >>> from csi_model.spec import ModelSpec, load_model
+        >>> from csi_model.model.spec import ModelSpec, load_model
         >>> cb = load_codebook("telecom")
         >>> cb.check_spec(load_model("telecom"))
         >>> cb.check_spec(ModelSpec.from_syntax("SAT =~ SAT1 + SAT2 + CUSA3"))
         Traceback (most recent call last):
         ...
-        csi_model.codebook.CodebookError: The codebook telecom_codebook.csv has no row for 1 indicator(s) of the model 'model': CUSA3. ...
+        csi_model.survey.codebook.CodebookError: The codebook telecom_codebook.csv has no row for 1 indicator(s) of the model 'model': CUSA3. ...
         >>> cb.check_spec(ModelSpec.from_syntax("SAT =~ SAT1 + SAT2 + LOY1"))
         Traceback (most recent call last):
         ...
-        csi_model.codebook.CodebookError: telecom_codebook.csv, row 23: the codebook says item 'LOY1' measures 'LOY', but the model 'model' uses it as an indicator of 'SAT'. ...
+        csi_model.survey.codebook.CodebookError: telecom_codebook.csv, row 23: the codebook says item 'LOY1' measures 'LOY', but the model 'model' uses it as an indicator of 'SAT'. ...
         """
         indicators: dict[str, tuple[str, ...]] = spec.indicators
         model_name = getattr(spec, "source", None) or f"the model '{getattr(spec, 'name', 'model')}'"

@@ -1,7 +1,7 @@
 """PLS multi-group analysis: permutation tests of path differences and MICOM.
 
 Both procedures refit the PLS model on groups whose labels are randomly permuted,
-many permutations at a time (the batched PLS statistic of :mod:`csi_model.pls`).
+many permutations at a time (the batched PLS statistic of :mod:`csi_model.pls.fit`).
 Permutations are drawn from ``numpy.random.SeedSequence(seed)``, so the same seed
 gives the same table.
 
@@ -19,8 +19,8 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from .exceptions import SurveyDataError
-from .pls import PLSResult, _PLSStatistic
+from ..exceptions import SurveyDataError
+from .fit import PLSResult, _PLSStatistic
 
 __all__ = ["pls_permutation_test", "micom", "PermutationResult"]
 

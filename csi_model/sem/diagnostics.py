@@ -1,4 +1,4 @@
-"""CFA diagnostics on a fitted :class:`~csi_model._ram.RAMModel`: modification indices and residuals.
+"""CFA diagnostics on a fitted :class:`~csi_model.sem._ram.RAMModel`: modification indices and residuals.
 
 Mathematics only (no semopy, no user input), with lavaan 0.6's conventions:
 

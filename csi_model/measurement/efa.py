@@ -1,7 +1,7 @@
 """Exploratory factor analysis: a thin, checked wrapper around factor_analyzer 0.5.1.
 
 Functions take a DataFrame of item answers (complete rows; see
-:func:`csi_model.measurement.measurement` for listwise deletion) and return pandas
+:func:`csi_model.measurement.quality.measurement` for listwise deletion) and return pandas
 objects with psych's conventions:
 
 * :func:`kmo` - Kaiser-Meyer-Olkin measure of sampling adequacy, overall and per item

@@ -20,7 +20,7 @@ import math
 import re
 from dataclasses import dataclass
 
-from .exceptions import ModelSyntaxError
+from ..exceptions import ModelSyntaxError
 
 __all__ = ["Term", "Statement", "parse_syntax", "format_statement", "OPERATORS"]
 

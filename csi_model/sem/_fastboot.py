@@ -2,7 +2,7 @@
 
 Each bootstrap resample is refitted from its covariance matrix (N in the
 denominator), warm-started at the full-sample estimate, by Fisher scoring on
-lavaan's ML discrepancy - the same iteration as :func:`csi_model._estimation.fit_ml`,
+lavaan's ML discrepancy - the same iteration as :func:`csi_model.sem._estimation.fit_ml`,
 but for a whole chunk of resamples at once, so numpy works on stacks of small
 matrices instead of Python looping over them.
 

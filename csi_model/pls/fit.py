@@ -50,10 +50,10 @@ import numpy as np
 import pandas as pd
 from scipy import stats
 
-from ._inputs import as_spec, as_survey, check_choice
-from .exceptions import ConvergenceWarning, EstimationError, ModelSpecError
-from .results import Summary, _fmt
-from .spec import ModelSpec
+from .._inputs import as_spec, as_survey, check_choice
+from ..exceptions import ConvergenceWarning, EstimationError, ModelSpecError
+from ..sem.results import Summary, _fmt
+from ..model.spec import ModelSpec
 
 __all__ = ["fit_pls", "PLSResult", "bootstrap_pls", "compare_estimators", "DEFAULT_PLS_BOOTSTRAP"]
 
@@ -923,7 +923,7 @@ def bootstrap_pls(result: PLSResult, *, B: int = DEFAULT_PLS_BOOTSTRAP, seed, n_
     **engine_options :
         Passed to :func:`csi_model.bootstrap.bootstrap` (``backend``, ``progress``, ``chunk_size``).
     """
-    from .bootstrap import bootstrap as engine
+    from ..bootstrap import bootstrap as engine
     if seed is None:
         raise ValueError("The 'seed' parameter of bootstrap_pls is required (an integer), so "
                          "that the bootstrap can be reproduced.")
@@ -957,7 +957,7 @@ def compare_estimators(spec: ModelSpec | str | Path, data, *, scheme: str = "pat
         PLS typically gives larger loadings and smaller paths than CB-SEM (its composites
         contain measurement error), the classic PLS consistency-at-large pattern.
     """
-    from .cbsem import fit
+    from ..sem.fitting import fit
     spec = as_spec(spec, "compare_estimators")
     survey = as_survey(data, spec, missing_codes, "compare_estimators")
     with warnings.catch_warnings():

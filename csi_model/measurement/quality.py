@@ -4,7 +4,7 @@
 the structural model and returns one immutable :class:`MeasurementResult`:
 
 * sampling adequacy and factorability: KMO overall and per item, Bartlett's test,
-  eigenvalues (scree data) and parallel analysis (:mod:`csi_model.efa`);
+  eigenvalues (scree data) and parallel analysis (:mod:`csi_model.measurement.efa`);
 * exploratory factor analysis (factor_analyzer; minres or ML, oblimin/promax/varimax), its
   factors matched to the model's latents by the Hungarian algorithm on the absolute
   loadings, with cross-loadings and items that load on the wrong factor flagged;
@@ -58,14 +58,15 @@ import numpy as np
 import pandas as pd
 from scipy.optimize import linear_sum_assignment
 
-from ._inputs import as_spec, as_survey
-from . import _diagnostics, _estimation as est
+from .._inputs import as_spec, as_survey
+from ..sem import diagnostics as _diagnostics
+from ..sem import _estimation as est
 from . import efa as _efa
-from ._ram import RAMModel
-from .exceptions import CSIModelWarning, DataQualityWarning, EstimationError, SurveyDataError
-from .results import SEMResult, Summary, _fmt
-from .spec import ModelSpec, load_model  # noqa: F401 (load_model: the doctests)
-from .syntax import format_statement
+from ..sem._ram import RAMModel
+from ..exceptions import CSIModelWarning, DataQualityWarning, EstimationError, SurveyDataError
+from ..sem.results import SEMResult, Summary, _fmt
+from ..model.spec import ModelSpec, load_model  # noqa: F401 (load_model: the doctests)
+from ..model.syntax import format_statement
 
 __all__ = ["measurement", "MeasurementResult", "Thresholds", "THRESHOLD_SOURCES", "cfa_spec",
            "cronbach_alpha", "htmt", "rho_a"]
@@ -429,7 +430,7 @@ class MeasurementResult:
         if self.residuals is not None:
             tables.append(("Normalized residuals (lavaan type = 'normalized')", r(self.residuals)))
         if fm is not None:
-            from .results import MAIN_FIT_MEASURES
+            from ..sem.results import MAIN_FIT_MEASURES
             keys = [k for k in MAIN_FIT_MEASURES if k in fm.index]
             tables.append(("Fit of the measurement model", fm[keys].round(digits).to_frame()))
         v = self.verdicts.copy()
@@ -721,7 +722,7 @@ def measurement(spec: ModelSpec | str | Path, data, *, missing_codes=None,
     # ---------------------------------------------------------------- CFA
     cfa = mi = resid = lat_corr = fl = None
     if factorable:
-        from .cbsem import fit
+        from ..sem.fitting import fit
         cspec = cfa_spec(spec)
         with warnings.catch_warnings(record=True) as caught:
             warnings.simplefilter("always")
@@ -796,7 +797,7 @@ def measurement(spec: ModelSpec | str | Path, data, *, missing_codes=None,
                           "htmt2": H2[iu], "htmt2.ci.lower": np.nan, "htmt2.ci.upper": np.nan})
     defined = np.isfinite(pairs["htmt"].to_numpy())
     if n_boot > 0 and defined.any() and len(pairs):
-        from .bootstrap import bootstrap
+        from ..bootstrap import bootstrap
 
         def statistic(indices):
             Rb = np.corrcoef(X[indices], rowvar=False)
