@@ -1,0 +1,103 @@
+"""The ``csi-model`` parser (the subcommands in their order) and :func:`main` (exit statuses)."""
+from __future__ import annotations
+
+import argparse
+import contextlib
+import os
+import sys
+from typing import Sequence
+
+from . import compare, demo, fit, index, measure, models, paper, pls, report
+from ._common import EXIT_INTERNAL_ERROR, EXIT_USER_ERROR, FORMATTER, PROG, Parser, epilog
+
+#: The subcommands, in the order ``csi-model --help`` lists them.
+SUBCOMMANDS = (fit, measure, demo, models, pls, index, compare, paper, report)
+
+
+def build_parser() -> argparse.ArgumentParser:
+    """The argparse parser of ``csi-model`` (also used by the docs)."""
+    # --debug is accepted before or after the subcommand.
+    common = argparse.ArgumentParser(add_help=False)
+    common.add_argument("--debug", action="store_true", default=argparse.SUPPRESS,
+                        help="show the full traceback of any error")
+
+    parser = Parser(
+        prog=PROG, formatter_class=FORMATTER, parents=[common],
+        description="Customer satisfaction index (ACSI / ECSI / telecom CSI) research with "
+                    "structural equation models. One subcommand per step; each has --help.",
+        epilog=epilog("""
+            examples:
+              csi-model demo                                  # the telecom model on the demo survey
+              csi-model models                                # the bundled models
+              csi-model models telecom                        # one model's lavaan syntax
+              csi-model fit survey.csv --model telecom --missing-codes 99 --json result.json
+              csi-model fit survey.sav --model my_model.lav --estimator MLR --out results/
+              csi-model measure survey.csv --model telecom --json measurement.json
+            """))
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=Parser)
+    sub.required = True
+    for command in SUBCOMMANDS:
+        command.add_parser(sub, common)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Run ``csi-model`` with ``argv`` (default: ``sys.argv[1:]``); return the exit status."""
+    argv = list(sys.argv[1:] if argv is None else argv)
+    debug = "--debug" in argv
+    try:
+        parser = build_parser()
+        try:
+            args = parser.parse_args(argv)
+        except SystemExit as exc:          # --help / --version: argparse already printed
+            return int(exc.code or 0) if not isinstance(exc.code, str) else EXIT_USER_ERROR
+        debug = bool(getattr(args, "debug", False))
+        return int(args.handler(args) or 0)
+    except KeyboardInterrupt:
+        if debug:
+            raise
+        _err("interrupted.")
+        return 130
+    except BrokenPipeError:
+        # The reader went away (``csi-model demo | head``): stop quietly, like other tools.
+        _silence_stdout()
+        return 141
+    except (ValueError, FileNotFoundError, IsADirectoryError, NotADirectoryError,
+            PermissionError) as exc:
+        # CSIModelError is a ValueError: bad model, bad data, bad argument.
+        if debug:
+            raise
+        _err(_user_message(exc))
+        return EXIT_USER_ERROR
+    except Exception as exc:  # noqa: BLE001 - the last line of defence of a CLI
+        if debug:
+            raise
+        _err(f"unexpected {type(exc).__name__}: {_first_line(exc)} "
+             f"This is probably a bug in csi_model; run again with --debug to see the "
+             "traceback, and report it.")
+        return EXIT_INTERNAL_ERROR
+
+
+def _silence_stdout() -> None:
+    with contextlib.suppress(Exception):
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+
+
+def _err(message: str) -> None:
+    print(f"{PROG}: error: {message}", file=sys.stderr)
+
+
+def _first_line(exc: BaseException) -> str:
+    text = str(exc).strip() or type(exc).__name__
+    return text.splitlines()[0]
+
+
+def _user_message(exc: BaseException) -> str:
+    from ..exceptions import ModelSyntaxError
+    if isinstance(exc, ModelSyntaxError):
+        return str(exc).rstrip()           # keep the line and the caret under the error
+    if isinstance(exc, OSError) and exc.filename is not None and exc.strerror:
+        return f"{exc.strerror}: '{exc.filename}'."
+    return _first_line(exc)
+

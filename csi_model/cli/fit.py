@@ -1,0 +1,153 @@
+"""``csi-model fit``: a CB-SEM fit, its summary, JSON and CSV tables."""
+from __future__ import annotations
+
+import argparse
+import warnings
+from pathlib import Path
+from typing import Sequence
+
+from ._common import (FORMATTER, UsageError, all_warnings, check_bootstrap, check_outputs,
+                      epilog, json_argument, model_inputs, out_argument, parse_codes,
+                      quiet_argument, read_survey_for, survey_arguments, survey_path, write_json,
+                      write_text)
+
+#: The files ``--out DIR`` writes.
+TABLE_FILES = ("estimates.csv", "standardized.csv", "fit_measures.csv", "r2.csv",
+               "effects.csv", "hypotheses.csv", "warnings.txt", "data_report.txt")
+
+
+def add_parser(sub, common: argparse.ArgumentParser) -> None:
+    p = sub.add_parser(
+        "fit", parents=[common], formatter_class=FORMATTER,
+        help="fit a covariance-based SEM (lavaan's ML/MLR) to a survey",
+        description="Fit a covariance-based structural equation model by maximum likelihood "
+                    "(lavaan's conventions) to a survey file, print the data report and the "
+                    "summary (fit measures, loadings, paths, R², warnings), and optionally "
+                    "write the results as JSON (--json) and CSV tables (--out).",
+        epilog=epilog("""
+            MODEL is a bundled model (see 'csi-model models') or the path of a .lav file in
+            lavaan syntax. The model's observed variables must be columns of SURVEY
+            (.csv/.tsv/.txt, .xlsx/.xls or SPSS .sav).
+
+            --out DIR writes estimates.csv (lhs, op, rhs, est, se, z, pvalue, ci.lower,
+            ci.upper, std.all), standardized.csv, fit_measures.csv, r2.csv, effects.csv
+            (direct, indirect and total effects), hypotheses.csv (each structural path as
+            H1..Hk), warnings.txt and data_report.txt. Numbers are not rounded in files.
+
+            --bootstrap B --seed S refits the model on B resamples of the respondents: the
+            SEs, p-values and intervals of the estimates and effects become bootstrap ones
+            (SD with divisor B, percentile intervals, as lavaan's se = "bootstrap").
+
+            examples:
+              csi-model fit survey.csv --model telecom --missing-codes 99
+              csi-model fit survey.csv --model acsi --missing fiml --json acsi.json
+              csi-model fit wave2.xlsx --model my_model.lav --estimator MLR --out results/ --quiet
+              csi-model fit survey.csv --model telecom --bootstrap 1000 --seed 1 --json fit.json
+            """))
+    survey_arguments(p)
+    p.add_argument("--estimator", type=str.upper, choices=("ML", "MLR"), default="ML",
+                   help="ML (default; SEs from the expected information) or MLR "
+                        "(robust Huber-White SEs)")
+    p.add_argument("--missing", type=str.lower, choices=("listwise", "fiml"), default="listwise",
+                   help="listwise deletion (default) or full-information ML")
+    p.add_argument("--allow-cross-loadings", action="store_true",
+                   help="allow an item to load on more than one latent")
+    p.add_argument("--bootstrap", metavar="B", type=int, default=0,
+                   help="bootstrap resamples for SEs and intervals (e.g. 1000; needs --seed)")
+    p.add_argument("--seed", metavar="S", type=int, help="seed of the bootstrap")
+    p.add_argument("--n-jobs", metavar="J", type=int, default=1, dest="n_jobs",
+                   help="worker processes for the bootstrap (default 1; -1 = all cores)")
+    json_argument(p, "write the result as JSON (n, estimator, missing, converged, estimates, "
+                        "fit_measures, r2, effects, bootstrap, warnings)")
+    out_argument(p, "write CSV tables and text reports to DIR")
+    quiet_argument(p)
+    p.set_defaults(handler=run)
+
+
+def run(args: argparse.Namespace) -> int:
+    from ..model.spec import load_model
+
+    path = survey_path(args)
+    codes = parse_codes(args.missing_codes)
+    spec = load_model(args.model, allow_cross_loadings=args.allow_cross_loadings)
+    json_path = Path(args.json_out) if args.json_out else None
+    out_dir = Path(args.out) if args.out else None
+    check_outputs(model_inputs(spec, path), json_path, out_dir, TABLE_FILES)
+    check_bootstrap(args)
+
+    survey, result, data_warnings = read_and_fit(
+        spec, path, missing_codes=codes, estimator=args.estimator, missing=args.missing,
+        bootstrap=args.bootstrap or None, seed=args.seed, n_jobs=args.n_jobs,
+        progress=None if not args.quiet else False)
+    written: list[Path] = []
+    if json_path is not None:
+        payload = result.to_dict()
+        payload["warnings"] = all_warnings(result, data_warnings)
+        write_json(json_path, payload)
+        written.append(json_path)
+    if out_dir is not None:
+        written += write_tables(out_dir, survey, result, data_warnings)
+    if not args.quiet:
+        print_report(survey, result, data_warnings)
+        if written:
+            print("\nWritten: " + ", ".join(str(p) for p in written))
+    return 0
+
+
+def read_and_fit(spec, path: Path, *, missing_codes, estimator: str, missing: str,
+                 bootstrap: int | None = None, seed: int | None = None, n_jobs: int = 1,
+                 progress: bool | None = None):
+    """Read the survey and fit, capturing warnings (they go into the reports, not stderr)."""
+    from ..exceptions import CSIModelWarning
+    from ..sem.fitting import fit
+
+    survey, data_warnings = read_survey_for(spec, path, missing_codes=missing_codes)
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        result = fit(spec, survey, estimator=estimator, missing=missing, bootstrap=bootstrap,
+                     seed=seed, n_jobs=n_jobs, progress=progress)
+    # CSIModelWarnings of the fit are on result.warnings; keep any that are not.
+    for w in caught:
+        msg = str(w.message)
+        if issubclass(w.category, CSIModelWarning) and msg not in result.warnings \
+                and msg not in data_warnings:
+            data_warnings.append(msg)
+    return survey, result, data_warnings
+
+
+def write_tables(out_dir: Path, survey, result, data_warnings: Sequence[str]) -> list[Path]:
+    """Write TABLE_FILES into ``out_dir`` (created if needed); returns their paths."""
+    import pandas as pd
+    from ..sem.effects import effects, hypotheses
+
+    out_dir.mkdir(parents=True, exist_ok=True)
+    fm = result.fit_measures.rename_axis("measure").rename("value").reset_index()
+    r2 = result.r2.rename_axis("variable").rename("r2").reset_index()
+    report = survey.report.summary()
+    if data_warnings:
+        report += "\nWarnings while reading:\n" + "\n".join(f"  ! {w}" for w in data_warnings)
+    warn_text = "".join(f"{w}\n" for w in all_warnings(result, data_warnings))
+    contents = {
+        "estimates.csv": result.table().to_csv(index=False),
+        "standardized.csv": pd.DataFrame(result.standardized).to_csv(index=False),
+        "fit_measures.csv": fm.to_csv(index=False),
+        "r2.csv": r2.to_csv(index=False),
+        "effects.csv": effects(result).to_csv(index=False),
+        "hypotheses.csv": hypotheses(result).to_csv(index=False),
+        "warnings.txt": warn_text,
+        "data_report.txt": report + "\n",
+    }
+    written = []
+    for name in TABLE_FILES:
+        path = out_dir / name
+        write_text(path, contents[name])
+        written.append(path)
+    return written
+
+
+def print_report(survey, result, data_warnings: Sequence[str]) -> None:
+    print(survey.report.summary())
+    for w in data_warnings:
+        print(f"  ! {w}")
+    print()
+    print(result.summary().as_text())

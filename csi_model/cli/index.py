@@ -1,0 +1,71 @@
+"""``csi-model index``: the 0-100 index per latent (and group), impacts and IPMA."""
+from __future__ import annotations
+
+import argparse
+import warnings
+
+from ._common import (FORMATTER, UsageError, all_warnings, epilog, json_argument, parse_scale,
+                      print_with_warnings, quiet_argument, write_json)
+from .pls import fit_pls_quietly, pls_arguments, read_for_pls
+
+
+def add_parser(sub, common: argparse.ArgumentParser) -> None:
+    p = sub.add_parser(
+        "index", parents=[common], formatter_class=FORMATTER,
+        help="0-100 satisfaction index per latent (and group), impacts and IPMA",
+        description="Fit the PLS path model, then compute the ACSI 0-100 index of every latent "
+                    "from the unstandardized outer weights and the item scale, overall and per "
+                    "group (--by), the impacts on the target (index points for a 5-point gain "
+                    "of each driver) and the importance-performance map (IPMA).",
+        epilog=epilog("""
+            The item scale comes from --scale (e.g. 1,10), else the observed range of each
+            item (with a warning). A negative outer weight is reported: the index formula
+            assumes positive weights.
+
+            --json OUT writes index (group, latent, n, index, se, ci.lower, ci.upper), weights,
+            impacts, ipma, target, gain, by, bootstrap and warnings.
+
+            examples:
+              csi-model index survey.csv --model telecom --missing-codes 99 --scale 1,10
+              csi-model index survey.csv --model telecom --by operator --bootstrap 5000 --seed 1
+              csi-model index survey.csv --model ecsi --target SAT --json index.json
+            """))
+    pls_arguments(p)
+    p.add_argument("--by", metavar="COLUMN", help="a survey column (operator, wave...): the "
+                                                  "index per group too")
+    p.add_argument("--scale", metavar="MIN,MAX", help="the item answer scale, e.g. 1,10")
+    p.add_argument("--target", metavar="LATENT", help="target of impacts and IPMA (default SAT)")
+    json_argument(p, "write the result as JSON")
+    quiet_argument(p)
+    p.set_defaults(handler=run)
+
+
+def run(args: argparse.Namespace) -> int:
+    from ..pls.index import csi_index
+
+    scale = parse_scale(args.scale)
+    spec, survey, data_warnings, json_path = read_for_pls(args)
+    if args.by is not None and args.by not in survey.data.columns:
+        raise UsageError(f"--by {args.by!r} is not a column of {survey.source} (its other "
+                         f"columns: {', '.join(map(str, survey.metadata)) or 'none'}).")
+    pls_args = argparse.Namespace(**{**vars(args), "bootstrap": 0})
+    result = fit_pls_quietly(spec, survey, pls_args)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")       # they are on the result's warnings
+        index = csi_index(result, scale=scale, by=args.by, target=args.target,
+                          bootstrap=args.bootstrap or None, seed=args.seed, ci_method=args.ci)
+    messages = all_warnings(result, data_warnings)
+    messages += [w for w in index.warnings if w not in messages]
+    if json_path is not None:
+        payload = index.to_dict()
+        payload["n"] = int(result.n)
+        payload["scheme"] = result.scheme
+        payload["warnings"] = messages
+        write_json(json_path, payload)
+    if not args.quiet:
+        print(survey.report.summary())
+        print()
+        print_with_warnings(index.summary(), messages)
+        if json_path is not None:
+            print(f"\nWritten: {json_path}")
+    return 0
