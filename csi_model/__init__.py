@@ -16,7 +16,7 @@ from .sem.fitting import fit
 from .survey.codebook import Codebook, load_codebook
 from .compare import ComparisonResult, compare, index_differences
 from .sem.effects import effects, hypotheses, specific_indirect_effects
-from .pls.index import IndexResult, NegativeWeightWarning, csi_index, plot_ipma
+from .pls.index import IndexResult, NegativeWeightWarning, csi_index
 from .sem.groups import InvarianceResult, MultiGroupResult, fit_multigroup, invariance, path_differences
 from .exceptions import (CSIModelError, CSIModelWarning, ConvergenceWarning, DataQualityWarning,
                          EstimationError, ImproperSolutionWarning, ModelSpecError,
@@ -28,6 +28,7 @@ from .sem.results import SEMResult
 from .survey.simulate import Population, make_demo_survey, simulate_survey, telecom_population
 from .model.spec import ModelSpec, bundled_models, items, load_model, paths, reflective, specify
 from .survey.read import DataReport, Survey, read_survey
+from .report.figures import ipma_map as plot_ipma
 
 __version__ = "0.1.0"
 

@@ -9,7 +9,8 @@ import pandas as pd
 import pytest
 
 import csi_model as cm
-from csi_model.pls.index import NegativeWeightWarning, csi_index, plot_ipma
+from csi_model import plot_ipma
+from csi_model.pls.index import NegativeWeightWarning, csi_index
 from csi_model.pls.fit import fit_pls
 
 HERE = Path(__file__).parent

@@ -37,7 +37,7 @@ groups come from the answers only; the group index is the weighted mean of the g
 item means. Bootstrap intervals then resample respondents within groups (the group sizes
 stay fixed, as in a quota survey).
 
-Only :func:`plot_ipma` imports matplotlib, when it is called.
+Drawing is in :func:`csi_model.report.figures.ipma_map` (``IndexResult.plot_ipma``).
 """
 from __future__ import annotations
 
@@ -52,7 +52,7 @@ from ..exceptions import CSIModelWarning, SurveyDataError
 from .fit import PLSResult, _PLSStatistic, _records, DEFAULT_PLS_BOOTSTRAP, fit_pls
 from ..sem.results import Summary
 
-__all__ = ["csi_index", "IndexResult", "plot_ipma", "NegativeWeightWarning"]
+__all__ = ["csi_index", "IndexResult", "NegativeWeightWarning"]
 
 ALL = "(all)"
 
@@ -113,9 +113,14 @@ class IndexResult:
         t = self.table[self.table.group != ALL]
         return t.pivot(index="group", columns="latent", values="index")
 
-    def plot_ipma(self, *, level: str = "latent", ax=None, **kwargs):
-        """Draw the importance-performance map; see :func:`plot_ipma`."""
-        return plot_ipma(self, level=level, ax=ax, **kwargs)
+    def plot_ipma(self, *, level: str = "latent", ax=None, lang: str = "en", **kwargs):
+        """Draw the importance-performance map (:func:`csi_model.report.figures.ipma_map`).
+
+        The one drawing call from a stage below ``report/``: a convenience, imported lazily,
+        as statsmodels' results reach ``statsmodels.graphics``.
+        """
+        from ..report.figures import ipma_map
+        return ipma_map(self, level=level, ax=ax, lang=lang, **kwargs)
 
     # --------------------------------------------------------------- reporting
     def summary(self, digits: int = 1) -> Summary:
@@ -413,44 +418,3 @@ def csi_index(result: PLSResult | Any, data=None, *, scale=None, by: str | None 
     return IndexResult(table=table, weights=weights, impacts=impacts, ipma=ipma, scores=scores,
                        target=target, gain=float(gain), by=by, warnings=tuple(notes),
                        bootstrap=bt, level=level, ci_method=ci_method, pls=result)
-
-
-# ============================================================================ plot
-def plot_ipma(ipma, *, level: str = "latent", ax=None, annotate: bool = True, **scatter_kwargs):
-    """Importance-performance map: importance (x) against performance (y, 0-100).
-
-    Parameters
-    ----------
-    ipma : IndexResult or DataFrame
-        A result of :func:`csi_index`, or its ``ipma`` table.
-    level : {"latent", "item"}
-    ax : matplotlib Axes, optional
-        Drawn into; a new figure otherwise.
-    annotate : bool
-        Label the points.
-
-    Returns
-    -------
-    matplotlib.axes.Axes
-    """
-    import matplotlib.pyplot as plt
-
-    table = ipma.ipma if isinstance(ipma, IndexResult) else ipma
-    target = ipma.target if isinstance(ipma, IndexResult) else None
-    if level not in ("latent", "item"):
-        raise ValueError(f"The 'level' parameter of plot_ipma must be 'latent' or 'item'. "
-                         f"Got {level!r} instead.")
-    t = table[table.level == level]
-    if ax is None:
-        _, ax = plt.subplots(figsize=(6, 4.5))
-    ax.scatter(t["importance"], t["performance"], **scatter_kwargs)
-    if annotate:
-        for x, y, name in zip(t["importance"], t["performance"], t["name"]):
-            ax.annotate(str(name), (x, y), textcoords="offset points", xytext=(4, 4), fontsize=8)
-    if len(t):
-        ax.axvline(t["importance"].mean(), color="grey", ls="--", lw=0.8)
-        ax.axhline(t["performance"].mean(), color="grey", ls="--", lw=0.8)
-    ax.set_xlabel("Importance (unstandardized total effect)")
-    ax.set_ylabel("Performance (0-100)")
-    ax.set_title(f"IPMA{' for ' + target if target else ''} ({level} level)")
-    return ax

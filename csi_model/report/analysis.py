@@ -30,6 +30,7 @@ class Analyses:
     pls: Any = None
     index: Any = None
     trend_index: Any = None
+    comparison: Any = None          # ComparisonResult of compare(..., by=compare_by)
     invariance: Any = None
     multigroup: Any = None
     path_differences: Any = None
@@ -74,12 +75,13 @@ def analyze(spec, survey, *, codebook=None, seed: int = 20240501, bootstrap: int
         Survey columns of operators and waves (index per group and trends); skipped when
         absent from the survey.
     compare_by : str, optional
-        The column of the invariance ladder and the path comparison (first two groups).
+        The column of the group comparison (:func:`csi_model.compare`): the invariance
+        ladder, and the path comparison of the first two groups for the paper's table.
     scale : (min, max), optional
         Item scale of the index when there is no codebook.
     """
-    from ..sem.fitting import fit
     from ..pls.index import csi_index
+    from ..sem.fitting import fit
     from ..measurement.quality import measurement
     from ..pls.fit import fit_pls
     from ..survey.read import read_survey
@@ -110,14 +112,8 @@ def analyze(spec, survey, *, codebook=None, seed: int = 20240501, bootstrap: int
         if group_by and wave_by:
             out["trend_index"] = csi_index(pls, scale=scale, by=TREND_COLUMN)
         if compare_by:
-            try:
-                from ..sem import groups
-                out["invariance"] = groups.invariance(spec, survey, by=compare_by)
-                mg = groups.fit_multigroup(spec, survey, by=compare_by, equal=["loadings"])
-                out["multigroup"] = mg
-                out["path_differences"] = groups.path_differences(mg)
-            except (ImportError, AttributeError) as exc:  # groups API still moving
-                notes.append(f"Group comparison skipped: {exc}.")
+            out.update(_comparison(spec, survey, compare_by, scale=scale, seed=seed,
+                                   bootstrap=bootstrap, notes=notes))
     for w in rec:
         msg = str(w.message)
         if msg not in caught:
@@ -127,3 +123,25 @@ def analyze(spec, survey, *, codebook=None, seed: int = 20240501, bootstrap: int
     return Analyses(spec=spec, survey=survey, codebook=codebook, compare_by=compare_by,
                     group_by=group_by, wave_by=wave_by, options=options, notes=tuple(notes),
                     warnings=tuple(caught), **out)
+
+
+def _comparison(spec, survey, by: str, *, scale, seed: int, bootstrap: int,
+                notes: list[str]) -> dict[str, Any]:
+    """compare() by ``by``, and the pieces the paper's tables take from it."""
+    from ..compare import compare
+
+    resamples = bootstrap if bootstrap and bootstrap >= 2 else 200
+    comparison = compare(spec, survey, by=by, bootstrap=resamples, n_permutations=resamples,
+                         seed=seed, scale=scale)
+    notes += [w for w in comparison.warnings if w.startswith("CB-SEM invariance")]
+    out: dict[str, Any] = {"comparison": comparison, "invariance": comparison.invariance}
+    inv = comparison.invariance
+    if inv is not None:
+        out["multigroup"] = inv.fits.get("metric")
+        paths = comparison.cbsem_paths
+        a, b = comparison.groups[:2]
+        first = paths[(paths.group_a == a) & (paths.group_b == b)]
+        out["path_differences"] = (first.drop(columns=["group_a", "group_b"])
+                                   .rename(columns={"est.a": f"est.{a}", "est.b": f"est.{b}"})
+                                   .reset_index(drop=True))
+    return out

@@ -296,28 +296,69 @@ def scree(m, *, ax=None, lang: str = "en", labels: Labels | None = None, title: 
 
 
 def ipma_map(index_result, *, ax=None, level: str = "latent", lang: str = "en",
-             labels: Labels | None = None, title: bool = False):
-    """Importance (x) against performance (y) of the drivers of the target construct, with
-    dashed lines at the means (the four IPMA quadrants)."""
+             labels: Labels | None = None, title: bool = False, annotate: bool = True,
+             **scatter_kwargs):
+    """Importance-performance map: importance (x, the unstandardized total effect on the
+    target) against performance (y, 0-100), with dashed lines at the means (the four IPMA
+    quadrants).
+
+    Parameters
+    ----------
+    index_result : IndexResult or DataFrame
+        A result of :func:`csi_model.csi_index`, or its ``ipma`` table.
+    ax : matplotlib Axes, optional
+        Drawn into; a new figure otherwise.
+    level : {"latent", "item"}
+    lang : {"en", "zh"}
+        Language of the axis labels and construct names (``labels`` overrides).
+    title, annotate : bool
+        Draw a title; label the points.
+    **scatter_kwargs
+        Passed to ``Axes.scatter``.
+
+    Returns
+    -------
+    matplotlib.axes.Axes
+
+    Examples
+    --------
+    >>> import matplotlib; matplotlib.use("Agg")
+    >>> import csi_model as cm
+    >>> spec = cm.load_model("ecsi")
+    >>> ix = cm.csi_index(cm.fit_pls(spec, cm.simulate_survey(spec, n=200, seed=1)), scale=(1, 10))
+    >>> ax = ipma_map(ix, level="item", lang="zh")
+    >>> len(ax.collections[0].get_offsets()) == int((ix.ipma.level == "item").sum())
+    True
+    """
+    if level not in ("latent", "item"):
+        raise ValueError(f"The 'level' parameter of ipma_map (plot_ipma) must be 'latent' or "
+                         f"'item'. Got {level!r} instead.")
     labels = labels or Labels(lang)
-    d = index_result.ipma
-    d = d[d["level"] == level]
+    table = index_result if isinstance(index_result, pd.DataFrame) else index_result.ipma
+    d = table[table["level"] == level]
     ax = _axes(ax, (5.5, 4.2))
-    ax.scatter(d["importance"], d["performance"], s=46, color=_PALETTE[0], zorder=3)
-    for r in d.itertuples(index=False):
-        name = labels.construct(r.name) if level == "latent" else r.name
-        ax.annotate(name, (r.importance, r.performance), xytext=(5, 4), textcoords="offset points",
-                    fontsize=8.5)
-    ax.axvline(d["importance"].mean(), color="#999999", lw=0.8, ls="--")
-    ax.axhline(d["performance"].mean(), color="#999999", lw=0.8, ls="--")
-    lo, hi = d["performance"].min(), d["performance"].max()
-    pad = max(2.0, (hi - lo) * 0.25)
-    ax.set_ylim(lo - pad, hi + pad)
-    xmax = d["importance"].max()
-    ax.set_xlim(min(0, d["importance"].min()) - 0.02, xmax * 1.25 + 0.02)
-    target = labels.construct(index_result.target)
+    style = {"s": 46, "color": _PALETTE[0], "zorder": 3, **scatter_kwargs}
+    ax.scatter(d["importance"], d["performance"], **style)
+    if annotate:
+        for r in d.itertuples(index=False):
+            name = labels.construct(r.name) if level == "latent" else r.name
+            ax.annotate(name, (r.importance, r.performance), xytext=(5, 4),
+                        textcoords="offset points", fontsize=8.5)
+    if len(d):
+        ax.axvline(d["importance"].mean(), color="#999999", lw=0.8, ls="--")
+        ax.axhline(d["performance"].mean(), color="#999999", lw=0.8, ls="--")
+        lo, hi = d["performance"].min(), d["performance"].max()
+        pad = max(2.0, (hi - lo) * 0.25)
+        ax.set_ylim(lo - pad, hi + pad)
+        xmax = d["importance"].max()
+        ax.set_xlim(min(0, d["importance"].min()) - 0.02, xmax * 1.25 + 0.02)
+    target_code = getattr(index_result, "target", None)
     zh = lang == "zh"
-    ax.set_xlabel(f"重要性（对{target}的总效应）" if zh else f"Importance (total effect on {target})")
+    if target_code is not None:
+        target = labels.construct(target_code)
+        ax.set_xlabel(f"重要性（对{target}的总效应）" if zh else f"Importance (total effect on {target})")
+    else:
+        ax.set_xlabel("重要性（总效应）" if zh else "Importance (total effect)")
     ax.set_ylabel("表现（0-100）" if zh else "Performance (0-100)")
     ax.spines[["top", "right"]].set_visible(False)
     if title:
