@@ -24,6 +24,7 @@ from .exceptions import (CSIModelError, CSIModelWarning, ConvergenceWarning, Dat
 from .pls.fit import PLSResult, bootstrap_pls, compare_estimators, fit_pls
 from .pls.mga import micom, pls_permutation_test
 from .measurement.quality import MeasurementResult, Thresholds, measurement
+from .sem.polychoric import PolychoricResult, polychoric
 from .sem.results import SEMResult
 from .survey.simulate import Population, make_demo_survey, simulate_survey, telecom_population
 from .model.spec import ModelSpec, bundled_models, items, load_model, paths, reflective, specify
@@ -33,7 +34,7 @@ from .report.figures import ipma_map as plot_ipma
 __version__ = "0.1.0"
 
 __all__ = [
-    "fit", "SEMResult",
+    "fit", "SEMResult", "polychoric", "PolychoricResult",
     "measurement", "MeasurementResult", "Thresholds",
     "effects", "specific_indirect_effects", "hypotheses", "BootstrapResult",
     "fit_pls", "PLSResult", "bootstrap_pls", "compare_estimators",
