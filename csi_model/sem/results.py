@@ -58,19 +58,24 @@ def _std_values(model: RAMModel, theta: np.ndarray) -> np.ndarray:
 
 
 def standardize(model: RAMModel, theta: np.ndarray, acov: np.ndarray,
-                level: float = 0.95) -> pd.DataFrame:
+                level: float = 0.95, *, expand=None) -> pd.DataFrame:
     """Completely standardized solution with delta-method standard errors.
 
-    Like lavaan's ``standardizedSolution(fit, type = "std.all")``.
+    Like lavaan's ``standardizedSolution(fit, type = "std.all")``. ``expand``, if given, maps
+    ``theta`` (the vector ``acov`` belongs to) onto the model's parameters: with ordered items
+    the residual variances are functions of the other parameters, not parameters.
     """
-    est = _std_values(model, theta)
+    def values(t):
+        return _std_values(model, t if expand is None else expand(t))
+
+    est = values(theta)
     q = theta.size
     jac = np.zeros((len(est), q))
     for k in range(q):
         h = 1e-6 * max(1.0, abs(theta[k]))
         e = np.zeros(q)
         e[k] = h
-        jac[:, k] = (_std_values(model, theta + e) - _std_values(model, theta - e)) / (2 * h)
+        jac[:, k] = (values(theta + e) - values(theta - e)) / (2 * h)
     var = np.einsum("rk,kl,rl->r", np.nan_to_num(jac), acov, np.nan_to_num(jac))
     se = np.sqrt(np.clip(var, 0, None))
     se[~np.isfinite(est)] = np.nan
@@ -266,10 +271,11 @@ class SEMResult:
             ("SRMR", _fmt(fm["srmr"], digits)),
         ]
         if "chisq.scaled" in fm:
+            kind = "robust" if "cfi.robust" in fm else "scaled"   # ordered items: scaled only
             header.append(("Scaled chi-square", f"{fm['chisq.scaled']:.3f} (scaling factor "
-                                                f"{fm['chisq.scaling.factor']:.3f}); robust CFI "
-                                                f"{_fmt(fm['cfi.robust'], digits)}, RMSEA "
-                                                f"{_fmt(fm['rmsea.robust'], digits)}"))
+                                                f"{fm['chisq.scaling.factor']:.3f}); {kind} CFI "
+                                                f"{_fmt(fm['cfi.' + kind], digits)}, RMSEA "
+                                                f"{_fmt(fm['rmsea.' + kind], digits)}"))
         if self.bootstrap is not None:
             b = self.bootstrap
             header.append(("Bootstrap", f"{b.B} resamples (seed {b.seed}), {b.n_failed} failed, "
@@ -284,6 +290,9 @@ class SEMResult:
         tables = [("Measurement model", block(self.loadings)),
                   ("Structural model", block(self.paths)),
                   ("R²", self.r2.round(digits).to_frame())]
+        thresholds = self.estimates[self.estimates.op == "|"]
+        if len(thresholds):            # ordered items
+            tables.insert(2, ("Thresholds", block(thresholds)))
         try:
             from .effects import effects
             wide = effects(self, shape="wide").set_index(["from", "to"])
