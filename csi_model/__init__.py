@@ -23,6 +23,7 @@ from .exceptions import (CSIModelError, CSIModelWarning, ConvergenceWarning, Dat
                          ModelSyntaxError, SurveyDataError)
 from .pls.fit import PLSResult, bootstrap_pls, compare_estimators, fit_pls
 from .pls.mga import micom, pls_permutation_test
+from .measurement.ordinal import ordinal_reliability
 from .measurement.quality import MeasurementResult, Thresholds, measurement
 from .sem.polychoric import PolychoricResult, polychoric
 from .sem.results import SEMResult
@@ -35,7 +36,7 @@ __version__ = "0.1.0"
 
 __all__ = [
     "fit", "SEMResult", "polychoric", "PolychoricResult",
-    "measurement", "MeasurementResult", "Thresholds",
+    "measurement", "MeasurementResult", "Thresholds", "ordinal_reliability",
     "effects", "specific_indirect_effects", "hypotheses", "BootstrapResult",
     "fit_pls", "PLSResult", "bootstrap_pls", "compare_estimators",
     "csi_index", "IndexResult", "plot_ipma", "NegativeWeightWarning",
