@@ -53,3 +53,24 @@ def test_an_unflipped_item_is_warned(result):
     raw = data.assign(A1=7 - data["A1"])        # back to bfi's reverse keying
     with pytest.warns(DataQualityWarning, match=r"agree: \['A1'\] load\(s\) with the opposite sign"):
         cm.ordinal_reliability(cm.ModelSpec.from_syntax("agree =~ A1 + A2 + A3 + A4 + A5"), raw)
+
+
+def test_efa_of_polychoric_correlations_agrees_with_psych():
+    ref = json.loads((REF / "efa_poly.json").read_text())
+    data = pd.read_csv(REF / "bfi_keyed.csv")[ref["items"]]
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        res = _efa(data)
+    theirs = np.array(ref["loadings"])
+    ours = res.loadings.to_numpy()
+    # match factor order and sign to psych's
+    if np.abs(ours[:, 0] - theirs[:, 0]).max() > np.abs(ours[:, 1] - theirs[:, 0]).max():
+        ours = ours[:, ::-1]
+    ours = ours * np.sign((ours * theirs).sum(axis=0))
+    np.testing.assert_allclose(ours, theirs, rtol=0, atol=2e-4)
+    np.testing.assert_allclose(res.communalities.to_numpy(), ref["communality"], rtol=0, atol=2e-4)
+
+
+def _efa(data):
+    from csi_model.measurement.efa import efa
+    return efa(data, 2, cor="polychoric")

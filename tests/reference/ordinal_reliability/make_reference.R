@@ -23,3 +23,9 @@ out <- list(
   alpha_ordinal = list(agree = alpha_of(c("A1", "A2", "A3", "A4", "A5")),
                        consc = alpha_of(c("C1", "C2", "C3", "C4", "C5"))))
 writeLines(toJSON(out, digits = NA, auto_unbox = TRUE, pretty = TRUE), "reliability.json")
+
+# EFA of the polychoric correlations (psych::fa, minres + oblimin, no zero-cell correction)
+efa <- psych::fa(d, nfactors = 2, fm = "minres", rotate = "oblimin", cor = "poly", correct = 0)
+efa_out <- list(loadings = unname(unclass(efa$loadings)), communality = unname(efa$communality),
+                phi = unname(efa$Phi), items = names(d))
+writeLines(toJSON(efa_out, digits = NA, auto_unbox = TRUE, pretty = TRUE), "efa_poly.json")
