@@ -36,7 +36,7 @@ def cmcc_population() -> Population:
     --------
     >>> pop = cmcc_population()
     >>> pop.paths[("SAT", "LOY")], pop.mean_scale
-    (0.6, (1, 5))
+    (0.35, (1, 5))
     """
     spec = load_model("cmcc")
     loadings = {it: (1.0 if len(inds) == 1 else 0.8)
@@ -44,7 +44,7 @@ def cmcc_population() -> Population:
     loadings.update({"BILL1": 0.85, "BILL2": 0.82, "HALL3": 0.7, "IMAG1": 0.75})
     paths = {("IMAG", "SAT"): 0.15, ("NETQ", "SAT"): 0.25, ("BILL", "SAT"): 0.22,
              ("HALL", "SAT"): 0.15, ("NSRV", "SAT"): 0.08, ("COMP", "SAT"): 0.1,
-             ("SAT", "LOY"): 0.6}
+             ("SAT", "LOY"): 0.35}
     exo = spec.exogenous_latents
     corr = {(a, b): 0.3 for i, a in enumerate(exo) for b in exo[i + 1:]}
     sd = {it: 0.85 for it in spec.observed}
