@@ -28,6 +28,7 @@ from .sem.results import SEMResult
 from .survey.simulate import Population, make_demo_survey, simulate_survey, telecom_population
 from .model.spec import ModelSpec, bundled_models, items, load_model, paths, reflective, specify
 from .survey.read import DataReport, Survey, read_survey
+
 from .pls.priorities import PriorityResult, priorities
 from .weighting import (AHPResult, WeightingComparison, ahp, compare_weightings, entropy_weights,
                         pca_weights, stated_weights, weighted_index)
