@@ -148,3 +148,11 @@ def test_cli_index_priorities(tmp_path, capsys):
     d = json.loads(out.read_text())
     assert d["priorities"]["loyalty"][0]["from"] == "SAT"
     assert {r["latent"] for r in d["priorities"]["items"]} >= {"BILL", "NETQ"}
+
+
+def test_an_index_result_is_recomputed_for_another_gain(small):
+    spec, pls = small
+    pr = cm.priorities(cm.csi_index(pls, scale=(1, 5)), gain=1)
+    st = pr.structural.dropna(subset=["importance"])
+    assert pr.gain == 1
+    assert_allclose(st["impact"], st["importance"], rtol=1e-12)

@@ -231,7 +231,8 @@ def priorities(result: IndexResult | PLSResult, *, target: str | None = None,
         if result.by is not None:
             raise ValueError("priorities() needs an IndexResult computed without 'by' (one "
                              "sample); compute csi_index(pls) without by=.")
-        if target is not None and target != index.target or gain is not None and gain != index.gain:
+        if (target is not None and target != index.target) or \
+                (gain is not None and gain != index.gain):
             index = csi_index(index.pls, scale=_item_scale(index), target=target,
                               gain=index.gain if gain is None else gain,
                               bootstrap=None if index.bootstrap is None else index.bootstrap.B,

@@ -3,8 +3,8 @@
 For a positive reciprocal matrix ``A`` (``a_ij`` = how many times more important i is
 than j on Saaty's 1-9 scale, ``a_ji = 1 / a_ij``, ``a_ii = 1``), the weights are the
 principal right eigenvector of ``A`` normalized to sum 1, and the consistency of the
-judgements is measured by (Saaty 1980, *The Analytic Hierarchy Process*, McGraw-Hill,
-ch. 1-2; Saaty 1990, *European Journal of Operational Research* 48, 9-26)::
+judgements is measured by (Saaty 1980, *The Analytic Hierarchy Process*, McGraw-Hill;
+Saaty 1990, *European Journal of Operational Research* 48, 9-26)::
 
     CI = (lambda_max - n) / (n - 1),     CR = CI / RI(n)
 
@@ -37,7 +37,7 @@ from ..exceptions import CSIModelError, CSIModelWarning
 
 __all__ = ["ahp", "AHPResult", "SAATY_RI", "AHPInputError", "InconsistentJudgementWarning"]
 
-#: Saaty's random index RI(n) (Saaty 1980, p. 21; Saaty 1990, EJOR 48, p. 13).
+#: Saaty's random index RI(n), n = 1..10, as tabulated by Saaty (1980; 1990).
 SAATY_RI = {1: 0.0, 2: 0.0, 3: 0.58, 4: 0.90, 5: 1.12, 6: 1.24, 7: 1.32, 8: 1.41, 9: 1.45,
             10: 1.49}
 
