@@ -12,8 +12,8 @@ def add_parser(sub, common: argparse.ArgumentParser) -> None:
         help="list the bundled models, or print one model's syntax",
         description="Without NAME, list the models shipped with csi_model (name, latents, "
                     "number of items and of structural paths). With NAME, print that model's "
-                    "lavaan syntax (a bundled name or a .lav path, checked first). The source column "
-                    "is the model file's '# Source:' line (else its first comment line).",
+                    "lavaan syntax (a bundled name or a .lav path, checked first). The source "
+                    "column is the model file's '# Source:' line (else its first comment line).",
         epilog=epilog("""
             examples:
               csi-model models

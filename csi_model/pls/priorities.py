@@ -14,7 +14,7 @@ into the tables a Chinese operator's satisfaction report shows:
 
       score_i      = 100 (mean_i - min_i) / (max_i - min_i)        (0-100 performance)
       importance_i = v_i * importance_d                             (target points per item point)
-      potential_i  = importance_i * (100 - score_i)                 (target points if the item reached 100)
+      potential_i  = importance_i * (100 - score_i)     (target points if the item reached 100)
 
   with ``v_i`` the index weight of the item in its block (:attr:`IndexResult.weights`
   ``weight.index``) and ``importance_d`` the driver's importance. Items are ranked by
@@ -24,8 +24,9 @@ into the tables a Chinese operator's satisfaction report shows:
   the item in the four-quadrant chart (四分图) against the driver's mean score and mean
   importance: ``fix first`` (修补区: impact above, score below the mean), ``strength``
   (优势区: both above), ``opportunity`` (机会区: both below), ``maintain`` (维持区:
-  impact below, score above; a single-item driver has no quadrant). These are the IPMA item quantities of Ringle & Sarstedt
-  (2016, *Industrial Management & Data Systems* 116(9)) on the ACSI index scale.
+  impact below, score above); a single-item driver has none (``single item``). These are
+  the IPMA item quantities of Ringle & Sarstedt (2016, *Industrial Management & Data
+  Systems* 116(9)) on the ACSI index scale.
 
 The chart of score against importance per driver is
 :func:`csi_model.report.figures.priority_map`.

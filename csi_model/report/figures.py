@@ -348,6 +348,16 @@ def priority_map(priorities, latent: str, *, ax=None, lang: str = "en", title: b
     Returns
     -------
     matplotlib.axes.Axes
+
+    Examples
+    --------
+    >>> import matplotlib
+    >>> matplotlib.use("Agg")
+    >>> import csi_model as cm
+    >>> pls = cm.fit_pls("telecom", cm.simulate_survey("telecom", n=200, seed=1))
+    >>> ax = priority_map(cm.priorities(pls, scale=(1, 10)), "QUAL", lang="zh")
+    >>> len(ax.collections[0].get_offsets()), ax.get_title()
+    (7, '感知质量')
     """
     if lang not in ("en", "zh"):
         raise ValueError(f"The 'lang' parameter of priority_map must be 'en' or 'zh'. "

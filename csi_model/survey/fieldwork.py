@@ -215,7 +215,8 @@ class FieldworkReport:
                             if self.distributed else ""))
         else:
             parts.append(f"{self.returned} questionnaires returned")
-        share = f"{100 * self.valid / self.returned:.1f}% of those returned" if self.returned else ""
+        share = (f"{100 * self.valid / self.returned:.1f}% of those returned"
+                 if self.returned else "")
         if self.distributed:
             share += f", {100 * self.valid / self.distributed:.1f}% of those distributed"
         parts.append(f"{self.valid} valid" + (f" ({share})" if share else ""))
@@ -303,7 +304,8 @@ def screen_questionnaires(source, codebook=None, *, rules: FieldworkRules | None
     return read_survey(source, codebook, screening=rules, **read_options)
 
 
-def screen_survey(survey: Survey, raw_items: pd.DataFrame, rules: FieldworkRules | bool) -> Survey:
+def _screen_survey(survey: Survey, raw_items: pd.DataFrame,
+                   rules: FieldworkRules | bool) -> Survey:
     """Apply the rules to a freshly read survey (``read_survey``'s ``screening`` hook).
 
     ``raw_items`` holds the item answers of the rows ``read_survey`` kept, as numbers

@@ -560,8 +560,8 @@ def read_survey(source: "pd.DataFrame | str | Path", codebook: "Codebook | str |
     survey = Survey(data=data, items=tuple(item_list), report=report, source=raw.name,
                     codebook=cb, row_offset=raw.row_offset)
     if screening is not None:      # questionnaire bookkeeping: csi_model/survey/fieldwork.py
-        from .fieldwork import screen_survey
-        survey = screen_survey(survey, raw_items.loc[keep], screening)
+        from .fieldwork import _screen_survey
+        survey = _screen_survey(survey, raw_items.loc[keep], screening)
     return survey
 
 

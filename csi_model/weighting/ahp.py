@@ -181,11 +181,12 @@ def ahp(matrices, labels: Sequence[str] | None = None, *, tol: float = 0.02) -> 
     expert_cr = tuple(_cr((_principal(a)[1] - n) / (n - 1), n) if n > 1 else 0.0 for a in fixed)
     consistency = []
     if n > 10:
-        consistency.append(f"Saaty's random index is tabulated for n <= 10; with {n} elements the CR "
-                     "cannot be computed. Split the level into groups of at most 9 (7 +/- 2).")
+        consistency.append(f"Saaty's random index is tabulated for n <= 10; with {n} elements "
+                           "the CR cannot be computed. Split the level into groups of at most 9 "
+                           "(7 +/- 2).")
     elif cr > 0.10:
-        consistency.append(f"CR = {cr:.4f} is above 0.10: the judgements are not consistent enough "
-                     "(Saaty); revise the most inconsistent comparisons.")
+        consistency.append(f"CR = {cr:.4f} is above 0.10: the judgements are not consistent "
+                           "enough (Saaty); revise the most inconsistent comparisons.")
     for msg in consistency:
         warnings.warn(msg, InconsistentJudgementWarning, stacklevel=2)
     notes += consistency

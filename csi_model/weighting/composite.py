@@ -358,7 +358,8 @@ def compare_weightings(result: IndexResult | PLSResult, *, ahp: Mapping | None =
                              f"are not latents of the model ({', '.join(blocks)}).")
         W = None
         if ahp_drivers is not None:
-            ahp_results["drivers"] = _as_ahp(ahp_drivers, drivers, f"the drivers of {result.target}")
+            ahp_results["drivers"] = _as_ahp(ahp_drivers, drivers,
+                                             f"the drivers of {result.target}")
             W = ahp_results["drivers"].weights
         for lv, s in item_w.items():
             for it, v in s.items():
