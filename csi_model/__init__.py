@@ -33,6 +33,12 @@ from .survey.moments import SurveyMoments, survey_moments
 from .survey.read import DataReport, Survey, read_survey
 from .report.figures import ipma_map as plot_ipma
 
+from .pls.priorities import PriorityResult, priorities
+from .weighting import (AHPResult, WeightingComparison, ahp, compare_weightings, entropy_weights,
+                        pca_weights, stated_weights, weighted_index)
+from .survey.fieldwork import FieldworkReport, FieldworkRules, screen_questionnaires
+from .survey.cmcc import cmcc_population, simulate_cmcc_fieldwork
+
 __version__ = "0.1.0"
 
 __all__ = [
@@ -48,4 +54,9 @@ __all__ = [
     "simulate_survey", "Population", "telecom_population", "make_demo_survey",
     "CSIModelError", "ModelSyntaxError", "ModelSpecError", "SurveyDataError", "EstimationError",
     "CSIModelWarning", "ImproperSolutionWarning", "ConvergenceWarning", "DataQualityWarning",
+    "priorities", "PriorityResult",
+    "ahp", "AHPResult", "entropy_weights", "pca_weights", "stated_weights", "weighted_index",
+    "compare_weightings", "WeightingComparison",
+    "FieldworkRules", "FieldworkReport", "screen_questionnaires",
+    "cmcc_population", "simulate_cmcc_fieldwork",
 ]

@@ -11,6 +11,7 @@ Chinese labels (``lang="zh"``) use the CJK fallback fonts of :mod:`csi_model.rep
 - :func:`scree` - eigenvalues with parallel analysis;
 - :func:`ipma_map` - importance-performance map;
 - :func:`index_trends` - the index by operator and wave;
+- :func:`priority_map` - score against importance of one driver's items (the study's chart);
 - :func:`bootstrap_distributions` - bootstrap distributions of the structural paths;
 - :func:`save` - PNG/SVG/PDF without timestamps (byte-stable rebuilds).
 """
@@ -27,7 +28,7 @@ from .fonts import font_families
 from .labels import Labels
 from .tables import TableStyle, format_number, stars
 
-__all__ = ["path_diagram", "layout", "scree", "ipma_map", "index_trends",
+__all__ = ["path_diagram", "layout", "scree", "ipma_map", "index_trends", "priority_map",
            "bootstrap_distributions", "save"]
 
 _PALETTE = ("#1f4e79", "#c55a11", "#548235", "#7030a0", "#bf9000", "#2e75b6", "#a50021")
@@ -363,6 +364,71 @@ def ipma_map(index_result, *, ax=None, level: str = "latent", lang: str = "en",
     ax.spines[["top", "right"]].set_visible(False)
     if title:
         ax.set_title(labels.title("ipma_map"))
+    return _finish(ax)
+
+
+def priority_map(priorities, latent: str, *, ax=None, lang: str = "en", title: bool = True,
+                 wording: bool = True):
+    """Score (y, 0-100) against importance (x) of the items of one driver, with dashed lines
+    at the driver's means (the four quadrants) and each item's priority rank.
+
+    Parameters
+    ----------
+    priorities : PriorityResult
+        From :func:`csi_model.priorities`.
+    latent : str
+        The driver (e.g. ``"BILL"``).
+    ax : matplotlib Axes, optional
+    lang : {"en", "zh"}
+        Language of the labels (item wording from the codebook when ``wording``).
+    title : bool
+        Name the driver above the chart.
+    wording : bool
+        Label the points with the item wording (else the item codes).
+
+    Returns
+    -------
+    matplotlib.axes.Axes
+
+    Examples
+    --------
+    >>> import matplotlib
+    >>> matplotlib.use("Agg")
+    >>> import csi_model as cm
+    >>> pls = cm.fit_pls("telecom", cm.simulate_survey("telecom", n=200, seed=1))
+    >>> ax = priority_map(cm.priorities(pls, scale=(1, 10)), "QUAL", lang="zh")
+    >>> len(ax.collections[0].get_offsets()), ax.get_title()
+    (7, '感知质量')
+    """
+    if lang not in ("en", "zh"):
+        raise ValueError(f"The 'lang' parameter of priority_map must be 'en' or 'zh'. "
+                         f"Got {lang!r} instead.")
+    d = priorities.items[priorities.items["latent"] == latent]
+    if d.empty:
+        known = ", ".join(dict.fromkeys(priorities.items["latent"]))
+        raise ValueError(f"The 'latent' parameter of priority_map must be a driver of "
+                         f"{priorities.target} ({known}). Got {latent!r} instead.")
+    zh = lang == "zh"
+    ax = _axes(ax, (5.5, 4.2))
+    ax.scatter(d["importance"], d["score"], s=46, color=_PALETTE[0], zorder=3)
+    for r in d.itertuples(index=False):
+        name = getattr(r, f"label_{lang}") if wording else r.item
+        ax.annotate(f"{r.rank}. {_wrap(str(name), lang, 22)}", (r.importance, r.score),
+                    xytext=(5, 4), textcoords="offset points", fontsize=8.5)
+    ax.axvline(d["importance"].mean(), color="#999999", lw=0.8, ls="--")
+    ax.axhline(d["score"].mean(), color="#999999", lw=0.8, ls="--")
+    lo, hi = d["score"].min(), d["score"].max()
+    pad = max(2.0, (hi - lo) * 0.25)
+    ax.set_ylim(lo - pad, hi + pad)
+    xlo, xhi = d["importance"].min(), d["importance"].max()
+    xpad = max((xhi - xlo) * 0.3, abs(xhi) * 0.05, 1e-3)
+    ax.set_xlim(xlo - xpad, xhi + 2 * xpad)
+    target = priorities.name(priorities.target, lang)
+    ax.set_xlabel(f"影响力（{target}每分提升）" if zh else f"Importance ({target} points per point)")
+    ax.set_ylabel("得分（0-100）" if zh else "Score (0-100)")
+    ax.spines[["top", "right"]].set_visible(False)
+    if title:
+        ax.set_title(priorities.name(latent, lang))
     return _finish(ax)
 
 
