@@ -34,6 +34,7 @@ from ._ram import RAMModel
 from ..exceptions import ConvergenceWarning, EstimationError, SurveyDataError
 from .results import Summary
 from ..model.spec import ModelSpec, load_model
+from .defined import refuse_multigroup
 
 __all__ = ["fit_multigroup", "MultiGroupResult", "invariance", "InvarianceResult",
            "path_differences", "EQUALITY_TYPES"]
@@ -270,6 +271,7 @@ def fit_multigroup(spec: ModelSpec | str, data, *, by: str, equal: Sequence[str]
     (('2025', '2026'), 301)
     """
     spec = spec if isinstance(spec, ModelSpec) else load_model(spec)
+    refuse_multigroup(spec, "multi-group fits (fit_multigroup)")
     bad = [e for e in equal if e not in EQUALITY_TYPES]
     if bad:
         raise ValueError(f"The 'equal' parameter of fit_multigroup must contain only "
@@ -413,6 +415,7 @@ def invariance(spec: ModelSpec | str, data, *, by: str,
     of that single constraint, asymptotically the score test lavaan's ``lavTestScore`` uses).
     """
     spec = spec if isinstance(spec, ModelSpec) else load_model(spec)
+    refuse_multigroup(spec, "invariance tests")
     bad = [s for s in steps if s not in STEPS]
     if bad:
         raise ValueError(f"The 'steps' parameter of invariance must contain only "
