@@ -251,6 +251,26 @@ def test_summary_json_and_html_show_the_defined_parameters(fits, mediation_boot)
     assert not (plain.estimates.op == ":=").any()
 
 
+def test_defined_parameters_as_hypotheses(fits, mediation_boot):
+    res = fits["political_democracy"]
+    plain = cm.hypotheses(res)
+    assert list(plain["path"]) == ["ind60 -> dem60", "ind60 -> dem65", "dem60 -> dem65"]
+    h = cm.hypotheses(res, defined=True)
+    assert list(h["hypothesis"]) == [f"H{k}" for k in range(1, 8)]
+    extra = h.iloc[3:].reset_index(drop=True)
+    assert list(extra["path"]) == ["ind := g1*g3", "tot := g2+ind", "prop := ind/tot",
+                                   "la := log(a)+b*c"]
+    d = res.estimates[res.estimates.op == ":="].reset_index(drop=True)
+    assert_allclose(extra[["est", "se", "ci.lower", "ci.upper"]], d[["est", "se", "ci.lower",
+                                                                   "ci.upper"]], rtol=1e-12)
+    assert list(extra["supported"]) == list((d["ci.lower"] > 0) | (d["ci.upper"] < 0))
+    hb = cm.hypotheses(mediation_boot, defined=True, alpha=0.1)
+    row = hb.set_index("path").loc["ab := a*b"]
+    assert row["ci.type"].startswith("bootstrap percentile (1000")
+    ci = mediation_boot.defined_parameters(level=0.9).set_index("lhs").loc["ab"]
+    assert (row["ci.lower"], row["ci.upper"]) == (ci["ci.lower"], ci["ci.upper"])
+
+
 def test_no_defined_parameters_gives_an_empty_table():
     res = cm.fit("telecom", cm.simulate_survey("telecom", n=300, seed=1))
     assert res.defined_parameters().empty

@@ -172,7 +172,10 @@ class ModelSpec:
         cols = ["lhs", "op", "rhs", "free", "ustart", "label"]
         a, b = self.partable()[cols], other.partable()[cols]
         key = ["lhs", "op", "rhs"]
-        return a.sort_values(key).reset_index(drop=True).equals(b.sort_values(key).reset_index(drop=True))
+        defined = [(d.name, d.rhs) for d in self.defined_parameters] == \
+            [(d.name, d.rhs) for d in other.defined_parameters]
+        return defined and a.sort_values(key).reset_index(drop=True).equals(
+            b.sort_values(key).reset_index(drop=True))
 
     def __hash__(self) -> int:
         return hash(self.to_syntax())

@@ -32,7 +32,7 @@ from ..exceptions import ModelSpecError
 from ..model.spec import ModelSpec
 from ._ram import RAMModel
 
-__all__ = ["DefinedValues", "defined_rows", "refuse_multigroup"]
+__all__ = ["DefinedValues", "defined_rows", "defined_hypotheses", "refuse_multigroup"]
 
 
 class DefinedValues:
@@ -184,3 +184,21 @@ def refuse_multigroup(spec: ModelSpec, what: str) -> None:
             f"'{d.lhs} := {d.expression}') are not available in {what} yet. Remove the ':=' "
             "lines for the multi-group fit, or fit each group with csi_model.fit() on its "
             "own rows to get them.")
+
+
+def defined_hypotheses(result, first: int, alpha: float, ci_method: str) -> pd.DataFrame:
+    """The defined parameters as hypotheses H<first>, ... in the columns of ``hypotheses()``.
+
+    Supported, as for a path, when the ``1 - alpha`` interval excludes 0 (bootstrap
+    ``ci_method`` interval with a bootstrapped fit, Wald otherwise).
+    """
+    table = result.defined_parameters(level=1 - alpha, ci_method=ci_method)
+    boot = result.bootstrap
+    ci_type = "Wald" if boot is None else \
+        f"bootstrap {ci_method} ({boot.B - boot.n_failed} resamples)"
+    rows = [{"hypothesis": f"H{first + k}", "path": f"{r['lhs']} := {r['rhs']}", "from": "",
+             "to": "", "est": r["est"], "std.all": r["std.all"], "se": r["se"], "z": r["z"],
+             "pvalue": r["pvalue"], "ci.lower": r["ci.lower"], "ci.upper": r["ci.upper"],
+             "ci.type": ci_type, "supported": bool(r["ci.lower"] > 0 or r["ci.upper"] < 0)}
+            for k, (_, r) in enumerate(table.iterrows())]
+    return pd.DataFrame(rows)
