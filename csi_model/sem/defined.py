@@ -49,6 +49,16 @@ class DefinedValues:
     ------
     ModelSpecError
         A label used in ``:=`` belongs to a fixed parameter.
+
+    Examples
+    --------
+    >>> spec = ModelSpec.from_syntax("f =~ x1 + a*x2 + b*x3\\nr := a/b\\ns := r^2")
+    >>> values = DefinedValues(spec, spec.partable())
+    >>> theta = np.array([0.5, 0.25, 1, 1, 1, 1])     # a, b, then the variances
+    >>> values(theta).tolist(), values.names
+    ([2.0, 4.0], ['r', 's'])
+    >>> values.jacobian(theta)[:, :2].tolist()          # d/da, d/db of a/b and (a/b)^2
+    [[4.0, -8.0], [16.0, -32.0]]
     """
 
     def __init__(self, spec: ModelSpec, partable: pd.DataFrame):
@@ -135,7 +145,20 @@ def _se_from_cov(jac: np.ndarray, acov: np.ndarray) -> np.ndarray:
 
 
 def bootstrap_inference(values: DefinedValues, boot, level: float, method: str = "percentile"):
-    """(se, ci.lower, ci.upper) of the defined parameters from a bootstrap of theta."""
+    """(se, ci.lower, ci.upper) of the defined parameters from a bootstrap of theta.
+
+    The SE has divisor B - 1 (lavaan 0.6-14's ``cov()`` of the bootstrap values of ``:=``
+    parameters); the interval is ``boot.transform(values).ci(level, method)``.
+
+    >>> from csi_model.bootstrap import BootstrapResult
+    >>> spec = ModelSpec.from_syntax("f =~ x1 + a*x2 + x3\\nd := 2*a")
+    >>> reps = np.column_stack([np.arange(1.0, 6.0), np.ones((5, 5))])
+    >>> boot = BootstrapResult(estimate=np.ones(6), replicates=reps, n_failed=0,
+    ...                        names=tuple("abcdef"), n_cases=5)
+    >>> se, lo, hi = bootstrap_inference(DefinedValues(spec, spec.partable()), boot, 0.95)
+    >>> round(float(se[0]), 6) == round(2 * float(np.std(np.arange(1.0, 6.0), ddof=1)), 6)
+    True
+    """
     tb = boot.transform(values, names=values.names)
     good = tb.replicates[tb.ok]
     se = good.std(axis=0, ddof=1) if good.shape[0] > 1 else np.full(len(values.names), np.nan)
@@ -148,7 +171,9 @@ def defined_rows(spec: ModelSpec, model: RAMModel, theta, acov, level: float, st
                                                                      list[str]]:
     """The ``:=`` rows of the estimates and of the standardized solution, and warnings.
 
-    ``std_values(theta)`` gives the std.all value of every parameter-table row.
+    ``std_values(theta)`` gives the std.all value of every parameter-table row; ``boot``
+    (a bootstrap of theta) replaces the delta method. :func:`csi_model.fit` calls this;
+    :meth:`~csi_model.SEMResult.defined_parameters` is the public way to get the rows.
     """
     values = DefinedValues(spec, model.partable)
     theta = np.asarray(theta, float)
@@ -176,7 +201,15 @@ def defined_rows(spec: ModelSpec, model: RAMModel, theta, acov, level: float, st
 
 
 def refuse_multigroup(spec: ModelSpec, what: str) -> None:
-    """Raise for ``:=`` in a multi-group fit (not available yet)."""
+    """Raise for ``:=`` in a multi-group fit (not available yet).
+
+    >>> refuse_multigroup(ModelSpec.from_syntax("f =~ x1 + a*x2 + x3"), "multi-group fits")
+    >>> spec = ModelSpec.from_syntax("f =~ x1 + a*x2 + x3\\nd := 2*a")
+    >>> refuse_multigroup(spec, "multi-group fits")  # doctest: +ELLIPSIS
+    Traceback (most recent call last):
+    ...
+    csi_model.exceptions.ModelSpecError: <model>, line 2: defined parameters (':=', here ...
+    """
     if spec.defined:
         d = spec.defined[0]
         raise ModelSpecError(
@@ -190,7 +223,8 @@ def defined_hypotheses(result, first: int, alpha: float, ci_method: str) -> pd.D
     """The defined parameters as hypotheses H<first>, ... in the columns of ``hypotheses()``.
 
     Supported, as for a path, when the ``1 - alpha`` interval excludes 0 (bootstrap
-    ``ci_method`` interval with a bootstrapped fit, Wald otherwise).
+    ``ci_method`` interval with a bootstrapped fit, Wald otherwise). Reached through
+    ``csi_model.hypotheses(result, defined=True)``.
     """
     table = result.defined_parameters(level=1 - alpha, ci_method=ci_method)
     boot = result.bootstrap

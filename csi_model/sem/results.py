@@ -19,10 +19,10 @@ from scipy import stats
 from ._ram import RAMModel
 from ..model.spec import ModelSpec
 
+__all__ = ["SEMResult", "Summary", "standardize", "admissibility_warnings"]
+
 DEFINED_SE_NOTE = ("sd of the successful resamples of each ':=' parameter, divisor B - 1 "
                    "(lavaan 0.6-14's cov())")
-
-__all__ = ["SEMResult", "Summary", "standardize", "admissibility_warnings"]
 
 ESTIMATE_COLUMNS = ["lhs", "op", "rhs", "est", "se", "z", "pvalue", "ci.lower", "ci.upper", "std.all"]
 MAIN_FIT_MEASURES = ["chisq", "df", "pvalue", "cfi", "tli", "rmsea", "rmsea.ci.lower",
