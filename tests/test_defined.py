@@ -277,13 +277,21 @@ def test_no_defined_parameters_gives_an_empty_table():
     assert "Defined parameters" not in res.summary().as_text()
 
 
-def test_multigroup_refuses_defined_parameters():
+def test_multigroup_fits_say_that_they_leave_out_the_defined_parameters():
     data = pd.read_csv(HERE / "data" / "holzinger_swineford.csv")
     spec = cm.load_model(HERE / "reference" / "lavaan_defined" / "holzinger_defined.lav")
-    with pytest.raises(ModelSpecError, match=r"line 9: defined parameters.*multi-group"):
-        cm.fit_multigroup(spec, data, by="school")
-    with pytest.raises(ModelSpecError, match="invariance"):
-        cm.invariance(spec, data, by="school")
+    plain = cm.ModelSpec.from_syntax(spec.to_syntax().split("\nratio :=")[0])
+    with pytest.warns(cm.CSIModelWarning, match=r"line 9: the defined parameters.*multi-group"):
+        mg = cm.fit_multigroup(spec, data, by="school")
+    assert any("not computed in multi-group fits" in w for w in mg.warnings)
+    assert "not computed in multi-group fits" in mg.summary().as_text()
+    assert not (mg.estimates.op == ":=").any()
+    # the multi-group fit itself does not depend on the ':=' lines
+    same = cm.fit_multigroup(plain, data, by="school")
+    assert_allclose(mg.fit_measures["chisq"], same.fit_measures["chisq"], rtol=1e-12)
+    with pytest.warns(cm.CSIModelWarning, match="not computed in multi-group fits"):
+        inv = cm.invariance(spec, data, by="school", steps=("configural", "metric"))
+    assert all(any("multi-group" in w for w in f.warnings) for f in inv.fits.values())
 
 
 def test_label_of_a_fixed_parameter_is_refused():

@@ -32,7 +32,7 @@ from ..exceptions import ModelSpecError
 from ..model.spec import ModelSpec
 from ._ram import RAMModel
 
-__all__ = ["DefinedValues", "defined_rows", "defined_hypotheses", "refuse_multigroup"]
+__all__ = ["DefinedValues", "defined_rows", "defined_hypotheses", "multigroup_note"]
 
 
 class DefinedValues:
@@ -200,23 +200,25 @@ def defined_rows(spec: ModelSpec, model: RAMModel, theta, acov, level: float, st
     return rows, std, notes
 
 
-def refuse_multigroup(spec: ModelSpec, what: str) -> None:
-    """Raise for ``:=`` in a multi-group fit (not available yet).
+def multigroup_note(spec: ModelSpec) -> str | None:
+    """The warning of a multi-group fit of a model with ``:=`` lines (None without them).
 
-    >>> refuse_multigroup(ModelSpec.from_syntax("f =~ x1 + a*x2 + x3"), "multi-group fits")
+    Multi-group fits do not compute defined parameters yet; their paths, fit measures and
+    invariance tests do not depend on them, so the fit goes ahead and says so.
+
+    >>> multigroup_note(ModelSpec.from_syntax("f =~ x1 + a*x2 + x3")) is None
+    True
     >>> spec = ModelSpec.from_syntax("f =~ x1 + a*x2 + x3\\nd := 2*a")
-    >>> refuse_multigroup(spec, "multi-group fits")  # doctest: +ELLIPSIS
-    Traceback (most recent call last):
-    ...
-    csi_model.exceptions.ModelSpecError: <model>, line 2: defined parameters (':=', here ...
+    >>> print(multigroup_note(spec))  # doctest: +ELLIPSIS
+    <model>, line 2: the defined parameters (':=', here 'd := 2*a') are not computed in multi-group fits yet...
     """
-    if spec.defined:
-        d = spec.defined[0]
-        raise ModelSpecError(
-            f"{spec.source or '<model>'}, line {d.line}: defined parameters (':=', here "
-            f"'{d.lhs} := {d.expression}') are not available in {what} yet. Remove the ':=' "
-            "lines for the multi-group fit, or fit each group with csi_model.fit() on its "
-            "own rows to get them.")
+    if not spec.defined:
+        return None
+    d = spec.defined[0]
+    return (f"{spec.source or '<model>'}, line {d.line}: the defined parameters (':=', here "
+            f"'{d.lhs} := {d.expression}') are not computed in multi-group fits yet; the "
+            "paths, fit measures and invariance tests do not use them. Fit each group with "
+            "csi_model.fit() on its own rows to get them per group.")
 
 
 def defined_hypotheses(result, first: int, alpha: float, ci_method: str) -> pd.DataFrame:
