@@ -306,6 +306,19 @@ def test_label_of_a_fixed_parameter_is_refused():
     assert cm.fit(spec, data).estimates.query("op == ':='")["se"].iloc[0] > 0
 
 
+def test_resamples_where_a_defined_parameter_is_not_finite_are_counted():
+    data = pd.read_csv(HERE / "data" / "mediation.csv")
+    # c (Y ~ X) is 0.04 with SE 0.1: about a third of the resamples have c < 0
+    spec = cm.ModelSpec.from_syntax("Y ~ c*X + b*M\nM ~ a*X\nlc := log(c)")
+    with pytest.warns(cm.ImproperSolutionWarning, match=r"resamples give a defined parameter"):
+        res = cm.fit(spec, data, bootstrap=200, seed=1)
+    note = next(w for w in res.warnings if "not a finite number" in w)
+    c = res.bootstrap.replicates[:, 0]
+    assert f"{int(np.sum(c <= 0))} of 200 resamples" in note
+    lc = res.estimates.query("op == ':='").iloc[0]
+    assert lc["se"] == pytest.approx(np.std(np.log(c[c > 0]), ddof=1), rel=1e-12)
+
+
 def test_non_finite_defined_parameter_is_a_warning():
     data = pd.read_csv(HERE / "data" / "holzinger_swineford.csv")
     spec = cm.ModelSpec.from_syntax("visual =~ x1 + a*x2 + x3\nbad := log(-a)")

@@ -178,12 +178,20 @@ def defined_rows(spec: ModelSpec, model: RAMModel, theta, acov, level: float, st
     values = DefinedValues(spec, model.partable)
     theta = np.asarray(theta, float)
     est = values(theta)
+    extra_note = None
     if boot is None:
         se = _se_from_cov(values.jacobian(theta), acov)
         z, p, lo, hi = _wald(est, se, level)
     else:
         se, lo, hi = bootstrap_inference(values, boot, level, ci_method)
         z, p, _, _ = _wald(est, se, level)
+        used = boot.replicates[boot.ok]
+        bad = int(sum(not np.all(np.isfinite(values(t))) for t in used))
+        if bad:
+            extra_note = (f"Bootstrap: {bad} of {len(used)} resamples give a defined parameter "
+                          "that is not a finite number (a log or sqrt of a negative value, a "
+                          "division by zero); they are left out of the SEs and intervals of "
+                          "the defined parameters.")
     std_est = values.from_rows(std_values(theta))
     std_jac = np.nan_to_num(_numeric_jacobian(lambda t: values.from_rows(std_values(t)), theta))
     std_se = _se_from_cov(std_jac, acov)
@@ -197,7 +205,7 @@ def defined_rows(spec: ModelSpec, model: RAMModel, theta, acov, level: float, st
              f"finite number ({v}) at the estimates: check the expression (a log or sqrt of a "
              "negative value, a division by zero)." for d, v in zip(values.params, est)
              if not np.isfinite(v)]
-    return rows, std, notes
+    return rows, std, notes + ([extra_note] if extra_note else [])
 
 
 def multigroup_note(spec: ModelSpec) -> str | None:
