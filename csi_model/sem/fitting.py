@@ -148,6 +148,10 @@ def fit(spec: ModelSpec | str | Path, data, *, estimator: Literal["ML", "MLR"] =
     Returns
     -------
     SEMResult
+        The defined parameters of the model (``ind := a*b``) are rows with op ``:=`` of its
+        estimates, with delta-method SEs or, with ``bootstrap``, the SD of their values on
+        the same resamples (divisor B - 1, as lavaan 0.6-14) and percentile intervals
+        (:mod:`csi_model.sem.defined`).
 
     Examples
     --------
