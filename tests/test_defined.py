@@ -264,6 +264,9 @@ def test_defined_parameters_as_hypotheses(fits, mediation_boot):
     assert_allclose(extra[["est", "se", "ci.lower", "ci.upper"]], d[["est", "se", "ci.lower",
                                                                    "ci.upper"]], rtol=1e-12)
     assert list(extra["supported"]) == list((d["ci.lower"] > 0) | (d["ci.upper"] < 0))
+    from csi_model.report import tables
+    md = tables.hypotheses(res, table=h).to_markdown()
+    assert "| H4 | ind := g1\\*g3 |" in md and "| H1 | ind60 → dem60 |" in md
     hb = cm.hypotheses(mediation_boot, defined=True, alpha=0.1)
     row = hb.set_index("path").loc["ab := a*b"]
     assert row["ci.type"].startswith("bootstrap percentile (1000")
