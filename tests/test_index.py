@@ -206,7 +206,7 @@ def _smartpls_sat_index(lo: np.ndarray, hi: np.ndarray) -> float:
 
 def test_ecsi_satisfaction_on_the_questionnaire_scale(mobi_fit):
     """ECSI mobile data, 1-10 scale: Satisfaction 72.45 (SmartPLS's weights, computed here),
-    not the 68.42 that the observed ranges (CUSA1 answered 4-10, CUSA2 1-10, CUSA3 1-10 ...)
+    not the 68.42 that the observed ranges (no one answered CUSA1 below 4)
     give; the index now refuses to run without the scale instead of using them."""
     X = pd.read_csv(HERE / "data" / "ecsi_mobi.csv")[["CUSA1", "CUSA2", "CUSA3"]]
     ref = _smartpls_sat_index(np.ones(3), np.full(3, 10.0))

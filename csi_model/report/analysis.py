@@ -7,6 +7,7 @@ nothing here rounds or draws.
 """
 from __future__ import annotations
 
+import dataclasses
 import warnings
 from dataclasses import dataclass, field
 from typing import Any
@@ -87,7 +88,6 @@ def analyze(spec, survey, *, codebook=None, seed: int = 20240501, bootstrap: int
     from ..pls.index import csi_index
     from ..measurement.quality import measurement
     from ..pls.fit import fit_pls
-    from ..survey.read import read_survey
 
     codebook = codebook if codebook is not None else getattr(survey, "codebook", None)
     cols = survey.data.columns
@@ -116,7 +116,8 @@ def analyze(spec, survey, *, codebook=None, seed: int = 20240501, bootstrap: int
         if group_by and wave_by:
             data = data.copy()
             data[TREND_COLUMN] = data[group_by].astype(str) + " | " + data[wave_by].astype(str)
-        psurvey = read_survey(data, items=list(spec.observed))
+        # the same survey (source, codebook, row labels) with the trend column added
+        psurvey = dataclasses.replace(survey, data=data)
         out["pls"] = pls = fit_pls(spec, psurvey)
         out["index"] = csi_index(pls, scale=scale, by=group_by)
         if group_by and wave_by:
