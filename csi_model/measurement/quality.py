@@ -64,7 +64,7 @@ import numpy as np
 import pandas as pd
 from scipy.optimize import linear_sum_assignment
 
-from .._inputs import as_spec, as_survey
+from .._inputs import as_spec, as_survey, listwise_message
 from ..sem import diagnostics as _diagnostics
 from ..sem import _estimation as est
 from . import efa as _efa
@@ -640,7 +640,6 @@ def measurement(spec: ModelSpec | str | Path, data, *, missing_codes=None,
 
     frame, dropped = survey.complete_cases(items)
     if len(dropped):
-        from ..pls.fit import listwise_message
         warn(listwise_message(survey, dropped))
     X = frame[items].to_numpy(dtype=float)
     n, p = X.shape

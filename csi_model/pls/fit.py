@@ -50,7 +50,7 @@ import numpy as np
 import pandas as pd
 from scipy import stats
 
-from .._inputs import as_spec, as_survey, check_choice
+from .._inputs import as_spec, as_survey, check_choice, listwise_message
 from ..exceptions import ConvergenceWarning, DataQualityWarning, EstimationError, ModelSpecError
 from ..sem.results import Summary, _fmt
 from ..model.spec import ModelSpec
@@ -743,16 +743,6 @@ def _prepare_data(spec: ModelSpec, survey, notes: list[str]) -> _Data:
         raise EstimationError(f"{survey.source}: the item(s) {const} have the same answer from "
                               "every respondent used (variance 0); drop them from the model.")
     return _Data(X=X, mean=mean, sd=sd, rows=rows)  # sd: divisor n, the algorithm's metric
-
-
-def listwise_message(survey, dropped: pd.DataFrame) -> str:
-    """The warning of a listwise deletion: how many rows, of how many, which ones."""
-    k, n = len(dropped), survey.n
-    rows = ", ".join(str(r) for r in dropped["row"].head(5)) if "row" in dropped else ""
-    more = f" (rows {rows}{', ...' if k > 5 else ''})" if rows else ""
-    return (f"Listwise deletion: {k} of {n} respondents read from {survey.source} have a missing "
-            f"answer to the model's items{more} and were dropped; the results use {n - k} of "
-            f"{n}. Check the missing codes, or use an estimator that keeps incomplete rows.")
 
 
 def fit_pls(spec: ModelSpec | str | Path, data, *,
