@@ -194,3 +194,13 @@ def test_tables_latex_and_word_print_the_right_numbers(pls):
     h3 = next(row for row in rows if row[0] == "H3")
     assert h3[-1] == "No"
     assert f"{h.iloc[2]['ci.lower']:.3f}".replace("-", "−") in " ".join(h3)
+
+
+def test_bca_intervals_of_pls_hypotheses_are_the_paths_own(pls):
+    h = cm.hypotheses(pls, ci_method="bca").set_index("path")
+    bt = pls.bootstrap_table(method="bca")
+    for path, r in h.iterrows():
+        row = bt.loc[f"{r['to']} ~ {r['from']}"]
+        assert (r["ci.lower"], r["ci.upper"]) == pytest.approx(
+            (row["ci.lower"], row["ci.upper"]), abs=1e-9)
+    assert h["ci.type"].iloc[0] == f"bootstrap bca ({B} resamples)"

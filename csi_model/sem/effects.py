@@ -1,4 +1,4 @@
-"""Direct, indirect and total effects of a CB-SEM fit, and the hypothesis table.
+"""Direct, indirect and total effects of a CB-SEM or PLS fit, and the hypothesis table.
 
 For the structural variables (the latents, plus any observed variable in a ``~``
 regression) with regression matrix ``B`` (``B[i, j]`` = effect of j on i):
@@ -17,6 +17,12 @@ defined parameters do; when the result carries a bootstrap
 intervals are bootstrap percentile (or BCa) intervals.
 
 In R/lavaan: label the paths and write ``ind := a*b``, ``tot := c + a*b``.
+
+A PLS fit (:func:`csi_model.fit_pls`) gets the same algebra on its path coefficients among
+the standardized latent scores; its SEs and intervals come from the PLS bootstrap only (the
+effects of each resample's coefficients, as SmartPLS and seminr's
+``specific_effect_significance``). :func:`hypotheses` tests each path against its expected
+sign (:func:`expected_signs`: ``# expect: -`` comments in the model file, or ``expected=``).
 """
 from __future__ import annotations
 
