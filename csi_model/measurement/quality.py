@@ -110,7 +110,7 @@ class Thresholds:
     """
 
     kmo: float = 0.6
-    alpha: float = 0.7
+    alpha: float = 0.7          # applied to alpha_raw (the reliability table's raw alpha)
     rho_c: float = 0.7
     rho_a: float = 0.7
     ave: float = 0.5
