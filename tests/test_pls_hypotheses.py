@@ -204,3 +204,10 @@ def test_bca_intervals_of_pls_hypotheses_are_the_paths_own(pls):
         assert (r["ci.lower"], r["ci.upper"]) == pytest.approx(
             (row["ci.lower"], row["ci.upper"]), abs=1e-9)
     assert h["ci.type"].iloc[0] == f"bootstrap bca ({B} resamples)"
+
+
+def test_only_comments_starting_with_expect_are_read():
+    spec = cm.ModelSpec.from_syntax("A =~ a1 + a2\nB =~ b1 + b2\nC =~ c1 + c2\n"
+                                    "B ~ A    # we expected: a strong effect\n"
+                                    "C ~ A + B  #expect: any\n")
+    assert cm.sem.effects.expected_signs(spec) == {("A", "C"): "any", ("B", "C"): "any"}

@@ -438,7 +438,7 @@ def specific_indirect_effects(result, *, standardized: bool = False, level: floa
 _SIGNS = {"+": "+", "positive": "+", "-": "-", "negative": "-", "any": "any",
           "two-sided": "any", "?": "any"}
 _TESTS = ("two-sided", "one-sided")
-_EXPECT = re.compile(r"[#!].*?\bexpect(?:ed)?\s*:\s*(?P<body>[^#!]*)", re.IGNORECASE)
+_EXPECT = re.compile(r"[#!]\s*expect\s*:\s*(?P<body>[^#!]*)", re.IGNORECASE)
 
 
 def _sign(value, where: str) -> str:
@@ -452,8 +452,8 @@ def _sign(value, where: str) -> str:
 def expected_signs(spec) -> dict[tuple[str, str], str]:
     """Expected signs written in the model file: ``{(from, to): "+" | "-" | "any"}``.
 
-    The convention is a comment on the regression line, which lavaan (and every other
-    reader of the syntax) ignores::
+    The convention is a comment starting with ``expect:`` on the regression line, which
+    lavaan (and every other reader of the syntax) ignores::
 
         COMP ~ SAT                    # expect: -
         LOY  ~ SAT + COMP + IMAG      # expect: COMP -, IMAG +
