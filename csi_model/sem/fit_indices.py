@@ -50,24 +50,43 @@ def cfi(chisq: float, df: float, chisq_null: float, df_null: float) -> float:
 def tli(chisq: float, df: float, chisq_null: float, df_null: float) -> float:
     """Tucker-Lewis index (non-normed fit index); not clipped.
 
+    As lavaan 0.6-14 (``lav_fit_tli``): 1 for a saturated model (df = 0) and when the
+    baseline fits perfectly (chisq_null = df_null).
+
     >>> round(tli(85.306, 24, 918.852, 36), 3)
     0.896
+    >>> tli(0.0, 0, 918.852, 36)
+    1.0
     """
-    if df <= 0 or df_null <= 0:
+    values = (chisq, df, chisq_null, df_null)
+    if any(v is None or math.isnan(v) for v in values):
         return float("nan")
-    t1 = chisq_null / df_null
-    t2 = chisq / df
-    if t1 == 1.0:
+    t1 = (chisq - df) * df_null
+    t2 = (chisq_null - df_null) * df
+    if df > 0 and abs(t2) > 0:
+        return float(1.0 - t1 / t2)
+    if not (math.isfinite(t1) and math.isfinite(t2)):
         return float("nan")
-    return float((t1 - t2) / (t1 - 1.0))
+    return 1.0
 
 
-def nfi(chisq: float, chisq_null: float) -> float:
+def nfi(chisq: float, chisq_null: float, df: float | None = None,
+        df_null: float | None = None) -> float:
     """Normed fit index (Bentler & Bonett 1980).
+
+    With the degrees of freedom, lavaan's conventions: 1 for a saturated model, NaN when
+    df > df_null or the baseline chi-square is 0.
 
     >>> round(nfi(85.306, 918.852), 3)
     0.907
+    >>> nfi(0.0, 918.852, 0, 36)
+    1.0
     """
+    if df is not None and df_null is not None:
+        if df > df_null or abs(chisq_null) < 1.5e-8:
+            return float("nan")
+        if df <= 0:
+            return 1.0
     return float((chisq_null - chisq) / chisq_null)
 
 
@@ -78,7 +97,7 @@ def rmsea(chisq: float, df: float, n: int, n_groups: int = 1) -> float:
     0.092
     """
     if df <= 0:
-        return 0.0 if chisq <= 0 else float("nan")
+        return 0.0      # lavaan: 0 for a saturated model
     return float(math.sqrt(max(chisq / (n * df) - 1.0 / n, 0.0)) * math.sqrt(n_groups))
 
 
@@ -99,9 +118,11 @@ def rmsea_ci(chisq: float, df: float, n: int, level: float = 0.90, n_groups: int
     >>> lo, hi = rmsea_ci(85.306, 24, 301)
     >>> round(lo, 3), round(hi, 3)
     (0.071, 0.114)
+    >>> rmsea_ci(0.0, 0, 301)            # saturated: lavaan reports [0, 0]
+    (0.0, 0.0)
     """
-    if df <= 0:
-        return float("nan"), float("nan")
+    if df < 1:
+        return 0.0, 0.0
     a = (1 - level) / 2
     lam_lo = _ncp_for(chisq, df, 1 - a)
     lam_hi = _ncp_for(chisq, df, a)
@@ -159,7 +180,7 @@ def gfi(S: np.ndarray, Sigma: np.ndarray, mean: np.ndarray | None = None,
 def agfi(gfi_value: float, df: float, n_moments: int) -> float:
     """Adjusted GFI: 1 - (n_moments / df) * (1 - GFI)."""
     if df <= 0:
-        return float("nan")
+        return 1.0      # lavaan: 1 for a saturated model
     return float(1.0 - n_moments / df * (1.0 - gfi_value))
 
 
