@@ -20,7 +20,7 @@ import numpy as np
 from scipy import optimize, stats
 
 __all__ = ["chisq_pvalue", "cfi", "tli", "nfi", "rmsea", "rmsea_ci", "rmsea_pclose", "srmr",
-           "gfi", "agfi", "aic", "bic", "bic_adjusted", "baseline_chisq_complete", "robust_indices"]
+           "gfi", "gfi_missing", "agfi", "aic", "bic", "bic_adjusted", "baseline_chisq_complete", "robust_indices"]
 
 
 def chisq_pvalue(chisq: float, df: float) -> float:
@@ -156,8 +156,11 @@ def srmr(S: np.ndarray, Sigma: np.ndarray, mean: np.ndarray | None = None,
 
 
 def gfi(S: np.ndarray, Sigma: np.ndarray, mean: np.ndarray | None = None,
-        mu: np.ndarray | None = None) -> float:
+        mu: np.ndarray | None = None, fixed=()) -> float:
     """Goodness-of-fit index for ML: 1 - tr[(W(S - Sigma))^2] / tr[(W S)^2], W = Sigma^-1.
+
+    ``fixed``: indices of the fixed.x predictors. As lavaan, their moments get weight 0
+    (in the denominator; in the numerator their residuals are 0 anyway).
 
     >>> import numpy as np
     >>> S = np.array([[1.0, 0.3], [0.3, 1.0]])
@@ -166,14 +169,62 @@ def gfi(S: np.ndarray, Sigma: np.ndarray, mean: np.ndarray | None = None,
     """
     V = np.linalg.inv(Sigma)
     R = V @ (S - Sigma)
-    VS = V @ S
+    x = list(fixed)
+    S_model = S.copy()
+    if x:
+        S_model[np.ix_(x, x)] = 0.0
+    VS = V @ S_model
     # the normal-theory weight of vech(S) is 0.5 D'(W kron W)D, that of the means W
     num = 0.5 * np.trace(R @ R)
     den = 0.5 * np.trace(VS @ VS)
     if mean is not None and mu is not None:
         d = mean - mu
+        m = np.array(mean, dtype=float)
+        if x:
+            d = d.copy()
+            d[x] = 0.0
+            m[x] = 0.0
         num += d @ V @ d
-        den += mean @ V @ mean
+        den += m @ V @ m
+    return float(1.0 - num / den)
+
+
+def gfi_missing(S: np.ndarray, Sigma: np.ndarray, mean: np.ndarray, mu: np.ndarray,
+                patterns, fixed=()) -> float:
+    """GFI for FIML, weighted as lavaan by the expected information of the missing-data
+    patterns: ``patterns`` is a sequence of (indices of the observed variables, cases).
+
+    ``S`` and ``mean`` are the observed moments (lavaan 0.6-14 uses the available-case
+    means and the pairwise covariances with divisor N), ``Sigma`` and ``mu`` the model's.
+    With complete data this is :func:`gfi`.
+
+    >>> import numpy as np
+    >>> S = np.array([[1.0, 0.3], [0.3, 1.0]]); m = np.zeros(2)
+    >>> round(gfi_missing(S, S * 0.9 + 0.1 * np.eye(2), m, m, [(np.arange(2), 10)]), 6) == \
+    ...     round(gfi(S, S * 0.9 + 0.1 * np.eye(2), m, m), 6)
+    True
+    """
+    p = S.shape[0]
+    x = list(fixed)
+    D = S - Sigma
+    S_model = S.copy()
+    d = mean - mu
+    m = np.array(mean, dtype=float)
+    if x:
+        S_model[np.ix_(x, x)] = 0.0
+        d = d.copy()
+        d[x] = 0.0
+        m[x] = 0.0
+    total = sum(n for _, n in patterns)
+    num = den = 0.0
+    for obs, n in patterns:
+        obs = np.asarray(obs)
+        V = np.zeros((p, p))
+        V[np.ix_(obs, obs)] = np.linalg.inv(Sigma[np.ix_(obs, obs)])
+        w = n / total
+        VD, VS = V @ D, V @ S_model
+        num += w * (0.5 * np.trace(VD @ VD) + d @ V @ d)
+        den += w * (0.5 * np.trace(VS @ VS) + m @ V @ m)
     return float(1.0 - num / den)
 
 

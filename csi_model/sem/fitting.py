@@ -256,14 +256,16 @@ def fit(spec: ModelSpec | str | Path, data, *, estimator: Literal["ML", "MLR"] =
         acov = _fix_exogenous(model, acov)
         exo_idx = [cols.index(v) for v in spec.exogenous_observed]
         measures = _fit_measures(model, theta, mom, n, patterns, h1, X, exo_idx)
-        if sandwich is not None and exo_idx:
-            notes.append("MLR with observed exogenous predictors: robust SEs only; the scaled "
-                         "test is not computed for this model yet.")
+        if sandwich is not None and exo_idx and not spec.fixed_x:
+            notes.append("MLR with observed exogenous predictors and fixed_x=False: robust SEs "
+                         "only; the scaled test is not computed for this model yet.")
         elif sandwich is not None:
             bread, scores = sandwich
+            keep = _estimated_params(model)      # fixed.x: the predictors' moments drop out
             m = measures
-            robust = scaled_test(X, mom.cov, mom.mean, bread, scores, m["chisq"], int(m["df"]),
-                                 m["baseline.chisq"], int(m["baseline.df"]), n)
+            robust = scaled_test(X, mom.cov, mom.mean, bread[np.ix_(keep, keep)], scores[:, keep],
+                                 m["chisq"], int(m["df"]), m["baseline.chisq"],
+                                 int(m["baseline.df"]), n, fixed=exo_idx)
             measures = pd.concat([measures, pd.Series(robust, dtype=float)]).rename("value")
 
     estimates = _estimate_table(model, theta, acov, level)
@@ -696,7 +698,15 @@ def _fit_measures(model, theta, mom, n, patterns, h1, X, exo_idx=()) -> pd.Serie
     out["rmsea.pvalue"] = fi.rmsea_pclose(chisq, df, n)
     with_means = model.meanstructure
     out["srmr"] = fi.srmr(S_ref, Sigma, mean_ref if with_means else None, mu if with_means else None)
-    g = fi.gfi(S_ref, Sigma, mean_ref if with_means else None, mu if with_means else None)
+    if patterns is None:
+        g = fi.gfi(S_ref, Sigma, mean_ref if with_means else None, mu if with_means else None,
+                   exo_idx if n_exo else ())
+    else:
+        # lavaan's "observed" moments here are the available-case means and pairwise
+        # covariances (divisor N), weighted by the patterns' expected information
+        S_pair = pd.DataFrame(X).cov(min_periods=1).to_numpy() * (n - 1) / n
+        g = fi.gfi_missing(S_pair, Sigma, np.nanmean(X, axis=0), mu,
+                           [(pat.observed, pat.n) for pat in patterns], exo_idx if n_exo else ())
     out["gfi"] = g
     out["agfi"] = fi.agfi(g, df, nmom)
     return pd.Series(out, name="value", dtype=float)
