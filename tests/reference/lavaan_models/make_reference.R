@@ -124,6 +124,8 @@ cases <- list(
   case("hs_observed_regression", "x1 ~ x2 + x3 + ageyr", "hs1939.csv", note = "saturated: df 0, TLI 1"),
   case("hs_observed_two_outcomes", "x1 + x4 ~ x7 + ageyr + sex", "hs1939.csv"),
   case("hs_observed_mediation", "x4 ~ x1\nx7 ~ x4 + x1", "hs1939.csv"),
+  case("hs_predictor_covariance", "x1 ~ ageyr + sex + agemo\nageyr ~~ sex", "hs1939.csv",
+       note = "lavaan warns and treats ageyr and sex as random; agemo stays fixed.x (no covariance with them)"),
   case("hs_grade_outcome", paste(HS3, "grade ~ visual + textual + speed", sep = "\n"), "hs1939.csv",
        note = "one missing grade: listwise deletion (lavaan's default)"),
   case("hs_saturated_factor", "visual =~ x1 + x2 + x3", "hs1939.csv",
