@@ -247,8 +247,9 @@ def fit(spec: ModelSpec | str | Path, data, *, estimator: Literal["ML", "MLR"] =
                          "are not a maximum-likelihood solution. Simplify the model or check the data.")
             warnings.warn(notes[-1], ConvergenceWarning, stacklevel=2)
 
-        acov, sandwich, info = _acov(model, theta, estimator, missing, mom, X, patterns, n)
-        unidentified = empirical_identification_notes(model, info)
+        acov, sandwich = _acov(model, theta, estimator, missing, mom, X, patterns, n)
+        unidentified = empirical_identification_notes(model, _expected_information(
+            model, theta, patterns, n))
         if unidentified:
             notes.extend(unidentified)
             warnings.warn(unidentified[0], ImproperSolutionWarning, stacklevel=2)
@@ -456,6 +457,15 @@ def _unidentified_message(involved: list[str]) -> str:
             "indicators, or free a covariance fixed at 0.")
 
 
+def _expected_information(model: RAMModel, theta, patterns, n) -> np.ndarray:
+    """The analytic expected information (complete data or FIML), for the identification
+    check: the observed information of MLR and FIML is a numeric Jacobian, whose noise
+    would hide an exactly singular direction."""
+    if patterns is None:
+        return est.expected_information(model, theta)
+    return est.fiml_expected_information(model, theta, patterns, n)
+
+
 def _estimated_params(model: RAMModel) -> np.ndarray:
     """Mask of the parameters that are estimated (not fixed.x rows)."""
     pt = model.partable
@@ -572,22 +582,21 @@ def _owner(spec: ModelSpec, item: str):
 def _acov(model, theta, estimator, missing, mom, X, patterns, n):
     """The parameter covariance matrix (expected, observed or sandwich, as lavaan).
 
-    Also returns (bread, casewise scores) for MLR, which the scaled test reuses, and the
-    information matrix that was inverted (for the identification check).
+    Also returns (bread, casewise scores) for MLR, which the scaled test reuses.
     """
     if missing == "listwise":
         if estimator == "ML":
-            info = n * est.expected_information(model, theta)
-            return _inv(info), None, info
+            J = est.expected_information(model, theta)
+            return _inv(n * J), None
         H = est.numeric_jacobian(lambda t: est.ml_gradient(model, t, mom) / 2, theta)
         scores = est.casewise_scores(model, theta, X)
         B = scores.T @ scores / n
         Hinv = _inv(H)
-        return Hinv @ B @ Hinv / n, (H, scores), H
+        return Hinv @ B @ Hinv / n, (H, scores)
     H = est.numeric_jacobian(
         lambda t: est.fiml_objective_and_gradient(model, t, patterns, n)[1], theta)
     if estimator == "ML":
-        return _inv(n * H), None, n * H
+        return _inv(n * H), None
     raise AssertionError("unreachable: MLR with FIML is rejected in fit()")
 
 
