@@ -239,7 +239,7 @@ def fit(spec: ModelSpec | str | Path, data, *, estimator: Literal["ML", "MLR"] =
     with threadpool_limits(limits=1, user_api="blas"):
         try:
             theta, iters, converged, mom, patterns, h1 = _estimate(model, pt, X, missing, notes)
-            _check_implied_cov(model, theta, spec)
+            _check_implied_cov(model, theta)
         except np.linalg.LinAlgError:
             raise _singular_sigma_error(spec, pt) from None
         if not converged:
@@ -386,7 +386,6 @@ def _bootstrap_notes(boot) -> list[str]:
     return notes
 
 
-
 # --------------------------------------------------------- lavaan's rules: identification
 def check_identification(spec: ModelSpec, pt: pd.DataFrame) -> None:
     """Refuse a model with more free parameters than sample moments (negative df).
@@ -502,7 +501,8 @@ def _fix_exogenous(model: RAMModel, acov: np.ndarray) -> np.ndarray:
     return out
 
 
-def _check_implied_cov(model: RAMModel, theta: np.ndarray, spec: ModelSpec) -> None:
+def _check_implied_cov(model: RAMModel, theta: np.ndarray) -> None:
+    """Raise LinAlgError (turned into a clear error by fit) if Sigma is singular."""
     Sigma, _ = model.implied(theta)
     sign, _ = np.linalg.slogdet(Sigma)
     if sign <= 0 or np.linalg.cond(Sigma) > 1e14:
@@ -541,7 +541,7 @@ def _drop_missing_predictors(X: np.ndarray, cols: list[str], spec: ModelSpec,
 
 def _random_predictor_notes(spec: ModelSpec) -> list[str]:
     """lavaan's warning for predictors named in ~~ statements (treated as random)."""
-    if not spec.random_predictors:
+    if not spec.random_predictors or not spec.fixed_x:
         return []
     names = ", ".join(spec.random_predictors)
     msg = (f"The model writes a variance or covariance of the observed predictor(s) {names}: "
