@@ -35,7 +35,8 @@ FIT_MEASURES = ["npar", "chisq", "df", "pvalue", "baseline.chisq", "baseline.df"
                 "nfi", "logl", "unrestricted.logl", "aic", "bic", "bic2", "rmsea",
                 "rmsea.ci.lower", "rmsea.ci.upper", "rmsea.pvalue", "srmr", "gfi", "agfi"]
 ROBUST_MEASURES = ["chisq.scaled", "df.scaled", "pvalue.scaled", "chisq.scaling.factor",
-                   "cfi.robust", "tli.robust", "rmsea.robust"]
+                   "baseline.chisq.scaled", "baseline.chisq.scaling.factor", "cfi.scaled",
+                   "tli.scaled", "rmsea.scaled", "cfi.robust", "tli.robust", "rmsea.robust"]
 
 
 def _reference(case: str) -> dict:

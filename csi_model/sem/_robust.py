@@ -69,7 +69,8 @@ def scaled_test(X: np.ndarray, S: np.ndarray, mean: np.ndarray, bread: np.ndarra
     E_base, base_scores = _baseline_parts(S, mean, X, fixed)
     B0_base = base_scores.T @ base_scores / n
     c0 = (trace_h1 - np.sum(B0_base * np.linalg.inv(E_base).T)) / df0
-    chisq_s, chisq0_s = chisq / c, chisq0 / c0
+    # a saturated model (df = 0) has no scaling factor: lavaan keeps the unscaled statistic
+    chisq_s, chisq0_s = (chisq / c if df > 0 else chisq), chisq0 / c0
     out = {"chisq.scaled": chisq_s, "df.scaled": float(df),
            "pvalue.scaled": fi.chisq_pvalue(chisq_s, df), "chisq.scaling.factor": c,
            "baseline.chisq.scaled": chisq0_s, "baseline.df.scaled": float(df0),
@@ -79,4 +80,7 @@ def scaled_test(X: np.ndarray, S: np.ndarray, mean: np.ndarray, bread: np.ndarra
            "tli.scaled": fi.tli(chisq_s, df, chisq0_s, df0),
            "rmsea.scaled": fi.rmsea(chisq_s, df, n)}
     out.update(fi.robust_indices(chisq, df, c, chisq0, df0, c0, n))
+    if df == 0:      # lavaan 0.6-14's values for a saturated model
+        out.update({"rmsea.scaled": float("nan"), "cfi.robust": float("nan"),
+                    "tli.robust": float("nan"), "rmsea.robust": 0.0})
     return out

@@ -130,6 +130,8 @@ cases <- list(
        note = "one missing grade: listwise deletion (lavaan's default)"),
   case("hs_saturated_factor", "visual =~ x1 + x2 + x3", "hs1939.csv",
        note = "just identified: lavaan reports CFI = TLI = 1, RMSEA 0 [0, 0]"),
+  case("hs_saturated_factor_mlr", "visual =~ x1 + x2 + x3", "hs1939.csv",
+       options = list(estimator = "MLR")),
   case("hs_mlr", HS3, "hs1939.csv", options = list(estimator = "MLR")),
   case("hs_fiml", HS3, "hs1939.csv", options = list(missing = "ml"),
        note = "complete data: FIML adds the mean structure"),
