@@ -366,7 +366,8 @@ class ModelSpec:
 
         Defaults follow lavaan 0.6's ``sem()`` and ``cfa()``:
 
-        * ``auto.fix.first``: the first loading of each latent is fixed at 1 (``NA*x`` frees it);
+        * ``auto.fix.first``: the first loading of each latent is fixed at 1 (``NA*x`` frees it,
+          ``start(v)*x`` fixes it at v, as in lavaan);
         * labels: parameters with the same label are equal, and a label shared with a fixed
           parameter fixes them all at its value (``f =~ a*x1 + a*x2`` fixes both loadings at 1);
         * ``auto.var``: free (residual) variances of every variable, except the item of a
@@ -429,7 +430,8 @@ class ModelSpec:
                 if st.op == "=~" and st.lhs not in first_done:
                     first_done.add(st.lhs)
                     if fixed is None and not t.free:
-                        fixed = 1.0
+                        # lavaan: a start value on the marker fixes it at that value
+                        fixed = 1.0 if t.start is None else t.start
                 add(st.lhs, st.op, t.name, fixed, t.label, t.start, 1, st.line)
 
         exo_ov = self.exogenous_observed
