@@ -125,3 +125,11 @@ def test_bootstrap_keeps_fixed_x_rows_fixed():
 def test_syntax_we_do_not_fit_is_refused_with_a_way_out(text, match):
     with pytest.raises(cm.ModelSyntaxError, match=match):
         cm.ModelSpec.from_syntax(text)
+
+
+def test_the_options_take_booleans_only():
+    spec = cm.ModelSpec.from_syntax(MIMIC)
+    with pytest.raises(TypeError, match="'auto_cov_y' parameter must be True or False.*'no'"):
+        cm.fit(spec, HS, auto_cov_y="no")
+    with pytest.raises(TypeError, match="'fixed_x'"):
+        cm.ModelSpec.from_syntax(MIMIC, fixed_x=1)

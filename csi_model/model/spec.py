@@ -41,6 +41,9 @@ class ModelSpec:
         A short name (the model file's stem for bundled models).
     source : str or None
         The file the model was read from.
+    auto_cov_y, fixed_x : bool
+        lavaan's ``auto.cov.y`` and ``fixed.x`` (both True by default, as ``sem()``); see
+        :meth:`from_syntax` and :meth:`partable`.
     """
 
     statements: tuple[Statement, ...]
@@ -71,8 +74,8 @@ class ModelSpec:
         auto_cov_y : bool
             lavaan's ``auto.cov.y`` (default True, as ``sem()``/``cfa()``): the residual
             covariances among the endogenous variables that predict nothing else (latent or
-            observed "pure outcomes") are free. False fixes them at 0 (semopy's default and
-            csi_model's before 0.2), unless the model writes them with ``~~``.
+            observed "pure outcomes") are free. False fixes them at 0 (semopy's default),
+            unless the model writes them with ``~~``.
         fixed_x : bool
             lavaan's ``fixed.x`` (default True): the variances and covariances (and means) of
             the observed exogenous predictors are fixed at their sample values and not counted
@@ -89,8 +92,8 @@ class ModelSpec:
         (('SAT', 'LOY'),)
         """
         spec = cls(parse_syntax(text, source=source), name=name, source=source,
-                   allow_cross_loadings=allow_cross_loadings, auto_cov_y=bool(auto_cov_y),
-                   fixed_x=bool(fixed_x))
+                   allow_cross_loadings=allow_cross_loadings,
+                   auto_cov_y=_flag(auto_cov_y, "auto_cov_y"), fixed_x=_flag(fixed_x, "fixed_x"))
         spec._validate()
         return spec
 
@@ -102,7 +105,7 @@ class ModelSpec:
         >>> spec.with_defaults(auto_cov_y=False).auto_cov_y
         False
         """
-        changes = {k: bool(v) for k, v in (("auto_cov_y", auto_cov_y), ("fixed_x", fixed_x))
+        changes = {k: _flag(v, k) for k, v in (("auto_cov_y", auto_cov_y), ("fixed_x", fixed_x))
                    if v is not None}
         if not changes or all(getattr(self, k) == v for k, v in changes.items()):
             return self
@@ -498,6 +501,12 @@ class ModelSpec:
         pt["line"] = pt["line"].astype("Int64")
         cache[meanstructure] = pt
         return pt
+
+
+def _flag(value, name: str) -> bool:
+    if not isinstance(value, bool):
+        raise TypeError(f"The '{name}' parameter must be True or False. Got {value!r} instead.")
+    return value
 
 
 # --------------------------------------------------------------------- model library
