@@ -34,7 +34,7 @@ from threadpoolctl import threadpool_limits
 
 from . import _estimation as est
 from . import fit_indices as fi
-from .._inputs import as_spec, as_survey, check_choice
+from .._inputs import as_spec, as_survey, check_choice, sample_size_notes
 from ._ram import RAMModel
 from ._robust import scaled_test
 from ..exceptions import (ConvergenceWarning, EstimationError, ImproperSolutionWarning,
@@ -104,7 +104,8 @@ def _start_values(model: RAMModel, semopy_est: dict, mom: est.Moments) -> np.nda
 def fit(spec: ModelSpec | str | Path, data, *, estimator: Literal["ML", "MLR"] = "ML",
         missing: Literal["listwise", "fiml"] = "listwise", missing_codes=None,
         level: float = 0.95, bootstrap: int | None = None, seed: int | None = None,
-        n_jobs: int = 1, backend: str = "loky", progress: bool | None = None) -> SEMResult:
+        n_jobs: int = 1, backend: str = "loky", progress: bool | None = None,
+        scale=None) -> SEMResult:
     """Fit a covariance-based SEM by maximum likelihood.
 
     Parameters
@@ -125,6 +126,9 @@ def fit(spec: ModelSpec | str | Path, data, *, estimator: Literal["ML", "MLR"] =
         observed information), as lavaan's ``missing = "ml"``.
     missing_codes : sequence of numbers, optional
         Answer codes that mean "missing" (e.g. ``(99, 0)``) when ``data`` is read here.
+    scale : (min, max), optional
+        The answer scale of every item: answers outside it are an error (see
+        :func:`csi_model.survey.read.read_survey`).
     level : float
         Confidence level of the intervals.
     bootstrap : int, optional
@@ -178,7 +182,7 @@ def fit(spec: ModelSpec | str | Path, data, *, estimator: Literal["ML", "MLR"] =
         if missing == "fiml":
             raise ValueError("bootstrap with missing='fiml' is not available yet; use "
                              "missing='listwise' or the delta-method standard errors.")
-    survey = as_survey(data, spec, missing_codes, "fit")
+    survey = as_survey(data, spec, missing_codes, "fit", scale=scale)
     spec.check_against(survey.data.columns, data_source=survey.source)
     cols = list(spec.observed)
     notes: list[str] = []
@@ -203,6 +207,7 @@ def fit(spec: ModelSpec | str | Path, data, *, estimator: Literal["ML", "MLR"] =
     pt = spec.partable(meanstructure=meanstructure)
     model = RAMModel.from_partable(pt, spec.observed, spec.latents)
     n = X.shape[0]
+    notes += sample_size_notes(n, int((pt["free"] > 0).sum()), survey.source)
     with threadpool_limits(limits=1, user_api="blas"):
         theta, iters, converged, mom, patterns, h1 = _estimate(model, pt, X, missing, notes)
         if not converged:
