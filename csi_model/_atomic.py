@@ -11,7 +11,7 @@ import shutil
 import tempfile
 from pathlib import Path
 
-__all__ = ["atomic_directory"]
+__all__ = ["atomic_directory", "signals_as_interrupt"]
 
 
 @contextlib.contextmanager
@@ -39,7 +39,7 @@ def atomic_directory(target: Path, *, keep_other_files: bool = True):
         umask = os.umask(0)
         os.umask(umask)
         os.chmod(tmp, 0o777 & ~umask)
-        with _signals_as_interrupt():
+        with signals_as_interrupt():
             yield tmp
         _swap_in(tmp, target)
     except BaseException:
@@ -103,7 +103,7 @@ def _exchange(a: Path, b: Path) -> bool:
 
 
 @contextlib.contextmanager
-def _signals_as_interrupt():
+def signals_as_interrupt():
     """SIGTERM raises KeyboardInterrupt inside the block (so the temporary build is removed)."""
     import signal
     import threading

@@ -232,11 +232,20 @@ def raise_if_model_variable_absent(spec, path: Path, exc: Exception, sheet=None)
         from ..survey.read import _load
         if sheet is None and path.suffix.lower() in (".xlsx", ".xlsm", ".xls"):
             return                          # read_survey's message lists the sheets
-        columns = [str(c) for c in _load(str(path), sheet=sheet).frame.columns]
+        raw = _load(str(path), sheet=sheet)
+        columns = [str(c) for c in (raw.header or raw.frame.columns)]
+        if len(set(columns)) != len(columns):
+            return                          # read_survey names the duplicate columns
     except Exception:  # noqa: BLE001 - fall back to read_survey's message
         return
     if set(spec.observed) - set(columns):
         spec.check_against(columns, data_source=str(path))
+
+
+def not_in_report(survey, messages: Sequence[str]) -> list[str]:
+    """The messages that the survey's report summary does not print already."""
+    shown = set(survey.report.warnings)
+    return [m for m in messages if m not in shown]
 
 
 def all_warnings(result, data_warnings: Sequence[str]) -> list[str]:
@@ -251,7 +260,8 @@ def not_converged_message(result, survey, data_warnings: Sequence[str]) -> str:
               if "looks like a 'no answer' code" in w or "orders of magnitude" in w
               or "negative answer" in w]
     causes += _other_scale_items(survey, list(result.spec.observed))
-    found = (" Likely causes found in the data: " + " | ".join(causes)) if causes else (
+    found = (" Likely causes found in the data: " + " | ".join(c.rstrip(".") for c in causes)
+             + ".") if causes else (
         " No undeclared code or item on another scale was found in the data; the model "
         "may be misspecified or not identified.")
     return (f"the estimation did not converge (the ML optimizer stopped after "
@@ -267,8 +277,17 @@ def _other_scale_items(survey, items: list) -> list[str]:
     if len(tops) < 3:
         return []
     typical = float(np.median(list(tops.values())))
-    return [f"item '{c}' reaches {top:g} while most items stop at {typical:g} (another scale?)"
-            for c, top in tops.items() if typical > 0 and (top > 2 * typical or top < typical / 2)]
+    out = [f"item '{c}' reaches {top:g} while most items stop at {typical:g} (another scale?)"
+           for c, top in tops.items() if typical > 0 and (top > 2 * typical or top < typical / 2)]
+    cols = list(tops)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        r = survey.data[cols].corr().to_numpy()
+    for i in range(len(cols)):
+        for j in range(i + 1, len(cols)):
+            if abs(r[i, j]) >= 0.999:
+                out.append(f"items '{cols[i]}' and '{cols[j]}' are (almost) copies of each "
+                           f"other (r = {r[i, j]:.4f}): the covariance matrix is singular")
+    return out
 
 
 def print_with_warnings(summary, warnings_: Sequence[str]) -> None:

@@ -9,6 +9,7 @@ import sys
 from typing import Sequence
 
 from . import compare, demo, fit, index, measure, models, paper, pls, report
+from .._atomic import signals_as_interrupt
 from ._common import (EXIT_INTERNAL_ERROR, EXIT_STATUSES, EXIT_USER_ERROR, FORMATTER, PROG,
                       Parser, epilog)
 
@@ -55,7 +56,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         except SystemExit as exc:          # --help / --version: argparse already printed
             return int(exc.code or 0) if not isinstance(exc.code, str) else EXIT_USER_ERROR
         debug = bool(getattr(args, "debug", False))
-        with _third_party_logs_silenced(debug):
+        with _third_party_logs_silenced(debug), signals_as_interrupt():
             return int(args.handler(args) or 0)
     except KeyboardInterrupt:
         if debug:
@@ -66,9 +67,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         # The reader went away (``csi-model demo | head``): stop quietly, like other tools.
         _silence_stdout()
         return 141
-    except (ValueError, FileNotFoundError, IsADirectoryError, NotADirectoryError,
-            PermissionError) as exc:
-        # CSIModelError is a ValueError: bad model, bad data, bad argument.
+    except (ValueError, OSError) as exc:
+        # CSIModelError is a ValueError: bad model, bad data, bad argument; an OSError is a
+        # file that cannot be read or written (not found, permission, disk full).
         if debug:
             raise
         _err(_user_message(exc))

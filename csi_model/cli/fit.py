@@ -11,6 +11,7 @@ from ._common import (EXIT_NOT_CONVERGED, FORMATTER, all_warnings, atomic_direct
                       not_converged_message, out_argument, parse_codes, quiet_argument,
                       read_options, read_survey_for, survey_arguments, survey_path, write_json,
                       write_text)
+from ._common import not_in_report as _not_in_report
 
 #: The files ``--out DIR`` writes.
 TABLE_FILES = ("estimates.csv", "standardized.csv", "fit_measures.csv", "r2.csv",
@@ -134,8 +135,9 @@ def write_tables(out_dir: Path, survey, result, data_warnings: Sequence[str]) ->
     fm = result.fit_measures.rename_axis("measure").rename("value").reset_index()
     r2 = result.r2.rename_axis("variable").rename("r2").reset_index()
     report = survey.report.summary()
-    if data_warnings:
-        report += "\nWarnings while reading:\n" + "\n".join(f"  ! {w}" for w in data_warnings)
+    extra = _not_in_report(survey, data_warnings)
+    if extra:
+        report += "\nWarnings:\n" + "\n".join(f"  ! {w}" for w in extra)
     warn_text = "".join(f"{w}\n" for w in all_warnings(result, data_warnings))
     contents = {
         "estimates.csv": result.table().to_csv(index=False),
@@ -155,7 +157,7 @@ def write_tables(out_dir: Path, survey, result, data_warnings: Sequence[str]) ->
 
 def print_report(survey, result, data_warnings: Sequence[str]) -> None:
     print(survey.report.summary())
-    for w in data_warnings:
+    for w in _not_in_report(survey, data_warnings):
         print(f"  ! {w}")
     print()
     print(result.summary().as_text())

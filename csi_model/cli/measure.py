@@ -6,8 +6,8 @@ import warnings
 from pathlib import Path
 
 from ._common import (FORMATTER, UsageError, all_warnings, atomic_directory, check_bootstrap,
-                      check_outputs, epilog, json_argument, model_inputs, out_argument,
-                      parse_codes, quiet_argument, read_options, read_survey_for,
+                      check_outputs, epilog, json_argument, model_inputs, not_in_report,
+                      out_argument, parse_codes, quiet_argument, read_options, read_survey_for,
                       survey_arguments, survey_path, write_json, write_text)
 
 #: The files ``--out DIR`` writes.
@@ -94,7 +94,7 @@ def run(args: argparse.Namespace) -> int:
         written += _write_tables(out_dir, result, data_warnings)
     if not args.quiet:
         print(survey.report.summary())
-        for w in data_warnings:
+        for w in not_in_report(survey, data_warnings):
             print(f"  ! {w}")
         print()
         print(result.summary().as_text())

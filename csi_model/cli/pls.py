@@ -6,8 +6,8 @@ import warnings
 from pathlib import Path
 
 from ._common import (FORMATTER, all_warnings, check_bootstrap, check_outputs, epilog,
-                      json_argument, model_inputs, parse_codes, quiet_argument, read_options,
-                      read_survey_for, survey_arguments, survey_path, write_json)
+                      json_argument, model_inputs, not_in_report, parse_codes, quiet_argument,
+                      read_options, read_survey_for, survey_arguments, survey_path, write_json)
 
 
 def add_parser(sub, common: argparse.ArgumentParser) -> None:
@@ -86,7 +86,7 @@ def run(args: argparse.Namespace) -> int:
         write_json(json_path, payload)
     if not args.quiet:
         print(survey.report.summary())
-        for w in data_warnings:
+        for w in not_in_report(survey, data_warnings):
             print(f"  ! {w}")
         print()
         print(result.summary().as_text())

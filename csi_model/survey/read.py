@@ -85,6 +85,13 @@ def option_names(style: str):
         _OPTION_STYLE.reset(token)
 
 
+def _py_value(v: Any) -> str:
+    """A value as Python source; an upper-case word (CODE, MIN) is a placeholder, unquoted."""
+    if isinstance(v, str):
+        return v if v.isupper() else repr(v)
+    return _fmt_value(v)
+
+
 def _opt(name: str, value: Any) -> str:
     """An option with a value, as the user would write it (see option_names)."""
     if _OPTION_STYLE.get() == "cli":
@@ -96,7 +103,7 @@ def _opt(name: str, value: Any) -> str:
     if name == "scale" and isinstance(value, (list, tuple)):
         return f"scale=({', '.join(_fmt_value(v) for v in value)})"
     if isinstance(value, (list, tuple)):
-        return f"{name}=[{', '.join(repr(v) if isinstance(v, str) else _fmt_value(v) for v in value)}]"
+        return f"{name}=[{', '.join(_py_value(v) for v in value)}]"
     return f"{name}={value!r}"
 
 
@@ -167,6 +174,7 @@ class DataReport:
         Missing values per item (rows kept): SAT1 1, SAT2 1.
         Missing codes set to missing: SAT1 = 99 (1).
         Out-of-range answers set to missing: SAT2 = 0 (1).
+          ! <DataFrame>: 1 answer(s) outside the item scale were set to missing (out_of_range='missing') in 1 column(s): 'SAT2' (scale 1-10): 0 x1. If these are missing codes, pass missing_codes=[CODE]; if the scale is wrong, correct the codebook or pass scale=(MIN, MAX). See survey.report.out_of_range.
         """
         lines = [f"Survey data {self.source}: {self.n_rows_read} rows read, {self.n} kept, "
                  f"{len(self.items)} items, {len(self.metadata_columns)} metadata columns."]
@@ -198,6 +206,7 @@ class DataReport:
             more = f" and {len(self.rows_dropped) - 10} more" if len(self.rows_dropped) > 10 else ""
             lines.append(f"Rows dropped ({len(self.rows_dropped)}): {shown}{more} "
                          f"({self.rows_dropped['reason'].iloc[0]}).")
+        lines += [f"  ! {w}" for w in self.warnings]
         return "\n".join(lines)
 
     def to_dict(self) -> dict[str, Any]:
@@ -599,7 +608,7 @@ def read_survey(source: "pd.DataFrame | str | Path", codebook: "Codebook | str |
         msg = (f"{raw.name}: {total} answer(s) outside the item scale were set to missing "
                f"({_opt('out_of_range', 'missing')}) in "
                f"{len(warn_parts)} column(s): " + "; ".join(warn_parts)
-               + f". If these are missing codes, pass {_opt('missing_codes', ['...'])}; if the "
+               + f". If these are missing codes, pass {_opt('missing_codes', ['CODE'])}; if the "
                  f"scale is wrong, correct the codebook or pass {_opt('scale', ['MIN', 'MAX'])}. "
                  "See survey.report.out_of_range.")
         messages.append(msg)
