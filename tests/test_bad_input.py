@@ -291,6 +291,36 @@ def test_cli_undeclared_99_names_the_option_in_the_summary_and_json(tmp_path, ca
     assert any("--missing-codes 99" in w for w in payload["warnings"])
 
 
+def test_codebook_scale_in_the_report_error_then_warning_in_the_html(tmp_path, capsys):
+    df = pd.read_csv(DEMO)
+    df.loc[40, "QUAL2"] = -4
+    path = tmp_path / "survey.csv"
+    df.to_csv(path, index=False)
+    html = tmp_path / "report.html"
+    run(capsys, "report", path, "--model", "telecom", "--bootstrap", "0", "--out", html,
+        inputs=[path]).user_error("'QUAL2' (scale 1-10 from the codebook telecom_codebook.csv)",
+                                  "-4 x1 in row 42", "--out-of-range missing")
+    assert not html.exists()
+    r = run(capsys, "report", path, "--model", "telecom", "--bootstrap", "0", "--out", html,
+            "--out-of-range", "missing", inputs=[path])
+    assert r.code == 0, r.err
+    assert "&#x27;QUAL2&#x27; (scale 1-10): -4 x1" in html.read_text(encoding="utf-8")
+
+
+def test_implausible_value_is_shown_in_the_summary_and_the_tables(tmp_path, capsys):
+    df = pd.read_csv(DEMO)
+    df.loc[40, "QUAL2"] = -4
+    path = tmp_path / "survey.csv"
+    df.to_csv(path, index=False)
+    msg = "column 'QUAL2': 1 negative answer(s) (-4) among positive ones, in row 42"
+    out = tmp_path / "tables"
+    r = run(capsys, "fit", path, "--model", "telecom", "--missing-codes", "99", "--out", out,
+            inputs=[path])
+    assert r.code == 0 and msg in r.out
+    assert msg in (out / "data_report.txt").read_text(encoding="utf-8")
+    assert msg in (out / "warnings.txt").read_text(encoding="utf-8")
+
+
 # ============================================================================ files
 def test_duplicate_column_names_in_csv_name_the_positions(hs):
     _, write, _ = hs

@@ -19,8 +19,10 @@ def add_parser(sub, common: argparse.ArgumentParser) -> None:
                     "the group comparisons on a survey and write one self-contained HTML file "
                     "with every table and figure (inline PNG images), in English or Chinese.",
         epilog=epilog("""
-            Item scales and wording come from --codebook (default: telecom when the survey
-            has its items). A column named with --by, --wave or --compare must exist (else an
+            Item scales, missing codes, reverse coding and wording come from --codebook
+            (default: telecom when it describes every model item); answers outside the
+            codebook's scale are an error unless --out-of-range missing (--scale overrides
+            the codebook's scales). A column named with --by, --wave or --compare must exist (else an
             error with the closest names); without them, 'operator' and 'wave' are used if
             the survey has them.
 
@@ -60,9 +62,9 @@ def run(args: argparse.Namespace) -> int:
     codebook = codebook_for(spec, args.codebook)
     options = read_options(args)
     codes = parse_codes(args.missing_codes)
-    survey, data_warnings = read_survey_for(spec, path, missing_codes=codes, options=options)
-    if codebook is not None and not options["scale"]:
-        check_codebook_scales(survey, codebook, spec, options["out_of_range"])
+    survey, data_warnings = read_survey_for(
+        spec, path, missing_codes=codes, options=options,
+        codebook=codebook if not options["scale"] else None)
     columns = list(survey.data.columns)
     chosen = {}
     for flag, attr, default in (("--by", "by", "operator"), ("--wave", "wave", "wave"),
@@ -112,29 +114,3 @@ def codebook_for(spec, name):
         return None
     return cb if all(i in cb for i in spec.observed) else None
 
-
-def check_codebook_scales(survey, codebook, spec, out_of_range: str) -> None:
-    """Answers outside the codebook's scale of their item are an error (the index uses it)."""
-    import numpy as np
-    from ..exceptions import SurveyDataError
-    if out_of_range == "missing":
-        return
-    parts = []
-    for item in spec.observed:
-        if item not in codebook or item not in survey.data:
-            continue
-        lo, hi = codebook.scale(item)
-        x = survey.data[item].to_numpy(dtype=float)
-        with np.errstate(invalid="ignore"):
-            bad = (x < lo) | (x > hi)
-        if bad.any():
-            rows = list(survey.rows(survey.data.index[bad]))
-            shown = ", ".join(map(str, rows[:5])) + (f" and {len(rows) - 5} more"
-                                                       if len(rows) > 5 else "")
-            vals = ", ".join(f"{v:g}" for v in np.unique(x[bad])[:5])
-            parts.append(f"'{item}' (scale {lo:g}-{hi:g}): {vals} in rows {shown}")
-    if parts:
-        raise SurveyDataError(f"{survey.source}: answers outside the scale of the codebook "
-                              f"{codebook.source}: " + "; ".join(parts) + ". Declare them with "
-                              "--missing-codes, declare the scale with --scale MIN,MAX, or pass "
-                              "--out-of-range missing.")
