@@ -15,12 +15,13 @@ __all__ = ["atomic_directory", "signals_as_interrupt"]
 
 
 @contextlib.contextmanager
-def atomic_directory(target: Path, *, keep_other_files: bool = True):
+def atomic_directory(target: Path, *, keep_other_files: bool = True, owned=()):
     """Build a directory beside ``target`` and swap it in when the block ends without error.
 
     Yields the temporary directory (``.NAME.tmp-XXXX`` in ``target``'s parent). Files of
-    an existing ``target`` that the block does not write are kept (hard links, else
-    copies) when ``keep_other_files``. On success the new directory replaces ``target``
+    an existing ``target`` are kept (hard links, else copies) when ``keep_other_files``,
+    except those named in ``owned`` (the outputs of the command: an old one that this run
+    does not write again must not survive beside the new ones). On success the new directory replaces ``target``
     in one atomic exchange (Linux ``renameat2(RENAME_EXCHANGE)``; elsewhere two renames
     in quick succession); on an error, SIGINT or SIGTERM the temporary directory is
     removed and ``target`` is untouched. After a SIGKILL, ``target`` still holds the
@@ -35,7 +36,10 @@ def atomic_directory(target: Path, *, keep_other_files: bool = True):
     try:
         if keep_other_files and target.is_dir():
             shutil.rmtree(tmp)
-            shutil.copytree(target, tmp, symlinks=True, copy_function=_link_or_copy)
+            top = str(target)
+            shutil.copytree(target, tmp, symlinks=True, copy_function=_link_or_copy,
+                            ignore=lambda d, names: [n for n in names
+                                                     if d == top and n in set(owned)])
         umask = os.umask(0)
         os.umask(umask)
         os.chmod(tmp, 0o777 & ~umask)

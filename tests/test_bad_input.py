@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import hashlib
 import json
-import os
 import signal
 import subprocess
 import sys
@@ -635,6 +634,19 @@ def test_out_directory_keeps_the_users_other_files(hs, tmp_path, capsys):
                "-q").code == 0
     assert (out / "notes.md").read_text(encoding="utf-8") == "mine"
     assert (out / "reliability.csv").is_file()
+
+
+def test_an_old_output_not_written_again_does_not_survive_beside_the_new_ones(tmp_path):
+    from csi_model._atomic import atomic_directory
+    out = tmp_path / "results"
+    out.mkdir()
+    for name in ("micom.csv", "index.csv", "notes.md"):
+        (out / name).write_text("old", encoding="utf-8")
+    with atomic_directory(out, owned=("micom.csv", "index.csv")) as tmp:
+        (tmp / "index.csv").write_text("new", encoding="utf-8")
+    assert sorted(p.name for p in out.iterdir()) == ["index.csv", "notes.md"]
+    assert (out / "index.csv").read_text(encoding="utf-8") == "new"
+    assert [p.name for p in tmp_path.iterdir()] == ["results"]
 
 
 def test_paper_build_over_a_foreign_directory_is_refused(tmp_path, capsys):

@@ -7,7 +7,6 @@ import argparse
 import contextlib
 import difflib
 import os
-import shutil
 import tempfile
 import textwrap
 import warnings

@@ -109,7 +109,7 @@ def _write_tables(out_dir: Path, result, messages) -> list[Path]:
               "micom": result.micom, "index": result.index.table,
               "index_differences": result.index_diff, "trends": result.trends}
     written = []
-    with atomic_directory(out_dir) as tmp:
+    with atomic_directory(out_dir, owned=COMPARE_FILES) as tmp:
         for name, frame in tables.items():
             if frame is not None and len(frame):
                 write_text(tmp / f"{name}.csv", frame.to_csv(index=False))

@@ -84,7 +84,7 @@ def run(args: argparse.Namespace) -> int:
         progress=None if not args.quiet else False, options=options)
     data_warnings += [w for w in boot_warnings if w not in data_warnings]
     failed = None if result.converged else not_converged_message(result, survey, data_warnings)
-    if failed:
+    if failed:                               # first in every output; exit status 3 below
         data_warnings.insert(0, failed)
     written: list[Path] = []
     if json_path is not None:
@@ -149,7 +149,7 @@ def write_tables(out_dir: Path, survey, result, data_warnings: Sequence[str]) ->
         "warnings.txt": warn_text,
         "data_report.txt": report + "\n",
     }
-    with atomic_directory(out_dir) as tmp:
+    with atomic_directory(out_dir, owned=TABLE_FILES) as tmp:
         for name in TABLE_FILES:
             write_text(tmp / name, contents[name])
     return [out_dir / name for name in TABLE_FILES]

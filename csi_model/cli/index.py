@@ -20,8 +20,8 @@ def add_parser(sub, common: argparse.ArgumentParser) -> None:
         epilog=epilog("""
             The item scale comes from --scale (e.g. 1,10; answers outside it are an error
             unless --out-of-range missing), else the observed range of each item (with a
-            warning). An index outside 0-100 is never printed: it is an error. A negative outer weight is reported: the index formula
-            assumes positive weights.
+            warning). An index outside 0-100 is never printed: it is an error. A negative
+            outer weight is reported: the index formula assumes positive weights.
 
             --json OUT writes index (group, latent, n, index, se, ci.lower, ci.upper), weights,
             impacts, ipma, target, gain, by, bootstrap and warnings.

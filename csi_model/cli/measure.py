@@ -130,10 +130,8 @@ def _write_tables(out_dir: Path, result, data_warnings) -> list[Path]:
         result.fit_measures.rename_axis("measure").rename("value").reset_index(),
         "verdicts.csv": result.verdicts,
     }
-    written = []
-    with atomic_directory(out_dir) as tmp:
-        written = _write_into(tmp, out_dir, frames, result, data_warnings)
-    return written
+    with atomic_directory(out_dir, owned=MEASURE_FILES) as tmp:
+        return _write_into(tmp, out_dir, frames, result, data_warnings)
 
 
 def _write_into(tmp: Path, out_dir: Path, frames: dict, result, data_warnings) -> list[Path]:
