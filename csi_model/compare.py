@@ -142,10 +142,11 @@ class ComparisonResult:
                 "warnings": list(self.warnings), "options": self.options}
 
 
-def _prepare(spec: ModelSpec, data, by: Sequence[str], missing_codes):
-    from .survey.read import Survey, read_survey
-    survey = data if isinstance(data, Survey) else read_survey(
-        data, items=list(spec.observed), missing_codes=missing_codes or ())
+def _prepare(spec: ModelSpec, data, by: Sequence[str], missing_codes, scale=None):
+    from ._inputs import as_survey
+    from .survey.read import Survey
+    survey = as_survey(data, spec, missing_codes, "compare",
+                       scale=scale if isinstance(scale, (tuple, list)) else None)
     frame = survey.data
     for col in by:
         if col not in frame.columns:
@@ -200,7 +201,7 @@ def compare(spec: ModelSpec | str, data, *, by: str | Sequence[str], bootstrap: 
     if not by_cols or len(by_cols) > 2:
         raise ValueError("The 'by' parameter of compare must be a column name or a list of two "
                          f"(e.g. ['operator', 'wave']). Got {by!r} instead.")
-    survey, group_col = _prepare(spec, data, by_cols, missing_codes)
+    survey, group_col = _prepare(spec, data, by_cols, missing_codes, scale)
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")      # they are on pls.warnings, reported below
         pls = fit_pls(spec, survey)

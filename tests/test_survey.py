@@ -183,7 +183,7 @@ def test_out_of_range_zero_becomes_missing_with_warning(tmp_path):
     path = write(tmp_path, "Q1,Q2\n0,5\n3,0\n10,11\n0,7\n")
     with pytest.warns(DataQualityWarning, match=r"survey\.csv.*'Q1' \(scale 1-10\): 0 x2.*"
                                                 r"'Q2' \(scale 1-10\): 0 x1, 11 x1"):
-        s = read_survey(path, scale=(1, 10))
+        s = read_survey(path, scale=(1, 10), out_of_range="missing")
     assert s.data["Q1"].tolist()[:2] == [3.0, 10.0] or np.isnan(s.data["Q1"].iloc[0])
     assert s.data["Q1"].isna().sum() == 2 and s.data["Q2"].isna().sum() == 2
     oor = s.report.out_of_range
@@ -206,7 +206,7 @@ def test_missing_code_99(tmp_path):
 
 def test_codebook_missing_codes_and_scale(quiet):
     df = pd.DataFrame({"Q1": [1, 9, 6], "Q2": [2, 3, 4], "Q3": [8, 1, 5]})
-    s = read_survey(df, small_codebook(reverse=()))
+    s = read_survey(df, small_codebook(reverse=()), out_of_range="missing")
     assert np.isnan(s.data.loc[1, "Q1"]) and np.isnan(s.data.loc[0, "Q3"])
     assert np.isnan(s.data.loc[2, "Q1"])                   # 6 is outside 1-5
     assert s.report.out_of_range.to_dict("records") == [{"item": "Q1", "value": 6.0, "count": 1}]
@@ -355,7 +355,7 @@ def test_bundled_codebook_with_csv(tmp_path, quiet):
     path = tmp_path / "telecom.csv"
     df.to_csv(path, index=False)
     with pytest.warns(DataQualityWarning, match="'LOY2'"):
-        s = read_survey(path, "telecom")
+        s = read_survey(path, "telecom", out_of_range="missing")
     assert s.items == tuple(cols) and s.metadata == ("operator",)
     assert s.codebook is cb or s.codebook.source == "telecom_codebook.csv"
     assert s.report.missing["SAT1"] == 1 and s.report.missing["LOY2"] == 1
@@ -368,7 +368,7 @@ def test_input_dataframe_untouched(quiet):
                        "Q3": [1.0, 2.0, np.nan, 4.0]})
     before = df.copy(deep=True)
     dtypes = df.dtypes.copy()
-    s = read_survey(df, small_codebook(), missing_codes=[99])
+    s = read_survey(df, small_codebook(), missing_codes=[99], out_of_range="missing")
     pd.testing.assert_frame_equal(df, before)
     pd.testing.assert_series_equal(df.dtypes, dtypes)
     s.data.loc[s.data.index[0], "city"] = "changed"         # the copy is independent
@@ -383,7 +383,7 @@ def test_input_files_untouched(tmp_path, quiet):
     hashes = {p: digest(p) for p in (csv_path, xlsx_path)}
     mtimes = {p: p.stat().st_mtime_ns for p in (csv_path, xlsx_path)}
     for p in (csv_path, xlsx_path):
-        read_survey(p, missing_codes=[99], scale=(1, 10))
+        read_survey(p, missing_codes=[99], scale=(1, 10), out_of_range="missing")
     assert {p: digest(p) for p in hashes} == hashes
     assert {p: p.stat().st_mtime_ns for p in mtimes} == mtimes
 
@@ -391,7 +391,7 @@ def test_input_files_untouched(tmp_path, quiet):
 # ------------------------------------------------------------------ report
 def test_report_to_dict_is_json_safe(tmp_path, quiet):
     path = write(tmp_path, "Q1,Q2,Q3\n 1,99,5\n0,2,5\n,,\n2,3,5\n3,4,5\n")
-    s = read_survey(path, missing_codes=[99], scale=(1, 10))
+    s = read_survey(path, missing_codes=[99], scale=(1, 10), out_of_range="missing")
     d = s.report.to_dict()
     json.dumps(d)
     assert d["n_rows_read"] == 5 and d["n"] == 4

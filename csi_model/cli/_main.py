@@ -3,12 +3,15 @@ from __future__ import annotations
 
 import argparse
 import contextlib
+import logging
 import os
 import sys
 from typing import Sequence
 
 from . import compare, demo, fit, index, measure, models, paper, pls, report
-from ._common import EXIT_INTERNAL_ERROR, EXIT_USER_ERROR, FORMATTER, PROG, Parser, epilog
+from .._atomic import signals_as_interrupt
+from ._common import (EXIT_INTERNAL_ERROR, EXIT_STATUSES, EXIT_USER_ERROR, FORMATTER, PROG,
+                      Parser, epilog)
 
 #: The subcommands, in the order ``csi-model --help`` lists them.
 SUBCOMMANDS = (fit, measure, demo, models, pls, index, compare, paper, report)
@@ -33,7 +36,8 @@ def build_parser() -> argparse.ArgumentParser:
               csi-model fit survey.csv --model telecom --missing-codes 99 --json result.json
               csi-model fit survey.sav --model my_model.lav --estimator MLR --out results/
               csi-model measure survey.csv --model telecom --json measurement.json
-            """))
+            """) + "\n\nexit status:\n" + "\n".join(f"  {code:<4} {text}"
+                                                  for code, text in EXIT_STATUSES))
     sub = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=Parser)
     sub.required = True
     for command in SUBCOMMANDS:
@@ -52,7 +56,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         except SystemExit as exc:          # --help / --version: argparse already printed
             return int(exc.code or 0) if not isinstance(exc.code, str) else EXIT_USER_ERROR
         debug = bool(getattr(args, "debug", False))
-        return int(args.handler(args) or 0)
+        with _third_party_logs_silenced(debug), signals_as_interrupt():
+            return int(args.handler(args) or 0)
     except KeyboardInterrupt:
         if debug:
             raise
@@ -62,9 +67,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         # The reader went away (``csi-model demo | head``): stop quietly, like other tools.
         _silence_stdout()
         return 141
-    except (ValueError, FileNotFoundError, IsADirectoryError, NotADirectoryError,
-            PermissionError) as exc:
-        # CSIModelError is a ValueError: bad model, bad data, bad argument.
+    except (ValueError, OSError) as exc:
+        # CSIModelError is a ValueError: bad model, bad data, bad argument; an OSError is a
+        # file that cannot be read or written (not found, permission, disk full).
         if debug:
             raise
         _err(_user_message(exc))
@@ -76,6 +81,27 @@ def main(argv: Sequence[str] | None = None) -> int:
              f"This is probably a bug in csi_model; run again with --debug to see the "
              "traceback, and report it.")
         return EXIT_INTERNAL_ERROR
+
+
+@contextlib.contextmanager
+def _third_party_logs_silenced(debug: bool):
+    """Keep log lines of other libraries (semopy's ``WARNING:root:...``) off the user's screen.
+
+    semopy logs through the root logger, which configures itself to print to stderr when it
+    has no handler; a NullHandler on the root stops that. What semopy reports is checked
+    by csi_model itself (start values, convergence, positive definiteness) and shown as
+    csi_model's warnings. With --debug the log lines are shown.
+    """
+    if debug:
+        yield
+        return
+    root = logging.getLogger()
+    handler = logging.NullHandler()
+    root.addHandler(handler)
+    try:
+        yield
+    finally:
+        root.removeHandler(handler)
 
 
 def _silence_stdout() -> None:

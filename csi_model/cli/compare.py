@@ -5,9 +5,11 @@ import argparse
 import warnings
 from pathlib import Path
 
-from ._common import (FORMATTER, UsageError, check_outputs, epilog, json_argument,
-                      out_argument, parse_codes, parse_scale, print_with_warnings,
-                      quiet_argument, read_survey_for, survey_arguments, write_json, write_text)
+from ._common import (FORMATTER, UsageError, atomic_directory, bootstrap_warnings,
+                      check_column, check_outputs, epilog, json_argument, model_inputs,
+                      out_argument, parse_codes, print_with_warnings, quiet_argument,
+                      read_options, read_survey_for, survey_arguments, survey_path, write_json,
+                      write_text)
 
 #: The tables ``--out DIR`` writes (those that are not empty), plus warnings.txt.
 COMPARE_FILES = ("invariance.csv", "partial_invariance.csv", "cbsem_paths.csv", "pls_paths.csv",
@@ -48,7 +50,6 @@ def add_parser(sub, common: argparse.ArgumentParser) -> None:
     p.add_argument("--permutations", metavar="P", type=int, default=1000,
                    help="permutations of the PLS-MGA and MICOM tests (default 1000)")
     p.add_argument("--seed", metavar="S", type=int, default=1, help="seed of every random step")
-    p.add_argument("--scale", metavar="MIN,MAX", help="the item answer scale, e.g. 1,10")
     json_argument(p, "write the result as JSON")
     out_argument(p, "write the tables as CSV files to DIR")
     quiet_argument(p)
@@ -64,16 +65,23 @@ def run(args: argparse.Namespace) -> int:
     if not 1 <= len(by) <= 2:
         raise UsageError(f"--by takes one or two column names (e.g. wave or operator,wave). "
                          f"Got {args.by!r}.")
-    if args.bootstrap < 1 or args.permutations < 10:
-        raise UsageError("--bootstrap must be >= 1 and --permutations >= 10.")
-    scale = parse_scale(args.scale)
-    path = Path(args.survey)
+    if args.bootstrap < 2:
+        raise UsageError(f"--bootstrap must be at least 2 resamples (1000 or more recommended "
+                         f"for intervals). Got {args.bootstrap}.")
+    if args.permutations < 10:
+        raise UsageError(f"--permutations must be at least 10. Got {args.permutations}.")
+    options = read_options(args)
+    scale = options["scale"]
+    path = survey_path(args)
     spec = load_model(args.model)
     json_path = Path(args.json_out) if args.json_out else None
     out_dir = Path(args.out) if args.out else None
-    check_outputs([path], json_path, out_dir, COMPARE_FILES)
-    survey, data_warnings = read_survey_for(spec, path,
+    check_outputs(model_inputs(spec, path), json_path, out_dir, COMPARE_FILES)
+    survey, data_warnings = read_survey_for(spec, path, options=options,
                                             missing_codes=parse_codes(args.missing_codes))
+    data_warnings += bootstrap_warnings(args.bootstrap)
+    for column in by:
+        check_column("--by", column, list(survey.data.columns), args.survey)
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always")
         result = compare(spec, survey, by=by, bootstrap=args.bootstrap,
@@ -94,7 +102,6 @@ def run(args: argparse.Namespace) -> int:
 
 
 def _write_tables(out_dir: Path, result, messages) -> list[Path]:
-    out_dir.mkdir(parents=True, exist_ok=True)
     inv = result.invariance
     tables = {"invariance": inv.ladder.reset_index() if inv is not None else None,
               "partial_invariance": inv.suggestions if inv is not None else None,
@@ -102,12 +109,11 @@ def _write_tables(out_dir: Path, result, messages) -> list[Path]:
               "micom": result.micom, "index": result.index.table,
               "index_differences": result.index_diff, "trends": result.trends}
     written = []
-    for name, frame in tables.items():
-        if frame is not None and len(frame):
-            path = out_dir / f"{name}.csv"
-            write_text(path, frame.to_csv(index=False))
-            written.append(path)
-    path = out_dir / "warnings.txt"
-    write_text(path, "\n".join(messages) + "\n")
-    written.append(path)
+    with atomic_directory(out_dir, owned=COMPARE_FILES) as tmp:
+        for name, frame in tables.items():
+            if frame is not None and len(frame):
+                write_text(tmp / f"{name}.csv", frame.to_csv(index=False))
+                written.append(out_dir / f"{name}.csv")
+        write_text(tmp / "warnings.txt", "\n".join(messages) + "\n")
+        written.append(out_dir / "warnings.txt")
     return written

@@ -6,10 +6,12 @@ import warnings
 from pathlib import Path
 from typing import Sequence
 
-from ._common import (FORMATTER, UsageError, all_warnings, check_bootstrap, check_outputs,
-                      epilog, json_argument, model_inputs, out_argument, parse_codes,
-                      quiet_argument, read_survey_for, survey_arguments, survey_path, write_json,
+from ._common import (EXIT_NOT_CONVERGED, FORMATTER, all_warnings, atomic_directory,
+                      check_bootstrap, check_outputs, epilog, json_argument, model_inputs,
+                      not_converged_message, out_argument, parse_codes, quiet_argument,
+                      read_options, read_survey_for, survey_arguments, survey_path, write_json,
                       write_text)
+from ._common import not_in_report as _not_in_report
 
 #: The files ``--out DIR`` writes.
 TABLE_FILES = ("estimates.csv", "standardized.csv", "fit_measures.csv", "r2.csv",
@@ -73,12 +75,17 @@ def run(args: argparse.Namespace) -> int:
     json_path = Path(args.json_out) if args.json_out else None
     out_dir = Path(args.out) if args.out else None
     check_outputs(model_inputs(spec, path), json_path, out_dir, TABLE_FILES)
-    check_bootstrap(args)
+    boot_warnings = check_bootstrap(args)
+    options = read_options(args)
 
     survey, result, data_warnings = read_and_fit(
         spec, path, missing_codes=codes, estimator=args.estimator, missing=args.missing,
         bootstrap=args.bootstrap or None, seed=args.seed, n_jobs=args.n_jobs,
-        progress=None if not args.quiet else False)
+        progress=None if not args.quiet else False, options=options)
+    data_warnings += [w for w in boot_warnings if w not in data_warnings]
+    failed = None if result.converged else not_converged_message(result, survey, data_warnings)
+    if failed:                               # first in every output; exit status 3 below
+        data_warnings.insert(0, failed)
     written: list[Path] = []
     if json_path is not None:
         payload = result.to_dict()
@@ -91,17 +98,22 @@ def run(args: argparse.Namespace) -> int:
         print_report(survey, result, data_warnings)
         if written:
             print("\nWritten: " + ", ".join(str(p) for p in written))
+    if failed:
+        import sys
+        print(f"csi-model: error: {failed}", file=sys.stderr)
+        return EXIT_NOT_CONVERGED
     return 0
 
 
 def read_and_fit(spec, path: Path, *, missing_codes, estimator: str, missing: str,
                  bootstrap: int | None = None, seed: int | None = None, n_jobs: int = 1,
-                 progress: bool | None = None):
+                 progress: bool | None = None, options: dict | None = None):
     """Read the survey and fit, capturing warnings (they go into the reports, not stderr)."""
     from ..exceptions import CSIModelWarning
     from ..sem.fitting import fit
 
-    survey, data_warnings = read_survey_for(spec, path, missing_codes=missing_codes)
+    survey, data_warnings = read_survey_for(spec, path, missing_codes=missing_codes,
+                                            options=options)
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always")
         result = fit(spec, survey, estimator=estimator, missing=missing, bootstrap=bootstrap,
@@ -120,12 +132,12 @@ def write_tables(out_dir: Path, survey, result, data_warnings: Sequence[str]) ->
     import pandas as pd
     from ..sem.effects import effects, hypotheses
 
-    out_dir.mkdir(parents=True, exist_ok=True)
     fm = result.fit_measures.rename_axis("measure").rename("value").reset_index()
     r2 = result.r2.rename_axis("variable").rename("r2").reset_index()
     report = survey.report.summary()
-    if data_warnings:
-        report += "\nWarnings while reading:\n" + "\n".join(f"  ! {w}" for w in data_warnings)
+    extra = _not_in_report(survey, data_warnings)
+    if extra:
+        report += "\nWarnings:\n" + "\n".join(f"  ! {w}" for w in extra)
     warn_text = "".join(f"{w}\n" for w in all_warnings(result, data_warnings))
     contents = {
         "estimates.csv": result.table().to_csv(index=False),
@@ -137,17 +149,15 @@ def write_tables(out_dir: Path, survey, result, data_warnings: Sequence[str]) ->
         "warnings.txt": warn_text,
         "data_report.txt": report + "\n",
     }
-    written = []
-    for name in TABLE_FILES:
-        path = out_dir / name
-        write_text(path, contents[name])
-        written.append(path)
-    return written
+    with atomic_directory(out_dir, owned=TABLE_FILES) as tmp:
+        for name in TABLE_FILES:
+            write_text(tmp / name, contents[name])
+    return [out_dir / name for name in TABLE_FILES]
 
 
 def print_report(survey, result, data_warnings: Sequence[str]) -> None:
     print(survey.report.summary())
-    for w in data_warnings:
+    for w in _not_in_report(survey, data_warnings):
         print(f"  ! {w}")
     print()
     print(result.summary().as_text())

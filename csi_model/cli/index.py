@@ -4,8 +4,8 @@ from __future__ import annotations
 import argparse
 import warnings
 
-from ._common import (FORMATTER, UsageError, all_warnings, epilog, json_argument, parse_scale,
-                      print_with_warnings, quiet_argument, write_json)
+from ._common import (FORMATTER, all_warnings, check_column, epilog, json_argument,
+                      parse_scale, print_with_warnings, quiet_argument, write_json)
 from .pls import fit_pls_quietly, pls_arguments, read_for_pls
 
 
@@ -18,9 +18,10 @@ def add_parser(sub, common: argparse.ArgumentParser) -> None:
                     "group (--by), the impacts on the target (index points for a 5-point gain "
                     "of each driver) and the importance-performance map (IPMA).",
         epilog=epilog("""
-            The item scale comes from --scale (e.g. 1,10), else the observed range of each
-            item (with a warning). A negative outer weight is reported: the index formula
-            assumes positive weights.
+            The item scale comes from --scale (e.g. 1,10; answers outside it are an error
+            unless --out-of-range missing), else the observed range of each item (with a
+            warning). An index outside 0-100 is never printed: it is an error. A negative
+            outer weight is reported: the index formula assumes positive weights.
 
             --json OUT writes index (group, latent, n, index, se, ci.lower, ci.upper), weights,
             impacts, ipma, target, gain, by, bootstrap and warnings.
@@ -39,7 +40,6 @@ def add_parser(sub, common: argparse.ArgumentParser) -> None:
     pls_arguments(p)
     p.add_argument("--by", metavar="COLUMN", help="a survey column (operator, wave...): the "
                                                   "index per group too")
-    p.add_argument("--scale", metavar="MIN,MAX", help="the item answer scale, e.g. 1,10")
     p.add_argument("--target", metavar="LATENT", help="target of impacts and IPMA (default SAT)")
     p.add_argument("--priorities", nargs="?", const="en", choices=("en", "zh"), metavar="LANG",
                    help="also the study report: loyalty gain per satisfaction point and item "
@@ -54,9 +54,7 @@ def run(args: argparse.Namespace) -> int:
 
     scale = parse_scale(args.scale)
     spec, survey, data_warnings, json_path = read_for_pls(args)
-    if args.by is not None and args.by not in survey.data.columns:
-        raise UsageError(f"--by {args.by!r} is not a column of {survey.source} (its other "
-                         f"columns: {', '.join(map(str, survey.metadata)) or 'none'}).")
+    check_column("--by", args.by, list(survey.data.columns), args.survey)
     pls_args = argparse.Namespace(**{**vars(args), "bootstrap": 0})
     result = fit_pls_quietly(spec, survey, pls_args)
     with warnings.catch_warnings():
@@ -65,6 +63,7 @@ def run(args: argparse.Namespace) -> int:
                           bootstrap=args.bootstrap or None, seed=args.seed, ci_method=args.ci)
     messages = all_warnings(result, data_warnings)
     messages += [w for w in index.warnings if w not in messages]
+    check_index_range(index, messages)
     report = None
     if args.priorities:
         from ..pls.priorities import priorities
@@ -91,3 +90,23 @@ def run(args: argparse.Namespace) -> int:
         if json_path is not None:
             print(f"\nWritten: {json_path}")
     return 0
+
+
+def check_index_range(index, messages) -> None:
+    """An index outside 0-100 is impossible (answers outside the scale, negative weights):
+    refuse to print it."""
+    import numpy as np
+    from ..exceptions import EstimationError
+    table = index.table
+    values = table["index"].to_numpy(dtype=float)
+    bad = np.isfinite(values) & ((values < 0) | (values > 100))
+    if bad.any():
+        rows = table.loc[bad]
+        listed = ", ".join(f"{r.latent}{'' if r.group in (None, '', 'all') else f' ({r.group})'}"
+                           f" = {r.index:.1f}" for r in rows.itertuples())
+        hint = [m for m in messages if "negative" in m.lower() or "scale" in m.lower()]
+        raise EstimationError(f"the index of {listed} lies outside 0-100, which is impossible: "
+                              "the item scale does not contain the answers or an outer weight is "
+                              "negative. Declare the answer scale with --scale MIN,MAX (answers "
+                              "outside it are then reported) and check the weights"
+                              + (f" ({hint[0]})" if hint else "") + ".")

@@ -5,9 +5,10 @@ import argparse
 import warnings
 from pathlib import Path
 
-from ._common import (FORMATTER, UsageError, all_warnings, check_outputs, epilog,
-                      json_argument, model_inputs, out_argument, parse_codes, quiet_argument,
-                      read_survey_for, survey_arguments, survey_path, write_json, write_text)
+from ._common import (FORMATTER, UsageError, all_warnings, atomic_directory, check_bootstrap,
+                      check_outputs, epilog, json_argument, model_inputs, not_in_report,
+                      out_argument, parse_codes, quiet_argument, read_options, read_survey_for,
+                      survey_arguments, survey_path, write_json, write_text)
 
 #: The files ``--out DIR`` writes.
 MEASURE_FILES = ("reliability.csv", "items.csv", "efa_loadings.csv", "eigenvalues.csv",
@@ -61,9 +62,7 @@ def run(args: argparse.Namespace) -> int:
     from ..model.spec import load_model
 
     path = survey_path(args)
-    if args.bootstrap < 0:
-        raise UsageError(f"--bootstrap must be 0 or a positive number of resamples. "
-                         f"Got {args.bootstrap}.")
+    boot_warnings = check_bootstrap(args, need_seed=False)
     if args.seed < 0:
         raise UsageError(f"--seed must be a non-negative integer. Got {args.seed}.")
     if not 0 < args.htmt <= 1:
@@ -75,7 +74,10 @@ def run(args: argparse.Namespace) -> int:
     check_outputs(model_inputs(spec, path), json_path, out_dir, MEASURE_FILES)
     items = [i for its in spec.indicators.values() for i in its if i in set(spec.observed)]
     survey, data_warnings = read_survey_for(spec, path, missing_codes=codes,
-                                            items=list(dict.fromkeys(items)))
+                                            items=list(dict.fromkeys(items)),
+                                            options=read_options(args))
+    data_warnings += boot_warnings
+    check_n_factors(args.n_factors, survey, list(dict.fromkeys(items)))
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")       # they are on result.warnings
         result = measurement(spec, survey, n_factors=args.n_factors, method=args.method,
@@ -92,7 +94,7 @@ def run(args: argparse.Namespace) -> int:
         written += _write_tables(out_dir, result, data_warnings)
     if not args.quiet:
         print(survey.report.summary())
-        for w in data_warnings:
+        for w in not_in_report(survey, data_warnings):
             print(f"  ! {w}")
         print()
         print(result.summary().as_text())
@@ -101,8 +103,23 @@ def run(args: argparse.Namespace) -> int:
     return 0
 
 
+def check_n_factors(k, survey, items) -> None:
+    """--n-factors must be at least 1 and at most what the data allow (the Ledermann bound:
+    an EFA with k factors of p items has non-negative degrees of freedom only while
+    (p - k)^2 >= p + k), and below the number of complete respondents."""
+    if k is None:
+        return
+    p = len(items)
+    n = int(survey.data[items].notna().all(axis=1).sum())
+    k_max = max(k_ for k_ in range(0, p + 1) if (p - k_) ** 2 >= p + k_)
+    k_max = min(k_max, max(n - 1, 0))
+    if not 1 <= k <= k_max:
+        raise UsageError(f"--n-factors must be between 1 and {k_max} for these data ({p} items, "
+                         f"{n} complete respondents: more factors leave the EFA with negative "
+                         f"degrees of freedom). Got {k}.")
+
+
 def _write_tables(out_dir: Path, result, data_warnings) -> list[Path]:
-    out_dir.mkdir(parents=True, exist_ok=True)
     frames = {
         "reliability.csv": result.reliability, "items.csv": result.items,
         "efa_loadings.csv": result.efa_loadings, "eigenvalues.csv": result.eigenvalues,
@@ -113,9 +130,14 @@ def _write_tables(out_dir: Path, result, data_warnings) -> list[Path]:
         result.fit_measures.rename_axis("measure").rename("value").reset_index(),
         "verdicts.csv": result.verdicts,
     }
+    with atomic_directory(out_dir, owned=MEASURE_FILES) as tmp:
+        return _write_into(tmp, out_dir, frames, result, data_warnings)
+
+
+def _write_into(tmp: Path, out_dir: Path, frames: dict, result, data_warnings) -> list[Path]:
     written = []
     for name in MEASURE_FILES:
-        path = out_dir / name
+        path = tmp / name
         if name == "warnings.txt":
             text = "".join(f"{w}\n" for w in all_warnings(result, data_warnings))
         else:
@@ -125,5 +147,5 @@ def _write_tables(out_dir: Path, result, data_warnings) -> list[Path]:
             index = name in ("fornell_larcker.csv", "cross_loadings.csv", "residuals.csv")
             text = frame.to_csv(index=index)
         write_text(path, text)
-        written.append(path)
+        written.append(out_dir / name)
     return written

@@ -6,8 +6,8 @@ import warnings
 from pathlib import Path
 
 from ._common import (FORMATTER, all_warnings, check_bootstrap, check_outputs, epilog,
-                      json_argument, model_inputs, parse_codes, quiet_argument, read_survey_for,
-                      survey_arguments, survey_path, write_json)
+                      json_argument, model_inputs, not_in_report, parse_codes, quiet_argument,
+                      read_options, read_survey_for, survey_arguments, survey_path, write_json)
 
 
 def add_parser(sub, common: argparse.ArgumentParser) -> None:
@@ -58,12 +58,14 @@ def read_for_pls(args: argparse.Namespace):
     from ..model.spec import load_model
 
     path = survey_path(args)
-    check_bootstrap(args)
+    boot_warnings = check_bootstrap(args)
     codes = parse_codes(args.missing_codes)
+    options = read_options(args)
     spec = load_model(args.model)
     json_path = Path(args.json_out) if args.json_out else None
     check_outputs(model_inputs(spec, path), json_path, None)
-    survey, data_warnings = read_survey_for(spec, path, missing_codes=codes)
+    survey, data_warnings = read_survey_for(spec, path, missing_codes=codes, options=options)
+    data_warnings += [w for w in boot_warnings if w not in data_warnings]
     return spec, survey, data_warnings, json_path
 
 
@@ -84,7 +86,7 @@ def run(args: argparse.Namespace) -> int:
         write_json(json_path, payload)
     if not args.quiet:
         print(survey.report.summary())
-        for w in data_warnings:
+        for w in not_in_report(survey, data_warnings):
             print(f"  ! {w}")
         print()
         print(result.summary().as_text())

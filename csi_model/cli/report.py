@@ -2,12 +2,13 @@
 from __future__ import annotations
 
 import argparse
-import contextlib
 import warnings
 from pathlib import Path
 
-from ._common import (FORMATTER, UsageError, check_outputs, epilog, model_inputs, out_argument,
-                      parse_codes, quiet_argument, survey_arguments, survey_path, write_text)
+from ._common import (EXIT_NOT_CONVERGED, FORMATTER, UsageError, check_bootstrap, check_column,
+                      check_outputs, epilog, model_inputs, not_converged_message, out_argument,
+                      parse_codes, quiet_argument, read_options, read_survey_for,
+                      survey_arguments, survey_path, write_text)
 
 
 def add_parser(sub, common: argparse.ArgumentParser) -> None:
@@ -18,9 +19,12 @@ def add_parser(sub, common: argparse.ArgumentParser) -> None:
                     "the group comparisons on a survey and write one self-contained HTML file "
                     "with every table and figure (inline PNG images), in English or Chinese.",
         epilog=epilog("""
-            Item scales and wording come from --codebook (default: telecom when the survey
-            has its items). Columns named by --by, --wave and --compare are used only if the
-            survey has them.
+            Item scales, missing codes, reverse coding and wording come from --codebook
+            (default: telecom when it describes every model item); answers outside the
+            codebook's scale are an error unless --out-of-range missing (--scale overrides
+            the codebook's scales). A column named with --by, --wave or --compare must exist (else an
+            error with the closest names); without them, 'operator' and 'wave' are used if
+            the survey has them.
 
             examples:
               csi-model report survey.csv --model telecom --out report.html
@@ -34,46 +38,79 @@ def add_parser(sub, common: argparse.ArgumentParser) -> None:
     p.add_argument("--bootstrap", type=int, default=200, metavar="B",
                    help="CB-SEM bootstrap resamples (default 200; 0 for delta-method SEs)")
     p.add_argument("--seed", type=int, default=1, metavar="S", help="seed (default 1)")
-    p.add_argument("--by", default="operator", metavar="COLUMN",
-                   help="groups of the index (default operator)")
-    p.add_argument("--wave", default="wave", metavar="COLUMN",
-                   help="waves of the trends (default wave)")
-    p.add_argument("--compare", default="wave", metavar="COLUMN",
-                   help="groups of the invariance ladder and path comparison (default wave)")
+    p.add_argument("--by", default=None, metavar="COLUMN",
+                   help="groups of the index (default: operator, if the survey has it)")
+    p.add_argument("--wave", default=None, metavar="COLUMN",
+                   help="waves of the trends (default: wave, if the survey has it)")
+    p.add_argument("--compare", default=None, metavar="COLUMN",
+                   help="groups of the invariance ladder and path comparison (default: wave, "
+                        "if the survey has it)")
     quiet_argument(p)
     p.set_defaults(handler=run)
 
 
 def run(args: argparse.Namespace) -> int:
-    from ..survey.codebook import load_codebook
     from ..report.analysis import analyze
     from ..report.html import report_html
     from ..model.spec import load_model
-    from ..survey.read import read_survey
 
     path = survey_path(args)
-    if args.bootstrap < 0:
-        raise UsageError(f"--bootstrap must be 0 or a positive number. Got {args.bootstrap}.")
+    boot_warnings = check_bootstrap(args, need_seed=False)
     out = Path(args.out)
     spec = load_model(args.model)
     check_outputs(model_inputs(spec, path), out, None, file_flag="--out")
-    codebook = None
-    if args.codebook:
-        codebook = load_codebook(args.codebook)
-    else:
-        with contextlib.suppress(Exception):
-            cb = load_codebook("telecom")
-            codebook = cb if all(i in cb for i in spec.observed) else None
+    codebook = codebook_for(spec, args.codebook)
+    options = read_options(args)
     codes = parse_codes(args.missing_codes)
+    survey, data_warnings = read_survey_for(
+        spec, path, missing_codes=codes, options=options,
+        codebook=codebook if not options["scale"] else None)
+    columns = list(survey.data.columns)
+    chosen = {}
+    for flag, attr, default in (("--by", "by", "operator"), ("--wave", "wave", "wave"),
+                                ("--compare", "compare", "wave")):
+        given = getattr(args, attr)
+        check_column(flag, given, columns, args.survey)
+        chosen[attr] = given if given is not None else (default if default in columns else None)
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")       # shown in the report
-        survey = read_survey(str(path), items=list(spec.observed), missing_codes=codes)
         a = analyze(spec, survey, codebook=codebook, seed=args.seed, bootstrap=args.bootstrap,
                     htmt_bootstrap=min(args.bootstrap, 200) if args.bootstrap else 0,
-                    group_by=args.by, wave_by=args.wave, compare_by=args.compare)
-        html_text = report_html(a, lang=args.lang)
+                    group_by=chosen["by"], wave_by=chosen["wave"],
+                    compare_by=chosen["compare"], scale=options["scale"])
+        html_text = report_html(a, lang=args.lang,
+                                extra_warnings=[*boot_warnings, *data_warnings])
     write_text(out, html_text)
     if not args.quiet:
         print(f"Written: {out}")
+    sem = getattr(a, "sem", None)
+    if sem is not None and not sem.converged:
+        import sys
+        print(f"csi-model: error: {not_converged_message(sem, survey, data_warnings)} "
+              f"The report '{out}' says so at its top.", file=sys.stderr)
+        return EXIT_NOT_CONVERGED
     return 0
+
+
+def codebook_for(spec, name):
+    """The codebook of --codebook, or the bundled telecom one when it covers every model item.
+
+    A codebook named with --codebook that does not cover the model's items is an error
+    listing the items it lacks.
+    """
+    from ..survey.codebook import load_codebook
+    if name:
+        cb = load_codebook(name)
+        lacking = [i for i in spec.observed if i not in cb]
+        if lacking:
+            raise UsageError(f"--codebook {name!r} does not describe {len(lacking)} of the "
+                             f"model's items ({', '.join(lacking[:8])}"
+                             f"{' ...' if len(lacking) > 8 else ''}); it fits another model. "
+                             "Pass a codebook for this model, or leave --codebook out.")
+        return cb
+    try:
+        cb = load_codebook("telecom")
+    except Exception:  # noqa: BLE001 - the bundled codebook is optional
+        return None
+    return cb if all(i in cb for i in spec.observed) else None
 

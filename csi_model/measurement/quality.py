@@ -569,7 +569,7 @@ def measurement(spec: ModelSpec | str | Path, data, *, missing_codes=None,
                 n_factors: int | None = None, method: str = "minres",
                 rotation: str | None = "oblimin", thresholds: Thresholds | None = None,
                 n_boot: int = 1000, seed: int = 0, level: float = 0.95,
-                n_iter_parallel: int = 20, pls_weights=None) -> MeasurementResult:
+                n_iter_parallel: int = 20, pls_weights=None, scale=None) -> MeasurementResult:
     """Assess the measurement model: EFA, reliability, validity and CFA diagnostics.
 
     Parameters
@@ -580,6 +580,9 @@ def measurement(spec: ModelSpec | str | Path, data, *, missing_codes=None,
         The survey; incomplete rows are dropped listwise (reported in the warnings).
     missing_codes : sequence, optional
         Answer codes meaning "no answer" when ``data`` is read here.
+    scale : (min, max), optional
+        The answer scale of every item: answers outside it are an error (see
+        :func:`csi_model.survey.read.read_survey`).
     n_factors : int, optional
         Factors of the EFA (default: the number of latents).
     method : {"minres", "ml"}
@@ -630,7 +633,7 @@ def measurement(spec: ModelSpec | str | Path, data, *, missing_codes=None,
         raise EstimationError(f"The model {spec.name} has no latent measured by observed items "
                               "('LV =~ item1 + item2'); there is no measurement model to assess.")
     items = list(dict.fromkeys(i for its in blocks.values() for i in its))
-    survey = as_survey(data, spec, missing_codes, "measurement", items=items)
+    survey = as_survey(data, spec, missing_codes, "measurement", items=items, scale=scale)
     spec.check_against(survey.data.columns, data_source=survey.source)
     msgs: list[str] = []
 

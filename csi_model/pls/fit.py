@@ -751,7 +751,7 @@ def fit_pls(spec: ModelSpec | str | Path, data, *,
             scaled: bool = True, bootstrap: int | bool | None = None, seed=None,
             n_jobs: int = 1, level: float = 0.95,
             ci_method: Literal["percentile", "bca"] = "percentile",
-            missing_codes=None) -> PLSResult:
+            missing_codes=None, scale=None) -> PLSResult:
     """Fit a PLS path model (Wold / Lohmöller algorithm, as SmartPLS and R plspm).
 
     Parameters
@@ -789,6 +789,9 @@ def fit_pls(spec: ModelSpec | str | Path, data, *,
         The interval shown in :attr:`PLSResult.estimates`.
     missing_codes : sequence, optional
         Codes meaning "no answer", when ``data`` is read here.
+    scale : (min, max), optional
+        The answer scale of every item: answers outside it are an error (see
+        :func:`csi_model.survey.read.read_survey`).
 
     Returns
     -------
@@ -818,7 +821,7 @@ def fit_pls(spec: ModelSpec | str | Path, data, *,
     if not 0 < level < 1:
         raise ValueError(f"The 'level' parameter of fit_pls must be in (0, 1). Got {level!r} instead.")
     _check_structure(spec)
-    survey = as_survey(data, spec, missing_codes, "fit_pls")
+    survey = as_survey(data, spec, missing_codes, "fit_pls", scale=scale)
     spec.check_against(survey.data.columns, data_source=survey.source)
     notes: list[str] = []
     if any(st.op == "~~" for st in spec.statements):

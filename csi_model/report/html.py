@@ -110,7 +110,8 @@ _SECTIONS = {
 
 
 def report_html(a, *, lang: str = "en", style: T.TableStyle | None = None,
-                title: str | None = None, meta: dict[str, str] | None = None) -> str:
+                title: str | None = None, meta: dict[str, str] | None = None,
+                extra_warnings: "tuple[str, ...] | list[str]" = ()) -> str:
     """The HTML report of :func:`csi_model.report.analysis.analyze`'s results.
 
     Parameters
@@ -121,6 +122,9 @@ def report_html(a, *, lang: str = "en", style: T.TableStyle | None = None,
     title : str, optional
     meta : dict, optional
         Extra header rows (e.g. the data's SHA-256).
+    extra_warnings : list of str, optional
+        More warnings to show (e.g. about the command-line options), before the analyses'.
+        The survey's reading warnings (``survey.report.warnings``) are always shown.
     """
     i = 0 if lang == "en" else 1
     S = {k: v[i] for k, v in _SECTIONS.items()}
@@ -157,7 +161,9 @@ def report_html(a, *, lang: str = "en", style: T.TableStyle | None = None,
             est += f"; bootstrap B = {sem.bootstrap.B}, seed = {a.options.get('seed')}"
         rows.append((S["estimator"], est + "; PLS-PM (path scheme) for the index"))
     rows += list((meta or {}).items())
-    warn = list(dict.fromkeys([*a.warnings, *(sem.warnings if sem is not None else ()),
+    data_report = getattr(a.survey, "report", None)
+    warn = list(dict.fromkeys([*extra_warnings, *getattr(data_report, "warnings", ()),
+                               *a.warnings, *(sem.warnings if sem is not None else ()),
                                *(a.measurement.warnings if a.measurement is not None else ()),
                                *a.notes]))
     out = ["<!DOCTYPE html>", f'<html lang="{"zh-CN" if lang == "zh" else "en"}">', "<head>",

@@ -210,6 +210,63 @@ def _atomic_write(path: Path, content: str | bytes) -> None:
     tmp.replace(path)
 
 
+_PLACEHOLDER = re.compile(r"\{\{(.*?)\}\}", re.S)
+_PLACEHOLDER_KINDS = {"table": True, "figure": True, "fit": True, "n": False}
+_COMMENT = re.compile(r"<!--.*?-->", re.S)
+
+
+def template_placeholders(text: str, source: str) -> list[tuple[int, str, str]]:
+    """(line, kind, argument) of every ``{{...}}`` outside comments; a malformed or unknown
+    one is a PaperConfigError naming the template line.
+
+    >>> template_placeholders("CFI = {{fit:cfi}}\\n{{n}}", "paper.md")
+    [(1, 'fit', 'cfi'), (2, 'n', '')]
+    """
+    comments = [m.span() for m in _COMMENT.finditer(text)]
+    out = []
+    for m in _PLACEHOLDER.finditer(text):
+        if any(a <= m.start() < b for a, b in comments):
+            continue
+        line = text.count("\n", 0, m.start()) + 1
+        body = m.group(1).strip()
+        kind, sep, arg = body.partition(":")
+        kind, arg = kind.strip(), arg.strip()
+        known = ", ".join("{{" + k + (":NAME}}" if v else "}}") for k, v in _PLACEHOLDER_KINDS.items())
+        if kind not in _PLACEHOLDER_KINDS:
+            raise PaperConfigError(f"{source}, line {line}: unknown placeholder {m.group(0)!r}. "
+                                   f"Placeholders: {known}.")
+        if _PLACEHOLDER_KINDS[kind] and not re.fullmatch(r"[A-Za-z0-9_.]+", arg):
+            raise PaperConfigError(f"{source}, line {line}: the placeholder {m.group(0)!r} needs "
+                                   f"a name, e.g. {{{{{kind}:NAME}}}}.")
+        if not _PLACEHOLDER_KINDS[kind] and sep:
+            raise PaperConfigError(f"{source}, line {line}: the placeholder {m.group(0)!r} takes "
+                                   f"no argument; write {{{{{kind}}}}}.")
+        out.append((line, kind, arg))
+    return out
+
+
+def check_template_names(text: str, source: str, tables: dict, figures, a) -> None:
+    """Every {{table:}}, {{figure:}} and {{fit:}} name exists (an error naming the line and
+    the closest names otherwise). Figures that could not be drawn are left to the notes."""
+    import difflib
+    fit_names = list(a.sem.fit_measures.index) if a.sem is not None else []
+    for line, kind, arg in template_placeholders(text, source):
+        if kind == "table":
+            names = list(tables)
+        elif kind == "figure":
+            names = list(FIGURES)
+        elif kind == "fit":
+            names = fit_names
+        else:
+            continue
+        if arg not in names:
+            close = difflib.get_close_matches(arg, names, n=3, cutoff=0.5)
+            hint = (f" Did you mean {', '.join(repr(c) for c in close)}?" if close else
+                    f" Known names: {', '.join(names[:40])}.")
+            raise PaperConfigError(f"{source}, line {line}: unknown {kind} name {arg!r} in "
+                                   "{{" + f"{kind}:{arg}" + "}}." + hint)
+
+
 def _fill_template(text: str, build: Path, tables: dict, figures: dict, a, lang: str) -> str:
     from .tables import format_number
 
@@ -221,7 +278,7 @@ def _fill_template(text: str, build: Path, tables: dict, figures: dict, a, lang:
             return tables[arg].to_markdown()
         if kind == "figure":
             if arg not in figures:
-                return f"*(figure {arg} not available)*"
+                return f"*(figure {arg} not available: see the build notes)*"
             cap = figures[arg]
             return f"![{cap}](figures/{arg}.png){{#fig:{arg}}}\n"
         if kind == "n":
@@ -306,6 +363,39 @@ def build_paper(directory, *, out: str | Path | None = None, pdf: bool | None = 
     """
     import matplotlib
     matplotlib.use("Agg", force=False)
+    from .._atomic import atomic_directory
+
+    t0 = time.perf_counter()
+    cfg = load_config(directory)
+    target = Path(out) if out is not None else cfg.build_dir
+    if target.exists() and not target.is_dir():
+        raise PaperConfigError(f"The output '{target}' is a file, not a directory.")
+    if target.is_dir() and any(target.iterdir()) and not (target / "manifest.json").is_file():
+        raise PaperConfigError(f"The output directory '{target}' is not empty and holds no "
+                               "earlier build (no manifest.json): a build replaces the whole "
+                               "directory. Choose a new or empty directory.")
+    template_text = None
+    if cfg.template and (cfg.directory / cfg.template).is_file():
+        template_text = (cfg.directory / cfg.template).read_text(encoding="utf-8")
+        template_placeholders(template_text, str(cfg.directory / cfg.template))
+    with atomic_directory(target, keep_other_files=False) as tmp:
+        res = _build(cfg, tmp, pdf, progress, template_text, t0)
+    return _moved(res, tmp, target)
+
+
+def _moved(res: "PaperBuild", tmp: Path, target: Path) -> "PaperBuild":
+    """``res`` with the paths of the temporary build replaced by those of ``target``."""
+    def move(p):
+        return target / Path(p).relative_to(tmp)
+    return PaperBuild(directory=target, tables=[move(p) for p in res.tables],
+                      figures=[move(p) for p in res.figures],
+                      documents=[move(p) for p in res.documents],
+                      manifest=move(res.manifest) if res.manifest else None,
+                      notes=res.notes, seconds=res.seconds)
+
+
+def _build(cfg: PaperConfig, build: Path, pdf, progress, template_text, t0) -> "PaperBuild":
+    """Everything of build_paper, written into ``build`` (the temporary directory)."""
     import matplotlib.pyplot as plt
 
     from .. import __version__
@@ -316,11 +406,7 @@ def build_paper(directory, *, out: str | Path | None = None, pdf: bool | None = 
     from .labels import Labels
     from ..survey.read import read_survey
 
-    t0 = time.perf_counter()
     say = progress or (lambda msg: None)
-    cfg = load_config(directory)
-    build = Path(out) if out is not None else cfg.build_dir
-    build.mkdir(parents=True, exist_ok=True)
     res = PaperBuild(directory=build)
     timings: dict[str, float] = {}
 
@@ -392,12 +478,12 @@ def build_paper(directory, *, out: str | Path | None = None, pdf: bool | None = 
 
     if cfg.template:
         tpl = cfg.directory / cfg.template
-        if not tpl.is_file():
+        if template_text is None:
             res.notes.append(f"template {tpl} not found: paper.md not written")
         else:
             say("paper.md")
-            text = _fill_template(tpl.read_text(encoding="utf-8"), build, main_tables,
-                                  main_figures, a, lang0)
+            check_template_names(template_text, str(tpl), main_tables, main_figures, a)
+            text = _fill_template(template_text, build, main_tables, main_figures, a, lang0)
             _atomic_write(build / "paper.md", text)
             res.documents.append(build / "paper.md")
             t = time.perf_counter()

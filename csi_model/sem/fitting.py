@@ -34,7 +34,7 @@ from threadpoolctl import threadpool_limits
 
 from . import _estimation as est
 from . import fit_indices as fi
-from .._inputs import as_spec, as_survey, check_choice
+from .._inputs import as_spec, as_survey, check_choice, sample_size_notes
 from ._ram import RAMModel
 from ._robust import scaled_test
 from ..exceptions import (ConvergenceWarning, CSIModelWarning, DataQualityWarning,
@@ -108,7 +108,7 @@ def fit(spec: ModelSpec | str | Path, data, *, estimator: str | None = None,
         level: float = 0.95, bootstrap: int | None = None, seed: int | None = None,
         n_jobs: int = 1, backend: str = "loky", progress: bool | None = None,
         ordered=None, auto_cov_y: bool | None = None,
-        fixed_x: bool | None = None) -> SEMResult:
+        fixed_x: bool | None = None, scale=None) -> SEMResult:
     """Fit a covariance-based SEM by maximum likelihood (or, with ordered items, by DWLS).
 
     Parameters
@@ -130,6 +130,9 @@ def fit(spec: ModelSpec | str | Path, data, *, estimator: str | None = None,
         observed information), as lavaan's ``missing = "ml"``.
     missing_codes : sequence of numbers, optional
         Answer codes that mean "missing" (e.g. ``(99, 0)``) when ``data`` is read here.
+    scale : (min, max), optional
+        The answer scale of every item: answers outside it are an error (see
+        :func:`csi_model.survey.read.read_survey`).
     level : float
         Confidence level of the intervals.
     bootstrap : int, optional
@@ -205,7 +208,7 @@ def fit(spec: ModelSpec | str | Path, data, *, estimator: str | None = None,
     spec = as_spec(spec, "fit").with_defaults(auto_cov_y=auto_cov_y, fixed_x=fixed_x)
     if ordered is not None and ordered is not False:
         return _fit_ordered(spec, data, ordered, estimator, missing, missing_codes, level,
-                            bootstrap, t0)
+                            bootstrap, t0, scale)
     if isinstance(estimator, str) and estimator.upper() in ("WLSMV", "DWLS", "ULSMV", "ULS"):
         raise ValueError(f"The estimator {estimator!r} is for ordered items: pass ordered=True "
                          "(or the list of ordinal items) to fit.")
@@ -228,7 +231,7 @@ def fit(spec: ModelSpec | str | Path, data, *, estimator: str | None = None,
         if missing == "fiml":
             raise ValueError("bootstrap with missing='fiml' is not available yet; use "
                              "missing='listwise' or the delta-method standard errors.")
-    survey = as_survey(data, spec, missing_codes, "fit")
+    survey = as_survey(data, spec, missing_codes, "fit", scale=scale)
     spec.check_against(survey.data.columns, data_source=survey.source)
     cols = list(spec.observed)
     notes: list[str] = []
@@ -258,6 +261,7 @@ def fit(spec: ModelSpec | str | Path, data, *, estimator: str | None = None,
         DefinedValues(spec, pt)        # a label of a fixed parameter in ':=' fails here, early
     model = RAMModel.from_partable(pt, spec.observed, spec.latents)
     n = X.shape[0]
+    notes += sample_size_notes(n, int((pt["free"] > 0).sum()), survey.source)
     with threadpool_limits(limits=1, user_api="blas"):
         try:
             theta, iters, converged, mom, patterns, h1 = _estimate(model, pt, X, missing, notes)
@@ -328,7 +332,8 @@ def fit(spec: ModelSpec | str | Path, data, *, estimator: str | None = None,
         elapsed=time.perf_counter() - t0, data_report=survey.report, bootstrap=boot)
 
 
-def _fit_ordered(spec, data, ordered, estimator, missing, missing_codes, level, bootstrap, t0):
+def _fit_ordered(spec, data, ordered, estimator, missing, missing_codes, level, bootstrap, t0,
+                 scale):
     from .ordinal import ORDINAL_ESTIMATORS, fit_ordered
 
     estimator = check_choice("WLSMV" if estimator is None else estimator,
@@ -341,7 +346,7 @@ def _fit_ordered(spec, data, ordered, estimator, missing, missing_codes, level, 
                               f"{estimator} standard errors are robust (sandwich) already.")
     if not 0 < level < 1:
         raise ValueError(f"The 'level' parameter of fit must be in (0, 1). Got {level!r} instead.")
-    survey = as_survey(data, spec, missing_codes, "fit")
+    survey = as_survey(data, spec, missing_codes, "fit", scale=scale)
     spec.check_against(survey.data.columns, data_source=survey.source)
     with threadpool_limits(limits=1, user_api="blas"):
         return fit_ordered(spec, survey, ordered, estimator, level, t0)

@@ -158,7 +158,7 @@ class Summary:
             lines += ["", "WARNINGS"]
             lines += [f"  ! {w}" for w in self.warnings]
         for name, table in self.tables:
-            lines += ["", name, "-" * len(name), table.to_string()]
+            lines += ["", name, "-" * len(name), _table_text(table)]
         return "\n".join(lines)
 
     def as_html(self) -> str:
@@ -182,10 +182,28 @@ class Summary:
         return self.as_html()
 
 
+#: Numbers at least this large are printed with 3 significant digits (1.23e+150), never
+#: with all their digits.
+PRINT_CAP = 1e6
+
+
 def _fmt(x: float, digits: int = 3) -> str:
     if x is None or (isinstance(x, float) and math.isnan(x)):
         return ""
+    if abs(x) >= PRINT_CAP:
+        return f"{x:.3g}"
     return f"{x:.{digits}f}"
+
+
+def _table_text(table: pd.DataFrame) -> str:
+    """``table.to_string()``, with huge numbers in 3 significant digits."""
+    nums = table.select_dtypes("number").to_numpy(dtype=float, na_value=np.nan)
+    with np.errstate(invalid="ignore"):
+        huge = bool(nums.size) and bool(np.nanmax(np.abs(nums), initial=0.0) >= PRINT_CAP)
+    if not huge:
+        return table.to_string()
+    return table.to_string(float_format=lambda v: f"{v:.3g}" if abs(v) >= PRINT_CAP
+                           else f"{v:.3f}")
 
 
 @dataclass(frozen=True, eq=False)
@@ -316,8 +334,10 @@ class SEMResult:
                       f"{len(self.spec.observed)} items, {len(self.spec.structural_paths)} paths)"),
             ("Data", f"{self.data_source}: {self.n} of {self.n_total} respondents used"),
             ("Estimator", f"{self.estimator}, missing = {self.missing}"),
-            ("Converged", f"{'yes' if self.converged else 'NO'} ({self.iterations} iterations)"),
-            ("Chi-square", f"{fm['chisq']:.3f} on {int(fm['df'])} df, p = {_fmt(fm['pvalue'], digits)}"),
+            ("Converged", f"yes ({self.iterations} iterations)" if self.converged else
+             f"NO ({self.iterations} iterations): the numbers below are not estimates; "
+             "do not report them"),
+            ("Chi-square", f"{_fmt(fm['chisq'], 3)} on {int(fm['df'])} df, p = {_fmt(fm['pvalue'], digits)}"),
             ("CFI / TLI", f"{_fmt(fm['cfi'], digits)} / {_fmt(fm['tli'], digits)}"),
             ("RMSEA [90% CI]", f"{_fmt(fm['rmsea'], digits)} [{_fmt(fm['rmsea.ci.lower'], digits)}, "
                                f"{_fmt(fm['rmsea.ci.upper'], digits)}]"),
@@ -359,7 +379,10 @@ class SEMResult:
                                  "total.std.all"]].round(digits)))
         except Exception:  # noqa: BLE001 - the summary must not fail on a broken solution
             pass
-        return Summary(f"csi_model CB-SEM: {self.spec.name}", header, tables, self.warnings)
+        title = f"csi_model CB-SEM: {self.spec.name}"
+        if not self.converged:
+            title += " -- DID NOT CONVERGE"
+        return Summary(title, header, tables, self.warnings)
 
     def __repr__(self) -> str:
         fm = self.fit_measures

@@ -17,6 +17,8 @@ In R the nearest equivalent is ``haven::read_sav()`` / ``readr::read_csv()`` fol
 from __future__ import annotations
 
 import codecs
+import contextlib
+import contextvars
 import csv
 import difflib
 import html
@@ -33,15 +35,76 @@ import pandas as pd
 from .codebook import Codebook, load_codebook
 from ..exceptions import DataQualityWarning, SurveyDataError
 
-__all__ = ["read_survey", "Survey", "DataReport", "NA_TOKENS", "SURVEY_EXTENSIONS"]
+__all__ = ["read_survey", "Survey", "DataReport", "NA_TOKENS", "SURVEY_EXTENSIONS",
+           "option_names"]
 
 #: Text read as "no answer" in any column (compared after stripping whitespace, any case).
-NA_TOKENS = ("", "NA", "N/A", ".", "-", "NaN", "nan", "null", "NULL", "None", "#N/A", "<NA>")
+NA_TOKENS = ("", "NA", "N/A", ".", "-", "null", "NULL", "None", "#N/A", "<NA>")
+#: Text that reads as a non-finite number (an error: a survey answer is a finite code).
+NONFINITE_TOKENS = frozenset({"inf", "+inf", "-inf", "infinity", "+infinity", "-infinity",
+                              "nan", "+nan", "-nan"})
+#: Answers this large in magnitude are not survey codes: their squares overflow or swamp
+#: every covariance (an error naming the cell, like inf).
+MAX_ABS_ANSWER = 1e100
+#: Options accepted by ``out_of_range``.
+OUT_OF_RANGE_CHOICES = ("error", "missing")
 _NA_LOWER = frozenset(t.lower() for t in NA_TOKENS)
 #: File extensions read_survey understands.
 SURVEY_EXTENSIONS = (".csv", ".tsv", ".txt", ".xlsx", ".xlsm", ".xls", ".sav")
 _MAX_LISTED = 5
 _NUMBER = re.compile(r"^[+-]?(?:\d+\.?\d*|\.\d+)(?:[eE][+-]?\d+)?$")
+_DECIMAL_COMMA = re.compile(r"^[+-]?\d*,\d+$")
+#: pandas' default NA strings without the NaN spellings (those are non-finite answers).
+_PANDAS_NA = ["", "#N/A", "#N/A N/A", "#NA", "<NA>", "N/A", "NA", "NULL", "None", "n/a",
+              "null", ".", "-"]
+#: Answer codes that often mean "no answer" when they sit just outside a 1-5/1-7/1-10 scale.
+_CODE_LIKE = (0.0, 9.0, 97.0, 98.0, 99.0, 999.0, -9.0, -99.0, -1.0)
+_COMMON_TOPS = (5.0, 7.0, 10.0, 11.0)
+
+# How messages name read_survey's options: as Python arguments (default) or as the
+# command-line options of csi-model (see option_names()).
+_OPTION_STYLE: contextvars.ContextVar[str] = contextvars.ContextVar("option_style",
+                                                                      default="python")
+
+
+@contextlib.contextmanager
+def option_names(style: str):
+    """Name read_survey's options in messages as ``"python"`` (``scale=(1, 10)``) or ``"cli"``
+    (``--scale 1,10``) inside the ``with`` block.
+
+    >>> with option_names("cli"):
+    ...     _opt("missing_codes", [99])
+    '--missing-codes 99'
+    >>> _opt("missing_codes", [99])
+    'missing_codes=[99]'
+    """
+    token = _OPTION_STYLE.set(style)
+    try:
+        yield
+    finally:
+        _OPTION_STYLE.reset(token)
+
+
+def _py_value(v: Any) -> str:
+    """A value as Python source; an upper-case word (CODE, MIN) is a placeholder, unquoted."""
+    if isinstance(v, str):
+        return v if v.isupper() else repr(v)
+    return _fmt_value(v)
+
+
+def _opt(name: str, value: Any) -> str:
+    """An option with a value, as the user would write it (see option_names)."""
+    if _OPTION_STYLE.get() == "cli":
+        if isinstance(value, (list, tuple)):
+            text = ",".join(_fmt_value(v) for v in value)
+        else:
+            text = str(value)
+        return f"--{name.replace('_', '-')} {text}"
+    if name == "scale" and isinstance(value, (list, tuple)):
+        return f"scale=({', '.join(_fmt_value(v) for v in value)})"
+    if isinstance(value, (list, tuple)):
+        return f"{name}=[{', '.join(_py_value(v) for v in value)}]"
+    return f"{name}={value!r}"
 
 
 # ============================================================================ report
@@ -105,12 +168,13 @@ class DataReport:
         >>> import warnings
         >>> with warnings.catch_warnings():
         ...     warnings.simplefilter("ignore")
-        ...     s = read_survey(df, missing_codes=[99], scale=(1, 10))
+        ...     s = read_survey(df, missing_codes=[99], scale=(1, 10), out_of_range="missing")
         >>> print(s.report.summary())
         Survey data <DataFrame>: 3 rows read, 3 kept, 2 items, 0 metadata columns.
         Missing values per item (rows kept): SAT1 1, SAT2 1.
         Missing codes set to missing: SAT1 = 99 (1).
         Out-of-range answers set to missing: SAT2 = 0 (1).
+          ! <DataFrame>: 1 answer(s) outside the item scale were set to missing (out_of_range='missing') in 1 column(s): 'SAT2' (scale 1-10): 0 x1. If these are missing codes, pass missing_codes=[CODE]; if the scale is wrong, correct the codebook or pass scale=(MIN, MAX). See survey.report.out_of_range.
         """
         lines = [f"Survey data {self.source}: {self.n_rows_read} rows read, {self.n} kept, "
                  f"{len(self.items)} items, {len(self.metadata_columns)} metadata columns."]
@@ -142,6 +206,7 @@ class DataReport:
             more = f" and {len(self.rows_dropped) - 10} more" if len(self.rows_dropped) > 10 else ""
             lines.append(f"Rows dropped ({len(self.rows_dropped)}): {shown}{more} "
                          f"({self.rows_dropped['reason'].iloc[0]}).")
+        lines += [f"  ! {w}" for w in self.warnings]
         return "\n".join(lines)
 
     def to_dict(self) -> dict[str, Any]:
@@ -277,6 +342,13 @@ class Survey:
             raise SurveyDataError(_absent_message(unknown, list(self.data.columns), self.source,
                                                   "complete_cases()"))
         miss = self.data[cols].isna().to_numpy()
+        empty = [c for c, m in zip(cols, miss.all(axis=0)) if m] if len(miss) else []
+        if empty:
+            raise SurveyDataError(
+                f"{self.source}: {len(empty)} column(s) have no answer in any row: "
+                f"{', '.join(repr(c) for c in empty)}. Listwise deletion would drop every "
+                "respondent. Check the column (an empty export, or every answer declared "
+                "missing?) or leave it out of the model.")
         bad = miss.any(axis=1)
         if not bad.any():
             return self.data.copy(), pd.DataFrame({"row": pd.Series([], dtype=object),
@@ -301,9 +373,9 @@ class Survey:
 def read_survey(source: "pd.DataFrame | str | Path", codebook: "Codebook | str | Path | None" = None,
                 *, items: Sequence[str] | None = None,
                 missing_codes: Iterable[float | str] = (),
-                scale: tuple[float, float] | None = None,
-                sheet: int | str = 0, encoding: str | None = None,
-                screening: Any = None) -> Survey:
+                scale: tuple[float, float] | None = None, out_of_range: str = "error",
+                sheet: int | str | None = None, encoding: str | None = None,
+                decimal: str = ".", screening: Any = None) -> Survey:
     """Read and validate a survey; return a :class:`Survey` (data copy + report).
 
     Parameters
@@ -324,11 +396,24 @@ def read_survey(source: "pd.DataFrame | str | Path", codebook: "Codebook | str |
         added to the codebook's codes. Set to missing and counted in the report.
     scale : (min, max), optional
         Valid answer range of every item, e.g. ``(1, 10)``; overrides the codebook's.
-        Answers outside it are set to missing, counted, and warned about.
-    sheet : int or str
-        The sheet of an Excel file.
+        Answers outside a declared scale (this one or the codebook's) are an error naming
+        the column, rows and values, unless ``out_of_range="missing"``. Without a declared
+        scale the scale is inferred from the data, and implausible values (negative
+        answers among positive ones, values orders of magnitude above the rest, codes such
+        as 99, 98, 9 or 0 just outside a 1-5/1-10 scale) are warned about by column and
+        rows, with the option that declares them.
+    out_of_range : {"error", "missing"}
+        What to do with answers outside a declared scale: an error (default), or set them
+        missing, count them in ``report.out_of_range`` and warn.
+    sheet : int or str, optional
+        The sheet of an Excel file (name or 0-based number). Default: the only sheet, or
+        the only sheet that holds the items; an error listing the sheets if that is
+        ambiguous.
     encoding : str, optional
         The text file's encoding, if the automatic choice is wrong.
+    decimal : {".", ","}
+        The decimal mark of the answers (``","`` for ``7,5``; the delimiter is then
+        usually ``;``).
     screening : FieldworkRules or True, optional
         Screen the returned questionnaires (see :mod:`csi_model.survey.fieldwork`): only
         the valid ones are kept and ``report.fieldwork`` holds the bookkeeping.
@@ -346,7 +431,8 @@ def read_survey(source: "pd.DataFrame | str | Path", codebook: "Codebook | str |
     Warns
     -----
     DataQualityWarning
-        Answers outside the scale (set to missing); constant items.
+        Answers outside the scale set to missing (``out_of_range="missing"``); implausible
+        values without a declared scale; constant items.
 
     Notes
     -----
@@ -369,13 +455,20 @@ def read_survey(source: "pd.DataFrame | str | Path", codebook: "Codebook | str |
     cb = None if codebook is None else load_codebook(codebook)
     scale_arg = _check_scale(scale)
     codes_num, codes_str = _split_codes(missing_codes)
-    raw = _load(source, sheet=sheet, encoding=encoding)
+    if out_of_range not in OUT_OF_RANGE_CHOICES:
+        raise ValueError("The 'out_of_range' parameter of read_survey must be one of "
+                         f"{{'error', 'missing'}}. Got {out_of_range!r} instead.")
+    if decimal not in (".", ","):
+        raise ValueError("The 'decimal' parameter of read_survey must be '.' or ','. "
+                         f"Got {decimal!r} instead.")
+    wanted = ([items] if isinstance(items, str) else list(items)) if items is not None else (
+        list(cb.item_codes) if cb is not None else None)
+    raw = _load(source, sheet=sheet, encoding=encoding, decimal=decimal, items=wanted)
     frame = raw.frame
     columns = list(frame.columns)
-    if len(set(columns)) != len(columns):
-        dup = sorted({str(c) for c in columns if columns.count(c) > 1})
-        raise SurveyDataError(f"{raw.name}: duplicate column name(s) {', '.join(dup)}. "
-                              "Give every column a unique name.")
+    header = raw.header if raw.header is not None else columns
+    if len(set(header)) != len(header):
+        raise SurveyDataError(_duplicate_message(raw, header))
 
     # ---- which columns are items
     if items is not None:
@@ -405,7 +498,7 @@ def read_survey(source: "pd.DataFrame | str | Path", codebook: "Codebook | str |
                 if s.notna().any():
                     item_list.append(col)
             elif s.dtype == object or isinstance(s.dtype, (pd.StringDtype, pd.CategoricalDtype)):
-                p = _parse_object(s, codes_str)
+                p = _parse_object(s, codes_str, decimal)
                 if p.n_numeric > 0 and p.n_numeric >= p.n_bad:
                     item_list.append(col)
                     parsed[col] = p
@@ -419,16 +512,27 @@ def read_survey(source: "pd.DataFrame | str | Path", codebook: "Codebook | str |
     ws_counts: dict[Any, int] = {}
     bad_cells: list[tuple[int, Any, Any]] = []   # (position, column, value)
     n_bad = 0
+    nonfinite_cells: list[tuple[int, Any, Any]] = []
+    n_nonfinite = 0
     code_rows: list[dict] = []
     for col in item_list:
         s = frame[col]
         if _is_numeric(s):
             x = s.to_numpy(dtype=np.float64, na_value=np.nan, copy=True)
+            with np.errstate(invalid="ignore"):
+                huge = np.isinf(x) | (np.abs(x) >= MAX_ABS_ANSWER)
+            if huge.any():
+                n_nonfinite += int(huge.sum())
+                nonfinite_cells += [(int(pos), col, s.iloc[pos])
+                                    for pos in np.flatnonzero(huge)[:_MAX_LISTED]]
         elif pd.api.types.is_bool_dtype(s.dtype):
             x = s.astype("float64").to_numpy(copy=True)
         elif s.dtype == object or isinstance(s.dtype, (pd.StringDtype, pd.CategoricalDtype)):
-            p = parsed.get(col) or _parse_object(s, codes_str)
+            p = parsed.get(col) or _parse_object(s, codes_str, decimal)
             x = p.values
+            if p.n_nonfinite:
+                n_nonfinite += p.n_nonfinite
+                nonfinite_cells += [(int(pos), col, s.iloc[pos]) for pos in p.nonfinite_positions]
             if p.n_whitespace:
                 ws_counts[col] = p.n_whitespace
             for code, cnt in p.str_codes.items():
@@ -442,8 +546,10 @@ def read_survey(source: "pd.DataFrame | str | Path", codebook: "Codebook | str |
                 f"{raw.name}, column '{col}': the item has type {s.dtype}, not numbers. "
                 "Recode it to numeric answer codes or leave it out of the items.")
         values[col] = x
+    if n_nonfinite:
+        raise SurveyDataError(_nonfinite_message(raw, nonfinite_cells, n_nonfinite, columns))
     if n_bad:
-        raise SurveyDataError(_bad_message(raw, bad_cells, n_bad, columns))
+        raise SurveyDataError(_bad_message(raw, bad_cells, n_bad, columns, decimal))
     if raw.whitespace_cols is not None:
         ws_counts.update(raw.whitespace_cols(
             [c for c in item_list if _is_numeric(frame[c])]))
@@ -454,6 +560,8 @@ def read_survey(source: "pd.DataFrame | str | Path", codebook: "Codebook | str |
     range_rows: list[dict] = []
     reversed_items: list[str] = []
     warn_parts: list[str] = []
+    range_errors: list[tuple] = []
+    implausible: list = []
     for col in item_list:
         x = values[col]
         in_cb = cb is not None and col in cb
@@ -476,10 +584,17 @@ def read_survey(source: "pd.DataFrame | str | Path", codebook: "Codebook | str |
                     code_rows.append(dict(item=col, code=float(code), count=int(mask.sum())))
                 x[mask] = np.nan
         bounds = scale_arg if scale_arg is not None else (cb.scale(col) if in_cb else None)
+        if bounds is None:
+            implausible += _implausible(raw, col, x)
         if bounds is not None:
             lo, hi = bounds
             with np.errstate(invalid="ignore"):
                 mask = (x < lo) | (x > hi)
+            if mask.any() and out_of_range == "error":
+                range_errors.append((col, lo, hi, x, mask,
+                                     "the 'scale' argument" if scale_arg is not None
+                                     else f"the codebook {cb.source}"))
+                continue
             if mask.any():
                 vals, cnts = np.unique(x[mask], return_counts=True)
                 range_rows += [dict(item=col, value=float(v), count=int(c))
@@ -490,13 +605,20 @@ def read_survey(source: "pd.DataFrame | str | Path", codebook: "Codebook | str |
             if in_cb and bool(cb.items.at[col, "reverse"]):
                 values[col] = lo + hi - x
                 reversed_items.append(col)
+    if range_errors:
+        raise SurveyDataError(_range_message(raw, range_errors))
     messages: list[str] = []
     if warn_parts:
         total = sum(r["count"] for r in range_rows)
-        msg = (f"{raw.name}: {total} answer(s) outside the item scale were set to missing in "
+        msg = (f"{raw.name}: {total} answer(s) outside the item scale were set to missing "
+               f"({_opt('out_of_range', 'missing')}) in "
                f"{len(warn_parts)} column(s): " + "; ".join(warn_parts)
-               + ". If these are missing codes, pass missing_codes=[...]; if the scale is wrong, "
-                 "correct the codebook or pass scale=(min, max). See survey.report.out_of_range.")
+               + f". If these are missing codes, pass {_opt('missing_codes', ['CODE'])}; if the "
+                 f"scale is wrong, correct the codebook or pass {_opt('scale', ['MIN', 'MAX'])}. "
+                 "See survey.report.out_of_range.")
+        messages.append(msg)
+        warnings.warn(msg, DataQualityWarning, stacklevel=2)
+    for msg in _group_codes(raw, implausible):
         messages.append(msg)
         warnings.warn(msg, DataQualityWarning, stacklevel=2)
 
@@ -575,6 +697,7 @@ class _Raw:
     sheet: str | None = None
     user_missing: dict = field(default_factory=dict)
     whitespace_cols: Any = None       # callable(columns) -> {col: count}, text files only
+    header: list | None = None        # the column names as written (before pandas dedups them)
 
     def metadata(self, col):
         s = self.frame[col]
@@ -583,7 +706,7 @@ class _Raw:
         return s
 
 
-def _load(source, *, sheet, encoding) -> _Raw:
+def _load(source, *, sheet=None, encoding=None, decimal=".", items=None) -> _Raw:
     if isinstance(source, pd.DataFrame):
         return _Raw(frame=source, name="<DataFrame>", kind="dataframe", row_offset=None)
     if not isinstance(source, (str, Path)):
@@ -600,9 +723,9 @@ def _load(source, *, sheet, encoding) -> _Raw:
         raise SurveyDataError(f"Survey file not found: '{name}'. Check the path "
                               f"(working directory: {Path.cwd()}).")
     if suffix in (".csv", ".tsv", ".txt"):
-        return _load_text(path, name, suffix, encoding)
+        return _load_text(path, name, suffix, encoding, decimal)
     if suffix in (".xlsx", ".xlsm", ".xls"):
-        return _load_excel(path, name, suffix, sheet)
+        return _load_excel(path, name, suffix, sheet, items)
     return _load_sav(path, name)
 
 
@@ -616,12 +739,12 @@ def _guess_encoding(head: bytes) -> str:
         return "gb18030"
 
 
-def _sniff_delimiter(sample: str) -> str:
+def _sniff_delimiter(sample: str, decimal: str = ".") -> str:
     lines = [ln for ln in sample.splitlines()[:50] if ln.strip()]
     if len(lines) > 1 and not sample.endswith("\n"):
         lines = lines[:-1]                 # the last line may be cut
     best, best_score = ",", (0, 0)
-    for delim in (",", "\t", ";", "|"):
+    for delim in ((",", "\t", ";", "|") if decimal == "." else ("\t", ";", "|", ",")):
         try:
             counts = [len(r) for r in csv.reader(lines, delimiter=delim)]
         except csv.Error:
@@ -635,19 +758,25 @@ def _sniff_delimiter(sample: str) -> str:
     return best
 
 
-def _load_text(path: Path, name: str, suffix: str, encoding: str | None) -> _Raw:
+def _load_text(path: Path, name: str, suffix: str, encoding: str | None,
+               decimal: str = ".") -> _Raw:
     with open(path, "rb") as fh:
         head = fh.read(1 << 16)
     encs = [encoding] if encoding else (
         [_guess_encoding(head)] + (["gb18030"] if _guess_encoding(head) != "gb18030" else []))
-    sep = "\t" if suffix == ".tsv" else _sniff_delimiter(head.decode(encs[0], errors="replace"))
+    sep = "\t" if suffix == ".tsv" else _sniff_delimiter(head.decode(encs[0], errors="replace"),
+                                                          decimal)
+    if sep == decimal:
+        raise SurveyDataError(f"{name}: the decimal mark {decimal!r} is also the delimiter of "
+                              "the file; with decimal commas the columns must be separated by "
+                              "';' or tabs.")
     frame = None
     last_exc: Exception | None = None
     for enc in encs:
         try:
             frame = pd.read_csv(path, sep=sep, encoding=enc, skip_blank_lines=False,
-                                na_values=[".", "-"], keep_default_na=True, low_memory=False,
-                                skipinitialspace=False)
+                                na_values=_PANDAS_NA, keep_default_na=False, low_memory=False,
+                                skipinitialspace=False, decimal=decimal)
             used = enc
             break
         except UnicodeDecodeError as exc:
@@ -663,6 +792,13 @@ def _load_text(path: Path, name: str, suffix: str, encoding: str | None) -> _Raw
                               f"({last_exc}). Pass encoding='...' (e.g. 'big5', 'latin-1') "
                               "or save the file as UTF-8.")
     frame.columns = [c.strip() if isinstance(c, str) else c for c in frame.columns]
+    first = head.decode(used, errors="replace").lstrip("\ufeff").splitlines()[:1]
+    try:
+        header = [c.strip() for c in next(csv.reader(first, delimiter=sep))] if first else None
+    except (csv.Error, StopIteration):
+        header = None
+    if header is not None and len(header) != len(frame.columns):
+        header = None
 
     def whitespace_cols(cols: list) -> dict:
         # The C parser reads " 7 " as 7 silently. To count padded numbers in the numeric
@@ -685,7 +821,8 @@ def _load_text(path: Path, name: str, suffix: str, encoding: str | None) -> _Raw
                         out[c] = out.get(c, 0) + 1
         return out
 
-    return _Raw(frame=frame, name=name, kind="text", row_offset=2, whitespace_cols=whitespace_cols)
+    return _Raw(frame=frame, name=name, kind="text", row_offset=2, whitespace_cols=whitespace_cols,
+                header=header)
 
 
 def _padded_lines(raw: bytes, sep: str) -> list[bytes]:
@@ -708,7 +845,7 @@ def _padded_lines(raw: bytes, sep: str) -> list[bytes]:
     return [raw[a:spans[a]].rstrip(b"\r") for a in sorted(spans)]
 
 
-def _load_excel(path: Path, name: str, suffix: str, sheet) -> _Raw:
+def _load_excel(path: Path, name: str, suffix: str, sheet, items=None) -> _Raw:
     engine = "xlrd" if suffix == ".xls" else "openpyxl"
     try:
         book = pd.ExcelFile(path, engine=engine)
@@ -719,6 +856,8 @@ def _load_excel(path: Path, name: str, suffix: str, sheet) -> _Raw:
         raise SurveyDataError(f"{name}: cannot open the file as an Excel workbook ({exc}).") from exc
     with book:
         names = book.sheet_names
+        if sheet is None:
+            sheet = _choose_sheet(book, names, name, items)
         if isinstance(sheet, int) and not isinstance(sheet, bool):
             if not 0 <= sheet < len(names):
                 raise SurveyDataError(f"{name}: there is no sheet number {sheet} (0-based); "
@@ -731,9 +870,48 @@ def _load_excel(path: Path, name: str, suffix: str, sheet) -> _Raw:
             hint = f" Did you mean '{close[0]}'?" if close else ""
             raise SurveyDataError(f"{name}: no sheet named {sheet!r}; the workbook has "
                                   f"{names}.{hint}")
-        frame = book.parse(sheet_name, dtype=object, na_values=[".", "-"])
+        frame = book.parse(sheet_name, dtype=object, na_values=_PANDAS_NA, keep_default_na=False)
+        top = book.parse(sheet_name, header=None, nrows=1, dtype=object)
     frame.columns = [c.strip() if isinstance(c, str) else c for c in frame.columns]
-    return _Raw(frame=frame, name=name, kind="excel", row_offset=2, sheet=sheet_name)
+    header = ([c.strip() if isinstance(c, str) else c for c in top.iloc[0].tolist()]
+              if len(top) else None)
+    if header is not None and len(header) != len(frame.columns):
+        header = None
+    return _Raw(frame=frame, name=name, kind="excel", row_offset=2, sheet=sheet_name,
+                header=header)
+
+
+def _choose_sheet(book, names: list, name: str, items) -> int | str:
+    """The sheet to read when none was named: the only one, or the only one with the items."""
+    if len(names) == 1:
+        return 0
+    holding = []
+    for sheet_name in names:
+        cols = [c.strip() if isinstance(c, str) else c
+                for c in book.parse(sheet_name, nrows=0).columns]
+        if items is not None:
+            if set(items) <= set(cols):
+                holding.append(sheet_name)
+        else:
+            frame = book.parse(sheet_name, nrows=50)
+            if any(_is_numeric(frame[c]) and frame[c].notna().any() for c in frame.columns
+                   if isinstance(frame[c], pd.Series)):
+                holding.append(sheet_name)
+    listed = ", ".join(f"'{n}'" for n in names)
+    if len(holding) == 1:
+        return holding[0]
+    how = _opt("sheet", "NAME")
+    if len(holding) > 1:
+        what = "the items" if items is not None else "survey answers"
+        raise SurveyDataError(f"{name}: the workbook has {len(names)} sheets ({listed}) and "
+                              f"{len(holding)} of them hold {what} "
+                              f"({', '.join(repr(h) for h in holding)}). Choose one with {how}.")
+    if items is not None:
+        raise SurveyDataError(f"{name}: no sheet holds all the items ({', '.join(map(str, items[:8]))}"
+                              f"{' ...' if len(items) > 8 else ''}); the workbook's sheets are "
+                              f"{listed}. Choose the data sheet with {how}, or check the "
+                              "column names.")
+    return 0
 
 
 def _load_sav(path: Path, name: str) -> _Raw:
@@ -761,13 +939,15 @@ class _Parsed:
     bad_positions: np.ndarray
     n_whitespace: int
     str_codes: dict
+    n_nonfinite: int = 0
+    nonfinite_positions: np.ndarray = field(default_factory=lambda: np.zeros(0, dtype=np.int64))
 
 
 def _is_numeric(s: pd.Series) -> bool:
     return pd.api.types.is_numeric_dtype(s.dtype) and not pd.api.types.is_bool_dtype(s.dtype)
 
 
-def _parse_object(s: pd.Series, str_codes: frozenset[str]) -> _Parsed:
+def _parse_object(s: pd.Series, str_codes: frozenset[str], decimal: str = ".") -> _Parsed:
     """The slow path for columns of text or mixed Python objects.
 
     Works on the distinct values (``pandas.factorize``), so a column of a million cells
@@ -777,6 +957,7 @@ def _parse_object(s: pd.Series, str_codes: frozenset[str]) -> _Parsed:
     m = len(uniques)
     uval = np.full(m + 1, np.nan)                 # last slot: the NA sentinel (-1)
     ubad = np.zeros(m + 1, dtype=bool)
+    unonfinite = np.zeros(m + 1, dtype=bool)
     upad = np.zeros(m + 1, dtype=bool)
     ucode: dict[int, str] = {}
     for k, u in enumerate(uniques):
@@ -787,10 +968,19 @@ def _parse_object(s: pd.Series, str_codes: frozenset[str]) -> _Parsed:
             if t in str_codes:
                 ucode[k] = t
                 continue
+            if t.lower() in NONFINITE_TOKENS:
+                unonfinite[k] = True
+                continue
+            if decimal == "," and _DECIMAL_COMMA.match(t):
+                t = t.replace(",", ".")
             value = _to_float(t) if _NUMBER.match(t) else float("nan")
-            if value == value:
+            if value == value and abs(value) >= MAX_ABS_ANSWER:
+                unonfinite[k] = True
+            elif value == value:
                 uval[k] = value
-                upad[k] = t != u
+                upad[k] = u != u.strip()
+            elif _NUMBER.match(t):
+                unonfinite[k] = True          # 1e400: overflows to infinity
             else:
                 ubad[k] = True
         elif isinstance(u, (bool, np.bool_)):
@@ -803,8 +993,8 @@ def _parse_object(s: pd.Series, str_codes: frozenset[str]) -> _Parsed:
                 continue
             if value != value:
                 continue
-            if value in (float("inf"), float("-inf")):
-                ubad[k] = True
+            if value in (float("inf"), float("-inf")) or abs(value) >= MAX_ABS_ANSWER:
+                unonfinite[k] = True
             else:
                 uval[k] = value
     counts = np.bincount(codes[codes >= 0], minlength=m + 1) if m else np.zeros(1, np.int64)
@@ -814,10 +1004,14 @@ def _parse_object(s: pd.Series, str_codes: frozenset[str]) -> _Parsed:
     n_bad = int(counts[ubad].sum())
     bad_positions = (np.flatnonzero(ubad[codes])[:_MAX_LISTED] if n_bad
                      else np.zeros(0, dtype=np.int64))
+    n_nonfinite = int(counts[unonfinite].sum())
+    nonfinite_positions = (np.flatnonzero(unonfinite[codes])[:_MAX_LISTED] if n_nonfinite
+                           else np.zeros(0, dtype=np.int64))
     ok = ~np.isnan(uval)
     return _Parsed(values=uval[codes], n_numeric=int(counts[ok].sum()), n_bad=n_bad,
                    bad_positions=bad_positions, n_whitespace=int(counts[upad].sum()),
-                   str_codes=code_counts)
+                   str_codes=code_counts, n_nonfinite=n_nonfinite,
+                   nonfinite_positions=nonfinite_positions)
 
 
 def _to_float(text: str) -> float:
@@ -844,7 +1038,163 @@ def _row_word(raw: _Raw, pos: int, col_pos: int | None) -> str:
     return f"row {row}"
 
 
-def _bad_message(raw: _Raw, cells: list, n_bad: int, columns: list) -> str:
+def _where(raw: _Raw) -> str:
+    return raw.name + (f", sheet '{raw.sheet}'" if raw.sheet else "")
+
+
+def _rows_note(raw: _Raw) -> str:
+    if raw.kind == "dataframe":
+        return "Rows are named by the DataFrame's index labels."
+    if raw.kind == "sav":
+        return "Cases are numbered from 1."
+    return "Rows are numbered as in a spreadsheet, with the header as row 1."
+
+
+def _rows_text(raw: _Raw, positions: np.ndarray, limit: int = _MAX_LISTED) -> str:
+    """'rows 5, 9 and 12' (file rows, .sav cases or DataFrame labels) of 0-based positions."""
+    positions = np.asarray(positions)
+    if raw.row_offset is None:
+        labels = [repr(v) for v in raw.frame.index[positions[:limit]]]
+        word = "rows"
+    else:
+        labels = [str(int(v) + raw.row_offset) for v in positions[:limit]]
+        word = "cases" if raw.kind == "sav" else "rows"
+    if len(positions) == 1:
+        word = word[:-1]
+    more = f" and {len(positions) - limit} more" if len(positions) > limit else ""
+    return f"{word} {', '.join(labels)}{more}"
+
+
+def _column_position(raw: _Raw, j: int) -> str:
+    if raw.kind == "excel":
+        from openpyxl.utils import get_column_letter
+        return f"{j + 1} ({get_column_letter(j + 1)})"
+    return str(j + 1)
+
+
+def _duplicate_message(raw: _Raw, header: list) -> str:
+    parts = []
+    for name in dict.fromkeys(header):
+        where = [j for j, c in enumerate(header) if c == name]
+        if len(where) > 1:
+            parts.append(f"'{name}' in columns "
+                         + " and ".join(_column_position(raw, j) for j in where))
+    return (f"{_where(raw)}: duplicate column name(s): {'; '.join(parts)} (columns counted "
+            "from 1). Only one column of each name can be read; rename or delete the copies.")
+
+
+def _nonfinite_message(raw: _Raw, cells: list, n: int, columns: list) -> str:
+    cells = sorted(cells, key=lambda t: (t[0], columns.index(t[1])))[:_MAX_LISTED]
+    listed = "; ".join(f"{_row_word(raw, pos, columns.index(col))}, column '{col}': "
+                       f"{_fmt_cell(val)}" for pos, col, val in cells)
+    more = f"; and {n - len(cells)} more" if n > len(cells) else ""
+    return (f"{_where(raw)}: {n} answer(s) in item columns are not finite numbers "
+            f"(infinite, NaN or beyond {MAX_ABS_ANSWER:.0e}): {listed}{more}. {_rows_note(raw)} "
+            "A survey answer is a finite code; correct these cells, or leave them empty if "
+            "the answer is missing.")
+
+
+def _fmt_cell(val: Any) -> str:
+    if isinstance(val, str):
+        return repr(val)
+    try:
+        return repr(float(val))
+    except (TypeError, ValueError):
+        return repr(val)
+
+
+def _range_message(raw: _Raw, errors: list) -> str:
+    parts = []
+    total = 0
+    for col, lo, hi, x, mask, origin in errors:
+        pos = np.flatnonzero(mask)
+        vals, cnts = np.unique(x[mask], return_counts=True)
+        total += int(mask.sum())
+        if origin == "the 'scale' argument" and _OPTION_STYLE.get() == "cli":
+            origin = "--scale"
+        parts.append(f"'{col}' (scale {_fmt_value(lo)}-{_fmt_value(hi)} from {origin}): "
+                     + ", ".join(f"{_fmt_value(v)} x{int(c)}" for v, c in zip(vals, cnts))
+                     + f" in {_rows_text(raw, pos)}")
+    codes = sorted({float(v) for _, _, _, x, mask, _ in errors for v in np.unique(x[mask])})
+    code_hint = (f"If these are 'no answer' codes, declare them ({_opt('missing_codes', codes)}); "
+                 if set(codes) <= set(_CODE_LIKE) else "")
+    return (f"{_where(raw)}: {total} answer(s) outside the declared item scale in "
+            f"{len(errors)} column(s): " + "; ".join(parts) + f". {_rows_note(raw)} {code_hint}"
+            f"If the scale is wrong, declare the right one ({_opt('scale', ['MIN', 'MAX'])}); "
+            f"to set these answers missing with a warning, pass {_opt('out_of_range', 'missing')}.")
+
+
+def _group_codes(raw: _Raw, findings: list) -> list[str]:
+    """One warning per 'no answer'-like code (over all its columns); other findings as they are."""
+    out: list[str] = []
+    codes: dict[float, list] = {}
+    for f in findings:
+        if isinstance(f, tuple):
+            codes.setdefault(f[1], []).append(f)
+        else:
+            out.append(f)
+    fix_scale = _opt("scale", ["MIN", "MAX"])
+    for code, group in codes.items():
+        scales = sorted({f"{_fmt_value(lo)}-{_fmt_value(hi)}" for _, _, lo, hi, _, _ in group})
+        n = sum(len(pos) for *_, pos in group)
+        listed = "; ".join(f"'{col}' {len(pos)} ({_rows_text(raw, pos, 3)})"
+                           for _, _, _, _, col, pos in group[:6])
+        more = f"; and {len(group) - 6} more column(s)" if len(group) > 6 else ""
+        out.append((
+            f"{_where(raw)}: the answer {_fmt_value(code)} looks like a 'no answer' code: it lies "
+            f"outside the scale {'/'.join(scales)} of the other answers, {n} time(s) in "
+            f"{len(group)} column(s): {listed}{more}. Declare it "
+            f"({_opt('missing_codes', [code])}) or declare the scale ({fix_scale}); otherwise "
+            "it is used as an answer."))
+    return out
+
+
+def _implausible(raw: _Raw, col: Any, x: np.ndarray) -> list:
+    """Warnings about values that do not fit the scale inferred from the column (none declared)."""
+    finite = x[~np.isnan(x)]
+    if finite.size < 3:
+        return []
+    out: list[str] = []
+    flagged = np.zeros(x.shape, dtype=bool)
+    fix_scale = _opt("scale", ["MIN", "MAX"])
+    # codes that look like "no answer" just outside a common integer scale
+    is_code = np.isin(x, _CODE_LIKE)
+    bulk = x[~np.isnan(x) & ~is_code]
+    if bulk.size >= 3 and np.all(bulk == np.round(bulk)):
+        lo, hi = float(bulk.min()), float(bulk.max())
+        if lo in (0.0, 1.0) and hi in _COMMON_TOPS:
+            for code in _CODE_LIKE:
+                mask = x == code
+                if mask.any() and not lo <= code <= hi:
+                    flagged |= mask
+                    out.append(("code", code, lo, hi, col, np.flatnonzero(mask)))
+    rest = x[~np.isnan(x) & ~flagged]
+    if rest.size >= 3:
+        pos_share = np.mean(rest > 0)
+        neg = (x < 0) & ~flagged
+        if neg.any() and pos_share >= 0.8:
+            flagged |= neg
+            vals = ", ".join(_fmt_value(v) for v in np.unique(x[neg])[:5])
+            out.append(f"{_where(raw)}, column '{col}': {int(neg.sum())} negative answer(s) "
+                       f"({vals}) among positive ones, in {_rows_text(raw, np.flatnonzero(neg))}. "
+                       f"Declare them missing ({_opt('missing_codes', [float(np.unique(x[neg])[0])])}),"
+                       f" correct them, or declare the scale ({fix_scale}).")
+        typical = np.nanpercentile(np.abs(x[~np.isnan(x) & ~flagged]), 90) if (
+            ~np.isnan(x) & ~flagged).any() else np.nan
+        if typical == typical:
+            with np.errstate(invalid="ignore"):
+                big = (np.abs(x) > 100 * max(typical, 1.0)) & ~flagged
+            if big.any() and big.sum() <= 0.05 * finite.size + 1:
+                vals = ", ".join(f"{v:g}" for v in np.unique(x[big])[:5])
+                out.append(f"{_where(raw)}, column '{col}': {int(big.sum())} value(s) ({vals}) "
+                           f"are orders of magnitude above the other answers (90% are at most "
+                           f"{typical:g}), in {_rows_text(raw, np.flatnonzero(big))}. Correct them, "
+                           f"declare them missing ({_opt('missing_codes', [float(np.unique(x[big])[0])])})"
+                           f" or declare the scale ({fix_scale}).")
+    return out
+
+
+def _bad_message(raw: _Raw, cells: list, n_bad: int, columns: list, decimal: str = ".") -> str:
     cells = sorted(cells, key=lambda t: (t[0], columns.index(t[1])))[:_MAX_LISTED]
     where = raw.name + (f", sheet '{raw.sheet}'" if raw.sheet else "")
     listed = "; ".join(f"{_row_word(raw, pos, columns.index(col))}, column '{col}': {val!r}"
@@ -858,10 +1208,17 @@ def _bad_message(raw: _Raw, cells: list, n_bad: int, columns: list) -> str:
         rows_note = "Rows are numbered as in a spreadsheet, with the header as row 1."
     example = cells[0][2]
     example = example.strip() if isinstance(example, str) else example
+    commas = [c for c in cells if isinstance(c[2], str) and _DECIMAL_COMMA.match(c[2].strip())]
+    if commas and decimal == ".":
+        return (f"{where}: {n_bad} answer(s) in item columns are numbers with a decimal comma: "
+                f"{listed}{more}. {rows_note} Read the file with {_opt('decimal', ',')} "
+                "(the columns must then be separated by ';' or tabs).")
+    items_hint = ("leave it out of the model" if _OPTION_STYLE.get() == "cli"
+                  else "pass items=[...] without it")
     return (f"{where}: {n_bad} answer(s) in item columns are not numbers: {listed}{more}. "
             f"{rows_note} Recode these answers to numeric codes, or, if they mean "
-            f"'no answer', declare them missing: read_survey(..., missing_codes=[{example!r}]). "
-            "If the column is not a survey item, pass items=[...] without it.")
+            f"'no answer', declare them missing: {_opt('missing_codes', [example])}. "
+            f"If the column is not a survey item, {items_hint}.")
 
 
 def _absent_message(absent: list, columns: list, name: str, origin: str) -> str:
