@@ -445,8 +445,9 @@ def test_copied_item_is_named_as_the_likely_cause(hs, capsys):
     _, write, model = hs
     path = write(lambda df: df.__setitem__("x3", df["x2"]))
     r = run(capsys, "fit", path, "--model", model, "-q", inputs=[path])
-    assert r.code == 3
-    assert "items 'x2' and 'x3' are (almost) copies of each other" in r.err
+    # the implied covariance is singular at the solution: a user error naming the copies
+    assert r.code == 2
+    assert "The items 'x2' and 'x3' are (almost) copies of each other" in r.err
 
 
 def test_exit_statuses_are_documented(capsys):
@@ -582,13 +583,13 @@ def test_out_under_a_file_is_refused_before_the_fit(hs, tmp_path, capsys):
 
 def test_write_error_names_the_users_path_not_the_temporary_file(tmp_path, monkeypatch):
     import tempfile
-    from csi_model.cli import _common
+    from csi_model.cli import _io
 
     def refuse(*args, **kwargs):
         raise PermissionError(13, "Permission denied", str(tmp_path / ".fit.json.abc123.tmp"))
     monkeypatch.setattr(tempfile, "mkstemp", refuse)
     with pytest.raises(PermissionError) as info:
-        _common.write_text(tmp_path / "fit.json", "{}")
+        _io.write_text(tmp_path / "fit.json", "{}")
     assert info.value.filename == str(tmp_path / "fit.json")
 
 
@@ -608,9 +609,9 @@ def test_failed_out_write_leaves_the_old_directory_complete(hs, tmp_path, capsys
     assert run(capsys, "fit", path, "--model", model, "--out", out, "-q").code == 0
     (out / "my_notes.txt").write_text("kept", encoding="utf-8")
     old = tree_digests(out)
-    from csi_model.cli import _common, fit as fit_cli
+    from csi_model.cli import _io, fit as fit_cli
     calls = []
-    real = _common.write_text
+    real = _io.write_text
 
     def failing(p, text):
         calls.append(p)

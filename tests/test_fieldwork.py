@@ -87,7 +87,8 @@ def test_file_rows_and_the_plain_reader_is_unchanged(tmp_path):
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
         s = cm.screen_questionnaires(path, items=ITEMS, missing_codes=[6], scale=(1, 5))
-        plain = cm.read_survey(path, items=ITEMS, missing_codes=[6], scale=(1, 5))
+        plain = cm.read_survey(path, items=ITEMS, missing_codes=[6], scale=(1, 5),
+                               out_of_range="missing")
     fw = s.report.fieldwork
     assert set(fw.rows.row) == {3, 4, 5, 6, 7, 8}               # header = row 1
     assert plain.n == 11 and not hasattr(plain.report, "fieldwork")

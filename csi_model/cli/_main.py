@@ -10,8 +10,8 @@ from typing import Sequence
 
 from . import compare, demo, fit, index, measure, models, paper, pls, report
 from .._atomic import signals_as_interrupt
-from ._common import (EXIT_INTERNAL_ERROR, EXIT_STATUSES, EXIT_USER_ERROR, FORMATTER, PROG,
-                      Parser, epilog)
+from ._common import (EXIT_INTERNAL_ERROR, EXIT_STATUSES, EXIT_USER_ERROR, FORMATTER, PROG, Parser,
+                      epilog)
 
 #: The subcommands, in the order ``csi-model --help`` lists them.
 SUBCOMMANDS = (fit, measure, demo, models, pls, index, compare, paper, report)

@@ -5,11 +5,10 @@ import argparse
 import warnings
 from pathlib import Path
 
-from ._common import (FORMATTER, UsageError, atomic_directory, bootstrap_warnings,
-                      check_column, check_outputs, epilog, json_argument, model_inputs,
-                      out_argument, parse_codes, print_with_warnings, quiet_argument,
-                      read_options, read_survey_for, survey_arguments, survey_path, write_json,
-                      write_text)
+from ._common import (FORMATTER, UsageError, atomic_directory, bootstrap_warnings, check_column,
+                      epilog, json_argument, model_inputs, out_argument, parse_codes,
+                      quiet_argument, read_options, survey_arguments, survey_path)
+from ._io import check_outputs, print_with_warnings, read_survey_for, write_json, write_text
 
 #: The tables ``--out DIR`` writes (those that are not empty), plus warnings.txt.
 COMPARE_FILES = ("invariance.csv", "partial_invariance.csv", "cbsem_paths.csv", "pls_paths.csv",

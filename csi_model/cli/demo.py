@@ -5,7 +5,8 @@ import argparse
 import os
 from pathlib import Path
 
-from ._common import FORMATTER, check_outputs, epilog, out_argument
+from ._common import FORMATTER, epilog, out_argument
+from ._io import check_outputs
 from .fit import TABLE_FILES, print_report, read_and_fit, write_tables
 
 DEFAULT_DEMO_DIR = "csi_model_demo"

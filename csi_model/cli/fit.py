@@ -6,12 +6,12 @@ import warnings
 from pathlib import Path
 from typing import Sequence
 
-from ._common import (EXIT_NOT_CONVERGED, FORMATTER, all_warnings, atomic_directory,
-                      check_bootstrap, check_outputs, epilog, json_argument, model_inputs,
-                      not_converged_message, out_argument, parse_codes, quiet_argument,
-                      read_options, read_survey_for, survey_arguments, survey_path, write_json,
-                      write_text)
-from ._common import not_in_report as _not_in_report
+from ._common import (EXIT_NOT_CONVERGED, FORMATTER, atomic_directory, check_bootstrap, epilog,
+                      json_argument, model_inputs, out_argument, parse_codes, quiet_argument,
+                      read_options, survey_arguments, survey_path)
+from ._io import (all_warnings, check_outputs, not_converged_message, read_survey_for, write_json,
+                  write_text)
+from ._io import not_in_report as _not_in_report
 
 #: The files ``--out DIR`` writes.
 TABLE_FILES = ("estimates.csv", "standardized.csv", "fit_measures.csv", "r2.csv",

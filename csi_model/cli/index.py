@@ -4,8 +4,9 @@ from __future__ import annotations
 import argparse
 import warnings
 
-from ._common import (FORMATTER, all_warnings, check_column, epilog, json_argument,
-                      parse_scale, print_with_warnings, quiet_argument, write_json)
+from ._common import (FORMATTER, UsageError, check_column, epilog, json_argument, parse_scale,
+                      quiet_argument)
+from ._io import all_warnings, print_with_warnings, write_json
 from .pls import fit_pls_quietly, pls_arguments, read_for_pls
 
 

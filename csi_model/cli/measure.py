@@ -5,10 +5,10 @@ import argparse
 import warnings
 from pathlib import Path
 
-from ._common import (FORMATTER, UsageError, all_warnings, atomic_directory, check_bootstrap,
-                      check_outputs, epilog, json_argument, model_inputs, not_in_report,
-                      out_argument, parse_codes, quiet_argument, read_options, read_survey_for,
-                      survey_arguments, survey_path, write_json, write_text)
+from ._common import (FORMATTER, UsageError, atomic_directory, check_bootstrap, epilog,
+                      json_argument, model_inputs, out_argument, parse_codes, quiet_argument,
+                      read_options, survey_arguments, survey_path)
+from ._io import all_warnings, check_outputs, not_in_report, read_survey_for, write_json, write_text
 
 #: The files ``--out DIR`` writes.
 MEASURE_FILES = ("reliability.csv", "items.csv", "efa_loadings.csv", "eigenvalues.csv",

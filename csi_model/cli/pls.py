@@ -5,9 +5,9 @@ import argparse
 import warnings
 from pathlib import Path
 
-from ._common import (FORMATTER, all_warnings, check_bootstrap, check_outputs, epilog,
-                      json_argument, model_inputs, not_in_report, parse_codes, quiet_argument,
-                      read_options, read_survey_for, survey_arguments, survey_path, write_json)
+from ._common import (FORMATTER, check_bootstrap, epilog, json_argument, model_inputs, parse_codes,
+                      quiet_argument, read_options, survey_arguments, survey_path)
+from ._io import all_warnings, check_outputs, not_in_report, read_survey_for, write_json
 
 
 def add_parser(sub, common: argparse.ArgumentParser) -> None:

@@ -6,9 +6,9 @@ import warnings
 from pathlib import Path
 
 from ._common import (EXIT_NOT_CONVERGED, FORMATTER, UsageError, check_bootstrap, check_column,
-                      check_outputs, epilog, model_inputs, not_converged_message, out_argument,
-                      parse_codes, quiet_argument, read_options, read_survey_for,
-                      survey_arguments, survey_path, write_text)
+                      epilog, model_inputs, out_argument, parse_codes, quiet_argument,
+                      read_options, survey_arguments, survey_path)
+from ._io import check_outputs, not_converged_message, read_survey_for, write_text
 
 
 def add_parser(sub, common: argparse.ArgumentParser) -> None:

@@ -267,7 +267,7 @@ def fit(spec: ModelSpec | str | Path, data, *, estimator: str | None = None,
             theta, iters, converged, mom, patterns, h1 = _estimate(model, pt, X, missing, notes)
             _check_implied_cov(model, theta)
         except np.linalg.LinAlgError:
-            raise _singular_sigma_error(spec, pt) from None
+            raise _singular_sigma_error(spec, pt, X, cols) from None
         if not converged:
             notes.append(f"The estimation did not converge in {iters} iterations: the estimates "
                          "are not a maximum-likelihood solution. Simplify the model or check the data.")
@@ -563,17 +563,36 @@ def _check_implied_cov(model: RAMModel, theta: np.ndarray) -> None:
         raise np.linalg.LinAlgError("singular implied covariance")
 
 
-def _singular_sigma_error(spec: ModelSpec, pt: pd.DataFrame) -> EstimationError:
+def _singular_sigma_error(spec: ModelSpec, pt: pd.DataFrame, X: np.ndarray | None = None,
+                          cols: list[str] | None = None) -> EstimationError:
     zero = pt[(pt.op == "~~") & (pt.lhs == pt.rhs) & (pt.free == 0) & (pt.ustart == 0)
               & (pt.user == 1)]
     where = "; ".join(f"{r.lhs} ~~ 0*{r.rhs} (line {r.line})" for r in zero.itertuples())
-    cause = (f" The model fixes residual variances at 0 ({where}): with them the items are "
-             "exact linear functions of the latents, which the data contradict. Free them, or fix "
-             "them at a small positive value (e.g. 0.01*)." if len(zero) else
-             " Check for variances fixed at 0 and for items that are copies of each other.")
+    copies = _copied_items(X, cols) if X is not None else []
+    if len(zero):
+        cause = (f" The model fixes residual variances at 0 ({where}): with them the items are "
+                 "exact linear functions of the latents, which the data contradict. Free them, or "
+                 "fix them at a small positive value (e.g. 0.01*).")
+    elif copies:
+        cause = (" The items " + "; ".join(f"'{a}' and '{b}'" for a, b in copies) + " are "
+                 "(almost) copies of each other (correlation above 0.9999): drop one of each "
+                 "pair or check the data.")
+    else:
+        cause = " Check for variances fixed at 0 and for items that are copies of each other."
     return EstimationError(f"{spec.source or '<model>'}: the model-implied covariance matrix of "
                            "the items is singular, so the model cannot be estimated by maximum "
                            f"likelihood.{cause}")
+
+
+def _copied_items(X: np.ndarray, cols: list[str]) -> list[tuple[str, str]]:
+    """Pairs of items whose complete answers correlate above 0.9999 (one is a copy)."""
+    ok = ~np.isnan(X).any(axis=1)
+    if ok.sum() < 3:
+        return []
+    with np.errstate(invalid="ignore", divide="ignore"):
+        R = np.corrcoef(X[ok], rowvar=False)
+    i, j = np.nonzero(np.triu(np.abs(np.nan_to_num(R)) > 0.9999, 1))
+    return [(cols[a], cols[b]) for a, b in zip(i, j)]
 
 
 def _drop_missing_predictors(X: np.ndarray, cols: list[str], spec: ModelSpec,

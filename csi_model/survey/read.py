@@ -416,7 +416,9 @@ def read_survey(source: "pd.DataFrame | str | Path", codebook: "Codebook | str |
         usually ``;``).
     screening : FieldworkRules or True, optional
         Screen the returned questionnaires (see :mod:`csi_model.survey.fieldwork`): only
-        the valid ones are kept and ``report.fieldwork`` holds the bookkeeping.
+        the valid ones are kept and ``report.fieldwork`` holds the bookkeeping. Answers
+        outside the declared scale are then a reason to reject the questionnaire (its
+        out-of-range rule), not an error.
 
     Returns
     -------
@@ -590,7 +592,8 @@ def read_survey(source: "pd.DataFrame | str | Path", codebook: "Codebook | str |
             lo, hi = bounds
             with np.errstate(invalid="ignore"):
                 mask = (x < lo) | (x > hi)
-            if mask.any() and out_of_range == "error":
+            # with screening=, an out-of-range answer rejects its questionnaire (fieldwork)
+            if mask.any() and out_of_range == "error" and screening is None:
                 range_errors.append((col, lo, hi, x, mask,
                                      "the 'scale' argument" if scale_arg is not None
                                      else f"the codebook {cb.source}"))
