@@ -218,3 +218,38 @@ def test_case_terms_agree_with_a_per_case_loop():
     S_em, mu_em, ll, _ = _fiml.em_saturated(data)
     _, GS, gm = _fiml.case_terms(S_em[None], mu_em[None], data)
     assert np.abs(GS).max() < 1e-4 and np.abs(gm).max() < 1e-4   # the EM solution is the MLE
+
+
+# ------------------------------------------------------------------------ multi-group
+def test_invariance_ladder_with_fiml_matches_lavaan():
+    ref = load("bfi_gender_ladder")
+    spec = cm.load_model(REF / ref["model_file"])
+    frame = pd.read_csv(HERE.parent / ref["data_file"])
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        inv = cm.invariance(spec, frame, by="gender", steps=("configural", "metric", "scalar"),
+                            missing="fiml", suggest=False)
+    for step, theirs in ref["steps"].items():
+        res = inv.fits[step]
+        assert list(res.n) == theirs["n"] and sum(res.n) == len(frame) and res.converged
+        names = ["chisq", "df", "npar", "cfi", "tli", "rmsea", "rmsea.ci.lower", "rmsea.ci.upper",
+                 "srmr", "logl", "unrestricted.logl", "baseline.chisq", "baseline.df", "aic", "bic"]
+        np.testing.assert_allclose(res.fit_measures[names].to_numpy(dtype=float),
+                                   [theirs["fit_measures"][k] for k in names],
+                                   rtol=1e-5, atol=1e-3, err_msg=f"{step}: {names}")
+        est = pd.DataFrame(theirs["estimates"]).rename(columns={"group.label": "group"})
+        est["group"] = est["group"].astype(str)
+        both = est.merge(res.estimates, on=["group", "lhs", "op", "rhs"], suffixes=("_lavaan", ""))
+        assert len(both) == len(est)
+        np.testing.assert_allclose(both["est"], both["est_lavaan"], rtol=1e-5, atol=1e-3)
+        free = both["se_lavaan"] > 0
+        np.testing.assert_allclose(both.loc[free, "se"], both.loc[free, "se_lavaan"], rtol=0.01)
+    ladder = inv.ladder
+    assert ladder.loc["metric", "chisq.diff"] == pytest.approx(
+        ref["steps"]["metric"]["fit_measures"]["chisq"]
+        - ref["steps"]["configural"]["fit_measures"]["chisq"], abs=1e-3)
+
+
+def test_multigroup_missing_argument_is_checked():
+    with pytest.raises(ValueError, match=r"'missing' parameter of fit_multigroup must be one of"):
+        cm.fit_multigroup(REF / "bfi_three.lav", DATA / "bfi.csv", by="gender", missing="ml")

@@ -148,3 +148,33 @@ fit_case("telecom_boot", "telecom.lav", "telecom_sim_missing.csv", missing = "ml
 fit_case("sat_act_boot", "sat_act.lav", "sat_act.csv", missing = "ml", fixed.x = FALSE,
          boot = 200, boot_seed = 13)
 fit_case("bfi_five_boot", "bfi_five.lav", "bfi.csv", missing = "ml", boot = 15, boot_seed = 13)
+
+# the invariance ladder by gender with missing = "ml" (one JSON with every step)
+ladder_case <- function(case, model_file, data_file, group) {
+  if (length(only) && !(case %in% only)) return(invisible(NULL))
+  model <- read_model(model_file)
+  data <- read_data(data_file)
+  steps <- list(configural = "", metric = "loadings",
+                scalar = c("loadings", "intercepts"))
+  out <- list(lavaan_version = as.character(packageVersion("lavaan")),
+              r_version = R.version.string, case = case, model_file = model_file,
+              data_file = file.path("tests", "data", data_file), group = group, steps = list())
+  for (s in names(steps)) {
+    fit <- suppressWarnings(sem(model, data = data, group = group, missing = "ml",
+                                group.equal = steps[[s]]))
+    pe <- parameterEstimates(fit)
+    pe$group.label <- lavInspect(fit, "group.label")[pe$group]
+    out$steps[[s]] <- list(
+      call = sprintf("sem(model, data = data, group = \"%s\", missing = \"ml\", group.equal = %s)",
+                     group, deparse(steps[[s]])),
+      n = as.list(lavInspect(fit, "nobs")), group_label = lavInspect(fit, "group.label"),
+      converged = lavInspect(fit, "converged"),
+      estimates = pe[, c("group.label", "lhs", "op", "rhs", "est", "se")],
+      fit_measures = named_list(fitMeasures(fit)))
+    fm <- fitMeasures(fit, c("chisq", "df", "cfi", "rmsea", "srmr"))
+    cat(sprintf("%-20s %-10s %s\n", case, s,
+                paste(names(fm), formatC(fm, digits = 5, format = "g"), collapse = "  ")))
+  }
+  write_case(case, out)
+}
+ladder_case("bfi_gender_ladder", "bfi_three.lav", "bfi.csv", "gender")
