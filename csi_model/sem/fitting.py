@@ -209,8 +209,7 @@ def fit(spec: ModelSpec | str | Path, data, *, estimator: Literal["ML", "MLR"] =
         if missing == "fiml":
             acov, info = _fiml_acov(model, theta, estimator, patterns)
             measures = _fit_measures(model, theta, mom, n, patterns, h1, X, exo_idx)
-            if estimator == "MLR":
-                measures = _with_fiml_robust(measures, model, theta, patterns, h1, info, exo_idx)
+            measures = _with_fiml_robust(measures, model, theta, patterns, h1, info, exo_idx)
             sandwich = None
         else:
             acov, sandwich = _acov(model, theta, estimator, missing, mom, X, patterns, n)
@@ -407,11 +406,13 @@ def _fiml_acov(model, theta, estimator, data):
 
 
 def _with_fiml_robust(measures, model, theta, data, h1, info, exo_idx):
-    """Add lavaan's MLR fit measures with missing data (scaled test, robust CFI/TLI/RMSEA)."""
+    """Add lavaan's robust fit measures with missing data: the FIML-corrected robust CFI, TLI
+    and RMSEA (ML and MLR) and, for MLR (which has casewise scores), the scaled test."""
     Sigma, mu = model.implied(theta)
     m = measures
-    robust = fiml_robust_measures(data, h1, Sigma, mu, info["delta"], info["hessian"],
-                                  info["scores"], m["chisq"], int(m["df"]), m["baseline.chisq"],
+    mlr = info["scores"] is not None
+    robust = fiml_robust_measures(data, h1, Sigma, mu, info["delta"],
+                                  info["hessian"] if mlr else None, info["scores"], m["chisq"], int(m["df"]), m["baseline.chisq"],
                                   int(m["baseline.df"]), exo_idx)
     return pd.concat([measures, pd.Series(robust, dtype=float)]).rename("value")
 
