@@ -10,6 +10,10 @@ information of the model (the sandwich's bread) and B0 the first-order
 information of the model from its casewise scores (the sandwich's meat).
 The same is done for the independence (baseline) model, which gives the robust
 CFI and TLI of Brosseau-Liard & Savalei (2014).
+
+With missing answers (FIML) :func:`fiml_robust_measures` does what lavaan 0.6-14 does for
+``missing = "ml"``: the h1 informations come from the missing-data likelihood at the EM moments,
+and the robust CFI/TLI/RMSEA are the FIML-corrected ones of Zhang & Savalei.
 """
 from __future__ import annotations
 
@@ -116,7 +120,7 @@ def _yb_trace_h0(B0: np.ndarray, E: np.ndarray) -> float:
 
 
 def _fiml_corrected(Wm, Wmi, Jm, Wc, Delta, version: str) -> float:
-    """k of lavaan's FIML-corrected robust statistic (Savalei & Zhang), ``lav_fit_fiml_corrected``."""
+    """k of lavaan's FIML-corrected robust statistic (Zhang & Savalei), ``lav_fit_fiml_corrected``."""
     E_inv = np.linalg.inv(Delta.T @ Wm @ Delta)
     U = Wm - Wm @ Delta @ E_inv @ Delta.T @ Wm
     if version == "V3":

@@ -412,8 +412,9 @@ def _with_fiml_robust(measures, model, theta, data, h1, info, exo_idx):
     m = measures
     mlr = info["scores"] is not None
     robust = fiml_robust_measures(data, h1, Sigma, mu, info["delta"],
-                                  info["hessian"] if mlr else None, info["scores"], m["chisq"], int(m["df"]), m["baseline.chisq"],
-                                  int(m["baseline.df"]), exo_idx)
+                                  info["hessian"] if mlr else None, info["scores"], m["chisq"],
+                                  int(m["df"]), m["baseline.chisq"], int(m["baseline.df"]),
+                                  exo_idx)
     return pd.concat([measures, pd.Series(robust, dtype=float)]).rename("value")
 
 
