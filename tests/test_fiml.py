@@ -32,10 +32,11 @@ CASES = ["telecom_ml", "telecom_mlr", "bfi_five_ml", "bfi_five_mlr", "bfi_predic
 MEASURES = ["chisq", "df", "pvalue", "npar", "cfi", "tli", "nfi", "rmsea", "rmsea.ci.lower",
             "rmsea.ci.upper", "srmr", "logl", "unrestricted.logl", "aic", "bic",
             "baseline.chisq", "baseline.df"]
-ROBUST = ["cfi.robust", "tli.robust", "rmsea.robust"]   # lavaan's FIML-corrected ones, ML too
+ROBUST = ["cfi.robust", "tli.robust", "rmsea.robust", "rmsea.ci.lower.robust",
+          "rmsea.ci.upper.robust"]   # lavaan's FIML-corrected ones, ML too
 MLR_MEASURES = ["chisq.scaled", "pvalue.scaled", "chisq.scaling.factor", "baseline.chisq.scaled",
                 "baseline.chisq.scaling.factor", "cfi.scaled", "tli.scaled", "rmsea.scaled",
-                "cfi.robust", "tli.robust", "rmsea.robust"]
+                *ROBUST]
 
 
 def load(case: str) -> dict:

@@ -169,6 +169,9 @@ def fiml_robust_measures(data, h1: tuple, Sigma: np.ndarray, mu: np.ndarray, Del
     c3_null = _fiml_corrected(Wm, Wmi, Jm, Wc, Delta_B, version) / df0
     out = fi.robust_indices(xx3, df, c3, xx3_null, df0, c3_null, n) if df > 0 else \
         {"cfi.robust": float("nan"), "tli.robust": float("nan"), "rmsea.robust": float("nan")}
+    if df > 0:   # lavaan: the interval of the scaled statistic, rescaled by sqrt(c.hat3)
+        lo, hi = fi.rmsea_ci(xx3 / c3, df, n)
+        out["rmsea.ci.lower.robust"], out["rmsea.ci.upper.robust"] = lo * c3 ** 0.5, hi * c3 ** 0.5
     if not robust_mlr:
         return out
     trace_h1 = float(np.sum(Jm * Wmi.T))
