@@ -131,8 +131,6 @@ def test_bad_arguments_name_the_parameter():
         cm.fit("telecom", DATA / "telecom_sim.csv", estimator="WLS")
     with pytest.raises(ValueError, match=r"'missing' parameter"):
         cm.fit("telecom", DATA / "telecom_sim.csv", missing="pairwise")
-    with pytest.raises(EstimationError, match="MLR.*fiml"):
-        cm.fit("telecom", DATA / "telecom_sim.csv", estimator="MLR", missing="fiml")
 
 
 def test_non_convergence_is_a_warning_on_the_result(monkeypatch):

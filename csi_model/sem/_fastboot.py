@@ -24,9 +24,10 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
+from ._fiml import BatchFIML, MissingData
 from ._ram import RAMModel
 
-__all__ = ["BatchML", "SEMRefit"]
+__all__ = ["BatchML", "SEMRefit", "FIMLRefit"]
 
 
 @dataclass(frozen=True, eq=False)
@@ -242,6 +243,42 @@ class SEMRefit:
         cov = self.covariances(list_of_indices)
         theta, converged, _ = self.engine.fit(self.theta0, cov, tol=self.tol,
                                               max_iter=self.max_iter)
+        theta[~converged] = np.nan
+        return theta
+
+    def __call__(self, indices) -> np.ndarray:
+        return self.batch([np.asarray(indices)])[0]
+
+
+# ----------------------------------------------------------------------------- FIML
+@dataclass(frozen=True, eq=False)
+class FIMLRefit:
+    """A bootstrap statistic: the FIML estimate on the rows ``indices`` of X (with their
+    missing answers), warm-started at the full-sample estimate.
+
+    A resample is the full data with case weights (how often each row was drawn), so the
+    missing-data patterns are set up once; its refit uses the full-sample observed
+    information as a fixed metric. Non-converged resamples give NaN.
+    """
+
+    model: RAMModel
+    data: MissingData
+    theta0: np.ndarray
+    information: np.ndarray           # observed information per case at theta0
+    tol: float = 1e-12                # fit()'s: |g' step| of -loglik/N, tight for large variances
+    max_iter: int = 200
+    engine: BatchFIML = field(init=False, repr=False)
+    metric_inv: np.ndarray = field(init=False, repr=False)
+
+    def __post_init__(self):
+        object.__setattr__(self, "engine", BatchFIML(self.model, self.data))
+        object.__setattr__(self, "metric_inv", np.linalg.pinv(self.information))
+
+    def batch(self, list_of_indices) -> np.ndarray:
+        n = self.data.n
+        weights = np.stack([np.bincount(np.asarray(ix), minlength=n) for ix in list_of_indices])
+        theta, converged, _ = self.engine.fit(self.theta0, weights.astype(float), self.metric_inv,
+                                              tol=self.tol, max_iter=self.max_iter)
         theta[~converged] = np.nan
         return theta
 

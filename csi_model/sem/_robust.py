@@ -10,6 +10,10 @@ information of the model (the sandwich's bread) and B0 the first-order
 information of the model from its casewise scores (the sandwich's meat).
 The same is done for the independence (baseline) model, which gives the robust
 CFI and TLI of Brosseau-Liard & Savalei (2014).
+
+With missing answers (FIML) :func:`fiml_robust_measures` does what lavaan 0.6-14 does for
+``missing = "ml"``: the h1 informations come from the missing-data likelihood at the EM moments,
+and the robust CFI/TLI/RMSEA are the FIML-corrected ones of Zhang & Savalei.
 """
 from __future__ import annotations
 
@@ -83,4 +87,120 @@ def scaled_test(X: np.ndarray, S: np.ndarray, mean: np.ndarray, bread: np.ndarra
     if df == 0:      # lavaan 0.6-14's values for a saturated model
         out.update({"rmsea.scaled": float("nan"), "cfi.robust": float("nan"),
                     "tli.robust": float("nan"), "rmsea.robust": 0.0})
+    return out
+
+
+# ----------------------------------------------------------------------------- FIML
+def _ml_discrepancy(S: np.ndarray, mean: np.ndarray, Sigma: np.ndarray, mu: np.ndarray) -> float:
+    """lavaan's ML discrepancy F of the moments (Sigma, mu) at the sample moments (S, mean)."""
+    V = np.linalg.inv(Sigma)
+    d = mean - mu
+    return float(np.linalg.slogdet(Sigma)[1] + np.sum(V * S) - np.linalg.slogdet(S)[1]
+                 - S.shape[0] + d @ V @ d)
+
+
+def fiml_baseline(data, exo_idx=()) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """The FIML independence model: (Sigma_B, mu_B, Delta_B).
+
+    Every variable has its own mean and variance (the ML estimates from its observed answers);
+    observed exogenous predictors keep their joint (EM) means and covariances, as lavaan's
+    baseline with ``fixed.x``'s predictors. Delta_B is the Jacobian of (mu, vech Sigma) with
+    respect to the baseline's parameters (which enter linearly).
+    """
+    from . import _fiml
+
+    X = data.X
+    p = X.shape[1]
+    exo = list(exo_idx)
+    mu = np.nanmean(X, axis=0)
+    Sigma = np.diag(np.nanvar(X, axis=0))
+    if exo:
+        Xx = X[:, exo]
+        Xx = Xx[~np.isnan(Xx).all(axis=1)]
+        S_x, mu_x, _, _ = _fiml.em_saturated(_fiml.MissingData(Xx))
+        Sigma[np.ix_(exo, exo)] = S_x
+        mu[exo] = mu_x
+    i, j = np.triu_indices(p)
+    pstar = i.size
+    cols = [np.eye(p + pstar)[:, k] for k in range(p)]                       # all means
+    for b in range(pstar):
+        if i[b] == j[b] or (i[b] in exo and j[b] in exo):
+            cols.append(np.eye(p + pstar)[:, p + b])
+    return Sigma, mu, np.column_stack(cols)
+
+
+def _yb_trace_h0(B0: np.ndarray, E: np.ndarray) -> float:
+    return float(np.sum(B0 * np.linalg.inv(E).T))
+
+
+def _fiml_corrected(Wm, Wmi, Jm, Wc, Delta, version: str) -> float:
+    """k of lavaan's FIML-corrected robust statistic (Zhang & Savalei), ``lav_fit_fiml_corrected``."""
+    E_inv = np.linalg.inv(Delta.T @ Wm @ Delta)
+    U = Wm - Wm @ Delta @ E_inv @ Delta.T @ Wm
+    if version == "V3":
+        Gamma = Wmi @ Jm @ Wmi
+        return float(np.trace(U @ Wmi @ Wc @ Wmi @ U @ Gamma))
+    return float(np.trace(Wc @ Wmi @ U @ Wmi))
+
+
+def fiml_robust_measures(data, h1: tuple, Sigma: np.ndarray, mu: np.ndarray, Delta: np.ndarray,
+                         bread: np.ndarray | None, model_scores: np.ndarray | None, chisq: float,
+                         df: int, chisq0: float, df0: int, exo_idx=()) -> dict[str, float]:
+    """lavaan's robust fit measures with missing = "ml" (one group).
+
+    Always the FIML-corrected robust CFI, TLI and RMSEA of ``lav_fit_fiml_corrected``: the
+    model and the baseline are evaluated at the EM moments as if they were complete data, and
+    the scaling factor c.hat3 comes from the observed (Wm) and first-order (Jm) information of
+    the unrestricted model under missing data and its complete-data information Wc ("V6" for
+    ML; "V3" for MLR, which has ``bread`` and ``model_scores``). With MLR also the
+    Yuan-Bentler (Mplus) scaled test ``.scaled`` of the model and the baseline: h1 information
+    observed and unstructured (at the EM moments), the model's observed information as E.
+    """
+    from . import _fiml
+
+    n = data.n
+    S_em, mu_em = h1[0], h1[1]
+    Wm = _fiml.h1_information(S_em, mu_em, data, observed=True)
+    Wmi = np.linalg.inv(Wm)
+    h1s = _fiml.h1_scores(S_em, mu_em, data)
+    Jm = h1s.T @ h1s / n
+    Wc = _fiml.complete_h1_information(S_em)
+    exo = list(exo_idx)
+    if exo:
+        # lavaan refits at the EM moments with its default fixed.x = TRUE, whose h1 information
+        # has zero rows and columns for the predictors' means and covariances
+        p = S_em.shape[0]
+        i, j = np.triu_indices(p)
+        x_moments = np.concatenate([np.isin(np.arange(p), exo), np.isin(i, exo) & np.isin(j, exo)])
+        Wc[x_moments, :] = 0.0
+        Wc[:, x_moments] = 0.0
+    Sigma_B, mu_B, Delta_B = fiml_baseline(data, exo_idx)
+    robust_mlr = bread is not None
+    version = "V3" if robust_mlr else "V6"
+    xx3 = n * _ml_discrepancy(S_em, mu_em, Sigma, mu)
+    xx3_null = n * _ml_discrepancy(S_em, mu_em, Sigma_B, mu_B)
+    c3 = _fiml_corrected(Wm, Wmi, Jm, Wc, Delta, version) / df if df > 0 else float("nan")
+    c3_null = _fiml_corrected(Wm, Wmi, Jm, Wc, Delta_B, version) / df0
+    out = fi.robust_indices(xx3, df, c3, xx3_null, df0, c3_null, n) if df > 0 else \
+        {"cfi.robust": float("nan"), "tli.robust": float("nan"), "rmsea.robust": float("nan")}
+    if df > 0:   # lavaan: the interval of the scaled statistic, rescaled by sqrt(c.hat3)
+        lo, hi = fi.rmsea_ci(xx3 / c3, df, n)
+        out["rmsea.ci.lower.robust"], out["rmsea.ci.upper.robust"] = lo * c3 ** 0.5, hi * c3 ** 0.5
+    if not robust_mlr:
+        return out
+    trace_h1 = float(np.sum(Jm * Wmi.T))
+    B0 = model_scores.T @ model_scores / n
+    c = (trace_h1 - _yb_trace_h0(B0, bread)) / df if df > 0 else float("nan")
+    base_scores = _fiml.h1_scores(Sigma_B, mu_B, data) @ Delta_B
+    E_B = Delta_B.T @ _fiml.h1_information(Sigma_B, mu_B, data, observed=True) @ Delta_B
+    c0 = (trace_h1 - _yb_trace_h0(base_scores.T @ base_scores / n, E_B)) / df0
+    chisq_s, chisq0_s = chisq / c, chisq0 / c0
+    out.update({"chisq.scaled": chisq_s, "df.scaled": float(df),
+                "pvalue.scaled": fi.chisq_pvalue(chisq_s, df), "chisq.scaling.factor": c,
+                "baseline.chisq.scaled": chisq0_s, "baseline.df.scaled": float(df0),
+                "baseline.pvalue.scaled": fi.chisq_pvalue(chisq0_s, df0),
+                "baseline.chisq.scaling.factor": c0,
+                "cfi.scaled": fi.cfi(chisq_s, df, chisq0_s, df0),
+                "tli.scaled": fi.tli(chisq_s, df, chisq0_s, df0),
+                "rmsea.scaled": fi.rmsea(chisq_s, df, n)})
     return out

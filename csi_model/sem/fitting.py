@@ -33,10 +33,11 @@ from scipy import stats
 from threadpoolctl import threadpool_limits
 
 from . import _estimation as est
+from . import _fiml as fiml
 from . import fit_indices as fi
 from .._inputs import as_spec, as_survey, check_choice, sample_size_notes
 from ._ram import RAMModel
-from ._robust import scaled_test
+from ._robust import fiml_robust_measures, scaled_test
 from ..exceptions import (ConvergenceWarning, CSIModelWarning, DataQualityWarning,
                           EstimationError, ImproperSolutionWarning, ModelSpecError,
                           SurveyDataError)
@@ -217,9 +218,6 @@ def fit(spec: ModelSpec | str | Path, data, *, estimator: str | None = None,
     missing = check_choice(missing, _MISSING, "missing", "fit")
     if not 0 < level < 1:
         raise ValueError(f"The 'level' parameter of fit must be in (0, 1). Got {level!r} instead.")
-    if estimator == "MLR" and missing == "fiml":
-        raise EstimationError("estimator='MLR' with missing='fiml' is not available yet; use "
-                              "estimator='ML' with missing='fiml', or MLR with missing='listwise'.")
     if bootstrap is not None:
         if isinstance(bootstrap, bool) or not isinstance(bootstrap, (int, np.integer)) \
                 or bootstrap < 1:
@@ -228,9 +226,6 @@ def fit(spec: ModelSpec | str | Path, data, *, estimator: str | None = None,
         if seed is None:
             raise ValueError("The 'seed' parameter of fit is required with bootstrap: pass "
                              "e.g. seed=1 so that the resamples can be reproduced.")
-        if missing == "fiml":
-            raise ValueError("bootstrap with missing='fiml' is not available yet; use "
-                             "missing='listwise' or the delta-method standard errors.")
     survey = as_survey(data, spec, missing_codes, "fit", scale=scale)
     spec.check_against(survey.data.columns, data_source=survey.source)
     cols = list(spec.observed)
@@ -273,7 +268,12 @@ def fit(spec: ModelSpec | str | Path, data, *, estimator: str | None = None,
                          "are not a maximum-likelihood solution. Simplify the model or check the data.")
             warnings.warn(notes[-1], ConvergenceWarning, stacklevel=2)
 
-        acov, sandwich = _acov(model, theta, estimator, missing, mom, X, patterns, n)
+        exo_idx = [cols.index(v) for v in spec.exogenous_observed]
+        if missing == "fiml":
+            acov, info = _fiml_acov(model, theta, estimator, patterns)
+            sandwich = None
+        else:
+            acov, sandwich = _acov(model, theta, estimator, missing, mom, X, patterns, n)
         unidentified = empirical_identification_notes(model, _expected_information(
             model, theta, patterns, n))
         if unidentified:
@@ -281,8 +281,9 @@ def fit(spec: ModelSpec | str | Path, data, *, estimator: str | None = None,
             warnings.warn(unidentified[0], ImproperSolutionWarning, stacklevel=2)
             acov = np.full_like(acov, np.nan)
         acov = _fix_exogenous(model, acov)
-        exo_idx = [cols.index(v) for v in spec.exogenous_observed]
         measures = _fit_measures(model, theta, mom, n, patterns, h1, X, exo_idx)
+        if missing == "fiml":
+            measures = _with_fiml_robust(measures, model, theta, patterns, h1, info, exo_idx)
         if sandwich is not None and exo_idx and not spec.fixed_x:
             notes.append("MLR with observed exogenous predictors and fixed_x=False: robust SEs "
                          "only; the scaled test is not computed for this model yet.")
@@ -298,7 +299,11 @@ def fit(spec: ModelSpec | str | Path, data, *, estimator: str | None = None,
     estimates = _estimate_table(model, theta, acov, level)
     boot = None
     if bootstrap is not None:
-        boot = _bootstrap(model, theta, X, int(bootstrap), seed, n_jobs, backend, progress)
+        stat = None
+        if missing == "fiml":
+            from ._fastboot import FIMLRefit
+            stat = FIMLRefit(model, patterns, np.asarray(theta, float), info["hessian"])
+        boot = _bootstrap(model, theta, X, int(bootstrap), seed, n_jobs, backend, progress, stat)
         estimates = _bootstrap_table(estimates, model, boot, level)
         exo_rows = model.partable["exo"].to_numpy() == 1
         estimates.loc[exo_rows, ["se"]] = 0.0
@@ -376,18 +381,20 @@ def _estimate(model: RAMModel, pt: pd.DataFrame, X: np.ndarray, missing: str, no
         theta0 = _start_values(model, _semopy_start(pt, mom, cols, notes), mom)
         theta, iters, converged = est.fit_ml(model, theta0, mom)
         return theta, iters, converged, mom, None, None
-    patterns = est.missing_patterns(X)
-    S_em, mu_em, ll_h1, _ = est.em_saturated(X, patterns)
+    data = fiml.MissingData(X)
+    S_em, mu_em, ll_h1, _ = fiml.em_saturated(data)
     mom = est.Moments(n, S_em, mu_em)
     # the ML solution on the EM moments is an excellent start for FIML
     theta0, _, _ = est.fit_ml(model, _start_values(model, _semopy_start(pt, mom, cols, notes), mom),
                               mom)
-    theta, iters, converged = est.fit_fiml(model, theta0, patterns, n)
-    return theta, iters, converged, mom, patterns, (S_em, mu_em, ll_h1)
+    theta, iters, converged = fiml.fit_fiml(model, theta0, data,
+                                            est.expected_information(model, theta0))
+    return theta, iters, converged, mom, data, (S_em, mu_em, ll_h1)
 
 
-def _bootstrap(model: RAMModel, theta, X, B, seed, n_jobs, backend, progress):
-    """Bootstrap the free parameters by batched refits of each resample's covariance."""
+def _bootstrap(model: RAMModel, theta, X, B, seed, n_jobs, backend, progress, stat=None):
+    """Bootstrap the free parameters by batched refits of each resample: of its covariance
+    matrix (:class:`~csi_model.sem._fastboot.SEMRefit`), or ``stat`` (FIML: ``FIMLRefit``)."""
     from ._fastboot import SEMRefit
     from ..bootstrap import bootstrap as run_bootstrap
 
@@ -396,7 +403,8 @@ def _bootstrap(model: RAMModel, theta, X, B, seed, n_jobs, backend, progress):
     for r in model.free_rows:
         row = pt.iloc[r]
         names.append(f"{row.lhs}{row.op}{row.rhs}")
-    stat = SEMRefit(model, X, np.asarray(theta, float))
+    if stat is None:
+        stat = SEMRefit(model, X, np.asarray(theta, float))
     boot = run_bootstrap(stat, X.shape[0], B=B, seed=seed, n_jobs=n_jobs, backend=backend,
                          progress=progress, names=names)
     # improper resamples (a negative variance) are kept, as lavaan keeps non-admissible ones
@@ -666,11 +674,38 @@ def _acov(model, theta, estimator, missing, mom, X, patterns, n):
         B = scores.T @ scores / n
         Hinv = _inv(H)
         return Hinv @ B @ Hinv / n, (H, scores)
-    H = est.numeric_jacobian(
-        lambda t: est.fiml_objective_and_gradient(model, t, patterns, n)[1], theta)
+    raise AssertionError("unreachable: FIML standard errors come from _fiml_acov")
+
+
+def _fiml_acov(model, theta, estimator, data):
+    """FIML parameter covariance as lavaan's missing = "ml": inverse observed information (ML),
+    or the Huber-White sandwich with the observed information as bread and the casewise scores'
+    cross-products as meat (MLR). Also returns the pieces the robust test and the bootstrap reuse.
+    """
+    n = data.n
+    H = fiml.observed_information(model, np.asarray(theta, float), data)
+    dS, dm = model.jacobian(theta)
+    info = {"hessian": H, "delta": fiml.moment_jacobian(dS, dm), "scores": None}
     if estimator == "ML":
-        return _inv(n * H), None
-    raise AssertionError("unreachable: MLR with FIML is rejected in fit()")
+        return _inv(n * H), info
+    Sigma, mu = model.implied(theta)
+    scores = fiml.h1_scores(Sigma, mu, data) @ info["delta"]
+    info["scores"] = scores
+    Hinv = _inv(H)
+    return Hinv @ (scores.T @ scores / n) @ Hinv / n, info
+
+
+def _with_fiml_robust(measures, model, theta, data, h1, info, exo_idx):
+    """Add lavaan's robust fit measures with missing data: the FIML-corrected robust CFI, TLI
+    and RMSEA (ML and MLR) and, for MLR (which has casewise scores), the scaled test."""
+    Sigma, mu = model.implied(theta)
+    m = measures
+    mlr = info["scores"] is not None
+    robust = fiml_robust_measures(data, h1, Sigma, mu, info["delta"],
+                                  info["hessian"] if mlr else None, info["scores"], m["chisq"],
+                                  int(m["df"]), m["baseline.chisq"], int(m["baseline.df"]),
+                                  exo_idx)
+    return pd.concat([measures, pd.Series(robust, dtype=float)]).rename("value")
 
 
 def _inv(M):
@@ -738,7 +773,7 @@ def _fit_measures(model, theta, mom, n, patterns, h1, X, exo_idx=()) -> pd.Serie
         S_ref, mean_ref = mom.cov, mom.mean
     else:
         S_em, mu_em, ll_h1 = h1
-        logl = est.fiml_loglik(Sigma, mu, patterns)
+        logl = fiml.loglik(Sigma, mu, patterns)
         logl_h1 = ll_h1
         chisq = 2 * (logl_h1 - logl)
         # baseline: independent variables (exogenous observed ones keep their covariances)
@@ -750,7 +785,7 @@ def _fit_measures(model, theta, mom, n, patterns, h1, X, exo_idx=()) -> pd.Serie
             ll0 += -0.5 * len(x) * (est.LOG2PI + np.log(x.var()) + 1.0)
         if exo_idx:
             Xx = X[:, exo_idx]
-            ll0 += est.em_saturated(Xx, est.missing_patterns(Xx))[2]
+            ll0 += fiml.em_saturated(fiml.MissingData(Xx[~np.isnan(Xx).all(axis=1)]))[2]
         chisq0 = 2 * (logl_h1 - ll0)
         k = len(exo_idx)
         df0 = p * (p - 1) // 2 - k * (k - 1) // 2

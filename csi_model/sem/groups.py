@@ -29,6 +29,7 @@ from scipy import stats
 from threadpoolctl import threadpool_limits
 
 from . import _estimation as est
+from . import _fiml as fiml
 from . import fit_indices as fi
 from ._ram import RAMModel
 from ..exceptions import ConvergenceWarning, CSIModelWarning, EstimationError, SurveyDataError
@@ -159,7 +160,7 @@ def _start(jm: _JointModel, spec: ModelSpec, moments, pooled: est.Moments) -> np
 
 
 # ------------------------------------------------------------------ data
-def _group_data(spec: ModelSpec, data, by: str, source: str):
+def _group_data(spec: ModelSpec, data, by: str, source: str, missing: str = "listwise"):
     from ..survey.read import Survey, read_survey
     if isinstance(data, Survey):
         survey = data
@@ -189,10 +190,11 @@ def _group_data(spec: ModelSpec, data, by: str, source: str):
             if sub[c].isna().all():
                 raise SurveyDataError(f"{survey.source}: the item '{c}' has no answers in group "
                                       f"{by} = {gname}. Drop the item or the group.")
-        complete = sub.dropna()
+        complete = sub.dropna() if missing == "listwise" else sub.dropna(how="all")
         dropped += len(sub) - len(complete)
         X = complete.to_numpy(dtype=float)
-        sd = X.std(axis=0) if len(X) else np.zeros(len(cols))
+        with np.errstate(invalid="ignore"):
+            sd = np.nanstd(X, axis=0) if len(X) else np.zeros(len(cols))
         if len(X) and (sd == 0).any():
             c = cols[int(np.flatnonzero(sd == 0)[0])]
             raise SurveyDataError(f"{survey.source}: the item '{c}' is constant in group "
@@ -240,7 +242,8 @@ class MultiGroupResult:
 
 
 def fit_multigroup(spec: ModelSpec | str, data, *, by: str, equal: Sequence[str] = (),
-                   partial: Sequence[str] = (), level: float = 0.95) -> MultiGroupResult:
+                   partial: Sequence[str] = (), level: float = 0.95,
+                   missing: str = "listwise") -> MultiGroupResult:
     """Fit one CB-SEM to several groups in one likelihood.
 
     Parameters
@@ -256,6 +259,11 @@ def fit_multigroup(spec: ModelSpec | str, data, *, by: str, equal: Sequence[str]
     partial : sequence of str
         Parameters freed from those constraints (partial invariance), written like
         ``"QUAL=~QUAL3"`` or ``"QUAL3~1"`` (lavaan's ``group.partial``).
+    missing : {"listwise", "fiml"}
+        ``"listwise"`` drops incomplete rows within each group; ``"fiml"`` keeps every answer
+        (full-information ML per group, SEs from the observed information, chi-square against
+        each group's EM-estimated unrestricted model), as lavaan's ``missing = "ml"`` with
+        ``group =``. Rows without any answer are dropped either way.
 
     Returns
     -------
@@ -277,13 +285,22 @@ def fit_multigroup(spec: ModelSpec | str, data, *, by: str, equal: Sequence[str]
     if bad:
         raise ValueError(f"The 'equal' parameter of fit_multigroup must contain only "
                          f"{{{', '.join(EQUALITY_TYPES)}}}. Got {bad!r} instead.")
-    survey, groups, Xs, dropped = _group_data(spec, data, by, "data")
-    return _fit_joint(spec, by, groups, Xs, dropped, tuple(equal), tuple(partial), level)
+    missing = _check_missing(missing, "fit_multigroup")
+    survey, groups, Xs, dropped = _group_data(spec, data, by, "data", missing)
+    return _fit_joint(spec, by, groups, Xs, dropped, tuple(equal), tuple(partial), level,
+                      missing=missing)
+
+
+def _check_missing(missing, where: str) -> str:
+    if missing not in ("listwise", "fiml"):
+        raise ValueError(f"The 'missing' parameter of {where} must be one of "
+                         f"{{listwise, fiml}}. Got {missing!r} instead.")
+    return missing
 
 
 def _fit_joint(spec, by, groups, Xs, dropped, equal, partial, level=0.95,
-               warm: "MultiGroupResult | None" = None) -> MultiGroupResult:
-    """Fit the joint model to grouped complete data; ``warm`` gives start values."""
+               warm: "MultiGroupResult | None" = None, missing: str = "listwise") -> MultiGroupResult:
+    """Fit the joint model to grouped data (complete, or FIML); ``warm`` gives start values."""
     jm = _joint_model(spec, groups, equal, partial)
     known = set(jm.table.apply(lambda r: _param_name(r.lhs, r.op, r.rhs), axis=1))
     unknown = [p for p in partial if p not in known]
@@ -293,7 +310,7 @@ def _fit_joint(spec, by, groups, Xs, dropped, equal, partial, level=0.95,
     ns = [len(X) for X in Xs]
     per_group_free = [int((m.free_rows >= 0).sum()) for m in jm.models]
     for gname, n_g, q_g in zip(groups, ns, per_group_free):
-        if n_g <= len(spec.observed):
+        if n_g <= len(spec.observed) and missing == "listwise":
             raise EstimationError(f"Group {by} = {gname} has {n_g} complete respondents for "
                                   f"{len(spec.observed)} items: too few to estimate its covariance "
                                   "matrix. Merge it with another group or drop it.")
@@ -302,8 +319,12 @@ def _fit_joint(spec, by, groups, Xs, dropped, equal, partial, level=0.95,
                                   f"model has {q_g} free parameters in it. Merge small groups or "
                                   "constrain more parameters (e.g. equal=['loadings']).")
     notes = [multigroup_note(spec)] if spec.defined else []
-    if dropped:
+    if dropped and missing == "listwise":
         notes.append(f"Listwise deletion within groups: {dropped} incomplete rows were dropped.")
+    elif dropped:
+        notes.append(f"{dropped} rows with no answer to any model item were dropped.")
+    if missing == "fiml":
+        return _fit_joint_fiml(spec, by, groups, Xs, jm, equal, partial, level, warm, notes)
     moments = [est.Moments.from_data(X) for X in Xs]
     N = sum(ns)
     weights = [n / N for n in ns]
@@ -324,6 +345,81 @@ def _fit_joint(spec, by, groups, Xs, dropped, equal, partial, level=0.95,
     measures = _fit_measures(jm, theta, moments, ns)
     return MultiGroupResult(spec, by, tuple(groups), tuple(equal), tuple(partial), tuple(ns),
                             estimates, measures, tuple(notes), bool(ok), theta, acov, jm.table)
+
+
+def _fit_joint_fiml(spec, by, groups, Xs, jm, equal, partial, level, warm, notes):
+    """The joint model by FIML: each group's missing-data likelihood, one parameter vector.
+
+    Starts from the joint ML fit of the groups' EM moments, then takes Fisher-scoring steps
+    with the complete-data expected information as the metric (it bounds the FIML
+    information, so steps are conservative). SEs from the observed information of the sum
+    of the groups' log-likelihoods, as lavaan's ``missing = "ml"``.
+    """
+    datas = [fiml.MissingData(X) for X in Xs]
+    h1 = [fiml.em_saturated(d) for d in datas]
+    ns = [d.n for d in datas]
+    N = sum(ns)
+    weights = [n / N for n in ns]
+    moments = [est.Moments(d.n, S, mu) for d, (S, mu, _, _) in zip(datas, h1)]
+    engines = [fiml.BatchFIML(m, d) for m, d in zip(jm.models, datas)]
+
+    def both(theta):
+        F, g = 0.0, np.zeros_like(theta)
+        for w, e in zip(weights, engines):
+            Fg, gg = e.evaluate(theta[None])
+            F, g = F + 2 * w * Fg[0], g + 2 * w * gg[0]
+        return F, g
+
+    with threadpool_limits(limits=1, user_api="blas"):
+        if warm is None:
+            pooled = fiml.em_saturated(fiml.MissingData(np.vstack(Xs)))
+            theta0 = _start(jm, spec, moments, est.Moments(N, pooled[0], pooled[1]))
+        else:
+            theta0 = _warm_start(jm, warm)
+        theta0, _, _ = est.fisher_scoring(
+            lambda t: _objective(jm, moments, weights, t),
+            lambda t: _gradient(jm, moments, weights, t),
+            lambda t: 2 * _information(jm, weights, t), theta0)
+        theta, iters, ok = est.fisher_scoring(
+            lambda t: both(t)[0], lambda t: both(t)[1],
+            lambda t: 2 * _information(jm, weights, t), theta0, max_iter=2000)
+        hessian = sum(n * fiml.observed_information(m, theta, d)
+                      for n, m, d in zip(ns, jm.models, datas))
+        acov = np.linalg.pinv(hessian)
+    if not ok:
+        notes.append(f"The multi-group estimation did not converge in {iters} iterations.")
+        warnings.warn(notes[-1], ConvergenceWarning, stacklevel=4)
+    estimates = _estimates(jm, theta, acov, level)
+    measures = _fit_measures_fiml(jm, theta, datas, h1)
+    return MultiGroupResult(spec, by, tuple(groups), tuple(equal), tuple(partial), tuple(ns),
+                            estimates, measures, tuple(notes), bool(ok), theta, acov, jm.table)
+
+
+def _fit_measures_fiml(jm: _JointModel, theta, datas, h1) -> pd.Series:
+    """lavaan's fit measures of a multi-group FIML fit (chi-square against the groups' EM h1)."""
+    G, p, q = len(datas), jm.models[0].p, jm.n_params
+    ns = [d.n for d in datas]
+    N = sum(ns)
+    logl = logl_h1 = logl0 = srmr = 0.0
+    for m, d, (S_em, mu_em, ll_h1, _) in zip(jm.models, datas, h1):
+        Sigma, mu = m.implied(theta)
+        logl += fiml.loglik(Sigma, mu, d)
+        logl_h1 += ll_h1
+        for j in range(p):                           # independence model: own mean and variance
+            x = d.X[:, j][~np.isnan(d.X[:, j])]
+            logl0 += -0.5 * len(x) * (est.LOG2PI + np.log(x.var()) + 1.0)
+        srmr += d.n / N * fi.srmr(S_em, Sigma, mu_em, mu)
+    chisq, chisq0 = 2 * (logl_h1 - logl), 2 * (logl_h1 - logl0)
+    df = G * (p * (p + 1) // 2 + p) - q
+    df0 = G * (p * (p - 1) // 2)
+    lo, hi = fi.rmsea_ci(chisq, df, N, n_groups=G)
+    out = {"npar": q, "nobs": N, "chisq": chisq, "df": df, "pvalue": fi.chisq_pvalue(chisq, df),
+           "baseline.chisq": chisq0, "baseline.df": df0,
+           "cfi": fi.cfi(chisq, df, chisq0, df0), "tli": fi.tli(chisq, df, chisq0, df0),
+           "nfi": fi.nfi(chisq, chisq0), "rmsea": fi.rmsea(chisq, df, N, n_groups=G),
+           "rmsea.ci.lower": lo, "rmsea.ci.upper": hi, "srmr": srmr, "logl": logl,
+           "unrestricted.logl": logl_h1, "aic": fi.aic(logl, q), "bic": fi.bic(logl, q, N)}
+    return pd.Series(out, name="value", dtype=float)
 
 
 def _warm_start(jm: _JointModel, previous: "MultiGroupResult") -> np.ndarray:
@@ -405,7 +501,8 @@ class InvarianceResult:
 
 def invariance(spec: ModelSpec | str, data, *, by: str,
                steps: Sequence[str] = ("configural", "metric", "scalar", "strict"),
-               partial: Sequence[str] = (), suggest: bool = True) -> InvarianceResult:
+               partial: Sequence[str] = (), suggest: bool = True,
+               missing: str = "listwise") -> InvarianceResult:
     """Fit the invariance ladder (configural, metric, scalar, strict) and test each step.
 
     Each step adds equality constraints to the one before. The table gives chisq, df,
@@ -414,6 +511,7 @@ def invariance(spec: ModelSpec | str, data, *, by: str,
     Cheung & Rensvold (2002) and Chen (2007). For the first step that fails, each of its
     new constraints is released in turn and ranked by the drop in chi-square (an LR test
     of that single constraint, asymptotically the score test lavaan's ``lavTestScore`` uses).
+    ``missing="fiml"`` fits every step by FIML (see :func:`fit_multigroup`).
     """
     spec = spec if isinstance(spec, ModelSpec) else load_model(spec)
     if multigroup_note(spec):
@@ -422,11 +520,12 @@ def invariance(spec: ModelSpec | str, data, *, by: str,
     if bad:
         raise ValueError(f"The 'steps' parameter of invariance must contain only "
                          f"{{{', '.join(STEPS)}}}. Got {bad!r} instead.")
-    survey, groups, Xs, dropped = _group_data(spec, data, by, "data")
+    missing = _check_missing(missing, "invariance")
+    survey, groups, Xs, dropped = _group_data(spec, data, by, "data", missing)
     fits, warm = {}, None
     for s in steps:
         warm = fits[s] = _fit_joint(spec, by, groups, Xs, dropped, STEPS[s], tuple(partial),
-                                    warm=warm)
+                                    warm=warm, missing=missing)
     rows = []
     prev = None
     for s in steps:
@@ -454,11 +553,12 @@ def invariance(spec: ModelSpec | str, data, *, by: str,
         failing = [s for s in steps[1:] if ladder.loc[s, "lrt.rejects"]]
         if failing:
             suggestions = _release_tests(spec, (groups, Xs, dropped), by, steps, failing[0],
-                                         fits, partial)
+                                         fits, partial, missing)
     return InvarianceResult(ladder, fits, suggestions, by)
 
 
-def _release_tests(spec, grouped, by, steps, step, fits, partial) -> pd.DataFrame:
+def _release_tests(spec, grouped, by, steps, step, fits, partial,
+                   missing: str = "listwise") -> pd.DataFrame:
     groups, Xs, dropped = grouped
     constrained = fits[step]
     new_kinds = set(STEPS[step]) - set(STEPS[steps[list(steps).index(step) - 1]])
@@ -471,7 +571,7 @@ def _release_tests(spec, grouped, by, steps, step, fits, partial) -> pd.DataFram
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")
             freed = _fit_joint(spec, by, groups, Xs, dropped, STEPS[step], (*partial, name),
-                               warm=constrained)
+                               warm=constrained, missing=missing)
         d = base_chisq - freed.fit_measures["chisq"]
         ddf = constrained.fit_measures["df"] - freed.fit_measures["df"]
         rows.append({"step": step, "parameter": name, "chisq.diff": d, "df.diff": ddf,
