@@ -43,6 +43,11 @@ def load(case: str) -> dict:
     return json.loads((REF / f"{case}.json").read_text(encoding="utf-8"))
 
 
+def _fixed_x(ref: dict) -> bool:
+    """lavaan's fixed.x of the reference (the predictor cases use fixed.x = FALSE)."""
+    return bool(ref["options"].get("fixed.x", True))
+
+
 @pytest.fixture(scope="module")
 def fits():
     cache = {}
@@ -55,7 +60,8 @@ def fits():
             with warnings.catch_warnings():
                 warnings.simplefilter("ignore")
                 cache[case] = (ref, cm.fit(spec, frame, missing="fiml",
-                                           estimator=ref["options"]["estimator"]))
+                                           estimator=ref["options"]["estimator"],
+                                           fixed_x=_fixed_x(ref)))
         return cache[case]
     return get
 
@@ -119,7 +125,7 @@ def _refit_on_lavaan_indices(case: str):
     frame = pd.read_csv(HERE.parent / ref["data_file"])
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
-        res = cm.fit(spec, frame, missing="fiml")
+        res = cm.fit(spec, frame, missing="fiml", fixed_x=_fixed_x(ref))
     X = frame[list(spec.observed)].to_numpy(dtype=float)
     assert not np.isnan(X).all(axis=1).any()
     model = RAMModel.from_partable(spec.partable(meanstructure=True), spec.observed, spec.latents)
@@ -154,8 +160,9 @@ def test_fit_bootstrap_with_fiml_public_api():
     spec = cm.load_model(REF / "sat_act.lav")
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
-        res = cm.fit(spec, frame, missing="fiml", bootstrap=200, seed=3)
-        again = cm.fit(spec, frame, missing="fiml", bootstrap=200, seed=3)
+        # lavaan's reference: fixed.x = FALSE
+        res = cm.fit(spec, frame, missing="fiml", bootstrap=200, seed=3, fixed_x=False)
+        again = cm.fit(spec, frame, missing="fiml", bootstrap=200, seed=3, fixed_x=False)
     assert res.n == 700 and res.bootstrap.B == 200 and res.bootstrap.n_failed == 0
     pd.testing.assert_frame_equal(res.estimates, again.estimates)
     lavaan_se = load("sat_act_boot")["bootstrap"]["se"]
@@ -195,7 +202,8 @@ def test_observed_information_is_the_hessian():
     data = _fiml.MissingData(X)
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
-        theta = cm.fit(spec, pd.DataFrame(X, columns=spec.observed), missing="fiml").theta
+        theta = cm.fit(spec, pd.DataFrame(X, columns=spec.observed), missing="fiml",
+                       fixed_x=False).theta
     numeric = _fiml.BatchFIML(model, data).hessian(theta)
     closed = _fiml.observed_information(model, theta, data)
     np.testing.assert_allclose(closed, numeric, rtol=1e-5, atol=1e-8 * np.abs(numeric).max())

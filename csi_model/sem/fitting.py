@@ -524,7 +524,10 @@ def _expected_information(model: RAMModel, theta, patterns, n) -> np.ndarray:
     would hide an exactly singular direction."""
     if patterns is None:
         return est.expected_information(model, theta)
-    return est.fiml_expected_information(model, theta, patterns, n)
+    Sigma, mu = model.implied(theta)
+    dS, dm = model.jacobian(theta)
+    delta = fiml.moment_jacobian(dS, dm)
+    return delta.T @ fiml.h1_information(Sigma, mu, patterns, observed=False) @ delta
 
 
 def _estimated_params(model: RAMModel) -> np.ndarray:
@@ -823,7 +826,9 @@ def _fit_measures(model, theta, mom, n, patterns, h1, X, exo_idx=()) -> pd.Serie
         # covariances (divisor N), weighted by the patterns' expected information
         S_pair = pd.DataFrame(X).cov(min_periods=1).to_numpy() * (n - 1) / n
         g = fi.gfi_missing(S_pair, Sigma, np.nanmean(X, axis=0), mu,
-                           [(pat.observed, pat.n) for pat in patterns], exo_idx if n_exo else ())
+                           [(np.flatnonzero(mask), int(count))
+                            for mask, count in zip(patterns.masks, patterns.counts)],
+                           exo_idx if n_exo else ())
     out["gfi"] = g
     out["agfi"] = fi.agfi(g, df, nmom)
     return pd.Series(out, name="value", dtype=float)
