@@ -47,6 +47,7 @@ from typing import Any, Iterable, Sequence
 import numpy as np
 import pandas as pd
 
+from .. import _format as _fmt
 from .labels import Labels
 
 __all__ = [
@@ -108,48 +109,30 @@ class TableStyle:
 
 
 def _strip_zero(s: str) -> str:
-    return re.sub(r"^(-?)0\.", r"\1.", s)
+    return _fmt.strip_leading_zero(s)
 
 
 def format_number(x, digits: int = 3, *, bounded: bool = False,
                   style: TableStyle | None = None) -> str:
-    """A number as printed in a table: fixed decimals, NaN as ``""``, no ``-0.000``.
+    """A number as printed in a table: fixed decimals, NaN as ``""``, no ``-0.000``
+    (:func:`csi_model._format.format_number` with the style's leading-zero rule).
 
     >>> format_number(0.12345), format_number(0.12345, bounded=True), format_number(-0.0001)
     ('0.123', '.123', '0.000')
     """
     style = style or TableStyle()
-    if x is None or isinstance(x, str):
-        return "" if x is None else x
-    try:
-        v = float(x)
-    except (TypeError, ValueError):
-        return str(x)
-    if not math.isfinite(v):
-        return "" if math.isnan(v) else ("∞" if v > 0 else "-∞")
-    s = f"{v:.{digits}f}"
-    if float(s) == 0:
-        s = s.lstrip("-")
-    if style.leading_zero is False or (style.leading_zero == "bounded" and bounded):
-        s = _strip_zero(s)
-    return s
+    return _fmt.format_number(x, digits, bounded=bounded, leading_zero=style.leading_zero)
 
 
 def format_p(p, digits: int = 3, *, style: TableStyle | None = None) -> str:
     """A p-value: ``< .001`` below 10^-digits, else with ``digits`` decimals (no leading zero
-    under the APA convention).
+    under the APA convention); :func:`csi_model._format.format_p`.
 
     >>> format_p(0.0004), format_p(0.0312), format_p(float("nan"))
     ('< .001', '.031', '')
     """
     style = style or TableStyle()
-    if p is None or (isinstance(p, float) and math.isnan(p)):
-        return ""
-    p = float(p)
-    floor = 10.0 ** -digits
-    if p < floor:
-        return "< " + format_number(floor, digits, bounded=True, style=style)
-    return format_number(p, digits, bounded=True, style=style)
+    return _fmt.format_p(p, digits, leading_zero=style.leading_zero)
 
 
 def stars(p, style: TableStyle | None = None) -> str:

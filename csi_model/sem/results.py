@@ -16,6 +16,7 @@ import numpy as np
 import pandas as pd
 from scipy import stats
 
+from .._format import format_frame, format_int, format_number, p_text
 from ._ram import RAMModel
 from ..model.spec import ModelSpec
 
@@ -135,12 +136,38 @@ def admissibility_warnings(spec: ModelSpec, estimates: pd.DataFrame, std: pd.Dat
 # ----------------------------------------------------------------------- summary
 @dataclass(frozen=True)
 class Summary:
-    """A printable summary; ``str()``/``as_text()`` for the console, ``as_html()`` for Jupyter."""
+    """A printable summary: it prints as text in a console (``repr``/``str``/``as_text()``)
+    and as HTML in Jupyter (``as_html()``).
+
+    The tables keep their numbers; :func:`csi_model._format.format_frame` prints them (the
+    one formatting path of every output: fixed decimals, blanks for undefined statistics
+    and fixed parameters, one p-value style, integer counts).
+
+    >>> import pandas as pd
+    >>> s = Summary("Demo", [("Data", "x")], [("T", pd.DataFrame({"est": [0.5],
+    ...             "pvalue": [0.0]}))], ())
+    >>> s  # doctest: +NORMALIZE_WHITESPACE
+    Demo
+    ====
+    Data  x
+    <BLANKLINE>
+    T
+    -
+         est  pvalue
+    0  0.500  < .001
+    """
 
     title: str
     header: list[tuple[str, str]]
     tables: list[tuple[str, pd.DataFrame]]
     warnings: tuple[str, ...]
+    digits: int = 3
+    column_digits: dict = field(default_factory=dict)
+
+    def formatted_tables(self) -> list[tuple[str, pd.DataFrame]]:
+        """The tables as printed: every cell a string."""
+        return [(name, format_frame(table, self.digits, self.column_digits))
+                for name, table in self.tables]
 
     def as_text(self) -> str:
         lines = [self.title, "=" * len(self.title)]
@@ -149,7 +176,7 @@ class Summary:
         if self.warnings:
             lines += ["", "WARNINGS"]
             lines += [f"  ! {w}" for w in self.warnings]
-        for name, table in self.tables:
+        for name, table in self.formatted_tables():
             lines += ["", name, "-" * len(name), table.to_string()]
         return "\n".join(lines)
 
@@ -163,21 +190,26 @@ class Summary:
                          "<b>Warnings</b><ul>")
             parts += [f"<li>{html.escape(w)}</li>" for w in self.warnings]
             parts.append("</ul></div>")
-        for name, table in self.tables:
+        for name, table in self.formatted_tables():
             parts.append(f"<h4>{html.escape(name)}</h4>{table.to_html()}")
         return "".join(parts)
 
     def __str__(self) -> str:
         return self.as_text()
 
+    def __repr__(self) -> str:
+        return self.as_text()
+
+    def _repr_pretty_(self, p, cycle) -> None:  # IPython's console
+        p.text(self.as_text())
+
     def _repr_html_(self) -> str:
         return self.as_html()
 
 
 def _fmt(x: float, digits: int = 3) -> str:
-    if x is None or (isinstance(x, float) and math.isnan(x)):
-        return ""
-    return f"{x:.{digits}f}"
+    """A number in a summary's header (blank when undefined); see :mod:`csi_model._format`."""
+    return format_number(x, digits)
 
 
 @dataclass(frozen=True, eq=False)
@@ -259,15 +291,17 @@ class SEMResult:
             ("Data", f"{self.data_source}: {self.n} of {self.n_total} respondents used"),
             ("Estimator", f"{self.estimator}, missing = {self.missing}"),
             ("Converged", f"{'yes' if self.converged else 'NO'} ({self.iterations} iterations)"),
-            ("Chi-square", f"{fm['chisq']:.3f} on {int(fm['df'])} df, p = {_fmt(fm['pvalue'], digits)}"),
+            ("Chi-square", f"{_fmt(fm['chisq'], digits)} on {format_int(fm['df'])} df, "
+                           f"{p_text(fm['pvalue'])}"),
             ("CFI / TLI", f"{_fmt(fm['cfi'], digits)} / {_fmt(fm['tli'], digits)}"),
             ("RMSEA [90% CI]", f"{_fmt(fm['rmsea'], digits)} [{_fmt(fm['rmsea.ci.lower'], digits)}, "
                                f"{_fmt(fm['rmsea.ci.upper'], digits)}]"),
             ("SRMR", _fmt(fm["srmr"], digits)),
         ]
         if "chisq.scaled" in fm:
-            header.append(("Scaled chi-square", f"{fm['chisq.scaled']:.3f} (scaling factor "
-                                                f"{fm['chisq.scaling.factor']:.3f}); robust CFI "
+            header.append(("Scaled chi-square", f"{_fmt(fm['chisq.scaled'], digits)} (scaling "
+                                                f"factor {_fmt(fm['chisq.scaling.factor'], digits)}"
+                                                f", {p_text(fm.get('pvalue.scaled'))}); robust CFI "
                                                 f"{_fmt(fm['cfi.robust'], digits)}, RMSEA "
                                                 f"{_fmt(fm['rmsea.robust'], digits)}"))
         if self.bootstrap is not None:
@@ -278,21 +312,21 @@ class SEMResult:
         cols = ["est", "se", "z", "pvalue", "std.all"]
 
         def block(frame):
-            out = frame.set_index(["lhs", "op", "rhs"])[cols].round(digits)
-            return out
+            return frame.set_index(["lhs", "op", "rhs"])[cols]
 
         tables = [("Measurement model", block(self.loadings)),
                   ("Structural model", block(self.paths)),
-                  ("R²", self.r2.round(digits).to_frame())]
+                  ("R²", self.r2.to_frame())]
         try:
             from .effects import effects
             wide = effects(self, shape="wide").set_index(["from", "to"])
             tables.append(("Effects (direct / indirect / total)",
                            wide[["direct", "indirect", "total", "total.se", "total.pvalue",
-                                 "total.std.all"]].round(digits)))
+                                 "total.std.all"]]))
         except Exception:  # noqa: BLE001 - the summary must not fail on a broken solution
             pass
-        return Summary(f"csi_model CB-SEM: {self.spec.name}", header, tables, self.warnings)
+        return Summary(f"csi_model CB-SEM: {self.spec.name}", header, tables, self.warnings,
+                       digits=digits)
 
     def __repr__(self) -> str:
         fm = self.fit_measures
