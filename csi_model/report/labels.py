@@ -32,6 +32,8 @@ CONSTRUCTS: dict[str, tuple[str, str]] = {
 #: Header and category keys -> (English, Chinese).
 HEADERS: dict[str, tuple[str, str]] = {
     # generic
+    "table": ("Table", "表"),
+    "figure": ("Figure", "图"),
     "construct": ("Construct", "潜变量"),
     "item": ("Item", "题项"),
     "wording": ("Wording", "题项内容"),
@@ -247,6 +249,10 @@ class Labels:
         if self.codebook is None or code not in self.codebook:
             return ""
         return self.codebook.label(code, self.lang)
+
+    def table_number(self, n: int) -> str:
+        """``Table 3`` / ``表 3``: the line above a table's title (APA 7)."""
+        return f"{self.header('table')} {n}"
 
     def arrow(self, src: str, dst: str) -> str:
         return f"{self.construct(src)} → {self.construct(dst)}"

@@ -35,10 +35,12 @@ library and return a :class:`Table`:
 """
 from __future__ import annotations
 
+import functools
 import html as _html
 import io
 import math
 import re
+import unicodedata
 import zipfile
 from dataclasses import dataclass, field, replace
 from pathlib import Path
@@ -81,6 +83,8 @@ class TableStyle:
     minus : str
         The minus sign of Markdown, HTML and Word output (U+2212); CSV keeps ``-`` and LaTeX
         uses ``$-$``.
+    paper : {"a4", "letter"}
+        Paper of the Word output (A4 by default; US Letter).
     """
 
     digits: int = 3
@@ -88,6 +92,7 @@ class TableStyle:
     stars: tuple = (0.05, 0.01, 0.001)
     lang: str = "en"
     minus: str = MINUS
+    paper: str = "a4"
 
     def __post_init__(self):
         if self.leading_zero not in ("bounded", True, False):
@@ -97,6 +102,7 @@ class TableStyle:
             raise ValueError("The 'stars' parameter of TableStyle must be decreasing, e.g. "
                              f"(0.05, 0.01, 0.001). Got {self.stars!r} instead.")
         Labels(self.lang)  # validates lang
+        _paper(self.paper)
 
     def legend(self) -> str:
         if not self.stars:
@@ -106,6 +112,14 @@ class TableStyle:
         sep = "，" if self.lang == "zh" else ", "
         parts = [f"{'*' * (i + 1)} p < {_strip_zero(repr(a))}" for i, a in enumerate(self.stars)]
         return sep.join(parts) + ("。" if self.lang == "zh" else ".")
+
+
+def _paper(paper: str) -> str:
+    key = str(paper).lower()
+    if key not in PAPERS:
+        raise ValueError(f"The 'paper' parameter must be one of {list(PAPERS)}. "
+                         f"Got {paper!r} instead.")
+    return key
 
 
 def _strip_zero(s: str) -> str:
@@ -341,12 +355,20 @@ class Table:
     def __str__(self) -> str:
         return (self.title + "\n" if self.title else "") + self.formatted().to_string(index=False)
 
-    def to_docx(self, path=None, *, document=None):
-        """Add the table to a python-docx ``document`` (a new one if None) as a three-line
-        table; with ``path``, save it there (deterministically: fixed zip timestamps).
-        Returns the document."""
-        doc = document if document is not None else _new_document(self.style.lang)
-        _add_docx_table(doc, self)
+    def to_docx(self, path=None, *, document=None, paper: str | None = None,
+                number: int | None = None):
+        """Add the table to a python-docx ``document`` (a new one if None) as an APA table;
+        with ``path``, save it there (deterministically: fixed zip timestamps).
+
+        The table gets a bold "Table N" line (``number``, default: the next in the
+        document), its title in italic, three rules and its notes under it; the columns
+        are fitted to their content so that no word breaks; a table too wide for a portrait
+        page goes on a landscape page. ``paper``: ``"a4"`` (default, or the style's) or
+        ``"letter"``. Returns the document.
+        """
+        paper = _paper(paper or self.style.paper)
+        doc = document if document is not None else _new_document(self.style.lang, paper)
+        _add_docx_table(doc, self, getattr(doc, "_csi_paper", paper), number)
         if path is not None:
             write_docx(doc, path)
         return doc
@@ -409,29 +431,150 @@ def _tex_num(s: str) -> str:
 # ============================================================================ Word
 _FIXED_TIME = (1980, 1, 1, 0, 0, 0)
 
+#: Paper sizes of the Word output (width, height in inches) and their 1-inch margins (APA 7).
+PAPERS = {"a4": (8.27, 11.69), "letter": (8.5, 11.0)}
+_MARGIN_IN = 1.0
+_CELL_PAD_IN = 0.08          # Word's default left and right cell margins
+_SAFETY = 1.06               # widths are estimated from Times metrics: keep a margin
+_TABLE_PT = 10               # APA tables: 10-12 pt; 10 pt keeps wide tables on the page
+_MAX_WRAP_LINES = 4          # a long text cell wrapping to more lines than this in portrait
+                             # (a short one: 2) moves the table to a landscape page
 
-def _new_document(lang: str = "en"):
+
+@functools.lru_cache(maxsize=1)
+def _times_widths() -> dict[str, int]:
+    """Advance widths (1/1000 em) of Times-Roman from the Adobe metrics shipped with
+    matplotlib (Times New Roman and Liberation Serif share them)."""
+    import matplotlib
+
+    path = Path(matplotlib.get_data_path()) / "fonts" / "pdfcorefonts" / "Times-Roman.afm"
+    widths: dict[str, int] = {}
+    for line in path.read_text(encoding="latin-1").splitlines():
+        m = re.match(r"C (\d+) ; WX (\d+) ;", line)
+        if m and 32 <= int(m.group(1)) <= 126:
+            widths[chr(int(m.group(1)))] = int(m.group(2))
+    widths["'"], widths["`"] = 333, 333  # the AFM's quoteright/quoteleft slots
+    return widths
+
+
+def _text_width_in(text: str, size_pt: float) -> float:
+    """Printed width of ``text`` in inches at ``size_pt`` (Times; CJK characters 1 em)."""
+    widths = _times_widths()
+    units = 0
+    for ch in text:
+        if ch in widths:
+            units += widths[ch]
+        elif unicodedata.east_asian_width(ch) in ("W", "F"):
+            units += 1000
+        else:
+            units += 600  # Greek, arrows, minus, superscripts: at most this wide in Times
+    return units / 1000 * size_pt / 72
+
+
+_CJK_RUN = re.compile(r"[\u2e80-\u9fff\uff00-\uffef\u3000-\u303f]+")
+
+
+def _words(text: str) -> list[str]:
+    """The pieces a line may not break inside: Latin words and short CJK words (a name of
+    up to 6 characters stays on one line; longer Chinese text breaks anywhere)."""
+    out = []
+    for w in text.split():
+        for piece in re.split(f"({_CJK_RUN.pattern})", w):
+            if not piece:
+                continue
+            if _CJK_RUN.fullmatch(piece) and len(piece) > 6:
+                out += list(piece)
+            else:
+                out.append(piece)
+    return out or [""]
+
+
+@dataclass(frozen=True)
+class _Layout:
+    widths: tuple          # inches, one per column
+    landscape: bool
+    size_pt: float
+
+
+def _layout(table: Table, paper: str) -> _Layout:
+    """Column widths fitted to the content (no word broken), portrait unless too wide."""
+    pw, ph = PAPERS[paper]
+    cells = table._cells(table.style.minus)
+    pad = 2 * _CELL_PAD_IN
+
+    def measure(size):
+        mins, prefs = [], []
+        for j, (head, col) in enumerate(zip(table.headers, table.columns)):
+            texts = [row[j] for row in cells]
+            if col.numeric:   # a number never wraps
+                lo = max([_text_width_in(t, size) for t in texts] + [0])
+                pref = max(lo, _text_width_in(head, size))
+                lo = max(lo, max(_text_width_in(w, size) for w in _words(head)))
+            else:
+                pieces = [w for t in texts + [head] for w in _words(t)]
+                lo = max(_text_width_in(w, size) for w in pieces)
+                pref = max(_text_width_in(t, size) for t in texts + [head])
+            mins.append(lo * _SAFETY + pad)
+            prefs.append(pref * _SAFETY + pad)
+        return mins, prefs
+
+    def fit(mins, prefs, avail):
+        if sum(prefs) <= avail:
+            return list(prefs)
+        spare = avail - sum(mins)
+        extra = [p - m for m, p in zip(mins, prefs)]
+        return [m + spare * e / sum(extra) for m, e in zip(mins, extra)]
+
+    def too_tall(widths, prefs):
+        """A long text wraps to more than 4 lines, a short text (a path) to more than 2."""
+        for w, p, c in zip(widths, prefs, table.columns):
+            lines = (p - pad) / max(w - pad, 1e-6)
+            if not c.numeric and lines > (_MAX_WRAP_LINES if c.kind == "longtext" else 2):
+                return True
+        return False
+
+    portrait, landscape = pw - 2 * _MARGIN_IN, ph - 2 * _MARGIN_IN
+    for size in (_TABLE_PT, 9, 8):
+        mins, prefs = measure(size)
+        if sum(mins) <= portrait:
+            widths = fit(mins, prefs, portrait)
+            if not too_tall(widths, prefs) or sum(mins) > landscape:
+                return _Layout(tuple(widths), False, size)
+            return _Layout(tuple(fit(mins, prefs, landscape)), True, size)
+        if sum(mins) <= landscape:
+            return _Layout(tuple(fit(mins, prefs, landscape)), True, size)
+    scale = landscape / sum(mins)   # still too wide at 8 pt: shrink (words may wrap)
+    return _Layout(tuple(m * scale for m in mins), True, 8)
+
+
+def _new_document(lang: str = "en", paper: str = "a4"):
     import datetime as _dt
 
     import docx
     from docx.oxml.ns import qn
-    from docx.shared import Pt
+    from docx.shared import Inches, Pt
 
     doc = docx.Document()
     normal = doc.styles["Normal"]
     normal.font.name = "Times New Roman"
-    normal.font.size = Pt(10.5)
+    normal.font.size = Pt(12)
+    normal.paragraph_format.space_after = Pt(0)
     rpr = normal.element.get_or_add_rPr()
     fonts = rpr.find(qn("w:rFonts"))
     if fonts is None:
         fonts = rpr.makeelement(qn("w:rFonts"), {})
         rpr.append(fonts)
     fonts.set(qn("w:eastAsia"), "SimSun")
+    section = doc.sections[0]
+    section.page_width, section.page_height = (Inches(x) for x in PAPERS[paper])
+    for side in ("left_margin", "right_margin", "top_margin", "bottom_margin"):
+        setattr(section, side, Inches(_MARGIN_IN))
     cp = doc.core_properties
     fixed = _dt.datetime(2000, 1, 1)
     cp.created = cp.modified = cp.last_printed = fixed
     cp.author = cp.last_modified_by = "csi_model"
     cp.revision = 1
+    doc._csi_paper = paper
     return doc
 
 
@@ -448,39 +591,107 @@ def _border(cell, **sides):
         borders.append(el)
 
 
-def _add_docx_table(doc, table: Table) -> None:
-    from docx.enum.text import WD_ALIGN_PARAGRAPH
-    from docx.shared import Pt
+def _doc_is_empty(doc) -> bool:
+    return not doc.tables and not any(p.text for p in doc.paragraphs)
 
-    if table.title:
+
+def _orient(doc, landscape: bool) -> None:
+    """Put what follows on a portrait or landscape page (a new section when it changes)."""
+    from docx.enum.section import WD_ORIENT, WD_SECTION
+
+    sec = doc.sections[-1]
+    if (sec.orientation == WD_ORIENT.LANDSCAPE) == landscape:
+        return
+    if not _doc_is_empty(doc):
+        sec = doc.add_section(WD_SECTION.NEW_PAGE)
+    w, h = sec.page_width, sec.page_height
+    sec.orientation = WD_ORIENT.LANDSCAPE if landscape else WD_ORIENT.PORTRAIT
+    if (w > h) != landscape:
+        sec.page_width, sec.page_height = h, w
+
+
+def _xml_flag(parent, tag: str, **attrs) -> None:
+    from docx.oxml.ns import qn
+    el = parent.makeelement(qn(tag), {qn(f"w:{k}"): v for k, v in attrs.items()})
+    parent.append(el)
+
+
+def _add_docx_table(doc, table: Table, paper: str = "a4", number: int | None = None) -> None:
+    from docx.enum.table import WD_TABLE_ALIGNMENT
+    from docx.enum.text import WD_ALIGN_PARAGRAPH
+    from docx.oxml.ns import qn
+    from docx.shared import Inches, Pt
+
+    lay = _layout(table, paper)
+    _orient(doc, lay.landscape)
+    size = Pt(lay.size_pt)
+    number = number if number is not None else len(doc.tables) + 1
+    lab = table._labels
+
+    def para(text="", *, bold=False, italic=False, before=0, after=0, keep=False, pt=None):
         p = doc.add_paragraph()
-        p.add_run(table.title).bold = True
+        if text:
+            run = p.add_run(text)
+            run.bold, run.italic = bold, italic
+            if pt is not None:
+                run.font.size = pt
+        pf = p.paragraph_format
+        pf.space_before, pf.space_after, pf.keep_with_next = Pt(before), Pt(after), keep
+        return p
+
+    before = 0 if _doc_is_empty(doc) else 18
+    zh = table.style.lang == "zh"
+    if zh:   # Chinese journals (GB/T 7713): "表 1  标题" in bold, centred above the table
+        p = para(f"{lab.table_number(number)}  {table.title}".strip(), bold=True,
+                 before=before, after=6, keep=True)
+        p.alignment = WD_ALIGN_PARAGRAPH.CENTER
+    else:    # APA 7: "Table 1" in bold, the title in italic title case on the next line
+        para(lab.table_number(number), bold=True, before=before, after=6, keep=True)
+        if table.title:
+            para(table.title, italic=True, after=6, keep=True)
     cells = table._cells(table.style.minus)
     t = doc.add_table(rows=1 + len(cells), cols=len(table.columns))
-    for j, (h, c) in enumerate(zip(table.headers, table.columns)):
-        cell = t.rows[0].cells[j]
-        cell.text = h
-        _border(cell, top=12, bottom=6)
-        if c.numeric:
-            cell.paragraphs[0].alignment = WD_ALIGN_PARAGRAPH.RIGHT
-    for i, row in enumerate(cells, start=1):
-        for j, (v, c) in enumerate(zip(row, table.columns)):
-            cell = t.rows[i].cells[j]
+    # flush left under its number and title (APA); centred under a centred caption (zh)
+    t.alignment = WD_TABLE_ALIGNMENT.CENTER if zh else WD_TABLE_ALIGNMENT.LEFT
+    t.autofit = False   # w:tblLayout fixed: the widths below are kept
+    tblPr = t._tbl.tblPr
+    width_tw = str(int(sum(lay.widths) * 1440))
+    tblW = tblPr.find(qn("w:tblW"))
+    if tblW is None:
+        _xml_flag(tblPr, "w:tblW", w=width_tw, type="dxa")
+    else:
+        tblW.set(qn("w:w"), width_tw)
+        tblW.set(qn("w:type"), "dxa")
+    for gc, w in zip(t._tbl.tblGrid.findall(qn("w:gridCol")), lay.widths):
+        gc.set(qn("w:w"), str(int(w * 1440)))
+    rows = [list(table.headers)] + cells
+    for i, values in enumerate(rows):
+        row = t.rows[i]
+        trPr = row._tr.get_or_add_trPr()
+        _xml_flag(trPr, "w:cantSplit")
+        if i == 0:
+            _xml_flag(trPr, "w:tblHeader")   # repeated on every page
+        for j, (v, c, w) in enumerate(zip(values, table.columns, lay.widths)):
+            cell = row.cells[j]
+            cell.width = Inches(w)
             cell.text = v
+            par = cell.paragraphs[0]
             if c.numeric:
-                cell.paragraphs[0].alignment = WD_ALIGN_PARAGRAPH.RIGHT
-            if i == len(cells):
+                par.alignment = WD_ALIGN_PARAGRAPH.CENTER if i == 0 else WD_ALIGN_PARAGRAPH.RIGHT
+            if i in (0, len(rows) - 1):   # the header stays with the first row and the
+                par.paragraph_format.keep_with_next = True   # last row with the note
+            for run in par.runs:
+                run.font.size = size
+            if i == 0:
+                _border(cell, top=12, bottom=6)
+            if i == len(rows) - 1:
                 _border(cell, bottom=12)
-    for row in t.rows:
-        for cell in row.cells:
-            for par in cell.paragraphs:
-                for run in par.runs:
-                    run.font.size = Pt(9)
     notes = table.all_notes
     if notes:
-        p = doc.add_paragraph()
-        p.add_run(table._labels.note("note") + " ").italic = True
-        p.add_run(" ".join(notes)).font.size = Pt(9)
+        p = para(before=4, after=0)
+        r = p.add_run(lab.note("note") + ("" if zh else " "))
+        r.italic, r.font.size = not zh, size
+        p.add_run(" ".join(notes)).font.size = size
 
 
 def write_docx(document, path_or_buffer) -> None:
