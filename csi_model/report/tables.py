@@ -219,6 +219,7 @@ class Table:
     notes: tuple = ()
     style: TableStyle = field(default_factory=TableStyle)
     labels: Labels | None = None
+    recipe: Any = field(default=None, compare=False, repr=False)
 
     # ------------------------------------------------------------------ cells
     @property
@@ -241,8 +242,23 @@ class Table:
         return out
 
     def with_style(self, **changes) -> "Table":
-        """The same table with another style (``lang=`` also relabels it if built for it)."""
-        return replace(self, style=replace(self.style, **changes))
+        """The same table with another style. ``lang=`` translates it: a table of the
+        builders below is built again in that language (title, headers, notes, names); any
+        other table gets its headers translated.
+
+        >>> t = Table("demo", pd.DataFrame({"p": [0.01]}), (Column("p", "p", "p"),))
+        >>> t.with_style(lang="zh").headers
+        ['p 值']
+        """
+        style = replace(self.style, **changes)
+        if style.lang == self.style.lang:
+            return replace(self, style=style)
+        if self.recipe is not None:
+            build, args, kwargs = self.recipe
+            return build(*args, **{**kwargs, "lang": style.lang, "style": style})
+        old = self._labels
+        return replace(self, style=style, labels=Labels(style.lang, old.codebook,
+                                                         old.constructs, old.operator))
 
     def _cell(self, col: Column, row: pd.Series) -> str:
         st = self.style
@@ -714,12 +730,31 @@ def write_docx(document, path_or_buffer) -> None:
 
 
 # ============================================================================ builders
-def _setup(lang, style, codebook=None, labels=None):
+def _setup(lang, style, codebook=None, labels=None, operator=None):
     style = style or TableStyle(lang=lang)
     if style.lang != lang:
         style = replace(style, lang=lang)
-    labels = labels or Labels(lang, codebook)
+    labels = labels or Labels(lang, codebook, operator=operator)
     return style, labels
+
+
+def _rebuildable(builder):
+    """Record how a table was built, so that ``with_style(lang=...)`` builds it again in the
+    other language (headers, title, notes and construct names all translated)."""
+    @functools.wraps(builder)
+    def build(*args, **kwargs):
+        table = builder(*args, **kwargs)
+        return replace(table, recipe=(build, args, kwargs))
+    return build
+
+
+def _single_operator(survey, column: str = "operator") -> str | None:
+    """The operator of a survey of one operator's customers (None for several or none)."""
+    data = survey.data if hasattr(survey, "data") else survey
+    if not isinstance(data, pd.DataFrame) or column not in data:
+        return None
+    values = data[column].dropna().unique()
+    return str(values[0]) if len(values) == 1 else None
 
 
 def _T(name, data, columns, lab, style, title_kw=None, notes=()):
@@ -728,17 +763,22 @@ def _T(name, data, columns, lab, style, title_kw=None, notes=()):
                  style=style, labels=lab)
 
 
+@_rebuildable
 def item_descriptives(survey, spec=None, *, codebook=None, lang: str = "en",
-                      style: TableStyle | None = None, wording: bool = True) -> Table:
+                      style: TableStyle | None = None, wording: bool = True,
+                      operator: str | None = None) -> Table:
     """Item N, mean, SD, min, max, skewness and excess kurtosis, grouped by construct.
 
     ``survey`` is a :class:`~csi_model.survey.read.Survey` or DataFrame; ``spec`` orders the items
     by construct (default: every numeric column). Wording comes from ``codebook`` (or the
-    survey's codebook) in the table's language.
+    survey's codebook) in the table's language, with ``[运营商]``/``[Operator]`` replaced by
+    ``operator`` (default: the survey's ``operator`` column when it holds one operator, else
+    "your operator", which is what each respondent read).
     """
     data = survey.data if hasattr(survey, "data") else pd.DataFrame(survey)
     codebook = codebook if codebook is not None else getattr(survey, "codebook", None)
-    style, lab = _setup(lang, style, codebook)
+    operator = operator if operator is not None else _single_operator(data)
+    style, lab = _setup(lang, style, codebook, operator=operator)
     if spec is not None:
         pairs = [(lv, it) for lv, its in spec.indicators.items() for it in its if it in data]
     else:
@@ -760,6 +800,7 @@ def item_descriptives(survey, spec=None, *, codebook=None, lang: str = "en",
     return _T("item_descriptives", df, cols, lab, style)
 
 
+@_rebuildable
 def sampling_adequacy(m, *, lang: str = "en", style: TableStyle | None = None) -> Table:
     """KMO, Bartlett's test of sphericity and the parallel analysis of a MeasurementResult."""
     style, lab = _setup(lang, style)
@@ -777,6 +818,7 @@ def sampling_adequacy(m, *, lang: str = "en", style: TableStyle | None = None) -
     return _T("sampling_adequacy", df, cols, lab, style)
 
 
+@_rebuildable
 def efa_loadings(m, *, hide_below: float = 0.30, lang: str = "en",
                  style: TableStyle | None = None) -> Table:
     """EFA pattern loadings (items x factors, factors named by their matched construct)."""
@@ -803,6 +845,7 @@ def efa_loadings(m, *, hide_below: float = 0.30, lang: str = "en",
               notes=(lab.note("efa", hide=hide),))
 
 
+@_rebuildable
 def measurement_model(m, *, lang: str = "en", style: TableStyle | None = None) -> Table:
     """Standardized loadings with alpha, CR (rho_c) and AVE on each construct's first row."""
     style, lab = _setup(lang, style)
@@ -841,6 +884,7 @@ def _lower_triangle(name, M: pd.DataFrame, lab, style, *, diag: bool, notes, bou
     return _T(name, df, cols, lab, style, notes=notes)
 
 
+@_rebuildable
 def fornell_larcker(m, *, lang: str = "en", style: TableStyle | None = None) -> Table:
     """sqrt(AVE) on the diagonal, latent correlations below (Fornell & Larcker 1981)."""
     style, lab = _setup(lang, style)
@@ -850,6 +894,7 @@ def fornell_larcker(m, *, lang: str = "en", style: TableStyle | None = None) -> 
                            notes=(lab.note("fl"),), bounded=True)
 
 
+@_rebuildable
 def htmt(m, *, lang: str = "en", style: TableStyle | None = None) -> Table:
     """Heterotrait-monotrait ratios below the diagonal (Henseler et al. 2015)."""
     style, lab = _setup(lang, style)
@@ -858,6 +903,7 @@ def htmt(m, *, lang: str = "en", style: TableStyle | None = None) -> Table:
                            notes=(lab.note("htmt", thr=thr),), bounded=False)
 
 
+@_rebuildable
 def fit_measures(results: Any, *, lang: str = "en", style: TableStyle | None = None) -> Table:
     """Chi-square, df, chi-square/df, p, CFI, TLI, RMSEA [90% CI] and SRMR, one row per model.
 
@@ -886,6 +932,7 @@ def fit_measures(results: Any, *, lang: str = "en", style: TableStyle | None = N
     return _T("fit_measures", df, cols, lab, style, notes=(lab.note("fit"),))
 
 
+@_rebuildable
 def hypotheses(result, *, alpha: float = 0.05, lang: str = "en",
                style: TableStyle | None = None, table: pd.DataFrame | None = None) -> Table:
     """The structural paths as hypotheses: beta (with stars), B, SE, z, p, CI, supported.
@@ -905,9 +952,11 @@ def hypotheses(result, *, alpha: float = 0.05, lang: str = "en",
             Column("ci.lower", "ci95", "ci", upper="ci.upper"),
             Column("supported_label", "supported", "category")]
     ci = str(df["ci.type"].iloc[0]) if len(df) and "ci.type" in df else "Wald"
-    return _T("hypotheses", df, cols, lab, style, notes=(lab.note("hypotheses", ci=ci),))
+    return _T("hypotheses", df, cols, lab, style,
+              notes=(lab.note("hypotheses", ci=lab.ci_type(ci)),))
 
 
+@_rebuildable
 def effects(result, *, lang: str = "en", style: TableStyle | None = None,
             table: pd.DataFrame | None = None) -> Table:
     """Completely standardized direct, indirect and total effects, each with the stars of its
@@ -932,14 +981,12 @@ def effects(result, *, lang: str = "en", style: TableStyle | None = None,
             Column("indirect.ci.lower", "indirect_ci", "ci", upper="indirect.ci.upper"),
             Column("total", "total", stars="total.pvalue")]
     boot = getattr(result, "bootstrap", None)
-    if boot is not None:
-        extra = (f"; intervals: bootstrap percentile, B = {boot.B}" if lang == "en" else
-                 f"；区间为 Bootstrap 百分位区间，B = {boot.B}")
-    else:
-        extra = "; intervals: delta method" if lang == "en" else "；区间由 delta 法计算"
+    extra = (lab.report("effects_boot", B=boot.B) if boot is not None
+             else lab.report("effects_delta"))
     return _T("effects", df, cols, lab, style, notes=(lab.note("effects", boot=extra),))
 
 
+@_rebuildable
 def index_scores(index_result, *, lang: str = "en", style: TableStyle | None = None,
                  name: str = "index_scores", by_label: str | None = None) -> Table:
     """The 0-100 index of each construct: all respondents and each group (1 decimal)."""
@@ -958,6 +1005,7 @@ def index_scores(index_result, *, lang: str = "en", style: TableStyle | None = N
                  notes=(lab.note("index"),), style=style, labels=lab)
 
 
+@_rebuildable
 def ipma(index_result, *, lang: str = "en", style: TableStyle | None = None) -> Table:
     """Importance (total effect), performance (index) and impact of each driver."""
     style, lab = _setup(lang, style)
@@ -975,6 +1023,7 @@ def ipma(index_result, *, lang: str = "en", style: TableStyle | None = None) -> 
               notes=(lab.note("ipma", target=target, gain=ix.gain),))
 
 
+@_rebuildable
 def invariance(inv, *, lang: str = "en", style: TableStyle | None = None) -> Table:
     """The invariance ladder with chi-square difference tests and CFI/RMSEA changes."""
     style, lab = _setup(lang, style)
@@ -991,6 +1040,7 @@ def invariance(inv, *, lang: str = "en", style: TableStyle | None = None) -> Tab
               notes=(lab.note("invariance"),))
 
 
+@_rebuildable
 def group_paths(differences: pd.DataFrame, *, by: str, lang: str = "en",
                 style: TableStyle | None = None) -> Table:
     """Paths of two groups, their difference (with stars of the Wald test) and the test."""
