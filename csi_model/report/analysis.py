@@ -42,14 +42,16 @@ class Analyses:
 
     @property
     def trends(self) -> pd.DataFrame | None:
-        """``group, wave, latent, index``: the index per operator and wave (tidy)."""
+        """``operator, wave, latent, index`` (and ``n, ci.lower, ci.upper`` when the index
+        was bootstrapped): the index per operator and wave (tidy)."""
         if self.trend_index is None:
             return None
         t = self.trend_index.table
         t = t[t.group != "(all)"].copy()
         split = t["group"].str.rsplit(" | ", n=1, expand=True)
         t["operator"], t["wave"] = split[0], split[1]
-        return t[["operator", "wave", "latent", "index"]].reset_index(drop=True)
+        extra = [c for c in ("n", "ci.lower", "ci.upper") if c in t]
+        return t[["operator", "wave", "latent", "index", *extra]].reset_index(drop=True)
 
 
 def analyze(spec, survey, *, codebook=None, seed: int = 20240501, bootstrap: int = 200,
@@ -106,9 +108,11 @@ def analyze(spec, survey, *, codebook=None, seed: int = 20240501, bootstrap: int
             data[TREND_COLUMN] = data[group_by].astype(str) + " | " + data[wave_by].astype(str)
         psurvey = read_survey(data, items=list(spec.observed))
         out["pls"] = pls = fit_pls(spec, psurvey)
-        out["index"] = csi_index(pls, scale=scale, by=group_by)
+        # bootstrapped (same B and seed as the SEM) so that tables and trend plots show CIs
+        boot = {"bootstrap": bootstrap, "seed": seed} if bootstrap else {}
+        out["index"] = csi_index(pls, scale=scale, by=group_by, **boot)
         if group_by and wave_by:
-            out["trend_index"] = csi_index(pls, scale=scale, by=TREND_COLUMN)
+            out["trend_index"] = csi_index(pls, scale=scale, by=TREND_COLUMN, **boot)
         if compare_by:
             try:
                 from ..sem import groups

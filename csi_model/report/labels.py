@@ -224,6 +224,14 @@ REPORT: dict[str, tuple[str, str]] = {
     "effects_boot": ("; intervals: bootstrap percentile, B = {B}",
                      "；区间为 Bootstrap 百分位区间，B = {B}"),
     "effects_delta": ("; intervals: delta method", "；区间由 delta 法计算"),
+    "diagram_note": ("Standardized coefficients; dashed: not significant.",
+                     "标准化路径系数；虚线：不显著。"),
+    "diagram_note_full": ("Standardized loadings and path coefficients; dashed: not significant; "
+                          "R² inside the constructs.",
+                          "标准化载荷与路径系数；虚线：不显著；潜变量内为 R²。"),
+    "trend_ci": ("Error bars: 95% bootstrap intervals.", "误差线：95% Bootstrap 置信区间。"),
+    "index_ci": ("CI: bootstrap percentile interval ({B} resamples of the PLS model).",
+                 "置信区间：Bootstrap 百分位区间（PLS 模型重抽样 {B} 次）。"),
 }
 
 #: The warnings of csi_model's estimators in Chinese: (pattern of the English message,

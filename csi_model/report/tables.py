@@ -989,20 +989,32 @@ def effects(result, *, lang: str = "en", style: TableStyle | None = None,
 @_rebuildable
 def index_scores(index_result, *, lang: str = "en", style: TableStyle | None = None,
                  name: str = "index_scores", by_label: str | None = None) -> Table:
-    """The 0-100 index of each construct: all respondents and each group (1 decimal)."""
+    """The 0-100 index of each construct: all respondents and each group (1 decimal), with
+    each group's n in its header and, when the index was bootstrapped, its 95% CI."""
     style, lab = _setup(lang, style)
     t = index_result.table
-    wide = t.pivot_table(index="latent", columns="group", values="index", sort=False)
     latents = list(dict.fromkeys(t["latent"]))
     groups = list(dict.fromkeys(t["group"]))
-    wide = wide.loc[latents, groups]
-    df = wide.reset_index().rename(columns={"latent": "construct"})
-    df.columns = ["construct"] + [f"g{i}" for i in range(len(groups))]
+    has_ci = "ci.lower" in t and t["ci.lower"].notna().any()
+    df = pd.DataFrame({"construct": latents})
     cols = [Column("construct", "construct", "construct")]
     for i, g in enumerate(groups):
-        cols.append(Column(f"g{i}", "overall" if g == "(all)" else str(g), digits=1))
+        sub = t[t["group"] == g].set_index("latent").reindex(latents)
+        df[f"g{i}"] = sub["index"].to_numpy(dtype=float)
+        head = lab.header("overall" if g == "(all)" else str(g))
+        n = sub["n"].dropna() if "n" in sub else pd.Series(dtype=float)
+        if len(n) and n.nunique() == 1:
+            head = f"{head} (n = {int(n.iloc[0])})"
+        cols.append(Column(f"g{i}", head, digits=1))
+        if has_ci:
+            df[f"g{i}_lo"] = sub["ci.lower"].to_numpy(dtype=float)
+            df[f"g{i}_hi"] = sub["ci.upper"].to_numpy(dtype=float)
+            cols.append(Column(f"g{i}_lo", "ci95", "ci", digits=1, upper=f"g{i}_hi"))
+    notes = [lab.note("index")]
+    if has_ci and getattr(index_result, "bootstrap", None) is not None:
+        notes.append(lab.report("index_ci", B=index_result.bootstrap.B))
     return Table(name, df, tuple(cols), title=lab.title("index_scores"),
-                 notes=(lab.note("index"),), style=style, labels=lab)
+                 notes=tuple(notes), style=style, labels=lab)
 
 
 @_rebuildable

@@ -8,7 +8,6 @@ and numbers stay numbers (NaN, never '-'); rounding happens only in
 from __future__ import annotations
 
 import html
-import math
 from dataclasses import dataclass, field
 from typing import Any
 
