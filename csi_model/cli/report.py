@@ -70,8 +70,9 @@ def run(args: argparse.Namespace) -> int:
         survey = read_survey(str(path), items=list(spec.observed), missing_codes=codes)
         a = analyze(spec, survey, codebook=codebook, seed=args.seed, bootstrap=args.bootstrap,
                     htmt_bootstrap=min(args.bootstrap, 200) if args.bootstrap else 0,
-                    group_by=args.by, wave_by=args.wave, compare_by=args.compare)
-        html_text = report_html(a, lang=args.lang)
+                    group_by=args.by, wave_by=args.wave, compare_by=args.compare,
+                    progress=not args.quiet)
+        html_text = report_html(a, lang=args.lang, progress=not args.quiet)
     write_text(out, html_text)
     if not args.quiet:
         print(f"Written: {out}")

@@ -13,6 +13,8 @@ from typing import Any
 
 import pandas as pd
 
+from .progress import Steps
+
 __all__ = ["Analyses", "analyze"]
 
 TREND_COLUMN = "_operator_wave"
@@ -57,7 +59,7 @@ class Analyses:
 def analyze(spec, survey, *, codebook=None, seed: int = 20240501, bootstrap: int = 200,
             htmt_bootstrap: int = 200, group_by: str | None = "operator",
             wave_by: str | None = "wave", compare_by: str | None = "wave",
-            scale=None) -> Analyses:
+            scale=None, progress: bool = False) -> Analyses:
     """Fit everything a CSI paper reports.
 
     Parameters
@@ -69,7 +71,8 @@ def analyze(spec, survey, *, codebook=None, seed: int = 20240501, bootstrap: int
     seed : int
         Seed of every random step (HTMT bootstrap, parallel analysis, SEM bootstrap).
     bootstrap : int
-        Resamples of the CB-SEM bootstrap (0: delta-method SEs).
+        Resamples of the CB-SEM bootstrap and of the index intervals (0: delta-method SEs,
+        no index intervals).
     htmt_bootstrap : int
         Resamples of the HTMT intervals.
     group_by, wave_by : str, optional
@@ -77,6 +80,9 @@ def analyze(spec, survey, *, codebook=None, seed: int = 20240501, bootstrap: int
         absent from the survey.
     compare_by : str, optional
         The column of the invariance ladder and the path comparison (first two groups).
+    progress : bool
+        Show a progress bar of the steps (tqdm.auto: a widget in Jupyter, stderr in a
+        terminal); False (the default) shows nothing.
     scale : (min, max), optional
         Item scale of the index when there is no codebook.
     """
@@ -94,11 +100,17 @@ def analyze(spec, survey, *, codebook=None, seed: int = 20240501, bootstrap: int
     notes: list[str] = []
     caught: list[str] = []
     out: dict[str, Any] = {}
-    with warnings.catch_warnings(record=True) as rec:
+    planned = ["measurement model", "CB-SEM", "PLS index"]
+    planned += ["index trends"] if group_by and wave_by else []
+    planned += ["group comparison"] if compare_by else []
+    steps = Steps(planned, enabled=progress, desc="analyses")
+    with warnings.catch_warnings(record=True) as rec, steps:
         warnings.simplefilter("always")
-        out["measurement"] = measurement(spec, survey, seed=seed, n_boot=htmt_bootstrap)
-        out["sem"] = fit(spec, survey, **({"bootstrap": bootstrap, "seed": seed}
-                                          if bootstrap else {}))
+        with steps.step("measurement model"):
+            out["measurement"] = measurement(spec, survey, seed=seed, n_boot=htmt_bootstrap)
+        with steps.step("CB-SEM" + (f" (bootstrap B = {bootstrap})" if bootstrap else "")):
+            out["sem"] = fit(spec, survey, **({"bootstrap": bootstrap, "seed": seed}
+                                              if bootstrap else {}))
         if scale is None and codebook is not None:
             items = [i for i in spec.observed if i in codebook]
             scale = {i: codebook.scale(i) for i in items} if items else None
@@ -107,21 +119,24 @@ def analyze(spec, survey, *, codebook=None, seed: int = 20240501, bootstrap: int
             data = data.copy()
             data[TREND_COLUMN] = data[group_by].astype(str) + " | " + data[wave_by].astype(str)
         psurvey = read_survey(data, items=list(spec.observed))
-        out["pls"] = pls = fit_pls(spec, psurvey)
         # bootstrapped (same B and seed as the SEM) so that tables and trend plots show CIs
         boot = {"bootstrap": bootstrap, "seed": seed} if bootstrap else {}
-        out["index"] = csi_index(pls, scale=scale, by=group_by, **boot)
+        with steps.step("PLS index"):
+            out["pls"] = pls = fit_pls(spec, psurvey)
+            out["index"] = csi_index(pls, scale=scale, by=group_by, **boot)
         if group_by and wave_by:
-            out["trend_index"] = csi_index(pls, scale=scale, by=TREND_COLUMN, **boot)
+            with steps.step("index trends"):
+                out["trend_index"] = csi_index(pls, scale=scale, by=TREND_COLUMN, **boot)
         if compare_by:
-            try:
-                from ..sem import groups
-                out["invariance"] = groups.invariance(spec, survey, by=compare_by)
-                mg = groups.fit_multigroup(spec, survey, by=compare_by, equal=["loadings"])
-                out["multigroup"] = mg
-                out["path_differences"] = groups.path_differences(mg)
-            except (ImportError, AttributeError) as exc:  # groups API still moving
-                notes.append(f"Group comparison skipped: {exc}.")
+            with steps.step("group comparison"):
+                try:
+                    from ..sem import groups
+                    out["invariance"] = groups.invariance(spec, survey, by=compare_by)
+                    mg = groups.fit_multigroup(spec, survey, by=compare_by, equal=["loadings"])
+                    out["multigroup"] = mg
+                    out["path_differences"] = groups.path_differences(mg)
+                except (ImportError, AttributeError) as exc:  # groups API still moving
+                    notes.append(f"Group comparison skipped: {exc}.")
     for w in rec:
         msg = str(w.message)
         if msg not in caught:

@@ -12,6 +12,7 @@ and ``tests/test_paper_report.py`` opens it in headless Chromium.
 from __future__ import annotations
 
 import base64
+import contextlib
 import html as _html
 import io
 import warnings
@@ -19,6 +20,7 @@ from typing import Any
 
 from . import tables as T
 from .labels import Labels
+from .progress import Steps
 
 __all__ = ["report_html", "figure_png", "REPORT_CSS"]
 
@@ -72,7 +74,7 @@ def _img(png: bytes, alt: str, caption: str, fid: str) -> str:
             f"<figcaption>{e(caption)}</figcaption></figure>")
 
 
-def _figures(a, lang: str) -> dict[str, tuple[bytes, str]]:
+def _figures(a, lang: str, steps=None) -> dict[str, tuple[bytes, str]]:
     """name -> (png, caption) for every figure the analyses allow."""
     import matplotlib
     matplotlib.use("Agg", force=False)
@@ -81,10 +83,11 @@ def _figures(a, lang: str) -> dict[str, tuple[bytes, str]]:
     out: dict[str, tuple[bytes, str]] = {}
 
     def add(name, make, **kw):
-        try:
-            out[name] = (figure_png(make()), lab.title(name, **kw))
-        except Exception as exc:  # noqa: BLE001 - one failed figure must not lose the report
-            warnings.warn(f"Figure {name} could not be drawn: {exc}", stacklevel=3)
+        with steps.step(f"figure {name}") if steps is not None else contextlib.nullcontext():
+            try:
+                out[name] = (figure_png(make()), lab.title(name, **kw))
+            except Exception as exc:  # noqa: BLE001 - one failed figure must not lose the report
+                warnings.warn(f"Figure {name} could not be drawn: {exc}", stacklevel=3)
     if a.measurement is not None and a.measurement.eigenvalues is not None:
         add("scree", lambda: F.scree(a.measurement, lang=lang))
     if a.sem is not None:
@@ -100,7 +103,8 @@ def _figures(a, lang: str) -> dict[str, tuple[bytes, str]]:
 
 
 def report_html(a, *, lang: str = "en", style: T.TableStyle | None = None,
-                title: str | None = None, meta: dict[str, str] | None = None) -> str:
+                title: str | None = None, meta: dict[str, str] | None = None,
+                progress: bool = False) -> str:
     """The HTML report of :func:`csi_model.report.analysis.analyze`'s results.
 
     Parameters
@@ -111,14 +115,20 @@ def report_html(a, *, lang: str = "en", style: T.TableStyle | None = None,
     title : str, optional
     meta : dict, optional
         Extra header rows (e.g. the data's SHA-256).
+    progress : bool
+        Show a progress bar of the tables and figures (tqdm.auto).
     """
     lab = Labels(lang)
     S = {k: lab.report(k) for k in ("title", "data", "measurement", "structural", "index",
                                     "groups", "warnings", "model", "survey", "used",
                                     "estimator", "contents")}
     e = _html.escape
-    tabs = {t.name: t for t in T.all_tables(a, lang=lang, style=style)}
-    figs = _figures(a, lang)
+    n_figs = sum(x is not None for x in (a.measurement, a.sem, a.index, a.trends)) + (
+        a.sem is not None and getattr(a.sem, "bootstrap", None) is not None)
+    with Steps(["tables"] + ["figure"] * n_figs, enabled=progress, desc="report") as steps:
+        with steps.step("tables"):
+            tabs = {t.name: t for t in T.all_tables(a, lang=lang, style=style)}
+        figs = _figures(a, lang, steps)
 
     def table(name):
         return f'<div class="scroll">{tabs[name].to_html()}</div>' if name in tabs else ""
