@@ -344,7 +344,7 @@ def path_diagram(result, *, ax=None, lang: str = "en", labels: Labels | None = N
     >>> import csi_model as cm
     >>> res = cm.fit("acsi", cm.simulate_survey("acsi", n=300, seed=2))
     >>> ax = path_diagram(res, size="column")
-    >>> round(ax.figure.get_figwidth(), 2)
+    >>> float(ax.figure.get_figwidth())
     3.5
     """
     if names not in ("auto", "full", "codes"):
