@@ -470,6 +470,7 @@ def _times_widths() -> dict[str, int]:
         if m and 32 <= int(m.group(1)) <= 126:
             widths[chr(int(m.group(1)))] = int(m.group(2))
     widths["'"], widths["`"] = 333, 333  # the AFM's quoteright/quoteleft slots
+    widths["\u00a0"] = widths[" "]
     return widths
 
 
@@ -494,7 +495,7 @@ def _words(text: str) -> list[str]:
     """The pieces a line may not break inside: Latin words and short CJK words (a name of
     up to 6 characters stays on one line; longer Chinese text breaks anywhere)."""
     out = []
-    for w in text.split():
+    for w in re.split(r"[ \t\n]+", text.strip()):     # a no-break space does not split
         for piece in re.split(f"({_CJK_RUN.pattern})", w):
             if not piece:
                 continue
@@ -503,6 +504,11 @@ def _words(text: str) -> list[str]:
             else:
                 out.append(piece)
     return out or [""]
+
+
+def _nobreak(header: str) -> str:
+    """Keep "(n = 163)" on one line in Word (no-break spaces)."""
+    return re.sub(r"\(n = (\d+)\)", "(n\u00a0=\u00a0\\1)", header)
 
 
 @dataclass(frozen=True)
@@ -520,7 +526,7 @@ def _layout(table: Table, paper: str) -> _Layout:
 
     def measure(size):
         mins, prefs = [], []
-        for j, (head, col) in enumerate(zip(table.headers, table.columns)):
+        for j, (head, col) in enumerate(zip(map(_nobreak, table.headers), table.columns)):
             texts = [row[j] for row in cells]
             if col.numeric:   # a number never wraps
                 lo = max([_text_width_in(t, size) for t in texts] + [0])
@@ -680,7 +686,7 @@ def _add_docx_table(doc, table: Table, paper: str = "a4", number: int | None = N
         tblW.set(qn("w:type"), "dxa")
     for gc, w in zip(t._tbl.tblGrid.findall(qn("w:gridCol")), lay.widths):
         gc.set(qn("w:w"), str(int(w * 1440)))
-    rows = [list(table.headers)] + cells
+    rows = [[_nobreak(h) for h in table.headers]] + cells
     for i, values in enumerate(rows):
         row = t.rows[i]
         trPr = row._tr.get_or_add_trPr()
@@ -692,6 +698,7 @@ def _add_docx_table(doc, table: Table, paper: str = "a4", number: int | None = N
             cell.width = Inches(w)
             cell.text = v
             par = cell.paragraphs[0]
+            par.paragraph_format.line_spacing = 1.0   # single-spaced rows (APA allows it)
             if c.numeric:
                 par.alignment = WD_ALIGN_PARAGRAPH.CENTER if i == 0 else WD_ALIGN_PARAGRAPH.RIGHT
             if i in (0, len(rows) - 1):   # the header stays with the first row and the
