@@ -19,7 +19,7 @@ import warnings
 from typing import Any
 
 from . import tables as T
-from .labels import Labels
+from .labels import Labels, same_warnings
 from .progress import Steps
 
 __all__ = ["report_html", "figure_png", "REPORT_CSS"]
@@ -163,9 +163,9 @@ def report_html(a, *, lang: str = "en", style: T.TableStyle | None = None,
         est.append(lab.report("pls_line"))
         rows.append((S["estimator"], sep.join(est)))
     rows += list((meta or {}).items())
-    warn = list(dict.fromkeys([*a.warnings, *(sem.warnings if sem is not None else ()),
-                               *(a.measurement.warnings if a.measurement is not None else ()),
-                               *a.notes]))
+    warn = same_warnings([*a.warnings, *(sem.warnings if sem is not None else ()),
+                          *(a.measurement.warnings if a.measurement is not None else ()),
+                          *a.notes])
     translated = [lab.warning(w) for w in warn]
     untranslated = [w for w, t in zip(warn, translated) if t is None]
     translated = list(dict.fromkeys(t for t in translated if t is not None))

@@ -16,7 +16,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 __all__ = ["Labels", "CONSTRUCTS", "HEADERS", "TITLES", "NOTES", "REPORT", "WARNINGS_ZH",
-           "LANGS", "translate_warning"]
+           "LANGS", "translate_warning", "same_warnings"]
 
 LANGS = ("en", "zh")
 
@@ -287,6 +287,32 @@ _WARNING_WORDS_ZH = {"latent": "潜变量", "residual": "残差", "loading": "�
 
 #: Placeholders of the operator's name in item wording (the codebook's convention).
 OPERATOR_PLACEHOLDERS = ("[Operator]", "[运营商]")
+
+
+def same_warnings(messages) -> list[str]:
+    """The messages with repeats dropped: the same listwise deletion reported by the
+    measurement model, the CB-SEM and the PLS fit is listed once (the first wording that
+    has a hint, else the first).
+
+    >>> same_warnings(["Listwise deletion: 3 of 50 rows with missing answers were dropped.",
+    ...                "Listwise deletion: 3 of 50 rows with missing answers were dropped "
+    ...                "(use missing='fiml' to keep them).", "Other."])
+    ["Listwise deletion: 3 of 50 rows with missing answers were dropped (use missing='fiml' to keep them).", 'Other.']
+    """
+    import re
+
+    out: list[str] = []
+    seen: dict[tuple, int] = {}
+    for msg in dict.fromkeys(messages):
+        m = re.match(r"Listwise deletion: (\d+) of (\d+) rows", msg)
+        key = ("listwise", m.group(1), m.group(2)) if m else ("text", msg)
+        if key in seen:
+            if "(use " in msg and "(use " not in out[seen[key]]:
+                out[seen[key]] = msg
+            continue
+        seen[key] = len(out)
+        out.append(msg)
+    return out
 
 
 def translate_warning(message: str, lang: str) -> str | None:
