@@ -16,32 +16,47 @@ from .sem.fitting import fit
 from .survey.codebook import Codebook, load_codebook
 from .compare import ComparisonResult, compare, index_differences
 from .sem.effects import effects, hypotheses, specific_indirect_effects
-from .pls.index import IndexResult, NegativeWeightWarning, csi_index, plot_ipma
+from .pls.index import IndexResult, NegativeWeightWarning, csi_index
 from .sem.groups import InvarianceResult, MultiGroupResult, fit_multigroup, invariance, path_differences
 from .exceptions import (CSIModelError, CSIModelWarning, ConvergenceWarning, DataQualityWarning,
                          EstimationError, ImproperSolutionWarning, ModelSpecError,
                          ModelSyntaxError, SurveyDataError)
 from .pls.fit import PLSResult, bootstrap_pls, compare_estimators, fit_pls
 from .pls.mga import micom, pls_permutation_test
+from .measurement.ordinal import ordinal_reliability
 from .measurement.quality import MeasurementResult, Thresholds, measurement
+from .sem.polychoric import PolychoricResult, polychoric
 from .sem.results import SEMResult
 from .survey.simulate import Population, make_demo_survey, simulate_survey, telecom_population
 from .model.spec import ModelSpec, bundled_models, items, load_model, paths, reflective, specify
+from .survey.moments import SurveyMoments, survey_moments
 from .survey.read import DataReport, Survey, read_survey
+from .report.figures import ipma_map as plot_ipma
+
+from .pls.priorities import PriorityResult, priorities
+from .weighting import (AHPResult, WeightingComparison, ahp, compare_weightings, entropy_weights,
+                        pca_weights, stated_weights, weighted_index)
+from .survey.fieldwork import FieldworkReport, FieldworkRules, screen_questionnaires
+from .survey.cmcc import cmcc_population, simulate_cmcc_fieldwork
 
 __version__ = "0.1.0"
 
 __all__ = [
-    "fit", "SEMResult",
-    "measurement", "MeasurementResult", "Thresholds",
+    "fit", "SEMResult", "polychoric", "PolychoricResult",
+    "measurement", "MeasurementResult", "Thresholds", "ordinal_reliability",
     "effects", "specific_indirect_effects", "hypotheses", "BootstrapResult",
     "fit_pls", "PLSResult", "bootstrap_pls", "compare_estimators",
     "csi_index", "IndexResult", "plot_ipma", "NegativeWeightWarning",
     "compare", "ComparisonResult", "index_differences", "fit_multigroup", "MultiGroupResult",
     "invariance", "InvarianceResult", "path_differences", "pls_permutation_test", "micom",
     "ModelSpec", "load_model", "bundled_models", "specify", "reflective", "paths", "items",
-    "read_survey", "Survey", "DataReport", "Codebook", "load_codebook",
+    "read_survey", "Survey", "DataReport", "survey_moments", "SurveyMoments", "Codebook", "load_codebook",
     "simulate_survey", "Population", "telecom_population", "make_demo_survey",
     "CSIModelError", "ModelSyntaxError", "ModelSpecError", "SurveyDataError", "EstimationError",
     "CSIModelWarning", "ImproperSolutionWarning", "ConvergenceWarning", "DataQualityWarning",
+    "priorities", "PriorityResult",
+    "ahp", "AHPResult", "entropy_weights", "pca_weights", "stated_weights", "weighted_index",
+    "compare_weightings", "WeightingComparison",
+    "FieldworkRules", "FieldworkReport", "screen_questionnaires",
+    "cmcc_population", "simulate_cmcc_fieldwork",
 ]

@@ -29,12 +29,21 @@ def add_parser(sub, common: argparse.ArgumentParser) -> None:
               csi-model index survey.csv --model telecom --missing-codes 99 --scale 1,10
               csi-model index survey.csv --model telecom --by operator --bootstrap 5000 --seed 1
               csi-model index survey.csv --model ecsi --target SAT --json index.json
+              csi-model index survey.csv --model cmcc --bootstrap 2000 --seed 1 --priorities zh
+
+            --priorities adds the study report (csi_model.priorities): structural scores with
+            intervals, impacts, the loyalty gain per satisfaction point and the items of every
+            driver ranked by potential gain = importance x (100 - score), in English (en,
+            the default) or Chinese (zh); in the JSON under "priorities".
             """))
     pls_arguments(p)
     p.add_argument("--by", metavar="COLUMN", help="a survey column (operator, wave...): the "
                                                   "index per group too")
     p.add_argument("--scale", metavar="MIN,MAX", help="the item answer scale, e.g. 1,10")
     p.add_argument("--target", metavar="LATENT", help="target of impacts and IPMA (default SAT)")
+    p.add_argument("--priorities", nargs="?", const="en", choices=("en", "zh"), metavar="LANG",
+                   help="also the study report: loyalty gain per satisfaction point and item "
+                        "priorities per driver (LANG en or zh, default en)")
     json_argument(p, "write the result as JSON")
     quiet_argument(p)
     p.set_defaults(handler=run)
@@ -56,8 +65,18 @@ def run(args: argparse.Namespace) -> int:
                           bootstrap=args.bootstrap or None, seed=args.seed, ci_method=args.ci)
     messages = all_warnings(result, data_warnings)
     messages += [w for w in index.warnings if w not in messages]
+    report = None
+    if args.priorities:
+        from ..pls.priorities import priorities
+        outcome = "LOY" if "LOY" in spec.latents else None
+        try:
+            report = priorities(index, outcome=outcome)
+        except ValueError as exc:
+            raise UsageError(str(exc)) from None
     if json_path is not None:
         payload = index.to_dict()
+        if report is not None:
+            payload["priorities"] = report.to_dict()
         payload["n"] = int(result.n)
         payload["scheme"] = result.scheme
         payload["warnings"] = messages
@@ -66,6 +85,9 @@ def run(args: argparse.Namespace) -> int:
         print(survey.report.summary())
         print()
         print_with_warnings(index.summary(), messages)
+        if report is not None:
+            print()
+            print(report.summary(lang=args.priorities))
         if json_path is not None:
             print(f"\nWritten: {json_path}")
     return 0

@@ -12,7 +12,8 @@ def add_parser(sub, common: argparse.ArgumentParser) -> None:
         help="list the bundled models, or print one model's syntax",
         description="Without NAME, list the models shipped with csi_model (name, latents, "
                     "number of items and of structural paths). With NAME, print that model's "
-                    "lavaan syntax (a bundled name or a .lav path, checked first).",
+                    "lavaan syntax (a bundled name or a .lav path, checked first). The source "
+                    "column is the model file's '# Source:' line (else its first comment line).",
         epilog=epilog("""
             examples:
               csi-model models
@@ -34,11 +35,11 @@ def run(args: argparse.Namespace) -> int:
     for name in bundled_models():
         spec = load_model(name)
         rows.append((name, " ".join(spec.latents), str(len(spec.observed)),
-                     str(len(spec.structural_paths))))
-    header = ("name", "latents", "items", "paths")
+                     str(len(spec.structural_paths)), model_source(model_text(name) or "")))
+    header = ("name", "latents", "items", "paths", "source")
     widths = [max(len(r[i]) for r in [header, *rows]) for i in range(len(header))]
     for r in [header, *rows]:
-        print("  ".join(c.ljust(w) if i < 2 else c.rjust(w)
+        print("  ".join(c.ljust(w) if i < 2 or i == 4 else c.rjust(w)
                         for i, (c, w) in enumerate(zip(r, widths))).rstrip())
     print("\nShow one with 'csi-model models NAME'; use one with 'csi-model fit SURVEY --model NAME'.")
     return 0
@@ -54,3 +55,17 @@ def model_text(name: str) -> str | None:
     if path.is_file():
         return path.read_text(encoding="utf-8-sig")
     return None
+
+
+def model_source(text: str, width: int = 60) -> str:
+    """Where a model comes from: its ``# Source:`` comment, else its first comment line.
+
+    >>> model_source("# Source: Fornell et al. (1996).\\nSAT =~ SAT1")
+    'Fornell et al. (1996).'
+    >>> model_source("# The ACSI model (Fornell et al. 1996): no image.\\nSAT =~ SAT1", width=20)
+    'The ACSI model (For…'
+    """
+    comments = [ln.lstrip("#").strip() for ln in text.splitlines() if ln.lstrip().startswith("#")]
+    tagged = [c[len("source:"):].strip() for c in comments if c.lower().startswith("source:")]
+    line = (tagged or [c for c in comments if c] or [""])[0]
+    return line if len(line) <= width else line[:width - 1].rstrip() + "…"

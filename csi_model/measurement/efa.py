@@ -251,7 +251,7 @@ class EFAResult:
 
 
 def efa(data, n_factors: int, *, method: str = "minres",
-        rotation: str | None = "oblimin") -> EFAResult:
+        rotation: str | None = "oblimin", cor: str = "pearson") -> EFAResult:
     """Exploratory factor analysis with factor_analyzer (psych's ``fa``).
 
     Parameters
@@ -264,6 +264,9 @@ def efa(data, n_factors: int, *, method: str = "minres",
         Extraction: minimum residual (psych's default) or maximum likelihood.
     rotation : {"oblimin", "promax", "varimax", None}
         Oblique rotations estimate factor correlations.
+    cor : {"pearson", "polychoric"}
+        The correlations factored: Pearson's, or the polychoric correlations of ordinal
+        answers (:func:`csi_model.polychoric`; psych's ``fa(x, cor = "poly", correct = 0)``).
 
     Examples
     --------
@@ -289,20 +292,30 @@ def efa(data, n_factors: int, *, method: str = "minres",
             or not 1 <= n_factors < p:
         raise ValueError(f"The 'n_factors' parameter of efa must be an integer from 1 to "
                          f"{p - 1} (the number of items minus one). Got {n_factors!r} instead.")
+    if cor not in ("pearson", "polychoric"):
+        raise ValueError("The 'cor' parameter of efa must be 'pearson' or 'polychoric'. "
+                         f"Got {cor!r} instead.")
     rot = rotation if n_factors > 1 else None
-    fa = _fa().FactorAnalyzer(n_factors=int(n_factors), rotation=rot, method=method)
+    if cor == "polychoric":
+        from ..sem.polychoric import polychoric
+        fitted = polychoric(frame).correlation.to_numpy()
+    else:
+        fitted = frame.to_numpy()
+    fa = _fa().FactorAnalyzer(n_factors=int(n_factors), rotation=rot, method=method,
+                              is_corr_matrix=cor == "polychoric")
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
-        fa.fit(frame.to_numpy())
+        fa.fit(fitted)
     L = np.asarray(fa.loadings_, dtype=float)
     k = L.shape[1]
     if rot in _OBLIQUE:
         # factor_analyzer's phi_ does not match its pattern loadings; recover Phi from the
         # unrotated solution, which an oblique rotation leaves invariant: L Phi L' = L0 L0'.
-        fa0 = _fa().FactorAnalyzer(n_factors=int(n_factors), rotation=None, method=method)
+        fa0 = _fa().FactorAnalyzer(n_factors=int(n_factors), rotation=None, method=method,
+                                   is_corr_matrix=cor == "polychoric")
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")
-            fa0.fit(frame.to_numpy())
+            fa0.fit(fitted)
         L0 = np.asarray(fa0.loadings_, dtype=float)
         Linv = np.linalg.pinv(L)
         phi = Linv @ L0 @ L0.T @ Linv.T

@@ -9,8 +9,8 @@ Summary, CB-SEM beside PLS in :func:`compare_estimators`), :mod:`csi_model.boots
 never compare, report or cli.
 """
 from .fit import PLSResult, bootstrap_pls, compare_estimators, fit_pls
-from .index import IndexResult, NegativeWeightWarning, csi_index, plot_ipma
+from .index import IndexResult, NegativeWeightWarning, csi_index
 from .mga import micom, pls_permutation_test
 
 __all__ = ["fit_pls", "PLSResult", "bootstrap_pls", "compare_estimators", "csi_index",
-           "IndexResult", "NegativeWeightWarning", "plot_ipma", "micom", "pls_permutation_test"]
+           "IndexResult", "NegativeWeightWarning", "micom", "pls_permutation_test"]

@@ -37,7 +37,7 @@ groups come from the answers only; the group index is the weighted mean of the g
 item means. Bootstrap intervals then resample respondents within groups (the group sizes
 stay fixed, as in a quota survey).
 
-Only :func:`plot_ipma` imports matplotlib, when it is called.
+Drawing is in :func:`csi_model.report.figures.ipma_map` (``IndexResult.plot_ipma``).
 """
 from __future__ import annotations
 
@@ -52,7 +52,7 @@ from ..exceptions import CSIModelWarning, SurveyDataError
 from .fit import PLSResult, _PLSStatistic, _records, DEFAULT_PLS_BOOTSTRAP, fit_pls
 from ..sem.results import Summary
 
-__all__ = ["csi_index", "IndexResult", "plot_ipma", "NegativeWeightWarning"]
+__all__ = ["csi_index", "IndexResult", "NegativeWeightWarning"]
 
 ALL = "(all)"
 
@@ -113,16 +113,23 @@ class IndexResult:
         t = self.table[self.table.group != ALL]
         return t.pivot(index="group", columns="latent", values="index")
 
-    def plot_ipma(self, *, level: str = "latent", ax=None, **kwargs):
-        """Draw the importance-performance map; see :func:`plot_ipma`."""
-        return plot_ipma(self, level=level, ax=ax, **kwargs)
+    def plot_ipma(self, *, level: str = "latent", ax=None, lang: str = "en", **kwargs):
+        """Draw the importance-performance map (:func:`csi_model.report.figures.ipma_map`).
+
+        The one drawing call from a stage below ``report/``: a convenience, imported lazily,
+        as statsmodels' results reach ``statsmodels.graphics``.
+        """
+        from ..report.figures import ipma_map
+        return ipma_map(self, level=level, ax=ax, lang=lang, **kwargs)
 
     # --------------------------------------------------------------- reporting
     def summary(self, digits: int = 1) -> Summary:
         header = [("Index", "ACSI formula: 100 (sum w xbar - sum w min) / (sum w max - sum w min), "
                             "w the unstandardized outer weights"),
-                  ("Model", f"{self.pls.spec.name} (PLS-PM, {self.pls.scheme} scheme, "
-                            f"n = {self.pls.n})" if self.pls is not None else "")]
+                  ("Model", f"{self.pls.spec.name} (PLS-PM, {self.pls.scheme} scheme)"
+                   if self.pls is not None else ""),
+                  ("Data", f"{self.pls.data_source}: {self.pls.n} of {self.pls.n_total} "
+                           "respondents used" if self.pls is not None else "")]
         if self.bootstrap is not None:
             header.append(("Bootstrap", f"{self.bootstrap.summary_line()}; {self.ci_method} "
                                         f"{self.level:.0%} intervals"))
@@ -146,8 +153,11 @@ class IndexResult:
         return self.summary().as_html()
 
     def to_dict(self) -> dict:
-        """JSON-ready dict: ``index, weights, impacts, ipma, target, gain, by, warnings``."""
-        return {"index": _records(self.table), "weights": _records(self.weights),
+        """JSON-ready dict: ``n`` (respondents used), ``n_total`` (read), ``index, weights,
+        impacts, ipma, target, gain, by, bootstrap, warnings``."""
+        return {"n": None if self.pls is None else int(self.pls.n),
+                "n_total": None if self.pls is None else int(self.pls.n_total),
+                "index": _records(self.table), "weights": _records(self.weights),
                 "impacts": _records(self.impacts), "ipma": _records(self.ipma),
                 "target": self.target, "gain": self.gain, "by": self.by,
                 "bootstrap": None if self.bootstrap is None else
@@ -183,12 +193,21 @@ def _scales(result: PLSResult, scale, notes: list[str]) -> tuple[np.ndarray, np.
     if cb is not None and all(it in cb for it in items):
         pairs = [cb.scale(it) for it in items]
         return np.array([p[0] for p in pairs]), np.array([p[1] for p in pairs])
+    # Never guess the questionnaire's scale from the answers: the observed range is not the
+    # scale (nobody answering 1 on a 1-10 item moves its whole index), and a guessed
+    # standard scale is silently wrong for a 0-10 or 1-7 item. The scale is one argument.
     X = result._data.X
     lo, hi = X.min(axis=0), X.max(axis=0)
-    notes.append(f"No item scale was given (no codebook, no scale=): the observed range of each "
-                 f"item was used ({_range_text(lo, hi)}). Pass scale=(1, 10) (CLI: --scale 1,10) "
-                 "so that the index uses the questionnaire's scale.")
-    return lo.astype(float), hi.astype(float)
+    missing = items if cb is None else [it for it in items if it not in cb]
+    where = ("no codebook was given" if cb is None else
+             f"the codebook has no scale for {', '.join(missing[:6])}"
+             f"{' ...' if len(missing) > 6 else ''}")
+    raise SurveyDataError(
+        f"The 0-100 index needs the items' answer scale, and {where}. Pass it: "
+        f"csi_index(..., scale=(1, 10)) (or a dict {{item: (min, max)}}), on the command line "
+        f"--scale 1,10, or read the survey with a codebook that gives every item's scale. "
+        f"The observed answers range over {_range_text(lo, hi)}; the observed range is not "
+        f"used as the scale.")
 
 
 def _range_text(lo, hi) -> str:
@@ -260,8 +279,9 @@ def csi_index(result: PLSResult | Any, data=None, *, scale=None, by: str | None 
     data : Survey, DataFrame or path, optional
         The survey, when ``result`` is a model.
     scale : (min, max) or dict, optional
-        The answer scale of the items (all, or per item). Default: the survey's codebook;
-        without one, the observed range of each item (with a warning).
+        The answer scale of the items (all, or per item). Default: the survey's codebook.
+        Without either, :class:`~csi_model.exceptions.SurveyDataError`: the scale of the
+        questionnaire is never guessed from the answers.
     by : str, optional
         A metadata column of the survey (operator, wave...): the index per group too.
     target : str, optional
@@ -300,7 +320,7 @@ def csi_index(result: PLSResult | Any, data=None, *, scale=None, by: str | None 
         raise ValueError("csi_index got a PLSResult and also data or fit options; pass the "
                          "PLSResult alone (it carries its survey).")
     pr = result._problem
-    notes: list[str] = []
+    notes: list[str] = list(result.warnings)      # e.g. the rows the PLS fit dropped
     lo, hi = _scales(result, scale, notes)
     if target is None:
         target = "SAT" if "SAT" in pr.latents else pr.latents[pr.endo[-1]]
@@ -417,44 +437,3 @@ def csi_index(result: PLSResult | Any, data=None, *, scale=None, by: str | None 
     return IndexResult(table=table, weights=weights, impacts=impacts, ipma=ipma, scores=scores,
                        target=target, gain=float(gain), by=by, warnings=tuple(notes),
                        bootstrap=bt, level=level, ci_method=ci_method, pls=result)
-
-
-# ============================================================================ plot
-def plot_ipma(ipma, *, level: str = "latent", ax=None, annotate: bool = True, **scatter_kwargs):
-    """Importance-performance map: importance (x) against performance (y, 0-100).
-
-    Parameters
-    ----------
-    ipma : IndexResult or DataFrame
-        A result of :func:`csi_index`, or its ``ipma`` table.
-    level : {"latent", "item"}
-    ax : matplotlib Axes, optional
-        Drawn into; a new figure otherwise.
-    annotate : bool
-        Label the points.
-
-    Returns
-    -------
-    matplotlib.axes.Axes
-    """
-    import matplotlib.pyplot as plt
-
-    table = ipma.ipma if isinstance(ipma, IndexResult) else ipma
-    target = ipma.target if isinstance(ipma, IndexResult) else None
-    if level not in ("latent", "item"):
-        raise ValueError(f"The 'level' parameter of plot_ipma must be 'latent' or 'item'. "
-                         f"Got {level!r} instead.")
-    t = table[table.level == level]
-    if ax is None:
-        _, ax = plt.subplots(figsize=(6, 4.5))
-    ax.scatter(t["importance"], t["performance"], **scatter_kwargs)
-    if annotate:
-        for x, y, name in zip(t["importance"], t["performance"], t["name"]):
-            ax.annotate(str(name), (x, y), textcoords="offset points", xytext=(4, 4), fontsize=8)
-    if len(t):
-        ax.axvline(t["importance"].mean(), color="grey", ls="--", lw=0.8)
-        ax.axhline(t["performance"].mean(), color="grey", ls="--", lw=0.8)
-    ax.set_xlabel("Importance (unstandardized total effect)")
-    ax.set_ylabel("Performance (0-100)")
-    ax.set_title(f"IPMA{' for ' + target if target else ''} ({level} level)")
-    return ax

@@ -7,6 +7,7 @@ nothing here rounds or draws.
 """
 from __future__ import annotations
 
+import dataclasses
 import warnings
 from dataclasses import dataclass, field
 from typing import Any
@@ -32,6 +33,7 @@ class Analyses:
     pls: Any = None
     index: Any = None
     trend_index: Any = None
+    comparison: Any = None          # ComparisonResult of compare(..., by=compare_by)
     invariance: Any = None
     multigroup: Any = None
     path_differences: Any = None
@@ -79,18 +81,23 @@ def analyze(spec, survey, *, codebook=None, seed: int = 20240501, bootstrap: int
         Survey columns of operators and waves (index per group and trends); skipped when
         absent from the survey.
     compare_by : str, optional
-        The column of the invariance ladder and the path comparison (first two groups).
+        The column of the group comparison (:func:`csi_model.compare`): the invariance
+        ladder, and the path comparison of the first two groups for the paper's table.
+    scale : (min, max) or dict, optional
+        Item scale of the index when there is no codebook (without either, the index
+        step stops with :class:`~csi_model.exceptions.SurveyDataError`: the scale is never
+        guessed from the answers).
     progress : bool
         Show a progress bar of the steps (tqdm.auto: a widget in Jupyter, stderr in a
         terminal); False (the default) shows nothing.
-    scale : (min, max), optional
-        Item scale of the index when there is no codebook.
+
+    Every warning of every result (rows dropped, improper solutions, ...) is gathered in
+    :attr:`Analyses.warnings`, which the HTML report and the paper build show.
     """
-    from ..sem.fitting import fit
     from ..pls.index import csi_index
+    from ..sem.fitting import fit
     from ..measurement.quality import measurement
     from ..pls.fit import fit_pls
-    from ..survey.read import read_survey
 
     codebook = codebook if codebook is not None else getattr(survey, "codebook", None)
     cols = survey.data.columns
@@ -112,13 +119,21 @@ def analyze(spec, survey, *, codebook=None, seed: int = 20240501, bootstrap: int
             out["sem"] = fit(spec, survey, **({"bootstrap": bootstrap, "seed": seed}
                                               if bootstrap else {}))
         if scale is None and codebook is not None:
-            items = [i for i in spec.observed if i in codebook]
-            scale = {i: codebook.scale(i) for i in items} if items else None
+            items = list(spec.observed)
+            absent = [i for i in items if i not in codebook]
+            if absent:
+                from ..exceptions import SurveyDataError
+                raise SurveyDataError(
+                    f"The codebook has no answer scale for {', '.join(absent)}, which the 0-100 "
+                    "index needs: add them to the codebook, or pass scale=(1, 10) (CLI: "
+                    "--scale 1,10).")
+            scale = {i: codebook.scale(i) for i in items}
         data = survey.data
         if group_by and wave_by:
             data = data.copy()
             data[TREND_COLUMN] = data[group_by].astype(str) + " | " + data[wave_by].astype(str)
-        psurvey = read_survey(data, items=list(spec.observed))
+        # the same survey (source, codebook, row labels) with the trend column added
+        psurvey = dataclasses.replace(survey, data=data)
         # bootstrapped (same B and seed as the SEM) so that tables and trend plots show CIs
         boot = {"bootstrap": bootstrap, "seed": seed} if bootstrap else {}
         with steps.step("PLS index"):
@@ -129,20 +144,39 @@ def analyze(spec, survey, *, codebook=None, seed: int = 20240501, bootstrap: int
                 out["trend_index"] = csi_index(pls, scale=scale, by=TREND_COLUMN, **boot)
         if compare_by:
             with steps.step("group comparison"):
-                try:
-                    from ..sem import groups
-                    out["invariance"] = groups.invariance(spec, survey, by=compare_by)
-                    mg = groups.fit_multigroup(spec, survey, by=compare_by, equal=["loadings"])
-                    out["multigroup"] = mg
-                    out["path_differences"] = groups.path_differences(mg)
-                except (ImportError, AttributeError) as exc:  # groups API still moving
-                    notes.append(f"Group comparison skipped: {exc}.")
+                out.update(_comparison(spec, survey, compare_by, scale=scale, seed=seed,
+                                       bootstrap=bootstrap, notes=notes))
     for w in rec:
         msg = str(w.message)
         if msg not in caught:
             caught.append(msg)
+    for name in ("measurement", "sem", "pls", "index", "trend_index", "invariance",
+                 "multigroup"):
+        caught += [w for w in getattr(out.get(name), "warnings", ()) if w not in caught]
     options = {"seed": seed, "bootstrap": bootstrap, "htmt_bootstrap": htmt_bootstrap,
                "group_by": group_by, "wave_by": wave_by, "compare_by": compare_by}
     return Analyses(spec=spec, survey=survey, codebook=codebook, compare_by=compare_by,
                     group_by=group_by, wave_by=wave_by, options=options, notes=tuple(notes),
                     warnings=tuple(caught), **out)
+
+
+def _comparison(spec, survey, by: str, *, scale, seed: int, bootstrap: int,
+                notes: list[str]) -> dict[str, Any]:
+    """compare() by ``by``, and the pieces the paper's tables take from it."""
+    from ..compare import compare
+
+    resamples = bootstrap if bootstrap and bootstrap >= 2 else 200
+    comparison = compare(spec, survey, by=by, bootstrap=resamples, n_permutations=resamples,
+                         seed=seed, scale=scale)
+    notes += [w for w in comparison.warnings if w.startswith("CB-SEM invariance")]
+    out: dict[str, Any] = {"comparison": comparison, "invariance": comparison.invariance}
+    inv = comparison.invariance
+    if inv is not None:
+        out["multigroup"] = inv.fits.get("metric")
+        paths = comparison.cbsem_paths
+        a, b = comparison.groups[:2]
+        first = paths[(paths.group_a == a) & (paths.group_b == b)]
+        out["path_differences"] = (first.drop(columns=["group_a", "group_b"])
+                                   .rename(columns={"est.a": f"est.{a}", "est.b": f"est.{b}"})
+                                   .reset_index(drop=True))
+    return out

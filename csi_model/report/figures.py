@@ -12,6 +12,7 @@ Chinese labels (``lang="zh"``) use the CJK fallback fonts of :mod:`csi_model.rep
 - :func:`scree` - eigenvalues with parallel analysis;
 - :func:`ipma_map` - importance-performance map;
 - :func:`index_trends` - the index by operator and wave;
+- :func:`priority_map` - score against importance of one driver's items (the study's chart);
 - :func:`bootstrap_distributions` - bootstrap distributions of the structural paths;
 - :func:`save` - PNG (300 dpi)/SVG/PDF/EPS without timestamps (byte-stable rebuilds).
 
@@ -32,7 +33,7 @@ from .fonts import font_families
 from .labels import Labels
 from .tables import TableStyle, format_number, stars
 
-__all__ = ["path_diagram", "layout", "scree", "ipma_map", "index_trends",
+__all__ = ["path_diagram", "layout", "scree", "ipma_map", "index_trends", "priority_map",
            "bootstrap_distributions", "save", "SIZES", "MIN_FONT_PT"]
 
 _PALETTE = ("#1f4e79", "#c55a11", "#548235", "#7030a0", "#bf9000", "#2e75b6", "#a50021")
@@ -662,32 +663,140 @@ def scree(m, *, ax=None, lang: str = "en", labels: Labels | None = None, title: 
 
 
 def ipma_map(index_result, *, ax=None, level: str = "latent", lang: str = "en",
-             labels: Labels | None = None, title: bool = False, size=None):
-    """Importance (x) against performance (y) of the drivers of the target construct, with
-    dashed lines at the means (the four IPMA quadrants)."""
+             labels: Labels | None = None, title: bool = False, annotate: bool = True,
+             size=None, **scatter_kwargs):
+    """Importance-performance map: importance (x, the unstandardized total effect on the
+    target) against performance (y, 0-100), with dashed lines at the means (the four IPMA
+    quadrants).
+
+    Parameters
+    ----------
+    index_result : IndexResult or DataFrame
+        A result of :func:`csi_model.csi_index`, or its ``ipma`` table.
+    ax : matplotlib Axes, optional
+        Drawn into; a new figure otherwise.
+    level : {"latent", "item"}
+    lang : {"en", "zh"}
+        Language of the axis labels and construct names (``labels`` overrides).
+    title, annotate : bool
+        Draw a title; label the points.
+    size : {"column", "page"} or float, optional
+        Print width (inches; see :data:`SIZES`); text stays at least 8 pt.
+    **scatter_kwargs
+        Passed to ``Axes.scatter``.
+
+    Returns
+    -------
+    matplotlib.axes.Axes
+
+    Examples
+    --------
+    >>> import matplotlib; matplotlib.use("Agg")
+    >>> import csi_model as cm
+    >>> spec = cm.load_model("ecsi")
+    >>> ix = cm.csi_index(cm.fit_pls(spec, cm.simulate_survey(spec, n=200, seed=1)), scale=(1, 10))
+    >>> ax = ipma_map(ix, level="item", lang="zh")
+    >>> len(ax.collections[0].get_offsets()) == int((ix.ipma.level == "item").sum())
+    True
+    """
+    if level not in ("latent", "item"):
+        raise ValueError(f"The 'level' parameter of ipma_map (plot_ipma) must be 'latent' or "
+                         f"'item'. Got {level!r} instead.")
     labels = labels or Labels(lang)
-    d = index_result.ipma
-    d = d[d["level"] == level]
+    table = index_result if isinstance(index_result, pd.DataFrame) else index_result.ipma
+    d = table[table["level"] == level]
     ax = _axes(ax, _sized(size, (5.5, 4.2)), size is not None)
-    ax.scatter(d["importance"], d["performance"], s=46, color=_PALETTE[0], zorder=3)
-    for r in d.itertuples(index=False):
-        name = labels.construct(r.name) if level == "latent" else r.name
-        ax.annotate(name, (r.importance, r.performance), xytext=(5, 4), textcoords="offset points",
-                    fontsize=8.5)
-    ax.axvline(d["importance"].mean(), color="#999999", lw=0.8, ls="--")
-    ax.axhline(d["performance"].mean(), color="#999999", lw=0.8, ls="--")
-    lo, hi = d["performance"].min(), d["performance"].max()
-    pad = max(2.0, (hi - lo) * 0.25)
-    ax.set_ylim(lo - pad, hi + pad)
-    xmax = d["importance"].max()
-    ax.set_xlim(min(0, d["importance"].min()) - 0.02, xmax * 1.25 + 0.02)
-    target = labels.construct(index_result.target)
+    style = {"s": 46, "color": _PALETTE[0], "zorder": 3, **scatter_kwargs}
+    ax.scatter(d["importance"], d["performance"], **style)
+    if annotate:
+        for r in d.itertuples(index=False):
+            name = labels.construct(r.name) if level == "latent" else r.name
+            ax.annotate(name, (r.importance, r.performance), xytext=(5, 4),
+                        textcoords="offset points", fontsize=8.5)
+    if len(d):
+        ax.axvline(d["importance"].mean(), color="#999999", lw=0.8, ls="--")
+        ax.axhline(d["performance"].mean(), color="#999999", lw=0.8, ls="--")
+        lo, hi = d["performance"].min(), d["performance"].max()
+        pad = max(2.0, (hi - lo) * 0.25)
+        ax.set_ylim(lo - pad, hi + pad)
+        xmax = d["importance"].max()
+        ax.set_xlim(min(0, d["importance"].min()) - 0.02, xmax * 1.25 + 0.02)
+    target_code = getattr(index_result, "target", None)
     zh = lang == "zh"
-    ax.set_xlabel(f"重要性（对{target}的总效应）" if zh else f"Importance (total effect on {target})")
+    if target_code is not None:
+        target = labels.construct(target_code)
+        ax.set_xlabel(f"重要性（对{target}的总效应）" if zh else f"Importance (total effect on {target})")
+    else:
+        ax.set_xlabel("重要性（总效应）" if zh else "Importance (total effect)")
     ax.set_ylabel("表现（0-100）" if zh else "Performance (0-100)")
     ax.spines[["top", "right"]].set_visible(False)
     if title:
         ax.set_title(labels.title("ipma_map"))
+    return _finish(ax)
+
+
+def priority_map(priorities, latent: str, *, ax=None, lang: str = "en", title: bool = True,
+                 wording: bool = True):
+    """Score (y, 0-100) against importance (x) of the items of one driver, with dashed lines
+    at the driver's means (the four quadrants) and each item's priority rank.
+
+    Parameters
+    ----------
+    priorities : PriorityResult
+        From :func:`csi_model.priorities`.
+    latent : str
+        The driver (e.g. ``"BILL"``).
+    ax : matplotlib Axes, optional
+    lang : {"en", "zh"}
+        Language of the labels (item wording from the codebook when ``wording``).
+    title : bool
+        Name the driver above the chart.
+    wording : bool
+        Label the points with the item wording (else the item codes).
+
+    Returns
+    -------
+    matplotlib.axes.Axes
+
+    Examples
+    --------
+    >>> import matplotlib
+    >>> matplotlib.use("Agg")
+    >>> import csi_model as cm
+    >>> pls = cm.fit_pls("telecom", cm.simulate_survey("telecom", n=200, seed=1))
+    >>> ax = priority_map(cm.priorities(pls, scale=(1, 10)), "QUAL", lang="zh")
+    >>> len(ax.collections[0].get_offsets()), ax.get_title()
+    (7, '感知质量')
+    """
+    if lang not in ("en", "zh"):
+        raise ValueError(f"The 'lang' parameter of priority_map must be 'en' or 'zh'. "
+                         f"Got {lang!r} instead.")
+    d = priorities.items[priorities.items["latent"] == latent]
+    if d.empty:
+        known = ", ".join(dict.fromkeys(priorities.items["latent"]))
+        raise ValueError(f"The 'latent' parameter of priority_map must be a driver of "
+                         f"{priorities.target} ({known}). Got {latent!r} instead.")
+    zh = lang == "zh"
+    ax = _axes(ax, (5.5, 4.2))
+    ax.scatter(d["importance"], d["score"], s=46, color=_PALETTE[0], zorder=3)
+    for r in d.itertuples(index=False):
+        name = getattr(r, f"label_{lang}") if wording else r.item
+        ax.annotate(f"{r.rank}. {_wrap(str(name), lang, 22)}", (r.importance, r.score),
+                    xytext=(5, 4), textcoords="offset points", fontsize=8.5)
+    ax.axvline(d["importance"].mean(), color="#999999", lw=0.8, ls="--")
+    ax.axhline(d["score"].mean(), color="#999999", lw=0.8, ls="--")
+    lo, hi = d["score"].min(), d["score"].max()
+    pad = max(2.0, (hi - lo) * 0.25)
+    ax.set_ylim(lo - pad, hi + pad)
+    xlo, xhi = d["importance"].min(), d["importance"].max()
+    xpad = max((xhi - xlo) * 0.3, abs(xhi) * 0.05, 1e-3)
+    ax.set_xlim(xlo - xpad, xhi + 2 * xpad)
+    target = priorities.name(priorities.target, lang)
+    ax.set_xlabel(f"影响力（{target}每分提升）" if zh else f"Importance ({target} points per point)")
+    ax.set_ylabel("得分（0-100）" if zh else "Score (0-100)")
+    ax.spines[["top", "right"]].set_visible(False)
+    if title:
+        ax.set_title(priorities.name(latent, lang))
     return _finish(ax)
 
 

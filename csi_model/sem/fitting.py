@@ -39,7 +39,8 @@ from ._ram import RAMModel
 from ._robust import scaled_test
 from ..exceptions import (ConvergenceWarning, EstimationError, ImproperSolutionWarning,
                          SurveyDataError)
-from .results import SEMResult, admissibility_warnings, standardize
+from .defined import DefinedValues, defined_rows
+from .results import SEMResult, _std_values, admissibility_warnings, standardize
 from ..model.spec import ModelSpec
 
 __all__ = ["fit"]
@@ -101,11 +102,12 @@ def _start_values(model: RAMModel, semopy_est: dict, mom: est.Moments) -> np.nda
 
 
 # ------------------------------------------------------------------------------ fit
-def fit(spec: ModelSpec | str | Path, data, *, estimator: Literal["ML", "MLR"] = "ML",
+def fit(spec: ModelSpec | str | Path, data, *, estimator: str | None = None,
         missing: Literal["listwise", "fiml"] = "listwise", missing_codes=None,
         level: float = 0.95, bootstrap: int | None = None, seed: int | None = None,
-        n_jobs: int = 1, backend: str = "loky", progress: bool | None = None) -> SEMResult:
-    """Fit a covariance-based SEM by maximum likelihood.
+        n_jobs: int = 1, backend: str = "loky", progress: bool | None = None,
+        ordered=None) -> SEMResult:
+    """Fit a covariance-based SEM by maximum likelihood (or, with ordered items, by DWLS).
 
     Parameters
     ----------
@@ -114,7 +116,8 @@ def fit(spec: ModelSpec | str | Path, data, *, estimator: Literal["ML", "MLR"] =
     data : Survey, DataFrame or path
         The survey. A DataFrame or file is read with :func:`~csi_model.read_survey` first
         (validated; the caller's object is never modified).
-    estimator : {"ML", "MLR"}
+    estimator : {"ML", "MLR"}, or with ``ordered``: {"WLSMV", "DWLS", "ULSMV", "ULS"}
+        Default ``"ML"``, or ``"WLSMV"`` when items are ordered (lavaan's defaults).
         ``"ML"``: normal-theory ML, SEs from the expected information (lavaan's default).
         ``"MLR"``: ML estimates with Huber-White robust SEs (observed information) and the
         Yuan-Bentler (Mplus variant) scaled chi-square with robust CFI/TLI/RMSEA, as
@@ -143,10 +146,20 @@ def fit(spec: ModelSpec | str | Path, data, *, estimator: Literal["ML", "MLR"] =
     n_jobs, backend, progress
         Passed to :func:`csi_model.bootstrap.bootstrap` (workers, joblib backend
         ``"loky"``/``"dask"``/..., tqdm progress bar).
+    ordered : True or list of str, optional
+        Treat the items as ordinal (lavaan's ``ordered=``): thresholds and polychoric
+        correlations, DWLS estimates with robust SEs and the mean-and-variance adjusted
+        (scaled-shifted) test for ``"WLSMV"`` (lavaan's delta parameterization; see
+        :mod:`csi_model.sem.ordinal`). Every item must be ordered; listwise deletion, one
+        group, no bootstrap yet.
 
     Returns
     -------
     SEMResult
+        The defined parameters of the model (``ind := a*b``) are rows with op ``:=`` of its
+        estimates, with delta-method SEs or, with ``bootstrap``, the SD of their values on
+        the same resamples (divisor B - 1, as lavaan 0.6-14) and percentile intervals
+        (:mod:`csi_model.sem.defined`).
 
     Examples
     --------
@@ -160,7 +173,14 @@ def fit(spec: ModelSpec | str | Path, data, *, estimator: Literal["ML", "MLR"] =
     """
     t0 = time.perf_counter()
     spec = as_spec(spec, "fit")
-    estimator = check_choice(estimator, _ESTIMATORS, "estimator", "fit")
+    if ordered is not None and ordered is not False:
+        return _fit_ordered(spec, data, ordered, estimator, missing, missing_codes, level,
+                            bootstrap, t0)
+    if isinstance(estimator, str) and estimator.upper() in ("WLSMV", "DWLS", "ULSMV", "ULS"):
+        raise ValueError(f"The estimator {estimator!r} is for ordered items: pass ordered=True "
+                         "(or the list of ordinal items) to fit.")
+    estimator = check_choice("ML" if estimator is None else estimator, _ESTIMATORS,
+                             "estimator", "fit")
     missing = check_choice(missing, _MISSING, "missing", "fit")
     if not 0 < level < 1:
         raise ValueError(f"The 'level' parameter of fit must be in (0, 1). Got {level!r} instead.")
@@ -201,6 +221,8 @@ def fit(spec: ModelSpec | str | Path, data, *, estimator: Literal["ML", "MLR"] =
     # lavaan adds a mean structure for FIML only; with complete data the means are saturated
     meanstructure = missing == "fiml"
     pt = spec.partable(meanstructure=meanstructure)
+    if spec.defined_parameters:
+        DefinedValues(spec, pt)        # a label of a fixed parameter in ':=' fails here, early
     model = RAMModel.from_partable(pt, spec.observed, spec.latents)
     n = X.shape[0]
     with threadpool_limits(limits=1, user_api="blas"):
@@ -238,6 +260,14 @@ def fit(spec: ModelSpec | str | Path, data, *, estimator: Literal["ML", "MLR"] =
     if improper:
         warnings.warn(f"Improper solution ({len(improper)} problem(s), see result.warnings): "
                       + " | ".join(improper), ImproperSolutionWarning, stacklevel=2)
+    if spec.defined_parameters:
+        rows, std_rows, defined_notes = defined_rows(spec, model, theta, acov, level,
+                                                     lambda t: _std_values(model, t), boot)
+        estimates = pd.concat([estimates, rows], ignore_index=True)
+        std = pd.concat([std, std_rows], ignore_index=True)
+        for note in defined_notes:
+            warnings.warn(note, ImproperSolutionWarning, stacklevel=2)
+        improper += defined_notes
     all_warnings = tuple(notes + improper)
     return SEMResult(
         spec=spec, estimator=estimator, missing=missing, n=n, n_total=survey.n,
@@ -245,6 +275,25 @@ def fit(spec: ModelSpec | str | Path, data, *, estimator: Literal["ML", "MLR"] =
         warnings=all_warnings, converged=bool(converged), iterations=int(iters),
         implied_cov=implied, theta=theta, acov=acov, data_source=survey.source,
         elapsed=time.perf_counter() - t0, data_report=survey.report, bootstrap=boot)
+
+
+def _fit_ordered(spec, data, ordered, estimator, missing, missing_codes, level, bootstrap, t0):
+    from .ordinal import ORDINAL_ESTIMATORS, fit_ordered
+
+    estimator = check_choice("WLSMV" if estimator is None else estimator,
+                             tuple(ORDINAL_ESTIMATORS), "estimator", "fit")
+    if missing != "listwise":
+        raise EstimationError("Ordered items are fitted with listwise deletion only for now; "
+                              "use missing='listwise' (FIML is for continuous items).")
+    if bootstrap is not None:
+        raise EstimationError("bootstrap with ordered items is not available yet; the "
+                              f"{estimator} standard errors are robust (sandwich) already.")
+    if not 0 < level < 1:
+        raise ValueError(f"The 'level' parameter of fit must be in (0, 1). Got {level!r} instead.")
+    survey = as_survey(data, spec, missing_codes, "fit")
+    spec.check_against(survey.data.columns, data_source=survey.source)
+    with threadpool_limits(limits=1, user_api="blas"):
+        return fit_ordered(spec, survey, ordered, estimator, level, t0)
 
 
 def _semopy_start(pt: pd.DataFrame, mom: est.Moments, cols: list[str], notes: list[str]) -> dict:

@@ -21,6 +21,9 @@ from ..model.spec import ModelSpec
 
 __all__ = ["SEMResult", "Summary", "standardize", "admissibility_warnings"]
 
+DEFINED_SE_NOTE = ("sd of the successful resamples of each ':=' parameter, divisor B - 1 "
+                   "(lavaan 0.6-14's cov())")
+
 ESTIMATE_COLUMNS = ["lhs", "op", "rhs", "est", "se", "z", "pvalue", "ci.lower", "ci.upper", "std.all"]
 MAIN_FIT_MEASURES = ["chisq", "df", "pvalue", "cfi", "tli", "rmsea", "rmsea.ci.lower",
                      "rmsea.ci.upper", "srmr", "gfi", "agfi", "nfi", "aic", "bic", "logl"]
@@ -58,19 +61,24 @@ def _std_values(model: RAMModel, theta: np.ndarray) -> np.ndarray:
 
 
 def standardize(model: RAMModel, theta: np.ndarray, acov: np.ndarray,
-                level: float = 0.95) -> pd.DataFrame:
+                level: float = 0.95, *, expand=None) -> pd.DataFrame:
     """Completely standardized solution with delta-method standard errors.
 
-    Like lavaan's ``standardizedSolution(fit, type = "std.all")``.
+    Like lavaan's ``standardizedSolution(fit, type = "std.all")``. ``expand``, if given, maps
+    ``theta`` (the vector ``acov`` belongs to) onto the model's parameters: with ordered items
+    the residual variances are functions of the other parameters, not parameters.
     """
-    est = _std_values(model, theta)
+    def values(t):
+        return _std_values(model, t if expand is None else expand(t))
+
+    est = values(theta)
     q = theta.size
     jac = np.zeros((len(est), q))
     for k in range(q):
         h = 1e-6 * max(1.0, abs(theta[k]))
         e = np.zeros(q)
         e[k] = h
-        jac[:, k] = (_std_values(model, theta + e) - _std_values(model, theta - e)) / (2 * h)
+        jac[:, k] = (values(theta + e) - values(theta - e)) / (2 * h)
     var = np.einsum("rk,kl,rl->r", np.nan_to_num(jac), acov, np.nan_to_num(jac))
     se = np.sqrt(np.clip(var, 0, None))
     se[~np.isfinite(est)] = np.nan
@@ -220,9 +228,12 @@ class SEMResult:
     estimates : DataFrame
         One row per parameter: ``lhs, op, rhs, label, est, se, z, pvalue, ci.lower,
         ci.upper, std.all`` (fixed parameters have se 0 and z NaN, as in lavaan).
+        Defined parameters (``name := expression``) follow as rows with op ``:=``, lhs the
+        name and rhs the expression as lavaan prints it (see :mod:`csi_model.sem.defined`).
     standardized : DataFrame
         ``lhs, op, rhs, est.std, se, z, pvalue, ci.lower, ci.upper``: the completely
-        standardized solution with delta-method SEs (lavaan's ``standardizedSolution``).
+        standardized solution with delta-method SEs (lavaan's ``standardizedSolution``),
+        defined parameters included.
     fit_measures : Series
         lavaan's names: ``chisq, df, pvalue, cfi, tli, rmsea, rmsea.ci.lower, rmsea.ci.upper,
         srmr, gfi, agfi, nfi, aic, bic, logl`` and more (``.scaled``/``.robust`` for MLR).
@@ -280,9 +291,56 @@ class SEMResult:
         """The estimates with exactly the DESIGN.md columns."""
         return self.estimates[ESTIMATE_COLUMNS].copy()
 
+    def defined_parameters(self, *, level: float = 0.95,
+                           ci_method: str = "percentile") -> pd.DataFrame:
+        """The defined parameters (``name := expression``) with intervals at ``level``.
+
+        Parameters
+        ----------
+        level : float
+            Confidence level.
+        ci_method : {"percentile", "bca", "normal"}
+            With a bootstrapped fit: the interval of the bootstrap values of each defined
+            parameter (``"bca"`` refits the model on jackknife samples, once, at first
+            use). Without a bootstrap: Wald intervals ``est +- z * se`` (delta method).
+
+        Returns
+        -------
+        DataFrame
+            ``lhs, op, rhs, label, est, se, z, pvalue, ci.lower, ci.upper, std.all``,
+            one row per ``:=`` line (see :mod:`csi_model.sem.defined`).
+
+        Examples
+        --------
+        >>> import csi_model as cm
+        >>> spec = cm.ModelSpec.from_syntax(
+        ...     "QUAL =~ QUAL1 + QUAL2 + QUAL3\\nSAT =~ SAT1 + SAT2 + SAT3\\n"
+        ...     "LOY =~ LOY1 + LOY2 + LOY3\\nSAT ~ a*QUAL\\nLOY ~ b*SAT + QUAL\\nind := a*b")
+        >>> res = cm.fit(spec, cm.simulate_survey("telecom", n=300, seed=1))
+        >>> res.defined_parameters()[["lhs", "op", "rhs"]].to_numpy().tolist()
+        [['ind', ':=', 'a*b']]
+        """
+        from .defined import defined_rows
+
+        if not 0 < level < 1:
+            raise ValueError(f"The 'level' parameter of defined_parameters must be in (0, 1). "
+                             f"Got {level!r} instead.")
+        if ci_method not in ("percentile", "bca", "normal"):
+            raise ValueError("The 'ci_method' parameter of defined_parameters must be one of "
+                             f"{{'percentile', 'bca', 'normal'}}. Got {ci_method!r} instead.")
+        if not self.spec.defined_parameters:
+            return self.estimates.iloc[:0].reset_index(drop=True)
+        model = RAMModel.from_partable(self.spec.partable(meanstructure=self.missing == "fiml"),
+                                       self.spec.observed, self.spec.latents)
+        rows, _, _ = defined_rows(self.spec, model, np.asarray(self.theta), np.asarray(self.acov),
+                                  level, lambda t: _std_values(model, t), self.bootstrap,
+                                  ci_method)
+        return rows
+
     # --------------------------------------------------------------- reporting
     def summary(self, digits: int = 3) -> Summary:
-        """A readable summary: header, warnings, fit measures, loadings, paths, R²."""
+        """A readable summary: header, warnings, fit measures, loadings, paths, defined
+        parameters (``:=``), R² and effects."""
         fm = self.fit_measures
         header = [
             ("Model", f"{self.spec.name} ({len(self.spec.latents)} latents, "
@@ -298,11 +356,12 @@ class SEMResult:
             ("SRMR", _fmt(fm["srmr"], digits)),
         ]
         if "chisq.scaled" in fm:
+            kind = "robust" if "cfi.robust" in fm else "scaled"   # ordered items: scaled only
             header.append(("Scaled chi-square", f"{_fmt(fm['chisq.scaled'], digits)} (scaling "
                                                 f"factor {_fmt(fm['chisq.scaling.factor'], digits)}"
-                                                f", {p_text(fm.get('pvalue.scaled'))}); robust CFI "
-                                                f"{_fmt(fm['cfi.robust'], digits)}, RMSEA "
-                                                f"{_fmt(fm['rmsea.robust'], digits)}"))
+                                                f", {p_text(fm.get('pvalue.scaled'))}); {kind} CFI "
+                                                f"{_fmt(fm['cfi.' + kind], digits)}, RMSEA "
+                                                f"{_fmt(fm['rmsea.' + kind], digits)}"))
         if self.bootstrap is not None:
             b = self.bootstrap
             header.append(("Bootstrap", f"{b.B} resamples (seed {b.seed}), {b.n_failed} failed, "
@@ -314,8 +373,15 @@ class SEMResult:
             return frame.set_index(["lhs", "op", "rhs"])[cols]
 
         tables = [("Measurement model", block(self.loadings)),
-                  ("Structural model", block(self.paths)),
-                  ("R²", self.r2.to_frame())]
+                  ("Structural model", block(self.paths))]
+        thresholds = self.estimates[self.estimates.op == "|"]
+        if len(thresholds):            # ordered items
+            tables.append(("Thresholds", block(thresholds)))
+        defined = self.estimates[self.estimates.op == ":="]
+        if len(defined):
+            cols_def = ["est", "se", "z", "pvalue", "ci.lower", "ci.upper", "std.all"]
+            tables.append(("Defined parameters", defined.set_index(["lhs", "op", "rhs"])[cols_def]))
+        tables.append(("R²", self.r2.to_frame()))
         try:
             from .effects import effects
             wide = effects(self, shape="wide").set_index(["from", "to"])
@@ -371,4 +437,5 @@ class SEMResult:
         return {"B": b.B, "seed": int(b.seed) if isinstance(b.seed, (int, np.integer)) else None,
                 "n_failed": int(b.n_failed), "n_improper": int(b.info.get("n_improper", 0)),
                 "se": "sd of the successful resamples, divisor B (lavaan)",
+                **({"se_defined": DEFINED_SE_NOTE} if self.spec.defined_parameters else {}),
                 "ci": "percentile (interpolated as R's boot / lavaan)"}

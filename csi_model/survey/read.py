@@ -303,7 +303,8 @@ def read_survey(source: "pd.DataFrame | str | Path", codebook: "Codebook | str |
                 *, items: Sequence[str] | None = None,
                 missing_codes: Iterable[float | str] = (),
                 scale: tuple[float, float] | None = None,
-                sheet: int | str = 0, encoding: str | None = None) -> Survey:
+                sheet: int | str = 0, encoding: str | None = None,
+                screening: Any = None) -> Survey:
     """Read and validate a survey; return a :class:`Survey` (data copy + report).
 
     Parameters
@@ -329,6 +330,9 @@ def read_survey(source: "pd.DataFrame | str | Path", codebook: "Codebook | str |
         The sheet of an Excel file.
     encoding : str, optional
         The text file's encoding, if the automatic choice is wrong.
+    screening : FieldworkRules or True, optional
+        Screen the returned questionnaires (see :mod:`csi_model.survey.fieldwork`): only
+        the valid ones are kept and ``report.fieldwork`` holds the bookkeeping.
 
     Returns
     -------
@@ -445,6 +449,8 @@ def read_survey(source: "pd.DataFrame | str | Path", codebook: "Codebook | str |
         ws_counts.update(raw.whitespace_cols(
             [c for c in item_list if _is_numeric(frame[c])]))
 
+    raw_items = (pd.DataFrame({c: values[c].copy() for c in item_list}, index=frame.index)
+                 if screening is not None else None)     # answers as written, for screening
     # ---- missing codes, range, reverse
     range_rows: list[dict] = []
     reversed_items: list[str] = []
@@ -552,8 +558,12 @@ def read_survey(source: "pd.DataFrame | str | Path", codebook: "Codebook | str |
                                     dtype="int64", name="whitespace_parsed"),
         constant_items=tuple(constant), reversed_items=tuple(reversed_items),
         rows_dropped=rows_dropped, warnings=tuple(messages))
-    return Survey(data=data, items=tuple(item_list), report=report, source=raw.name,
-                  codebook=cb, row_offset=raw.row_offset)
+    survey = Survey(data=data, items=tuple(item_list), report=report, source=raw.name,
+                    codebook=cb, row_offset=raw.row_offset)
+    if screening is not None:      # questionnaire bookkeeping: csi_model/survey/fieldwork.py
+        from .fieldwork import _screen_survey
+        survey = _screen_survey(survey, raw_items.loc[keep], screening)
+    return survey
 
 
 # ============================================================================ loading

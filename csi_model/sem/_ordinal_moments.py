@@ -1,0 +1,129 @@
+"""Sample statistics of ordinal items for WLS estimation: thresholds, polychoric correlations
+and their asymptotic covariance matrix (Muthén 1984), as lavaan's ``muthen1984`` builds them.
+
+The statistics vector is lavaan's ``wls.obs`` for ordered items: every item's thresholds (item
+by item), then the correlations below the diagonal, column by column. Its asymptotic
+covariance ``Gamma`` (lavaan's ``NACOV``, scaled to sqrt(N)) is the sandwich
+``B^-1 (sum of score cross-products) B^-T`` of the stage-wise estimating equations:
+univariate threshold scores (stage 1) and bivariate correlation scores (stage 2), with
+``B = [[A11, 0], [A21, A22]]``, A11 the per-item blocks of the threshold score cross-products,
+A22 the diagonal of the correlation score cross-products and A21 the cross-products of each
+correlation score with the pair likelihood's threshold scores.
+
+Muthén, B. (1984). A general structural equation model with dichotomous, ordered categorical,
+and continuous latent variable indicators. Psychometrika, 49, 115-132.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from itertools import combinations
+
+import numpy as np
+from scipy.special import ndtr
+
+from ._bivnorm import rectangle_probabilities
+from .polychoric import PolychoricResult
+
+__all__ = ["OrdinalMoments", "ordinal_moments", "pair_order"]
+
+_SQRT_2PI = np.sqrt(2 * np.pi)
+
+
+def _phi(x):
+    x = np.asarray(x, dtype=float)
+    with np.errstate(invalid="ignore", over="ignore"):
+        return np.where(np.isfinite(x), np.exp(-0.5 * x * x) / _SQRT_2PI, 0.0)
+
+
+def pair_order(p: int) -> list[tuple[int, int]]:
+    """(i, j), i > j, in lavaan's order: below the diagonal, column by column."""
+    return [(i, j) for j in range(p) for i in range(j + 1, p)]
+
+
+@dataclass(frozen=True)
+class OrdinalMoments:
+    """Thresholds and correlations (the WLS statistics) with their asymptotic covariance."""
+
+    items: tuple[str, ...]
+    n: int
+    thresholds: np.ndarray          # all thresholds, item by item
+    threshold_item: np.ndarray      # the item (0-based) of each threshold
+    threshold_names: tuple[str, ...]
+    correlations: np.ndarray        # below the diagonal, column by column (pair_order)
+    gamma: np.ndarray               # asymptotic covariance of sqrt(N) * statistics (NACOV)
+    scores: np.ndarray = None       # casewise scores (n x statistics), for robust variants
+
+    @property
+    def statistics(self) -> np.ndarray:
+        return np.concatenate([self.thresholds, self.correlations])
+
+    @property
+    def n_thresholds(self) -> int:
+        return len(self.thresholds)
+
+
+def ordinal_moments(poly: PolychoricResult, codes: np.ndarray) -> OrdinalMoments:
+    """The WLS statistics and Gamma from a listwise :func:`polychoric` fit.
+
+    ``codes``: (n, p) category codes 0..K-1 of the same respondents (complete rows).
+    """
+    items = tuple(poly.correlation.columns)
+    p, n = len(items), codes.shape[0]
+    th = poly.thresholds
+    tau = [np.concatenate([[-np.inf], th.loc[th.item == it, "tau"].to_numpy(), [np.inf]])
+           for it in items]
+    nth = [len(t) - 2 for t in tau]
+    start = np.concatenate([[0], np.cumsum(nth)])
+    R = poly.correlation.to_numpy()
+    pairs = pair_order(p)
+
+    # stage 1: threshold scores d log P(X_v = c) / d tau_v,m
+    sc_th = np.zeros((n, start[-1]))
+    for v in range(p):
+        t, c = tau[v], codes[:, v]
+        prob = ndtr(t[c + 1]) - ndtr(t[c])
+        for m in range(1, nth[v] + 1):
+            col = start[v] + m - 1
+            sc_th[:, col] = _phi(t[m]) * ((c + 1 == m).astype(float) - (c == m)) / prob
+
+    # stage 2: correlation scores, and A21 from the cell tables: the cross-product of each
+    # correlation score with the pair likelihood's threshold scores, summed over cells
+    sc_cor = np.zeros((n, len(pairs)))
+    a21 = np.zeros((len(pairs), start[-1]))
+    for k, (i, j) in enumerate(pairs):
+        ti, tj, rho = tau[i], tau[j], R[i, j]
+        P, dP = rectangle_probabilities(ti, tj, rho)
+        a, b = codes[:, i], codes[:, j]
+        score = dP / P
+        sc_cor[:, k] = score[a, b]
+        counts = np.bincount(a * P.shape[1] + b, minlength=P.size).reshape(P.shape)
+        Q = counts * score / P
+        s = np.sqrt(1 - rho * rho)
+        for v, tv, tw, Qv in ((i, ti, tj, Q), (j, tj, ti, Q.T)):
+            # dP(cell a, b)/d tau_v,m = phi(tau_m) [Phi((tw_b+1 - rho tau_m)/s) - Phi((tw_b - rho tau_m)/s)],
+            # + for the cell below the threshold (a = m - 1), - for the cell above (a = m)
+            cut = tv[1:-1, None]
+            edge = _phi(cut) * (ndtr((tw[None, 1:] - rho * cut) / s)
+                                - ndtr((tw[None, :-1] - rho * cut) / s))
+            a21[k, start[v]:start[v + 1]] = ((Qv[:-1] - Qv[1:]) * edge).sum(axis=1)
+
+    sc = np.hstack([sc_th, sc_cor])
+    inner = sc.T @ sc
+    # B^-1 for the block-triangular bread
+    a11_inv = np.zeros((start[-1], start[-1]))
+    for v in range(p):
+        sl = slice(start[v], start[v + 1])
+        a11_inv[sl, sl] = np.linalg.inv(inner[sl, sl])
+    a22_inv = 1.0 / np.einsum("ij,ij->j", sc_cor, sc_cor)
+    b_inv = np.zeros(inner.shape)
+    nt = start[-1]
+    b_inv[:nt, :nt] = a11_inv
+    b_inv[nt:, nt:] = np.diag(a22_inv)
+    b_inv[nt:, :nt] = -(a22_inv[:, None] * a21) @ a11_inv
+    gamma = n * (b_inv @ inner @ b_inv.T)
+    names = tuple(th["threshold"])
+    owner = np.repeat(np.arange(p), nth)
+    return OrdinalMoments(items=items, n=n, thresholds=np.concatenate([t[1:-1] for t in tau]),
+                          threshold_item=owner, threshold_names=names,
+                          correlations=np.array([R[i, j] for i, j in pairs]), gamma=gamma,
+                          scores=sc)
