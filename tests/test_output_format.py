@@ -33,9 +33,10 @@ def summaries():
         survey = cm.read_survey(WAVES, items=list(spec.observed))
         sem = cm.fit(spec, survey)
         pls = cm.fit_pls(spec, survey, bootstrap=30, seed=1)
-        index = cm.csi_index(pls, by="wave")
+        index = cm.csi_index(pls, by="wave", scale=(1, 10))
         meas = cm.measurement(spec, survey, n_boot=20, seed=1, n_iter_parallel=5)
-        comp = compare(spec, survey, by="wave", bootstrap=20, n_permutations=20, seed=1)
+        comp = compare(spec, survey, by="wave", bootstrap=20, n_permutations=20, seed=1,
+                       scale=(1, 10))
         mg = cm.fit_multigroup(spec, survey, by="wave", equal=("loadings",))
     return {"sem": sem.summary(), "pls": pls.summary(), "index": index.summary(),
             "measurement": meas.summary(), "compare": comp.summary(), "multigroup": mg.summary(),

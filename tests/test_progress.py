@@ -40,7 +40,8 @@ def test_progress_is_captured_in_a_notebook_run(tmp_path):
         "spec = cm.load_model('telecom')\n"
         "s = cm.read_survey(str(resources.files('csi_model.data').joinpath('telecom_demo.csv')),"
         " items=spec.observed, missing_codes=[99])\n"
-        "a = analyze(spec, s, bootstrap=0, htmt_bootstrap=0, compare_by=None, progress=True)")]
+        "a = analyze(spec, s, codebook=cm.load_codebook('telecom'), bootstrap=0, htmt_bootstrap=0,"
+        " compare_by=None, progress=True)")]
     NotebookClient(nb, timeout=300, kernel_name="python3",
                    resources={"metadata": {"path": str(tmp_path)}}).execute()
     outputs = nb.cells[0].outputs

@@ -251,6 +251,12 @@ WARNINGS_ZH: tuple[tuple[str, str], ...] = (
     (r"Listwise deletion: (?P<k>\d+) of (?P<n>\d+) rows with missing answers"
      r"(?: to the model's items)? were dropped\.",
      "列删除：{n} 行中有 {k} 行存在缺失回答，已被删除。"),
+    (r"Listwise deletion: (?P<k>\d+) of (?P<n>\d+) respondents read from (?P<src>.+?) have a "
+     r"missing answer to the model's items(?: \(rows (?P<rows>[^)]*)\))? and were dropped; the "
+     r"results use (?P<used>\d+) of \d+\. Check the missing codes, or use an estimator that "
+     r"keeps incomplete rows\.",
+     "列删除：{src} 的 {n} 位受访者中有 {k} 位在模型题项上存在缺失回答，已被删除；"
+     "结果基于 {used} 位受访者。请检查缺失值编码，或改用可保留不完整行的估计方法。"),
     (r"Listwise deletion within groups: (?P<k>\d+) incomplete rows were dropped\.",
      "组内列删除：删除了 {k} 个不完整的行。"),
     (r"EFA: (?P<item>\S+) \(an item of (?P<lv>\S+)\) loads most on (?P<f>\S+), the factor of "
@@ -298,8 +304,7 @@ OPERATOR_PLACEHOLDERS = ("[Operator]", "[运营商]")
 
 def same_warnings(messages) -> list[str]:
     """The messages with repeats dropped: the same listwise deletion reported by the
-    measurement model, the CB-SEM and the PLS fit is listed once (the first wording that
-    has a hint, else the first).
+    measurement model, the CB-SEM and the PLS fit is listed once (its longest wording).
 
     >>> same_warnings(["Listwise deletion: 3 of 50 rows with missing answers were dropped.",
     ...                "Listwise deletion: 3 of 50 rows with missing answers were dropped "
@@ -311,10 +316,10 @@ def same_warnings(messages) -> list[str]:
     out: list[str] = []
     seen: dict[tuple, int] = {}
     for msg in dict.fromkeys(messages):
-        m = re.match(r"Listwise deletion: (\d+) of (\d+) rows", msg)
+        m = re.match(r"Listwise deletion: (\d+) of (\d+) (?:rows|respondents)", msg)
         key = ("listwise", m.group(1), m.group(2)) if m else ("text", msg)
         if key in seen:
-            if "(use " in msg and "(use " not in out[seen[key]]:
+            if len(msg) > len(out[seen[key]]):     # the most informative wording
                 out[seen[key]] = msg
             continue
         seen[key] = len(out)
