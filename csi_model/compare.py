@@ -105,18 +105,18 @@ class ComparisonResult:
                            "< .010 (Cheung & Rensvold 2002) and RMSEA rises by < .015 (Chen 2007)",
                            self.invariance.ladder[["chisq", "df", "cfi", "rmsea", "srmr",
                                                    "chisq.diff", "df.diff", "pvalue.diff",
-                                                   "cfi.diff", "rmsea.diff", "decision"]].round(3)))
+                                                   "cfi.diff", "rmsea.diff", "decision"]]))
             if len(self.invariance.suggestions):
                 tables.append(("Partial invariance: constraints to release first",
-                               self.invariance.suggestions.head(5).round(4)))
-        tables += [("Structural paths: CB-SEM Wald tests (metric model)", self.cbsem_paths.round(3)),
-                   ("Structural paths: PLS-MGA permutation tests", self.pls_paths.round(3)),
+                               self.invariance.suggestions.head(5)))
+        tables += [("Structural paths: CB-SEM Wald tests (metric model)", self.cbsem_paths),
+                   ("Structural paths: PLS-MGA permutation tests", self.pls_paths),
                    ("MICOM (PLS measurement invariance of composites)",
                     self.micom[["group_b", "latent", "step2.c", "step2.c_q05", "step3.mean_diff",
-                                "step3.logvar_diff", "verdict"]].round(3)
+                                "step3.logvar_diff", "verdict"]]
                     if len(self.micom) else self.micom),
-                   ("Index (0-100) by group", self.index.table.round(2)),
-                   ("Index differences", self.index_diff.round(3))]
+                   ("Index (0-100) by group", self.index.table),
+                   ("Index differences", self.index_diff)]
         return Summary(f"csi_model comparison by {' x '.join(self.by)}", header, tables,
                        self.warnings)
 

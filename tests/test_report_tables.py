@@ -117,7 +117,9 @@ def test_chinese_headers_construct_names_and_item_wording(analyses):
     f = t.formatted()
     assert list(f.columns[:4]) == ["潜变量", "题项", "题项内容", "样本量"]
     assert f["潜变量"].iloc[0] == "企业形象"
-    assert f["题项内容"].iloc[0] == analyses.codebook.label("IMAG1", "zh")
+    # several operators in the survey: the wording says what each respondent read
+    assert f["题项内容"].iloc[0] == analyses.codebook.label("IMAG1", "zh").replace(
+        "[运营商]", "您的运营商")
     h = T.hypotheses(analyses.sem, lang="zh")
     assert h.formatted()["路径"].iloc[0] == "企业形象 → 顾客期望"
     assert set(h.formatted()["是否支持"]) <= {"支持", "不支持"}

@@ -77,9 +77,11 @@ def run(args: argparse.Namespace) -> int:
         a = analyze(spec, survey, codebook=codebook, seed=args.seed, bootstrap=args.bootstrap,
                     htmt_bootstrap=min(args.bootstrap, 200) if args.bootstrap else 0,
                     group_by=chosen["by"], wave_by=chosen["wave"],
-                    compare_by=chosen["compare"], scale=options["scale"])
+                    compare_by=chosen["compare"], scale=options["scale"],
+                    progress=not args.quiet)
         html_text = report_html(a, lang=args.lang,
-                                extra_warnings=[*boot_warnings, *data_warnings])
+                                extra_warnings=[*boot_warnings, *data_warnings],
+                                progress=not args.quiet)
     write_text(out, html_text)
     if not args.quiet:
         print(f"Written: {out}")

@@ -69,6 +69,7 @@ from ..sem import diagnostics as _diagnostics
 from ..sem import _estimation as est
 from . import efa as _efa
 from ..sem._ram import RAMModel
+from .._format import format_fit_measures, format_int, format_p, p_text
 from ..exceptions import (CSIModelWarning, DataQualityWarning, EstimationError, ModelSpecError,
                           SurveyDataError)
 from ..sem.results import SEMResult, Summary, _fmt
@@ -380,7 +381,7 @@ class MeasurementResult:
     # ----------------------------------------------------------------- reporting
     def summary(self, digits: int = 3, max_modindices: int = 10) -> Summary:
         """A readable report: header, warnings, verdicts and every table."""
-        r = lambda frame: frame.round(digits)  # noqa: E731
+        r = lambda frame: frame  # noqa: E731 - Summary formats (csi_model._format)
         fm = self.fit_measures
         header = [
             ("Model", f"{self.spec.name} ({len(self.blocks)} latents, "
@@ -388,11 +389,11 @@ class MeasurementResult:
             ("Data", f"{self.data_source}: {self.n} of {self.n_total} respondents used"),
         ]
         if self.kmo is not None:
-            header.append(("KMO", f"{self.kmo:.{digits}f}"))
+            header.append(("KMO", _fmt(self.kmo, digits)))
         if self.bartlett is not None:
             b = self.bartlett
-            header.append(("Bartlett's test", f"chi-square {b['chisq']:.3f} on {int(b['df'])} "
-                                              f"df, p = {b['pvalue']:.3g}"))
+            header.append(("Bartlett's test", f"chi-square {_fmt(b['chisq'], digits)} on "
+                                              f"{format_int(b['df'])} df, {p_text(b['pvalue'])}"))
         if self.parallel is not None:
             header.append(("Parallel analysis", f"{self.parallel.n_factors} factors, "
                                                 f"{self.parallel.n_components} components "
@@ -402,7 +403,8 @@ class MeasurementResult:
             header.append(("EFA", f"{self.efa.loadings.shape[1]} factors, {self.efa.method}, "
                                   f"rotation {self.efa.rotation}"))
         if fm is not None:
-            header.append(("CFA fit", f"chi-square {fm['chisq']:.3f} on {int(fm['df'])} df, "
+            header.append(("CFA fit", f"chi-square {_fmt(fm['chisq'], digits)} on "
+                                      f"{format_int(fm['df'])} df, {p_text(fm['pvalue'])}, "
                                       f"CFI {_fmt(fm['cfi'], digits)}, TLI {_fmt(fm['tli'], digits)}, "
                                       f"RMSEA {_fmt(fm['rmsea'], digits)}, SRMR "
                                       f"{_fmt(fm['srmr'], digits)}"))
@@ -441,9 +443,11 @@ class MeasurementResult:
         if fm is not None:
             from ..sem.results import MAIN_FIT_MEASURES
             keys = [k for k in MAIN_FIT_MEASURES if k in fm.index]
-            tables.append(("Fit of the measurement model", fm[keys].round(digits).to_frame()))
+            tables.append(("Fit of the measurement model", format_fit_measures(fm[keys], digits)))
         v = self.verdicts.copy()
         v["passed"] = v["passed"].map({True: "yes", False: "NO", None: "undefined"})
+        v["value"] = [format_p(x) if t == "p-value" else x
+                      for x, t in zip(v["value"], v["target"])]
         tables.append(("Verdicts", r(v.drop(columns=["source"]).set_index(["criterion", "target"]))))
         src = pd.DataFrame({"source": [THRESHOLD_SOURCES[k] for k in
                                        dict.fromkeys(self.verdicts["criterion"])
@@ -452,7 +456,7 @@ class MeasurementResult:
                                   if k in THRESHOLD_SOURCES])
         tables.append(("Threshold sources", src))
         return Summary(f"csi_model measurement model: {self.spec.name}", header, tables,
-                       self.warnings)
+                       self.warnings, digits=digits)
 
     def __repr__(self) -> str:
         failed = int(self.verdicts["passed"].map(lambda x: x is False).sum())

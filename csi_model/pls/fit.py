@@ -606,15 +606,16 @@ class PLSResult:
             out = frame.set_index(["lhs", "op", "rhs"])[cols]
             if self.bootstrap is None:
                 out = out[["est"]]
-            return out.round(digits)
+            return out
 
         eff = self.effects.set_index(["from", "to"])
         tables = [("Outer weights", block(self.weights)),
                   ("Loadings", block(self.loadings)),
                   ("Structural model", block(self.paths)),
-                  ("Quality (R², communality, redundancy, AVE)", self.quality.round(digits)),
-                  ("Effects", eff.round(digits))]
-        return Summary(f"csi_model PLS-PM: {self.spec.name}", header, tables, self.warnings)
+                  ("Quality (R², communality, redundancy, AVE)", self.quality),
+                  ("Effects", eff)]
+        return Summary(f"csi_model PLS-PM: {self.spec.name}", header, tables, self.warnings,
+                       digits=digits)
 
     def __repr__(self) -> str:
         r2 = ", ".join(f"{k}={v:.3f}" for k, v in self.r2.items())

@@ -135,11 +135,15 @@ class IndexResult:
                                         f"{self.level:.0%} intervals"))
         if self.by:
             header.append(("Groups", f"by '{self.by}' (pooled weights)"))
-        tables = [("Index (0-100)", self.table.set_index(["group", "latent"]).round(digits)),
+        index_cols = {c: digits for c in self.table.columns
+                      if c not in ("group", "latent", "n")}
+        index_cols["performance"] = digits
+        tables = [("Index (0-100)", self.table.set_index(["group", "latent"])),
                   (f"Impacts on {self.target} (index points for a {self.gain:g}-point gain)",
-                   self.impacts.set_index(["driver", "target"]).round(3)),
-                  (f"IPMA for {self.target}", self.ipma.set_index(["level", "name"]).round(3))]
-        return Summary("csi_model satisfaction index", header, tables, self.warnings)
+                   self.impacts.set_index(["driver", "target"])),
+                  (f"IPMA for {self.target}", self.ipma.set_index(["level", "name"]))]
+        return Summary("csi_model satisfaction index", header, tables, self.warnings,
+                       digits=3, column_digits=index_cols)
 
     def __repr__(self) -> str:
         ov = ", ".join(f"{k}={v:.1f}" for k, v in self.overall().items())

@@ -14,6 +14,8 @@ from typing import Any
 
 import pandas as pd
 
+from .progress import Steps
+
 __all__ = ["Analyses", "analyze"]
 
 TREND_COLUMN = "_operator_wave"
@@ -44,20 +46,22 @@ class Analyses:
 
     @property
     def trends(self) -> pd.DataFrame | None:
-        """``group, wave, latent, index``: the index per operator and wave (tidy)."""
+        """``operator, wave, latent, index`` (and ``n, ci.lower, ci.upper`` when the index
+        was bootstrapped): the index per operator and wave (tidy)."""
         if self.trend_index is None:
             return None
         t = self.trend_index.table
         t = t[t.group != "(all)"].copy()
         split = t["group"].str.rsplit(" | ", n=1, expand=True)
         t["operator"], t["wave"] = split[0], split[1]
-        return t[["operator", "wave", "latent", "index"]].reset_index(drop=True)
+        extra = [c for c in ("n", "ci.lower", "ci.upper") if c in t]
+        return t[["operator", "wave", "latent", "index", *extra]].reset_index(drop=True)
 
 
 def analyze(spec, survey, *, codebook=None, seed: int = 20240501, bootstrap: int = 200,
             htmt_bootstrap: int = 200, group_by: str | None = "operator",
             wave_by: str | None = "wave", compare_by: str | None = "wave",
-            scale=None) -> Analyses:
+            scale=None, progress: bool = False) -> Analyses:
     """Fit everything a CSI paper reports.
 
     Parameters
@@ -69,7 +73,8 @@ def analyze(spec, survey, *, codebook=None, seed: int = 20240501, bootstrap: int
     seed : int
         Seed of every random step (HTMT bootstrap, parallel analysis, SEM bootstrap).
     bootstrap : int
-        Resamples of the CB-SEM bootstrap (0: delta-method SEs).
+        Resamples of the CB-SEM bootstrap and of the index intervals (0: delta-method SEs,
+        no index intervals).
     htmt_bootstrap : int
         Resamples of the HTMT intervals.
     group_by, wave_by : str, optional
@@ -82,6 +87,9 @@ def analyze(spec, survey, *, codebook=None, seed: int = 20240501, bootstrap: int
         Item scale of the index when there is no codebook (without either, the index
         step stops with :class:`~csi_model.exceptions.SurveyDataError`: the scale is never
         guessed from the answers).
+    progress : bool
+        Show a progress bar of the steps (tqdm.auto: a widget in Jupyter, stderr in a
+        terminal); False (the default) shows nothing.
 
     Every warning of every result (rows dropped, improper solutions, ...) is gathered in
     :attr:`Analyses.warnings`, which the HTML report and the paper build show.
@@ -99,11 +107,17 @@ def analyze(spec, survey, *, codebook=None, seed: int = 20240501, bootstrap: int
     notes: list[str] = []
     caught: list[str] = []
     out: dict[str, Any] = {}
-    with warnings.catch_warnings(record=True) as rec:
+    planned = ["measurement model", "CB-SEM", "PLS index"]
+    planned += ["index trends"] if group_by and wave_by else []
+    planned += ["group comparison"] if compare_by else []
+    steps = Steps(planned, enabled=progress, desc="analyses")
+    with warnings.catch_warnings(record=True) as rec, steps:
         warnings.simplefilter("always")
-        out["measurement"] = measurement(spec, survey, seed=seed, n_boot=htmt_bootstrap)
-        out["sem"] = fit(spec, survey, **({"bootstrap": bootstrap, "seed": seed}
-                                          if bootstrap else {}))
+        with steps.step("measurement model"):
+            out["measurement"] = measurement(spec, survey, seed=seed, n_boot=htmt_bootstrap)
+        with steps.step("CB-SEM" + (f" (bootstrap B = {bootstrap})" if bootstrap else "")):
+            out["sem"] = fit(spec, survey, **({"bootstrap": bootstrap, "seed": seed}
+                                              if bootstrap else {}))
         if scale is None and codebook is not None:
             items = list(spec.observed)
             absent = [i for i in items if i not in codebook]
@@ -120,13 +134,18 @@ def analyze(spec, survey, *, codebook=None, seed: int = 20240501, bootstrap: int
             data[TREND_COLUMN] = data[group_by].astype(str) + " | " + data[wave_by].astype(str)
         # the same survey (source, codebook, row labels) with the trend column added
         psurvey = dataclasses.replace(survey, data=data)
-        out["pls"] = pls = fit_pls(spec, psurvey)
-        out["index"] = csi_index(pls, scale=scale, by=group_by)
+        # bootstrapped (same B and seed as the SEM) so that tables and trend plots show CIs
+        boot = {"bootstrap": bootstrap, "seed": seed} if bootstrap else {}
+        with steps.step("PLS index"):
+            out["pls"] = pls = fit_pls(spec, psurvey)
+            out["index"] = csi_index(pls, scale=scale, by=group_by, **boot)
         if group_by and wave_by:
-            out["trend_index"] = csi_index(pls, scale=scale, by=TREND_COLUMN)
+            with steps.step("index trends"):
+                out["trend_index"] = csi_index(pls, scale=scale, by=TREND_COLUMN, **boot)
         if compare_by:
-            out.update(_comparison(spec, survey, compare_by, scale=scale, seed=seed,
-                                   bootstrap=bootstrap, notes=notes))
+            with steps.step("group comparison"):
+                out.update(_comparison(spec, survey, compare_by, scale=scale, seed=seed,
+                                       bootstrap=bootstrap, notes=notes))
     for w in rec:
         msg = str(w.message)
         if msg not in caught:

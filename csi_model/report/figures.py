@@ -5,19 +5,24 @@ figures are formatted by :mod:`csi_model.report.tables` (the only place that rou
 Chinese labels (``lang="zh"``) use the CJK fallback fonts of :mod:`csi_model.report.fonts`.
 
 - :func:`path_diagram` - the structural model with coefficients, stars and R², laid out
-  left to right by the topological depth of the structural DAG (layered drawing: long
-  paths pass through dummy positions, layers are ordered by the barycenter heuristic to
-  reduce crossings); no graphviz needed;
+  by the topological depth of the structural DAG (layered drawing: long paths pass through
+  dummy positions, layers are ordered by the barycenter heuristic to reduce crossings;
+  left to right, or top to bottom when the layers do not fit the width); ``full=True``
+  draws the items and loadings too; no graphviz needed;
 - :func:`scree` - eigenvalues with parallel analysis;
 - :func:`ipma_map` - importance-performance map;
 - :func:`index_trends` - the index by operator and wave;
 - :func:`priority_map` - score against importance of one driver's items (the study's chart);
 - :func:`bootstrap_distributions` - bootstrap distributions of the structural paths;
-- :func:`save` - PNG/SVG/PDF without timestamps (byte-stable rebuilds).
+- :func:`save` - PNG (300 dpi)/SVG/PDF/EPS without timestamps (byte-stable rebuilds).
+
+Figures are drawn at their print size (``size="column"``: 3.5 in, ``"page"``: 7 in, or
+inches): every text is at least :data:`MIN_FONT_PT` (8 pt) at that size.
 """
 from __future__ import annotations
 
 import math
+import re
 from pathlib import Path
 from typing import Any, Sequence
 
@@ -29,25 +34,40 @@ from .labels import Labels
 from .tables import TableStyle, format_number, stars
 
 __all__ = ["path_diagram", "layout", "scree", "ipma_map", "index_trends", "priority_map",
-           "bootstrap_distributions", "save"]
+           "bootstrap_distributions", "save", "SIZES", "MIN_FONT_PT"]
 
 _PALETTE = ("#1f4e79", "#c55a11", "#548235", "#7030a0", "#bf9000", "#2e75b6", "#a50021")
 
 
-def _axes(ax, figsize):
+def _axes(ax, figsize, print_size: bool = False):
+    """A new Axes of ``figsize`` when ``ax`` is None; at a print size the figure keeps its
+    size when saved (constrained layout instead of a tight crop)."""
     import matplotlib.pyplot as plt
     if ax is None:
-        fig = plt.figure(figsize=figsize)
+        fig = plt.figure(figsize=figsize, layout="constrained" if print_size else None)
+        fig._csi_print_size = print_size
         ax = fig.add_subplot(111)
     return ax
 
 
+def _sized(size, default: tuple) -> tuple:
+    """The figure size: ``default`` (inches), or scaled to the print width of ``size``
+    (``"column"``, ``"page"`` or inches; see :data:`SIZES`)."""
+    if size is None:
+        return default
+    w = _print_width(size)
+    return (w, default[1] * w / default[0])
+
+
 def _finish(ax):
-    """Give every text of the figure the fallback font list (Latin, then CJK)."""
+    """Give every text of the figure the fallback font list (Latin, then CJK) and at least
+    :data:`MIN_FONT_PT` points (the figure is drawn at its print size)."""
     from matplotlib.text import Text
     fams = list(font_families())
     for t in ax.figure.findobj(Text):
         t.set_fontfamily(fams)
+        if t.get_text() and t.get_fontsize() < MIN_FONT_PT:
+            t.set_fontsize(MIN_FONT_PT)
     return ax
 
 
@@ -196,77 +216,423 @@ def _structural(result) -> pd.DataFrame:
                          "pvalue": paths["pvalue"].to_numpy(dtype=float)})
 
 
+#: Print widths in inches: one journal column (89 mm) and the full text width (180 mm).
+SIZES = {"column": 3.5, "page": 7.0}
+#: The smallest text on a figure, in points at its declared size (journals ask for 7-8 pt).
+MIN_FONT_PT = 8.0
+
+
+def _print_width(size) -> float:
+    if isinstance(size, str) and size in SIZES:
+        return SIZES[size]
+    if isinstance(size, (int, float)) and not isinstance(size, bool) and 1.5 <= size <= 20:
+        return float(size)
+    raise ValueError(f"The 'size' parameter must be one of {list(SIZES)} or a width in inches "
+                     f"(1.5 to 20). Got {size!r} instead.")
+
+
+class _Canvas:
+    """Inch coordinates on a figure of a given width: 1 data unit = 1 inch, so that a font
+    size in points is the printed size."""
+
+    def __init__(self, width: float, ax=None):
+        import matplotlib.pyplot as plt
+        if ax is None:
+            self.fig = plt.figure(figsize=(width, 3.0))
+            self.fig._csi_print_size = True
+            self.ax = self.fig.add_axes((0, 0, 1, 1))
+        else:
+            self.ax, self.fig = ax, ax.figure
+        self.own = ax is None
+        self._extents: dict[tuple, tuple[float, float]] = {}
+        self.width = width
+        self.renderer = self.fig.canvas.get_renderer()
+        self.placed: list[tuple[float, float, float, float]] = []   # boxes (x0, y0, x1, y1)
+
+    def extent(self, text: str, size: float = MIN_FONT_PT, rotation: float = 0) -> tuple:
+        """Width and height in inches of ``text`` at ``size`` points."""
+        key = (text, size, rotation)
+        if key not in self._extents:
+            t = self.fig.text(0, 0, text, fontsize=size, rotation=rotation,
+                              fontfamily=list(font_families()))
+            bb = t.get_window_extent(self.renderer)
+            t.remove()
+            self._extents[key] = (bb.width / self.fig.dpi, bb.height / self.fig.dpi)
+        return self._extents[key]
+
+    def free(self, box, pad: float = 0.03) -> bool:
+        x0, y0, x1, y1 = box
+        return all(x1 + pad <= a0 or x0 - pad >= a1 or y1 + pad <= b0 or y0 - pad >= b1
+                   for a0, b0, a1, b1 in self.placed)
+
+    def reserve(self, box) -> None:
+        self.placed.append(box)
+
+    def finish(self, height: float):
+        if self.own:
+            self.fig.set_size_inches(self.width, height)
+        self.ax.set_xlim(0, self.width)
+        self.ax.set_ylim(0, height)
+        self.ax.set_aspect("equal")
+        self.ax.axis("off")
+
+
+def _point_along(pts, t: float):
+    """The point at fraction ``t`` of the length of the polyline ``pts``."""
+    P = np.asarray(pts, float)
+    seg = np.hypot(*np.diff(P, axis=0).T)
+    if seg.sum() == 0:
+        return tuple(P[0])
+    target, acc = t * seg.sum(), 0.0
+    for k, L in enumerate(seg):
+        if acc + L >= target:
+            f = (target - acc) / L if L else 0
+            return tuple(P[k] + f * (P[k + 1] - P[k]))
+        acc += L
+    return tuple(P[-1])
+
+
+_TOKENS = re.compile(r"[\u2e80-\u9fff]|[\uff00-\uffef\u3000-\u303f]|[^\s\u2e80-\u9fff"
+                     r"\uff00-\uffef\u3000-\u303f]+|\s+")
+_NO_LINE_START = set("，。；：、）)」』!?！？.,;:")
+
+
+def _wrap_to(text: str, width_in: float, cv: _Canvas, size: float = MIN_FONT_PT) -> str:
+    """Wrap ``text`` greedily into measured lines of at most ``width_in`` inches: breaks at
+    spaces and between Chinese characters, never before punctuation or inside "p < .05"."""
+    text = text.replace("p < ", "p\u00a0<\u00a0").replace("p = ", "p\u00a0=\u00a0")
+    lines, cur = [], ""
+    for tok in _TOKENS.findall(text):
+        trial = cur + tok
+        if cur.strip() and not tok.isspace() and tok[0] not in _NO_LINE_START and \
+                cv.extent(trial.replace("\u00a0", " "), size)[0] > width_in:
+            lines.append(cur.rstrip())
+            cur = tok
+        else:
+            cur = trial
+    lines.append(cur.rstrip())
+    return "\n".join(line.replace("\u00a0", " ") for line in lines if line)
+
+
+def _has_cjk(text: str) -> bool:
+    return any("\u2e80" <= ch <= "\u9fff" or "\uff00" <= ch <= "\uffef" for ch in text)
+
+
+def _diagram_note(lang: str, style: TableStyle, full: bool) -> str:
+    lab = Labels(lang)
+    key = "diagram_note_full" if full else "diagram_note"
+    return lab.report(key) + " " + style.legend()
+
+
 def path_diagram(result, *, ax=None, lang: str = "en", labels: Labels | None = None,
-                 show_r2: bool = True, style: TableStyle | None = None, title: bool = False):
+                 show_r2: bool = True, style: TableStyle | None = None, title: bool = False,
+                 size="page", full: bool = False, names: str = "auto"):
     """The structural model: constructs as ellipses, paths with their standardized
-    coefficients and stars, R² under each endogenous construct.
+    coefficients and stars, R² of each endogenous construct; with ``full=True`` the whole
+    model, items as boxes with their standardized loadings (as semPlot and SmartPLS draw it).
 
     ``result`` is an SEMResult or a PLSResult (any object with lavaan-style
     ``estimates`` and ``r2``). Non-significant paths are drawn dashed.
-    """
-    from matplotlib.patches import Ellipse, FancyArrowPatch
 
+    The figure is drawn at its print size: ``size`` is ``"page"`` (7 in, 180 mm, the
+    default), ``"column"`` (3.5 in, 89 mm) or a width in inches; every text is at least
+    8 pt at that size and no two labels overlap. Constructs are named in full when that
+    fits, else by their codes (``names="codes"``/``"full"`` to choose), with the codes
+    explained in the note. The structural model is laid out left to right by depth, or
+    top to bottom when the layers do not fit the width; the full model places the
+    constructs in a row over their items. Save with :func:`save` (300 dpi, or SVG/PDF).
+
+    >>> import csi_model as cm
+    >>> res = cm.fit("acsi", cm.simulate_survey("acsi", n=300, seed=2))
+    >>> ax = path_diagram(res, size="column")
+    >>> float(ax.figure.get_figwidth())
+    3.5
+    """
+    if names not in ("auto", "full", "codes"):
+        raise ValueError("The 'names' parameter of path_diagram must be one of "
+                         f"['auto', 'full', 'codes']. Got {names!r} instead.")
     labels = labels or Labels(lang)
     style = style or TableStyle(lang=lang)
+    # in a given Axes the diagram is laid out for at least a page width, then scaled into it
+    width = _print_width(size) if ax is None else max(
+        SIZES["page"], ax.figure.get_figwidth() * ax.get_position().width)
+    cv = _Canvas(width, ax)
+    if full:
+        _draw_full(cv, result, labels, style, lang, show_r2, names)
+    else:
+        _draw_structural(cv, result, labels, style, lang, show_r2, names)
+    if title:
+        cv.ax.set_title(labels.title("path_diagram"), fontsize=10)
+    return _finish(cv.ax)
+
+
+def _node_text(n, labels, lang, use_codes, r2, show_r2, style, inside_r2=False):
+    name = n if use_codes else _wrap(labels.construct(n), lang)
+    if inside_r2 and show_r2 and n in r2.index and np.isfinite(r2[n]):
+        name += f"\nR² = {format_number(r2[n], style.digits, bounded=True, style=style)}"
+    return name
+
+
+def _codes_note(nodes, labels, lang) -> str:
+    sep = "；" if lang == "zh" else "; "
+    eq = "：" if lang == "zh" else " = "
+    return sep.join(f"{n}{eq}{labels.construct(n)}" for n in nodes
+                    if labels.construct(n) != n) + ("。" if lang == "zh" else ".")
+
+
+def _arrow(cv, pts, sig, zorder=2):
+    from matplotlib.patches import FancyArrowPatch
+    cv.ax.add_patch(FancyArrowPatch(path=_catmull_rom(pts), arrowstyle="-|>", mutation_scale=9,
+                                    lw=0.9, color="#333333" if sig else "#8c8c8c",
+                                    linestyle="-" if sig else (0, (4, 3)), zorder=zorder))
+
+
+def _coef_text(value, pvalue, style):
+    text = format_number(value, style.digits, style=style).replace("-", "\u2212")
+    return text + stars(pvalue, style)
+
+
+def _is_sig(pvalue, style):
+    return (not np.isfinite(pvalue)) or pvalue < (style.stars[0] if style.stars else 0.05)
+
+
+def _label(cv, candidates, text, rotation=0, zorder=5):
+    """Put ``text`` at the first candidate point where it overlaps nothing placed."""
+    w, h = cv.extent(text, MIN_FONT_PT, rotation)
+    box_at = lambda x, y: (x - w / 2, y - h / 2, x + w / 2, y + h / 2)  # noqa: E731
+    inside = lambda b: b[0] >= 0.02 and b[2] <= cv.width - 0.02 and b[1] >= 0  # noqa: E731
+    spot = next((c for c in candidates if inside(box_at(*c)) and cv.free(box_at(*c))), None)
+    if spot is None:
+        return False
+    cv.reserve(box_at(*spot))
+    cv.ax.text(*spot, text, ha="center", va="center", fontsize=MIN_FONT_PT, rotation=rotation,
+               zorder=zorder, bbox=dict(boxstyle="square,pad=0.05", fc="white", ec="none"))
+    return True
+
+
+def _draw_structural(cv, result, labels, style, lang, show_r2, names):
     paths = _structural(result)
     spec = getattr(result, "spec", None)
     nodes = [lv for lv in (spec.latents if spec is not None else []) if
              lv in set(paths["from"]) | set(paths["to"])]
+    nodes += [n for n in dict.fromkeys([*paths["from"], *paths["to"]]) if n not in nodes]
     edges = list(zip(paths["from"], paths["to"]))
     pos, routes = layout(edges, nodes)
     n_layers = int(max(x for x, _ in pos.values())) + 1
-    ys = [y for _, y in pos.values()] + [y for r in routes.values() for _, y in r]
-    height = max(ys) - min(ys) + 1.4
-    ax = _axes(ax, (max(6.0, 2.1 * n_layers), max(3.2, 1.1 * height)))
-    sx, w, h = 2.3, 1.05, 0.62
-    P = {n: (x * sx, y) for n, (x, y) in pos.items()}
     r2 = getattr(result, "r2", pd.Series(dtype=float))
-    for k, n in enumerate(P):
-        ax.add_patch(Ellipse(P[n], w, h, facecolor="#eaf1fb", edgecolor="#1f4e79", lw=1.2,
-                             zorder=3))
-        ax.text(*P[n], _wrap(labels.construct(n), lang), ha="center", va="center", fontsize=8.5,
-                zorder=4)
-        if show_r2 and n in r2.index and np.isfinite(r2[n]):
-            ax.text(P[n][0], P[n][1] - h / 2 - 0.08,
-                    f"R² = {format_number(r2[n], style.digits, bounded=True, style=style)}",
-                    ha="center", va="top", fontsize=7.5, color="#404040", zorder=4)
+    coef_w = cv.extent("\u22120.000***")[0] + 0.1
+    margin = 0.08
+
+    def plan(use_codes, vertical):
+        texts = {n: _node_text(n, labels, lang, use_codes, r2, show_r2, style) for n in nodes}
+        ext = [cv.extent(t) for t in texts.values()]
+        ew = max(w for w, _ in ext) * 1.3 + 0.14
+        eh = max(h for _, h in ext) * 1.35 + 0.1
+        r2h = cv.extent("R² = .000")[1] + 0.04 if show_r2 else 0
+        ys = [y for _, y in pos.values()] + [y for r in routes.values() for _, y in r]
+        span = max(ys) - min(ys)
+        if not vertical:
+            dx = (cv.width - 2 * margin - ew) / max(n_layers - 1, 1)
+            ok = dx >= ew + coef_w
+            sy = eh + r2h + 0.3
+            return ok, texts, ew, eh, r2h, (lambda x, y: (margin + ew / 2 + x * dx,
+                                                          (y - min(ys)) * sy)), span * sy
+        sx = ew + coef_w * 0.6
+        ok = span * sx + ew + 2 * margin <= cv.width
+        dy = eh + 0.5
+        x0 = (cv.width - span * sx) / 2
+        return ok, texts, ew, eh, r2h, (lambda x, y: (x0 + (y - min(ys)) * sx,
+                                                      (n_layers - 1 - x) * dy)), (n_layers - 1) * dy
+
+    tries = [(names == "codes", False), (names == "codes", True)]
+    if names == "auto":
+        tries = [(False, False), (True, False), (False, True), (True, True)]
+    fitting = [t for t in tries if plan(*t)[0]] or tries[-1:]
+    for k, (use_codes, vertical) in enumerate(fitting):
+        try:
+            return _draw_plan(cv, plan(use_codes, vertical), use_codes, vertical, nodes, edges,
+                              paths, pos, routes, labels, style, lang, show_r2, r2, margin)
+        except _NoRoom:
+            if k == len(fitting) - 1:
+                raise ValueError(f"The path diagram does not fit a width of {cv.width:g} in "
+                                 "with 8 pt labels that do not overlap: use a larger size "
+                                 "(size='page' or a width in inches).") from None
+            cv.ax.cla()
+            cv.placed.clear()
+
+
+class _NoRoom(Exception):
+    """A label found no free place: the caller tries the next layout."""
+
+
+def _draw_plan(cv, planned, use_codes, vertical, nodes, edges, paths, pos, routes, labels,
+               style, lang, show_r2, r2, margin):
+    from matplotlib.patches import Ellipse
+
+    _, texts, ew, eh, r2h, to_in, extent_y = planned
+    note = _diagram_note(lang, style, False)
+    if use_codes:
+        note = _codes_note(nodes, labels, lang) + " " + note
+    note = _wrap_to(note, cv.width - 2 * margin, cv)
+    note_h = cv.extent(note)[1] + 0.1
+    base = note_h + r2h + eh / 2 + 0.1
+    P = {n: (to_in(*pos[n])[0], to_in(*pos[n])[1] + base) for n in nodes}
+    R = {e: [(to_in(x, y)[0], to_in(x, y)[1] + base) for x, y in r] for e, r in routes.items()}
+    height = base + extent_y + eh / 2 + 0.12
+    for n in nodes:
+        cv.ax.add_patch(Ellipse(P[n], ew, eh, facecolor="#eaf1fb", edgecolor="#1f4e79",
+                                lw=1.0, zorder=3))
+        cv.ax.text(*P[n], texts[n], ha="center", va="center", fontsize=MIN_FONT_PT, zorder=4)
+        cv.reserve((P[n][0] - ew / 2, P[n][1] - eh / 2, P[n][0] + ew / 2, P[n][1] + eh / 2))
+    arrows = []
     for (a, b), row in zip(edges, paths.itertuples(index=False)):
-        mids = [(x * sx, y) for x, y in routes[(a, b)]]
-        first = mids[0] if mids else P[b]
-        last = mids[-1] if mids else P[a]
-        start = _boundary(P[a], first, w, h)
-        end = _boundary(P[b], last, w, h)
+        mids = R[(a, b)]
+        start = _boundary(P[a], mids[0] if mids else P[b], ew, eh)
+        end = _boundary(P[b], mids[-1] if mids else P[a], ew, eh)
         pts = [start, *mids, end]
-        sig = np.isfinite(row.pvalue) and row.pvalue < (style.stars[0] if style.stars else 0.05)
-        arrow = FancyArrowPatch(path=_catmull_rom(pts), arrowstyle="-|>", mutation_scale=11,
-                                lw=1.1, color="#333333" if sig or not np.isfinite(row.pvalue)
-                                else "#8c8c8c", linestyle="-" if sig or not np.isfinite(row.pvalue)
-                                else (0, (4, 3)), zorder=2)
-        ax.add_patch(arrow)
-        if mids:
-            lx, ly = mids[len(mids) // 2]
-        else:
-            lx, ly = (start[0] + end[0]) / 2, (start[1] + end[1]) / 2
-        text = format_number(row.value, style.digits, style=style).replace("-", "\u2212")
-        text += stars(row.pvalue, style)
-        ax.text(lx, ly, text, ha="center", va="center", fontsize=7.5, zorder=5,
-                bbox=dict(boxstyle="round,pad=0.15", fc="white", ec="none", alpha=0.9))
-    xs = [p[0] for p in P.values()]
-    ax.set_xlim(min(xs) - w * 0.7, max(xs) + w * 0.7)
-    ax.set_ylim(min(ys) - 0.9, max(ys) + 0.6)
-    ax.set_aspect("equal")
-    ax.axis("off")
-    legend = style.legend()
-    note = ("Standardized coefficients; dashed: not significant. " if lang == "en" else
-            "标准化路径系数；虚线：不显著。") + legend
-    ax.text(0.0, 0.0, note, transform=ax.transAxes, fontsize=7, color="#404040", va="bottom")
-    if title:
-        ax.set_title(labels.title("path_diagram"))
-    return _finish(ax)
+        _arrow(cv, pts, _is_sig(row.pvalue, style))
+        arrows.append((pts, _coef_text(row.value, row.pvalue, style)))
+    ts = (0.5, 0.42, 0.58, 0.34, 0.66, 0.26, 0.74, 0.2, 0.8)
+    for pts, text in sorted(arrows, key=lambda a: len(a[0])):
+        cands = [_point_along(pts, t) for t in ts]
+        cands += [(x, y + dy) for x, y in cands for dy in (0.12, -0.12, 0.24, -0.24)]
+        if not _label(cv, cands, text):
+            raise _NoRoom(text)
+    if show_r2:   # under the construct (left-to-right) or beside it (top-to-bottom)
+        for n in nodes:
+            if n in r2.index and np.isfinite(r2[n]):
+                t = f"R² = {format_number(r2[n], style.digits, bounded=True, style=style)}"
+                x, y = P[n]
+                w2, h2 = cv.extent(t)
+                below = (x, y - eh / 2 - h2 / 2 - 0.06)
+                right, left = (x + ew / 2 + w2 / 2 + 0.06, y), (x - ew / 2 - w2 / 2 - 0.06, y)
+                cands = [right, left, below] if vertical else [below, right, left]
+                cands += [(cx, cy + d) for cx, cy in cands for d in (0.1, -0.1, 0.2, -0.2)]
+                if not _label(cv, cands, t, zorder=4):
+                    raise _NoRoom(t)
+    cv.ax.text(margin, 0.05, note, fontsize=MIN_FONT_PT, color="#404040", va="bottom", ha="left")
+    cv.finish(max(height, note_h + 0.5))
+
+
+def _draw_full(cv, result, labels, style, lang, show_r2, names):
+    from matplotlib.patches import Ellipse, FancyArrowPatch, Rectangle
+    from matplotlib.path import Path as MPath
+
+    est = result.estimates if hasattr(result, "estimates") else result
+    paths = _structural(result)
+    spec = getattr(result, "spec", None)
+    load = est[est["op"] == "=~"]
+    lvalue = load["std.all"] if "std.all" in load else load["est"]
+    blocks: dict[str, list[tuple[str, float]]] = {}
+    for lv, it, v in zip(load["lhs"], load["rhs"], lvalue.to_numpy(dtype=float)):
+        blocks.setdefault(lv, []).append((it, v))
+    pos, _ = layout(list(zip(paths["from"], paths["to"])), list(spec.latents) if spec else None)
+    order = sorted(blocks, key=lambda n: (pos.get(n, (0, 0))[0], -pos.get(n, (0, 0))[1]))
+    r2 = getattr(result, "r2", pd.Series(dtype=float))
+    item_w, item_h = cv.extent(max((i for b in blocks.values() for i, _ in b), key=len),
+                               rotation=90)
+    pitch = item_w + 0.08
+    box_h = item_h + 0.1
+    margin, gap = 0.06, 0.06
+
+    def widths(use_codes):
+        texts = {n: _node_text(n, labels, lang, use_codes, r2, show_r2, style, inside_r2=True)
+                 for n in order}
+        ext = {n: cv.extent(t) for n, t in texts.items()}
+        ew = {n: ext[n][0] * 1.15 + 0.1 for n in order}
+        bw = {n: max(len(blocks[n]) * pitch, ew[n] + gap) for n in order}
+        return texts, ext, ew, bw
+
+    for use_codes in ((False, True) if names == "auto" else (names == "codes",)):
+        texts, ext, ew, bw = widths(use_codes)
+        if sum(bw.values()) + 2 * margin <= cv.width:
+            break
+    else:
+        n_items = sum(len(b) for b in blocks.values())
+        raise ValueError(f"The full model ({len(order)} constructs, {n_items} items) does not "
+                         f"fit a width of {cv.width:g} in with 8 pt labels: use size='page' or "
+                         "a larger width in inches, or draw the structural model (full=False).")
+    spare = (cv.width - 2 * margin - sum(bw.values())) / len(order)
+    eh = max(h for _, h in ext.values()) * 1.3 + 0.1
+    note = _diagram_note(lang, style, True)
+    if use_codes:
+        note = _codes_note(order, labels, lang) + " " + note
+    note = _wrap_to(note, cv.width - 2 * margin, cv)
+    note_h = cv.extent(note)[1] + 0.12
+    y_items = note_h + 0.05
+    y_lat = y_items + box_h + 0.75 + eh / 2
+    x, P = margin, {}
+    for n in order:
+        w = bw[n] + spare
+        P[n] = (x + w / 2, y_lat)
+        items = blocks[n]
+        x0 = P[n][0] - len(items) * pitch / 2 + pitch / 2
+        for k, (it, v) in enumerate(items):
+            ix = x0 + k * pitch
+            cv.ax.add_patch(Rectangle((ix - item_w / 2 - 0.04, y_items), item_w + 0.08, box_h,
+                                      facecolor="white", edgecolor="#1f4e79", lw=0.8, zorder=3))
+            cv.ax.text(ix, y_items + box_h / 2, it, rotation=90, ha="center", va="center",
+                       fontsize=MIN_FONT_PT, zorder=4)
+            cv.reserve((ix - item_w / 2 - 0.04, y_items, ix + item_w / 2 + 0.04, y_items + box_h))
+            start = _boundary(P[n], (ix, y_items + box_h), ew[n], eh)
+            end = (ix, y_items + box_h)
+            cv.ax.add_patch(FancyArrowPatch(start, end, arrowstyle="-|>", mutation_scale=7,
+                                            lw=0.7, color="#555555", zorder=2))
+            lx, ly = _point_along([start, end], 0.72)
+            _label(cv, [(lx, ly), (lx, ly + 0.1), (lx, ly - 0.08)],
+                   format_number(v, 2, style=style).replace("-", "\u2212"), rotation=90)
+        x += w
+    for n in order:
+        cv.ax.add_patch(Ellipse(P[n], ew[n], eh, facecolor="#eaf1fb", edgecolor="#1f4e79",
+                                lw=1.0, zorder=3))
+        cv.ax.text(*P[n], texts[n], ha="center", va="center", fontsize=MIN_FONT_PT, zorder=4)
+        cv.reserve((P[n][0] - ew[n] / 2, P[n][1] - eh / 2, P[n][0] + ew[n] / 2, P[n][1] + eh / 2))
+    top = y_lat + eh / 2
+    high = top
+    arcs = sorted(zip(paths["from"], paths["to"], paths["value"], paths["pvalue"]),
+                  key=lambda r: abs(P[r[0]][0] - P[r[1]][0]))
+    # each arc leaves and enters a construct at its own point along the top, ordered by the
+    # position of the other end, so that arcs do not start on top of each other
+    ends: dict[str, list[tuple[float, tuple]]] = {}
+    for a, b, *_ in arcs:
+        ends.setdefault(a, []).append((P[b][0], (a, b)))
+        ends.setdefault(b, []).append((P[a][0], (a, b)))
+    attach = {}
+    for n, lst in ends.items():
+        lst.sort()
+        for k, (_, key) in enumerate(lst):
+            f = (k + 0.5) / len(lst) * 1.2 - 0.6
+            attach[(n, key)] = (P[n][0] + f * ew[n] / 2,
+                                top - eh / 2 * (1 - math.sqrt(max(0.0, 1 - f * f))) - 0.01)
+    for a, b, v, p in arcs:
+        (xa, _), (xb, _) = P[a], P[b]
+        text = _coef_text(v, p, style)
+        w, h = cv.extent(text)
+        rise = 0.35 + 0.25 * abs(xb - xa)
+        while True:   # the lowest arc whose label is free
+            mid = ((xa + xb) / 2, top + rise / 2)
+            box = (mid[0] - w / 2, mid[1] - h / 2, mid[0] + w / 2, mid[1] + h / 2)
+            if cv.free(box):
+                break
+            rise += h + 0.04
+        start, end = attach[(a, (a, b))], attach[(b, (a, b))]
+        ctrl = ((xa + xb) / 2, top + rise)
+        path = MPath([start, ctrl, end], [MPath.MOVETO, MPath.CURVE3, MPath.CURVE3])
+        sig = _is_sig(p, style)
+        cv.ax.add_patch(FancyArrowPatch(path=path, arrowstyle="-|>", mutation_scale=8, lw=0.9,
+                                        color="#333333" if sig else "#8c8c8c",
+                                        linestyle="-" if sig else (0, (4, 3)), zorder=2))
+        cv.reserve(box)
+        cv.ax.text(*mid, text, ha="center", va="center", fontsize=MIN_FONT_PT, zorder=5,
+                   bbox=dict(boxstyle="square,pad=0.05", fc="white", ec="none"))
+        high = max(high, mid[1] + h / 2)
+    cv.ax.text(margin, 0.05, note, fontsize=MIN_FONT_PT, color="#404040", va="bottom", ha="left")
+    cv.finish(high + 0.1)
 
 
 # ============================================================================ other figures
-def scree(m, *, ax=None, lang: str = "en", labels: Labels | None = None, title: bool = False):
+def scree(m, *, ax=None, lang: str = "en", labels: Labels | None = None, title: bool = False,
+          size=None):
     """Eigenvalues of the item correlations with the parallel analysis (mean simulated
     eigenvalues), for a :class:`~csi_model.measurement.quality.MeasurementResult` or a DataFrame
     with ``factor, eigenvalue, simulated``."""
@@ -274,7 +640,7 @@ def scree(m, *, ax=None, lang: str = "en", labels: Labels | None = None, title: 
     ev = m.eigenvalues if hasattr(m, "eigenvalues") else m
     if ev is None:
         raise ValueError("No eigenvalues to plot (the measurement result has no EFA).")
-    ax = _axes(ax, (5.5, 3.6))
+    ax = _axes(ax, _sized(size, (5.5, 3.6)), size is not None)
     zh = lang == "zh"
     ax.plot(ev["factor"], ev["eigenvalue"], "o-", color=_PALETTE[0], ms=4,
             label="观测特征值" if zh else "Observed")
@@ -298,7 +664,7 @@ def scree(m, *, ax=None, lang: str = "en", labels: Labels | None = None, title: 
 
 def ipma_map(index_result, *, ax=None, level: str = "latent", lang: str = "en",
              labels: Labels | None = None, title: bool = False, annotate: bool = True,
-             **scatter_kwargs):
+             size=None, **scatter_kwargs):
     """Importance-performance map: importance (x, the unstandardized total effect on the
     target) against performance (y, 0-100), with dashed lines at the means (the four IPMA
     quadrants).
@@ -314,6 +680,8 @@ def ipma_map(index_result, *, ax=None, level: str = "latent", lang: str = "en",
         Language of the axis labels and construct names (``labels`` overrides).
     title, annotate : bool
         Draw a title; label the points.
+    size : {"column", "page"} or float, optional
+        Print width (inches; see :data:`SIZES`); text stays at least 8 pt.
     **scatter_kwargs
         Passed to ``Axes.scatter``.
 
@@ -337,7 +705,7 @@ def ipma_map(index_result, *, ax=None, level: str = "latent", lang: str = "en",
     labels = labels or Labels(lang)
     table = index_result if isinstance(index_result, pd.DataFrame) else index_result.ipma
     d = table[table["level"] == level]
-    ax = _axes(ax, (5.5, 4.2))
+    ax = _axes(ax, _sized(size, (5.5, 4.2)), size is not None)
     style = {"s": 46, "color": _PALETTE[0], "zorder": 3, **scatter_kwargs}
     ax.scatter(d["importance"], d["performance"], **style)
     if annotate:
@@ -433,39 +801,67 @@ def priority_map(priorities, latent: str, *, ax=None, lang: str = "en", title: b
 
 
 def index_trends(trends: pd.DataFrame, *, latent: str = "SAT", ax=None, lang: str = "en",
-                 labels: Labels | None = None, title: bool = False, annotate: bool = True):
-    """The index of ``latent`` by wave, one line per operator.
+                 labels: Labels | None = None, title: bool = False, annotate: bool = False,
+                 ylim=(0, 100), size=None):
+    """The index of ``latent`` by wave, one line per operator, with its confidence interval.
 
-    ``trends`` has columns ``operator, wave, latent, index``
-    (:attr:`csi_model.report.analysis.Analyses.trends`).
+    ``trends`` has columns ``operator, wave, latent, index`` and, when the index was
+    bootstrapped, ``ci.lower, ci.upper`` (drawn as error bars;
+    :attr:`csi_model.report.analysis.Analyses.trends`). The axis shows the whole 0-100
+    scale by default (``ylim=None`` zooms to the data, but never to less than 20 points), so
+    that a change within the intervals does not look like a reversal. The operators are
+    set slightly apart on each wave so that their bars do not hide each other.
     """
     labels = labels or Labels(lang)
     d = trends[trends["latent"] == latent]
     waves = sorted(d["wave"].unique(), key=str)
-    ax = _axes(ax, (5.5, 3.8))
+    width = _print_width(size) if size is not None else 5.5
+    ax = _axes(ax, (width, width * 0.66), size is not None)
     x = np.arange(len(waves))
-    for k, (op, sub) in enumerate(d.groupby("operator", sort=True)):
-        y = sub.set_index("wave").reindex(waves)["index"].to_numpy(dtype=float)
-        ax.plot(x, y, "o-", color=_PALETTE[k % len(_PALETTE)], label=labels.header(str(op)))
+    groups = list(d.groupby("operator", sort=True))
+    has_ci = {"ci.lower", "ci.upper"} <= set(d.columns) and d["ci.lower"].notna().any()
+    for k, (op, sub) in enumerate(groups):
+        sub = sub.set_index("wave").reindex(waves)
+        y = sub["index"].to_numpy(dtype=float)
+        xk = x + (k - (len(groups) - 1) / 2) * 0.08
+        color = _PALETTE[k % len(_PALETTE)]
+        if has_ci:
+            lo = y - sub["ci.lower"].to_numpy(dtype=float)
+            hi = sub["ci.upper"].to_numpy(dtype=float) - y
+            ax.errorbar(xk, y, yerr=[lo, hi], fmt="o-", color=color, capsize=3, lw=1.2, ms=4,
+                        label=labels.header(str(op)))
+        else:
+            ax.plot(xk, y, "o-", color=color, ms=4, label=labels.header(str(op)))
         if annotate:
-            for xi, yi in zip(x, y):
+            for xi, yi in zip(xk, y):
                 if np.isfinite(yi):
-                    ax.annotate(format_number(yi, 1), (xi, yi), xytext=(0, 5),
-                                textcoords="offset points", ha="center", fontsize=7.5)
+                    ax.annotate(format_number(yi, 1), (xi, yi), xytext=(6, 0),
+                                textcoords="offset points", ha="left", va="center", fontsize=8)
     ax.set_xticks(x, [str(w) for w in waves])
-    ax.set_xlim(-0.4, len(waves) - 0.6)
+    ax.set_xlim(-0.5, len(waves) - 0.5)
+    if ylim is None:
+        lo = np.nanmin(d["ci.lower"] if has_ci else d["index"])
+        hi = np.nanmax(d["ci.upper"] if has_ci else d["index"])
+        mid, half = (lo + hi) / 2, max(10.0, (hi - lo) / 2 + 2)
+        ylim = (max(0.0, mid - half), min(100.0, mid + half))
+    ax.set_ylim(*ylim)
     ax.set_xlabel(labels.header("wave"))
     name = labels.construct(latent)
     ax.set_ylabel(f"{name}（0-100）" if lang == "zh" else f"{name} (0-100)")
-    ax.legend(frameon=False, fontsize=8, title=labels.header("operator"), title_fontsize=8)
+    ax.legend(frameon=False, fontsize=8, title=labels.header("operator"), title_fontsize=8,
+              loc="lower right")
+    if has_ci:
+        ax.text(0.0, 1.01, labels.report("trend_ci"), transform=ax.transAxes, fontsize=8,
+                color="#404040", va="bottom")
     ax.spines[["top", "right"]].set_visible(False)
     if title:
-        ax.set_title(labels.title("index_trends", construct=name))
+        ax.set_title(labels.title("index_trends", construct=name), pad=16)
     return _finish(ax)
 
 
 def bootstrap_distributions(result, *, ax=None, lang: str = "en", labels: Labels | None = None,
-                            level: float = 0.95, title: bool = False, bins: int = 30):
+                            level: float = 0.95, title: bool = False, bins: int = 30,
+                            size=None):
     """Bootstrap distributions of the (unstandardized) structural paths as stacked
     histograms: one row per path, the full-sample estimate (line) and the percentile
     interval (shaded). ``result`` is an SEMResult fitted with ``bootstrap=B`` (or a
@@ -478,7 +874,7 @@ def bootstrap_distributions(result, *, ax=None, lang: str = "en", labels: Labels
     idx = [boot.names.index(n) for n in names]
     reps = boot.replicates[:, idx]
     reps = reps[np.all(np.isfinite(reps), axis=1)]
-    ax = _axes(ax, (6.0, 0.42 * len(names) + 1.2))
+    ax = _axes(ax, _sized(size, (6.0, 0.42 * len(names) + 1.2)), size is not None)
     a = (1 - level) / 2
     lo, hi = np.quantile(reps, [a, 1 - a], axis=0)
     for k, n in enumerate(names):
@@ -503,16 +899,20 @@ def bootstrap_distributions(result, *, ax=None, lang: str = "en", labels: Labels
 
 
 # ============================================================================ saving
-def save(ax_or_fig, path, *, dpi: int = 150) -> Path:
+def save(ax_or_fig, path, *, dpi: int = 300) -> Path:
     """Save a figure without timestamps or version metadata (stable rebuilds); the format
-    follows the suffix (.png, .svg, .pdf)."""
+    follows the suffix: .png/.tif(f)/.jpg at ``dpi`` (300, the journals' minimum for
+    raster figures), .svg/.pdf/.eps as vectors."""
     import matplotlib as mpl
     fig = getattr(ax_or_fig, "figure", ax_or_fig)
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
     fmt = path.suffix.lstrip(".").lower()
     meta = {"png": {"Software": None}, "svg": {"Date": None, "Creator": None},
-            "pdf": {"CreationDate": None, "Creator": None, "Producer": None}}.get(fmt)
+            "pdf": {"CreationDate": None, "Creator": None, "Producer": None},
+            "eps": {"Creator": None}}.get(fmt)
+    # a figure drawn at its print size is saved at exactly that size
+    bbox = None if getattr(fig, "_csi_print_size", False) else "tight"
     with mpl.rc_context({"svg.hashsalt": "csi_model", "svg.fonttype": "path"}):
-        fig.savefig(path, dpi=dpi, bbox_inches="tight", metadata=meta)
+        fig.savefig(path, dpi=dpi, bbox_inches=bbox, metadata=meta)
     return path

@@ -12,13 +12,15 @@ and ``tests/test_paper_report.py`` opens it in headless Chromium.
 from __future__ import annotations
 
 import base64
+import contextlib
 import html as _html
 import io
 import warnings
 from typing import Any
 
 from . import tables as T
-from .labels import Labels
+from .labels import Labels, same_warnings
+from .progress import Steps
 
 __all__ = ["report_html", "figure_png", "REPORT_CSS"]
 
@@ -72,7 +74,7 @@ def _img(png: bytes, alt: str, caption: str, fid: str) -> str:
             f"<figcaption>{e(caption)}</figcaption></figure>")
 
 
-def _figures(a, lang: str) -> dict[str, tuple[bytes, str]]:
+def _figures(a, lang: str, steps=None) -> dict[str, tuple[bytes, str]]:
     """name -> (png, caption) for every figure the analyses allow."""
     import matplotlib
     matplotlib.use("Agg", force=False)
@@ -81,10 +83,11 @@ def _figures(a, lang: str) -> dict[str, tuple[bytes, str]]:
     out: dict[str, tuple[bytes, str]] = {}
 
     def add(name, make, **kw):
-        try:
-            out[name] = (figure_png(make()), lab.title(name, **kw))
-        except Exception as exc:  # noqa: BLE001 - one failed figure must not lose the report
-            warnings.warn(f"Figure {name} could not be drawn: {exc}", stacklevel=3)
+        with steps.step(f"figure {name}") if steps is not None else contextlib.nullcontext():
+            try:
+                out[name] = (figure_png(make()), lab.title(name, **kw))
+            except Exception as exc:  # noqa: BLE001 - one failed figure must not lose the report
+                warnings.warn(f"Figure {name} could not be drawn: {exc}", stacklevel=3)
     if a.measurement is not None and a.measurement.eigenvalues is not None:
         add("scree", lambda: F.scree(a.measurement, lang=lang))
     if a.sem is not None:
@@ -99,19 +102,10 @@ def _figures(a, lang: str) -> dict[str, tuple[bytes, str]]:
     return out
 
 
-_SECTIONS = {
-    "data": ("Data", "数据"), "measurement": ("Measurement model", "测量模型"),
-    "structural": ("Structural model", "结构模型"), "index": ("Satisfaction index", "满意度指数"),
-    "groups": ("Groups and waves", "组间与轮次比较"), "warnings": ("Warnings", "警告"),
-    "title": ("Customer satisfaction index report", "顾客满意度指数分析报告"),
-    "model": ("Model", "模型"), "survey": ("Survey", "调查数据"), "used": ("Respondents used", "有效样本"),
-    "estimator": ("Estimation", "估计方法"), "contents": ("Contents", "目录"),
-}
-
-
 def report_html(a, *, lang: str = "en", style: T.TableStyle | None = None,
                 title: str | None = None, meta: dict[str, str] | None = None,
-                extra_warnings: "tuple[str, ...] | list[str]" = ()) -> str:
+                extra_warnings: "tuple[str, ...] | list[str]" = (),
+                progress: bool = False) -> str:
     """The HTML report of :func:`csi_model.report.analysis.analyze`'s results.
 
     Parameters
@@ -125,12 +119,20 @@ def report_html(a, *, lang: str = "en", style: T.TableStyle | None = None,
     extra_warnings : list of str, optional
         More warnings to show (e.g. about the command-line options), before the analyses'.
         The survey's reading warnings (``survey.report.warnings``) are always shown.
+    progress : bool
+        Show a progress bar of the tables and figures (tqdm.auto).
     """
-    i = 0 if lang == "en" else 1
-    S = {k: v[i] for k, v in _SECTIONS.items()}
+    lab = Labels(lang)
+    S = {k: lab.report(k) for k in ("title", "data", "measurement", "structural", "index",
+                                    "groups", "warnings", "model", "survey", "used",
+                                    "estimator", "contents")}
     e = _html.escape
-    tabs = {t.name: t for t in T.all_tables(a, lang=lang, style=style)}
-    figs = _figures(a, lang)
+    n_figs = sum(x is not None for x in (a.measurement, a.sem, a.index, a.trends)) + (
+        a.sem is not None and getattr(a.sem, "bootstrap", None) is not None)
+    with Steps(["tables"] + ["figure"] * n_figs, enabled=progress, desc="report") as steps:
+        with steps.step("tables"):
+            tabs = {t.name: t for t in T.all_tables(a, lang=lang, style=style)}
+        figs = _figures(a, lang, steps)
 
     def table(name):
         return f'<div class="scroll">{tabs[name].to_html()}</div>' if name in tabs else ""
@@ -151,21 +153,28 @@ def report_html(a, *, lang: str = "en", style: T.TableStyle | None = None,
         ("groups", [table("invariance"), table("group_paths")]),
     ]
     sem = a.sem
-    rows = [(S["model"], f"{a.spec.name} ({len(a.spec.latents)} constructs, "
-                         f"{len(a.spec.observed)} items, {len(a.spec.structural_paths)} paths)"),
+    rows = [(S["model"], lab.report("model_line", name=a.spec.name, latents=len(a.spec.latents),
+                                    items=len(a.spec.observed),
+                                    paths=len(a.spec.structural_paths))),
             (S["survey"], str(getattr(a.survey, "source", ""))),
             (S["used"], f"{sem.n} / {sem.n_total}" if sem is not None else "")]
+    sep = "；" if lang == "zh" else "; "
     if sem is not None:
-        est = f"CB-SEM {sem.estimator} (missing = {sem.missing})"
+        missing = lab.report(sem.missing) if sem.missing in ("listwise", "fiml") else sem.missing
+        est = [lab.report("estimation_line", estimator=sem.estimator, missing=missing)]
         if getattr(sem, "bootstrap", None) is not None:
-            est += f"; bootstrap B = {sem.bootstrap.B}, seed = {a.options.get('seed')}"
-        rows.append((S["estimator"], est + "; PLS-PM (path scheme) for the index"))
+            est.append(lab.report("bootstrap_line", B=sem.bootstrap.B, seed=a.options.get("seed")))
+        est.append(lab.report("pls_line"))
+        rows.append((S["estimator"], sep.join(est)))
     rows += list((meta or {}).items())
     data_report = getattr(a.survey, "report", None)
-    warn = list(dict.fromkeys([*extra_warnings, *getattr(data_report, "warnings", ()),
-                               *a.warnings, *(sem.warnings if sem is not None else ()),
-                               *(a.measurement.warnings if a.measurement is not None else ()),
-                               *a.notes]))
+    warn = same_warnings([*extra_warnings, *getattr(data_report, "warnings", ()),
+                          *a.warnings, *(sem.warnings if sem is not None else ()),
+                          *(a.measurement.warnings if a.measurement is not None else ()),
+                          *a.notes])
+    translated = [lab.warning(w) for w in warn]
+    untranslated = [w for w, t in zip(warn, translated) if t is None]
+    translated = list(dict.fromkeys(t for t in translated if t is not None))
     out = ["<!DOCTYPE html>", f'<html lang="{"zh-CN" if lang == "zh" else "en"}">', "<head>",
            '<meta charset="utf-8">',
            '<meta name="viewport" content="width=device-width, initial-scale=1">',
@@ -175,7 +184,11 @@ def report_html(a, *, lang: str = "en", style: T.TableStyle | None = None,
     out.append("</table>")
     if warn:
         out.append(f'<div class="warnings" id="warnings"><b>{e(S["warnings"])}</b><ul>')
-        out += [f"<li>{e(w)}</li>" for w in warn]
+        out += [f"<li>{e(w)}</li>" for w in translated]
+        if untranslated and lang != "en":
+            out.append(f'<li>{e(lab.report("untranslated"))}<ul>')
+            out += [f'<li lang="en">{e(w)}</li>' for w in untranslated]
+            out.append("</ul></li>")
         out.append("</ul></div>")
     present = [(k, parts) for k, parts in sections if any(parts)]
     out.append(f"<nav><b>{e(S['contents'])}</b><ul>")

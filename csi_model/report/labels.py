@@ -1,4 +1,5 @@
-"""Names of constructs, headers and categories in English and Chinese.
+"""Every word a reader sees, in English and Chinese: construct names, table headers,
+titles, notes, the report's words and the translations of the warnings.
 
 One dictionary per kind of label; :class:`Labels` looks them up for a language and falls
 back to the code itself when a name is unknown (a user's own construct ``PRICE`` prints as
@@ -14,7 +15,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
-__all__ = ["Labels", "CONSTRUCTS", "HEADERS", "LANGS"]
+__all__ = ["Labels", "CONSTRUCTS", "HEADERS", "TITLES", "NOTES", "REPORT", "WARNINGS_ZH",
+           "LANGS", "translate_warning", "same_warnings"]
 
 LANGS = ("en", "zh")
 
@@ -32,6 +34,8 @@ CONSTRUCTS: dict[str, tuple[str, str]] = {
 #: Header and category keys -> (English, Chinese).
 HEADERS: dict[str, tuple[str, str]] = {
     # generic
+    "table": ("Table", "表"),
+    "figure": ("Figure", "图"),
     "construct": ("Construct", "潜变量"),
     "item": ("Item", "题项"),
     "wording": ("Wording", "题项内容"),
@@ -204,6 +208,147 @@ NOTES: dict[str, tuple[str, str]] = {
 }
 
 
+#: Words of the HTML report and the paper outside the tables -> (English, Chinese).
+REPORT: dict[str, tuple[str, str]] = {
+    "title": ("Customer satisfaction index report", "顾客满意度指数分析报告"),
+    "data": ("Data", "数据"), "measurement": ("Measurement model", "测量模型"),
+    "structural": ("Structural model", "结构模型"), "index": ("Satisfaction index", "满意度指数"),
+    "groups": ("Groups and waves", "组间与轮次比较"), "warnings": ("Warnings", "警告"),
+    "model": ("Model", "模型"), "survey": ("Survey", "调查数据"),
+    "used": ("Respondents used", "有效样本"), "estimator": ("Estimation", "估计方法"),
+    "contents": ("Contents", "目录"),
+    "model_line": ("{name} ({latents} constructs, {items} items, {paths} paths)",
+                   "{name}（{latents} 个潜变量，{items} 个题项，{paths} 条路径）"),
+    "estimation_line": ("CB-SEM {estimator} (missing data: {missing})",
+                        "CB-SEM，{estimator} 估计（缺失值处理：{missing}）"),
+    "bootstrap_line": ("bootstrap B = {B}, seed = {seed}", "Bootstrap 重抽样 B = {B}，随机种子 = {seed}"),
+    "pls_line": ("PLS-PM (path weighting scheme) for the index", "指数由 PLS-PM（路径加权方案）计算"),
+    "listwise": ("listwise deletion", "列删除"), "fiml": ("full-information ML", "全信息极大似然"),
+    "untranslated": ("", "以下警告暂无中文译文，保留英文原文："),
+    "your_operator": ("your operator", "您的运营商"),
+    "ci_bootstrap": ("bootstrap percentile ({B} resamples)", "Bootstrap 百分位区间（{B} 次重抽样）"),
+    "ci_wald": ("Wald (delta method)", "Wald 区间（delta 法）"),
+    "effects_boot": ("; intervals: bootstrap percentile, B = {B}",
+                     "；区间为 Bootstrap 百分位区间，B = {B}"),
+    "effects_delta": ("; intervals: delta method", "；区间由 delta 法计算"),
+    "diagram_note": ("Standardized coefficients; dashed: not significant.",
+                     "标准化路径系数；虚线：不显著。"),
+    "diagram_note_full": ("Standardized loadings and path coefficients; dashed: not significant; "
+                          "R² inside the constructs.",
+                          "标准化载荷与路径系数；虚线：不显著；潜变量内为 R²。"),
+    "trend_ci": ("Error bars: 95% bootstrap intervals.", "误差线：95% Bootstrap 置信区间。"),
+    "index_ci": ("CI: bootstrap percentile interval ({B} resamples of the PLS model).",
+                 "置信区间：Bootstrap 百分位区间（PLS 模型重抽样 {B} 次）。"),
+}
+
+#: The warnings of csi_model's estimators in Chinese: (pattern of the English message,
+#: Chinese template with the pattern's named groups). A warning without a translation is
+#: shown in English under :data:`REPORT` ``["untranslated"]``.
+WARNINGS_ZH: tuple[tuple[str, str], ...] = (
+    (r"Listwise deletion: (?P<k>\d+) of (?P<n>\d+) rows with missing answers were dropped "
+     r"\(use missing='fiml' to keep them\)\.",
+     "列删除：{n} 行中有 {k} 行存在缺失回答，已被删除（用 missing='fiml' 可保留这些行）。"),
+    (r"Listwise deletion: (?P<k>\d+) of (?P<n>\d+) rows with missing answers"
+     r"(?: to the model's items)? were dropped\.",
+     "列删除：{n} 行中有 {k} 行存在缺失回答，已被删除。"),
+    (r"Listwise deletion: (?P<k>\d+) of (?P<n>\d+) respondents read from (?P<src>.+?) have a "
+     r"missing answer to the model's items(?: \(rows (?P<rows>[^)]*)\))? and were dropped; the "
+     r"results use (?P<used>\d+) of \d+\. Check the missing codes, or use an estimator that "
+     r"keeps incomplete rows\.",
+     "列删除：{src} 的 {n} 位受访者中有 {k} 位在模型题项上存在缺失回答，已被删除；"
+     "结果基于 {used} 位受访者。请检查缺失值编码，或改用可保留不完整行的估计方法。"),
+    (r"Listwise deletion within groups: (?P<k>\d+) incomplete rows were dropped\.",
+     "组内列删除：删除了 {k} 个不完整的行。"),
+    (r"EFA: (?P<item>\S+) \(an item of (?P<lv>\S+)\) loads most on (?P<f>\S+), the factor of "
+     r"(?P<lv2>\S+) \((?P<a>[-\d.]+) vs (?P<b>[-\d.]+) on its own factor\)\.",
+     "EFA：{lv} 的题项 {item} 在因子 {f}（对应 {lv2}）上的载荷最高（{a}，在本因子上为 {b}）。"),
+    (r"EFA: (?P<item>\S+) \(an item of (?P<lv>\S+)\) loads most on (?P<f>\S+), a factor "
+     r"matched to no latent \((?P<a>[-\d.]+) vs (?P<b>[-\d.]+) on its own factor\)\.",
+     "EFA：{lv} 的题项 {item} 在未与任何潜变量匹配的因子 {f} 上载荷最高（{a}，在本因子上为 {b}）。"),
+    (r"Bootstrap: (?P<B>\d+) resamples \(seed (?P<seed>[^)]*)\); standard errors and percentile "
+     r"intervals come from the resamples\.",
+     "Bootstrap：{B} 次重抽样（随机种子 {seed}）；标准误与百分位区间均由重抽样得到。"),
+    (r"Bootstrap: (?P<k>\d+) of (?P<B>\d+) resamples did not converge and were excluded from "
+     r"the standard errors and intervals\.",
+     "Bootstrap：{B} 次重抽样中有 {k} 次未收敛，已从标准误与区间的计算中排除。"),
+    (r"(?P<lv>\S+) is measured by a single item \((?P<item>[^)]+)\): .*",
+     "{lv} 仅由一个题项（{item}）测量：其 Cronbach's α、rho_c、omega、rho_A 与 AVE 无定义"
+     "（CFA 中假定其信度为 1，残差方差固定为 0），其 HTMT 亦无定义。"),
+    (r"No item scale was given \(no codebook, no scale=\): the observed range of each item was "
+     r"used \((?P<r>[^)]*)\)\..*",
+     "未给出题项量表范围（无编码表，也未指定 scale=）：指数使用了各题项的观测范围（{r}）。"
+     "请指定 scale=(1, 10)（命令行：--scale 1,10），使指数采用问卷的量表范围。"),
+    (r"Heywood case: the (?P<kind>latent|residual) variance of (?P<v>\S+) is negative "
+     r"\((?P<x>[-\d.]+)\)(?P<at>.*)\. The solution is improper\.",
+     "Heywood 现象：{v} 的{kind}方差为负（{x}）{at}，解不合理（improper）。"),
+    (r"Standardized (?P<what>loading|path) above 1 in absolute value: (?P<arrow>.+) = "
+     r"(?P<x>[-\d.]+)(?P<at>.*)\. The solution is improper\.",
+     "标准化{what}的绝对值大于 1：{arrow} = {x}{at}，解不合理（improper）。"),
+    (r"The latents (?P<a>\S+) and (?P<b>\S+) correlate (?P<r>[-\d.]+) \(above (?P<lim>[\d.]+)\)"
+     r": .*",
+     "潜变量 {a} 与 {b} 的相关系数为 {r}（大于 {lim}）：二者可能无法在实证上区分（区分效度不足）。"),
+    (r"The R² of the latent (?P<lv>\S+) is (?P<r>[\d.]+) \(above (?P<lim>[\d.]+)\): .*",
+     "潜变量 {lv} 的 R² 为 {r}（大于 {lim}）：其预测变量几乎完全解释了它，可能是解不合理或构念"
+     "无法区分的迹象。"),
+    (r"The estimation did not converge in (?P<k>\d+) iterations: .*",
+     "估计在 {k} 次迭代内未收敛：所得估计值不是极大似然解。请简化模型或检查数据。"),
+    (r"The PLS algorithm did not converge in (?P<k>\d+) iterations .*",
+     "PLS 算法在 {k} 次迭代内未收敛：请增大 max_iter，或改用路径或因子加权方案。"),
+)
+
+_WARNING_WORDS_ZH = {"latent": "潜变量", "residual": "残差", "loading": "载荷", "path": "路径"}
+
+#: Placeholders of the operator's name in item wording (the codebook's convention).
+OPERATOR_PLACEHOLDERS = ("[Operator]", "[运营商]")
+
+
+def same_warnings(messages) -> list[str]:
+    """The messages with repeats dropped: the same listwise deletion reported by the
+    measurement model, the CB-SEM and the PLS fit is listed once (its longest wording).
+
+    >>> same_warnings(["Listwise deletion: 3 of 50 rows with missing answers were dropped.",
+    ...                "Listwise deletion: 3 of 50 rows with missing answers were dropped "
+    ...                "(use missing='fiml' to keep them).", "Other."])
+    ["Listwise deletion: 3 of 50 rows with missing answers were dropped (use missing='fiml' to keep them).", 'Other.']
+    """
+    import re
+
+    out: list[str] = []
+    seen: dict[tuple, int] = {}
+    for msg in dict.fromkeys(messages):
+        m = re.match(r"Listwise deletion: (\d+) of (\d+) (?:rows|respondents)", msg)
+        key = ("listwise", m.group(1), m.group(2)) if m else ("text", msg)
+        if key in seen:
+            if len(msg) > len(out[seen[key]]):     # the most informative wording
+                out[seen[key]] = msg
+            continue
+        seen[key] = len(out)
+        out.append(msg)
+    return out
+
+
+def translate_warning(message: str, lang: str) -> str | None:
+    """The warning in ``lang`` (itself for English; None when no translation is known).
+
+    >>> translate_warning("Listwise deletion: 3 of 50 rows with missing answers were dropped.",
+    ...                   "zh")
+    '列删除：50 行中有 3 行存在缺失回答，已被删除。'
+    """
+    if lang == "en":
+        return message
+    import re
+
+    for pattern, template in WARNINGS_ZH:
+        m = re.fullmatch(pattern, message.strip(), flags=re.S)
+        if m:
+            groups = {k: _WARNING_WORDS_ZH.get(v, v) for k, v in m.groupdict().items()}
+            if groups.get("at"):
+                groups["at"] = re.sub(r"\s*\(model line (\d+)\)", r"（模型第 \1 行）",
+                                      groups["at"])
+            return template.format(**groups)
+    return None
+
+
 @dataclass(frozen=True)
 class Labels:
     """Look up construct names, headers and item wording in one language.
@@ -220,6 +365,7 @@ class Labels:
     lang: str = "en"
     codebook: Any = None
     constructs: dict = field(default_factory=dict)
+    operator: str | None = None
 
     def __post_init__(self):
         if self.lang not in LANGS:
@@ -250,10 +396,52 @@ class Labels:
         return NOTES[key][self._i].format(**kw)
 
     def item(self, code: str) -> str:
-        """The wording of an item in this language ("" without a codebook or entry)."""
+        """The wording of an item in this language ("" without a codebook or entry), with
+        the operator's name for ``[运营商]``/``[Operator]`` (:attr:`operator`; when None,
+        "your operator", which is what each respondent read).
+
+        >>> import csi_model as cm
+        >>> Labels("zh", cm.load_codebook("telecom"), operator="China Mobile").item("SAT1")
+        '总体而言，您对中国移动的满意程度如何？'
+        """
         if self.codebook is None or code not in self.codebook:
             return ""
-        return self.codebook.label(code, self.lang)
+        text = self.codebook.label(code, self.lang)
+        name = self.header(self.operator) if self.operator else self.report("your_operator")
+        for placeholder in OPERATOR_PLACEHOLDERS:
+            if text.startswith(placeholder):
+                text = name[:1].upper() + name[1:] + text[len(placeholder):]
+            text = text.replace(placeholder, name)
+        return text
+
+    def report(self, key: str, **kw) -> str:
+        """A word of the report outside the tables (:data:`REPORT`)."""
+        return REPORT[key][self._i].format(**kw)
+
+    def ci_type(self, text: str) -> str:
+        """An interval's kind (csi_model.hypotheses' ``ci.type``) in this language.
+
+        >>> Labels("zh").ci_type("bootstrap percentile (200 resamples)")
+        'Bootstrap 百分位区间（200 次重抽样）'
+        """
+        import re
+
+        if self.lang == "en":
+            return text
+        m = re.fullmatch(r"bootstrap (\w+) \((\d+) resamples\)", text)
+        if m:
+            kind = {"percentile": "百分位", "bca": "BCa ", "basic": "基本"}.get(m.group(1),
+                                                                             m.group(1) + " ")
+            return f"Bootstrap {kind}区间（{m.group(2)} 次重抽样）"
+        return {"Wald": "Wald 区间（delta 法）"}.get(text, text)
+
+    def warning(self, message: str) -> str | None:
+        """A warning in this language (None when it has no translation)."""
+        return translate_warning(message, self.lang)
+
+    def table_number(self, n: int) -> str:
+        """``Table 3`` / ``表 3``: the line above a table's title (APA 7)."""
+        return f"{self.header('table')} {n}"
 
     def arrow(self, src: str, dst: str) -> str:
         return f"{self.construct(src)} → {self.construct(dst)}"

@@ -35,10 +35,12 @@ library and return a :class:`Table`:
 """
 from __future__ import annotations
 
+import functools
 import html as _html
 import io
 import math
 import re
+import unicodedata
 import zipfile
 from dataclasses import dataclass, field, replace
 from pathlib import Path
@@ -47,6 +49,7 @@ from typing import Any, Iterable, Sequence
 import numpy as np
 import pandas as pd
 
+from .. import _format as _fmt
 from .labels import Labels
 
 __all__ = [
@@ -80,6 +83,8 @@ class TableStyle:
     minus : str
         The minus sign of Markdown, HTML and Word output (U+2212); CSV keeps ``-`` and LaTeX
         uses ``$-$``.
+    paper : {"a4", "letter"}
+        Paper of the Word output (A4 by default; US Letter).
     """
 
     digits: int = 3
@@ -87,6 +92,7 @@ class TableStyle:
     stars: tuple = (0.05, 0.01, 0.001)
     lang: str = "en"
     minus: str = MINUS
+    paper: str = "a4"
 
     def __post_init__(self):
         if self.leading_zero not in ("bounded", True, False):
@@ -96,6 +102,7 @@ class TableStyle:
             raise ValueError("The 'stars' parameter of TableStyle must be decreasing, e.g. "
                              f"(0.05, 0.01, 0.001). Got {self.stars!r} instead.")
         Labels(self.lang)  # validates lang
+        _paper(self.paper)
 
     def legend(self) -> str:
         if not self.stars:
@@ -107,49 +114,39 @@ class TableStyle:
         return sep.join(parts) + ("。" if self.lang == "zh" else ".")
 
 
+def _paper(paper: str) -> str:
+    key = str(paper).lower()
+    if key not in PAPERS:
+        raise ValueError(f"The 'paper' parameter must be one of {list(PAPERS)}. "
+                         f"Got {paper!r} instead.")
+    return key
+
+
 def _strip_zero(s: str) -> str:
-    return re.sub(r"^(-?)0\.", r"\1.", s)
+    return _fmt.strip_leading_zero(s)
 
 
 def format_number(x, digits: int = 3, *, bounded: bool = False,
                   style: TableStyle | None = None) -> str:
-    """A number as printed in a table: fixed decimals, NaN as ``""``, no ``-0.000``.
+    """A number as printed in a table: fixed decimals, NaN as ``""``, no ``-0.000``
+    (:func:`csi_model._format.format_number` with the style's leading-zero rule).
 
     >>> format_number(0.12345), format_number(0.12345, bounded=True), format_number(-0.0001)
     ('0.123', '.123', '0.000')
     """
     style = style or TableStyle()
-    if x is None or isinstance(x, str):
-        return "" if x is None else x
-    try:
-        v = float(x)
-    except (TypeError, ValueError):
-        return str(x)
-    if not math.isfinite(v):
-        return "" if math.isnan(v) else ("∞" if v > 0 else "-∞")
-    s = f"{v:.{digits}f}"
-    if float(s) == 0:
-        s = s.lstrip("-")
-    if style.leading_zero is False or (style.leading_zero == "bounded" and bounded):
-        s = _strip_zero(s)
-    return s
+    return _fmt.format_number(x, digits, bounded=bounded, leading_zero=style.leading_zero)
 
 
 def format_p(p, digits: int = 3, *, style: TableStyle | None = None) -> str:
     """A p-value: ``< .001`` below 10^-digits, else with ``digits`` decimals (no leading zero
-    under the APA convention).
+    under the APA convention); :func:`csi_model._format.format_p`.
 
     >>> format_p(0.0004), format_p(0.0312), format_p(float("nan"))
     ('< .001', '.031', '')
     """
     style = style or TableStyle()
-    if p is None or (isinstance(p, float) and math.isnan(p)):
-        return ""
-    p = float(p)
-    floor = 10.0 ** -digits
-    if p < floor:
-        return "< " + format_number(floor, digits, bounded=True, style=style)
-    return format_number(p, digits, bounded=True, style=style)
+    return _fmt.format_p(p, digits, leading_zero=style.leading_zero)
 
 
 def stars(p, style: TableStyle | None = None) -> str:
@@ -222,6 +219,7 @@ class Table:
     notes: tuple = ()
     style: TableStyle = field(default_factory=TableStyle)
     labels: Labels | None = None
+    recipe: Any = field(default=None, compare=False, repr=False)
 
     # ------------------------------------------------------------------ cells
     @property
@@ -244,8 +242,23 @@ class Table:
         return out
 
     def with_style(self, **changes) -> "Table":
-        """The same table with another style (``lang=`` also relabels it if built for it)."""
-        return replace(self, style=replace(self.style, **changes))
+        """The same table with another style. ``lang=`` translates it: a table of the
+        builders below is built again in that language (title, headers, notes, names); any
+        other table gets its headers translated.
+
+        >>> t = Table("demo", pd.DataFrame({"p": [0.01]}), (Column("p", "p", "p"),))
+        >>> t.with_style(lang="zh").headers
+        ['p 值']
+        """
+        style = replace(self.style, **changes)
+        if style.lang == self.style.lang:
+            return replace(self, style=style)
+        if self.recipe is not None:
+            build, args, kwargs = self.recipe
+            return build(*args, **{**kwargs, "lang": style.lang, "style": style})
+        old = self._labels
+        return replace(self, style=style, labels=Labels(style.lang, old.codebook,
+                                                         old.constructs, old.operator))
 
     def _cell(self, col: Column, row: pd.Series) -> str:
         st = self.style
@@ -358,12 +371,20 @@ class Table:
     def __str__(self) -> str:
         return (self.title + "\n" if self.title else "") + self.formatted().to_string(index=False)
 
-    def to_docx(self, path=None, *, document=None):
-        """Add the table to a python-docx ``document`` (a new one if None) as a three-line
-        table; with ``path``, save it there (deterministically: fixed zip timestamps).
-        Returns the document."""
-        doc = document if document is not None else _new_document(self.style.lang)
-        _add_docx_table(doc, self)
+    def to_docx(self, path=None, *, document=None, paper: str | None = None,
+                number: int | None = None):
+        """Add the table to a python-docx ``document`` (a new one if None) as an APA table;
+        with ``path``, save it there (deterministically: fixed zip timestamps).
+
+        The table gets a bold "Table N" line (``number``, default: the next in the
+        document), its title in italic, three rules and its notes under it; the columns
+        are fitted to their content so that no word breaks; a table too wide for a portrait
+        page goes on a landscape page. ``paper``: ``"a4"`` (default, or the style's) or
+        ``"letter"``. Returns the document.
+        """
+        paper = _paper(paper or self.style.paper)
+        doc = document if document is not None else _new_document(self.style.lang, paper)
+        _add_docx_table(doc, self, getattr(doc, "_csi_paper", paper), number)
         if path is not None:
             write_docx(doc, path)
         return doc
@@ -426,29 +447,156 @@ def _tex_num(s: str) -> str:
 # ============================================================================ Word
 _FIXED_TIME = (1980, 1, 1, 0, 0, 0)
 
+#: Paper sizes of the Word output (width, height in inches) and their 1-inch margins (APA 7).
+PAPERS = {"a4": (8.27, 11.69), "letter": (8.5, 11.0)}
+_MARGIN_IN = 1.0
+_CELL_PAD_IN = 0.08          # Word's default left and right cell margins
+_SAFETY = 1.06               # widths are estimated from Times metrics: keep a margin
+_TABLE_PT = 10               # APA tables: 10-12 pt; 10 pt keeps wide tables on the page
+_MAX_WRAP_LINES = 4          # a long text cell wrapping to more lines than this in portrait
+                             # (a short one: 2) moves the table to a landscape page
 
-def _new_document(lang: str = "en"):
+
+@functools.lru_cache(maxsize=1)
+def _times_widths() -> dict[str, int]:
+    """Advance widths (1/1000 em) of Times-Roman from the Adobe metrics shipped with
+    matplotlib (Times New Roman and Liberation Serif share them)."""
+    import matplotlib
+
+    path = Path(matplotlib.get_data_path()) / "fonts" / "pdfcorefonts" / "Times-Roman.afm"
+    widths: dict[str, int] = {}
+    for line in path.read_text(encoding="latin-1").splitlines():
+        m = re.match(r"C (\d+) ; WX (\d+) ;", line)
+        if m and 32 <= int(m.group(1)) <= 126:
+            widths[chr(int(m.group(1)))] = int(m.group(2))
+    widths["'"], widths["`"] = 333, 333  # the AFM's quoteright/quoteleft slots
+    widths["\u00a0"] = widths[" "]
+    return widths
+
+
+def _text_width_in(text: str, size_pt: float) -> float:
+    """Printed width of ``text`` in inches at ``size_pt`` (Times; CJK characters 1 em)."""
+    widths = _times_widths()
+    units = 0
+    for ch in text:
+        if ch in widths:
+            units += widths[ch]
+        elif unicodedata.east_asian_width(ch) in ("W", "F"):
+            units += 1000
+        else:
+            units += 600  # Greek, arrows, minus, superscripts: at most this wide in Times
+    return units / 1000 * size_pt / 72
+
+
+_CJK_RUN = re.compile(r"[\u2e80-\u9fff\uff00-\uffef\u3000-\u303f]+")
+
+
+def _words(text: str) -> list[str]:
+    """The pieces a line may not break inside: Latin words and short CJK words (a name of
+    up to 6 characters stays on one line; longer Chinese text breaks anywhere)."""
+    out = []
+    for w in re.split(r"[ \t\n]+", text.strip()):     # a no-break space does not split
+        for piece in re.split(f"({_CJK_RUN.pattern})", w):
+            if not piece:
+                continue
+            if _CJK_RUN.fullmatch(piece) and len(piece) > 6:
+                out += list(piece)
+            else:
+                out.append(piece)
+    return out or [""]
+
+
+def _nobreak(header: str) -> str:
+    """Keep "(n = 163)" on one line in Word (no-break spaces)."""
+    return re.sub(r"\(n = (\d+)\)", "(n\u00a0=\u00a0\\1)", header)
+
+
+@dataclass(frozen=True)
+class _Layout:
+    widths: tuple          # inches, one per column
+    landscape: bool
+    size_pt: float
+
+
+def _layout(table: Table, paper: str) -> _Layout:
+    """Column widths fitted to the content (no word broken), portrait unless too wide."""
+    pw, ph = PAPERS[paper]
+    cells = table._cells(table.style.minus)
+    pad = 2 * _CELL_PAD_IN
+
+    def measure(size):
+        mins, prefs = [], []
+        for j, (head, col) in enumerate(zip(map(_nobreak, table.headers), table.columns)):
+            texts = [row[j] for row in cells]
+            if col.numeric:   # a number never wraps
+                lo = max([_text_width_in(t, size) for t in texts] + [0])
+                pref = max(lo, _text_width_in(head, size))
+                lo = max(lo, max(_text_width_in(w, size) for w in _words(head)))
+            else:
+                pieces = [w for t in texts + [head] for w in _words(t)]
+                lo = max(_text_width_in(w, size) for w in pieces)
+                pref = max(_text_width_in(t, size) for t in texts + [head])
+            mins.append(lo * _SAFETY + pad)
+            prefs.append(pref * _SAFETY + pad)
+        return mins, prefs
+
+    def fit(mins, prefs, avail):
+        if sum(prefs) <= avail:
+            return list(prefs)
+        spare = avail - sum(mins)
+        extra = [p - m for m, p in zip(mins, prefs)]
+        return [m + spare * e / sum(extra) for m, e in zip(mins, extra)]
+
+    def too_tall(widths, prefs):
+        """A long text wraps to more than 4 lines, a short text (a path) to more than 2."""
+        for w, p, c in zip(widths, prefs, table.columns):
+            lines = (p - pad) / max(w - pad, 1e-6)
+            if not c.numeric and lines > (_MAX_WRAP_LINES if c.kind == "longtext" else 2):
+                return True
+        return False
+
+    portrait, landscape = pw - 2 * _MARGIN_IN, ph - 2 * _MARGIN_IN
+    for size in (_TABLE_PT, 9, 8):
+        mins, prefs = measure(size)
+        if sum(mins) <= portrait:
+            widths = fit(mins, prefs, portrait)
+            if not too_tall(widths, prefs) or sum(mins) > landscape:
+                return _Layout(tuple(widths), False, size)
+            return _Layout(tuple(fit(mins, prefs, landscape)), True, size)
+        if sum(mins) <= landscape:
+            return _Layout(tuple(fit(mins, prefs, landscape)), True, size)
+    scale = landscape / sum(mins)   # still too wide at 8 pt: shrink (words may wrap)
+    return _Layout(tuple(m * scale for m in mins), True, 8)
+
+
+def _new_document(lang: str = "en", paper: str = "a4"):
     import datetime as _dt
 
     import docx
     from docx.oxml.ns import qn
-    from docx.shared import Pt
+    from docx.shared import Inches, Pt
 
     doc = docx.Document()
     normal = doc.styles["Normal"]
     normal.font.name = "Times New Roman"
-    normal.font.size = Pt(10.5)
+    normal.font.size = Pt(12)
+    normal.paragraph_format.space_after = Pt(0)
     rpr = normal.element.get_or_add_rPr()
     fonts = rpr.find(qn("w:rFonts"))
     if fonts is None:
         fonts = rpr.makeelement(qn("w:rFonts"), {})
         rpr.append(fonts)
     fonts.set(qn("w:eastAsia"), "SimSun")
+    section = doc.sections[0]
+    section.page_width, section.page_height = (Inches(x) for x in PAPERS[paper])
+    for side in ("left_margin", "right_margin", "top_margin", "bottom_margin"):
+        setattr(section, side, Inches(_MARGIN_IN))
     cp = doc.core_properties
     fixed = _dt.datetime(2000, 1, 1)
     cp.created = cp.modified = cp.last_printed = fixed
     cp.author = cp.last_modified_by = "csi_model"
     cp.revision = 1
+    doc._csi_paper = paper
     return doc
 
 
@@ -465,39 +613,108 @@ def _border(cell, **sides):
         borders.append(el)
 
 
-def _add_docx_table(doc, table: Table) -> None:
-    from docx.enum.text import WD_ALIGN_PARAGRAPH
-    from docx.shared import Pt
+def _doc_is_empty(doc) -> bool:
+    return not doc.tables and not any(p.text for p in doc.paragraphs)
 
-    if table.title:
+
+def _orient(doc, landscape: bool) -> None:
+    """Put what follows on a portrait or landscape page (a new section when it changes)."""
+    from docx.enum.section import WD_ORIENT, WD_SECTION
+
+    sec = doc.sections[-1]
+    if (sec.orientation == WD_ORIENT.LANDSCAPE) == landscape:
+        return
+    if not _doc_is_empty(doc):
+        sec = doc.add_section(WD_SECTION.NEW_PAGE)
+    w, h = sec.page_width, sec.page_height
+    sec.orientation = WD_ORIENT.LANDSCAPE if landscape else WD_ORIENT.PORTRAIT
+    if (w > h) != landscape:
+        sec.page_width, sec.page_height = h, w
+
+
+def _xml_flag(parent, tag: str, **attrs) -> None:
+    from docx.oxml.ns import qn
+    el = parent.makeelement(qn(tag), {qn(f"w:{k}"): v for k, v in attrs.items()})
+    parent.append(el)
+
+
+def _add_docx_table(doc, table: Table, paper: str = "a4", number: int | None = None) -> None:
+    from docx.enum.table import WD_TABLE_ALIGNMENT
+    from docx.enum.text import WD_ALIGN_PARAGRAPH
+    from docx.oxml.ns import qn
+    from docx.shared import Inches, Pt
+
+    lay = _layout(table, paper)
+    _orient(doc, lay.landscape)
+    size = Pt(lay.size_pt)
+    number = number if number is not None else len(doc.tables) + 1
+    lab = table._labels
+
+    def para(text="", *, bold=False, italic=False, before=0, after=0, keep=False, pt=None):
         p = doc.add_paragraph()
-        p.add_run(table.title).bold = True
+        if text:
+            run = p.add_run(text)
+            run.bold, run.italic = bold, italic
+            if pt is not None:
+                run.font.size = pt
+        pf = p.paragraph_format
+        pf.space_before, pf.space_after, pf.keep_with_next = Pt(before), Pt(after), keep
+        return p
+
+    before = 0 if _doc_is_empty(doc) else 18
+    zh = table.style.lang == "zh"
+    if zh:   # Chinese journals (GB/T 7713): "表 1  标题" in bold, centred above the table
+        p = para(f"{lab.table_number(number)}  {table.title}".strip(), bold=True,
+                 before=before, after=6, keep=True)
+        p.alignment = WD_ALIGN_PARAGRAPH.CENTER
+    else:    # APA 7: "Table 1" in bold, the title in italic title case on the next line
+        para(lab.table_number(number), bold=True, before=before, after=6, keep=True)
+        if table.title:
+            para(table.title, italic=True, after=6, keep=True)
     cells = table._cells(table.style.minus)
     t = doc.add_table(rows=1 + len(cells), cols=len(table.columns))
-    for j, (h, c) in enumerate(zip(table.headers, table.columns)):
-        cell = t.rows[0].cells[j]
-        cell.text = h
-        _border(cell, top=12, bottom=6)
-        if c.numeric:
-            cell.paragraphs[0].alignment = WD_ALIGN_PARAGRAPH.RIGHT
-    for i, row in enumerate(cells, start=1):
-        for j, (v, c) in enumerate(zip(row, table.columns)):
-            cell = t.rows[i].cells[j]
+    # flush left under its number and title (APA); centred under a centred caption (zh)
+    t.alignment = WD_TABLE_ALIGNMENT.CENTER if zh else WD_TABLE_ALIGNMENT.LEFT
+    t.autofit = False   # w:tblLayout fixed: the widths below are kept
+    tblPr = t._tbl.tblPr
+    width_tw = str(int(sum(lay.widths) * 1440))
+    tblW = tblPr.find(qn("w:tblW"))
+    if tblW is None:
+        _xml_flag(tblPr, "w:tblW", w=width_tw, type="dxa")
+    else:
+        tblW.set(qn("w:w"), width_tw)
+        tblW.set(qn("w:type"), "dxa")
+    for gc, w in zip(t._tbl.tblGrid.findall(qn("w:gridCol")), lay.widths):
+        gc.set(qn("w:w"), str(int(w * 1440)))
+    rows = [[_nobreak(h) for h in table.headers]] + cells
+    for i, values in enumerate(rows):
+        row = t.rows[i]
+        trPr = row._tr.get_or_add_trPr()
+        _xml_flag(trPr, "w:cantSplit")
+        if i == 0:
+            _xml_flag(trPr, "w:tblHeader")   # repeated on every page
+        for j, (v, c, w) in enumerate(zip(values, table.columns, lay.widths)):
+            cell = row.cells[j]
+            cell.width = Inches(w)
             cell.text = v
+            par = cell.paragraphs[0]
+            par.paragraph_format.line_spacing = 1.0   # single-spaced rows (APA allows it)
             if c.numeric:
-                cell.paragraphs[0].alignment = WD_ALIGN_PARAGRAPH.RIGHT
-            if i == len(cells):
+                par.alignment = WD_ALIGN_PARAGRAPH.CENTER if i == 0 else WD_ALIGN_PARAGRAPH.RIGHT
+            if i in (0, len(rows) - 1):   # the header stays with the first row and the
+                par.paragraph_format.keep_with_next = True   # last row with the note
+            for run in par.runs:
+                run.font.size = size
+            if i == 0:
+                _border(cell, top=12, bottom=6)
+            if i == len(rows) - 1:
                 _border(cell, bottom=12)
-    for row in t.rows:
-        for cell in row.cells:
-            for par in cell.paragraphs:
-                for run in par.runs:
-                    run.font.size = Pt(9)
     notes = table.all_notes
     if notes:
-        p = doc.add_paragraph()
-        p.add_run(table._labels.note("note") + " ").italic = True
-        p.add_run(" ".join(notes)).font.size = Pt(9)
+        p = para(before=4, after=0)
+        r = p.add_run(lab.note("note") + ("" if zh else " "))
+        r.italic, r.font.size = not zh, size
+        p.add_run(" ".join(notes)).font.size = size
 
 
 def write_docx(document, path_or_buffer) -> None:
@@ -520,12 +737,31 @@ def write_docx(document, path_or_buffer) -> None:
 
 
 # ============================================================================ builders
-def _setup(lang, style, codebook=None, labels=None):
+def _setup(lang, style, codebook=None, labels=None, operator=None):
     style = style or TableStyle(lang=lang)
     if style.lang != lang:
         style = replace(style, lang=lang)
-    labels = labels or Labels(lang, codebook)
+    labels = labels or Labels(lang, codebook, operator=operator)
     return style, labels
+
+
+def _rebuildable(builder):
+    """Record how a table was built, so that ``with_style(lang=...)`` builds it again in the
+    other language (headers, title, notes and construct names all translated)."""
+    @functools.wraps(builder)
+    def build(*args, **kwargs):
+        table = builder(*args, **kwargs)
+        return replace(table, recipe=(build, args, kwargs))
+    return build
+
+
+def _single_operator(survey, column: str = "operator") -> str | None:
+    """The operator of a survey of one operator's customers (None for several or none)."""
+    data = survey.data if hasattr(survey, "data") else survey
+    if not isinstance(data, pd.DataFrame) or column not in data:
+        return None
+    values = data[column].dropna().unique()
+    return str(values[0]) if len(values) == 1 else None
 
 
 def _T(name, data, columns, lab, style, title_kw=None, notes=()):
@@ -534,17 +770,22 @@ def _T(name, data, columns, lab, style, title_kw=None, notes=()):
                  style=style, labels=lab)
 
 
+@_rebuildable
 def item_descriptives(survey, spec=None, *, codebook=None, lang: str = "en",
-                      style: TableStyle | None = None, wording: bool = True) -> Table:
+                      style: TableStyle | None = None, wording: bool = True,
+                      operator: str | None = None) -> Table:
     """Item N, mean, SD, min, max, skewness and excess kurtosis, grouped by construct.
 
     ``survey`` is a :class:`~csi_model.survey.read.Survey` or DataFrame; ``spec`` orders the items
     by construct (default: every numeric column). Wording comes from ``codebook`` (or the
-    survey's codebook) in the table's language.
+    survey's codebook) in the table's language, with ``[运营商]``/``[Operator]`` replaced by
+    ``operator`` (default: the survey's ``operator`` column when it holds one operator, else
+    "your operator", which is what each respondent read).
     """
     data = survey.data if hasattr(survey, "data") else pd.DataFrame(survey)
     codebook = codebook if codebook is not None else getattr(survey, "codebook", None)
-    style, lab = _setup(lang, style, codebook)
+    operator = operator if operator is not None else _single_operator(data)
+    style, lab = _setup(lang, style, codebook, operator=operator)
     if spec is not None:
         pairs = [(lv, it) for lv, its in spec.indicators.items() for it in its if it in data]
     else:
@@ -566,6 +807,7 @@ def item_descriptives(survey, spec=None, *, codebook=None, lang: str = "en",
     return _T("item_descriptives", df, cols, lab, style)
 
 
+@_rebuildable
 def sampling_adequacy(m, *, lang: str = "en", style: TableStyle | None = None) -> Table:
     """KMO, Bartlett's test of sphericity and the parallel analysis of a MeasurementResult."""
     style, lab = _setup(lang, style)
@@ -583,6 +825,7 @@ def sampling_adequacy(m, *, lang: str = "en", style: TableStyle | None = None) -
     return _T("sampling_adequacy", df, cols, lab, style)
 
 
+@_rebuildable
 def efa_loadings(m, *, hide_below: float = 0.30, lang: str = "en",
                  style: TableStyle | None = None) -> Table:
     """EFA pattern loadings (items x factors, factors named by their matched construct)."""
@@ -609,6 +852,7 @@ def efa_loadings(m, *, hide_below: float = 0.30, lang: str = "en",
               notes=(lab.note("efa", hide=hide),))
 
 
+@_rebuildable
 def measurement_model(m, *, lang: str = "en", style: TableStyle | None = None) -> Table:
     """Standardized loadings with alpha, CR (rho_c) and AVE on each construct's first row."""
     style, lab = _setup(lang, style)
@@ -647,6 +891,7 @@ def _lower_triangle(name, M: pd.DataFrame, lab, style, *, diag: bool, notes, bou
     return _T(name, df, cols, lab, style, notes=notes)
 
 
+@_rebuildable
 def fornell_larcker(m, *, lang: str = "en", style: TableStyle | None = None) -> Table:
     """sqrt(AVE) on the diagonal, latent correlations below (Fornell & Larcker 1981)."""
     style, lab = _setup(lang, style)
@@ -656,6 +901,7 @@ def fornell_larcker(m, *, lang: str = "en", style: TableStyle | None = None) -> 
                            notes=(lab.note("fl"),), bounded=True)
 
 
+@_rebuildable
 def htmt(m, *, lang: str = "en", style: TableStyle | None = None) -> Table:
     """Heterotrait-monotrait ratios below the diagonal (Henseler et al. 2015)."""
     style, lab = _setup(lang, style)
@@ -664,6 +910,7 @@ def htmt(m, *, lang: str = "en", style: TableStyle | None = None) -> Table:
                            notes=(lab.note("htmt", thr=thr),), bounded=False)
 
 
+@_rebuildable
 def fit_measures(results: Any, *, lang: str = "en", style: TableStyle | None = None) -> Table:
     """Chi-square, df, chi-square/df, p, CFI, TLI, RMSEA [90% CI] and SRMR, one row per model.
 
@@ -692,6 +939,7 @@ def fit_measures(results: Any, *, lang: str = "en", style: TableStyle | None = N
     return _T("fit_measures", df, cols, lab, style, notes=(lab.note("fit"),))
 
 
+@_rebuildable
 def hypotheses(result, *, alpha: float = 0.05, lang: str = "en",
                style: TableStyle | None = None, table: pd.DataFrame | None = None,
                expected=None, test: str = "two-sided") -> Table:
@@ -720,10 +968,11 @@ def hypotheses(result, *, alpha: float = 0.05, lang: str = "en",
     ci = str(df["ci.type"].iloc[0]) if len(df) and "ci.type" in df else "Wald"
     tests = sorted(set(df["test"])) if "test" in df else ["two-sided"]
     return _T("hypotheses", df, cols, lab, style,
-              notes=(lab.note("hypotheses", ci=ci, alpha=f"{alpha:g}",
+              notes=(lab.note("hypotheses", ci=lab.ci_type(ci), alpha=f"{alpha:g}",
                                 test=" / ".join(lab.header(t) for t in tests)),))
 
 
+@_rebuildable
 def effects(result, *, lang: str = "en", style: TableStyle | None = None,
             table: pd.DataFrame | None = None) -> Table:
     """Completely standardized direct, indirect and total effects, each with the stars of its
@@ -748,32 +997,43 @@ def effects(result, *, lang: str = "en", style: TableStyle | None = None,
             Column("indirect.ci.lower", "indirect_ci", "ci", upper="indirect.ci.upper"),
             Column("total", "total", stars="total.pvalue")]
     boot = getattr(result, "bootstrap", None)
-    if boot is not None:
-        extra = (f"; intervals: bootstrap percentile, B = {boot.B}" if lang == "en" else
-                 f"；区间为 Bootstrap 百分位区间，B = {boot.B}")
-    else:
-        extra = "; intervals: delta method" if lang == "en" else "；区间由 delta 法计算"
+    extra = (lab.report("effects_boot", B=boot.B) if boot is not None
+             else lab.report("effects_delta"))
     return _T("effects", df, cols, lab, style, notes=(lab.note("effects", boot=extra),))
 
 
+@_rebuildable
 def index_scores(index_result, *, lang: str = "en", style: TableStyle | None = None,
                  name: str = "index_scores", by_label: str | None = None) -> Table:
-    """The 0-100 index of each construct: all respondents and each group (1 decimal)."""
+    """The 0-100 index of each construct: all respondents and each group (1 decimal), with
+    each group's n in its header and, when the index was bootstrapped, its 95% CI."""
     style, lab = _setup(lang, style)
     t = index_result.table
-    wide = t.pivot_table(index="latent", columns="group", values="index", sort=False)
     latents = list(dict.fromkeys(t["latent"]))
     groups = list(dict.fromkeys(t["group"]))
-    wide = wide.loc[latents, groups]
-    df = wide.reset_index().rename(columns={"latent": "construct"})
-    df.columns = ["construct"] + [f"g{i}" for i in range(len(groups))]
+    has_ci = "ci.lower" in t and t["ci.lower"].notna().any()
+    df = pd.DataFrame({"construct": latents})
     cols = [Column("construct", "construct", "construct")]
     for i, g in enumerate(groups):
-        cols.append(Column(f"g{i}", "overall" if g == "(all)" else str(g), digits=1))
+        sub = t[t["group"] == g].set_index("latent").reindex(latents)
+        df[f"g{i}"] = sub["index"].to_numpy(dtype=float)
+        head = lab.header("overall" if g == "(all)" else str(g))
+        n = sub["n"].dropna() if "n" in sub else pd.Series(dtype=float)
+        if len(n) and n.nunique() == 1:
+            head = f"{head} (n = {int(n.iloc[0])})"
+        cols.append(Column(f"g{i}", head, digits=1))
+        if has_ci:
+            df[f"g{i}_lo"] = sub["ci.lower"].to_numpy(dtype=float)
+            df[f"g{i}_hi"] = sub["ci.upper"].to_numpy(dtype=float)
+            cols.append(Column(f"g{i}_lo", "ci95", "ci", digits=1, upper=f"g{i}_hi"))
+    notes = [lab.note("index")]
+    if has_ci and getattr(index_result, "bootstrap", None) is not None:
+        notes.append(lab.report("index_ci", B=index_result.bootstrap.B))
     return Table(name, df, tuple(cols), title=lab.title("index_scores"),
-                 notes=(lab.note("index"),), style=style, labels=lab)
+                 notes=tuple(notes), style=style, labels=lab)
 
 
+@_rebuildable
 def ipma(index_result, *, lang: str = "en", style: TableStyle | None = None) -> Table:
     """Importance (total effect), performance (index) and impact of each driver."""
     style, lab = _setup(lang, style)
@@ -791,6 +1051,7 @@ def ipma(index_result, *, lang: str = "en", style: TableStyle | None = None) -> 
               notes=(lab.note("ipma", target=target, gain=ix.gain),))
 
 
+@_rebuildable
 def invariance(inv, *, lang: str = "en", style: TableStyle | None = None) -> Table:
     """The invariance ladder with chi-square difference tests and CFI/RMSEA changes."""
     style, lab = _setup(lang, style)
@@ -807,6 +1068,7 @@ def invariance(inv, *, lang: str = "en", style: TableStyle | None = None) -> Tab
               notes=(lab.note("invariance"),))
 
 
+@_rebuildable
 def group_paths(differences: pd.DataFrame, *, by: str, lang: str = "en",
                 style: TableStyle | None = None) -> Table:
     """Paths of two groups, their difference (with stars of the Wald test) and the test."""

@@ -8,7 +8,6 @@ and numbers stay numbers (NaN, never '-'); rounding happens only in
 from __future__ import annotations
 
 import html
-import math
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -16,6 +15,7 @@ import numpy as np
 import pandas as pd
 from scipy import stats
 
+from .._format import format_frame, format_int, format_number, p_text
 from ._ram import RAMModel
 from ..model.spec import ModelSpec
 
@@ -143,12 +143,38 @@ def admissibility_warnings(spec: ModelSpec, estimates: pd.DataFrame, std: pd.Dat
 # ----------------------------------------------------------------------- summary
 @dataclass(frozen=True)
 class Summary:
-    """A printable summary; ``str()``/``as_text()`` for the console, ``as_html()`` for Jupyter."""
+    """A printable summary: it prints as text in a console (``repr``/``str``/``as_text()``)
+    and as HTML in Jupyter (``as_html()``).
+
+    The tables keep their numbers; :func:`csi_model._format.format_frame` prints them (the
+    one formatting path of every output: fixed decimals, blanks for undefined statistics
+    and fixed parameters, one p-value style, integer counts).
+
+    >>> import pandas as pd
+    >>> s = Summary("Demo", [("Data", "x")], [("T", pd.DataFrame({"est": [0.5],
+    ...             "pvalue": [0.0]}))], ())
+    >>> s  # doctest: +NORMALIZE_WHITESPACE
+    Demo
+    ====
+    Data  x
+    <BLANKLINE>
+    T
+    -
+         est  pvalue
+    0  0.500  < .001
+    """
 
     title: str
     header: list[tuple[str, str]]
     tables: list[tuple[str, pd.DataFrame]]
     warnings: tuple[str, ...]
+    digits: int = 3
+    column_digits: dict = field(default_factory=dict)
+
+    def formatted_tables(self) -> list[tuple[str, pd.DataFrame]]:
+        """The tables as printed: every cell a string."""
+        return [(name, format_frame(table, self.digits, self.column_digits))
+                for name, table in self.tables]
 
     def as_text(self) -> str:
         lines = [self.title, "=" * len(self.title)]
@@ -157,8 +183,8 @@ class Summary:
         if self.warnings:
             lines += ["", "WARNINGS"]
             lines += [f"  ! {w}" for w in self.warnings]
-        for name, table in self.tables:
-            lines += ["", name, "-" * len(name), _table_text(table)]
+        for name, table in self.formatted_tables():
+            lines += ["", name, "-" * len(name), table.to_string()]
         return "\n".join(lines)
 
     def as_html(self) -> str:
@@ -171,39 +197,26 @@ class Summary:
                          "<b>Warnings</b><ul>")
             parts += [f"<li>{html.escape(w)}</li>" for w in self.warnings]
             parts.append("</ul></div>")
-        for name, table in self.tables:
+        for name, table in self.formatted_tables():
             parts.append(f"<h4>{html.escape(name)}</h4>{table.to_html()}")
         return "".join(parts)
 
     def __str__(self) -> str:
         return self.as_text()
 
+    def __repr__(self) -> str:
+        return self.as_text()
+
+    def _repr_pretty_(self, p, cycle) -> None:  # IPython's console
+        p.text(self.as_text())
+
     def _repr_html_(self) -> str:
         return self.as_html()
 
 
-#: Numbers at least this large are printed with 3 significant digits (1.23e+150), never
-#: with all their digits.
-PRINT_CAP = 1e6
-
-
 def _fmt(x: float, digits: int = 3) -> str:
-    if x is None or (isinstance(x, float) and math.isnan(x)):
-        return ""
-    if abs(x) >= PRINT_CAP:
-        return f"{x:.3g}"
-    return f"{x:.{digits}f}"
-
-
-def _table_text(table: pd.DataFrame) -> str:
-    """``table.to_string()``, with huge numbers in 3 significant digits."""
-    nums = table.select_dtypes("number").to_numpy(dtype=float, na_value=np.nan)
-    with np.errstate(invalid="ignore"):
-        huge = bool(nums.size) and bool(np.nanmax(np.abs(nums), initial=0.0) >= PRINT_CAP)
-    if not huge:
-        return table.to_string()
-    return table.to_string(float_format=lambda v: f"{v:.3g}" if abs(v) >= PRINT_CAP
-                           else f"{v:.3f}")
+    """A number in a summary's header (blank when undefined); see :mod:`csi_model._format`."""
+    return format_number(x, digits)
 
 
 @dataclass(frozen=True, eq=False)
@@ -337,7 +350,8 @@ class SEMResult:
             ("Converged", f"yes ({self.iterations} iterations)" if self.converged else
              f"NO ({self.iterations} iterations): the numbers below are not estimates; "
              "do not report them"),
-            ("Chi-square", f"{_fmt(fm['chisq'], 3)} on {int(fm['df'])} df, p = {_fmt(fm['pvalue'], digits)}"),
+            ("Chi-square", f"{_fmt(fm['chisq'], digits)} on {format_int(fm['df'])} df, "
+                           f"{p_text(fm['pvalue'])}"),
             ("CFI / TLI", f"{_fmt(fm['cfi'], digits)} / {_fmt(fm['tli'], digits)}"),
             ("RMSEA [90% CI]", f"{_fmt(fm['rmsea'], digits)} [{_fmt(fm['rmsea.ci.lower'], digits)}, "
                                f"{_fmt(fm['rmsea.ci.upper'], digits)}]"),
@@ -345,8 +359,9 @@ class SEMResult:
         ]
         if "chisq.scaled" in fm:
             kind = "robust" if "cfi.robust" in fm else "scaled"   # ordered items: scaled only
-            header.append(("Scaled chi-square", f"{fm['chisq.scaled']:.3f} (scaling factor "
-                                                f"{fm['chisq.scaling.factor']:.3f}); {kind} CFI "
+            header.append(("Scaled chi-square", f"{_fmt(fm['chisq.scaled'], digits)} (scaling "
+                                                f"factor {_fmt(fm['chisq.scaling.factor'], digits)}"
+                                                f", {p_text(fm.get('pvalue.scaled'))}); {kind} CFI "
                                                 f"{_fmt(fm['cfi.' + kind], digits)}, RMSEA "
                                                 f"{_fmt(fm['rmsea.' + kind], digits)}"))
         if self.bootstrap is not None:
@@ -357,8 +372,7 @@ class SEMResult:
         cols = ["est", "se", "z", "pvalue", "std.all"]
 
         def block(frame):
-            out = frame.set_index(["lhs", "op", "rhs"])[cols].round(digits)
-            return out
+            return frame.set_index(["lhs", "op", "rhs"])[cols]
 
         tables = [("Measurement model", block(self.loadings)),
                   ("Structural model", block(self.paths))]
@@ -368,21 +382,20 @@ class SEMResult:
         defined = self.estimates[self.estimates.op == ":="]
         if len(defined):
             cols_def = ["est", "se", "z", "pvalue", "ci.lower", "ci.upper", "std.all"]
-            tables.append(("Defined parameters",
-                           defined.set_index(["lhs", "op", "rhs"])[cols_def].round(digits)))
-        tables.append(("R²", self.r2.round(digits).to_frame()))
+            tables.append(("Defined parameters", defined.set_index(["lhs", "op", "rhs"])[cols_def]))
+        tables.append(("R²", self.r2.to_frame()))
         try:
             from .effects import effects
             wide = effects(self, shape="wide").set_index(["from", "to"])
             tables.append(("Effects (direct / indirect / total)",
                            wide[["direct", "indirect", "total", "total.se", "total.pvalue",
-                                 "total.std.all"]].round(digits)))
+                                 "total.std.all"]]))
         except Exception:  # noqa: BLE001 - the summary must not fail on a broken solution
             pass
         title = f"csi_model CB-SEM: {self.spec.name}"
         if not self.converged:
             title += " -- DID NOT CONVERGE"
-        return Summary(title, header, tables, self.warnings)
+        return Summary(title, header, tables, self.warnings, digits=digits)
 
     def __repr__(self) -> str:
         fm = self.fit_measures

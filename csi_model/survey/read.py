@@ -36,7 +36,7 @@ from .codebook import Codebook, load_codebook
 from ..exceptions import DataQualityWarning, SurveyDataError
 
 __all__ = ["read_survey", "Survey", "DataReport", "NA_TOKENS", "SURVEY_EXTENSIONS",
-           "option_names"]
+           "option_names", "codebook_from_sav"]
 
 #: Text read as "no answer" in any column (compared after stripping whitespace, any case).
 NA_TOKENS = ("", "NA", "N/A", ".", "-", "null", "NULL", "None", "#N/A", "<NA>")
@@ -1299,3 +1299,109 @@ def _jsonable(obj: Any) -> Any:
     if obj is pd.NA or obj is pd.NaT:
         return None
     return str(obj)
+
+
+# ============================================================================ SPSS labels
+def _is_chinese(text: str) -> bool:
+    return any("\u4e00" <= ch <= "\u9fff" or "\u3400" <= ch <= "\u4dbf" for ch in text)
+
+
+def codebook_from_sav(path: "str | Path", *, items: Sequence[str] | None = None, spec=None,
+                      scale: tuple[float, float] | None = None,
+                      encoding: str | None = None) -> Codebook:
+    """A codebook from what SPSS users wrote in a .sav: variable labels become the item
+    wording, value labels the scale, user-missing values the missing codes.
+
+    A label with Chinese characters is the Chinese wording (``wording_zh``), any other the
+    English one. The scale of an item is the range of its labelled codes that are not
+    user-missing (a 1-10 item labels 1 "very dissatisfied" and 10 "very satisfied"; 99
+    "don't know", declared missing, is a missing code). In R: ``haven::read_sav()`` with
+    ``labelled::var_label()`` and ``labelled::val_labels()``.
+
+    Parameters
+    ----------
+    path : str or Path
+        The .sav file.
+    items : sequence of str, optional
+        The item columns (default: the model's indicators with ``spec``, else every
+        column with value labels).
+    spec : ModelSpec, optional
+        Fills each item's ``latent`` from the model (else empty).
+    scale : (min, max), optional
+        The scale of items that have no value labels (else they are an error).
+    encoding : str, optional
+        The encoding of an old .sav file's labels (e.g. ``"GBK"``); modern files are UTF-8.
+
+    Raises
+    ------
+    SurveyDataError
+        The file cannot be read, an item is not in it, or an item has no value labels and
+        no ``scale`` was given.
+
+    Examples
+    --------
+    >>> import pyreadstat, tempfile, os
+    >>> df = pd.DataFrame({"SAT1": [7.0, 10.0, 99.0], "operator": ["A", "B", "A"]})
+    >>> p = os.path.join(tempfile.mkdtemp(), "s.sav")
+    >>> pyreadstat.write_sav(df, p, column_labels={"SAT1": "总体而言，您满意吗？"},
+    ...     variable_value_labels={"SAT1": {1: "非常不满意", 10: "非常满意", 99: "不知道"}},
+    ...     missing_ranges={"SAT1": [99]})
+    >>> cb = codebook_from_sav(p)
+    >>> cb.label("SAT1", "zh"), cb.scale("SAT1"), cb.missing_codes("SAT1")
+    ('总体而言，您满意吗？', (1.0, 10.0), (99.0,))
+    """
+    import pyreadstat
+
+    name = str(path)
+    if not Path(path).is_file():
+        raise SurveyDataError(f"SPSS file not found: '{name}'. Check the path "
+                              f"(working directory: {Path.cwd()}).")
+    try:
+        _, meta = pyreadstat.read_sav(name, metadataonly=True, user_missing=True,
+                                      **({"encoding": encoding} if encoding else {}))
+    except Exception as exc:
+        raise SurveyDataError(f"{name}: cannot read the file as SPSS .sav ({exc}).") from exc
+    labels = dict(zip(meta.column_names, meta.column_labels or [None] * len(meta.column_names)))
+    values = getattr(meta, "variable_value_labels", None) or {}
+    missing = getattr(meta, "missing_ranges", None) or {}
+    latent_of: dict[str, str] = {}
+    if spec is not None:
+        for lv, its in spec.indicators.items():
+            for it in its:
+                latent_of.setdefault(it, lv)
+    if items is None:
+        items = ([i for i in spec.observed if i in labels] if spec is not None
+                 else [c for c in meta.column_names if c in values])
+    items = list(items)
+    absent = [i for i in items if i not in labels]
+    if absent:
+        raise SurveyDataError(f"{name}: no variable {', '.join(map(repr, absent))} in the file "
+                              f"(its variables: {', '.join(meta.column_names[:20])}).")
+    rows, unscaled = [], []
+    for it in items:
+        codes: list[float] = []
+        for r in missing.get(it, []):
+            lo, hi = r.get("lo"), r.get("hi")
+            if isinstance(lo, (int, float)) and lo == hi:
+                codes.append(float(lo))
+        labelled = sorted(float(k) for k in values.get(it, {}) if isinstance(k, (int, float)))
+        answers = [k for k in labelled if k not in codes]
+        if len(answers) >= 2:
+            lo, hi = answers[0], answers[-1]
+        elif scale is not None:
+            lo, hi = scale
+        else:
+            unscaled.append(it)
+            continue
+        text = str(labels.get(it) or "").strip()
+        rows.append({"item": it, "latent": latent_of.get(it, ""),
+                     "wording_en": "" if _is_chinese(text) else text,
+                     "wording_zh": text if _is_chinese(text) else "",
+                     "scale_min": lo, "scale_max": hi, "reverse": "false",
+                     "missing_codes": ";".join(_fmt_value(c) for c in codes)})
+    if unscaled:
+        raise SurveyDataError(
+            f"{name}: {', '.join(map(repr, unscaled))} ha{'s' if len(unscaled) == 1 else 've'} "
+            "no value labels for at least two answers, so the scale is unknown. Label the "
+            "lowest and highest answers in SPSS (VALUE LABELS), or pass scale=(min, max).")
+    return Codebook.from_frame(pd.DataFrame(rows), source=name)

@@ -1,0 +1,70 @@
+"""Progress of the long report steps: one tqdm.auto bar (a widget in Jupyter, a text bar on
+stderr in a terminal or CLI), named by the step running; nothing at all when disabled.
+
+>>> import io
+>>> out = io.StringIO()
+>>> steps = Steps(["one", "two"], enabled=True, desc="demo", file=out)
+>>> with steps.step("one"):
+...     pass
+>>> with steps.step("two"):
+...     pass
+>>> steps.close()
+>>> "demo: two" in out.getvalue() and "2/2" in out.getvalue()
+True
+>>> with Steps(["x"], enabled=False).step("x"):   # silent
+...     pass
+"""
+from __future__ import annotations
+
+import contextlib
+import sys
+from typing import Iterator, Sequence
+
+__all__ = ["Steps"]
+
+
+class Steps:
+    """A bar of ``len(names)`` steps; ``with steps.step(name):`` runs one.
+
+    Parameters
+    ----------
+    names : sequence of str
+        The steps planned (the bar's total).
+    enabled : bool
+        False: nothing is shown (``--quiet``).
+    desc : str
+        The bar's label; the running step is shown after it.
+    file : file, optional
+        Where a text bar goes (default: stderr).
+    """
+
+    def __init__(self, names: Sequence[str], *, enabled: bool = True, desc: str = "csi_model",
+                 file=None):
+        self.desc = desc
+        self.bar = None
+        if enabled and len(names):
+            from tqdm.auto import tqdm
+            self.bar = tqdm(total=len(names), desc=desc, unit="step", file=file or sys.stderr,
+                            bar_format="{desc}: {n_fmt}/{total_fmt} steps [{elapsed}]",
+                            leave=True)
+
+    @contextlib.contextmanager
+    def step(self, name: str) -> Iterator[None]:
+        if self.bar is None:
+            yield
+            return
+        self.bar.set_description_str(f"{self.desc}: {name}")
+        try:
+            yield
+        finally:
+            self.bar.update(1)
+
+    def close(self) -> None:
+        if self.bar is not None:
+            self.bar.close()
+
+    def __enter__(self) -> "Steps":
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.close()

@@ -1,0 +1,51 @@
+"""Progress of the report builds (issue 18, point 6): tqdm.auto bars named by the running
+step, on stderr in the CLI and in a notebook's output, nothing with --quiet."""
+from __future__ import annotations
+
+from pathlib import Path
+
+import nbformat
+from nbclient import NotebookClient
+
+from csi_model.cli import main
+
+ROOT = Path(__file__).resolve().parents[1]
+SURVEY = ROOT / "csi_model" / "data" / "telecom_demo.csv"
+
+
+def test_cli_report_shows_each_step_and_quiet_shows_nothing(tmp_path, capsys):
+    out = tmp_path / "r.html"
+    args = ["report", str(SURVEY), "--model", "telecom", "--out", str(out), "--bootstrap", "20",
+            "--compare", "none"]
+    assert main(args) == 0
+    err = capsys.readouterr().err
+    for step in ("analyses: measurement model", "analyses: CB-SEM (bootstrap B = 20)",
+                 "analyses: PLS index", "analyses: index trends", "report: tables",
+                 "report: figure path_diagram"):
+        assert step in err, (step, err[-500:])
+    assert "analyses: index trends: 4/4 steps" in err and "6/6 steps" in err   # all ran
+    out.unlink()
+    assert main(args + ["--quiet"]) == 0
+    captured = capsys.readouterr()
+    assert captured.err == "" and captured.out == ""
+
+
+def test_progress_is_captured_in_a_notebook_run(tmp_path):
+    nb = nbformat.v4.new_notebook()
+    nb.cells = [nbformat.v4.new_code_cell(
+        "import warnings; warnings.simplefilter('ignore')\n"
+        "import csi_model as cm\n"
+        "from csi_model.report.analysis import analyze\n"
+        "from importlib import resources\n"
+        "spec = cm.load_model('telecom')\n"
+        "s = cm.read_survey(str(resources.files('csi_model.data').joinpath('telecom_demo.csv')),"
+        " items=spec.observed, missing_codes=[99])\n"
+        "a = analyze(spec, s, codebook=cm.load_codebook('telecom'), bootstrap=0, htmt_bootstrap=0,"
+        " compare_by=None, progress=True)")]
+    NotebookClient(nb, timeout=300, kernel_name="python3",
+                   resources={"metadata": {"path": str(tmp_path)}}).execute()
+    outputs = nb.cells[0].outputs
+    assert not [o for o in outputs if o.output_type == "error"]
+    shown = " ".join(o.get("text", "") for o in outputs if o.output_type == "stream") + " ".join(
+        str(o.get("data", {})) for o in outputs if o.output_type == "display_data")
+    assert "analyses" in shown and "index trends" in shown, outputs
