@@ -38,6 +38,8 @@ from .weighting import (AHPResult, WeightingComparison, ahp, compare_weightings,
                         pca_weights, stated_weights, weighted_index)
 from .survey.fieldwork import FieldworkReport, FieldworkRules, screen_questionnaires
 from .survey.cmcc import cmcc_population, simulate_cmcc_fieldwork
+from .pls.assess import (pls_htmt, pls_information_criteria, pls_model_fit, pls_reliability,
+                         pls_vif)
 
 __version__ = "0.1.0"
 
@@ -59,4 +61,5 @@ __all__ = [
     "compare_weightings", "WeightingComparison",
     "FieldworkRules", "FieldworkReport", "screen_questionnaires",
     "cmcc_population", "simulate_cmcc_fieldwork",
+    "pls_vif", "pls_reliability", "pls_model_fit", "pls_information_criteria", "pls_htmt",
 ]

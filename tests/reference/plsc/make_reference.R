@@ -86,3 +86,20 @@ seminr_ref <- list(
 )
 write_json(seminr_ref, file.path(ref_dir, "seminr_plsc.json"), auto_unbox = TRUE, digits = NA, pretty = TRUE, na = "null")
 cat("written\n")
+# 3. seminr fixtures for PLS (composites, mode A, path weighting) on mobi: R², BIC
+#    (tests/testthat/test-metric.R -> rsquared1.csv) and VIFs (test-validity.R ->
+#    vifs/flat_item_vifs1.csv, flat_vif_antecedents1.csv, flat_vif_antecedents2.csv) -> seminr_pls.json
+flat <- function(f) {
+  x <- read.csv(git_file(seminr, file.path("tests/fixtures/V_3_6_0/vifs", f)), check.names = FALSE)
+  as.list(unlist(x[1, ]))
+}
+rs1 <- fx("rsquared1.csv")
+seminr_pls <- list(
+  source = "seminr tests/fixtures/V_3_6_0 (test-metric.R, test-validity.R: PLS, mode A composites, path weighting, mobi)",
+  r2 = rs1["Rsq", "Satisfaction"], r2_adj = rs1["AdjRsq", "Satisfaction"], bic = rs1["BIC", "Satisfaction"],
+  item_vif = flat("flat_item_vifs1.csv"),
+  antecedent_vif1 = flat("flat_vif_antecedents1.csv"),
+  antecedent_vif2 = flat("flat_vif_antecedents2.csv")
+)
+write_json(seminr_pls, file.path(ref_dir, "seminr_pls.json"), auto_unbox = TRUE, digits = NA, pretty = TRUE, na = "null")
+cat("written seminr_pls.json\n")
