@@ -3,7 +3,8 @@
 :mod:`.syntax` parses lavaan/semopy model syntax (errors with line and caret) and
 :mod:`.spec` turns it, or the seminr-style builder (:func:`specify`, :func:`reflective`,
 :func:`paths`), into an immutable :class:`ModelSpec` holding one lavaan-style parameter
-table with lavaan's defaults. The bundled model files live in :mod:`csi_model.models`.
+table with lavaan's defaults; :mod:`.expression` parses and checks the defined parameters
+(``name := expression``) without ``eval``. The bundled model files live in :mod:`csi_model.models`.
 
 Imports: only :mod:`csi_model.exceptions`; nothing of data or estimation.
 """

@@ -8,7 +8,6 @@ estimator and every report uses.
 """
 from __future__ import annotations
 
-import ast
 import difflib
 from dataclasses import dataclass
 from functools import cached_property
@@ -19,6 +18,7 @@ from typing import Iterable, Sequence
 import pandas as pd
 
 from ..exceptions import ModelSpecError, ModelSyntaxError
+from .expression import DefinedParameter, parse_defined
 from .syntax import Statement, format_statement, parse_syntax
 
 __all__ = ["ModelSpec", "load_model", "bundled_models", "specify", "reflective", "paths",
@@ -172,7 +172,10 @@ class ModelSpec:
         cols = ["lhs", "op", "rhs", "free", "ustart", "label"]
         a, b = self.partable()[cols], other.partable()[cols]
         key = ["lhs", "op", "rhs"]
-        return a.sort_values(key).reset_index(drop=True).equals(b.sort_values(key).reset_index(drop=True))
+        defined = [(d.name, d.rhs) for d in self.defined_parameters] == \
+            [(d.name, d.rhs) for d in other.defined_parameters]
+        return defined and a.sort_values(key).reset_index(drop=True).equals(
+            b.sort_values(key).reset_index(drop=True))
 
     def __hash__(self) -> int:
         return hash(self.to_syntax())
@@ -257,22 +260,26 @@ class ModelSpec:
                 visit(node, None)
 
     def _check_defined(self) -> None:
+        self.defined_parameters  # noqa: B018 - parsing checks every ':=' line
+
+    @cached_property
+    def defined_parameters(self) -> tuple[DefinedParameter, ...]:
+        """The ``:=`` statements, parsed and checked (:mod:`csi_model.model.expression`).
+
+        >>> spec = ModelSpec.from_syntax("SAT =~ s1 + s2\\nLOY =~ l1 + l2\\nLOY ~ b*SAT\\nb2 := b^2")
+        >>> [(d.name, d.rhs) for d in spec.defined_parameters]
+        [('b2', 'b^2')]
+        """
         labels = {t.label for st in self.statements for t in st.terms if t.label}
-        for st in self.defined:
-            try:
-                tree = ast.parse(st.expression, mode="eval")
-            except SyntaxError as exc:
-                raise ModelSyntaxError(f"Cannot read the expression '{st.expression}'.",
-                                       source=self.source, line=st.line, text=st.text,
-                                       hint="Write e.g. 'ind := a*b' with labels defined above.") from exc
-            for node in ast.walk(tree):
-                if isinstance(node, ast.Name) and node.id not in labels:
-                    close = difflib.get_close_matches(node.id, sorted(labels), n=1)
-                    hint = f"Did you mean '{close[0]}'?" if close else \
-                        "Label a parameter first, e.g. 'SAT ~ a*QUAL'."
-                    raise ModelSyntaxError(f"'{node.id}' in '{st.lhs} := {st.expression}' is not "
-                                           "a parameter label.", source=self.source, line=st.line,
-                                           text=st.text, hint=hint)
+        out: list[DefinedParameter] = []
+        for k, st in enumerate(self.defined):
+            col = st.text.find(":=")
+            later = {s.lhs: s.line for s in self.defined[k + 1:]}
+            out.append(parse_defined(f"{st.lhs} := {st.expression}", line=st.line, labels=labels,
+                                     defined={d.name: d.line for d in out}, later=later,
+                                     text=st.text, source=self.source,
+                                     col=col + 3 if col >= 0 else None))
+        return tuple(out)
 
     def check_against(self, columns: Iterable[str], *, data_source: str | None = None) -> None:
         """Raise a clear error if a model variable is missing from the data.

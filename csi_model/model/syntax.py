@@ -5,7 +5,7 @@ Supported statements, one per line (or separated by ``;``)::
     IMAG =~ IMAG1 + IMAG2 + IMAG3      # measurement: latent =~ indicators
     SAT  ~ IMAG + b1*QUAL + 0.3*VAL    # regression, with a label and a fixed value
     CUSA1 ~~ CUSA2                     # (residual) covariance or variance
-    ind  := b1*b2                      # defined parameter (kept for reporting)
+    ind  := b1*b2                      # defined parameter (see model.expression)
 
 A term may carry one modifier: a number (fixed value), ``NA`` (free), a label
 (an identifier: equal labels mean equal parameters) or ``start(0.5)``. A line
@@ -177,6 +177,8 @@ def _find_operator(code: str, loc: _Locator) -> tuple[str, int]:
         # a '*' or '-' alone belongs to terms (modifiers, negative numbers)
         if set(token) <= {"*", "-"}:
             continue
+        if token.startswith(":=") and set(token[2:]) <= {"*", "-"}:
+            return ":=", m.start()        # 'x :=-a': the minus belongs to the expression
         for op in OPERATORS:
             if token == op:
                 return op, m.start()

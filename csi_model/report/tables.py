@@ -703,7 +703,8 @@ def hypotheses(result, *, alpha: float = 0.05, lang: str = "en",
         from ..sem.effects import hypotheses as _hyp
         table = _hyp(result, alpha=alpha)
     df = table.copy()
-    df["path_label"] = [lab.arrow(a, b) for a, b in zip(df["from"], df["to"])]
+    df["path_label"] = [lab.arrow(a, b) if a or b else path   # a ':=' row: its definition
+                        for a, b, path in zip(df["from"], df["to"], df["path"])]
     df["supported_label"] = ["yes" if s else "no" for s in df["supported"]]
     cols = [Column("hypothesis", "hypothesis", "text"), Column("path_label", "path", "text"),
             Column("std.all", "beta", stars="pvalue"), Column("est", "estimate"),

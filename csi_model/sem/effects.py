@@ -354,12 +354,15 @@ def specific_indirect_effects(result, *, standardized: bool = False, level: floa
 
 
 def hypotheses(result, *, alpha: float = 0.05,
-               ci_method: Literal["percentile", "bca", "normal"] = "percentile") -> pd.DataFrame:
+               ci_method: Literal["percentile", "bca", "normal"] = "percentile",
+               defined: bool = False) -> pd.DataFrame:
     """The structural paths as hypotheses H1..Hk, in the order of the model file.
 
     A hypothesis ``from -> to`` is supported when its ``1 - alpha`` confidence interval
     excludes 0: the bootstrap interval (``ci_method``) when the fit was bootstrapped, the
-    Wald interval otherwise (then the same as ``pvalue < alpha``).
+    Wald interval otherwise (then the same as ``pvalue < alpha``). With ``defined=True``
+    the model's defined parameters (e.g. ``ind := a*b``) follow as further hypotheses, with
+    ``path`` the definition and empty ``from``/``to`` (see :mod:`csi_model.sem.defined`).
 
     Returns
     -------
@@ -402,4 +405,9 @@ def hypotheses(result, *, alpha: float = 0.05,
                      "est": r["est"], "std.all": r["std.all"], "se": r["se"], "z": r["z"],
                      "pvalue": r["pvalue"], "ci.lower": lo, "ci.upper": hi,
                      "ci.type": ci_type, "supported": bool(lo > 0 or hi < 0)})
-    return pd.DataFrame(rows)
+    table = pd.DataFrame(rows)
+    if defined and result.spec.defined_parameters:
+        from .defined import defined_hypotheses
+        table = pd.concat([table, defined_hypotheses(result, len(table) + 1, alpha, ci_method)],
+                          ignore_index=True)
+    return table

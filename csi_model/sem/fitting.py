@@ -39,7 +39,8 @@ from ._ram import RAMModel
 from ._robust import scaled_test
 from ..exceptions import (ConvergenceWarning, EstimationError, ImproperSolutionWarning,
                          SurveyDataError)
-from .results import SEMResult, admissibility_warnings, standardize
+from .defined import DefinedValues, defined_rows
+from .results import SEMResult, _std_values, admissibility_warnings, standardize
 from ..model.spec import ModelSpec
 
 __all__ = ["fit"]
@@ -155,6 +156,10 @@ def fit(spec: ModelSpec | str | Path, data, *, estimator: str | None = None,
     Returns
     -------
     SEMResult
+        The defined parameters of the model (``ind := a*b``) are rows with op ``:=`` of its
+        estimates, with delta-method SEs or, with ``bootstrap``, the SD of their values on
+        the same resamples (divisor B - 1, as lavaan 0.6-14) and percentile intervals
+        (:mod:`csi_model.sem.defined`).
 
     Examples
     --------
@@ -216,6 +221,8 @@ def fit(spec: ModelSpec | str | Path, data, *, estimator: str | None = None,
     # lavaan adds a mean structure for FIML only; with complete data the means are saturated
     meanstructure = missing == "fiml"
     pt = spec.partable(meanstructure=meanstructure)
+    if spec.defined_parameters:
+        DefinedValues(spec, pt)        # a label of a fixed parameter in ':=' fails here, early
     model = RAMModel.from_partable(pt, spec.observed, spec.latents)
     n = X.shape[0]
     with threadpool_limits(limits=1, user_api="blas"):
@@ -253,6 +260,14 @@ def fit(spec: ModelSpec | str | Path, data, *, estimator: str | None = None,
     if improper:
         warnings.warn(f"Improper solution ({len(improper)} problem(s), see result.warnings): "
                       + " | ".join(improper), ImproperSolutionWarning, stacklevel=2)
+    if spec.defined_parameters:
+        rows, std_rows, defined_notes = defined_rows(spec, model, theta, acov, level,
+                                                     lambda t: _std_values(model, t), boot)
+        estimates = pd.concat([estimates, rows], ignore_index=True)
+        std = pd.concat([std, std_rows], ignore_index=True)
+        for note in defined_notes:
+            warnings.warn(note, ImproperSolutionWarning, stacklevel=2)
+        improper += defined_notes
     all_warnings = tuple(notes + improper)
     return SEMResult(
         spec=spec, estimator=estimator, missing=missing, n=n, n_total=survey.n,

@@ -31,9 +31,10 @@ from threadpoolctl import threadpool_limits
 from . import _estimation as est
 from . import fit_indices as fi
 from ._ram import RAMModel
-from ..exceptions import ConvergenceWarning, EstimationError, SurveyDataError
+from ..exceptions import ConvergenceWarning, CSIModelWarning, EstimationError, SurveyDataError
 from .results import Summary
 from ..model.spec import ModelSpec, load_model
+from .defined import multigroup_note
 
 __all__ = ["fit_multigroup", "MultiGroupResult", "invariance", "InvarianceResult",
            "path_differences", "EQUALITY_TYPES"]
@@ -270,6 +271,8 @@ def fit_multigroup(spec: ModelSpec | str, data, *, by: str, equal: Sequence[str]
     (('2025', '2026'), 301)
     """
     spec = spec if isinstance(spec, ModelSpec) else load_model(spec)
+    if multigroup_note(spec):
+        warnings.warn(multigroup_note(spec), CSIModelWarning, stacklevel=2)
     bad = [e for e in equal if e not in EQUALITY_TYPES]
     if bad:
         raise ValueError(f"The 'equal' parameter of fit_multigroup must contain only "
@@ -298,7 +301,7 @@ def _fit_joint(spec, by, groups, Xs, dropped, equal, partial, level=0.95,
             raise EstimationError(f"Group {by} = {gname} has {n_g} complete respondents but the "
                                   f"model has {q_g} free parameters in it. Merge small groups or "
                                   "constrain more parameters (e.g. equal=['loadings']).")
-    notes = []
+    notes = [multigroup_note(spec)] if spec.defined else []
     if dropped:
         notes.append(f"Listwise deletion within groups: {dropped} incomplete rows were dropped.")
     moments = [est.Moments.from_data(X) for X in Xs]
@@ -413,6 +416,8 @@ def invariance(spec: ModelSpec | str, data, *, by: str,
     of that single constraint, asymptotically the score test lavaan's ``lavTestScore`` uses).
     """
     spec = spec if isinstance(spec, ModelSpec) else load_model(spec)
+    if multigroup_note(spec):
+        warnings.warn(multigroup_note(spec), CSIModelWarning, stacklevel=2)
     bad = [s for s in steps if s not in STEPS]
     if bad:
         raise ValueError(f"The 'steps' parameter of invariance must contain only "

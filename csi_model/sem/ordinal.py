@@ -21,8 +21,8 @@ ordered = TRUE)`` in one group with the default delta parameterization, and what
    categorical data (Savalei 2021) are not computed and not reported.
 
 Not supported yet, each refused with a message: a mix of ordinal and continuous indicators,
-observed exogenous predictors, missing answers other than listwise, multi-group models, the
-theta parameterization.
+observed exogenous predictors, ``:=`` defined parameters, missing answers other than listwise,
+multi-group models, the theta parameterization.
 """
 from __future__ import annotations
 
@@ -60,6 +60,10 @@ def ordered_items(spec, ordered) -> list[str]:
         raise ModelSpecError(
             f"Ordinal and continuous indicators together are not supported yet (continuous: "
             f"{rest}). Declare every item ordered (ordered=True) or none.")
+    if getattr(spec, "defined_parameters", None):
+        raise ModelSpecError("Defined parameters (':=') with ordered items are not supported "
+                             "yet; fit without ordered= to get them, or compute them from "
+                             "result.estimates and result.acov.")
     single = [lv for lv, its in spec.indicators.items() if len(its) == 1 and its[0] in chosen]
     if single:
         raise ModelSpecError(

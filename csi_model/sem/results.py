@@ -21,6 +21,9 @@ from ..model.spec import ModelSpec
 
 __all__ = ["SEMResult", "Summary", "standardize", "admissibility_warnings"]
 
+DEFINED_SE_NOTE = ("sd of the successful resamples of each ':=' parameter, divisor B - 1 "
+                   "(lavaan 0.6-14's cov())")
+
 ESTIMATE_COLUMNS = ["lhs", "op", "rhs", "est", "se", "z", "pvalue", "ci.lower", "ci.upper", "std.all"]
 MAIN_FIT_MEASURES = ["chisq", "df", "pvalue", "cfi", "tli", "rmsea", "rmsea.ci.lower",
                      "rmsea.ci.upper", "srmr", "gfi", "agfi", "nfi", "aic", "bic", "logl"]
@@ -194,9 +197,12 @@ class SEMResult:
     estimates : DataFrame
         One row per parameter: ``lhs, op, rhs, label, est, se, z, pvalue, ci.lower,
         ci.upper, std.all`` (fixed parameters have se 0 and z NaN, as in lavaan).
+        Defined parameters (``name := expression``) follow as rows with op ``:=``, lhs the
+        name and rhs the expression as lavaan prints it (see :mod:`csi_model.sem.defined`).
     standardized : DataFrame
         ``lhs, op, rhs, est.std, se, z, pvalue, ci.lower, ci.upper``: the completely
-        standardized solution with delta-method SEs (lavaan's ``standardizedSolution``).
+        standardized solution with delta-method SEs (lavaan's ``standardizedSolution``),
+        defined parameters included.
     fit_measures : Series
         lavaan's names: ``chisq, df, pvalue, cfi, tli, rmsea, rmsea.ci.lower, rmsea.ci.upper,
         srmr, gfi, agfi, nfi, aic, bic, logl`` and more (``.scaled``/``.robust`` for MLR).
@@ -254,9 +260,56 @@ class SEMResult:
         """The estimates with exactly the DESIGN.md columns."""
         return self.estimates[ESTIMATE_COLUMNS].copy()
 
+    def defined_parameters(self, *, level: float = 0.95,
+                           ci_method: str = "percentile") -> pd.DataFrame:
+        """The defined parameters (``name := expression``) with intervals at ``level``.
+
+        Parameters
+        ----------
+        level : float
+            Confidence level.
+        ci_method : {"percentile", "bca", "normal"}
+            With a bootstrapped fit: the interval of the bootstrap values of each defined
+            parameter (``"bca"`` refits the model on jackknife samples, once, at first
+            use). Without a bootstrap: Wald intervals ``est +- z * se`` (delta method).
+
+        Returns
+        -------
+        DataFrame
+            ``lhs, op, rhs, label, est, se, z, pvalue, ci.lower, ci.upper, std.all``,
+            one row per ``:=`` line (see :mod:`csi_model.sem.defined`).
+
+        Examples
+        --------
+        >>> import csi_model as cm
+        >>> spec = cm.ModelSpec.from_syntax(
+        ...     "QUAL =~ QUAL1 + QUAL2 + QUAL3\\nSAT =~ SAT1 + SAT2 + SAT3\\n"
+        ...     "LOY =~ LOY1 + LOY2 + LOY3\\nSAT ~ a*QUAL\\nLOY ~ b*SAT + QUAL\\nind := a*b")
+        >>> res = cm.fit(spec, cm.simulate_survey("telecom", n=300, seed=1))
+        >>> res.defined_parameters()[["lhs", "op", "rhs"]].to_numpy().tolist()
+        [['ind', ':=', 'a*b']]
+        """
+        from .defined import defined_rows
+
+        if not 0 < level < 1:
+            raise ValueError(f"The 'level' parameter of defined_parameters must be in (0, 1). "
+                             f"Got {level!r} instead.")
+        if ci_method not in ("percentile", "bca", "normal"):
+            raise ValueError("The 'ci_method' parameter of defined_parameters must be one of "
+                             f"{{'percentile', 'bca', 'normal'}}. Got {ci_method!r} instead.")
+        if not self.spec.defined_parameters:
+            return self.estimates.iloc[:0].reset_index(drop=True)
+        model = RAMModel.from_partable(self.spec.partable(meanstructure=self.missing == "fiml"),
+                                       self.spec.observed, self.spec.latents)
+        rows, _, _ = defined_rows(self.spec, model, np.asarray(self.theta), np.asarray(self.acov),
+                                  level, lambda t: _std_values(model, t), self.bootstrap,
+                                  ci_method)
+        return rows
+
     # --------------------------------------------------------------- reporting
     def summary(self, digits: int = 3) -> Summary:
-        """A readable summary: header, warnings, fit measures, loadings, paths, R²."""
+        """A readable summary: header, warnings, fit measures, loadings, paths, defined
+        parameters (``:=``), R² and effects."""
         fm = self.fit_measures
         header = [
             ("Model", f"{self.spec.name} ({len(self.spec.latents)} latents, "
@@ -288,11 +341,16 @@ class SEMResult:
             return out
 
         tables = [("Measurement model", block(self.loadings)),
-                  ("Structural model", block(self.paths)),
-                  ("R²", self.r2.round(digits).to_frame())]
+                  ("Structural model", block(self.paths))]
         thresholds = self.estimates[self.estimates.op == "|"]
         if len(thresholds):            # ordered items
-            tables.insert(2, ("Thresholds", block(thresholds)))
+            tables.append(("Thresholds", block(thresholds)))
+        defined = self.estimates[self.estimates.op == ":="]
+        if len(defined):
+            cols_def = ["est", "se", "z", "pvalue", "ci.lower", "ci.upper", "std.all"]
+            tables.append(("Defined parameters",
+                           defined.set_index(["lhs", "op", "rhs"])[cols_def].round(digits)))
+        tables.append(("R²", self.r2.round(digits).to_frame()))
         try:
             from .effects import effects
             wide = effects(self, shape="wide").set_index(["from", "to"])
@@ -347,4 +405,5 @@ class SEMResult:
         return {"B": b.B, "seed": int(b.seed) if isinstance(b.seed, (int, np.integer)) else None,
                 "n_failed": int(b.n_failed), "n_improper": int(b.info.get("n_improper", 0)),
                 "se": "sd of the successful resamples, divisor B (lavaan)",
+                **({"se_defined": DEFINED_SE_NOTE} if self.spec.defined_parameters else {}),
                 "ci": "percentile (interpolated as R's boot / lavaan)"}
