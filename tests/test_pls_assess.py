@@ -148,3 +148,24 @@ def test_information_criteria_match_seminr(mobi_pls):
 def test_assess_refuses_other_input(mobi_pls):
     with pytest.raises(TypeError, match="PLSResult"):
         cm.pls_vif("telecom")
+
+
+def test_composite_model_matches_adanco():
+    """All blocks '<~' (mode B composites), PLS: weights, loadings, paths, R², SRMR."""
+    ref = json.loads((REF / "adanco_composite.json").read_text())
+    text = SATISFACTION_MODEL.replace("=~", "<~")
+    df = pd.read_csv(HERE / "data" / "satisfaction_csem.csv")
+    res = cm.fit_pls(text, df, scheme="factorial", consistent=True)   # composites: no correction
+    assert set(res.modes.values()) == {"B"}
+    o = res.outer
+    np.testing.assert_allclose(o.weight, [ref["weights"][r.latent][r.item] for r in o.itertuples()],
+                               rtol=0, atol=1e-5)
+    np.testing.assert_allclose(o.loading, [ref["loadings"][r.latent][r.item]
+                                           for r in o.itertuples()], rtol=0, atol=1e-5)
+    pm = res.path_matrix()
+    pairs = [(f, t, v) for f, row in ref["paths"].items() for t, v in row.items() if v is not None]
+    np.testing.assert_allclose([pm.loc[f, t] for f, t, _ in pairs], [v for *_, v in pairs],
+                               rtol=0, atol=1e-5)
+    np.testing.assert_allclose(res.r2[list(ref["r2"])], list(ref["r2"].values()), rtol=0, atol=1e-5)
+    fit = cm.pls_model_fit(res)
+    assert fit.loc["SRMR", "saturated"] == pytest.approx(ref["fit_saturated"]["SRMR"], abs=1e-6)

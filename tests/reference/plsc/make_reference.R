@@ -69,6 +69,18 @@ adanco <- list(
   implied_estimated = mat_list(block("Impl_Cor Estimated Model"))
 )
 write_json(adanco, file.path(ref_dir, "adanco_cf.json"), auto_unbox = TRUE, digits = NA, pretty = TRUE, na = "null")
+# the composite model (all blocks '<~', mode B; cSEM's Compare_to_ADANCO_and_matrixpls_composite_model.R)
+xls <- git_file(csem, "tests/comparisons/results_composite_model.xls")
+r2 <- sheet("R-Squared")[-1, ]
+adanco_b <- list(
+  source = "cSEM tests/comparisons/results_composite_model.xls (ADANCO 2.1.1, PLS mode B composites, factorial scheme)",
+  weights = outer_vec(block("Weights")),
+  loadings = outer_vec(block("Loadings")),
+  paths = mat_list(block("Path Coefficients", rows = 2:7)),
+  r2 = setNames(as.list(as.numeric(r2[, 2])), r2[, 1]),
+  fit_saturated = list(SRMR = gof("Goodness of model fit (saturate")$SRMR)
+)   # (readxl cannot parse this file's implied-correlation sheets)
+write_json(adanco_b, file.path(ref_dir, "adanco_composite.json"), auto_unbox = TRUE, digits = NA, pretty = TRUE, na = "null")
 e <- new.env(); load(git_file(csem, "data/satisfaction.RData"), envir = e)
 write.csv(e$satisfaction, file.path("tests", "data", "satisfaction_csem.csv"), row.names = FALSE)
 # ---------------------------------------------------------------- seminr
