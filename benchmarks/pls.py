@@ -57,7 +57,7 @@ def main(argv=None) -> int:
     best, med, _ = best_of(lambda: bootstrap_pls(res0, B=5000, seed=1, n_jobs=2), 2)
     rows.append(("bootstrap_pls, 5000 resamples, n=250, 2 jobs", best, med, 5.0,
                  "joblib loky (includes worker start-up)"))
-    best, med, ix = best_of(lambda: csi_index(res0, bootstrap=5000, seed=1), 2)
+    best, med, ix = best_of(lambda: csi_index(res0, scale=(1, 10), bootstrap=5000, seed=1), 2)
     rows.append(("csi_index + 5000-resample CIs, n=250", best, med, None, ""))
 
     if not args.quick:

@@ -56,3 +56,13 @@ def as_survey(data, spec: ModelSpec, missing_codes, func: str, items=None):
         if hasattr(exc, "columns"):  # model variables absent: say which model line needs them
             spec.check_against(exc.columns, data_source=exc.source)
         raise
+
+
+def listwise_message(survey, dropped: pd.DataFrame) -> str:
+    """The warning of a listwise deletion: how many rows, of how many, which ones."""
+    k, n = len(dropped), survey.n
+    rows = ", ".join(str(r) for r in dropped["row"].head(5)) if "row" in dropped else ""
+    more = f" (rows {rows}{', ...' if k > 5 else ''})" if rows else ""
+    return (f"Listwise deletion: {k} of {n} respondents read from {survey.source} have a missing "
+            f"answer to the model's items{more} and were dropped; the results use {n - k} of "
+            f"{n}. Check the missing codes, or use an estimator that keeps incomplete rows.")

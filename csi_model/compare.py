@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import itertools
 import json
+import warnings
 from dataclasses import dataclass, field
 from typing import Any, Sequence
 
@@ -94,6 +95,10 @@ class ComparisonResult:
     def summary(self) -> Summary:
         header = [("Model", self.spec.name), ("Groups", f"{' x '.join(self.by)}: "
                                                          + ", ".join(self.groups))]
+        pls = getattr(self.index, "pls", None)
+        if pls is not None:
+            header.append(("Data", f"{pls.data_source}: {pls.n} of {pls.n_total} respondents "
+                                   "used (PLS and the index)"))
         tables = []
         if self.invariance is not None:
             tables.append(("Measurement invariance (CB-SEM); a step holds when CFI drops by "
@@ -125,7 +130,10 @@ class ComparisonResult:
         def frame(df):
             return json.loads(df.to_json(orient="records", double_precision=15))
         inv = self.invariance
+        pls = getattr(self.index, "pls", None)
         return {"by": list(self.by), "groups": list(self.groups),
+                "n": None if pls is None else int(pls.n),
+                "n_total": None if pls is None else int(pls.n_total),
                 "invariance": frame(inv.ladder.reset_index()) if inv is not None else [],
                 "partial_invariance": frame(inv.suggestions) if inv is not None else [],
                 "cbsem_paths": frame(self.cbsem_paths), "pls_paths": frame(self.pls_paths),
@@ -173,15 +181,17 @@ def compare(spec: ModelSpec | str, data, *, by: str | Sequence[str], bootstrap: 
         Permutations of the PLS-MGA tests and MICOM.
     seed : int
         Seed of every random step (bootstrap and permutations).
-    scale : (min, max), optional
-        The item scale for the 0-100 index (default: the codebook, else observed ranges).
+    scale : (min, max) or dict, optional
+        The item scale for the 0-100 index (default: the survey's codebook). Without
+        either, :class:`~csi_model.exceptions.SurveyDataError` (before anything is fitted):
+        the scale is never guessed from the answers.
 
     Returns
     -------
     ComparisonResult
     """
     from .sem.groups import invariance as ladder, path_differences
-    from .pls.index import csi_index
+    from .pls.index import _scales, csi_index
     from .pls.fit import fit_pls
     from .pls.mga import pls_permutation_test
 
@@ -191,7 +201,11 @@ def compare(spec: ModelSpec | str, data, *, by: str | Sequence[str], bootstrap: 
         raise ValueError("The 'by' parameter of compare must be a column name or a list of two "
                          f"(e.g. ['operator', 'wave']). Got {by!r} instead.")
     survey, group_col = _prepare(spec, data, by_cols, missing_codes)
-    notes: list[str] = []
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")      # they are on pls.warnings, reported below
+        pls = fit_pls(spec, survey)
+    _scales(pls, scale, [])                  # no scale and no codebook: stop here, not later
+    notes: list[str] = list(pls.warnings)
     labels = survey.data[group_col].dropna().astype(str)
     groups = tuple(dict.fromkeys(labels))
     inv, cbsem_paths = None, pd.DataFrame()
@@ -200,6 +214,8 @@ def compare(spec: ModelSpec | str, data, *, by: str | Sequence[str], bootstrap: 
     except EstimationError as exc:   # e.g. cells too small for a configural CB-SEM
         notes.append(f"CB-SEM invariance and path tests skipped: {exc}")
     if inv is not None:
+        for fit_ in inv.fits.values():         # e.g. rows the CB-SEM fits dropped
+            notes += [w for w in getattr(fit_, "warnings", ()) if w not in notes]
         metric = inv.fits.get("metric") or inv.fits[invariance_steps[0]]
         cb_rows = []
         for g in groups[1:]:
@@ -210,7 +226,6 @@ def compare(spec: ModelSpec | str, data, *, by: str | Sequence[str], bootstrap: 
             cb_rows.append(t)
         cbsem_paths = pd.concat(cb_rows, ignore_index=True)
 
-    pls = fit_pls(spec, survey)
     pls_rows, micom_rows = [], []
     for g in groups[1:]:
         res = pls_permutation_test(pls, by=group_col, groups=(groups[0], g),
@@ -244,7 +259,7 @@ def compare(spec: ModelSpec | str, data, *, by: str | Sequence[str], bootstrap: 
                     "ci.upper"]].reset_index(drop=True)
     else:
         diff = index_differences(idx, None, level)
-    notes = tuple(notes) + tuple(idx.warnings)
+    notes = tuple(dict.fromkeys([*notes, *idx.warnings]))
     options = {"bootstrap": bootstrap, "n_permutations": n_permutations, "seed": seed,
                "level": level, "steps": list(invariance_steps)}
     return ComparisonResult(spec, by_cols, tuple(groups), inv, cbsem_paths, pls_paths,

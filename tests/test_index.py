@@ -155,8 +155,9 @@ def test_negative_weight_warning():
 
 
 def test_scale_sources_and_errors(mobi_fit):
-    ix = csi_index(mobi_fit)
-    assert any("No item scale was given" in w for w in ix.warnings)
+    # no scale, no codebook: refused (it used to fall back to the observed range, warned)
+    with pytest.raises(cm.SurveyDataError, match=r"scale=\(1, 10\).*--scale 1,10.*codebook"):
+        csi_index(mobi_fit)
     with pytest.raises(ValueError, match="min < max"):
         csi_index(mobi_fit, scale=(10, 1))
     with pytest.raises(ValueError, match="no range for"):
@@ -169,7 +170,6 @@ def test_scale_sources_and_errors(mobi_fit):
     spec = cm.load_model("telecom")
     survey = cm.read_survey(cm.make_demo_survey(), codebook="telecom")
     ixc = csi_index(spec, survey)
-    assert not any("No item scale" in w for w in ixc.warnings)
     assert ixc.weights["min"].eq(1).all() and ixc.weights["max"].eq(10).all()
 
 
@@ -190,3 +190,38 @@ def test_reports_and_plot(mobi_fit):
     plt.close("all")
     with pytest.raises(ValueError, match="'level' parameter"):
         plot_ipma(ix, level="block")
+
+
+def _smartpls_sat_index(lo: np.ndarray, hi: np.ndarray) -> float:
+    """The ACSI formula computed from SmartPLS 2's own outer weights (path scheme)."""
+    lines = [ln.split("\t") for ln in (HERE / "reference" / "smartpls_ecsi_mobi" /
+             "pathWeighting_outerWeights.txt").read_text(encoding="latin-1").splitlines()
+             if ln.strip()]
+    col = [c.strip() for c in lines[0]].index("Satisfaction")
+    w = {ln[0].strip(): float(ln[col].replace(",", ".")) for ln in lines[1:]}
+    items = ["CUSA1", "CUSA2", "CUSA3"]
+    X = pd.read_csv(HERE / "data" / "ecsi_mobi.csv")[items]
+    w_raw = np.array([w[i] for i in items]) / X.std(ddof=1).to_numpy()
+    return float(100 * (w_raw @ X.mean().to_numpy() - w_raw @ lo) / (w_raw @ hi - w_raw @ lo))
+
+
+def test_ecsi_satisfaction_on_the_questionnaire_scale(mobi_fit):
+    """ECSI mobile data, 1-10 scale: Satisfaction 72.45 (SmartPLS's weights, computed here),
+    not the 68.42 that the observed ranges (no one answered CUSA1 below 4)
+    give; the index now refuses to run without the scale instead of using them."""
+    X = pd.read_csv(HERE / "data" / "ecsi_mobi.csv")[["CUSA1", "CUSA2", "CUSA3"]]
+    ref = _smartpls_sat_index(np.ones(3), np.full(3, 10.0))
+    observed = _smartpls_sat_index(X.min().to_numpy(float), X.max().to_numpy(float))
+    assert round(ref, 2) == 72.45 and round(observed, 2) == 68.42
+    ix = csi_index(mobi_fit, scale=(1, 10))
+    assert ix.overall()["SAT"] == pytest.approx(ref, abs=1e-3)
+    assert not ix.warnings
+    with pytest.raises(cm.SurveyDataError, match="observed range is not used"):
+        csi_index(mobi_fit)
+    # a codebook that gives the scale of only some items is refused too, naming the others
+    cb = cm.load_codebook(pd.DataFrame({"item": ["CUSA1", "CUSA2", "CUSA3"], "latent": "SAT",
+                                        "scale_min": 1, "scale_max": 10}))
+    survey = cm.read_survey(HERE / "data" / "ecsi_mobi.csv", codebook=cb,
+                            items=list(mobi_fit.spec.observed))
+    with pytest.raises(cm.SurveyDataError, match="codebook has no scale for .*CUEX1"):
+        csi_index(fit_pls(mobi_fit.spec, survey))

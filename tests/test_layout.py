@@ -41,9 +41,12 @@ STAGE_RANK = {"exceptions": 0, "bootstrap": 0, "data": 0, "models": 0, "model": 
               "_inputs": 2.5, "sem": 3, "measurement": 4, "pls": 4, "weighting": 4.5, "compare": 5, "report": 6,
               "cli": 7}
 
-#: Deliberate upward imports, each inside a function: results' plotting conveniences
-#: (as statsmodels' results reach statsmodels.graphics).
-ALLOWED_UPWARD = {("csi_model.pls.index", "csi_model.report.figures")}
+#: Deliberate imports across stages, each inside a function: results' plotting conveniences
+#: (as statsmodels' results reach statsmodels.graphics) and one sibling use.
+ALLOWED_UPWARD = {("csi_model.pls.index", "csi_model.report.figures"),
+                  # rho_A from the converged PLS weights (Dijkstra & Henseler 2015), inside
+                  # one function of the measurement model
+                  ("csi_model.measurement.quality", "csi_model.pls.fit")}
 
 
 def _modules() -> dict[str, Path]:

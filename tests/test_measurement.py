@@ -66,7 +66,7 @@ def test_alpha_item_statistics_match_psych(results, case):
     rel = res.reliability.set_index("latent")
     items = res.items.set_index("item")
     for lv, a in r["reliability"].items():
-        assert_allclose(rel.loc[lv, "alpha"], a["raw_alpha"], rtol=0, atol=1e-6)
+        assert_allclose(rel.loc[lv, "alpha_raw"], a["raw_alpha"], rtol=0, atol=1e-6)
         assert_allclose(rel.loc[lv, "alpha_std"], a["std_alpha"], rtol=0, atol=1e-6)
         assert_allclose(items.loc[list(a["r_drop"]), "r_drop"], list(a["r_drop"].values()),
                         rtol=0, atol=1e-6)
@@ -183,7 +183,7 @@ def test_holzinger_largest_modification_index_is_visual_x9(results):
 def test_single_item_block_is_explained_not_silent_nan(results):
     res = results["telecom_sim"]
     comp = res.reliability.set_index("latent").loc["COMP"]
-    assert np.isnan(comp["alpha"]) and "single item" in comp["note"]
+    assert np.isnan(comp["alpha_raw"]) and "single item" in comp["note"]
     assert any("COMP is measured by a single item" in w for w in res.warnings)
     v = res.verdicts[(res.verdicts.criterion == "alpha") & (res.verdicts.target == "COMP")]
     assert v["passed"].iloc[0] is None
@@ -212,7 +212,7 @@ def test_fewer_respondents_than_items_and_singular_matrix():
     with pytest.warns(DataQualityWarning, match="Fewer respondents"):
         res = measurement(spec, x.head(8), n_boot=0)
     assert res.cfa is None and res.kmo is None and res.efa is None
-    assert np.isfinite(res.reliability["alpha"]).all()
+    assert np.isfinite(res.reliability["alpha_raw"]).all()
     x = x.assign(x10=x["x1"] + x["x2"])
     spec2 = ModelSpec.from_syntax("visual =~ x1 + x2 + x3 + x10\ntextual =~ x4 + x5 + x6")
     with pytest.warns(DataQualityWarning, match="singular"):

@@ -130,7 +130,11 @@ def test_plspm_cross_loadings_scores_and_regression(bank_fit):
     np.testing.assert_allclose(res.cross_loadings.loc[cl.index, lat].to_numpy(),
                                cl[lat].to_numpy(), rtol=0, atol=ATOL)
     sc = pd.read_csv(PLSPM / "satisfaction.scores.csv")
-    np.testing.assert_allclose(res.scores[lat].to_numpy(), sc[lat].to_numpy(), rtol=0, atol=ATOL)
+    # plspm standardizes its scores with divisor n; ours (as seminr, cSEM, SmartPLS) with
+    # divisor n - 1: the same scores times sqrt((n - 1) / n)
+    n = res.n
+    np.testing.assert_allclose(res.scores[lat].to_numpy(),
+                               sc[lat].to_numpy() * np.sqrt((n - 1) / n), rtol=0, atol=ATOL)
     inner = pd.read_csv(PLSPM / "satisfaction.inner-model.csv", index_col=0)
     sat = res.paths[res.paths.lhs == "SAT"].set_index("rhs")["est"]
     np.testing.assert_allclose(sat.loc[inner.index].to_numpy(), inner["Estimate"].to_numpy(),
@@ -277,8 +281,8 @@ def test_quality_f2_and_adjusted_r2(mobi):
     f2 = res.f2.set_index(["from", "to"]).loc[("QUAL", "SAT"), "f2"]
     assert f2 == pytest.approx((full - excl) / (1 - full), rel=1e-8)
     assert full == pytest.approx(res.r2["SAT"], rel=1e-10)
-    # scores: variance 1 (divisor n), mean 0
-    np.testing.assert_allclose(Y.var(ddof=0).to_numpy(), 1.0, rtol=1e-10, atol=0)
+    # scores: variance 1 (divisor n - 1, seminr's and SmartPLS's convention), mean 0
+    np.testing.assert_allclose(Y.var(ddof=1).to_numpy(), 1.0, rtol=1e-10, atol=0)
     np.testing.assert_allclose(Y.mean().to_numpy(), 0.0, rtol=0, atol=1e-10)
 
 

@@ -169,3 +169,11 @@ def test_composite_model_matches_adanco():
     np.testing.assert_allclose(res.r2[list(ref["r2"])], list(ref["r2"].values()), rtol=0, atol=1e-5)
     fit = cm.pls_model_fit(res)
     assert fit.loc["SRMR", "saturated"] == pytest.approx(ref["fit_saturated"]["SRMR"], abs=1e-6)
+
+
+def test_htmt_leaves_out_single_item_constructs():
+    df = pd.read_csv(HERE / "data" / "ecsi_mobi.csv")
+    res = cm.fit_pls(HERE.parent / "models" / "ecsi_mobi.lav", df)
+    h = cm.pls_htmt(res, bootstrap=50, seed=2)
+    assert "COMP" not in set(h.lhs) | set(h.rhs) and len(h) == 15
+    assert np.isfinite(h[["htmt", "mean", "sd", "ci.lower", "ci.upper"]].to_numpy()).all()

@@ -10,7 +10,7 @@ the structural model and returns one immutable :class:`MeasurementResult`:
   loadings, with cross-loadings and items that load on the wrong factor flagged;
 * reliability per latent: Cronbach's alpha (raw and standardized), alpha if item deleted,
   corrected item-total correlations, composite reliability rho_c, McDonald's omega and
-  rho_A;
+  rho_A (from the converged PLS weights);
 * convergent validity: standardized CFA loadings with confidence intervals, AVE;
 * discriminant validity: Fornell-Larcker table, HTMT and HTMT2 with bootstrap intervals,
   cross-loadings;
@@ -23,8 +23,12 @@ the structural model and returns one immutable :class:`MeasurementResult`:
 Definitions (and the R function each one agrees with, see ``tests/test_measurement.py``):
 
 ========================  ==================================================================
-alpha                     ``k/(k-1) (1 - sum var(x_i) / var(sum x_i))`` (``psych::alpha``
-                          ``raw_alpha``); ``alpha_std`` from the correlations (``std.alpha``)
+alpha_raw                 ``k/(k-1) (1 - sum var(x_i) / var(sum x_i))`` on the covariances
+                          (``psych::alpha`` ``raw_alpha``; SPSS's alpha); the verdict
+                          against ``Thresholds.alpha`` uses it
+alpha_std                 the same on the correlations (``psych::alpha`` ``std.alpha``):
+                          the alpha seminr, cSEM and SmartPLS report (they standardize the
+                          items)
 r_drop                    correlation of an item with the sum of the block's other items
 rho_c                     ``(sum l)^2 / ((sum l)^2 + sum(1 - l^2))`` with ``l`` the
                           standardized CFA loadings (Fornell & Larcker 1981; Hair et al.)
@@ -36,9 +40,11 @@ ave                       ``sum(lambda^2) psi / sum(s_ii)`` (``semTools::AVE(fit
                           item variances)
 rho_a                     Dijkstra & Henseler (2015): ``(w'w)^2 w'(S - diag S)w /
                           w'(ww' - diag ww')w`` on the block's correlation matrix ``S``
-                          with mode-A weights ``w`` (by default those of the first PLS
-                          iteration, ``w`` proportional to ``S 1``; pass ``pls_weights`` to
-                          use a converged PLS solution)
+                          with the converged mode-A PLS weights ``w``, as seminr, cSEM and
+                          ADANCO report it: by default a PLS fit of the model (path
+                          scheme; factorial scheme over every pair of constructs when the
+                          model has no structural model joining them all), or the weights
+                          passed as ``pls_weights``
 htmt, htmt2               Henseler, Ringle & Sarstedt (2015) and Roemer, Schuberth &
                           Henseler (2021), on the absolute item correlations
                           (``semTools::htmt(model, data, htmt2 = FALSE / TRUE)``)
@@ -58,12 +64,13 @@ import numpy as np
 import pandas as pd
 from scipy.optimize import linear_sum_assignment
 
-from .._inputs import as_spec, as_survey
+from .._inputs import as_spec, as_survey, listwise_message
 from ..sem import diagnostics as _diagnostics
 from ..sem import _estimation as est
 from . import efa as _efa
 from ..sem._ram import RAMModel
-from ..exceptions import CSIModelWarning, DataQualityWarning, EstimationError, SurveyDataError
+from ..exceptions import (CSIModelWarning, DataQualityWarning, EstimationError, ModelSpecError,
+                          SurveyDataError)
 from ..sem.results import SEMResult, Summary, _fmt
 from ..model.spec import ModelSpec, load_model  # noqa: F401 (load_model: the doctests)
 from ..model.syntax import format_statement
@@ -103,7 +110,7 @@ class Thresholds:
     """
 
     kmo: float = 0.6
-    alpha: float = 0.7
+    alpha: float = 0.7          # applied to alpha_raw (the reliability table's raw alpha)
     rho_c: float = 0.7
     rho_a: float = 0.7
     ave: float = 0.5
@@ -280,8 +287,10 @@ class MeasurementResult:
     Attributes
     ----------
     reliability : DataFrame
-        One row per latent: ``latent, n_items, alpha, alpha_std, rho_c, omega, rho_a, ave,
-        sqrt_ave, note`` (``note`` says why a value is missing, e.g. a single item).
+        One row per latent: ``latent, n_items, alpha_raw`` (Cronbach's alpha on the raw
+        covariances), ``alpha_std`` (on the correlations, the one PLS software reports),
+        ``rho_c, omega, rho_a, ave, sqrt_ave, note`` (``note`` says why a value is missing,
+        e.g. a single item).
     items : DataFrame
         One row per item: ``latent, item, loading`` (standardized CFA loading) ``se,
         ci.lower, ci.upper, r_drop`` (corrected item-total correlation) ``alpha_if_deleted,
@@ -512,6 +521,50 @@ def _pls_weight_map(pls_weights) -> dict[str, dict[str, float]] | None:
                     f"Got {type(pls_weights).__name__} instead.")
 
 
+def _converged_weights(spec: ModelSpec, blocks: dict, frame: pd.DataFrame, warn):
+    """Converged mode-A PLS weights of every block for rho_A, and a note of how they came.
+
+    The model's own inner model (path scheme, SmartPLS's and seminr's default) when its
+    structural paths join every block's latent and nothing else; otherwise every pair of
+    constructs is adjacent and the factorial scheme is used (the inner weights are then the
+    construct correlations, whatever the direction). None when PLS cannot be fitted (then
+    the first mode-A iteration's weights are used, with a warning).
+    """
+    # measurement/ and pls/ are siblings; the PLS algorithm is reached lazily, here only
+    from ..pls.fit import fit_pls
+    lat = list(blocks)
+    paths = list(spec.structural_paths)
+    own = (bool(paths) and all(f in blocks and t in blocks for f, t in paths)
+           and {v for p in paths for v in p} == set(lat))
+    lines = [f"{lv} =~ {' + '.join(its)}" for lv, its in blocks.items()]
+    if own:
+        lines += [f"{t} ~ {f}" for f, t in paths]
+        scheme, how = "path", "converged mode-A PLS weights (path scheme, the model's paths)"
+    else:
+        lines += [f"{t} ~ {f}" for k, t in enumerate(lat) for f in lat[:k]]
+        scheme, how = ("factorial", "converged mode-A PLS weights (factorial scheme, every "
+                                    "pair of constructs adjacent)")
+    if len(lat) < 2:
+        return None, "first mode-A iteration (a single construct: no PLS inner model)"
+    try:
+        pspec = ModelSpec.from_syntax("\n".join(lines), name=spec.name,
+                                      allow_cross_loadings=True)
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            res = fit_pls(pspec, frame, scheme=scheme, mode="A")
+        if not res.converged:
+            raise EstimationError(f"PLS did not converge in {res.iterations} iterations")
+    except (EstimationError, ModelSpecError, ValueError) as exc:
+        warn(f"rho_A: the PLS weights could not be computed ({exc}); rho_A uses the weights "
+             "of the first PLS iteration instead. Pass pls_weights=fit_pls(...) to use a "
+             "converged solution.", CSIModelWarning)
+        return None, "first mode-A iteration (PLS failed)"
+    out: dict[str, dict[str, float]] = {}
+    for r in res.weights.itertuples(index=False):
+        out.setdefault(r.lhs, {})[r.rhs] = float(r.est)
+    return out, how
+
+
 def measurement(spec: ModelSpec | str | Path, data, *, missing_codes=None,
                 n_factors: int | None = None, method: str = "minres",
                 rotation: str | None = "oblimin", thresholds: Thresholds | None = None,
@@ -544,7 +597,8 @@ def measurement(spec: ModelSpec | str | Path, data, *, missing_codes=None,
     n_iter_parallel : int
         Simulated data sets of the parallel analysis.
     pls_weights : PLSResult, DataFrame or mapping, optional
-        Converged PLS outer weights for rho_A (default: first mode-A iteration weights).
+        Converged PLS outer weights for rho_A (default: those of a mode-A PLS fit of the
+        model on the same rows; ``options["rho_a_weights"]`` says which were used).
 
     Returns
     -------
@@ -554,7 +608,7 @@ def measurement(spec: ModelSpec | str | Path, data, *, missing_codes=None,
     --------
     >>> from csi_model import simulate_survey
     >>> res = measurement("telecom", simulate_survey("telecom", n=300, seed=1), n_boot=50)
-    >>> res.reliability.set_index("latent").loc["SAT", "alpha"] > 0.7
+    >>> res.reliability.set_index("latent").loc["SAT", "alpha_raw"] > 0.7
     np.True_
     >>> res.reliability.set_index("latent").loc["COMP", "note"]
     'single item: alpha, rho_c, omega, rho_A and AVE are undefined'
@@ -586,8 +640,7 @@ def measurement(spec: ModelSpec | str | Path, data, *, missing_codes=None,
 
     frame, dropped = survey.complete_cases(items)
     if len(dropped):
-        warn(f"Listwise deletion: {len(dropped)} of {survey.n} rows with missing answers to the "
-             "model's items were dropped.")
+        warn(listwise_message(survey, dropped))
     X = frame[items].to_numpy(dtype=float)
     n, p = X.shape
     if n < 3:
@@ -668,6 +721,10 @@ def measurement(spec: ModelSpec | str | Path, data, *, missing_codes=None,
 
     # ---------------------------------------------------------------- reliability
     pls_w = _pls_weight_map(pls_weights)
+    if pls_w is not None:
+        rho_a_source = "pls_weights (given)"
+    else:
+        pls_w, rho_a_source = _converged_weights(spec, blocks, frame[items], warn)
     cov = np.cov(X, rowvar=False)
     pos = {it: j for j, it in enumerate(items)}
     rel_rows, item_rows = [], []
@@ -684,7 +741,7 @@ def measurement(spec: ModelSpec | str | Path, data, *, missing_codes=None,
         weights[idx, b] = w
         row = {"latent": lv, "n_items": kb}
         if kb == 1:
-            row.update(alpha=np.nan, alpha_std=np.nan, rho_a=np.nan,
+            row.update(alpha_raw=np.nan, alpha_std=np.nan, rho_a=np.nan,
                        note="single item: alpha, rho_c, omega, rho_A and AVE are undefined")
             msgs.append(f"{lv} is measured by a single item ({blocks[lv][0]}): Cronbach's alpha, "
                         "rho_c, omega, rho_A and AVE are undefined for it (its reliability is "
@@ -694,7 +751,7 @@ def measurement(spec: ModelSpec | str | Path, data, *, missing_codes=None,
                               "alpha_if_deleted": np.nan})
         else:
             Cb = cov[np.ix_(idx, idx)]
-            row.update(alpha=_alpha_from_cov(Cb), alpha_std=_alpha_from_cov(Rb),
+            row.update(alpha_raw=_alpha_from_cov(Cb), alpha_std=_alpha_from_cov(Rb),
                        rho_a=rho_a(Rb, w), note="")
             total = X[:, idx].sum(axis=1)
             for j, it in enumerate(blocks[lv]):
@@ -773,7 +830,7 @@ def measurement(spec: ModelSpec | str | Path, data, *, missing_codes=None,
         for c in ("loading", "se", "ci.lower", "ci.upper"):
             items_tab[c] = np.nan
     reliability["sqrt_ave"] = np.sqrt(reliability["ave"])
-    reliability = reliability[["latent", "n_items", "alpha", "alpha_std", "rho_c", "omega",
+    reliability = reliability[["latent", "n_items", "alpha_raw", "alpha_std", "rho_c", "omega",
                                "rho_a", "ave", "sqrt_ave", "note"]]
     items_tab["msa"] = items_tab["item"].map(kmo_items) if kmo_items is not None else np.nan
     items_tab["communality"] = items_tab["item"].map(efa_res.communalities) \
@@ -838,7 +895,7 @@ def measurement(spec: ModelSpec | str | Path, data, *, missing_codes=None,
         verdict("kmo", "overall", kmo_val, thr.kmo, ">=")
         verdict("bartlett", "p-value", bart["pvalue"], thr.bartlett_p, "<")
     for r in reliability.itertuples(index=False):
-        verdict("alpha", r.latent, r.alpha, thr.alpha, ">=")
+        verdict("alpha", r.latent, r.alpha_raw, thr.alpha, ">=")
         verdict("rho_c", r.latent, r.rho_c, thr.rho_c, ">=")
         verdict("rho_a", r.latent, r.rho_a, thr.rho_a, ">=")
         verdict("ave", r.latent, r.ave, thr.ave, ">=")
@@ -871,4 +928,4 @@ def measurement(spec: ModelSpec | str | Path, data, *, missing_codes=None,
         verdicts=verdicts_df, warnings=tuple(dict.fromkeys(msgs)),
         options={"method": method, "rotation": rotation, "n_boot": int(n_boot), "seed": seed,
                  "level": level, "n_iter_parallel": n_iter_parallel,
-                 "rho_a_weights": "pls" if pls_w is not None else "first mode-A iteration"})
+                 "rho_a_weights": rho_a_source})

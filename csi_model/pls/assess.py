@@ -358,7 +358,9 @@ class _HTMTStatistic:
         self.Xc = X - X.mean(axis=0)
         self.multi = [sl.stop - sl.start > 1 for sl in problem.slices]
         L = problem.L
-        self.iu = np.triu_indices(L, 1)
+        iu = np.triu_indices(L, 1)
+        keep = [self.multi[i] and self.multi[j] for i, j in zip(*iu)]
+        self.iu = (iu[0][keep], iu[1][keep])                 # pairs of multi-item blocks
         self.batch = self._batch
 
     def _batch(self, index_list):
@@ -377,8 +379,8 @@ def pls_htmt(result: PLSResult, *, bootstrap: int = 0, seed=None,
     """Heterotrait-monotrait ratio (HTMT; Henseler, Ringle & Sarstedt 2015) of every pair.
 
     The mean absolute correlation between the items of two constructs divided by the
-    geometric mean of their mean within-construct correlations (single-item constructs:
-    NaN, as semTools). With ``bootstrap = B`` the respondents are resampled B times (the
+    geometric mean of their mean within-construct correlations. Pairs with a single-item
+    construct have no HTMT and are left out (semTools reports NaN for them). With ``bootstrap = B`` the respondents are resampled B times (the
     package's engine) and the HTMT's bootstrap mean, SD and percentile interval are added
     (SmartPLS's and seminr's bootstrapped HTMT; HTMT < 0.85 or 0.90 with the upper bound
     below 1 supports discriminant validity).
@@ -413,9 +415,9 @@ def pls_htmt(result: PLSResult, *, bootstrap: int = 0, seed=None,
         names = [f"{a} ~ {b}" for a, b in zip(out.lhs, out.rhs)]
         bt = engine(stat, result.n, B=int(bootstrap), seed=seed, names=names)
         good = bt.replicates[bt.ok]
+        ci = bt.ci(level, "percentile")
         out["mean"] = good.mean(axis=0)
         out["sd"] = good.std(axis=0)
-        ci = bt.ci(level, "percentile")
         out["ci.lower"] = ci["ci.lower"].to_numpy()
         out["ci.upper"] = ci["ci.upper"].to_numpy()
     return out

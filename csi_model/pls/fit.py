@@ -44,14 +44,14 @@ import warnings
 from dataclasses import dataclass, field, replace
 from functools import cached_property
 from pathlib import Path
-from typing import Any, Literal, Mapping
+from typing import Any, ClassVar, Literal, Mapping
 
 import numpy as np
 import pandas as pd
 from scipy import stats
 
-from .._inputs import as_spec, as_survey, check_choice
-from ..exceptions import ConvergenceWarning, EstimationError, ModelSpecError
+from .._inputs import as_spec, as_survey, check_choice, listwise_message
+from ..exceptions import ConvergenceWarning, DataQualityWarning, EstimationError, ModelSpecError
 from ..sem.results import Summary, _fmt
 from ..model.spec import ModelSpec
 
@@ -356,7 +356,7 @@ class PLSResult:
         Per (latent, item): ``latent, item, mode, weight, loading, communality, redundancy,
         weight.raw, mean, sd`` - ``weight.raw`` is the unstandardized weight (latent score =
         sum of ``weight.raw * (x - mean)``, x on its raw scale), ``mean`` and ``sd``
-        (divisor n) the item's raw mean and standard deviation.
+        (divisor n - 1) the item's raw mean and standard deviation.
     cross_loadings : DataFrame
         Items x latents: correlations of every item with every latent score.
     quality : DataFrame
@@ -373,7 +373,8 @@ class PLSResult:
         Goodness of fit as plspm: sqrt(mean communality of the items of blocks with more than
         one item x mean R² of the endogenous latents).
     scores : DataFrame
-        Latent scores (variance 1 with divisor n, mean 0), one row per respondent used.
+        Latent scores (mean 0, variance 1 with divisor n - 1, as seminr, cSEM, ADANCO and
+        SmartPLS standardize them), one row per respondent used.
     latent_cor : DataFrame
         Correlations of the latent scores.
     iterations, converged :
@@ -383,12 +384,13 @@ class PLSResult:
     warnings : tuple of str
     """
 
+    estimator: ClassVar[str] = "PLS"
     spec: ModelSpec
     scheme: str
     modes: dict
     scaled: bool
-    n: int
-    n_total: int
+    n: int            # respondents used
+    n_total: int      # respondents read
     iterations: int
     converged: bool
     warnings: tuple[str, ...] = ()
@@ -412,7 +414,8 @@ class PLSResult:
                              "mode": [pr.modes[k] for k in pr.owner], "weight": c["w"],
                              "loading": c["loadings"], "communality": c["comm"],
                              "redundancy": c["redundancy"], "weight.raw": c["w_raw"],
-                             "mean": self._data.mean[pr.col], "sd": self._data.sd[pr.col]})
+                             "mean": self._data.mean[pr.col],
+                             "sd": self._data.X.std(axis=0, ddof=1)[pr.col]})
 
     @cached_property
     def estimates(self) -> pd.DataFrame:
@@ -628,12 +631,14 @@ class PLSResult:
         return self.summary().as_html()
 
     def to_dict(self) -> dict:
-        """JSON-ready dict (NaN -> None): ``n, estimator, scheme, modes, scaled, converged,
-        iterations, estimates, outer, quality, effects, f2, r2, gof, bootstrap, warnings``."""
+        """JSON-ready dict (NaN -> None): ``n`` (respondents used), ``n_total`` (read),
+        ``estimator, scheme, modes, scaled, converged, iterations, estimates, outer, quality,
+        effects, f2, r2, gof, bootstrap, warnings``."""
         rows = [{k: _clean(v) for k, v in r.items()} for r in self.table().to_dict("records")]
         out = {
             "n": int(self.n),
-            "estimator": "PLSc" if self.consistent else "PLS",
+            "n_total": int(self.n_total),
+            "estimator": "PLSc" if self.consistent else self.estimator,
             "scheme": self.scheme,
             "modes": dict(self.modes),
             "scaled": self.scaled,
@@ -727,8 +732,9 @@ def _prepare_data(spec: ModelSpec, survey, notes: list[str]) -> _Data:
     rows = survey.data.index
     if np.isnan(X).any():
         frame, dropped = survey.complete_cases(items)
-        notes.append(f"Listwise deletion: {len(dropped)} of {survey.n} rows with missing answers "
-                     "were dropped.")
+        msg = listwise_message(survey, dropped)
+        notes.append(msg)
+        warnings.warn(msg, DataQualityWarning, stacklevel=4)
         X = frame[items].to_numpy(dtype=float)
         rows = frame.index
     n = X.shape[0]
@@ -741,7 +747,7 @@ def _prepare_data(spec: ModelSpec, survey, notes: list[str]) -> _Data:
     if const:
         raise EstimationError(f"{survey.source}: the item(s) {const} have the same answer from "
                               "every respondent used (variance 0); drop them from the model.")
-    return _Data(X=X, mean=mean, sd=sd, rows=rows)
+    return _Data(X=X, mean=mean, sd=sd, rows=rows)  # sd: divisor n, the algorithm's metric
 
 
 def fit_pls(spec: ModelSpec | str | Path, data, *,
@@ -760,7 +766,8 @@ def fit_pls(spec: ModelSpec | str | Path, data, *,
         are ignored by PLS). A bundled model name or a ``.lav`` path is loaded.
     data : Survey, DataFrame or path
         The survey (read with :func:`~csi_model.read_survey` if not a Survey). Incomplete
-        rows are dropped (listwise, reported in the warnings).
+        rows are dropped (listwise): the result says ``n`` used of ``n_total`` read and
+        carries a warning (a :class:`~csi_model.DataQualityWarning` is also issued).
     scheme : {"path", "centroid", "factorial"}
         Inner weighting scheme (SmartPLS's default is ``"path"``, plspm's ``"centroid"``).
     mode : "A", "B" or dict
@@ -881,7 +888,12 @@ def _fit_data(problem: _PLSProblem, spec: ModelSpec, dat: _Data, notes: list[str
     lat = problem.latents
     r2 = core["r2"]
     sd_item = dat.sd[problem.col]
-    core["w_raw"] = w / sd_item if problem.scaled else w.copy()
+    # The algorithm normalizes each score to variance 1 with divisor n (it works on S with
+    # divisor n); the scores reported, and the raw weights giving them, are standardized
+    # with divisor n - 1 as seminr, cSEM, ADANCO and SmartPLS report them. Weights on
+    # standardized items, loadings and paths do not depend on the divisor.
+    to_sample = math.sqrt((n - 1) / n)
+    core["w_raw"] = (w / sd_item if problem.scaled else w.copy()) * to_sample
     core["w_std"] = w if problem.scaled else w * sd_item
     Wraw = np.zeros((X.shape[1], problem.L))
     np.add.at(Wraw, (problem.col, problem.owner), core["w_raw"])

@@ -126,8 +126,10 @@ class IndexResult:
     def summary(self, digits: int = 1) -> Summary:
         header = [("Index", "ACSI formula: 100 (sum w xbar - sum w min) / (sum w max - sum w min), "
                             "w the unstandardized outer weights"),
-                  ("Model", f"{self.pls.spec.name} (PLS-PM, {self.pls.scheme} scheme, "
-                            f"n = {self.pls.n})" if self.pls is not None else "")]
+                  ("Model", f"{self.pls.spec.name} (PLS-PM, {self.pls.scheme} scheme)"
+                   if self.pls is not None else ""),
+                  ("Data", f"{self.pls.data_source}: {self.pls.n} of {self.pls.n_total} "
+                           "respondents used" if self.pls is not None else "")]
         if self.bootstrap is not None:
             header.append(("Bootstrap", f"{self.bootstrap.summary_line()}; {self.ci_method} "
                                         f"{self.level:.0%} intervals"))
@@ -147,8 +149,11 @@ class IndexResult:
         return self.summary().as_html()
 
     def to_dict(self) -> dict:
-        """JSON-ready dict: ``index, weights, impacts, ipma, target, gain, by, warnings``."""
-        return {"index": _records(self.table), "weights": _records(self.weights),
+        """JSON-ready dict: ``n`` (respondents used), ``n_total`` (read), ``index, weights,
+        impacts, ipma, target, gain, by, bootstrap, warnings``."""
+        return {"n": None if self.pls is None else int(self.pls.n),
+                "n_total": None if self.pls is None else int(self.pls.n_total),
+                "index": _records(self.table), "weights": _records(self.weights),
                 "impacts": _records(self.impacts), "ipma": _records(self.ipma),
                 "target": self.target, "gain": self.gain, "by": self.by,
                 "bootstrap": None if self.bootstrap is None else
@@ -184,12 +189,21 @@ def _scales(result: PLSResult, scale, notes: list[str]) -> tuple[np.ndarray, np.
     if cb is not None and all(it in cb for it in items):
         pairs = [cb.scale(it) for it in items]
         return np.array([p[0] for p in pairs]), np.array([p[1] for p in pairs])
+    # Never guess the questionnaire's scale from the answers: the observed range is not the
+    # scale (nobody answering 1 on a 1-10 item moves its whole index), and a guessed
+    # standard scale is silently wrong for a 0-10 or 1-7 item. The scale is one argument.
     X = result._data.X
     lo, hi = X.min(axis=0), X.max(axis=0)
-    notes.append(f"No item scale was given (no codebook, no scale=): the observed range of each "
-                 f"item was used ({_range_text(lo, hi)}). Pass scale=(1, 10) (CLI: --scale 1,10) "
-                 "so that the index uses the questionnaire's scale.")
-    return lo.astype(float), hi.astype(float)
+    missing = items if cb is None else [it for it in items if it not in cb]
+    where = ("no codebook was given" if cb is None else
+             f"the codebook has no scale for {', '.join(missing[:6])}"
+             f"{' ...' if len(missing) > 6 else ''}")
+    raise SurveyDataError(
+        f"The 0-100 index needs the items' answer scale, and {where}. Pass it: "
+        f"csi_index(..., scale=(1, 10)) (or a dict {{item: (min, max)}}), on the command line "
+        f"--scale 1,10, or read the survey with a codebook that gives every item's scale. "
+        f"The observed answers range over {_range_text(lo, hi)}; the observed range is not "
+        f"used as the scale.")
 
 
 def _range_text(lo, hi) -> str:
@@ -261,8 +275,9 @@ def csi_index(result: PLSResult | Any, data=None, *, scale=None, by: str | None 
     data : Survey, DataFrame or path, optional
         The survey, when ``result`` is a model.
     scale : (min, max) or dict, optional
-        The answer scale of the items (all, or per item). Default: the survey's codebook;
-        without one, the observed range of each item (with a warning).
+        The answer scale of the items (all, or per item). Default: the survey's codebook.
+        Without either, :class:`~csi_model.exceptions.SurveyDataError`: the scale of the
+        questionnaire is never guessed from the answers.
     by : str, optional
         A metadata column of the survey (operator, wave...): the index per group too.
     target : str, optional
@@ -301,7 +316,7 @@ def csi_index(result: PLSResult | Any, data=None, *, scale=None, by: str | None 
         raise ValueError("csi_index got a PLSResult and also data or fit options; pass the "
                          "PLSResult alone (it carries its survey).")
     pr = result._problem
-    notes: list[str] = []
+    notes: list[str] = list(result.warnings)      # e.g. the rows the PLS fit dropped
     lo, hi = _scales(result, scale, notes)
     if target is None:
         target = "SAT" if "SAT" in pr.latents else pr.latents[pr.endo[-1]]

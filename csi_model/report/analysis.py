@@ -7,6 +7,7 @@ nothing here rounds or draws.
 """
 from __future__ import annotations
 
+import dataclasses
 import warnings
 from dataclasses import dataclass, field
 from typing import Any
@@ -77,14 +78,18 @@ def analyze(spec, survey, *, codebook=None, seed: int = 20240501, bootstrap: int
     compare_by : str, optional
         The column of the group comparison (:func:`csi_model.compare`): the invariance
         ladder, and the path comparison of the first two groups for the paper's table.
-    scale : (min, max), optional
-        Item scale of the index when there is no codebook.
+    scale : (min, max) or dict, optional
+        Item scale of the index when there is no codebook (without either, the index
+        step stops with :class:`~csi_model.exceptions.SurveyDataError`: the scale is never
+        guessed from the answers).
+
+    Every warning of every result (rows dropped, improper solutions, ...) is gathered in
+    :attr:`Analyses.warnings`, which the HTML report and the paper build show.
     """
     from ..pls.index import csi_index
     from ..sem.fitting import fit
     from ..measurement.quality import measurement
     from ..pls.fit import fit_pls
-    from ..survey.read import read_survey
 
     codebook = codebook if codebook is not None else getattr(survey, "codebook", None)
     cols = survey.data.columns
@@ -100,13 +105,21 @@ def analyze(spec, survey, *, codebook=None, seed: int = 20240501, bootstrap: int
         out["sem"] = fit(spec, survey, **({"bootstrap": bootstrap, "seed": seed}
                                           if bootstrap else {}))
         if scale is None and codebook is not None:
-            items = [i for i in spec.observed if i in codebook]
-            scale = {i: codebook.scale(i) for i in items} if items else None
+            items = list(spec.observed)
+            absent = [i for i in items if i not in codebook]
+            if absent:
+                from ..exceptions import SurveyDataError
+                raise SurveyDataError(
+                    f"The codebook has no answer scale for {', '.join(absent)}, which the 0-100 "
+                    "index needs: add them to the codebook, or pass scale=(1, 10) (CLI: "
+                    "--scale 1,10).")
+            scale = {i: codebook.scale(i) for i in items}
         data = survey.data
         if group_by and wave_by:
             data = data.copy()
             data[TREND_COLUMN] = data[group_by].astype(str) + " | " + data[wave_by].astype(str)
-        psurvey = read_survey(data, items=list(spec.observed))
+        # the same survey (source, codebook, row labels) with the trend column added
+        psurvey = dataclasses.replace(survey, data=data)
         out["pls"] = pls = fit_pls(spec, psurvey)
         out["index"] = csi_index(pls, scale=scale, by=group_by)
         if group_by and wave_by:
@@ -118,6 +131,9 @@ def analyze(spec, survey, *, codebook=None, seed: int = 20240501, bootstrap: int
         msg = str(w.message)
         if msg not in caught:
             caught.append(msg)
+    for name in ("measurement", "sem", "pls", "index", "trend_index", "invariance",
+                 "multigroup"):
+        caught += [w for w in getattr(out.get(name), "warnings", ()) if w not in caught]
     options = {"seed": seed, "bootstrap": bootstrap, "htmt_bootstrap": htmt_bootstrap,
                "group_by": group_by, "wave_by": wave_by, "compare_by": compare_by}
     return Analyses(spec=spec, survey=survey, codebook=codebook, compare_by=compare_by,

@@ -59,6 +59,10 @@ HEADERS: dict[str, tuple[str, str]] = {
     "z": ("z", "z 值"),
     "p": ("p", "p 值"),
     "ci95": ("95% CI", "95% 置信区间"),
+    "beta_ci": ("95% CI of β", "β 的 95% 置信区间"),
+    "expected": ("Expected sign", "预期方向"),
+    "two-sided": ("two-sided", "双侧"),
+    "one-sided": ("one-sided", "单侧"),
     "r2": ("R²", "R²"),
     # EFA
     "kmo": ("KMO", "KMO"),
@@ -176,8 +180,11 @@ NOTES: dict[str, tuple[str, str]] = {
     "efa": ("Loadings below {hide} in absolute value are omitted. Factors are matched to "
             "constructs by their loadings.",
             "绝对值小于 {hide} 的载荷未列出；因子按载荷与潜变量匹配。"),
-    "hypotheses": ("β: standardized coefficient; B: unstandardized; CI: {ci}.",
-                   "β：标准化系数；B：非标准化系数；置信区间：{ci}。"),
+    "hypotheses": ("β: standardized coefficient, with its own confidence interval; B: "
+                   "unstandardized, with its interval; CI: {ci}; {test} test at α = {alpha}. "
+                   "Supported: significant in the expected direction.",
+                   "β：标准化系数及其自身的置信区间；B：非标准化系数及其置信区间；置信区间：{ci}；"
+                   "{test}检验，α = {alpha}。支持：在预期方向上显著。"),
     "effects": ("Completely standardized effects (lavaan's std.all) with their own standard "
                 "errors{boot}.", "完全标准化效应（lavaan 的 std.all）及其标准误{boot}。"),
     "index": ("Index: weighted mean of the items rescaled to 0-100, PLS outer weights "

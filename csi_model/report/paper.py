@@ -7,8 +7,10 @@ writes into ``<dir>/_build/``:
 - ``tables/<name>.{tex,md,html,csv,docx}`` (one set per extra language in ``tables/<lang>/``)
   and ``tables/all_tables.docx``;
 - ``figures/<name>.{png,svg}`` (likewise per language);
-- ``paper.md``: the template with its ``{{table:NAME}}``, ``{{figure:NAME}}``, ``{{n}}`` and
-  ``{{fit:MEASURE}}`` placeholders filled in; ``paper.pdf`` when pandoc and a LaTeX engine
+- ``paper.md``: the template with its ``{{table:NAME}}``, ``{{figure:NAME}}``, ``{{n}}``
+  (respondents used), ``{{n_total}}`` (read), ``{{warnings}}`` (every warning of the
+  analyses: rows dropped, improper solutions...; appended at the end when the template has
+  no such placeholder) and ``{{fit:MEASURE}}`` placeholders filled in; ``paper.pdf`` when pandoc and a LaTeX engine
   (xelatex, for Chinese too) are installed, ``paper.html`` when pandoc is;
 - ``manifest.json``: SHA-256 of the data and the model, package versions, seeds, options,
   the SHA-256 of every output, timings and the build time.
@@ -224,6 +226,10 @@ def _fill_template(text: str, build: Path, tables: dict, figures: dict, a, lang:
             return f"![{cap}](figures/{arg}.png){{#fig:{arg}}}\n"
         if kind == "n":
             return str(a.sem.n) if a.sem is not None else ""
+        if kind == "n_total":
+            return str(a.sem.n_total) if a.sem is not None else ""
+        if kind == "warnings":
+            return _warnings_markdown(a, lang)
         if kind == "fit":
             v = a.sem.fit_measures.get(arg) if a.sem is not None else None
             if v is None:
@@ -234,7 +240,20 @@ def _fill_template(text: str, build: Path, tables: dict, figures: dict, a, lang:
             return format_number(v, digits, bounded=arg in ("cfi", "rmsea", "srmr", "pvalue"))
         return m.group(0)
     text = re.sub(r"<!--.*?-->\n?", "", text, flags=re.S)   # template comments stay out
-    return re.sub(r"\{\{\s*([a-z_]+(?::[A-Za-z0-9_.]+)?)\s*\}\}", repl, text)
+    has_warnings = re.search(r"\{\{\s*warnings\s*\}\}", text) is not None
+    text = re.sub(r"\{\{\s*([a-z_]+(?::[A-Za-z0-9_.]+)?)\s*\}\}", repl, text)
+    if not has_warnings and a.warnings:
+        # never silent: a template without {{warnings}} gets them at the end
+        title = "警告" if lang == "zh" else "Warnings"
+        text = text.rstrip("\n") + f"\n\n## {title}\n\n" + _warnings_markdown(a, lang)
+    return text
+
+
+def _warnings_markdown(a, lang: str) -> str:
+    """The analyses' warnings (rows dropped, improper solutions...) as a Markdown list."""
+    if not a.warnings:
+        return "无。\n" if lang == "zh" else "None.\n"
+    return "".join(f"- {w}\n" for w in a.warnings)
 
 
 def _pandoc(build: Path, lang: str, notes: list[str], want_pdf: bool) -> list[Path]:
@@ -319,6 +338,8 @@ def build_paper(directory, *, out: str | Path | None = None, pdf: bool | None = 
                 htmt_bootstrap=cfg.htmt_bootstrap, group_by=cfg.group_by, wave_by=cfg.wave_by,
                 compare_by=cfg.compare_by)
     timings["analyses"] = time.perf_counter() - t
+    for w in a.warnings:
+        say(f"warning: {w}")
 
     t = time.perf_counter()
     lang0 = cfg.languages[0]

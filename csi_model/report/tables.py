@@ -620,7 +620,7 @@ def measurement_model(m, *, lang: str = "en", style: TableStyle | None = None) -
             first = k == 0
             rows.append({"construct": lv if first else np.nan, "item": r.item,
                          "loading": r.loading,
-                         "alpha": rel.loc[lv, "alpha"] if first else np.nan,
+                         "alpha": rel.loc[lv, "alpha_raw"] if first else np.nan,
                          "rho_c": rel.loc[lv, "rho_c"] if first else np.nan,
                          "ave": rel.loc[lv, "ave"] if first else np.nan})
     df = pd.DataFrame(rows)
@@ -693,26 +693,35 @@ def fit_measures(results: Any, *, lang: str = "en", style: TableStyle | None = N
 
 
 def hypotheses(result, *, alpha: float = 0.05, lang: str = "en",
-               style: TableStyle | None = None, table: pd.DataFrame | None = None) -> Table:
-    """The structural paths as hypotheses: beta (with stars), B, SE, z, p, CI, supported.
+               style: TableStyle | None = None, table: pd.DataFrame | None = None,
+               expected=None, test: str = "two-sided") -> Table:
+    """The structural paths as hypotheses: expected sign, beta (with stars) and the interval
+    of beta itself, B with its interval, SE, z, p, supported.
 
-    ``table`` is :func:`csi_model.hypotheses`'s output (computed here when None).
+    ``table`` is :func:`csi_model.hypotheses`'s output (computed here when None, with
+    ``alpha``, ``expected`` and ``test``). "Supported" means significant in the expected
+    direction; the note says which test and which interval.
     """
     style, lab = _setup(lang, style)
     if table is None:
         from ..sem.effects import hypotheses as _hyp
-        table = _hyp(result, alpha=alpha)
+        table = _hyp(result, alpha=alpha, expected=expected, test=test)
     df = table.copy()
     df["path_label"] = [lab.arrow(a, b) if a or b else path   # a ':=' row: its definition
                         for a, b, path in zip(df["from"], df["to"], df["path"])]
     df["supported_label"] = ["yes" if s else "no" for s in df["supported"]]
     cols = [Column("hypothesis", "hypothesis", "text"), Column("path_label", "path", "text"),
-            Column("std.all", "beta", stars="pvalue"), Column("est", "estimate"),
+            Column("expected", "expected", "text"),
+            Column("std.all", "beta", stars="pvalue"),
+            Column("std.ci.lower", "beta_ci", "ci", upper="std.ci.upper"),
+            Column("est", "estimate"), Column("ci.lower", "ci95", "ci", upper="ci.upper"),
             Column("se", "se"), Column("z", "z", digits=2), Column("pvalue", "p", "p"),
-            Column("ci.lower", "ci95", "ci", upper="ci.upper"),
             Column("supported_label", "supported", "category")]
     ci = str(df["ci.type"].iloc[0]) if len(df) and "ci.type" in df else "Wald"
-    return _T("hypotheses", df, cols, lab, style, notes=(lab.note("hypotheses", ci=ci),))
+    tests = sorted(set(df["test"])) if "test" in df else ["two-sided"]
+    return _T("hypotheses", df, cols, lab, style,
+              notes=(lab.note("hypotheses", ci=ci, alpha=f"{alpha:g}",
+                                test=" / ".join(lab.header(t) for t in tests)),))
 
 
 def effects(result, *, lang: str = "en", style: TableStyle | None = None,

@@ -240,9 +240,13 @@ def defined_hypotheses(result, first: int, alpha: float, ci_method: str) -> pd.D
     boot = result.bootstrap
     ci_type = "Wald" if boot is None else \
         f"bootstrap {ci_method} ({boot.B - boot.n_failed} resamples)"
+    # a defined parameter states no direction: non-directional, two-sided
     rows = [{"hypothesis": f"H{first + k}", "path": f"{r['lhs']} := {r['rhs']}", "from": "",
-             "to": "", "est": r["est"], "std.all": r["std.all"], "se": r["se"], "z": r["z"],
-             "pvalue": r["pvalue"], "ci.lower": r["ci.lower"], "ci.upper": r["ci.upper"],
-             "ci.type": ci_type, "supported": bool(r["ci.lower"] > 0 or r["ci.upper"] < 0)}
+             "to": "", "expected": "any", "est": r["est"], "std.all": r["std.all"],
+             "se": r["se"], "z": r["z"], "pvalue": r["pvalue"], "ci.lower": r["ci.lower"],
+             "ci.upper": r["ci.upper"], "std.ci.lower": np.nan, "std.ci.upper": np.nan,
+             "ci.type": ci_type, "test": "two-sided",
+             "significant": bool(r["ci.lower"] > 0 or r["ci.upper"] < 0),
+             "supported": bool(r["ci.lower"] > 0 or r["ci.upper"] < 0)}
             for k, (_, r) in enumerate(table.iterrows())]
     return pd.DataFrame(rows)
