@@ -41,6 +41,7 @@ from .survey.cmcc import cmcc_population, simulate_cmcc_fieldwork
 from .pls.assess import (pls_htmt, pls_information_criteria, pls_model_fit, pls_reliability,
                          pls_vif)
 from .pls.predict import PredictResult, pls_predict
+from .pls.higher_order import HOCResult, fit_pls_hoc
 
 __version__ = "0.1.0"
 
@@ -63,5 +64,5 @@ __all__ = [
     "FieldworkRules", "FieldworkReport", "screen_questionnaires",
     "cmcc_population", "simulate_cmcc_fieldwork",
     "pls_vif", "pls_reliability", "pls_model_fit", "pls_information_criteria", "pls_htmt",
-    "pls_predict", "PredictResult",
+    "pls_predict", "PredictResult", "fit_pls_hoc", "HOCResult",
 ]
