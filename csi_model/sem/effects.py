@@ -524,7 +524,8 @@ def _expected(spec, expected) -> dict[tuple[str, str], str]:
 def hypotheses(result, *, alpha: float = 0.05,
                ci_method: Literal["percentile", "bca", "normal"] = "percentile",
                expected: Mapping[str, str] | None = None,
-               test: Literal["two-sided", "one-sided"] = "two-sided") -> pd.DataFrame:
+               test: Literal["two-sided", "one-sided"] = "two-sided",
+               defined: bool = False) -> pd.DataFrame:
     """The structural paths as hypotheses H1..Hk, in the order of the model file.
 
     A hypothesis ``from -> to`` states a sign: positive unless the model file says
