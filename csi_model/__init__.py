@@ -42,6 +42,7 @@ from .pls.assess import (pls_htmt, pls_information_criteria, pls_model_fit, pls_
                          pls_vif)
 from .pls.predict import PredictResult, pls_predict
 from .pls.higher_order import HOCResult, fit_pls_hoc
+from .pls.moderation import ModerationResult, fit_pls_moderated, simple_slopes
 
 __version__ = "0.1.0"
 
@@ -65,4 +66,5 @@ __all__ = [
     "cmcc_population", "simulate_cmcc_fieldwork",
     "pls_vif", "pls_reliability", "pls_model_fit", "pls_information_criteria", "pls_htmt",
     "pls_predict", "PredictResult", "fit_pls_hoc", "HOCResult",
+    "fit_pls_moderated", "ModerationResult", "simple_slopes",
 ]
