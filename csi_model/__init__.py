@@ -43,6 +43,7 @@ from .pls.assess import (pls_htmt, pls_information_criteria, pls_model_fit, pls_
 from .pls.predict import PredictResult, pls_predict
 from .pls.higher_order import HOCResult, fit_pls_hoc
 from .pls.moderation import ModerationResult, fit_pls_moderated, simple_slopes
+from .pls.mga_bootstrap import micom_all_pairs, pls_mga
 
 __version__ = "0.1.0"
 
@@ -67,4 +68,5 @@ __all__ = [
     "pls_vif", "pls_reliability", "pls_model_fit", "pls_information_criteria", "pls_htmt",
     "pls_predict", "PredictResult", "fit_pls_hoc", "HOCResult",
     "fit_pls_moderated", "ModerationResult", "simple_slopes",
+    "pls_mga", "micom_all_pairs",
 ]
