@@ -33,8 +33,9 @@ CASES = {
     "ecsi_mobi": ("ecsi_mobi.lav", "ecsi_mobi.csv", {}),
     "telecom_missing_listwise": ("telecom.lav", "telecom_sim_missing.csv", {}),
     "telecom_missing_fiml": ("telecom.lav", "telecom_sim_missing.csv", {"missing": "fiml"}),
-    # observed predictors: free variances, i.e. lavaan's fixed.x = FALSE
-    "observed_predictors": ("observed_predictors.lav", "political_democracy.csv", {}),
+    # observed predictors with free variances: lavaan's fixed.x = FALSE
+    "observed_predictors": ("observed_predictors.lav", "political_democracy.csv",
+                            {"fixed_x": False}),
 }
 FIT_MEASURES = ["chisq", "df", "pvalue", "cfi", "tli", "nfi", "rmsea", "rmsea.ci.lower",
                 "rmsea.ci.upper", "srmr", "gfi", "agfi", "aic", "bic", "logl",

@@ -9,7 +9,7 @@ estimator and every report uses.
 from __future__ import annotations
 
 import difflib
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from functools import cached_property
 from importlib import resources
 from pathlib import Path
@@ -24,7 +24,7 @@ from .syntax import Statement, format_statement, parse_syntax
 __all__ = ["ModelSpec", "load_model", "bundled_models", "specify", "reflective", "paths",
            "items", "Construct", "Paths"]
 
-PARTABLE_COLUMNS = ["lhs", "op", "rhs", "free", "ustart", "label", "user", "line"]
+PARTABLE_COLUMNS = ["lhs", "op", "rhs", "free", "ustart", "label", "user", "line", "exo"]
 
 
 @dataclass(frozen=True, eq=False)
@@ -41,17 +41,23 @@ class ModelSpec:
         A short name (the model file's stem for bundled models).
     source : str or None
         The file the model was read from.
+    auto_cov_y, fixed_x : bool
+        lavaan's ``auto.cov.y`` and ``fixed.x`` (both True by default, as ``sem()``); see
+        :meth:`from_syntax` and :meth:`partable`.
     """
 
     statements: tuple[Statement, ...]
     name: str = "model"
     source: str | None = None
     allow_cross_loadings: bool = False
+    auto_cov_y: bool = True
+    fixed_x: bool = True
 
     # ----------------------------------------------------------------- creation
     @classmethod
     def from_syntax(cls, text: str, *, name: str = "model", source: str | None = None,
-                    allow_cross_loadings: bool = False) -> "ModelSpec":
+                    allow_cross_loadings: bool = False, auto_cov_y: bool = True,
+                    fixed_x: bool = True) -> "ModelSpec":
         """Parse and validate lavaan syntax.
 
         Parameters
@@ -65,6 +71,17 @@ class ModelSpec:
         allow_cross_loadings : bool
             Allow an item to load on more than one latent. By default that is an error,
             because in a CSI questionnaire it is almost always a copy-paste mistake.
+        auto_cov_y : bool
+            lavaan's ``auto.cov.y`` (default True, as ``sem()``/``cfa()``): the residual
+            covariances among the endogenous variables that predict nothing else (latent or
+            observed "pure outcomes") are free. False fixes them at 0 (semopy's default),
+            unless the model writes them with ``~~``.
+        fixed_x : bool
+            lavaan's ``fixed.x`` (default True): the variances and covariances (and means) of
+            the observed exogenous predictors are fixed at their sample values and not counted
+            as parameters. The other estimates and their standard errors are the same either
+            way; ``npar``, the log-likelihood, AIC and BIC are lavaan's conditional ones.
+            False estimates them as free parameters (lavaan's ``fixed.x = FALSE``).
 
         Examples
         --------
@@ -75,9 +92,24 @@ class ModelSpec:
         (('SAT', 'LOY'),)
         """
         spec = cls(parse_syntax(text, source=source), name=name, source=source,
-                   allow_cross_loadings=allow_cross_loadings)
+                   allow_cross_loadings=allow_cross_loadings,
+                   auto_cov_y=_flag(auto_cov_y, "auto_cov_y"), fixed_x=_flag(fixed_x, "fixed_x"))
         spec._validate()
         return spec
+
+    def with_defaults(self, *, auto_cov_y: bool | None = None,
+                      fixed_x: bool | None = None) -> "ModelSpec":
+        """The same model with other lavaan defaults (None keeps the current setting).
+
+        >>> spec = ModelSpec.from_syntax("y1 + y2 ~ x1")
+        >>> spec.with_defaults(auto_cov_y=False).auto_cov_y
+        False
+        """
+        changes = {k: _flag(v, k) for k, v in (("auto_cov_y", auto_cov_y), ("fixed_x", fixed_x))
+                   if v is not None}
+        if not changes or all(getattr(self, k) == v for k, v in changes.items()):
+            return self
+        return replace(self, **changes)
 
     # ------------------------------------------------------------------ structure
     @cached_property
@@ -133,11 +165,40 @@ class ModelSpec:
 
     @cached_property
     def exogenous_observed(self) -> tuple[str, ...]:
-        """Observed variables that only predict (not indicators, never regressed on)."""
+        """Observed variables that only predict (lavaan's ``ov.x``).
+
+        Not indicators, never regressed on, and (as lavaan) not named in a ``~~``
+        statement: a predictor given a variance or covariance in the model is
+        treated as random (see :attr:`random_predictors`).
+        """
+        return tuple(v for v in self._predictors if v not in self.random_predictors)
+
+    @cached_property
+    def _predictors(self) -> tuple[str, ...]:
         indicator_set = {i for items in self.indicators.values() for i in items}
         dependents = {st.lhs for st in self.statements if st.op == "~"}
         return tuple(v for v in self.observed if v not in indicator_set and v not in dependents
                      and any(v in st.rhs_names for st in self.statements if st.op == "~"))
+
+    @cached_property
+    def random_predictors(self) -> tuple[str, ...]:
+        """Observed predictors named in a ``~~`` statement: lavaan treats them as random
+        (free variances, no default covariances) and warns."""
+        named = {n for st in self.statements if st.op == "~~" for n in (st.lhs, *st.rhs_names)}
+        return tuple(v for v in self._predictors if v in named)
+
+    @cached_property
+    def pure_outcomes(self) -> tuple[str, ...]:
+        """Endogenous variables that predict nothing (lavaan's ``lv.y`` then ``ov.y``):
+        regressed on something, never a predictor, not an indicator. Their residual
+        covariances are free by default (``auto_cov_y``)."""
+        indicator_set = {i for items in self.indicators.values() for i in items}
+        dependents = {st.lhs for st in self.statements if st.op == "~"}
+        predictors = {n for st in self.statements if st.op == "~" for n in st.rhs_names}
+        pure = dependents - indicator_set - predictors
+        lat = set(self.latents)
+        return (tuple(v for v in self.latents if v in pure)
+                + tuple(v for v in self.observed if v in pure and v not in lat))
 
     @cached_property
     def defined(self) -> tuple[Statement, ...]:
@@ -313,19 +374,32 @@ class ModelSpec:
     def partable(self, *, meanstructure: bool = False) -> pd.DataFrame:
         """The lavaan-style parameter table with all default parameters.
 
-        Defaults follow lavaan's ``sem()``: the first loading of each latent fixed at 1,
-        free residual variances of the observed variables (fixed at 0 for the item of a
-        single-indicator latent), free (residual) variances of the latents, free
-        covariances among exogenous latents and among observed exogenous variables.
-        With ``meanstructure=True`` the observed intercepts are free and the latent
-        means fixed at 0.
+        Defaults follow lavaan 0.6's ``sem()`` and ``cfa()``:
+
+        * ``auto.fix.first``: the first loading of each latent is fixed at 1 (``NA*x`` frees it,
+          ``start(v)*x`` fixes it at v, as in lavaan);
+        * labels: parameters with the same label are equal, and a label shared with a fixed
+          parameter fixes them all at its value (``f =~ a*x1 + a*x2`` fixes both loadings at 1);
+        * ``auto.var``: free (residual) variances of every variable, except the item of a
+          single-indicator latent, whose residual variance is fixed at 0 (``auto.fix.single``);
+        * ``auto.cov.lv.x``: free covariances among the exogenous latents;
+        * ``auto.cov.y`` (:attr:`auto_cov_y`): free residual covariances among the endogenous
+          variables that predict nothing else (:attr:`pure_outcomes`);
+        * ``fixed.x`` (:attr:`fixed_x`): the variances and covariances of the observed
+          exogenous predictors (:attr:`exogenous_observed`) are marked ``exo = 1``. They are
+          estimated as parameters (their estimates are the sample moments, and the other
+          estimates and SEs do not depend on them) but reported as fixed, as lavaan reports them.
+
+        With ``meanstructure=True`` the observed intercepts are free and the latent means
+        fixed at 0 (the predictors' means are ``exo`` rows too).
 
         Returns
         -------
         pandas.DataFrame
-            Columns ``lhs, op, rhs, free, ustart, label, user, line``; ``free`` is the
-            1-based index of the free parameter (0 if fixed; equal labels share an index),
-            ``ustart`` the fixed value or the user's start value.
+            Columns ``lhs, op, rhs, free, ustart, label, user, line, exo``; ``free`` is the
+            1-based index of the parameter (0 if fixed; equal labels share an index),
+            ``ustart`` the fixed value or the user's start value, ``exo`` 1 for the
+            ``fixed.x`` rows.
 
         Examples
         --------
@@ -335,6 +409,9 @@ class ModelSpec:
         ' lhs   rhs  free  ustart\\n SAT CUSA1     0     1.0\\n SAT CUSA2     1     NaN\\nCOMP CUSCO     0     1.0'
         >>> float(pt.query("lhs == 'CUSCO' and op == '~~'").ustart.iloc[0])
         0.0
+        >>> two = ModelSpec.from_syntax("y1 + y2 ~ x1")      # two outcomes: correlated residuals
+        >>> two.partable().query("op == '~~'")[["lhs", "rhs", "free", "exo"]].to_string(index=False)
+        'lhs rhs  free  exo\\n y1  y1     3    0\\n y2  y2     4    0\\n y1  y2     5    0\\n x1  x1     6    1'
         """
         return self._partable(meanstructure).copy()
 
@@ -345,9 +422,11 @@ class ModelSpec:
         rows: list[dict] = []
         specified: set[tuple[str, str, str]] = set()
 
-        def add(lhs, op, rhs, fixed=None, label=None, start=None, user=0, line=None):
+        def add(lhs, op, rhs, fixed=None, label=None, start=None, user=0, line=None, exo=0):
+            if user == 0 and (lhs, op, rhs) in specified:
+                return
             rows.append(dict(lhs=lhs, op=op, rhs=rhs, fixed=fixed, label=label or "",
-                             start=start, user=user, line=line))
+                             start=start, user=user, line=line, exo=exo))
             specified.add((lhs, op, rhs))
             if op == "~~":
                 specified.add((rhs, op, lhs))
@@ -361,31 +440,49 @@ class ModelSpec:
                 if st.op == "=~" and st.lhs not in first_done:
                     first_done.add(st.lhs)
                     if fixed is None and not t.free:
-                        fixed = 1.0
+                        # lavaan: a start value on the marker fixes it at that value
+                        fixed = 1.0 if t.start is None else t.start
                 add(st.lhs, st.op, t.name, fixed, t.label, t.start, 1, st.line)
 
-        single = {items[0] for lv, items in self.indicators.items() if len(items) == 1}
+        exo_ov = self.exogenous_observed
+        # auto.fix.single: a latent with one =~ row whose indicator measures nothing else
+        owners: dict[str, int] = {}
+        for items in self.indicators.values():
+            for i in items:
+                owners[i] = owners.get(i, 0) + 1
+        single = {items[0] for items in self.indicators.values()
+                  if len(items) == 1 and owners[items[0]] == 1}
         for ov in self.observed:
-            if (ov, "~~", ov) not in specified:
+            if ov not in exo_ov:
                 add(ov, "~~", ov, 0.0 if ov in single else None)
         for lv in self.latents:
-            if (lv, "~~", lv) not in specified:
-                add(lv, "~~", lv)
+            add(lv, "~~", lv, 0.0 if lv in single else None)
         exo_lv = self.exogenous_latents
         for i, a in enumerate(exo_lv):
             for b in exo_lv[i + 1:]:
-                if (a, "~~", b) not in specified:
+                add(a, "~~", b)
+        if self.auto_cov_y:
+            outcomes = self.pure_outcomes
+            for i, a in enumerate(outcomes):
+                for b in outcomes[i + 1:]:
                     add(a, "~~", b)
-        exo_ov = self.exogenous_observed
         for i, a in enumerate(exo_ov):
-            for b in exo_ov[i + 1:]:
-                if (a, "~~", b) not in specified:
-                    add(a, "~~", b)
+            for b in exo_ov[i:]:
+                add(a, "~~", b, exo=int(self.fixed_x))
         if meanstructure:
             for ov in self.observed:
-                add(ov, "~1", "")
+                add(ov, "~1", "", exo=int(self.fixed_x and ov in exo_ov))
             for lv in self.latents:
                 add(lv, "~1", "", 0.0)
+
+        # a label shared with a fixed parameter fixes all its parameters (lavaan)
+        fixed_label: dict[str, float] = {}
+        for r in rows:
+            if r["label"] and r["fixed"] is not None:
+                fixed_label.setdefault(r["label"], r["fixed"])
+        for r in rows:
+            if r["label"] in fixed_label:
+                r["fixed"] = fixed_label[r["label"]]
 
         # free-parameter indices; equal labels share one index
         free_index: dict[str, int] = {}
@@ -406,11 +503,17 @@ class ModelSpec:
             out.append(dict(lhs=r["lhs"], op=r["op"], rhs=r["rhs"], free=free,
                             ustart=float("nan") if ustart is None else float(ustart),
                             label=r["label"], user=r["user"],
-                            line=pd.NA if r["line"] is None else r["line"]))
+                            line=pd.NA if r["line"] is None else r["line"], exo=r["exo"]))
         pt = pd.DataFrame(out, columns=PARTABLE_COLUMNS)
         pt["line"] = pt["line"].astype("Int64")
         cache[meanstructure] = pt
         return pt
+
+
+def _flag(value, name: str) -> bool:
+    if not isinstance(value, bool):
+        raise TypeError(f"The '{name}' parameter must be True or False. Got {value!r} instead.")
+    return value
 
 
 # --------------------------------------------------------------------- model library

@@ -29,6 +29,12 @@ OPERATORS = ("=~", "~~", ":=", "~")
 _KNOWN_BUT_UNSUPPORTED = {"==": "equality constraints", "<": "inequality constraints",
                           ">": "inequality constraints", "|": "thresholds (ordinal data)",
                           "~*~": "scaling factors", "<~": "formative (composite) blocks"}
+_UNSUPPORTED_HINTS = {
+    "==": "To make parameters equal, give them the same label (e.g. 'f =~ x1 + a*x2 + a*x3'). "
+          "Supported operators: =~ ~ ~~ :=.",
+    "<~": "Composites are estimated by PLS path modelling: use csi_model.fit_pls(..., "
+          "mode='B') (CLI: csi-model pls), or measure the construct reflectively with '=~'.",
+}
 _NAME = re.compile(r"[^\W\d][\w.]*", re.UNICODE)
 _NUMBER = re.compile(r"[-+]?(?:\d+\.?\d*|\.\d+)(?:[eE][-+]?\d+)?")
 _START = re.compile(r"start\(\s*([-+]?(?:\d+\.?\d*|\.\d+)(?:[eE][-+]?\d+)?)\s*\)")
@@ -184,7 +190,8 @@ def _find_operator(code: str, loc: _Locator) -> tuple[str, int]:
                 return op, m.start()
         if token in _KNOWN_BUT_UNSUPPORTED:
             raise loc.error(m.start(), f"The operator '{token}' ({_KNOWN_BUT_UNSUPPORTED[token]}) "
-                            "is not supported.", hint="Supported operators: =~ ~ ~~ :=.")
+                            "is not supported.", hint=_UNSUPPORTED_HINTS.get(
+                                token, "Supported operators: =~ ~ ~~ :=."))
         raise loc.error(m.start(), f"Unknown operator '{token}'.",
                         hint="Use one of =~ (measured by), ~ (regressed on), ~~ (covariance), "
                              ":= (defined parameter).")
@@ -245,6 +252,12 @@ def _parse_terms(part: str, offset: int, op: str, loc: _Locator) -> tuple[Term, 
         body = piece.strip()
         if not body:
             raise loc.error(start, "Empty term: two '+' in a row or a trailing '+'.")
+        if op == "~" and body.rpartition("*")[2].strip() == "1":
+            raise loc.error(start, "Intercepts and means ('~ 1') are not supported: csi_model "
+                            "fits the covariance structure, with the means saturated (with "
+                            "missing='fiml' every item has a free intercept, as lavaan's default).",
+                            hint="Remove the term; models of means (growth curves, latent mean "
+                                 "differences) are not available yet.")
         terms.append(_parse_term(body, start, loc))
         pos += len(piece) + 1
     return tuple(terms)

@@ -20,7 +20,7 @@ import numpy as np
 from scipy import optimize, stats
 
 __all__ = ["chisq_pvalue", "cfi", "tli", "nfi", "rmsea", "rmsea_ci", "rmsea_pclose", "srmr",
-           "gfi", "agfi", "aic", "bic", "bic_adjusted", "baseline_chisq_complete", "robust_indices"]
+           "gfi", "gfi_missing", "agfi", "aic", "bic", "bic_adjusted", "baseline_chisq_complete", "robust_indices"]
 
 
 def chisq_pvalue(chisq: float, df: float) -> float:
@@ -50,24 +50,43 @@ def cfi(chisq: float, df: float, chisq_null: float, df_null: float) -> float:
 def tli(chisq: float, df: float, chisq_null: float, df_null: float) -> float:
     """Tucker-Lewis index (non-normed fit index); not clipped.
 
+    As lavaan 0.6-14 (``lav_fit_tli``): 1 for a saturated model (df = 0) and when the
+    baseline fits perfectly (chisq_null = df_null).
+
     >>> round(tli(85.306, 24, 918.852, 36), 3)
     0.896
+    >>> tli(0.0, 0, 918.852, 36)
+    1.0
     """
-    if df <= 0 or df_null <= 0:
+    values = (chisq, df, chisq_null, df_null)
+    if any(v is None or math.isnan(v) for v in values):
         return float("nan")
-    t1 = chisq_null / df_null
-    t2 = chisq / df
-    if t1 == 1.0:
+    t1 = (chisq - df) * df_null
+    t2 = (chisq_null - df_null) * df
+    if df > 0 and abs(t2) > 0:
+        return float(1.0 - t1 / t2)
+    if not (math.isfinite(t1) and math.isfinite(t2)):
         return float("nan")
-    return float((t1 - t2) / (t1 - 1.0))
+    return 1.0
 
 
-def nfi(chisq: float, chisq_null: float) -> float:
+def nfi(chisq: float, chisq_null: float, df: float | None = None,
+        df_null: float | None = None) -> float:
     """Normed fit index (Bentler & Bonett 1980).
+
+    With the degrees of freedom, lavaan's conventions: 1 for a saturated model, NaN when
+    df > df_null or the baseline chi-square is 0.
 
     >>> round(nfi(85.306, 918.852), 3)
     0.907
+    >>> nfi(0.0, 918.852, 0, 36)
+    1.0
     """
+    if df is not None and df_null is not None:
+        if df > df_null or abs(chisq_null) < 1.5e-8:
+            return float("nan")
+        if df <= 0:
+            return 1.0
     return float((chisq_null - chisq) / chisq_null)
 
 
@@ -78,7 +97,7 @@ def rmsea(chisq: float, df: float, n: int, n_groups: int = 1) -> float:
     0.092
     """
     if df <= 0:
-        return 0.0 if chisq <= 0 else float("nan")
+        return 0.0      # lavaan: 0 for a saturated model
     return float(math.sqrt(max(chisq / (n * df) - 1.0 / n, 0.0)) * math.sqrt(n_groups))
 
 
@@ -99,9 +118,11 @@ def rmsea_ci(chisq: float, df: float, n: int, level: float = 0.90, n_groups: int
     >>> lo, hi = rmsea_ci(85.306, 24, 301)
     >>> round(lo, 3), round(hi, 3)
     (0.071, 0.114)
+    >>> rmsea_ci(0.0, 0, 301)            # saturated: lavaan reports [0, 0]
+    (0.0, 0.0)
     """
-    if df <= 0:
-        return float("nan"), float("nan")
+    if df < 1:
+        return 0.0, 0.0
     a = (1 - level) / 2
     lam_lo = _ncp_for(chisq, df, 1 - a)
     lam_hi = _ncp_for(chisq, df, a)
@@ -135,8 +156,11 @@ def srmr(S: np.ndarray, Sigma: np.ndarray, mean: np.ndarray | None = None,
 
 
 def gfi(S: np.ndarray, Sigma: np.ndarray, mean: np.ndarray | None = None,
-        mu: np.ndarray | None = None) -> float:
+        mu: np.ndarray | None = None, fixed=()) -> float:
     """Goodness-of-fit index for ML: 1 - tr[(W(S - Sigma))^2] / tr[(W S)^2], W = Sigma^-1.
+
+    ``fixed``: indices of the fixed.x predictors. As lavaan, their moments get weight 0
+    (in the denominator; in the numerator their residuals are 0 anyway).
 
     >>> import numpy as np
     >>> S = np.array([[1.0, 0.3], [0.3, 1.0]])
@@ -145,21 +169,69 @@ def gfi(S: np.ndarray, Sigma: np.ndarray, mean: np.ndarray | None = None,
     """
     V = np.linalg.inv(Sigma)
     R = V @ (S - Sigma)
-    VS = V @ S
+    x = list(fixed)
+    S_model = S.copy()
+    if x:
+        S_model[np.ix_(x, x)] = 0.0
+    VS = V @ S_model
     # the normal-theory weight of vech(S) is 0.5 D'(W kron W)D, that of the means W
     num = 0.5 * np.trace(R @ R)
     den = 0.5 * np.trace(VS @ VS)
     if mean is not None and mu is not None:
         d = mean - mu
+        m = np.array(mean, dtype=float)
+        if x:
+            d = d.copy()
+            d[x] = 0.0
+            m[x] = 0.0
         num += d @ V @ d
-        den += mean @ V @ mean
+        den += m @ V @ m
+    return float(1.0 - num / den)
+
+
+def gfi_missing(S: np.ndarray, Sigma: np.ndarray, mean: np.ndarray, mu: np.ndarray,
+                patterns, fixed=()) -> float:
+    """GFI for FIML, weighted as lavaan by the expected information of the missing-data
+    patterns: ``patterns`` is a sequence of (indices of the observed variables, cases).
+
+    ``S`` and ``mean`` are the observed moments (lavaan 0.6-14 uses the available-case
+    means and the pairwise covariances with divisor N), ``Sigma`` and ``mu`` the model's.
+    With complete data this is :func:`gfi`.
+
+    >>> import numpy as np
+    >>> S = np.array([[1.0, 0.3], [0.3, 1.0]]); m = np.zeros(2)
+    >>> Sigma = S * 0.9 + 0.1 * np.eye(2)
+    >>> bool(np.isclose(gfi_missing(S, Sigma, m, m, [(np.arange(2), 10)]), gfi(S, Sigma, m, m)))
+    True
+    """
+    p = S.shape[0]
+    x = list(fixed)
+    D = S - Sigma
+    S_model = S.copy()
+    d = mean - mu
+    m = np.array(mean, dtype=float)
+    if x:
+        S_model[np.ix_(x, x)] = 0.0
+        d = d.copy()
+        d[x] = 0.0
+        m[x] = 0.0
+    total = sum(n for _, n in patterns)
+    num = den = 0.0
+    for obs, n in patterns:
+        obs = np.asarray(obs)
+        V = np.zeros((p, p))
+        V[np.ix_(obs, obs)] = np.linalg.inv(Sigma[np.ix_(obs, obs)])
+        w = n / total
+        VD, VS = V @ D, V @ S_model
+        num += w * (0.5 * np.trace(VD @ VD) + d @ V @ d)
+        den += w * (0.5 * np.trace(VS @ VS) + m @ V @ m)
     return float(1.0 - num / den)
 
 
 def agfi(gfi_value: float, df: float, n_moments: int) -> float:
     """Adjusted GFI: 1 - (n_moments / df) * (1 - GFI)."""
     if df <= 0:
-        return float("nan")
+        return 1.0      # lavaan: 1 for a saturated model
     return float(1.0 - n_moments / df * (1.0 - gfi_value))
 
 

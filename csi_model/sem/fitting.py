@@ -37,8 +37,9 @@ from . import fit_indices as fi
 from .._inputs import as_spec, as_survey, check_choice
 from ._ram import RAMModel
 from ._robust import scaled_test
-from ..exceptions import (ConvergenceWarning, EstimationError, ImproperSolutionWarning,
-                         SurveyDataError)
+from ..exceptions import (ConvergenceWarning, CSIModelWarning, DataQualityWarning,
+                          EstimationError, ImproperSolutionWarning, ModelSpecError,
+                          SurveyDataError)
 from .defined import DefinedValues, defined_rows
 from .results import SEMResult, _std_values, admissibility_warnings, standardize
 from ..model.spec import ModelSpec
@@ -106,7 +107,8 @@ def fit(spec: ModelSpec | str | Path, data, *, estimator: str | None = None,
         missing: Literal["listwise", "fiml"] = "listwise", missing_codes=None,
         level: float = 0.95, bootstrap: int | None = None, seed: int | None = None,
         n_jobs: int = 1, backend: str = "loky", progress: bool | None = None,
-        ordered=None) -> SEMResult:
+        ordered=None, auto_cov_y: bool | None = None,
+        fixed_x: bool | None = None) -> SEMResult:
     """Fit a covariance-based SEM by maximum likelihood (or, with ordered items, by DWLS).
 
     Parameters
@@ -152,6 +154,34 @@ def fit(spec: ModelSpec | str | Path, data, *, estimator: str | None = None,
         (scaled-shifted) test for ``"WLSMV"`` (lavaan's delta parameterization; see
         :mod:`csi_model.sem.ordinal`). Every item must be ordered; listwise deletion, one
         group, no bootstrap yet.
+    auto_cov_y : bool, optional
+        lavaan's ``auto.cov.y``: free residual covariances among the endogenous variables
+        that predict nothing else (e.g. COMP and LOY when both are outcomes of SAT only).
+        True by default, as lavaan's ``sem()``; ``auto_cov_y=False`` fixes them at 0
+        unless the model writes them. None keeps the model's setting
+        (:meth:`~csi_model.model.spec.ModelSpec.from_syntax`).
+    fixed_x : bool, optional
+        lavaan's ``fixed.x`` (True by default): the (co)variances of observed exogenous
+        predictors are fixed at their sample values, so they are not parameters (se 0,
+        not in ``npar``; the log-likelihood, AIC and BIC are lavaan's). With
+        ``missing="fiml"`` rows with a missing predictor are dropped, as lavaan does.
+        None keeps the model's setting.
+
+    Raises
+    ------
+    ModelSpecError
+        When the model has more free parameters than the data have moments (negative
+        degrees of freedom, counted as lavaan counts them).
+    EstimationError
+        When the model-implied covariance matrix is singular (e.g. residual variances
+        fixed at 0 that make items exact copies of a latent).
+
+    Warns
+    -----
+    ImproperSolutionWarning
+        When the information matrix cannot be inverted (an empirically unidentified
+        model): the standard errors are NaN, as lavaan's, and the warning names the
+        parameters involved. Also for Heywood cases and other improper solutions.
 
     Returns
     -------
@@ -172,7 +202,7 @@ def fit(spec: ModelSpec | str | Path, data, *, estimator: str | None = None,
     [['EXPE', '~', 'IMAG'], ['QUAL', '~', 'EXPE']]
     """
     t0 = time.perf_counter()
-    spec = as_spec(spec, "fit")
+    spec = as_spec(spec, "fit").with_defaults(auto_cov_y=auto_cov_y, fixed_x=fixed_x)
     if ordered is not None and ordered is not False:
         return _fit_ordered(spec, data, ordered, estimator, missing, missing_codes, level,
                             bootstrap, t0)
@@ -216,33 +246,49 @@ def fit(spec: ModelSpec | str | Path, data, *, estimator: str | None = None,
         if empty.any():
             X = X[~empty]
             notes.append(f"{int(empty.sum())} rows with no answer to any model item were dropped.")
+        X = _drop_missing_predictors(X, cols, spec, notes)
+    notes.extend(_random_predictor_notes(spec))
     _check_data(X, cols, survey.source, spec)
 
     # lavaan adds a mean structure for FIML only; with complete data the means are saturated
     meanstructure = missing == "fiml"
     pt = spec.partable(meanstructure=meanstructure)
+    check_identification(spec, pt)
     if spec.defined_parameters:
         DefinedValues(spec, pt)        # a label of a fixed parameter in ':=' fails here, early
     model = RAMModel.from_partable(pt, spec.observed, spec.latents)
     n = X.shape[0]
     with threadpool_limits(limits=1, user_api="blas"):
-        theta, iters, converged, mom, patterns, h1 = _estimate(model, pt, X, missing, notes)
+        try:
+            theta, iters, converged, mom, patterns, h1 = _estimate(model, pt, X, missing, notes)
+            _check_implied_cov(model, theta)
+        except np.linalg.LinAlgError:
+            raise _singular_sigma_error(spec, pt) from None
         if not converged:
             notes.append(f"The estimation did not converge in {iters} iterations: the estimates "
                          "are not a maximum-likelihood solution. Simplify the model or check the data.")
             warnings.warn(notes[-1], ConvergenceWarning, stacklevel=2)
 
         acov, sandwich = _acov(model, theta, estimator, missing, mom, X, patterns, n)
+        unidentified = empirical_identification_notes(model, _expected_information(
+            model, theta, patterns, n))
+        if unidentified:
+            notes.extend(unidentified)
+            warnings.warn(unidentified[0], ImproperSolutionWarning, stacklevel=2)
+            acov = np.full_like(acov, np.nan)
+        acov = _fix_exogenous(model, acov)
         exo_idx = [cols.index(v) for v in spec.exogenous_observed]
         measures = _fit_measures(model, theta, mom, n, patterns, h1, X, exo_idx)
-        if sandwich is not None and exo_idx:
-            notes.append("MLR with observed exogenous predictors: robust SEs only; the scaled "
-                         "test is not computed for this model yet.")
+        if sandwich is not None and exo_idx and not spec.fixed_x:
+            notes.append("MLR with observed exogenous predictors and fixed_x=False: robust SEs "
+                         "only; the scaled test is not computed for this model yet.")
         elif sandwich is not None:
             bread, scores = sandwich
+            keep = _estimated_params(model)      # fixed.x: the predictors' moments drop out
             m = measures
-            robust = scaled_test(X, mom.cov, mom.mean, bread, scores, m["chisq"], int(m["df"]),
-                                 m["baseline.chisq"], int(m["baseline.df"]), n)
+            robust = scaled_test(X, mom.cov, mom.mean, bread[np.ix_(keep, keep)], scores[:, keep],
+                                 m["chisq"], int(m["df"]), m["baseline.chisq"],
+                                 int(m["baseline.df"]), n, fixed=exo_idx)
             measures = pd.concat([measures, pd.Series(robust, dtype=float)]).rename("value")
 
     estimates = _estimate_table(model, theta, acov, level)
@@ -250,6 +296,11 @@ def fit(spec: ModelSpec | str | Path, data, *, estimator: str | None = None,
     if bootstrap is not None:
         boot = _bootstrap(model, theta, X, int(bootstrap), seed, n_jobs, backend, progress)
         estimates = _bootstrap_table(estimates, model, boot, level)
+        exo_rows = model.partable["exo"].to_numpy() == 1
+        estimates.loc[exo_rows, ["se"]] = 0.0
+        estimates.loc[exo_rows, ["z", "pvalue"]] = np.nan
+        estimates.loc[exo_rows, "ci.lower"] = estimates.loc[exo_rows, "est"]
+        estimates.loc[exo_rows, "ci.upper"] = estimates.loc[exo_rows, "est"]
         notes.extend(_bootstrap_notes(boot))
     std = standardize(model, theta, acov, level)
     estimates["std.all"] = std["est.std"].to_numpy()
@@ -384,6 +435,172 @@ def _bootstrap_notes(boot) -> list[str]:
     return notes
 
 
+# --------------------------------------------------------- lavaan's rules: identification
+def check_identification(spec: ModelSpec, pt: pd.DataFrame) -> None:
+    """Refuse a model with more free parameters than sample moments (negative df).
+
+    Counted as lavaan counts: p(p+1)/2 variances and covariances of the p observed
+    variables (plus p means with a mean structure) against the free parameters; with
+    ``fixed.x`` the predictors' moments and (co)variances drop out of both counts.
+    """
+    p = len(spec.observed)
+    meanstructure = bool((pt["op"] == "~1").any())
+    moments = p * (p + 1) // 2 + (p if meanstructure else 0)
+    free = pt.loc[pt["free"] > 0]
+    npar = free["free"].nunique()
+    df = moments - npar
+    if df >= 0:
+        return
+    exo = free[free["exo"] == 1]["free"].nunique()
+    counts = (f"{npar - exo} free parameters but the {p} observed variables give only "
+              f"{moments - exo} sample moments" if exo else
+              f"{npar} free parameters but the {p} observed variables give only {moments} "
+              "sample moments (variances and covariances)")
+    small = [lv for lv, items in spec.indicators.items() if len(items) == 2
+             and not any(st.op == "~" and (st.lhs == lv or lv in st.rhs_names)
+                         for st in spec.statements)]
+    hint = (f" A latent with two indicators ({', '.join(small)}) is identified only together "
+            "with other latents it correlates with: add indicators or latents, or fix a "
+            "loading (e.g. equal loadings 'f =~ a*x1 + a*x2')." if small else
+            " Fix some parameters (e.g. equal loadings with a shared label) or add indicators.")
+    raise ModelSpecError(f"{spec.source or '<model>'}: the model is not identified: it has "
+                         f"{counts}, i.e. {df} degrees of freedom.{hint}")
+
+
+def empirical_identification_notes(model: RAMModel, info: np.ndarray, *,
+                                   tol: float = 1e-11) -> list[str]:
+    """A message naming the parameters of a singular information matrix, or [].
+
+    A model identified by the count of moments can still be unidentified by the data
+    (e.g. a two-indicator latent fixed orthogonal to the others): its information
+    matrix is singular. The test scales the information to unit diagonal, so that it
+    does not depend on the units of the items, and names the parameters with weight in
+    the directions without information.
+    """
+    keep = _estimated_params(model)
+    J = info[np.ix_(keep, keep)]
+    names = _param_names(model, keep)
+    if not np.all(np.isfinite(J)):
+        return [_unidentified_message(names)]
+    d = np.sqrt(np.clip(np.diag(J), 0, None))
+    if np.any(d == 0):
+        return [_unidentified_message([n for n, x in zip(names, d) if x == 0])]
+    R = J / np.outer(d, d)
+    vals, vecs = np.linalg.eigh(0.5 * (R + R.T))
+    null = vals < tol * max(vals.max(), 1.0)
+    if not null.any():
+        return []
+    involved: list[str] = []
+    for v in vecs[:, null].T:
+        big = np.abs(v) > 0.05 * np.abs(v).max()
+        involved.extend(n for n, b in zip(names, big) if b and n not in involved)
+    return [_unidentified_message(involved)]
+
+
+def _unidentified_message(involved: list[str]) -> str:
+    return ("The information matrix could not be inverted: the model is not identified by "
+            "these data (empirically underidentified); the parameters involved are "
+            f"{', '.join(involved)}. Their standard errors are not available (NaN), as in "
+            "lavaan. Fix one of them (e.g. equal loadings with a shared label), add "
+            "indicators, or free a covariance fixed at 0.")
+
+
+def _expected_information(model: RAMModel, theta, patterns, n) -> np.ndarray:
+    """The analytic expected information (complete data or FIML), for the identification
+    check: the observed information of MLR and FIML is a numeric Jacobian, whose noise
+    would hide an exactly singular direction."""
+    if patterns is None:
+        return est.expected_information(model, theta)
+    return est.fiml_expected_information(model, theta, patterns, n)
+
+
+def _estimated_params(model: RAMModel) -> np.ndarray:
+    """Mask of the parameters that are estimated (not fixed.x rows)."""
+    pt = model.partable
+    mask = np.ones(model.n_free, dtype=bool)
+    for k, r in enumerate(model.free_rows):
+        if r >= 0 and pt["exo"].iloc[r] == 1:
+            mask[k] = False
+    return mask
+
+
+def _param_names(model: RAMModel, mask: np.ndarray) -> list[str]:
+    pt = model.partable
+    out = []
+    for k, r in enumerate(model.free_rows):
+        if mask[k]:
+            row = pt.iloc[r]
+            out.append(f"{row.lhs} {row.op} {row.rhs}".strip())
+    return out
+
+
+def _fix_exogenous(model: RAMModel, acov: np.ndarray) -> np.ndarray:
+    """Zero the rows and columns of the fixed.x parameters (lavaan: fixed, se 0).
+
+    The likelihood factors into the outcomes given the predictors and the predictors'
+    own distribution, so the information is block diagonal and the other SEs are
+    unchanged: this only reports the predictors' moments as the fixed numbers they are.
+    """
+    keep = _estimated_params(model)
+    if keep.all():
+        return acov
+    out = acov.copy()
+    out[~keep, :] = 0.0
+    out[:, ~keep] = 0.0
+    return out
+
+
+def _check_implied_cov(model: RAMModel, theta: np.ndarray) -> None:
+    """Raise LinAlgError (turned into a clear error by fit) if Sigma is singular."""
+    Sigma, _ = model.implied(theta)
+    sign, _ = np.linalg.slogdet(Sigma)
+    if sign <= 0 or np.linalg.cond(Sigma) > 1e14:
+        raise np.linalg.LinAlgError("singular implied covariance")
+
+
+def _singular_sigma_error(spec: ModelSpec, pt: pd.DataFrame) -> EstimationError:
+    zero = pt[(pt.op == "~~") & (pt.lhs == pt.rhs) & (pt.free == 0) & (pt.ustart == 0)
+              & (pt.user == 1)]
+    where = "; ".join(f"{r.lhs} ~~ 0*{r.rhs} (line {r.line})" for r in zero.itertuples())
+    cause = (f" The model fixes residual variances at 0 ({where}): with them the items are "
+             "exact linear functions of the latents, which the data contradict. Free them, or fix "
+             "them at a small positive value (e.g. 0.01*)." if len(zero) else
+             " Check for variances fixed at 0 and for items that are copies of each other.")
+    return EstimationError(f"{spec.source or '<model>'}: the model-implied covariance matrix of "
+                           "the items is singular, so the model cannot be estimated by maximum "
+                           f"likelihood.{cause}")
+
+
+def _drop_missing_predictors(X: np.ndarray, cols: list[str], spec: ModelSpec,
+                             notes: list[str]) -> np.ndarray:
+    """FIML with fixed.x: drop rows with a missing predictor, as lavaan does (with a note)."""
+    if not spec.fixed_x or not spec.exogenous_observed:
+        return X
+    idx = [cols.index(v) for v in spec.exogenous_observed]
+    bad = np.isnan(X[:, idx]).any(axis=1)
+    if bad.any():
+        msg = (f"{int(bad.sum())} rows were dropped because an observed predictor "
+               f"({', '.join(spec.exogenous_observed)}) is missing, while fixed_x=True "
+               "(as lavaan does). Pass fixed_x=False to keep them.")
+        notes.append(msg)
+        warnings.warn(msg, DataQualityWarning, stacklevel=3)
+        X = X[~bad]
+    return X
+
+
+def _random_predictor_notes(spec: ModelSpec) -> list[str]:
+    """lavaan's warning for predictors named in ~~ statements (treated as random)."""
+    if not spec.random_predictors or not spec.fixed_x:
+        return []
+    names = ", ".join(spec.random_predictors)
+    msg = (f"The model writes a variance or covariance of the observed predictor(s) {names}: "
+           "as lavaan, they are treated as random (free variances, no default covariances with "
+           "the other predictors). Remove those lines to treat them as fixed, or pass "
+           "fixed_x=False.")
+    warnings.warn(msg, CSIModelWarning, stacklevel=3)
+    return [msg]
+
+
 def _check_data(X: np.ndarray, cols: list[str], source: str, spec: ModelSpec) -> None:
     n = X.shape[0]
     if n < 2:
@@ -447,9 +664,11 @@ def _estimate_table(model: RAMModel, theta, acov, level) -> pd.DataFrame:
     var = np.diag(acov)
     with np.errstate(invalid="ignore"):
         se[free > 0] = np.sqrt(np.where(var[free[free > 0] - 1] >= 0, var[free[free > 0] - 1], np.nan))
+    estimated = (free > 0) & (pt["exo"].to_numpy() == 0)   # fixed.x rows are reported as fixed
+    se[~estimated] = 0.0
     zcrit = stats.norm.ppf(0.5 + level / 2)
     with np.errstate(divide="ignore", invalid="ignore"):
-        z = np.where(free > 0, values / se, np.nan)
+        z = np.where(estimated, values / se, np.nan)
     pval = 2 * stats.norm.sf(np.abs(z))
     out = pd.DataFrame({
         "lhs": pt["lhs"], "op": pt["op"], "rhs": pt["rhs"], "label": pt["label"],
@@ -480,7 +699,8 @@ def _fit_measures(model, theta, mom, n, patterns, h1, X, exo_idx=()) -> pd.Serie
     Sigma, mu = model.implied(theta)
     nmom = p * (p + 1) // 2 + (p if model.meanstructure else 0)
     df = nmom - q
-    out: dict[str, float] = {"npar": q, "nobs": n}
+    n_exo = int((~_estimated_params(model)).sum())
+    out: dict[str, float] = {"npar": q - n_exo, "nobs": n}
     if patterns is None:
         F = est.ml_objective(model, theta, mom)
         chisq = n * F
@@ -511,24 +731,40 @@ def _fit_measures(model, theta, mom, n, patterns, h1, X, exo_idx=()) -> pd.Serie
         k = len(exo_idx)
         df0 = p * (p - 1) // 2 - k * (k - 1) // 2
         S_ref, mean_ref = S_em, mu_em
+    if n_exo and exo_idx:
+        # fixed.x: lavaan's log-likelihoods are those of the outcomes given the predictors
+        Xx = X[:, exo_idx]
+        Sx = np.cov(Xx, rowvar=False, bias=True).reshape(len(exo_idx), len(exo_idx))
+        k = len(exo_idx)
+        logl_x = -0.5 * Xx.shape[0] * (k * est.LOG2PI + np.linalg.slogdet(Sx)[1] + k)
+        logl -= logl_x
+        logl_h1 -= logl_x
     out.update(fmin=chisq / (2 * n), chisq=chisq, df=df, pvalue=fi.chisq_pvalue(chisq, df),
                **{"baseline.chisq": chisq0, "baseline.df": df0,
                   "baseline.pvalue": fi.chisq_pvalue(chisq0, df0)})
     out["cfi"] = fi.cfi(chisq, df, chisq0, df0)
     out["tli"] = fi.tli(chisq, df, chisq0, df0)
-    out["nfi"] = fi.nfi(chisq, chisq0)
+    out["nfi"] = fi.nfi(chisq, chisq0, df, df0)
     out["logl"] = logl
     out["unrestricted.logl"] = logl_h1
-    out["aic"] = fi.aic(logl, q)
-    out["bic"] = fi.bic(logl, q, n)
-    out["bic2"] = fi.bic_adjusted(logl, q, n)
+    out["aic"] = fi.aic(logl, q - n_exo)
+    out["bic"] = fi.bic(logl, q - n_exo, n)
+    out["bic2"] = fi.bic_adjusted(logl, q - n_exo, n)
     out["rmsea"] = fi.rmsea(chisq, df, n)
     lo, hi = fi.rmsea_ci(chisq, df, n)
     out["rmsea.ci.lower"], out["rmsea.ci.upper"] = lo, hi
     out["rmsea.pvalue"] = fi.rmsea_pclose(chisq, df, n)
     with_means = model.meanstructure
     out["srmr"] = fi.srmr(S_ref, Sigma, mean_ref if with_means else None, mu if with_means else None)
-    g = fi.gfi(S_ref, Sigma, mean_ref if with_means else None, mu if with_means else None)
+    if patterns is None:
+        g = fi.gfi(S_ref, Sigma, mean_ref if with_means else None, mu if with_means else None,
+                   exo_idx if n_exo else ())
+    else:
+        # lavaan's "observed" moments here are the available-case means and pairwise
+        # covariances (divisor N), weighted by the patterns' expected information
+        S_pair = pd.DataFrame(X).cov(min_periods=1).to_numpy() * (n - 1) / n
+        g = fi.gfi_missing(S_pair, Sigma, np.nanmean(X, axis=0), mu,
+                           [(pat.observed, pat.n) for pat in patterns], exo_idx if n_exo else ())
     out["gfi"] = g
     out["agfi"] = fi.agfi(g, df, nmom)
     return pd.Series(out, name="value", dtype=float)

@@ -95,6 +95,11 @@ def fit_ordinal(spec, frame: pd.DataFrame, items: list[str], estimator: str, not
     rows_i = np.array([i for i, _ in pairs])
     rows_j = np.array([j for _, j in pairs])
     nt = mom.n_thresholds
+    if len(pairs) < len(reduced):
+        raise ModelSpecError(
+            f"The model has {len(reduced)} free parameters besides the thresholds but the "
+            f"{p} ordered items give only {len(pairs)} polychoric correlations (negative "
+            "degrees of freedom): it is not identified. Add items or fix parameters.")
     w_full = (1.0 / np.diag(mom.gamma)) if weight == "diagonal" else np.ones(nt + len(pairs))
     w_cor = w_full[nt:]
 
