@@ -44,6 +44,7 @@ from .pls.predict import PredictResult, pls_predict
 from .pls.higher_order import HOCResult, fit_pls_hoc
 from .pls.moderation import ModerationResult, fit_pls_moderated, simple_slopes
 from .pls.mga_bootstrap import micom_all_pairs, pls_mga
+from .pls.fimix import FimixResult, fimix_pls
 
 __version__ = "0.1.0"
 
@@ -68,5 +69,5 @@ __all__ = [
     "pls_vif", "pls_reliability", "pls_model_fit", "pls_information_criteria", "pls_htmt",
     "pls_predict", "PredictResult", "fit_pls_hoc", "HOCResult",
     "fit_pls_moderated", "ModerationResult", "simple_slopes",
-    "pls_mga", "micom_all_pairs",
+    "pls_mga", "micom_all_pairs", "fimix_pls", "FimixResult",
 ]
