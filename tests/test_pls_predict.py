@@ -87,3 +87,25 @@ def test_predict_argument_errors(corp_rep):
         cm.pls_predict(res, folds=1, seed=1)
     with pytest.raises(ValueError, match="technique"):
         cm.pls_predict(res, folds=5, seed=1, technique="XX")
+
+
+def test_cvpat_statistic_and_power(corp_rep):
+    from scipy import stats
+    res, df = corp_rep
+    cv = cm.pls_cvpat(res, benchmark="IA", folds=len(df))
+    # leave-one-out: the IA benchmark is each item's mean without the respondent
+    pred = cm.pls_predict(res, folds=len(df))
+    items = [i for i, lv in pred.metrics.latent.items() if lv == "CUSL"]
+    y = df[items].to_numpy()
+    ia = (y.sum(axis=0) - y) / (len(y) - 1)
+    d = ((y - ia) ** 2).mean(axis=1) - ((y - pred.predictions[items].to_numpy()) ** 2).mean(axis=1)
+    t = stats.ttest_1samp(d, 0.0, alternative="greater")
+    assert cv.loc["CUSL", "t"] == pytest.approx(t.statistic, rel=1e-10)
+    assert cv.loc["CUSL", "pvalue"] == pytest.approx(t.pvalue, rel=1e-8)
+    # the model predicts far better than item means; against the LM benchmark it does not
+    assert cv.loc["Overall", "pvalue"] < 1e-6
+    lm = cm.pls_cvpat(res, benchmark="LM", folds=10, repetitions=2, seed=1)
+    assert list(lm.index) == ["COMP", "LIKE", "CUSA", "CUSL", "Overall"]
+    assert np.isfinite(lm["t"]).all()
+    with pytest.raises(ValueError, match="benchmark"):
+        cm.pls_cvpat(res, benchmark="naive", folds=5, seed=1)

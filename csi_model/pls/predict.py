@@ -33,7 +33,7 @@ import pandas as pd
 
 from .fit import PLSResult, _moments_from_counts, _working_cov
 
-__all__ = ["pls_predict", "PredictResult"]
+__all__ = ["pls_predict", "PredictResult", "pls_cvpat"]
 
 _TECHNIQUES = ("DA", "EA")
 
@@ -130,6 +130,78 @@ def _lm_predictions(problem, X, mean, S_raw, technique, endo_pairs):
     return np.stack(out, axis=2)
 
 
+def _check(result, folds, repetitions, seed, technique, func):
+    """Checked (technique, repetitions, leave-one-out) of pls_predict / pls_cvpat."""
+    if not isinstance(result, PLSResult):
+        raise TypeError(f"The 'result' parameter of {func} must be a PLSResult (from "
+                        f"fit_pls). Got {type(result).__name__} instead.")
+    if not result.scaled:
+        raise ValueError(f"{func} needs a fit with standardized items (fit_pls(..., "
+                         "scaled=True), the default).")
+    technique = str(technique).upper()
+    if technique not in _TECHNIQUES:
+        raise ValueError(f"The 'technique' parameter of {func} must be 'EA' or 'DA'. "
+                         f"Got {technique!r} instead.")
+    problem = result._problem
+    X = result._data.X
+    n = X.shape[0]
+    if isinstance(folds, bool) or not isinstance(folds, (int, np.integer)) or not 2 <= folds <= n:
+        raise ValueError(f"The 'folds' parameter of {func} must be an integer from 2 to "
+                         f"the {n} respondents used. Got {folds!r} instead.")
+    if isinstance(repetitions, bool) or not isinstance(repetitions, (int, np.integer)) \
+            or repetitions < 1:
+        raise ValueError(f"The 'repetitions' parameter of {func} must be a positive "
+                         f"integer. Got {repetitions!r} instead.")
+    loo = folds == n
+    if loo:
+        repetitions = 1
+    elif seed is None:
+        raise ValueError(f"The 'seed' parameter of {func} is required (an integer) so "
+                         "that the folds can be reproduced (leave-one-out, folds = n, needs none).")
+    if len(problem.items) != problem.m:
+        raise ValueError(f"{func}: an item measures two constructs in this model; "
+                         "PLSpredict of repeated indicators is not defined.")
+    return technique, repetitions, loo
+
+
+def _cross_validate(result, folds, repetitions, rng, technique):
+    """Per-repetition (r, n, q) out-of-sample and in-sample predictions of PLS and LM."""
+    problem = result._problem
+    X = result._data.X
+    n = X.shape[0]
+    endo = set(problem.endo)
+    endo_pairs = [j for j in range(problem.m) if problem.owner[j] in endo]
+    names = [problem.pairs[j][1] for j in endo_pairs]
+    ycols = problem.col[endo_pairs]
+    q = len(endo_pairs)
+    oos = np.zeros((repetitions, n, q))
+    lm_oos = np.zeros((repetitions, n, q))
+    ins = np.zeros((repetitions, n, q))
+    lm_ins = np.zeros((repetitions, n, q))
+    naive = np.zeros((repetitions, n, q))
+    failed = 0
+    for r in range(repetitions):
+        labels = _fold_labels(n, folds, rng)
+        train = (labels[None, :] != np.arange(folds)[:, None]).astype(float)   # (k, n)
+        Xc = X - X.mean(axis=0)
+        m, S_raw = _moments_from_counts(Xc, train, None)
+        mean = X.mean(axis=0) + m
+        Se, _, _ = _working_cov(problem, S_raw)
+        sd = np.sqrt(np.einsum("kii->ki", S_raw))
+        with np.errstate(invalid="ignore", divide="ignore"):
+            est = problem.estimate(Se)
+        failed += int((~est["converged"]).sum())
+        P = _pls_predictions(problem, est, X, mean, sd, technique, endo_pairs)   # (k, n, q)
+        L = _lm_predictions(problem, X, mean, S_raw, technique, endo_pairs)
+        oos[r] = P[labels, np.arange(n)]
+        lm_oos[r] = L[labels, np.arange(n)]
+        naive[r] = mean[labels][:, ycols]
+        w = train / train.sum(axis=0, keepdims=True)                             # in-sample mean
+        ins[r] = np.einsum("kn,knq->nq", w, P)
+        lm_ins[r] = np.einsum("kn,knq->nq", w, L)
+    return endo_pairs, names, ycols, oos, lm_oos, ins, lm_ins, naive, failed
+
+
 def pls_predict(result: PLSResult, *, folds: int = 10, repetitions: int = 10, seed=None,
                 technique: str = "EA") -> PredictResult:
     """PLSpredict: k-fold cross-validated predictions of the endogenous items.
@@ -162,66 +234,12 @@ def pls_predict(result: PLSResult, *, folds: int = 10, repetitions: int = 10, se
     >>> list(pred.metrics.columns[:5])
     ['latent', 'pls.rmse', 'pls.mae', 'lm.rmse', 'lm.mae']
     """
-    if not isinstance(result, PLSResult):
-        raise TypeError("The 'result' parameter of pls_predict must be a PLSResult (from "
-                        f"fit_pls). Got {type(result).__name__} instead.")
-    if not result.scaled:
-        raise ValueError("pls_predict needs a fit with standardized items (fit_pls(..., "
-                         "scaled=True), the default).")
-    technique = str(technique).upper()
-    if technique not in _TECHNIQUES:
-        raise ValueError(f"The 'technique' parameter of pls_predict must be 'EA' or 'DA'. "
-                         f"Got {technique!r} instead.")
+    technique, repetitions, loo = _check(result, folds, repetitions, seed, technique,
+                                         "pls_predict")
     problem = result._problem
     X = result._data.X
-    n = X.shape[0]
-    if isinstance(folds, bool) or not isinstance(folds, (int, np.integer)) or not 2 <= folds <= n:
-        raise ValueError(f"The 'folds' parameter of pls_predict must be an integer from 2 to "
-                         f"the {n} respondents used. Got {folds!r} instead.")
-    if isinstance(repetitions, bool) or not isinstance(repetitions, (int, np.integer)) \
-            or repetitions < 1:
-        raise ValueError(f"The 'repetitions' parameter of pls_predict must be a positive "
-                         f"integer. Got {repetitions!r} instead.")
-    loo = folds == n
-    if loo:
-        repetitions = 1
-    elif seed is None:
-        raise ValueError("The 'seed' parameter of pls_predict is required (an integer) so "
-                         "that the folds can be reproduced (leave-one-out, folds = n, needs none).")
-    if len(problem.items) != problem.m:
-        raise ValueError("pls_predict: an item measures two constructs in this model; "
-                         "PLSpredict of repeated indicators is not defined.")
-    endo = set(problem.endo)
-    endo_pairs = [j for j in range(problem.m) if problem.owner[j] in endo]
-    names = [problem.pairs[j][1] for j in endo_pairs]
-    ycols = problem.col[endo_pairs]
-    rng = None if loo else np.random.default_rng(seed)
-    q = len(endo_pairs)
-    oos = np.zeros((repetitions, n, q))
-    lm_oos = np.zeros((repetitions, n, q))
-    ins = np.zeros((repetitions, n, q))
-    lm_ins = np.zeros((repetitions, n, q))
-    naive = np.zeros((repetitions, n, q))
-    failed = 0
-    for r in range(repetitions):
-        labels = _fold_labels(n, folds, rng)
-        train = (labels[None, :] != np.arange(folds)[:, None]).astype(float)   # (k, n)
-        Xc = X - X.mean(axis=0)
-        m, S_raw = _moments_from_counts(Xc, train, None)
-        mean = X.mean(axis=0) + m
-        Se, _, _ = _working_cov(problem, S_raw)
-        sd = np.sqrt(np.einsum("kii->ki", S_raw))
-        with np.errstate(invalid="ignore", divide="ignore"):
-            est = problem.estimate(Se)
-        failed += int((~est["converged"]).sum())
-        P = _pls_predictions(problem, est, X, mean, sd, technique, endo_pairs)   # (k, n, q)
-        L = _lm_predictions(problem, X, mean, S_raw, technique, endo_pairs)
-        oos[r] = P[labels, np.arange(n)]
-        lm_oos[r] = L[labels, np.arange(n)]
-        naive[r] = mean[labels][:, ycols]
-        w = train / train.sum(axis=0, keepdims=True)                             # in-sample mean
-        ins[r] = np.einsum("kn,knq->nq", w, P)
-        lm_ins[r] = np.einsum("kn,knq->nq", w, L)
+    endo_pairs, names, ycols, oos, lm_oos, ins, lm_ins, naive, failed = _cross_validate(
+        result, folds, repetitions, None if loo else np.random.default_rng(seed), technique)
     Y = X[:, ycols]
     oos, lm_oos, ins, lm_ins, naive = (a.mean(axis=0) for a in (oos, lm_oos, ins, lm_ins, naive))
 
@@ -247,3 +265,59 @@ def pls_predict(result: PLSResult, *, folds: int = 10, repetitions: int = 10, se
                          lm_predictions=pd.DataFrame(lm_oos, index=rows, columns=names),
                          folds=int(folds), repetitions=int(repetitions), technique=technique,
                          seed=seed, warnings=tuple(notes))
+
+
+def pls_cvpat(result: PLSResult, *, benchmark: str = "IA", folds: int = 10,
+              repetitions: int = 10, seed=None, technique: str = "EA") -> pd.DataFrame:
+    """CVPAT: the cross-validated predictive ability test (Liengaard et al. 2021, *Decision
+    Sciences* 52(2)).
+
+    The out-of-sample loss of respondent i is the mean squared prediction error of the
+    endogenous items of a construct (and, in the row ``"Overall"``, of all endogenous items),
+    averaged over the ``repetitions`` (k-fold cross-validation as :func:`pls_predict`). With
+    ``D_i = loss_i(benchmark) - loss_i(PLS)`` the test statistic is
+    ``t = mean(D) / (sd(D) / sqrt(n))`` on ``n - 1`` degrees of freedom, one-sided: a small
+    p value says that the PLS model predicts better than the benchmark. Benchmarks:
+    ``"IA"`` (indicator averages: each item's training mean) and ``"LM"`` (the linear models
+    of :func:`pls_predict`).
+
+    Returns
+    -------
+    DataFrame
+        Indexed by endogenous latent and ``"Overall"``: ``loss.pls, loss.benchmark,
+        diff, t, df, pvalue``.
+
+    Examples
+    --------
+    >>> import csi_model as cm
+    >>> res = cm.fit_pls("telecom", cm.simulate_survey("telecom", n=300, seed=1))
+    >>> cv = cm.pls_cvpat(res, benchmark="IA", folds=10, repetitions=2, seed=1)
+    >>> bool(cv.loc["Overall", "pvalue"] < 0.05)
+    True
+    """
+    from scipy import stats
+    benchmark = str(benchmark).upper()
+    if benchmark not in ("IA", "LM"):
+        raise ValueError(f"The 'benchmark' parameter of pls_cvpat must be 'IA' or 'LM'. "
+                         f"Got {benchmark!r} instead.")
+    technique, repetitions, loo = _check(result, folds, repetitions, seed, technique,
+                                         "pls_cvpat")
+    problem = result._problem
+    endo_pairs, names, ycols, oos, lm_oos, _, _, naive, _ = _cross_validate(
+        result, folds, repetitions, None if loo else np.random.default_rng(seed), technique)
+    Y = result._data.X[:, ycols][None]
+    bench = naive if benchmark == "IA" else lm_oos
+    se_pls = ((Y - oos) ** 2).mean(axis=0)                 # (n, q), averaged over repetitions
+    se_bench = ((Y - bench) ** 2).mean(axis=0)
+    owner = np.array([problem.owner[j] for j in endo_pairs])
+    groups = [(problem.latents[k], owner == k) for k in problem.endo]
+    groups.append(("Overall", np.ones(len(endo_pairs), dtype=bool)))
+    rows = []
+    n = Y.shape[1]
+    for name, cols in groups:
+        lp, lb = se_pls[:, cols].mean(axis=1), se_bench[:, cols].mean(axis=1)
+        d = lb - lp
+        t = d.mean() / (d.std(ddof=1) / np.sqrt(n))
+        rows.append({"latent": name, "loss.pls": lp.mean(), "loss.benchmark": lb.mean(),
+                     "diff": d.mean(), "t": t, "df": n - 1, "pvalue": stats.t.sf(t, n - 1)})
+    return pd.DataFrame(rows).set_index("latent")
