@@ -38,6 +38,13 @@ from .weighting import (AHPResult, WeightingComparison, ahp, compare_weightings,
                         pca_weights, stated_weights, weighted_index)
 from .survey.fieldwork import FieldworkReport, FieldworkRules, screen_questionnaires
 from .survey.cmcc import cmcc_population, simulate_cmcc_fieldwork
+from .pls.assess import (pls_htmt, pls_information_criteria, pls_model_fit, pls_reliability,
+                         pls_vif)
+from .pls.predict import PredictResult, pls_cvpat, pls_predict
+from .pls.higher_order import HOCResult, fit_pls_hoc
+from .pls.moderation import ModerationResult, fit_pls_moderated, simple_slopes
+from .pls.mga_bootstrap import micom_all_pairs, pls_mga
+from .pls.fimix import FimixResult, fimix_pls
 
 __version__ = "0.1.0"
 
@@ -59,4 +66,8 @@ __all__ = [
     "compare_weightings", "WeightingComparison",
     "FieldworkRules", "FieldworkReport", "screen_questionnaires",
     "cmcc_population", "simulate_cmcc_fieldwork",
+    "pls_vif", "pls_reliability", "pls_model_fit", "pls_information_criteria", "pls_htmt",
+    "pls_predict", "PredictResult", "pls_cvpat", "fit_pls_hoc", "HOCResult",
+    "fit_pls_moderated", "ModerationResult", "simple_slopes",
+    "pls_mga", "micom_all_pairs", "fimix_pls", "FimixResult",
 ]

@@ -2,7 +2,11 @@
 
 :mod:`.fit` is :func:`fit_pls` -> :class:`PLSResult` (Wold/Lohmöller on the covariance
 matrix, bootstrap); :mod:`.index` the ACSI 0-100 index, impacts and IPMA
-(:func:`csi_index`); :mod:`.mga` PLS-MGA permutation tests and MICOM.
+(:func:`csi_index`); :mod:`.mga` PLS-MGA permutation tests and MICOM. Beyond the core:
+:mod:`.consistent` (PLSc, ``fit_pls(consistent=True)``), :mod:`.composite_syntax` (``<~``
+blocks), :mod:`.assess` (VIF, reliability, SRMR/d_ULS/d_G, information criteria, HTMT),
+:mod:`.predict` (PLSpredict, CVPAT), :mod:`.higher_order`, :mod:`.moderation`,
+:mod:`.mga_bootstrap` (bootstrap PLS-MGA for all pairs) and :mod:`.fimix` (FIMIX-PLS).
 
 Imports: :mod:`csi_model.model`, :mod:`csi_model.survey`, :mod:`csi_model.sem` (results'
 Summary, CB-SEM beside PLS in :func:`compare_estimators`), :mod:`csi_model.bootstrap`;

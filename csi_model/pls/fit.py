@@ -500,6 +500,11 @@ class PLSResult:
                          name="r2")
 
     @property
+    def consistent(self) -> bool:
+        """True for a consistent PLS (PLSc) fit."""
+        return bool(getattr(self._problem, "consistent", False))
+
+    @property
     def gof(self) -> float:
         return self._core["gof"]
 
@@ -591,7 +596,7 @@ class PLSResult:
             ("Model", f"{self.spec.name} ({len(self.spec.latents)} latents, "
                       f"{len(self._problem.items)} items, {len(self.spec.structural_paths)} paths)"),
             ("Data", f"{self.data_source}: {self.n} of {self.n_total} respondents used"),
-            ("Estimator", f"PLS-PM, {self.scheme} weighting scheme, mode {mode_txt}, "
+            ("Estimator", f"{'PLSc (consistent PLS)' if self.consistent else 'PLS-PM'}, {self.scheme} weighting scheme, mode {mode_txt}, "
                           f"{'standardized' if self.scaled else 'centred (unscaled)'} items"),
             ("Converged", f"{'yes' if self.converged else 'NO'} ({self.iterations} iterations, "
                           f"tol {self.tol:g})"),
@@ -634,7 +639,7 @@ class PLSResult:
         out = {
             "n": int(self.n),
             "n_total": int(self.n_total),
-            "estimator": self.estimator,
+            "estimator": "PLSc" if self.consistent else self.estimator,
             "scheme": self.scheme,
             "modes": dict(self.modes),
             "scaled": self.scaled,
@@ -752,7 +757,7 @@ def fit_pls(spec: ModelSpec | str | Path, data, *,
             scaled: bool = True, bootstrap: int | bool | None = None, seed=None,
             n_jobs: int = 1, level: float = 0.95,
             ci_method: Literal["percentile", "bca"] = "percentile",
-            missing_codes=None, scale=None) -> PLSResult:
+            missing_codes=None, scale=None, consistent: bool = False) -> PLSResult:
     """Fit a PLS path model (Wold / Lohmöller algorithm, as SmartPLS and R plspm).
 
     Parameters
@@ -793,6 +798,14 @@ def fit_pls(spec: ModelSpec | str | Path, data, *,
     scale : (min, max), optional
         The answer scale of every item: answers outside it are an error (see
         :func:`csi_model.survey.read.read_survey`).
+    consistent : bool
+        Consistent PLS (PLSc, Dijkstra & Henseler 2015; see :mod:`csi_model.pls.consistent`):
+        ``=~`` blocks in mode A are common factors and their loadings, the construct
+        correlations (:attr:`PLSResult.latent_cor`), paths, R² and effects are corrected
+        for attenuation (also in every bootstrap resample). ``<~`` blocks (the lavaan/cSEM
+        composite operator, always mode B) and mode B blocks stay composites. With
+        ``False`` (default) every block is a composite, as SmartPLS's "PLS-SEM algorithm".
+        Requires ``scaled=True``.
 
     Returns
     -------
@@ -809,10 +822,21 @@ def fit_pls(spec: ModelSpec | str | Path, data, *,
     [{'lhs': 'EXPE', 'op': '~', 'rhs': 'IMAG'}, {'lhs': 'QUAL', 'op': '~', 'rhs': 'EXPE'}]
     """
     t0 = time.perf_counter()
+    from .composite_syntax import split_composites
+    spec, composites = split_composites(spec)
     spec = as_spec(spec, "fit_pls")
     scheme = check_choice(scheme, _SCHEMES, "scheme", "fit_pls")
     ci_method = check_choice(ci_method, _CI_METHODS, "ci_method", "fit_pls")
     modes = _modes(mode, spec)
+    for lv in composites:
+        if isinstance(mode, Mapping) and str(mode.get(lv, "B")).upper() != "B":
+            raise ValueError(f"The 'mode' parameter of fit_pls sets {lv} to mode "
+                             f"{mode[lv]!r}, but the model writes it as a composite "
+                             f"('{lv} <~ ...', mode B). Write '{lv} =~ ...' for mode A.")
+        modes[lv] = "B"
+    if consistent and not scaled:
+        raise ValueError("fit_pls(consistent=True) needs scaled=True: PLSc corrects "
+                         "correlations of standardized items.")
     if isinstance(max_iter, bool) or not isinstance(max_iter, (int, np.integer)) or max_iter < 1:
         raise ValueError(f"The 'max_iter' parameter of fit_pls must be a positive integer. "
                          f"Got {max_iter!r} instead.")
@@ -828,7 +852,12 @@ def fit_pls(spec: ModelSpec | str | Path, data, *,
     if any(st.op == "~~" for st in spec.statements):
         notes.append("The model's '~~' (covariance) lines are ignored by PLS path modelling.")
     dat = _prepare_data(spec, survey, notes)
-    problem = _PLSProblem(spec, scheme, modes, bool(scaled), int(max_iter), float(tol))
+    if consistent:
+        from .consistent import PLScProblem
+        problem = PLScProblem(spec, scheme, modes, bool(scaled), int(max_iter), float(tol),
+                              factors=[lv for lv in spec.latents if lv not in composites])
+    else:
+        problem = _PLSProblem(spec, scheme, modes, bool(scaled), int(max_iter), float(tol))
     result = _fit_data(problem, spec, dat, notes, survey=survey, level=level,
                        ci_method=ci_method, t0=t0)
     if bootstrap:
@@ -886,6 +915,9 @@ def _fit_data(problem: _PLSProblem, spec: ModelSpec, dat: _Data, notes: list[str
         if r2[k] > 0.95:
             improper.append(f"The R² of {lat[k]} is {r2[k]:.3f} (above 0.95): its predictors "
                             "explain almost all of it; check that the constructs are distinct.")
+    if getattr(problem, "consistent", False):
+        from .consistent import plsc_warnings
+        improper += plsc_warnings(problem, core)
     for (lv, it), wi in zip(problem.pairs, w):
         if wi < 0:
             improper.append(f"The outer weight of {it} on {lv} is negative ({wi:.3f}): the item "
