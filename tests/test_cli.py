@@ -18,6 +18,7 @@ from csi_model.cli import main
 
 DATA = Path(__file__).parent / "data"
 HOLZINGER = DATA / "holzinger_swineford.csv"
+DEMO_CSV = Path(__file__).parents[1] / "csi_model" / "data" / "telecom_demo.csv"
 HS_MODEL = "visual =~ x1+x2+x3\ntextual =~ x4+x5+x6\nspeed =~ x7+x8+x9\n"
 ESTIMATE_COLUMNS = ["lhs", "op", "rhs", "est", "se", "z", "pvalue", "ci.lower", "ci.upper",
                     "std.all"]
@@ -202,3 +203,16 @@ def test_console_script_help():
     for cmd in ("fit", "demo", "models"):
         assert cmd in proc.stdout
     assert proc.stderr == ""
+
+
+def test_fit_expected_signs_and_one_sided_tests_reach_hypotheses_csv(tmp_path, capsys):
+    out = tmp_path / "o"
+    code = main(["fit", str(DEMO_CSV), "--model", "telecom", "--missing-codes", "99", "--out",
+                 str(out), "-q", "--expected", "LOY ~ COMP=-", "--one-sided"])
+    assert code == 0, capsys.readouterr().err
+    h = pd.read_csv(out / "hypotheses.csv").set_index("path")
+    assert h.loc["COMP -> LOY", "expected"] == "-" and h.loc["SAT -> LOY", "expected"] == "+"
+    assert set(h["test"]) == {"one-sided"}
+    assert main(["fit", str(DEMO_CSV), "--model", "telecom", "--out", str(tmp_path / "p"),
+                 "--expected", "LOY ~ COMP"]) == 2
+    assert "--expected takes 'OUTCOME ~ PREDICTOR=SIGN'" in capsys.readouterr().err

@@ -347,3 +347,15 @@ def test_compare_estimators(mobi):
                                                                  abs=1e-12)
     np.testing.assert_allclose(tab["diff"], tab["pls"] - tab["cbsem"], rtol=0, atol=1e-15)
     assert len(tab[tab.op == "=~"]) == 24 and len(tab[tab.op == "r2"]) == 6
+
+
+def test_defined_parameters_are_not_silently_dropped_by_pls():
+    import warnings
+    from csi_model.exceptions import CSIModelWarning
+    spec = cm.ModelSpec.from_syntax("A =~ IMAG1 + IMAG2 + IMAG3\nB =~ SAT1 + SAT2 + SAT3\n"
+                                    "B ~ a*A\nd := 2*a")
+    survey = cm.simulate_survey("telecom", n=200, seed=1)
+    with pytest.warns(CSIModelWarning, match=r"defined parameters \(d\) are computed for CB-SEM"):
+        res = fit_pls(spec, survey)
+    assert any("PLS ignores them" in w for w in res.warnings)
+    assert "PLS ignores them" in res.summary().as_text()

@@ -6,9 +6,9 @@ import warnings
 from pathlib import Path
 from typing import Sequence
 
-from ._common import (EXIT_NOT_CONVERGED, FORMATTER, atomic_directory, check_bootstrap, epilog,
-                      json_argument, model_inputs, out_argument, parse_codes, quiet_argument,
-                      read_options, survey_arguments, survey_path)
+from ._common import (EXIT_NOT_CONVERGED, FORMATTER, UsageError, atomic_directory,
+                      check_bootstrap, epilog, json_argument, model_inputs, out_argument,
+                      parse_codes, quiet_argument, read_options, survey_arguments, survey_path)
 from ._io import (all_warnings, check_outputs, not_converged_message, read_survey_for, write_json,
                   write_text)
 from ._io import not_in_report as _not_in_report
@@ -59,6 +59,11 @@ def add_parser(sub, common: argparse.ArgumentParser) -> None:
     p.add_argument("--seed", metavar="S", type=int, help="seed of the bootstrap")
     p.add_argument("--n-jobs", metavar="J", type=int, default=1, dest="n_jobs",
                    help="worker processes for the bootstrap (default 1; -1 = all cores)")
+    p.add_argument("--expected", metavar="SIGNS",
+                   help="expected signs of paths for hypotheses.csv, e.g. "
+                        "'LOY ~ COMP=-,COMP ~ SAT=-' (default +; also '# expect: -' in the model)")
+    p.add_argument("--one-sided", action="store_true", dest="one_sided",
+                   help="directional (one-sided) hypothesis tests in hypotheses.csv")
     json_argument(p, "write the result as JSON (n, estimator, missing, converged, estimates, "
                         "fit_measures, r2, effects, bootstrap, warnings)")
     out_argument(p, "write CSV tables and text reports to DIR")
@@ -93,7 +98,8 @@ def run(args: argparse.Namespace) -> int:
         write_json(json_path, payload)
         written.append(json_path)
     if out_dir is not None:
-        written += write_tables(out_dir, survey, result, data_warnings)
+        written += write_tables(out_dir, survey, result, data_warnings,
+                                hypotheses_options(args))
     if not args.quiet:
         print_report(survey, result, data_warnings)
         if written:
@@ -127,7 +133,23 @@ def read_and_fit(spec, path: Path, *, missing_codes, estimator: str, missing: st
     return survey, result, data_warnings
 
 
-def write_tables(out_dir: Path, survey, result, data_warnings: Sequence[str]) -> list[Path]:
+def hypotheses_options(args: argparse.Namespace) -> dict:
+    """``--expected`` and ``--one-sided`` as keywords of :func:`csi_model.hypotheses`."""
+    expected = None
+    if getattr(args, "expected", None):
+        expected = {}
+        for part in args.expected.split(","):
+            path, sep, sign = part.rpartition("=")
+            if not sep or not path.strip():
+                raise UsageError(f"--expected takes 'OUTCOME ~ PREDICTOR=SIGN' entries separated "
+                                 f"by commas, e.g. 'LOY ~ COMP=-'. Got {part.strip()!r}.")
+            expected[path.strip()] = sign.strip()
+    return {"expected": expected,
+            "test": "one-sided" if getattr(args, "one_sided", False) else "two-sided"}
+
+
+def write_tables(out_dir: Path, survey, result, data_warnings: Sequence[str],
+                 hypotheses_kw: dict | None = None) -> list[Path]:
     """Write TABLE_FILES into ``out_dir`` (created if needed); returns their paths."""
     import pandas as pd
     from ..sem.effects import effects, hypotheses
@@ -145,7 +167,7 @@ def write_tables(out_dir: Path, survey, result, data_warnings: Sequence[str]) ->
         "fit_measures.csv": fm.to_csv(index=False),
         "r2.csv": r2.to_csv(index=False),
         "effects.csv": effects(result).to_csv(index=False),
-        "hypotheses.csv": hypotheses(result).to_csv(index=False),
+        "hypotheses.csv": hypotheses(result, **(hypotheses_kw or {})).to_csv(index=False),
         "warnings.txt": warn_text,
         "data_report.txt": report + "\n",
     }

@@ -20,8 +20,9 @@ def add_parser(sub, common: argparse.ArgumentParser) -> None:
                     "of each driver) and the importance-performance map (IPMA).",
         epilog=epilog("""
             The item scale comes from --scale (e.g. 1,10; answers outside it are an error
-            unless --out-of-range missing), else the observed range of each item (with a
-            warning). An index outside 0-100 is never printed: it is an error. A negative
+            unless --out-of-range missing), else the codebook; without either the command
+            stops (the scale is never guessed from the answers). An index outside 0-100 is
+            never printed: it is an error. A negative
             outer weight is reported: the index formula assumes positive weights.
 
             --json OUT writes index (group, latent, n, index, se, ci.lower, ci.upper), weights,

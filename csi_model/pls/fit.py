@@ -51,7 +51,8 @@ import pandas as pd
 from scipy import stats
 
 from .._inputs import as_spec, as_survey, check_choice, listwise_message
-from ..exceptions import ConvergenceWarning, DataQualityWarning, EstimationError, ModelSpecError
+from ..exceptions import (CSIModelWarning, ConvergenceWarning, DataQualityWarning,
+                          EstimationError, ModelSpecError)
 from ..sem.results import Summary, _fmt
 from ..model.spec import ModelSpec
 
@@ -851,6 +852,12 @@ def fit_pls(spec: ModelSpec | str | Path, data, *,
     notes: list[str] = []
     if any(st.op == "~~" for st in spec.statements):
         notes.append("The model's '~~' (covariance) lines are ignored by PLS path modelling.")
+    if getattr(spec, "defined_parameters", None):
+        names = ", ".join(d.name for d in spec.defined_parameters)
+        notes.append(f"The model's defined parameters ({names}) are computed for CB-SEM fits "
+                     "only: PLS ignores them. Use cm.effects / cm.specific_indirect_effects on "
+                     "the bootstrapped PLS result for indirect and total effects.")
+        warnings.warn(notes[-1], CSIModelWarning, stacklevel=2)
     dat = _prepare_data(spec, survey, notes)
     if consistent:
         from .consistent import PLScProblem
