@@ -233,13 +233,12 @@ def test_cli_index_out_of_range_missing_warns_in_summary_and_json(tmp_path, caps
 
 
 def test_an_index_outside_0_100_is_never_printed():
-    from types import SimpleNamespace
-    from csi_model.cli.index import check_index_range
     from csi_model.exceptions import EstimationError
-    fake = SimpleNamespace(table=pd.DataFrame({"group": ["all", "all"], "latent": ["SAT", "LOY"],
-                                               "index": [72.5, 156.8]}))
+    from csi_model.pls.index import _check_range
+    table = pd.DataFrame({"group": ["(all)", "(all)"], "latent": ["SAT", "LOY"],
+                          "index": [72.5, 156.8]})
     with pytest.raises(EstimationError, match=r"LOY = 156\.8 lies outside 0-100.*--scale"):
-        check_index_range(fake, [])
+        _check_range(table, [])
 
 
 # ============================================================================ values: inferred scale

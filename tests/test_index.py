@@ -225,3 +225,10 @@ def test_ecsi_satisfaction_on_the_questionnaire_scale(mobi_fit):
                             items=list(mobi_fit.spec.observed))
     with pytest.raises(cm.SurveyDataError, match="codebook has no scale for .*CUEX1"):
         csi_index(fit_pls(mobi_fit.spec, survey))
+
+
+def test_an_index_outside_0_100_is_never_returned(mobi_fit):
+    from csi_model.exceptions import EstimationError
+    # the ECSI answers are on 1-10: a 1-5 scale puts the index above 100
+    with pytest.raises(EstimationError, match=r"lies outside 0-100, which is impossible"):
+        csi_index(mobi_fit, scale=(1, 5))

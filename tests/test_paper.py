@@ -25,3 +25,13 @@ def test_example_paper_config_is_the_documented_one():
     cfg = load_config(Path(__file__).resolve().parents[1] / "paper")
     assert cfg.survey == "demo" and cfg.model == "telecom" and cfg.missing_codes == (99,)
     assert cfg.bootstrap == 200 and cfg.languages[0] == "en" and "zh" in cfg.languages
+
+
+def test_a_column_paper_toml_names_must_exist(tmp_path, capsys):
+    (tmp_path / "paper.toml").write_text(
+        '[data]\nsurvey = "demo"\ncodebook = "telecom"\nmissing_codes = [99]\n'
+        '[options]\ncompare_by = "wav"\n', encoding="utf-8")
+    assert main(["paper", "build", str(tmp_path)]) == 2
+    err = capsys.readouterr().err
+    assert "compare_by = 'wav' is not a column" in err and "did you mean 'wave'" in err
+    assert len(err.strip().splitlines()) == 1

@@ -65,7 +65,6 @@ def run(args: argparse.Namespace) -> int:
                           bootstrap=args.bootstrap or None, seed=args.seed, ci_method=args.ci)
     messages = all_warnings(result, data_warnings)
     messages += [w for w in index.warnings if w not in messages]
-    check_index_range(index, messages)
     report = None
     if args.priorities:
         from ..pls.priorities import priorities
@@ -92,23 +91,3 @@ def run(args: argparse.Namespace) -> int:
         if json_path is not None:
             print(f"\nWritten: {json_path}")
     return 0
-
-
-def check_index_range(index, messages) -> None:
-    """An index outside 0-100 is impossible (answers outside the scale, negative weights):
-    refuse to print it."""
-    import numpy as np
-    from ..exceptions import EstimationError
-    table = index.table
-    values = table["index"].to_numpy(dtype=float)
-    bad = np.isfinite(values) & ((values < 0) | (values > 100))
-    if bad.any():
-        rows = table.loc[bad]
-        listed = ", ".join(f"{r.latent}{'' if r.group in (None, '', 'all') else f' ({r.group})'}"
-                           f" = {r.index:.1f}" for r in rows.itertuples())
-        hint = [m for m in messages if "negative" in m.lower() or "scale" in m.lower()]
-        raise EstimationError(f"the index of {listed} lies outside 0-100, which is impossible: "
-                              "the item scale does not contain the answers or an outer weight is "
-                              "negative. Declare the answer scale with --scale MIN,MAX (answers "
-                              "outside it are then reported) and check the weights"
-                              + (f" ({hint[0]})" if hint else "") + ".")

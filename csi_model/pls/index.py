@@ -48,7 +48,7 @@ from typing import Any, Mapping
 import numpy as np
 import pandas as pd
 
-from ..exceptions import CSIModelWarning, SurveyDataError
+from ..exceptions import CSIModelWarning, EstimationError, SurveyDataError
 from .fit import PLSResult, _PLSStatistic, _records, DEFAULT_PLS_BOOTSTRAP, fit_pls
 from ..sem.results import Summary
 
@@ -434,6 +434,24 @@ def csi_index(result: PLSResult | Any, data=None, *, scale=None, by: str | None 
     else:
         for c in ("se", "ci.lower", "ci.upper"):
             table[c] = np.nan
+    _check_range(table, notes)
     return IndexResult(table=table, weights=weights, impacts=impacts, ipma=ipma, scores=scores,
                        target=target, gain=float(gain), by=by, warnings=tuple(notes),
                        bootstrap=bt, level=level, ci_method=ci_method, pls=result)
+
+
+def _check_range(table: pd.DataFrame, notes: list[str]) -> None:
+    """An index outside 0-100 is impossible (answers outside the scale, a negative weight):
+    never return one."""
+    values = table["index"].to_numpy(dtype=float)
+    bad = np.isfinite(values) & ((values < -1e-9) | (values > 100 + 1e-9))
+    if not bad.any():
+        return
+    listed = ", ".join(f"{r.latent}{'' if r.group in (None, '', '(all)') else f' ({r.group})'}"
+                       f" = {r.index:.1f}" for r in table.loc[bad].itertuples())
+    hint = [m for m in notes if "negative" in m.lower() or "scale" in m.lower()]
+    raise EstimationError(f"The index of {listed} lies outside 0-100, which is impossible: the "
+                          "item scale does not contain the answers or an outer weight is "
+                          "negative. Declare the answer scale (scale=(MIN, MAX), --scale "
+                          "MIN,MAX or the codebook; answers outside it are then reported) and "
+                          "check the weights" + (f" ({hint[0]})" if hint else "") + ".")

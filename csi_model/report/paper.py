@@ -95,6 +95,8 @@ class PaperConfig:
     template: str | None = "paper.md"
     pdf: bool = True
     title: str = ""
+    #: the column settings paper.toml gives (the others are defaults, used when present)
+    explicit_columns: tuple = ()
 
     @property
     def build_dir(self) -> Path:
@@ -148,7 +150,8 @@ def load_config(directory) -> PaperConfig:
     for k in ("group_by", "wave_by", "compare_by", "codebook", "template"):
         if flat.get(k) == "":
             flat[k] = None
-    return PaperConfig(directory=directory, **flat)
+    explicit = tuple(k for k in ("group_by", "wave_by", "compare_by") if flat.get(k))
+    return PaperConfig(directory=directory, explicit_columns=explicit, **flat)
 
 
 @dataclass
@@ -418,6 +421,17 @@ def _build(cfg: PaperConfig, build: Path, pdf, progress, template_text, t0) -> "
         warnings.simplefilter("ignore")
         survey = read_survey(str(survey_path), codebook, items=None if codebook else
                              list(spec.observed), missing_codes=list(cfg.missing_codes))
+    for key in cfg.explicit_columns:
+        column = getattr(cfg, key)
+        if column not in survey.data.columns:
+            import difflib
+            close = difflib.get_close_matches(str(column), [str(c) for c in survey.data.columns],
+                                              n=3, cutoff=0.5)
+            raise PaperConfigError(
+                f"{cfg.directory / 'paper.toml'}: {key} = {column!r} is not a column of "
+                f"{survey_path}" + (f" (did you mean {', '.join(map(repr, close))}?)" if close
+                                    else f" (its columns: {', '.join(map(str, survey.metadata))})")
+                + ". Correct it, or remove the line to skip that part.")
     say("fitting: measurement model, CB-SEM with bootstrap, PLS index, groups")
     t = time.perf_counter()
     a = analyze(spec, survey, codebook=codebook, seed=cfg.seed, bootstrap=cfg.bootstrap,
