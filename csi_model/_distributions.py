@@ -6,7 +6,8 @@ evaluates for these distributions (``ndtr``, ``ndtri``, ``chdtr``, ``chdtrc``,
 ``chndtr``, ``chndtrinc``), and ``scipy.special`` is imported on first use only, so that
 ``import csi_model`` stays fast. The names mirror ``scipy.stats`` (``norm.sf(x)``,
 ``chi2.sf(x, df)``, ``ncx2.cdf(x, df, nc)``), outside their support too (``x < 0``,
-``df <= 0``), so a module can write ``from .. import _distributions as stats``.
+``df <= 0``), so a module can write ``from .. import _distributions as stats``;
+:func:`ndtr` and :func:`ndtri` are ``scipy.special``'s, imported on first call.
 
 >>> from csi_model._distributions import chi2, norm
 >>> round(float(norm.ppf(0.975)), 6), round(float(2 * norm.sf(1.959964)), 6)
@@ -18,12 +19,22 @@ from __future__ import annotations
 
 import numpy as np
 
-__all__ = ["norm", "chi2", "ncx2"]
+__all__ = ["norm", "chi2", "ncx2", "ndtr", "ndtri"]
 
 
 def _special():
     from scipy import special
     return special
+
+
+def ndtr(x):
+    """``scipy.special.ndtr``: the standard normal CDF."""
+    return _special().ndtr(x)
+
+
+def ndtri(q):
+    """``scipy.special.ndtri``: the standard normal quantile function."""
+    return _special().ndtri(q)
 
 
 class _Norm:
