@@ -54,11 +54,16 @@ def ml_objective(model: RAMModel, theta: np.ndarray, mom: Moments) -> float:
     return float(f) if np.isfinite(f) and f > -1e-8 else np.inf
 
 
-def ml_gradient(model: RAMModel, theta: np.ndarray, mom: Moments) -> np.ndarray:
-    """dF/dtheta."""
+def _derivatives(model: RAMModel, theta: np.ndarray):
+    """(Sigma^-1, mu, dSigma, dmu) at theta: what the gradient and the information share."""
     Sigma, mu = model.implied(theta)
     dS, dm = model.jacobian(theta)
-    V = np.linalg.inv(Sigma)
+    return np.linalg.inv(Sigma), mu, dS, dm
+
+
+def ml_gradient(model: RAMModel, theta: np.ndarray, mom: Moments, derivatives=None) -> np.ndarray:
+    """dF/dtheta (``derivatives``: :func:`_derivatives` at theta, if already computed)."""
+    V, mu, dS, dm = _derivatives(model, theta) if derivatives is None else derivatives
     W = V - V @ mom.cov @ V
     if model.meanstructure:
         d = mom.mean - mu
@@ -68,11 +73,9 @@ def ml_gradient(model: RAMModel, theta: np.ndarray, mom: Moments) -> np.ndarray:
     return dS.reshape(dS.shape[0], -1) @ W.ravel()
 
 
-def expected_information(model: RAMModel, theta: np.ndarray) -> np.ndarray:
+def expected_information(model: RAMModel, theta: np.ndarray, derivatives=None) -> np.ndarray:
     """Expected (structured) information per observation, J, with E[d2F] = 2 J."""
-    Sigma, _ = model.implied(theta)
-    dS, dm = model.jacobian(theta)
-    V = np.linalg.inv(Sigma)
+    V, _, dS, dm = _derivatives(model, theta) if derivatives is None else derivatives
     q = dS.shape[0]
     VdS = V @ dS                                    # (q, p, p), batched matmul
     # tr(V dS_k V dS_l) = sum(VdS_k * VdS_l^T), as one BLAS product
@@ -121,9 +124,18 @@ def fisher_scoring(objective, gradient, information, theta0: np.ndarray, *, tol:
 def fit_ml(model: RAMModel, theta0: np.ndarray, mom: Moments, *, tol: float = 1e-12,
            max_iter: int = 500) -> tuple[np.ndarray, int, bool]:
     """ML estimate by Fisher scoring from ``theta0`` (see :func:`fisher_scoring`)."""
+    last: dict[bytes, tuple] = {}
+
+    def derivatives(theta):   # the gradient and the information share one Jacobian
+        key = theta.tobytes()
+        if key not in last:
+            last.clear()
+            last[key] = _derivatives(model, theta)
+        return last[key]
+
     return fisher_scoring(lambda t: ml_objective(model, t, mom),
-                          lambda t: ml_gradient(model, t, mom),
-                          lambda t: 2 * expected_information(model, t),
+                          lambda t: ml_gradient(model, t, mom, derivatives(t)),
+                          lambda t: 2 * expected_information(model, t, derivatives(t)),
                           theta0, tol=tol, max_iter=max_iter)
 
 

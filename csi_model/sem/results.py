@@ -67,7 +67,7 @@ def _std_values(model: RAMModel, thetas: np.ndarray, plan=None) -> np.ndarray:
     S[:, si, sj] = T[:, sk]
     S[:, sj, si] = T[:, sk]
     B = np.linalg.inv(np.eye(nv) - A)
-    var = np.einsum("mij,mjk,mik->mi", B, S, B)             # diag(B S B')
+    var = np.sum((B @ S) * B, axis=2)                      # diag(B S B')
     sd = np.sqrt(np.where(var > 0, var, np.nan))
     res_var = np.diagonal(S, axis1=1, axis2=2)
     res_sd = np.sqrt(np.where(res_var > 0, res_var, np.nan))

@@ -148,6 +148,11 @@ def start_values(model: RAMModel, cov: np.ndarray, mean: np.ndarray | None = Non
     free = pt["free"].to_numpy()
     ustart = pt["ustart"].to_numpy(dtype=float)
     value = np.full(len(pt), np.nan)           # the start of every row
+    variance_row = {lhs[r]: r for r in np.flatnonzero((ops == "~~") & (lhs == rhs))}
+
+    def _fixed_variance(var):
+        r = variance_row.get(var)
+        return float(ustart[r]) if r is not None and free[r] == 0 else None
 
     # C: the covariances of all variables, observed first (the sample) then latent
     C = np.zeros((nv, nv))
@@ -155,7 +160,8 @@ def start_values(model: RAMModel, cov: np.ndarray, mean: np.ndarray | None = Non
     W = np.zeros((nv, nv))                     # W[:, f]: the weights giving latent f's moments
     known = np.zeros(nv, dtype=bool)
     known[:p] = True
-    measured = {f: [r for r in np.flatnonzero(ops == "=~") if lhs[r] == f] for f in model.latents}
+    loading_rows = np.flatnonzero(ops == "=~")
+    measured = {f: [r for r in loading_rows if lhs[r] == f] for f in model.latents}
     endogenous = {pos[v] for v in lhs[ops == "~"]}
     pending = [f for f in model.latents if measured[f]]
     while pending:
@@ -166,7 +172,9 @@ def start_values(model: RAMModel, cov: np.ndarray, mean: np.ndarray | None = Non
             pending.remove(f)
             rows = measured[f]
             items = [pos[rhs[r]] for r in rows]
-            lam, var_f = _loadings(C[np.ix_(items, items)], rows, free, ustart, f, pt)
+            lam, var_f = _loadings(C[np.ix_(items, items)], rows, free, ustart,
+                                   _fixed_variance(rhs[rows[0]]) if len(rows) == 1 else None,
+                                   _fixed_variance(f))
             value[rows] = lam
             j = pos[f]
             w = lam / (lam @ lam)
@@ -247,39 +255,30 @@ def start_values(model: RAMModel, cov: np.ndarray, mean: np.ndarray | None = Non
     return theta
 
 
-def _loadings(S_items, rows, free, ustart, f, pt):
-    """(loadings of latent f's rows, variance of f) for its items' covariance matrix."""
+def _loadings(S_items, rows, free, ustart, item_residual, latent_variance):
+    """(loadings of a latent's rows, its variance) from its items' covariance matrix.
+
+    ``item_residual``: the fixed residual variance of a single indicator (None if free);
+    ``latent_variance``: the latent's fixed variance (None if free).
+    """
     k = len(rows)
     fixed = [i for i, r in enumerate(rows) if free[r] == 0 and ustart[r] != 0]
     marker = fixed[0] if fixed else 0
     order = [marker] + [i for i in range(k) if i != marker]
     lam = np.empty(k)
     lam[order] = fabin3_loadings(S_items[np.ix_(order, order)])
-    scale = ustart[rows[marker]] if fixed else 1.0
-    lam *= scale
+    lam *= ustart[rows[marker]] if fixed else 1.0
     for i, r in enumerate(rows):                # fixed loadings keep their values
         if free[r] == 0:
             lam[i] = ustart[r]
     if k == 1:
-        resid = _fixed_value(pt, pt["rhs"].iat[rows[0]])
-        resid = 0.5 * S_items[0, 0] if resid is None else resid
+        resid = 0.5 * S_items[0, 0] if item_residual is None else item_residual
         var_f = (S_items[0, 0] - resid) / lam[0] ** 2
     else:
         var_f = _factor_variance(S_items, lam)
     if not np.isfinite(var_f) or var_f <= 0:
         var_f = _MIN_VARIANCE_SHARE * S_items[marker, marker] / max(lam[marker] ** 2, 1e-12)
-    if not fixed:                               # no marker: the latent's variance is fixed
-        fvar = _fixed_value(pt, f)
-        if fvar is not None and fvar > 0:
-            lam = lam * np.sqrt(var_f / fvar)
-            var_f = fvar
+    if not fixed and latent_variance is not None and latent_variance > 0:
+        lam = lam * np.sqrt(var_f / latent_variance)    # no marker: the variance is fixed
+        var_f = latent_variance
     return lam, var_f
-
-
-def _fixed_value(pt, var) -> float | None:
-    """The fixed value of ``var ~~ var`` in the parameter table, or None if it is free."""
-    sel = ((pt["op"] == "~~") & (pt["lhs"] == var) & (pt["rhs"] == var)).to_numpy()
-    rows = np.flatnonzero(sel)
-    if len(rows) and pt["free"].iat[rows[0]] == 0:
-        return float(pt["ustart"].iat[rows[0]])
-    return None
