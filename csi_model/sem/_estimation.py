@@ -13,6 +13,7 @@ user input.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import cached_property
 
 import numpy as np
 
@@ -30,6 +31,11 @@ class Moments:
     cov: np.ndarray
     mean: np.ndarray
 
+    @cached_property
+    def logdet(self) -> float:
+        """log |S|, a constant of the ML discrepancy."""
+        return float(np.linalg.slogdet(self.cov)[1])
+
     @classmethod
     def from_data(cls, X: np.ndarray) -> "Moments":
         n = X.shape[0]
@@ -46,7 +52,7 @@ def ml_objective(model: RAMModel, theta: np.ndarray, mom: Moments) -> float:
         return np.inf
     V = np.linalg.inv(Sigma)
     p = model.p
-    f = logdet + np.sum(V * mom.cov) - np.linalg.slogdet(mom.cov)[1] - p
+    f = logdet + np.sum(V * mom.cov) - mom.logdet - p
     if model.meanstructure:
         d = mom.mean - mu
         f += d @ V @ d
@@ -56,9 +62,10 @@ def ml_objective(model: RAMModel, theta: np.ndarray, mom: Moments) -> float:
 
 def _derivatives(model: RAMModel, theta: np.ndarray):
     """(Sigma^-1, mu, dSigma, dmu) at theta: what the gradient and the information share."""
-    Sigma, mu = model.implied(theta)
-    dS, dm = model.jacobian(theta)
-    return np.linalg.inv(Sigma), mu, dS, dm
+    parts = model.parts(theta)
+    p = model.p
+    dS, dm = model.jacobian(theta, parts)
+    return np.linalg.inv(parts[1][:p, :p]), parts[2][:p], dS, dm
 
 
 def ml_gradient(model: RAMModel, theta: np.ndarray, mom: Moments, derivatives=None) -> np.ndarray:

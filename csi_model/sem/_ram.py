@@ -118,9 +118,12 @@ class RAMModel:
         p = self.p
         return C[:p, :p], bm[:p]
 
-    def jacobian(self, theta: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-        """dSigma/dtheta with shape (q, p, p) and dmu/dtheta with shape (q, p)."""
-        B, C, bm = self.parts(theta)
+    def jacobian(self, theta: np.ndarray, parts=None) -> tuple[np.ndarray, np.ndarray]:
+        """dSigma/dtheta with shape (q, p, p) and dmu/dtheta with shape (q, p).
+
+        ``parts``: :meth:`parts` at theta, if the caller has it already.
+        """
+        B, C, bm = self.parts(theta) if parts is None else parts
         p, q = self.p, self.n_free
         G = B[:p, :]            # F B
         H = C[:p, :]            # F B S B'

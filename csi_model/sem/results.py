@@ -50,13 +50,27 @@ def _std_plan(model: RAMModel):
     return np.array(kinds), np.array(li), np.array(ri)
 
 
+def _std_formula(plan, v, var, res_var):
+    """std.all of every row from the rows' values, the variances and residual variances."""
+    kind, li, ri = plan
+    sd = np.sqrt(np.where(var > 0, var, np.nan))
+    res_sd = np.sqrt(np.where(res_var > 0, res_var, np.nan))
+    out = np.full(v.shape, np.nan)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        for k, value in ((0, v * sd[..., li] / sd[..., ri]), (1, v * sd[..., ri] / sd[..., li]),
+                         (2, v / var[..., li]), (3, v / (res_sd[..., li] * res_sd[..., ri])),
+                         (4, v / sd[..., li])):
+            out[..., kind == k] = value[..., kind == k]
+    return out
+
+
 def _std_values(model: RAMModel, thetas: np.ndarray, plan=None) -> np.ndarray:
     """lavaan's std.all for every parameter-table row (cov.std = TRUE).
 
     ``thetas`` is one parameter vector or a stack of them (m, q): the rows' values are then
     (m, rows), computed for all vectors at once.
     """
-    kind, li, ri = _std_plan(model) if plan is None else plan
+    plan = _std_plan(model) if plan is None else plan
     T = np.atleast_2d(thetas)
     m, nv = T.shape[0], model.A0.shape[0]
     A = np.broadcast_to(model.A0, (m, nv, nv)).copy()
@@ -68,19 +82,59 @@ def _std_values(model: RAMModel, thetas: np.ndarray, plan=None) -> np.ndarray:
     S[:, sj, si] = T[:, sk]
     B = np.linalg.inv(np.eye(nv) - A)
     var = np.sum((B @ S) * B, axis=2)                      # diag(B S B')
-    sd = np.sqrt(np.where(var > 0, var, np.nan))
-    res_var = np.diagonal(S, axis1=1, axis2=2)
-    res_sd = np.sqrt(np.where(res_var > 0, res_var, np.nan))
     free = model.partable["free"].to_numpy()
     v = np.broadcast_to(model.partable["ustart"].to_numpy(dtype=float), (m, len(free))).copy()
     v[:, free > 0] = T[:, free[free > 0] - 1]
-    out = np.full((m, len(kind)), np.nan)
-    with np.errstate(divide="ignore", invalid="ignore"):
-        for k, value in ((0, v * sd[:, li] / sd[:, ri]), (1, v * sd[:, ri] / sd[:, li]),
-                         (2, v / var[:, li]), (3, v / (res_sd[:, li] * res_sd[:, ri])),
-                         (4, v / sd[:, li])):
-            out[:, kind == k] = value[:, kind == k]
+    out = _std_formula(plan, v, var, np.diagonal(S, axis1=1, axis2=2))
     return out[0] if np.ndim(thetas) == 1 else out
+
+
+def _std_perturbed(model: RAMModel, theta: np.ndarray, h: np.ndarray, plan) -> np.ndarray:
+    """std.all at theta + h_k e_k and theta - h_k e_k for every k: (2q, rows).
+
+    The variances of the perturbed models come from the rank-one change of B = (I - A)^-1
+    (Sherman-Morrison) or the linear change of C = B S B', with no matrix inverse; a
+    parameter with several A entries (an equality label) is recomputed in full.
+    """
+    q = theta.size
+    A, S, _ = model.matrices(theta)
+    nv = A.shape[0]
+    B = np.linalg.inv(np.eye(nv) - A)
+    C = B @ S @ B.T
+    var0, res0 = np.diag(C), np.diag(S)
+    v0 = model.theta_to_rows(theta)
+    free = model.partable["free"].to_numpy()
+    ai, aj, ak = model.a_entries
+    si, sj, sk = model.s_entries
+    V = np.tile(v0, (2 * q, 1))
+    VAR = np.tile(var0, (2 * q, 1))
+    RES = np.tile(res0, (2 * q, 1))
+    full = []
+    for k in range(q):
+        a_idx, s_idx = np.flatnonzero(ak == k), np.flatnonzero(sk == k)
+        for row, delta in ((k, h[k]), (q + k, -h[k])):
+            V[row, free == k + 1] += delta
+            if len(a_idx) == 1 and not len(s_idx):
+                i, j = ai[a_idx[0]], aj[a_idx[0]]
+                c = delta / (1.0 - delta * B[j, i])
+                u = B[:, i]
+                VAR[row] = var0 + 2 * c * u * C[:, j] + c * c * C[j, j] * u * u
+            elif len(a_idx):
+                full.append(row)
+            elif len(s_idx):
+                for e in s_idx:
+                    twice = 2.0 if si[e] != sj[e] else 1.0
+                    VAR[row] += delta * twice * B[:, si[e]] * B[:, sj[e]]
+                    if si[e] == sj[e]:
+                        RES[row, si[e]] += delta
+    out = _std_formula(plan, V, VAR, RES)
+    if full:
+        E = np.zeros((len(full), q))
+        for n, row in enumerate(full):
+            k = row % q
+            E[n, k] = h[k] if row < q else -h[k]
+        out[full] = _std_values(model, theta + E, plan)
+    return out
 
 
 def standardize(model: RAMModel, theta: np.ndarray, acov: np.ndarray,
@@ -95,14 +149,14 @@ def standardize(model: RAMModel, theta: np.ndarray, acov: np.ndarray,
     plan = _std_plan(model)
     q = theta.size
     h = 1e-6 * np.maximum(1.0, np.abs(theta))
-    E = np.diag(h)
-    steps = np.vstack([theta + E, theta - E])
     if expand is None:
         est = _std_values(model, theta, plan)
-        vals = _std_values(model, steps, plan)
-    else:
+        vals = _std_perturbed(model, theta, h, plan)
+    else:   # a nonlinear map onto the model's parameters: every perturbation in full
+        E = np.diag(h)
         est = _std_values(model, expand(theta), plan)
-        vals = _std_values(model, np.vstack([expand(t) for t in steps]), plan)
+        vals = _std_values(model, np.vstack([expand(t) for t in np.vstack([theta + E, theta - E])]),
+                           plan)
     jac = ((vals[:q] - vals[q:]) / (2 * h)[:, None]).T
     var = np.einsum("rk,kl,rl->r", np.nan_to_num(jac), acov, np.nan_to_num(jac))
     se = np.sqrt(np.clip(var, 0, None))
