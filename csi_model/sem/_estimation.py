@@ -84,6 +84,12 @@ def expected_information(model: RAMModel, theta: np.ndarray, derivatives=None) -
     """Expected (structured) information per observation, J, with E[d2F] = 2 J."""
     V, _, dS, dm = _derivatives(model, theta) if derivatives is None else derivatives
     q = dS.shape[0]
+    active = model.active_params    # a group's own parameters in a multi-group vector
+    if len(active) < q:
+        J = np.zeros((q, q))
+        J[np.ix_(active, active)] = expected_information(
+            model, theta, (V, None, dS[active], dm[active]))
+        return J
     VdS = V @ dS                                    # (q, p, p), batched matmul
     # tr(V dS_k V dS_l) = sum(VdS_k * VdS_l^T), as one BLAS product
     J = 0.5 * VdS.reshape(q, -1) @ VdS.transpose(0, 2, 1).reshape(q, -1).T

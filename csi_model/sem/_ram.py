@@ -146,6 +146,12 @@ class RAMModel:
         return dS.reshape(q, p, p), dm
 
     @cached_property
+    def active_params(self) -> np.ndarray:
+        """The parameters (0-based) with an entry in this model's matrices."""
+        return np.unique(np.concatenate([self.a_entries[2], self.s_entries[2],
+                                         self.m_entries[1]])).astype(int)
+
+    @cached_property
     def _incidence(self):
         """0/1 matrices (parameters x matrix entries) of the A, S and m entries."""
         def incidence(k):

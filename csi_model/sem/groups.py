@@ -299,7 +299,7 @@ def _fit_joint(spec, by, groups, Xs, dropped, equal, partial, level=0.95,
                warm: "MultiGroupResult | None" = None, missing: str = "listwise") -> MultiGroupResult:
     """Fit the joint model to grouped data (complete, or FIML); ``warm`` gives start values."""
     jm = _joint_model(spec, groups, equal, partial)
-    known = set(jm.table.apply(lambda r: _param_name(r.lhs, r.op, r.rhs), axis=1))
+    known = {_param_name(*r) for r in zip(jm.table.lhs, jm.table.op, jm.table.rhs)}
     unknown = [p for p in partial if p not in known]
     if unknown:
         raise ValueError(f"The 'partial' parameter of fit_multigroup names unknown parameters "
