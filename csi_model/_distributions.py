@@ -7,7 +7,7 @@ evaluates for these distributions (``ndtr``, ``ndtri``, ``chdtr``, ``chdtrc``,
 ``import csi_model`` stays fast. The names mirror ``scipy.stats`` (``norm.sf(x)``,
 ``chi2.sf(x, df)``, ``ncx2.cdf(x, df, nc)``), outside their support too (``x < 0``,
 ``df <= 0``), so a module can write ``from .. import _distributions as stats``;
-:func:`ndtr` and :func:`ndtri` are ``scipy.special``'s, imported on first call.
+:func:`ndtr`, :func:`ndtri` and :func:`chdtrc` are ``scipy.special``'s, imported on first call.
 
 >>> from csi_model._distributions import chi2, norm
 >>> round(float(norm.ppf(0.975)), 6), round(float(2 * norm.sf(1.959964)), 6)
@@ -19,7 +19,7 @@ from __future__ import annotations
 
 import numpy as np
 
-__all__ = ["norm", "chi2", "ncx2", "ndtr", "ndtri"]
+__all__ = ["norm", "chi2", "ncx2", "ndtr", "ndtri", "chdtrc"]
 
 
 def _special():
@@ -35,6 +35,11 @@ def ndtr(x):
 def ndtri(q):
     """``scipy.special.ndtri``: the standard normal quantile function."""
     return _special().ndtri(q)
+
+
+def chdtrc(df, x):
+    """``scipy.special.chdtrc``: the chi-square survival function (df first)."""
+    return _special().chdtrc(df, x)
 
 
 class _Norm:
