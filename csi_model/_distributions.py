@@ -7,7 +7,8 @@ evaluates for these distributions (``ndtr``, ``ndtri``, ``chdtr``, ``chdtrc``,
 ``import csi_model`` stays fast. The names mirror ``scipy.stats`` (``norm.sf(x)``,
 ``chi2.sf(x, df)``, ``ncx2.cdf(x, df, nc)``), outside their support too (``x < 0``,
 ``df <= 0``), so a module can write ``from .. import _distributions as stats``;
-:func:`ndtr`, :func:`ndtri` and :func:`chdtrc` are ``scipy.special``'s, imported on first call.
+:func:`ndtr`, :func:`ndtri`, :func:`chdtrc`, :func:`expit` and :func:`logit` are
+``scipy.special``'s, imported on first call.
 
 >>> from csi_model._distributions import chi2, norm
 >>> round(float(norm.ppf(0.975)), 6), round(float(2 * norm.sf(1.959964)), 6)
@@ -19,7 +20,7 @@ from __future__ import annotations
 
 import numpy as np
 
-__all__ = ["norm", "chi2", "ncx2", "ndtr", "ndtri", "chdtrc"]
+__all__ = ["norm", "chi2", "ncx2", "ndtr", "ndtri", "chdtrc", "expit", "logit"]
 
 
 def _special():
@@ -42,8 +43,23 @@ def chdtrc(df, x):
     return _special().chdtrc(df, x)
 
 
+def expit(x):
+    """``scipy.special.expit``: the logistic function."""
+    return _special().expit(x)
+
+
+def logit(p):
+    """``scipy.special.logit``: the log-odds."""
+    return _special().logit(p)
+
+
 class _Norm:
     """The standard normal distribution (``scipy.stats.norm`` with loc 0, scale 1)."""
+
+    @staticmethod
+    def pdf(x):
+        x = np.asarray(x, dtype=float)
+        return np.exp(-x * x / 2.0) / np.sqrt(2 * np.pi)    # as scipy.stats.norm._pdf
 
     @staticmethod
     def cdf(x):
