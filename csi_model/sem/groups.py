@@ -132,9 +132,12 @@ def _information(jm, weights, theta):
 
 
 def _start(jm: _JointModel, spec: ModelSpec, moments, pooled: est.Moments,
-           notes: list[str]) -> np.ndarray:
-    """Start from the single-group ML solution on the pooled covariance (see fitting._converge)."""
+           notes: list[str] | None = None) -> np.ndarray:
+    """Start from the single-group ML solution on the pooled covariance (see fitting._converge).
+
+    ``notes`` receives the note if that start needed semopy's estimates (the fallback)."""
     from .fitting import _converge
+    notes = [] if notes is None else notes
     pt = spec.partable()
     single = RAMModel.from_partable(pt, spec.observed, spec.latents)
     theta1, _, _ = _converge(lambda t0: est.fit_ml(single, t0, pooled), single, pt, pooled,
@@ -370,7 +373,7 @@ def _fit_joint_fiml(spec, by, groups, Xs, jm, equal, partial, level, warm, notes
     with threadpool_limits(limits=1, user_api="blas"):
         if warm is None:
             pooled = fiml.em_saturated(fiml.MissingData(np.vstack(Xs)))
-            theta0 = _start(jm, spec, moments, est.Moments(N, pooled[0], pooled[1]))
+            theta0 = _start(jm, spec, moments, est.Moments(N, pooled[0], pooled[1]), notes)
         else:
             theta0 = _warm_start(jm, warm)
         theta0, _, _ = est.fisher_scoring(
