@@ -7,8 +7,8 @@ evaluates for these distributions (``ndtr``, ``ndtri``, ``chdtr``, ``chdtrc``,
 ``import csi_model`` stays fast. The names mirror ``scipy.stats`` (``norm.sf(x)``,
 ``chi2.sf(x, df)``, ``ncx2.cdf(x, df, nc)``), outside their support too (``x < 0``,
 ``df <= 0``), so a module can write ``from .. import _distributions as stats``;
-:func:`ndtr`, :func:`ndtri`, :func:`chdtrc`, :func:`expit` and :func:`logit` are
-``scipy.special``'s, imported on first call.
+:func:`ndtr`, :func:`ndtri`, :func:`chdtrc`, :func:`expit`, :func:`logit` and
+:func:`logsumexp` are ``scipy.special``'s, imported on first call.
 
 >>> from csi_model._distributions import chi2, norm
 >>> round(float(norm.ppf(0.975)), 6), round(float(2 * norm.sf(1.959964)), 6)
@@ -20,7 +20,7 @@ from __future__ import annotations
 
 import numpy as np
 
-__all__ = ["norm", "chi2", "ncx2", "ndtr", "ndtri", "chdtrc", "expit", "logit"]
+__all__ = ["norm", "chi2", "ncx2", "ndtr", "ndtri", "chdtrc", "expit", "logit", "logsumexp"]
 
 
 def _special():
@@ -51,6 +51,11 @@ def expit(x):
 def logit(p):
     """``scipy.special.logit``: the log-odds."""
     return _special().logit(p)
+
+
+def logsumexp(a, **kwargs):
+    """``scipy.special.logsumexp``."""
+    return _special().logsumexp(a, **kwargs)
 
 
 class _Norm:
