@@ -6,25 +6,44 @@ Usage (from the repository root)::
     python benchmarks/run.py --quick         # no 1M case, semopy bootstrap from 10 resamples
     python benchmarks/run.py --no-lavaan     # skip R even when Rscript is installed
 
-Prints one Markdown table: wall-clock seconds of each task for csi_model, semopy and lavaan,
-and the ratios semopy / csi_model and lavaan / csi_model (above 1: csi_model is faster).
-Data are simulated telecom surveys (``csi_model.simulate_survey("telecom", n, seed=1)``)
-written as CSV files to a temporary directory (never to the repository); every tool fits
-the same files. Timings exclude interpreter start-up and imports, except in the
-"read CSV + fit" rows, which are timed in a fresh process (wall clock including import,
-peak memory from ``resource.getrusage``).
+Prints Markdown tables: wall-clock seconds of each task for csi_model, semopy and lavaan in
+the same run, and the ratios lavaan / csi_model (above 1: csi_model is faster). Data are
+simulated telecom surveys (``csi_model.simulate_survey("telecom", n, seed=1)``) written as
+CSV files to a temporary directory (never to the repository), and tests/data/
+telecom_two_waves.csv for the group comparison; every tool reads the same files.
+
+Two kinds of timing:
+
+* **in-process**: the work after the libraries are loaded (csi_model: best of a few calls
+  in this process; lavaan: ``system.time`` inside R, one core; semopy: a new ``Model`` per
+  fit, ``fit`` + ``inspect``);
+* **whole command**: what a user waits for - a fresh ``csi-model ...`` process (interpreter
+  start, ``import csi_model``, reading the CSV, fitting, writing JSON) against a fresh
+  ``Rscript benchmarks/lavaan_command.R ...`` (R start, ``library(lavaan)``, ``read.csv``,
+  ``sem()``, parameterEstimates/standardizedSolution/fitMeasures written as JSON). Wall
+  clock, best of ``--repeat`` runs; the CPU seconds (user + system) of the same runs are
+  printed too, as they depend less on what else the machine is doing.
 
 Tasks
 -----
-fit n=...          ML fit of the telecom model to an in-memory data frame (csi_model: fit();
-                   semopy: Model(desc).fit(df) + inspect(); lavaan: sem()).
-read CSV + fit 1M  read the 1,000,000-row CSV and fit (csi_model: read_survey + fit).
-bootstrap 1000     1000 nonparametric resamples at n=250 (csi_model: fit(bootstrap=1000),
-                   one process and n_jobs=2; semopy naive: a new Model fitted per resample,
-                   timed on a few resamples and scaled to 1000; lavaan: se="bootstrap").
-pipeline           n=250: measurement model + fit + effects (csi_model: measurement(n_boot=0),
-                   fit, effects; semopy: Model fit, inspect, calc_stats; lavaan: cfa + sem +
-                   parameterEstimates, standardizedSolution, fitMeasures).
+import                 ``python -c "import csi_model"`` / ``Rscript -e "library(lavaan)"``.
+fit n=...              ML fit of the telecom model (csi_model: fit() of a data frame; semopy:
+                       Model(desc).fit(df) + inspect(); lavaan: sem()); the whole command at
+                       n=250 is ``csi-model fit survey.csv --model telecom.lav --json out.json``.
+read CSV + fit 1M      read the 1,000,000-row CSV and fit (csi_model: read_survey + fit).
+bootstrap 1000         1000 nonparametric resamples at n=250 (csi_model: fit(bootstrap=1000),
+                       one process and n_jobs=2, and ``csi-model fit ... --bootstrap 1000``;
+                       semopy naive: a new Model fitted per resample, timed on a few resamples
+                       and scaled to 1000; lavaan: se="bootstrap").
+compare / ladder       two waves, n=1200: csi_model's whole ``csi-model compare --by wave``
+                       (invariance ladder with release tests, Wald path differences, PLS-MGA
+                       and MICOM with 1000 permutations, the index per wave with 1000
+                       resamples and its differences) and its ladder alone (invariance());
+                       lavaan: the ladder alone (configural, metric, scalar, strict) with
+                       lavTestLRT.
+pipeline               n=250: measurement model + fit + effects (csi_model: measurement(n_boot=0),
+                       fit, effects; semopy: Model fit, inspect, calc_stats; lavaan: cfa + sem +
+                       parameterEstimates, standardizedSolution, fitMeasures).
 """
 from __future__ import annotations
 
@@ -32,6 +51,7 @@ import argparse
 import json
 import os
 import platform
+import resource
 import shutil
 import subprocess
 import sys
@@ -45,6 +65,8 @@ import numpy as np
 
 ROOT = Path(__file__).resolve().parents[1]
 MODEL = ROOT / "tests" / "reference" / "lavaan" / "telecom.lav"
+WAVES = ROOT / "tests" / "data" / "telecom_two_waves.csv"
+CSI_MODEL = [sys.executable, "-m", "csi_model.cli"]   # the csi-model command of this Python
 
 
 def timed(fn, repeat: int = 1) -> float:
@@ -53,6 +75,23 @@ def timed(fn, repeat: int = 1) -> float:
         t0 = time.perf_counter()
         fn()
         best = min(best, time.perf_counter() - t0)
+    return best
+
+
+def command_time(cmd, repeat: int = 1) -> tuple[float, float]:
+    """(best wall-clock seconds, CPU seconds of that run) of a fresh process running ``cmd``."""
+    best = (np.inf, np.nan)
+    for _ in range(repeat):
+        before = resource.getrusage(resource.RUSAGE_CHILDREN)
+        t0 = time.perf_counter()
+        proc = subprocess.run(cmd, capture_output=True, text=True)
+        wall = time.perf_counter() - t0
+        after = resource.getrusage(resource.RUSAGE_CHILDREN)
+        if proc.returncode != 0:
+            raise RuntimeError(f"{' '.join(map(str, cmd))} failed: {proc.stderr.strip()[-800:]}")
+        cpu = (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
+        if wall < best[0]:
+            best = (wall, cpu)
     return best
 
 
@@ -141,7 +180,7 @@ def csi_tasks(paths, sizes, B: int) -> dict[str, float]:
         warnings.simplefilter("ignore")
         for n in sizes:
             df = pd.read_csv(paths[n])
-            out[f"fit_{n}"] = timed(lambda: cm.fit(spec, df), repeat=1 if n > 50_000 else 2)
+            out[f"fit_{n}"] = timed(lambda: cm.fit(spec, df), repeat=1 if n > 50_000 else 10 if n <= 5000 else 2)
         df = pd.read_csv(paths[250])
         res = {}
         out["bootstrap"] = timed(lambda: res.setdefault(1, cm.fit(spec, df, bootstrap=B, seed=1)))
@@ -157,12 +196,58 @@ def csi_tasks(paths, sizes, B: int) -> dict[str, float]:
     return out
 
 
+def csi_command_tasks(paths, B: int, folder: Path, repeat: int) -> dict[str, tuple]:
+    """Whole csi-model commands (fresh processes), and the in-process ladder."""
+    import csi_model as cm
+    from csi_model.sem.groups import invariance
+    out = {"import": command_time([sys.executable, "-c", "import csi_model"], repeat)}
+    fit = CSI_MODEL + ["fit", str(paths[250]), "--model", str(MODEL), "--json",
+                       str(folder / "csi_fit.json"), "--quiet"]
+    out["fit"] = command_time(fit, repeat)
+    out["bootstrap"] = command_time(fit + ["--bootstrap", str(B), "--seed", "1"], repeat)
+    out["compare"] = command_time(CSI_MODEL + [
+        "compare", str(WAVES), "--model", str(MODEL), "--by", "wave", "--seed", "1",
+        "--json", str(folder / "csi_compare.json"), "--quiet"], max(1, repeat - 1))
+    spec = cm.load_model(MODEL)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        res = {}
+        out["ladder_inprocess"] = timed(lambda: res.setdefault(1, invariance(
+            spec, WAVES, by="wave", suggest=False)), repeat=3)
+    out["ladder_chisq"] = float(res[1].ladder.loc["scalar", "chisq"])
+    return out
+
+
+def lavaan_command_tasks(paths, B: int, folder: Path, repeat: int) -> dict[str, tuple] | None:
+    """Whole Rscript runs of benchmarks/lavaan_command.R, with R's own timing of the work."""
+    if shutil.which("Rscript") is None:
+        return None
+    script = str(ROOT / "benchmarks" / "lavaan_command.R")
+    out = {"import": command_time(["Rscript", "-e", "suppressPackageStartupMessages("
+                                   "library(lavaan))"], repeat)}
+    jobs = {"fit": (["fit", str(MODEL), str(paths[250])], [], repeat),
+            "bootstrap": (["fit", str(MODEL), str(paths[250])], [str(B)], 1),
+            "ladder": (["ladder", str(MODEL), str(WAVES)], ["wave"], max(1, repeat - 1))}
+    for key, (head, tail, k) in jobs.items():
+        target = folder / f"lavaan_{key}.json"
+        try:
+            out[key] = command_time(["Rscript", script] + head + [str(target)] + tail, k)
+        except RuntimeError as exc:
+            print(f"lavaan {key} failed: {exc}", file=sys.stderr)
+            return None
+        result = json.loads(target.read_text())
+        out[f"{key}_inprocess"] = result["seconds"]
+        if key == "ladder":
+            out["ladder_chisq"] = result["fit_measures"]["scalar"]["chisq"]
+    return out
+
+
 def lavaan_tasks(paths, sizes, B: int, folder: Path) -> dict[str, float] | None:
     if shutil.which("Rscript") is None:
         return None
     out_file = folder / "lavaan_times.json"
     cmd = ["Rscript", str(ROOT / "benchmarks" / "lavaan_bench.R"), str(MODEL), str(folder),
-           str(out_file), str(B)] + [str(n) for n in sizes]
+           str(out_file)] + [str(n) for n in sizes]
     t0 = time.perf_counter()
     proc = subprocess.run(cmd, capture_output=True, text=True)
     if proc.returncode != 0:
@@ -191,6 +276,8 @@ def main(argv=None) -> int:
     ap.add_argument("--no-lavaan", action="store_true", help="do not run lavaan")
     ap.add_argument("--no-semopy", action="store_true", help="do not run semopy")
     ap.add_argument("--B", type=int, default=1000, help="bootstrap resamples (default 1000)")
+    ap.add_argument("--repeat", type=int, default=3,
+                    help="runs of each whole command; the best is reported (default 3)")
     ap.add_argument("--semopy-resamples", type=int, default=None,
                     help="semopy resamples actually timed (scaled to B; default 30, quick 10)")
     ap.add_argument("--data-dir", default=None, help="where to write the CSVs (default: a temp dir)")
@@ -203,36 +290,73 @@ def main(argv=None) -> int:
     paths = make_data(sizes, folder)
 
     lav = None if args.no_lavaan else lavaan_tasks(paths, sizes, args.B, folder)
+    lav_cmd = None if args.no_lavaan else lavaan_command_tasks(paths, args.B, folder, args.repeat)
     ours = csi_tasks(paths, sizes, args.B)
+    ours_cmd = csi_command_tasks(paths, args.B, folder, args.repeat)
     big = read_fit_subprocess(paths[1_000_000]) if 1_000_000 in sizes else None
     semo = None
     if not args.no_semopy:
         k = args.semopy_resamples or (10 if args.quick else 30)
         semo = semopy_tasks(paths, sizes, k, args.B)
 
-    rows = []
+    def get(d, key, i=None):
+        if d is None or key not in d:
+            return None
+        return d[key] if i is None else d[key][i]
+
+    rows = [("import", None, get(ours_cmd, "import", 0), None, None, get(lav_cmd, "import", 0))]
     for n in sizes:
         key = f"fit_{n}"
-        rows.append((f"fit n={n:,}", ours[key], semo and semo[key], lav and lav.get(key)))
+        rows.append((f"fit n={n:,}", ours[key],
+                     get(ours_cmd, "fit", 0) if n == 250 else None, semo and semo[key],
+                     lav and lav.get(key), get(lav_cmd, "fit", 0) if n == 250 else None))
     if big is not None:
-        rows.append(("read CSV + fit n=1,000,000", big[1], None, lav and lav.get("read_fit_1000000")))
+        rows.append(("read CSV + fit n=1,000,000", big[1], big[0], None,
+                     lav and lav.get("read_fit_1000000"), None))
     rows.append((f"bootstrap {args.B} (n=250, 1 process)", ours["bootstrap"],
-                 semo and semo["bootstrap"], lav and lav.get("bootstrap")))
-    rows.append((f"bootstrap {args.B} (n=250, n_jobs=2)", ours["bootstrap_2jobs"],
-                 semo and semo["bootstrap"], lav and lav.get("bootstrap")))
-    rows.append(("pipeline: measurement + fit + effects (n=250)", ours["pipeline"],
-                 semo and semo["pipeline"], lav and lav.get("pipeline")))
+                 get(ours_cmd, "bootstrap", 0), semo and semo["bootstrap"],
+                 get(lav_cmd, "bootstrap_inprocess"), get(lav_cmd, "bootstrap", 0)))
+    rows.append((f"bootstrap {args.B} (n=250, n_jobs=2)", ours["bootstrap_2jobs"], None,
+                 None, get(lav_cmd, "bootstrap_inprocess"), None))
+    rows.append(("invariance ladder, 4 steps (n=1200, 2 waves)", ours_cmd["ladder_inprocess"],
+                 None, None, get(lav_cmd, "ladder_inprocess"), get(lav_cmd, "ladder", 0)))
+    rows.append(("compare --by wave (whole command) vs lavaan's ladder", None,
+                 get(ours_cmd, "compare", 0), None, get(lav_cmd, "ladder_inprocess"),
+                 get(lav_cmd, "ladder", 0)))
+    rows.append(("pipeline: measurement + fit + effects (n=250)", ours["pipeline"], None,
+                 semo and semo["pipeline"], lav and lav.get("pipeline"), None))
     print()
-    print("| task | csi_model (s) | semopy (s) | lavaan (s) | semopy / csi_model | lavaan / csi_model |")
-    print("|---|---:|---:|---:|---:|---:|")
-    for name, a, s, l in rows:
-        print(f"| {name} | {fmt(a)} | {fmt(s)} | {fmt(l)} | {ratio(s, a)} | {ratio(l, a)} |")
+    print("Wall-clock seconds (best of the runs; in-process = after imports; command = a fresh "
+          "process, start to exit):")
     print()
-    if lav is None:
+    print("| task | csi_model in-process | csi_model command | semopy in-process "
+          "| lavaan in-process | lavaan command | lavaan / csi_model in-process "
+          "| lavaan / csi_model command |")
+    print("|---|---:|---:|---:|---:|---:|---:|---:|")
+    for name, a, a_cmd, s, l, l_cmd in rows:
+        print(f"| {name} | {fmt(a)} | {fmt(a_cmd)} | {fmt(s)} | {fmt(l)} | {fmt(l_cmd)} "
+              f"| {ratio(l, a)} | {ratio(l_cmd, a_cmd)} |")
+    if ours_cmd is not None:
+        print()
+        print("CPU seconds (user + system) of the same whole-command runs:")
+        print()
+        print("| command | csi_model | lavaan | lavaan / csi_model |")
+        print("|---|---:|---:|---:|")
+        for key, name in (("import", "import"), ("fit", "fit n=250, JSON out"),
+                          ("bootstrap", f"fit n=250, bootstrap {args.B}"),
+                          ("compare", "csi-model compare / lavaan ladder")):
+            lkey = "ladder" if key == "compare" else key
+            a, l = get(ours_cmd, key, 1), get(lav_cmd, lkey, 1)
+            print(f"| {name} | {fmt(a)} | {fmt(l)} | {ratio(l, a)} |")
+    print()
+    if lav_cmd is None:
         print("lavaan: skipped (" + ("--no-lavaan" if args.no_lavaan else "Rscript/lavaan not "
                                       "available") + ").")
     else:
-        print(f"lavaan {lav.get('version')} timed inside R (system.time), one core.")
+        print(f"lavaan {lav.get('version') if lav else ''} in-process: system.time inside R, "
+              "one core; commands: benchmarks/lavaan_command.R.")
+        print(f"scalar step chi-square: csi_model {ours_cmd['ladder_chisq']:.3f}, "
+              f"lavaan {lav_cmd['ladder_chisq']:.3f}.")
     if semo is not None:
         print(f"semopy bootstrap: {args.semopy_resamples or (10 if args.quick else 30)} resamples "
               f"timed (a new Model per resample), scaled to {args.B}.")

@@ -39,7 +39,7 @@ from typing import Any, Callable, Sequence
 
 import numpy as np
 import pandas as pd
-from scipy import stats
+from . import _distributions as stats  # scipy.special, not scipy.stats (import time)
 
 __all__ = ["bootstrap", "BootstrapResult", "resample_indices", "percentile_interval"]
 

@@ -51,10 +51,47 @@ def test_semopy_fit_from_covariance_needs_n_samples():
     assert ("QUAL2", "~", "QUAL") in est
 
 
-def test_semopy_start_values_are_polished_to_lavaan_precision():
-    """Our estimate is the ML optimum even where semopy's optimizer stops early."""
-    res = cm.fit("acsi", cm.simulate_survey("acsi", n=300, seed=3))
-    assert res.converged and res.iterations < 20
+def test_semopy_engine_is_polished_to_the_same_estimates_as_ours():
+    """fit(engine="semopy"): semopy estimates, Fisher scoring polishes to our ML optimum."""
+    data = cm.simulate_survey("acsi", n=300, seed=3)
+    ours = cm.fit("acsi", data)
+    semo = cm.fit("acsi", data, engine="semopy")
+    assert ours.converged and semo.converged and semo.iterations < 20
+    np.testing.assert_allclose(semo.estimates["est"], ours.estimates["est"], atol=1e-5)
+    np.testing.assert_allclose(semo.estimates["se"], ours.estimates["se"], atol=1e-5)
+    assert semo.fit_measures["chisq"] == pytest.approx(ours.fit_measures["chisq"], abs=1e-7)
+
+
+def test_semopy_engine_with_fiml():
+    data = cm.simulate_survey("acsi", n=300, seed=5, missing_rate=0.05)
+    ours = cm.fit("acsi", data, missing="fiml")
+    semo = cm.fit("acsi", data, missing="fiml", engine="semopy")
+    assert ours.converged and semo.converged
+    np.testing.assert_allclose(semo.estimates["est"], ours.estimates["est"], atol=1e-5)
+
+
+def test_semopy_is_the_fallback_when_fisher_scoring_fails_from_our_starts(monkeypatch):
+    from csi_model.sem import _estimation as est
+    data = cm.simulate_survey("acsi", n=300, seed=3)
+    reference = cm.fit("acsi", data)
+    real_fit_ml = est.fit_ml
+    calls = []
+
+    def fails_first(model, theta0, mom, **kw):   # our starts: stop after 2 iterations
+        calls.append(1)
+        return real_fit_ml(model, theta0, mom, max_iter=2) if len(calls) == 1 else \
+            real_fit_ml(model, theta0, mom, **kw)
+
+    monkeypatch.setattr(est, "fit_ml", fails_first)
+    res = cm.fit("acsi", data)
+    assert res.converged and len(calls) == 2
+    assert any("restarted from semopy's estimates and converged" in w for w in res.warnings)
+    np.testing.assert_allclose(res.estimates["est"], reference.estimates["est"], atol=1e-5)
+
+
+def test_unknown_engine_is_refused():
+    with pytest.raises(ValueError, match="engine"):
+        cm.fit("acsi", cm.simulate_survey("acsi", n=300, seed=3), engine="lavaan")
 
 
 def test_factor_analyzer_efa_and_kmo():

@@ -25,7 +25,7 @@ from typing import NamedTuple
 
 import numpy as np
 import pandas as pd
-from scipy import stats
+from .. import _distributions as stats  # scipy.special, not scipy.stats (import time)
 
 __all__ = ["kmo", "bartlett_sphericity", "eigenvalues", "parallel_analysis", "efa",
            "EFAResult", "KMO", "Bartlett", "ParallelAnalysis", "METHODS", "ROTATIONS"]

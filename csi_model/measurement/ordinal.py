@@ -24,7 +24,7 @@ import warnings
 
 import numpy as np
 import pandas as pd
-from scipy.special import ndtr
+from .._distributions import ndtr  # scipy.special, imported on first call
 
 from ..exceptions import DataQualityWarning
 from ..sem._bivnorm import bvn_cdf

@@ -62,7 +62,6 @@ from typing import Any, Mapping
 
 import numpy as np
 import pandas as pd
-from scipy.optimize import linear_sum_assignment
 
 from .._inputs import as_spec, as_survey, listwise_message
 from ..sem import diagnostics as _diagnostics
@@ -248,6 +247,7 @@ def htmt(data, blocks: Mapping[str, Any], *, htmt2: bool = False) -> pd.DataFram
 
 def _match_factors(L: np.ndarray, item_block: np.ndarray, n_blocks: int) -> dict[int, int]:
     """Latent index -> factor index maximizing the summed |loading| of each latent's items."""
+    from scipy.optimize import linear_sum_assignment   # here: scipy.optimize is slow to import
     k = L.shape[1]
     score = np.zeros((n_blocks, k))
     for b in range(n_blocks):

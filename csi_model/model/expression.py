@@ -30,7 +30,8 @@ from dataclasses import dataclass, field
 from typing import Callable, Mapping
 
 import numpy as np
-from scipy import special, stats
+from .. import _distributions as special  # scipy.special's functions, imported on first call
+from .. import _distributions as stats  # not scipy.stats (import time)
 
 from ..exceptions import ModelSyntaxError
 

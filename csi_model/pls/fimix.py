@@ -26,7 +26,7 @@ from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
-from scipy.special import logsumexp
+from .._distributions import logsumexp  # scipy.special, imported on first call
 
 from .fit import PLSResult
 

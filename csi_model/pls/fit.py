@@ -48,7 +48,7 @@ from typing import Any, ClassVar, Literal, Mapping
 
 import numpy as np
 import pandas as pd
-from scipy import stats
+from .. import _distributions as stats  # scipy.special, not scipy.stats (import time)
 
 from .._inputs import as_spec, as_survey, check_choice, listwise_message
 from ..exceptions import (CSIModelWarning, ConvergenceWarning, DataQualityWarning,

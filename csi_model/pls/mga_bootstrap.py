@@ -29,7 +29,6 @@ from itertools import combinations
 
 import numpy as np
 import pandas as pd
-from scipy import stats
 
 from ..exceptions import SurveyDataError
 from .fit import PLSResult, _PLSStatistic
@@ -52,6 +51,7 @@ def _adjust(p: np.ndarray, method: str) -> np.ndarray:
     if method == "bonferroni":
         return np.minimum(1.0, p * k)
     if method == "fdr_bh":
+        from scipy import stats   # here: scipy.stats takes 1-2 s to import
         return stats.false_discovery_control(p, method="bh")
     order = np.argsort(p)                                   # Holm's step-down
     stepped = np.maximum.accumulate(np.minimum(1.0, (k - np.arange(k)) * p[order]))
@@ -104,6 +104,7 @@ def pls_mga(result: PLSResult, *, by: str, B: int = 1000, seed, groups=None,
     >>> len(mga) == 3 * len(cm.fit_pls("telecom", s).paths)
     True
     """
+    from scipy import stats   # here: scipy.stats takes 1-2 s to import
     from ..bootstrap import bootstrap as engine
     if seed is None:
         raise ValueError("The 'seed' parameter of pls_mga is required (an integer).")

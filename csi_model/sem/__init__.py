@@ -1,7 +1,8 @@
 """Stage 3a, covariance-based SEM with lavaan's conventions.
 
 :mod:`.fitting` is :func:`fit` (ML, MLR, FIML; the only module that imports semopy, for
-start values); :mod:`._ram` builds the RAM matrices from the parameter table,
+``engine="semopy"`` and as the fallback); :mod:`.start` computes lavaan-style start values
+from the sample moments; :mod:`._ram` builds the RAM matrices from the parameter table,
 :mod:`._estimation` is the likelihood, Fisher scoring and information matrices,
 :mod:`._robust` the MLR sandwich and scaled test, :mod:`._fastboot` the batched bootstrap
 refits; :mod:`.fit_indices` holds each fit index as a small pure function;

@@ -13,7 +13,7 @@ probabilities. Statistics and Computing, 14, 251-260.
 from __future__ import annotations
 
 import numpy as np
-from scipy.special import ndtr
+from .._distributions import ndtr  # scipy.special, imported on first call
 
 __all__ = ["bvn_upper", "bvn_cdf", "bvn_density", "rectangle_probabilities"]
 

@@ -13,6 +13,7 @@ user input.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import cached_property
 
 import numpy as np
 
@@ -30,6 +31,11 @@ class Moments:
     cov: np.ndarray
     mean: np.ndarray
 
+    @cached_property
+    def logdet(self) -> float:
+        """log |S|, a constant of the ML discrepancy."""
+        return float(np.linalg.slogdet(self.cov)[1])
+
     @classmethod
     def from_data(cls, X: np.ndarray) -> "Moments":
         n = X.shape[0]
@@ -46,7 +52,7 @@ def ml_objective(model: RAMModel, theta: np.ndarray, mom: Moments) -> float:
         return np.inf
     V = np.linalg.inv(Sigma)
     p = model.p
-    f = logdet + np.sum(V * mom.cov) - np.linalg.slogdet(mom.cov)[1] - p
+    f = logdet + np.sum(V * mom.cov) - mom.logdet - p
     if model.meanstructure:
         d = mom.mean - mu
         f += d @ V @ d
@@ -54,11 +60,17 @@ def ml_objective(model: RAMModel, theta: np.ndarray, mom: Moments) -> float:
     return float(f) if np.isfinite(f) and f > -1e-8 else np.inf
 
 
-def ml_gradient(model: RAMModel, theta: np.ndarray, mom: Moments) -> np.ndarray:
-    """dF/dtheta."""
-    Sigma, mu = model.implied(theta)
-    dS, dm = model.jacobian(theta)
-    V = np.linalg.inv(Sigma)
+def _derivatives(model: RAMModel, theta: np.ndarray):
+    """(Sigma^-1, mu, dSigma, dmu) at theta: what the gradient and the information share."""
+    parts = model.parts(theta)
+    p = model.p
+    dS, dm = model.jacobian(theta, parts)
+    return np.linalg.inv(parts[1][:p, :p]), parts[2][:p], dS, dm
+
+
+def ml_gradient(model: RAMModel, theta: np.ndarray, mom: Moments, derivatives=None) -> np.ndarray:
+    """dF/dtheta (``derivatives``: :func:`_derivatives` at theta, if already computed)."""
+    V, mu, dS, dm = _derivatives(model, theta) if derivatives is None else derivatives
     W = V - V @ mom.cov @ V
     if model.meanstructure:
         d = mom.mean - mu
@@ -68,12 +80,16 @@ def ml_gradient(model: RAMModel, theta: np.ndarray, mom: Moments) -> np.ndarray:
     return dS.reshape(dS.shape[0], -1) @ W.ravel()
 
 
-def expected_information(model: RAMModel, theta: np.ndarray) -> np.ndarray:
+def expected_information(model: RAMModel, theta: np.ndarray, derivatives=None) -> np.ndarray:
     """Expected (structured) information per observation, J, with E[d2F] = 2 J."""
-    Sigma, _ = model.implied(theta)
-    dS, dm = model.jacobian(theta)
-    V = np.linalg.inv(Sigma)
+    V, _, dS, dm = _derivatives(model, theta) if derivatives is None else derivatives
     q = dS.shape[0]
+    active = model.active_params    # a group's own parameters in a multi-group vector
+    if len(active) < q:
+        J = np.zeros((q, q))
+        J[np.ix_(active, active)] = expected_information(
+            model, theta, (V, None, dS[active], dm[active]))
+        return J
     VdS = V @ dS                                    # (q, p, p), batched matmul
     # tr(V dS_k V dS_l) = sum(VdS_k * VdS_l^T), as one BLAS product
     J = 0.5 * VdS.reshape(q, -1) @ VdS.transpose(0, 2, 1).reshape(q, -1).T
@@ -121,9 +137,18 @@ def fisher_scoring(objective, gradient, information, theta0: np.ndarray, *, tol:
 def fit_ml(model: RAMModel, theta0: np.ndarray, mom: Moments, *, tol: float = 1e-12,
            max_iter: int = 500) -> tuple[np.ndarray, int, bool]:
     """ML estimate by Fisher scoring from ``theta0`` (see :func:`fisher_scoring`)."""
+    last: dict[bytes, tuple] = {}
+
+    def derivatives(theta):   # the gradient and the information share one Jacobian
+        key = theta.tobytes()
+        if key not in last:
+            last.clear()
+            last[key] = _derivatives(model, theta)
+        return last[key]
+
     return fisher_scoring(lambda t: ml_objective(model, t, mom),
-                          lambda t: ml_gradient(model, t, mom),
-                          lambda t: 2 * expected_information(model, t),
+                          lambda t: ml_gradient(model, t, mom, derivatives(t)),
+                          lambda t: 2 * expected_information(model, t, derivatives(t)),
                           theta0, tol=tol, max_iter=max_iter)
 
 

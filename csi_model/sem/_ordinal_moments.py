@@ -19,7 +19,7 @@ from dataclasses import dataclass
 from itertools import combinations
 
 import numpy as np
-from scipy.special import ndtr
+from .._distributions import ndtr  # scipy.special, imported on first call
 
 from ._bivnorm import rectangle_probabilities
 from .polychoric import PolychoricResult

@@ -15,6 +15,7 @@ to the free parameters are computed in closed form, vectorised over parameters.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from functools import cached_property
 
 import numpy as np
 import pandas as pd
@@ -117,28 +118,47 @@ class RAMModel:
         p = self.p
         return C[:p, :p], bm[:p]
 
-    def jacobian(self, theta: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-        """dSigma/dtheta with shape (q, p, p) and dmu/dtheta with shape (q, p)."""
-        B, C, bm = self.parts(theta)
+    def jacobian(self, theta: np.ndarray, parts=None) -> tuple[np.ndarray, np.ndarray]:
+        """dSigma/dtheta with shape (q, p, p) and dmu/dtheta with shape (q, p).
+
+        ``parts``: :meth:`parts` at theta, if the caller has it already.
+        """
+        B, C, bm = self.parts(theta) if parts is None else parts
         p, q = self.p, self.n_free
         G = B[:p, :]            # F B
         H = C[:p, :]            # F B S B'
-        dS = np.zeros((q, p, p))
+        dS = np.zeros((q, p * p))
         dm = np.zeros((q, p))
+        Pa, Ps, Pm = self._incidence
         ai, aj, ak = self.a_entries
-        if len(ak):
+        if len(ak):             # the entries of one parameter are summed by a 0/1 matrix product
             blocks = np.einsum("pe,qe->epq", G[:, ai], H[:, aj])
-            np.add.at(dS, ak, blocks + blocks.transpose(0, 2, 1))
-            np.add.at(dm, ak, (G[:, ai] * bm[aj]).T)
+            dS += Pa @ (blocks + blocks.transpose(0, 2, 1)).reshape(len(ak), -1)
+            dm += Pa @ (G[:, ai] * bm[aj]).T
         si, sj, sk = self.s_entries
         if len(sk):
             blocks = np.einsum("pe,qe->epq", G[:, si], G[:, sj])
             off = (si != sj)[:, None, None]
-            np.add.at(dS, sk, blocks + off * blocks.transpose(0, 2, 1))
+            dS += Ps @ (blocks + off * blocks.transpose(0, 2, 1)).reshape(len(sk), -1)
         mi, mk = self.m_entries
         if len(mk):
-            np.add.at(dm, mk, G[:, mi].T)
-        return dS, dm
+            dm += Pm @ G[:, mi].T
+        return dS.reshape(q, p, p), dm
+
+    @cached_property
+    def active_params(self) -> np.ndarray:
+        """The parameters (0-based) with an entry in this model's matrices."""
+        return np.unique(np.concatenate([self.a_entries[2], self.s_entries[2],
+                                         self.m_entries[1]])).astype(int)
+
+    @cached_property
+    def _incidence(self):
+        """0/1 matrices (parameters x matrix entries) of the A, S and m entries."""
+        def incidence(k):
+            P = np.zeros((self.n_free, len(k)))
+            P[k, np.arange(len(k))] = 1.0
+            return P
+        return incidence(self.a_entries[2]), incidence(self.s_entries[2]), incidence(self.m_entries[1])
 
     # ------------------------------------------------------------------ helpers
     def start_values(self, S: np.ndarray) -> np.ndarray:

@@ -31,7 +31,7 @@ from typing import Literal, Mapping
 
 import numpy as np
 import pandas as pd
-from scipy import stats
+from .. import _distributions as stats  # scipy.special, not scipy.stats (import time)
 
 from ..exceptions import ModelSpecError
 from ._ram import RAMModel

@@ -17,7 +17,7 @@ from __future__ import annotations
 import math
 
 import numpy as np
-from scipy import optimize, stats
+from .. import _distributions as stats  # scipy.special, not scipy.stats (import time)
 
 __all__ = ["chisq_pvalue", "cfi", "tli", "nfi", "rmsea", "rmsea_ci", "rmsea_pclose", "srmr",
            "gfi", "gfi_missing", "agfi", "aic", "bic", "bic_adjusted", "baseline_chisq_complete", "robust_indices"]
@@ -103,13 +103,7 @@ def rmsea(chisq: float, df: float, n: int, n_groups: int = 1) -> float:
 
 def _ncp_for(chisq: float, df: float, prob: float) -> float:
     """The noncentrality lambda with P(X <= chisq | df, lambda) = prob (0 if none)."""
-    f = lambda lam: stats.ncx2.cdf(chisq, df, lam) - prob if lam > 0 else stats.chi2.cdf(chisq, df) - prob  # noqa: E731
-    if f(0.0) < 0:
-        return 0.0
-    hi = max(chisq, 1.0)
-    while f(hi) > 0:
-        hi *= 2.0
-    return float(optimize.brentq(f, 0.0, hi, xtol=1e-12))
+    return stats.ncx2.noncentrality(chisq, df, prob)
 
 
 def rmsea_ci(chisq: float, df: float, n: int, level: float = 0.90, n_groups: int = 1):

@@ -1,8 +1,13 @@
 """Covariance-based SEM: :func:`fit` -> :class:`~csi_model.sem.results.SEMResult`.
 
-This is the only module that imports semopy. semopy estimates the model; the
-rest of what a researcher needs, and everything semopy 2.3.11 gets wrong, is
-done here the way lavaan 0.6 does it (see DEPENDENCIES.md):
+Estimation starts from start values computed from the sample moments the way
+lavaan computes them (:mod:`csi_model.sem.start`: FABIN 3 loadings) and converges
+by Fisher scoring. semopy is the second engine: ``fit(..., engine="semopy")`` starts
+from semopy's estimates instead, and it is the fallback when Fisher scoring does not
+converge from our start values (said in ``result.warnings``). This is the only module
+that imports semopy, and only then (it takes 2-4 s to import). What a researcher
+needs beyond the estimates, and everything semopy 2.3.11 gets wrong, is done here
+the way lavaan 0.6 does it (see DEPENDENCIES.md):
 
 * the model semopy sees is written out from our parameter table, so defaults are
   lavaan's - in particular the item of a single-indicator latent has its residual
@@ -17,7 +22,7 @@ done here the way lavaan 0.6 does it (see DEPENDENCIES.md):
 * data with missing values are never silently pairwise-deleted (semopy's default):
   ``missing="listwise"`` drops and reports incomplete rows, ``missing="fiml"`` uses
   full-information ML with a mean structure. semopy's own FIML ignores the means
-  (wrong on uncentred data) and took 31-54 s at n=250; ours starts from semopy's fit
+  (wrong on uncentred data) and took 31-54 s at n=250; ours starts from the ML fit
   of the EM covariance matrix and converges by Fisher scoring.
 """
 from __future__ import annotations
@@ -29,7 +34,7 @@ from typing import Literal
 
 import numpy as np
 import pandas as pd
-from scipy import stats
+from .. import _distributions as stats  # scipy.special, not scipy.stats (import time)
 from threadpoolctl import threadpool_limits
 
 from . import _estimation as est
@@ -43,12 +48,14 @@ from ..exceptions import (ConvergenceWarning, CSIModelWarning, DataQualityWarnin
                           SurveyDataError)
 from .defined import DefinedValues, defined_rows
 from .results import SEMResult, _std_values, admissibility_warnings, standardize
+from .start import start_values
 from ..model.spec import ModelSpec
 
 __all__ = ["fit"]
 
 _ESTIMATORS = ("ML", "MLR")
 _MISSING = ("listwise", "fiml")
+_ENGINES = ("csi_model", "semopy")
 
 
 # ----------------------------------------------------------------------- semopy bridge
@@ -91,7 +98,8 @@ def _semopy_estimates(pt: pd.DataFrame, data: pd.DataFrame | None, cov: pd.DataF
 
 
 def _start_values(model: RAMModel, semopy_est: dict, mom: est.Moments) -> np.ndarray:
-    theta = model.start_values(mom.cov)
+    """semopy's estimates where it has them, our start values elsewhere."""
+    theta = start_values(model, mom.cov, mom.mean)
     pt = model.partable
     for k, r in enumerate(model.free_rows):
         row = pt.iloc[r]
@@ -109,7 +117,8 @@ def fit(spec: ModelSpec | str | Path, data, *, estimator: str | None = None,
         level: float = 0.95, bootstrap: int | None = None, seed: int | None = None,
         n_jobs: int = 1, backend: str = "loky", progress: bool | None = None,
         ordered=None, auto_cov_y: bool | None = None,
-        fixed_x: bool | None = None, scale=None) -> SEMResult:
+        fixed_x: bool | None = None, scale=None,
+        engine: Literal["csi_model", "semopy"] = "csi_model") -> SEMResult:
     """Fit a covariance-based SEM by maximum likelihood (or, with ordered items, by DWLS).
 
     Parameters
@@ -171,6 +180,15 @@ def fit(spec: ModelSpec | str | Path, data, *, estimator: str | None = None,
         ``missing="fiml"`` rows with a missing predictor are dropped, as lavaan does.
         None keeps the model's setting.
 
+    engine : {"csi_model", "semopy"}
+        Where the estimation starts; both converge to the same ML solution by Fisher
+        scoring on lavaan's discrepancy. ``"csi_model"``: start values from the sample
+        moments, as lavaan's (FABIN 3 loadings, see :mod:`csi_model.sem.start`); if
+        Fisher scoring does not converge from them, it is restarted from semopy's
+        estimates and ``result.warnings`` says so. ``"semopy"``: semopy 2.3.11 estimates
+        the model first (its import alone takes 2-4 s) and Fisher scoring polishes its
+        solution - a cross-check of the default. Not used with ``ordered`` items.
+
     Raises
     ------
     ModelSpecError
@@ -216,6 +234,7 @@ def fit(spec: ModelSpec | str | Path, data, *, estimator: str | None = None,
     estimator = check_choice("ML" if estimator is None else estimator, _ESTIMATORS,
                              "estimator", "fit")
     missing = check_choice(missing, _MISSING, "missing", "fit")
+    engine = check_choice(engine, _ENGINES, "engine", "fit")
     if not 0 < level < 1:
         raise ValueError(f"The 'level' parameter of fit must be in (0, 1). Got {level!r} instead.")
     if bootstrap is not None:
@@ -259,7 +278,8 @@ def fit(spec: ModelSpec | str | Path, data, *, estimator: str | None = None,
     notes += sample_size_notes(n, int((pt["free"] > 0).sum()), survey.source)
     with threadpool_limits(limits=1, user_api="blas"):
         try:
-            theta, iters, converged, mom, patterns, h1 = _estimate(model, pt, X, missing, notes)
+            theta, iters, converged, mom, patterns, h1 = _estimate(model, pt, X, missing, notes,
+                                                                    engine)
             _check_implied_cov(model, theta)
         except np.linalg.LinAlgError:
             raise _singular_sigma_error(spec, pt, X, cols) from None
@@ -368,28 +388,48 @@ def _semopy_start(pt: pd.DataFrame, mom: est.Moments, cols: list[str], notes: li
         return _semopy_estimates(pt, None, pd.DataFrame(mom.cov, index=cols, columns=cols), mom.n)
     except Exception as exc:  # semopy raises bare Exceptions; fall back to our starts
         notes.append(f"semopy could not fit the model ({exc}); estimation started from "
-                     "default start values.")
+                     "csi_model's start values.")
         return {}
 
 
-def _estimate(model: RAMModel, pt: pd.DataFrame, X: np.ndarray, missing: str, notes: list[str]):
+def _estimate(model: RAMModel, pt: pd.DataFrame, X: np.ndarray, missing: str, notes: list[str],
+              engine: str = "csi_model"):
     """(theta, iterations, converged, moments, patterns, h1) for complete data or FIML."""
-    cols = list(model.observed)
     n = X.shape[0]
     if missing == "listwise":
         mom = est.Moments.from_data(X)
-        theta0 = _start_values(model, _semopy_start(pt, mom, cols, notes), mom)
-        theta, iters, converged = est.fit_ml(model, theta0, mom)
+        theta, iters, converged = _converge(lambda t0: est.fit_ml(model, t0, mom),
+                                            model, pt, mom, notes, engine)
         return theta, iters, converged, mom, None, None
     data = fiml.MissingData(X)
     S_em, mu_em, ll_h1, _ = fiml.em_saturated(data)
     mom = est.Moments(n, S_em, mu_em)
-    # the ML solution on the EM moments is an excellent start for FIML
-    theta0, _, _ = est.fit_ml(model, _start_values(model, _semopy_start(pt, mom, cols, notes), mom),
-                              mom)
-    theta, iters, converged = fiml.fit_fiml(model, theta0, data,
-                                            est.expected_information(model, theta0))
+
+    def run_fiml(theta0):   # the ML solution on the EM moments is an excellent start for FIML
+        theta1 = est.fit_ml(model, theta0, mom)[0]
+        return fiml.fit_fiml(model, theta1, data, est.expected_information(model, theta1))
+
+    theta, iters, converged = _converge(run_fiml, model, pt, mom, notes, engine)
     return theta, iters, converged, mom, data, (S_em, mu_em, ll_h1)
+
+
+def _converge(run, model: RAMModel, pt: pd.DataFrame, mom: est.Moments, notes: list[str],
+              engine: str):
+    """``run(theta0)`` from the engine's start values, and from semopy's if ours fail."""
+    cols = list(model.observed)
+    if engine == "semopy":
+        return run(_start_values(model, _semopy_start(pt, mom, cols, notes), mom))
+    theta, iters, converged = run(start_values(model, mom.cov, mom.mean))
+    if converged:
+        return theta, iters, converged
+    semopy_est = _semopy_start(pt, mom, cols, notes)
+    if not semopy_est:
+        return theta, iters, converged
+    theta, more, converged = run(_start_values(model, semopy_est, mom))
+    notes.append(f"Fisher scoring did not converge from csi_model's start values in {iters} "
+                 "iterations; the estimation was restarted from semopy's estimates "
+                 + ("and converged." if converged else "and did not converge either."))
+    return theta, iters + more, converged
 
 
 def _bootstrap(model: RAMModel, theta, X, B, seed, n_jobs, backend, progress, stat=None):

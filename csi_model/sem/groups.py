@@ -25,7 +25,7 @@ from typing import Sequence
 
 import numpy as np
 import pandas as pd
-from scipy import stats
+from .. import _distributions as stats  # scipy.special, not scipy.stats (import time)
 from threadpoolctl import threadpool_limits
 
 from . import _estimation as est
@@ -131,17 +131,17 @@ def _information(jm, weights, theta):
     return sum(w * est.expected_information(m, theta) for m, w in zip(jm.models, weights))
 
 
-def _start(jm: _JointModel, spec: ModelSpec, moments, pooled: est.Moments) -> np.ndarray:
-    """Start from the single-group ML solution (semopy, then polished) on the pooled covariance."""
-    from .fitting import _semopy_estimates, _start_values
+def _start(jm: _JointModel, spec: ModelSpec, moments, pooled: est.Moments,
+           notes: list[str] | None = None) -> np.ndarray:
+    """Start from the single-group ML solution on the pooled covariance (see fitting._converge).
+
+    ``notes`` receives the note if that start needed semopy's estimates (the fallback)."""
+    from .fitting import _converge
+    notes = [] if notes is None else notes
     pt = spec.partable()
     single = RAMModel.from_partable(pt, spec.observed, spec.latents)
-    cov = pd.DataFrame(pooled.cov, index=spec.observed, columns=spec.observed)
-    try:
-        semopy_est = _semopy_estimates(pt, None, cov, pooled.n)
-    except Exception:  # semopy raises bare Exceptions; fall back to default starts
-        semopy_est = {}
-    theta1, _, _ = est.fit_ml(single, _start_values(single, semopy_est, pooled), pooled)
+    theta1, _, _ = _converge(lambda t0: est.fit_ml(single, t0, pooled), single, pt, pooled,
+                             notes, "csi_model")
     values = {}
     for k, r in enumerate(single.free_rows):
         row = single.partable.iloc[r]
@@ -302,7 +302,7 @@ def _fit_joint(spec, by, groups, Xs, dropped, equal, partial, level=0.95,
                warm: "MultiGroupResult | None" = None, missing: str = "listwise") -> MultiGroupResult:
     """Fit the joint model to grouped data (complete, or FIML); ``warm`` gives start values."""
     jm = _joint_model(spec, groups, equal, partial)
-    known = set(jm.table.apply(lambda r: _param_name(r.lhs, r.op, r.rhs), axis=1))
+    known = {_param_name(*r) for r in zip(jm.table.lhs, jm.table.op, jm.table.rhs)}
     unknown = [p for p in partial if p not in known]
     if unknown:
         raise ValueError(f"The 'partial' parameter of fit_multigroup names unknown parameters "
@@ -330,7 +330,7 @@ def _fit_joint(spec, by, groups, Xs, dropped, equal, partial, level=0.95,
     weights = [n / N for n in ns]
     with threadpool_limits(limits=1, user_api="blas"):
         if warm is None:
-            theta0 = _start(jm, spec, moments, est.Moments.from_data(np.vstack(Xs)))
+            theta0 = _start(jm, spec, moments, est.Moments.from_data(np.vstack(Xs)), notes)
         else:
             theta0 = _warm_start(jm, warm)
         theta, iters, ok = est.fisher_scoring(
@@ -373,7 +373,7 @@ def _fit_joint_fiml(spec, by, groups, Xs, jm, equal, partial, level, warm, notes
     with threadpool_limits(limits=1, user_api="blas"):
         if warm is None:
             pooled = fiml.em_saturated(fiml.MissingData(np.vstack(Xs)))
-            theta0 = _start(jm, spec, moments, est.Moments(N, pooled[0], pooled[1]))
+            theta0 = _start(jm, spec, moments, est.Moments(N, pooled[0], pooled[1]), notes)
         else:
             theta0 = _warm_start(jm, warm)
         theta0, _, _ = est.fisher_scoring(

@@ -28,7 +28,7 @@ from __future__ import annotations
 
 import numpy as np
 import pandas as pd
-from scipy.special import chdtrc, ndtr, ndtri
+from .._distributions import chdtrc, ndtr, ndtri  # scipy.special, imported on first call
 
 from ..exceptions import ModelSpecError, SurveyDataError
 from . import _estimation as est
@@ -284,7 +284,7 @@ def fit_ordered(spec, survey, ordered, estimator: str, level: float, t0: float):
     import time
     import warnings
 
-    from scipy import stats
+    from .. import _distributions as stats  # scipy.special, not scipy.stats (import time)
 
     from ..exceptions import ImproperSolutionWarning
     from .fitting import _estimate_table, _r_squared

@@ -25,7 +25,7 @@ from itertools import combinations
 
 import numpy as np
 import pandas as pd
-from scipy.special import ndtri
+from .._distributions import ndtri  # scipy.special, imported on first call
 
 from ..exceptions import DataQualityWarning, SurveyDataError
 from ._bivnorm import rectangle_probabilities

@@ -13,7 +13,7 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
-from scipy import stats
+from .. import _distributions as stats  # scipy.special, not scipy.stats (import time)
 
 from .._format import format_frame, format_int, format_number, p_text
 from ._ram import RAMModel
@@ -32,31 +32,108 @@ ROBUST_FIT_MEASURES = ["chisq.scaled", "chisq.scaling.factor", "pvalue.scaled", 
 
 
 # ----------------------------------------------------------------- standardization
-def _std_values(model: RAMModel, theta: np.ndarray) -> np.ndarray:
-    """lavaan's std.all for every parameter-table row (cov.std = TRUE)."""
+def _std_plan(model: RAMModel):
+    """Per parameter-table row: (kind, index of lhs, index of rhs) for :func:`_std_values`.
+
+    kind: 0 loading, 1 regression, 2 variance, 3 covariance, 4 intercept, -1 other.
+    """
+    pos = {v: i for i, v in enumerate(list(model.observed) + list(model.latents))}
     pt = model.partable
-    names = list(model.observed) + list(model.latents)
-    pos = {v: i for i, v in enumerate(names)}
-    _, S, _ = model.matrices(theta)
-    _, C, _ = model.parts(theta)
-    var = np.diag(C)
+    kinds, li, ri = [], [], []
+    for lhs, op, rhs in zip(pt["lhs"], pt["op"], pt["rhs"]):
+        kind = {"=~": 0, "~": 1, "~1": 4}.get(op, -1)
+        if op == "~~":
+            kind = 2 if lhs == rhs else 3
+        kinds.append(kind)
+        li.append(pos.get(lhs, 0))
+        ri.append(pos.get(rhs, 0) if kind != 4 else 0)
+    return np.array(kinds), np.array(li), np.array(ri)
+
+
+def _std_formula(plan, v, var, res_var):
+    """std.all of every row from the rows' values, the variances and residual variances."""
+    kind, li, ri = plan
     sd = np.sqrt(np.where(var > 0, var, np.nan))
-    res_sd = np.sqrt(np.where(np.diag(S) > 0, np.diag(S), np.nan))
-    values = model.theta_to_rows(theta)
-    out = np.full(len(pt), np.nan)
+    res_sd = np.sqrt(np.where(res_var > 0, res_var, np.nan))
+    out = np.full(v.shape, np.nan)
     with np.errstate(divide="ignore", invalid="ignore"):
-        for r, (lhs, op, rhs) in enumerate(zip(pt["lhs"], pt["op"], pt["rhs"])):
-            v = values[r]
-            if op == "=~":
-                out[r] = v * sd[pos[lhs]] / sd[pos[rhs]]
-            elif op == "~":
-                out[r] = v * sd[pos[rhs]] / sd[pos[lhs]]
-            elif op == "~~" and lhs == rhs:
-                out[r] = v / var[pos[lhs]]
-            elif op == "~~":
-                out[r] = v / (res_sd[pos[lhs]] * res_sd[pos[rhs]])
-            elif op == "~1":
-                out[r] = v / sd[pos[lhs]]
+        for k, value in ((0, v * sd[..., li] / sd[..., ri]), (1, v * sd[..., ri] / sd[..., li]),
+                         (2, v / var[..., li]), (3, v / (res_sd[..., li] * res_sd[..., ri])),
+                         (4, v / sd[..., li])):
+            out[..., kind == k] = value[..., kind == k]
+    return out
+
+
+def _std_values(model: RAMModel, thetas: np.ndarray, plan=None) -> np.ndarray:
+    """lavaan's std.all for every parameter-table row (cov.std = TRUE).
+
+    ``thetas`` is one parameter vector or a stack of them (m, q): the rows' values are then
+    (m, rows), computed for all vectors at once.
+    """
+    plan = _std_plan(model) if plan is None else plan
+    T = np.atleast_2d(thetas)
+    m, nv = T.shape[0], model.A0.shape[0]
+    A = np.broadcast_to(model.A0, (m, nv, nv)).copy()
+    S = np.broadcast_to(model.S0, (m, nv, nv)).copy()
+    ai, aj, ak = model.a_entries
+    A[:, ai, aj] = T[:, ak]
+    si, sj, sk = model.s_entries
+    S[:, si, sj] = T[:, sk]
+    S[:, sj, si] = T[:, sk]
+    B = np.linalg.inv(np.eye(nv) - A)
+    var = np.sum((B @ S) * B, axis=2)                      # diag(B S B')
+    free = model.partable["free"].to_numpy()
+    v = np.broadcast_to(model.partable["ustart"].to_numpy(dtype=float), (m, len(free))).copy()
+    v[:, free > 0] = T[:, free[free > 0] - 1]
+    out = _std_formula(plan, v, var, np.diagonal(S, axis1=1, axis2=2))
+    return out[0] if np.ndim(thetas) == 1 else out
+
+
+def _std_perturbed(model: RAMModel, theta: np.ndarray, h: np.ndarray, plan) -> np.ndarray:
+    """std.all at theta + h_k e_k and theta - h_k e_k for every k: (2q, rows).
+
+    The variances of the perturbed models come from the rank-one change of B = (I - A)^-1
+    (Sherman-Morrison) or the linear change of C = B S B', with no matrix inverse; a
+    parameter with several A entries (an equality label) is recomputed in full.
+    """
+    q = theta.size
+    A, S, _ = model.matrices(theta)
+    nv = A.shape[0]
+    B = np.linalg.inv(np.eye(nv) - A)
+    C = B @ S @ B.T
+    var0, res0 = np.diag(C), np.diag(S)
+    v0 = model.theta_to_rows(theta)
+    free = model.partable["free"].to_numpy()
+    ai, aj, ak = model.a_entries
+    si, sj, sk = model.s_entries
+    V = np.tile(v0, (2 * q, 1))
+    VAR = np.tile(var0, (2 * q, 1))
+    RES = np.tile(res0, (2 * q, 1))
+    full = []
+    for k in range(q):
+        a_idx, s_idx = np.flatnonzero(ak == k), np.flatnonzero(sk == k)
+        for row, delta in ((k, h[k]), (q + k, -h[k])):
+            V[row, free == k + 1] += delta
+            if len(a_idx) == 1 and not len(s_idx):
+                i, j = ai[a_idx[0]], aj[a_idx[0]]
+                c = delta / (1.0 - delta * B[j, i])
+                u = B[:, i]
+                VAR[row] = var0 + 2 * c * u * C[:, j] + c * c * C[j, j] * u * u
+            elif len(a_idx):
+                full.append(row)
+            elif len(s_idx):
+                for e in s_idx:
+                    twice = 2.0 if si[e] != sj[e] else 1.0
+                    VAR[row] += delta * twice * B[:, si[e]] * B[:, sj[e]]
+                    if si[e] == sj[e]:
+                        RES[row, si[e]] += delta
+    out = _std_formula(plan, V, VAR, RES)
+    if full:
+        E = np.zeros((len(full), q))
+        for n, row in enumerate(full):
+            k = row % q
+            E[n, k] = h[k] if row < q else -h[k]
+        out[full] = _std_values(model, theta + E, plan)
     return out
 
 
@@ -66,19 +143,21 @@ def standardize(model: RAMModel, theta: np.ndarray, acov: np.ndarray,
 
     Like lavaan's ``standardizedSolution(fit, type = "std.all")``. ``expand``, if given, maps
     ``theta`` (the vector ``acov`` belongs to) onto the model's parameters: with ordered items
-    the residual variances are functions of the other parameters, not parameters.
+    the residual variances are functions of the other parameters, not parameters. The
+    Jacobian of the standardized values is taken by central differences, all 2q at once.
     """
-    def values(t):
-        return _std_values(model, t if expand is None else expand(t))
-
-    est = values(theta)
+    plan = _std_plan(model)
     q = theta.size
-    jac = np.zeros((len(est), q))
-    for k in range(q):
-        h = 1e-6 * max(1.0, abs(theta[k]))
-        e = np.zeros(q)
-        e[k] = h
-        jac[:, k] = (values(theta + e) - values(theta - e)) / (2 * h)
+    h = 1e-6 * np.maximum(1.0, np.abs(theta))
+    if expand is None:
+        est = _std_values(model, theta, plan)
+        vals = _std_perturbed(model, theta, h, plan)
+    else:   # a nonlinear map onto the model's parameters: every perturbation in full
+        E = np.diag(h)
+        est = _std_values(model, expand(theta), plan)
+        vals = _std_values(model, np.vstack([expand(t) for t in np.vstack([theta + E, theta - E])]),
+                           plan)
+    jac = ((vals[:q] - vals[q:]) / (2 * h)[:, None]).T
     var = np.einsum("rk,kl,rl->r", np.nan_to_num(jac), acov, np.nan_to_num(jac))
     se = np.sqrt(np.clip(var, 0, None))
     se[~np.isfinite(est)] = np.nan

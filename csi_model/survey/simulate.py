@@ -26,8 +26,7 @@ from typing import Mapping, Sequence
 
 import numpy as np
 import pandas as pd
-from scipy.optimize import brentq
-from scipy.stats import norm
+from .._distributions import norm
 
 from ..exceptions import ModelSpecError
 from ..model.spec import ModelSpec, load_model
@@ -359,6 +358,7 @@ def _likert_cuts(mean: float, sd: float, lo: int, hi: int) -> np.ndarray:
     The answer is ``clip(round(c + sd * z), lo, hi)`` for the centre ``c`` that makes the
     expected answer equal ``mean`` (the clipping at ``hi`` makes it top-heavy).
     """
+    from scipy.optimize import brentq   # here: scipy.optimize is slow to import
     center = brentq(lambda c: _expected_answer(c, sd, lo, hi) - mean,
                     lo - 10 * sd - 10, hi + 10 * sd + 10, xtol=1e-12)
     return (np.arange(lo, hi) + 0.5 - center) / sd
