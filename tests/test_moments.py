@@ -83,3 +83,27 @@ def test_bad_partitions_are_named(survey):
     before = survey.copy()
     cm.survey_moments(survey, ITEMS, missing_codes=[99])
     pd.testing.assert_frame_equal(survey, before)
+
+
+def test_fit_from_moments_equals_the_fit_from_rows(survey):
+    rows = survey[ITEMS].replace(99, np.nan)
+    in_memory = cm.fit(SPEC, rows)                      # listwise, from the rows
+    m = cm.survey_moments(dd.from_pandas(survey, npartitions=5), ITEMS, missing_codes=[99])
+    from_moments = cm.fit(SPEC, m)
+    np.testing.assert_allclose(from_moments.estimates["est"], in_memory.estimates["est"],
+                               rtol=0, atol=1e-10)
+    np.testing.assert_allclose(from_moments.estimates["se"], in_memory.estimates["se"],
+                               rtol=1e-10, atol=1e-12)
+    for k in ("chisq", "df", "cfi", "tli", "rmsea", "srmr", "logl", "bic"):
+        assert from_moments.fit_measures[k] == pytest.approx(in_memory.fit_measures[k],
+                                                             rel=1e-10, abs=1e-10)
+    assert from_moments.n == in_memory.n and from_moments.n_total == len(survey)
+    assert any("left out of the moments" in w for w in from_moments.warnings)
+
+
+def test_fit_from_moments_refuses_what_needs_rows(survey):
+    from csi_model.exceptions import EstimationError
+    m = cm.survey_moments(survey, ITEMS, missing_codes=[99])
+    for kwargs in ({"estimator": "MLR"}, {"missing": "fiml"}, {"bootstrap": 10, "seed": 1}):
+        with pytest.raises(EstimationError, match="needs the respondents' rows"):
+            cm.fit(SPEC, m, **kwargs)

@@ -125,9 +125,12 @@ def fit(spec: ModelSpec | str | Path, data, *, estimator: str | None = None,
     ----------
     spec : ModelSpec, str or Path
         The model: a :class:`ModelSpec`, a bundled model name (``"telecom"``) or a ``.lav`` path.
-    data : Survey, DataFrame or path
+    data : Survey, DataFrame, path or SurveyMoments
         The survey. A DataFrame or file is read with :func:`~csi_model.read_survey` first
-        (validated; the caller's object is never modified).
+        (validated; the caller's object is never modified). A
+        :class:`~csi_model.SurveyMoments` (:func:`~csi_model.survey_moments`: Dask partitions,
+        Parquet/CSV globs, a cluster) is fitted by ML from its moments, listwise; the same
+        estimates as from the rows.
     estimator : {"ML", "MLR"}, or with ``ordered``: {"WLSMV", "DWLS", "ULSMV", "ULS"}
         Default ``"ML"``, or ``"WLSMV"`` when items are ordered (lavaan's defaults).
         ``"ML"``: normal-theory ML, SEs from the expected information (lavaan's default).
@@ -245,6 +248,9 @@ def fit(spec: ModelSpec | str | Path, data, *, estimator: str | None = None,
         if seed is None:
             raise ValueError("The 'seed' parameter of fit is required with bootstrap: pass "
                              "e.g. seed=1 so that the resamples can be reproduced.")
+    from ..survey.moments import SurveyMoments
+    if isinstance(data, SurveyMoments):
+        return _fit_moments(spec, data, estimator, missing, bootstrap, level, engine, t0)
     survey = as_survey(data, spec, missing_codes, "fit", scale=scale)
     spec.check_against(survey.data.columns, data_source=survey.source)
     cols = list(spec.observed)
@@ -331,30 +337,95 @@ def fit(spec: ModelSpec | str | Path, data, *, estimator: str | None = None,
         estimates.loc[exo_rows, "ci.lower"] = estimates.loc[exo_rows, "est"]
         estimates.loc[exo_rows, "ci.upper"] = estimates.loc[exo_rows, "est"]
         notes.extend(_bootstrap_notes(boot))
+    return _assemble(spec, model, theta, acov, estimates, measures, notes, level, boot,
+                     estimator=estimator, missing=missing, n=n, n_total=survey.n,
+                     source=survey.source, report=survey.report, converged=converged,
+                     iters=iters, t0=t0)
+
+
+def _fit_moments(spec, m, estimator, missing, bootstrap, level, engine, t0):
+    """fit(spec, survey_moments(...)): ML from the moments of a survey of any size."""
+    from ..survey.moments import SurveyMoments  # noqa: F401 - the type of m
+    needs_rows = [what for what, on in (("estimator='MLR'", estimator == "MLR"),
+                                        ("missing='fiml'", missing == "fiml"),
+                                        ("bootstrap", bootstrap is not None)) if on]
+    if needs_rows:
+        raise EstimationError(f"fit from survey moments ({m.source}) is ML with listwise "
+                              f"deletion: {', '.join(needs_rows)} needs the respondents' rows. "
+                              "Pass the survey itself, or fit by ML from the moments.")
+    cols = list(spec.observed)
+    absent = [c for c in cols if c not in m.items]
+    if absent:
+        raise SurveyDataError(f"{m.source}: the moments have no items {absent}; compute them "
+                              "with survey_moments(data, items=spec.observed).")
+    idx = [m.items.index(c) for c in cols]
+    mom = est.Moments(m.n, m.cov[np.ix_(idx, idx)], m.mean[idx])
+    notes: list[str] = []
+    if m.n_dropped:
+        notes.append(f"Listwise deletion: {m.n_dropped} of {m.n_read} rows with missing answers "
+                     "were left out of the moments.")
+    notes.extend(_random_predictor_notes(spec))
+    pt = spec.partable(meanstructure=False)
+    check_identification(spec, pt)
+    if spec.defined_parameters:
+        DefinedValues(spec, pt)
+    model = RAMModel.from_partable(pt, spec.observed, spec.latents)
+    n = m.n
+    notes += sample_size_notes(n, int((pt["free"] > 0).sum()), m.source)
+    with threadpool_limits(limits=1, user_api="blas"):
+        try:
+            theta, iters, converged = _converge(lambda t: est.fit_ml(model, t, mom), model, pt,
+                                                mom, notes, engine)
+            _check_implied_cov(model, theta)
+        except np.linalg.LinAlgError:
+            raise _singular_sigma_error(spec, pt) from None
+        if not converged:
+            notes.append(f"The estimation did not converge in {iters} iterations: the estimates "
+                         "are not a maximum-likelihood solution. Simplify the model or check the data.")
+            warnings.warn(notes[-1], ConvergenceWarning, stacklevel=3)
+        acov, _ = _acov(model, theta, "ML", "listwise", mom, None, None, n)
+        unidentified = empirical_identification_notes(model, _expected_information(
+            model, theta, None, n))
+        if unidentified:
+            notes.extend(unidentified)
+            warnings.warn(unidentified[0], ImproperSolutionWarning, stacklevel=3)
+            acov = np.full_like(acov, np.nan)
+        acov = _fix_exogenous(model, acov)
+        exo_idx = [cols.index(v) for v in spec.exogenous_observed]
+        measures = _fit_measures(model, theta, mom, n, None, None, None, exo_idx)
+    estimates = _estimate_table(model, theta, acov, level)
+    return _assemble(spec, model, theta, acov, estimates, measures, notes, level, None,
+                     estimator="ML", missing="listwise", n=n, n_total=m.n_read,
+                     source=m.source, report=None, converged=converged, iters=iters, t0=t0)
+
+
+def _assemble(spec, model: RAMModel, theta, acov, estimates, measures, notes: list[str], level,
+              boot, *, estimator, missing, n, n_total, source, report, converged, iters, t0):
+    """The SEMResult of an estimate: std.all, R², admissibility, defined parameters."""
     std = standardize(model, theta, acov, level)
     estimates["std.all"] = std["est.std"].to_numpy()
     r2 = _r_squared(model, theta, spec)
     Sigma, mu = model.implied(theta)
-    implied = pd.DataFrame(Sigma, index=cols, columns=cols)
+    implied = pd.DataFrame(Sigma, index=list(model.observed), columns=list(model.observed))
     improper = admissibility_warnings(spec, estimates, std, model, theta, r2)
     if improper:
         warnings.warn(f"Improper solution ({len(improper)} problem(s), see result.warnings): "
-                      + " | ".join(improper), ImproperSolutionWarning, stacklevel=2)
+                      + " | ".join(improper), ImproperSolutionWarning, stacklevel=3)
     if spec.defined_parameters:
         rows, std_rows, defined_notes = defined_rows(spec, model, theta, acov, level,
                                                      lambda t: _std_values(model, t), boot)
         estimates = pd.concat([estimates, rows], ignore_index=True)
         std = pd.concat([std, std_rows], ignore_index=True)
         for note in defined_notes:
-            warnings.warn(note, ImproperSolutionWarning, stacklevel=2)
+            warnings.warn(note, ImproperSolutionWarning, stacklevel=3)
         improper += defined_notes
     all_warnings = tuple(notes + improper)
     return SEMResult(
-        spec=spec, estimator=estimator, missing=missing, n=n, n_total=survey.n,
+        spec=spec, estimator=estimator, missing=missing, n=n, n_total=n_total,
         estimates=estimates, standardized=std, fit_measures=measures, r2=r2,
         warnings=all_warnings, converged=bool(converged), iterations=int(iters),
-        implied_cov=implied, theta=theta, acov=acov, data_source=survey.source,
-        elapsed=time.perf_counter() - t0, data_report=survey.report, bootstrap=boot)
+        implied_cov=implied, theta=theta, acov=acov, data_source=source,
+        elapsed=time.perf_counter() - t0, data_report=report, bootstrap=boot)
 
 
 def _fit_ordered(spec, data, ordered, estimator, missing, missing_codes, level, bootstrap, t0,
