@@ -71,7 +71,7 @@ def main(argv=None) -> int:
                                  formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--rows", type=lambda s: int(s.replace("_", "")), action="append",
                     help="rows of the panel (repeatable; default 100_000_000)")
-    ap.add_argument("--partition-rows", type=int, default=1_000_000)
+    ap.add_argument("--partition-rows", type=int, default=250_000)
     ap.add_argument("--workers", type=int, default=2)
     args = ap.parse_args(argv)
     sizes = args.rows or [100_000_000]
