@@ -300,13 +300,7 @@ def fit(spec: ModelSpec | str | Path, data, *, estimator: str | None = None,
             sandwich = None
         else:
             acov, sandwich = _acov(model, theta, estimator, missing, mom, X, patterns, n)
-        unidentified = empirical_identification_notes(model, _expected_information(
-            model, theta, patterns, n))
-        if unidentified:
-            notes.extend(unidentified)
-            warnings.warn(unidentified[0], ImproperSolutionWarning, stacklevel=2)
-            acov = np.full_like(acov, np.nan)
-        acov = _fix_exogenous(model, acov)
+        acov = _identified_acov(model, theta, acov, patterns, n, notes)
         measures = _fit_measures(model, theta, mom, n, patterns, h1, X, exo_idx)
         if missing == "fiml":
             measures = _with_fiml_robust(measures, model, theta, patterns, h1, info, exo_idx)
@@ -384,19 +378,25 @@ def _fit_moments(spec, m, estimator, missing, bootstrap, level, engine, t0):
                          "are not a maximum-likelihood solution. Simplify the model or check the data.")
             warnings.warn(notes[-1], ConvergenceWarning, stacklevel=3)
         acov, _ = _acov(model, theta, "ML", "listwise", mom, None, None, n)
-        unidentified = empirical_identification_notes(model, _expected_information(
-            model, theta, None, n))
-        if unidentified:
-            notes.extend(unidentified)
-            warnings.warn(unidentified[0], ImproperSolutionWarning, stacklevel=3)
-            acov = np.full_like(acov, np.nan)
-        acov = _fix_exogenous(model, acov)
+        acov = _identified_acov(model, theta, acov, None, n, notes)
         exo_idx = [cols.index(v) for v in spec.exogenous_observed]
         measures = _fit_measures(model, theta, mom, n, None, None, None, exo_idx)
     estimates = _estimate_table(model, theta, acov, level)
     return _assemble(spec, model, theta, acov, estimates, measures, notes, level, None,
                      estimator="ML", missing="listwise", n=n, n_total=m.n_read,
                      source=m.source, report=None, converged=converged, iters=iters, t0=t0)
+
+
+def _identified_acov(model: RAMModel, theta, acov, patterns, n, notes: list[str]):
+    """``acov``, NaN when the information is singular (with the warning naming the
+    parameters, as lavaan), the fixed.x rows zeroed."""
+    unidentified = empirical_identification_notes(model, _expected_information(
+        model, theta, patterns, n))
+    if unidentified:
+        notes.extend(unidentified)
+        warnings.warn(unidentified[0], ImproperSolutionWarning, stacklevel=4)
+        acov = np.full_like(acov, np.nan)
+    return _fix_exogenous(model, acov)
 
 
 def _assemble(spec, model: RAMModel, theta, acov, estimates, measures, notes: list[str], level,
