@@ -18,8 +18,9 @@ def add_parser(sub, common: argparse.ArgumentParser) -> None:
         help="fit the telecom model to the embedded demo survey",
         description="The whole job on the demo survey shipped with csi_model (600 simulated "
                     "respondents of three operators, 24 items on 1-10, code 99 = don't know): "
-                    "load the 'telecom' model, read and check the survey, fit it by ML, print "
-                    "the data report and the summary, and write the tables to DIR.",
+                    "load the 'telecom' model, read and check the survey, fit it by ML with "
+                    "full-information ML for the 'don't know' answers (every respondent is "
+                    "kept), print the data report and the summary, and write the tables to DIR.",
         epilog=epilog(f"""
             examples:
               csi-model demo                      # tables in ./{DEFAULT_DEMO_DIR}/
@@ -29,7 +30,7 @@ def add_parser(sub, common: argparse.ArgumentParser) -> None:
               import csi_model as cm
               spec = cm.load_model("telecom")
               survey = cm.read_survey("telecom_demo.csv", items=spec.observed, missing_codes=[99])
-              result = cm.fit(spec, survey)
+              result = cm.fit(spec, survey, missing="fiml")
             """))
     out_argument(p, f"directory for the tables (default: ./{DEFAULT_DEMO_DIR})",
                  default=DEFAULT_DEMO_DIR)
@@ -45,7 +46,7 @@ def run(args: argparse.Namespace) -> int:
     with resources.as_file(resources.files("csi_model.data") / "telecom_demo.csv") as csv_path:
         check_outputs([csv_path], None, out_dir, TABLE_FILES)
         survey, result, data_warnings = read_and_fit(spec, csv_path, missing_codes=(99,),
-                                                     estimator="ML", missing="listwise")
+                                                     estimator="ML", missing="fiml")
     written = write_tables(out_dir, survey, result, data_warnings)
     print("csi_model demo: the telecom CSI model (ECSI + ACSI complaints) on the embedded "
           "survey of 600 mobile customers.\n")
