@@ -359,3 +359,26 @@ def test_defined_parameters_are_not_silently_dropped_by_pls():
         res = fit_pls(spec, survey)
     assert any("PLS ignores them" in w for w in res.warnings)
     assert "PLS ignores them" in res.summary().as_text()
+
+
+def test_mean_replacement_equals_the_fit_on_the_replaced_data():
+    """seminr's / SmartPLS's mean replacement: the fit on data with holes equals the fit on the
+    same data with each hole replaced by its item's mean (computed here independently)."""
+    import warnings
+    from csi_model.exceptions import DataQualityWarning
+    spec = cm.load_model("telecom")
+    survey = cm.simulate_survey(spec, n=300, seed=4, missing_rate=0.02)
+    items = list(spec.observed)
+    filled = survey.copy()
+    filled[items] = filled[items].fillna(filled[items].mean())
+    with pytest.warns(DataQualityWarning, match=r"Mean replacement: \d+ missing answers"):
+        res = fit_pls(spec, survey, missing="mean")
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        ref = fit_pls(spec, filled)
+    assert res.n == 300 == ref.n
+    np.testing.assert_allclose(res.estimates["est"], ref.estimates["est"], rtol=0, atol=1e-12)
+    ix = cm.csi_index(res, scale=(1, 10))
+    assert ix.table["n"].max() == 300
+    with pytest.raises(ValueError, match="'missing' parameter of fit_pls"):
+        fit_pls(spec, survey, missing="em")

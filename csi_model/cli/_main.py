@@ -61,6 +61,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     except KeyboardInterrupt:
         if debug:
             raise
+        # a second Ctrl-C (or SIGTERM) while we leave must not turn exit status 130 into a
+        # death by signal: the outputs are already rolled back
+        _ignore_interrupts()
         _err("interrupted.")
         return 130
     except BrokenPipeError:
@@ -102,6 +105,13 @@ def _third_party_logs_silenced(debug: bool):
         yield
     finally:
         root.removeHandler(handler)
+
+
+def _ignore_interrupts() -> None:
+    import signal
+    with contextlib.suppress(Exception):
+        signal.signal(signal.SIGINT, signal.SIG_IGN)
+        signal.signal(signal.SIGTERM, signal.SIG_IGN)
 
 
 def _silence_stdout() -> None:

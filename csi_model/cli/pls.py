@@ -49,8 +49,9 @@ def pls_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("--seed", metavar="S", type=int, help="seed of the bootstrap")
     p.add_argument("--ci", type=str.lower, choices=("percentile", "bca"), default="percentile",
                    help="bootstrap interval (default: percentile)")
-
-
+    p.add_argument("--missing", type=str.lower, choices=("listwise", "mean"), default="listwise",
+                   help="respondents with a missing answer: dropped (listwise, default) or "
+                        "kept with item-mean replacement (mean; SmartPLS's and seminr's)")
 
 
 def read_for_pls(args: argparse.Namespace):
@@ -74,7 +75,8 @@ def fit_pls_quietly(spec, survey, args: argparse.Namespace):
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")       # they are on result.warnings
         return fit_pls(spec, survey, scheme=args.scheme, mode=args.mode,
-                       bootstrap=args.bootstrap or None, seed=args.seed, ci_method=args.ci)
+                       bootstrap=args.bootstrap or None, seed=args.seed, ci_method=args.ci,
+                       missing=args.missing)
 
 
 def run(args: argparse.Namespace) -> int:

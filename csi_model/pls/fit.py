@@ -728,10 +728,23 @@ def _check_structure(spec: ModelSpec) -> None:
                              "(add its paths, or remove it from the model).")
 
 
-def _prepare_data(spec: ModelSpec, survey, notes: list[str]) -> _Data:
+def _prepare_data(spec: ModelSpec, survey, notes: list[str], missing: str = "listwise") -> _Data:
     items = list(dict.fromkeys(i for lv in spec.latents for i in spec.indicators[lv]))
     X = survey.data[items].to_numpy(dtype=float)
     rows = survey.data.index
+    if np.isnan(X).any() and missing == "mean":
+        holes = np.isnan(X)
+        empty = [it for it, h in zip(items, holes.all(axis=0)) if h]
+        if empty:
+            raise EstimationError(f"{survey.source}: the item(s) {empty} have no answer at all; "
+                                  "mean replacement needs some. Drop them from the model.")
+        X = np.where(holes, np.nanmean(X, axis=0), X)
+        per_item = ", ".join(f"{it} {int(k)}" for it, k in zip(items, holes.sum(axis=0)) if k)
+        msg = (f"Mean replacement: {int(holes.sum())} missing answers of "
+               f"{int(holes.any(axis=1).sum())} of {len(X)} respondents were replaced by their "
+               f"item's mean ({per_item}); every respondent is kept.")
+        notes.append(msg)
+        warnings.warn(msg, DataQualityWarning, stacklevel=4)
     if np.isnan(X).any():
         frame, dropped = survey.complete_cases(items)
         msg = listwise_message(survey, dropped)
@@ -758,7 +771,8 @@ def fit_pls(spec: ModelSpec | str | Path, data, *,
             scaled: bool = True, bootstrap: int | bool | None = None, seed=None,
             n_jobs: int = 1, level: float = 0.95,
             ci_method: Literal["percentile", "bca"] = "percentile",
-            missing_codes=None, scale=None, consistent: bool = False) -> PLSResult:
+            missing_codes=None, scale=None, consistent: bool = False,
+            missing: Literal["listwise", "mean"] = "listwise") -> PLSResult:
     """Fit a PLS path model (Wold / Lohmöller algorithm, as SmartPLS and R plspm).
 
     Parameters
@@ -796,6 +810,12 @@ def fit_pls(spec: ModelSpec | str | Path, data, *,
         The interval shown in :attr:`PLSResult.estimates`.
     missing_codes : sequence, optional
         Codes meaning "no answer", when ``data`` is read here.
+    missing : {"listwise", "mean"}
+        ``"listwise"`` (default) drops respondents with a missing answer (with a warning);
+        ``"mean"`` replaces each missing answer by its item's mean over the respondents who
+        answered (SmartPLS's and seminr's "mean replacement"; the bootstrap resamples the
+        replaced data, as they do). Every respondent is kept, with a warning saying how many
+        answers were replaced.
     scale : (min, max), optional
         The answer scale of every item: answers outside it are an error (see
         :func:`csi_model.survey.read.read_survey`).
@@ -858,7 +878,8 @@ def fit_pls(spec: ModelSpec | str | Path, data, *,
                      "only: PLS ignores them. Use cm.effects / cm.specific_indirect_effects on "
                      "the bootstrapped PLS result for indirect and total effects.")
         warnings.warn(notes[-1], CSIModelWarning, stacklevel=2)
-    dat = _prepare_data(spec, survey, notes)
+    missing = check_choice(missing, ("listwise", "mean"), "missing", "fit_pls")
+    dat = _prepare_data(spec, survey, notes, missing)
     if consistent:
         from .consistent import PLScProblem
         problem = PLScProblem(spec, scheme, modes, bool(scaled), int(max_iter), float(tol),
