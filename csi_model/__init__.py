@@ -1,8 +1,8 @@
 """csi_model: customer satisfaction index research with structural equation models.
 
 ACSI / ECSI / telecom CSI models in lavaan syntax, validated survey data,
-covariance-based SEM through semopy with lavaan's conventions, and results as
-pandas objects.
+covariance-based SEM with lavaan's conventions (ML, MLR, FIML, ordinal WLSMV), PLS path
+modelling and the 0-100 index, and results as pandas objects.
 
 >>> import csi_model as cm
 >>> spec = cm.load_model("telecom")
