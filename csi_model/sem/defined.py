@@ -31,6 +31,7 @@ from .. import _distributions as stats  # scipy.special, not scipy.stats (import
 from ..exceptions import ModelSpecError
 from ..model.spec import ModelSpec
 from ._ram import RAMModel
+from .effects import _jacobian  # the numeric Jacobian the effects use
 
 __all__ = ["DefinedValues", "defined_rows", "defined_hypotheses", "multigroup_note"]
 
@@ -120,17 +121,6 @@ class DefinedValues:
         return jac
 
 
-def _numeric_jacobian(fun, theta: np.ndarray) -> np.ndarray:
-    base = fun(theta)
-    jac = np.zeros((base.size, theta.size))
-    for k in range(theta.size):
-        h = 1e-6 * max(1.0, abs(theta[k]))
-        e = np.zeros(theta.size)
-        e[k] = h
-        jac[:, k] = (fun(theta + e) - fun(theta - e)) / (2 * h)
-    return jac
-
-
 def _wald(est, se, level):
     zc = stats.norm.ppf(0.5 + level / 2)
     with np.errstate(divide="ignore", invalid="ignore"):
@@ -193,7 +183,7 @@ def defined_rows(spec: ModelSpec, model: RAMModel, theta, acov, level: float, st
                           "division by zero); they are left out of the SEs and intervals of "
                           "the defined parameters.")
     std_est = values.from_rows(std_values(theta))
-    std_jac = np.nan_to_num(_numeric_jacobian(lambda t: values.from_rows(std_values(t)), theta))
+    std_jac = np.nan_to_num(_jacobian(lambda t: values.from_rows(std_values(t)), theta))
     std_se = _se_from_cov(std_jac, acov)
     sz, sp, slo, shi = _wald(std_est, std_se, level)
     base = {"lhs": values.names, "op": ":=", "rhs": [d.rhs for d in values.params]}
