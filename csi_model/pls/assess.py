@@ -141,7 +141,6 @@ def pls_reliability(result: PLSResult) -> pd.DataFrame:
 # ----------------------------------------------------------------------------- model fit
 def _implied(problem, est, S, saturated: bool):
     """Model-implied item correlations (b, m, m) of a batch of estimates (cSEM's fit())."""
-    b = S.shape[0]
     L = problem.L
     lam = est["loadings"][:, :, None] * problem.D                   # (b, m, L)
     V = est["C"].copy()

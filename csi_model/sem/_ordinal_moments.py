@@ -16,7 +16,6 @@ and continuous latent variable indicators. Psychometrika, 49, 115-132.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from itertools import combinations
 
 import numpy as np
 from .._distributions import ndtr  # scipy.special, imported on first call
