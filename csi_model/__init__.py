@@ -13,6 +13,7 @@ True
 """
 from .bootstrap import BootstrapResult
 from .sem.fitting import fit
+from .sem.growth import growth
 from .survey.codebook import Codebook, load_codebook
 from .compare import ComparisonResult, compare, index_differences
 from .sem.effects import effects, hypotheses, specific_indirect_effects
@@ -49,7 +50,7 @@ from .pls.fimix import FimixResult, fimix_pls
 __version__ = "0.1.0"
 
 __all__ = [
-    "fit", "SEMResult", "polychoric", "PolychoricResult",
+    "fit", "growth", "SEMResult", "polychoric", "PolychoricResult",
     "measurement", "MeasurementResult", "Thresholds", "ordinal_reliability",
     "effects", "specific_indirect_effects", "hypotheses", "BootstrapResult",
     "fit_pls", "PLSResult", "bootstrap_pls", "compare_estimators",

@@ -44,6 +44,12 @@ class ModelSpec:
     auto_cov_y, fixed_x : bool
         lavaan's ``auto.cov.y`` and ``fixed.x`` (both True by default, as ``sem()``); see
         :meth:`from_syntax` and :meth:`partable`.
+    meanstructure, int_ov_free, int_lv_free : bool
+        lavaan's ``meanstructure`` (False by default; a model that writes an intercept,
+        ``x ~ 1``, has one anyway), ``int.ov.free`` (True: the observed intercepts are free)
+        and ``int.lv.free`` (False: the latent means are fixed at 0). lavaan's ``growth()``
+        is ``meanstructure=True, int_ov_free=False, int_lv_free=True``
+        (:func:`csi_model.growth`); see :meth:`with_defaults`.
     """
 
     statements: tuple[Statement, ...]
@@ -52,6 +58,9 @@ class ModelSpec:
     allow_cross_loadings: bool = False
     auto_cov_y: bool = True
     fixed_x: bool = True
+    meanstructure: bool = False
+    int_ov_free: bool = True
+    int_lv_free: bool = False
 
     # ----------------------------------------------------------------- creation
     @classmethod
@@ -97,15 +106,32 @@ class ModelSpec:
         spec._validate()
         return spec
 
-    def with_defaults(self, *, auto_cov_y: bool | None = None,
-                      fixed_x: bool | None = None) -> "ModelSpec":
+    def with_defaults(self, *, auto_cov_y: bool | None = None, fixed_x: bool | None = None,
+                      meanstructure: bool | None = None, int_ov_free: bool | None = None,
+                      int_lv_free: bool | None = None) -> "ModelSpec":
         """The same model with other lavaan defaults (None keeps the current setting).
+
+        ``meanstructure``, ``int_ov_free`` and ``int_lv_free`` are lavaan's options of the
+        same names (see the class attributes); ``meanstructure=False`` is refused for a model
+        that writes intercepts (``x ~ 1``), which has a mean structure whatever the option.
 
         >>> spec = ModelSpec.from_syntax("y1 + y2 ~ x1")
         >>> spec.with_defaults(auto_cov_y=False).auto_cov_y
         False
+        >>> spec.with_defaults(meanstructure=True).partable().query("op == '~1'")[
+        ...     ["lhs", "free", "exo"]].to_string(index=False)
+        'lhs  free  exo\n y1     7    0\n y2     8    0\n x1     9    1'
         """
-        changes = {k: _flag(v, k) for k, v in (("auto_cov_y", auto_cov_y), ("fixed_x", fixed_x))
+        if meanstructure is False and self.has_intercepts:
+            st = next(s for s in self.statements if s.op == "~1")
+            raise ModelSpecError(
+                f"{self._where(st)}: the model writes an intercept or mean ('{st.text}'), so it "
+                "has a mean structure: meanstructure=False cannot be applied. Remove the '~ 1' "
+                "lines, or leave meanstructure at its default (None).")
+        changes = {k: _flag(v, k) for k, v in (("auto_cov_y", auto_cov_y), ("fixed_x", fixed_x),
+                                                ("meanstructure", meanstructure),
+                                                ("int_ov_free", int_ov_free),
+                                                ("int_lv_free", int_lv_free))
                    if v is not None}
         if not changes or all(getattr(self, k) == v for k, v in changes.items()):
             return self
@@ -145,11 +171,23 @@ class ModelSpec:
         for lv in self.latents:
             out.extend(i for i in self.indicators[lv] if i not in lat and i not in out)
         for st in self.statements:
-            if st.op in ("~", "~~"):
-                for name in (st.lhs, *st.rhs_names):
+            if st.op in ("~", "~~", "~1"):
+                for name in (st.lhs, *(st.rhs_names if st.op != "~1" else ())):
                     if name not in lat and name not in out:
                         out.append(name)
         return tuple(out)
+
+    @cached_property
+    def has_intercepts(self) -> bool:
+        """True when the model writes an intercept or a mean (``x ~ 1``, ``f ~ 0*1``)."""
+        return any(st.op == "~1" for st in self.statements)
+
+    @property
+    def has_meanstructure(self) -> bool:
+        """True when the parameter table has a mean structure without being asked for one:
+        the model writes an intercept (``x ~ 1``) or was made with ``meanstructure=True``
+        (:meth:`with_defaults`, :func:`csi_model.growth`)."""
+        return self.meanstructure or self.has_intercepts
 
     @cached_property
     def endogenous_latents(self) -> tuple[str, ...]:
@@ -371,7 +409,7 @@ class ModelSpec:
                 f"({data_source or 'survey'}).{hint}{extra}")
 
     # ---------------------------------------------------------------- parameter table
-    def partable(self, *, meanstructure: bool = False) -> pd.DataFrame:
+    def partable(self, *, meanstructure: bool | None = None) -> pd.DataFrame:
         """The lavaan-style parameter table with all default parameters.
 
         Defaults follow lavaan 0.6's ``sem()`` and ``cfa()``:
@@ -390,8 +428,12 @@ class ModelSpec:
           estimated as parameters (their estimates are the sample moments, and the other
           estimates and SEs do not depend on them) but reported as fixed, as lavaan reports them.
 
-        With ``meanstructure=True`` the observed intercepts are free and the latent means
-        fixed at 0 (the predictors' means are ``exo`` rows too).
+        With a mean structure (``meanstructure=True``, or :attr:`has_meanstructure`: the model
+        writes an intercept ``x ~ 1`` or was made with ``meanstructure=True``) every variable
+        has a ``~1`` row: the observed intercepts are free (``int_ov_free``) and the latent
+        means fixed at 0 (unless ``int_lv_free``, or freed in the model: ``f ~ 1``); the
+        predictors' means are ``exo`` rows with ``fixed_x``. ``meanstructure=False`` (or None)
+        gives the table without means only for a model that has none.
 
         Returns
         -------
@@ -413,7 +455,7 @@ class ModelSpec:
         >>> two.partable().query("op == '~~'")[["lhs", "rhs", "free", "exo"]].to_string(index=False)
         'lhs rhs  free  exo\\n y1  y1     3    0\\n y2  y2     4    0\\n y1  y2     5    0\\n x1  x1     6    1'
         """
-        return self._partable(meanstructure).copy()
+        return self._partable(bool(meanstructure) or self.has_meanstructure).copy()
 
     def _partable(self, meanstructure: bool) -> pd.DataFrame:
         cache = self.__dict__.setdefault("_partable_cache", {})
@@ -442,6 +484,9 @@ class ModelSpec:
                     if fixed is None and not t.free:
                         # lavaan: a start value on the marker fixes it at that value
                         fixed = 1.0 if t.start is None else t.start
+                if st.op == "~1":     # lavaan: a user's intercept is free unless fixed
+                    add(st.lhs, "~1", "", fixed, t.label, t.start, 1, st.line)
+                    continue
                 add(st.lhs, st.op, t.name, fixed, t.label, t.start, 1, st.line)
 
         exo_ov = self.exogenous_observed
@@ -471,9 +516,10 @@ class ModelSpec:
                 add(a, "~~", b, exo=int(self.fixed_x))
         if meanstructure:
             for ov in self.observed:
-                add(ov, "~1", "", exo=int(self.fixed_x and ov in exo_ov))
+                exo = self.fixed_x and ov in exo_ov       # fixed.x: the sample mean (lavaan)
+                add(ov, "~1", "", None if self.int_ov_free or exo else 0.0, exo=int(exo))
             for lv in self.latents:
-                add(lv, "~1", "", 0.0)
+                add(lv, "~1", "", None if self.int_lv_free else 0.0)
 
         # a label shared with a fixed parameter fixes all its parameters (lavaan)
         fixed_label: dict[str, float] = {}

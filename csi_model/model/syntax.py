@@ -6,6 +6,11 @@ Supported statements, one per line (or separated by ``;``)::
     SAT  ~ IMAG + b1*QUAL + 0.3*VAL    # regression, with a label and a fixed value
     CUSA1 ~~ CUSA2                     # (residual) covariance or variance
     ind  := b1*b2                      # defined parameter (see model.expression)
+    CUSA1 ~ 1                          # intercept (of an item) or mean (of a latent)
+
+An intercept is the term ``1`` right of ``~`` (``x ~ 1``, ``x ~ a*1``, ``f ~ 0*1``,
+``y ~ 1 + x``); it becomes a statement of its own with lavaan's operator ``~1`` and
+the term ``1``. Any intercept in a model turns its mean structure on.
 
 A term may carry one modifier: a number (fixed value), ``NA`` (free), a label
 (an identifier: equal labels mean equal parameters) or ``start(0.5)``. A line
@@ -214,9 +219,22 @@ def _parse_statement(code: str, loc: _Locator, source: str | None) -> list[State
         return [Statement(name, op, (), line, raw.strip(), source, expression=expr,
                           lhs_col=loc.where(pos)[1], op_col=loc.where(op_pos)[1])]
     terms = _parse_terms(rhs_part, rhs_offset, op, loc)
-    return [Statement(name, op, terms, line, raw.strip(), source,
-                      lhs_col=loc.where(pos)[1], op_col=loc.where(op_pos)[1])
-            for name, pos in lhs_names]
+    if op == "~":     # 'y ~ 1 + x': the intercept is a statement of its own, op '~1' (lavaan)
+        means = tuple(t for t in terms if t.name == "1")
+        terms = tuple(t for t in terms if t.name != "1")
+    else:
+        means = ()
+    out = []
+    for name, pos in lhs_names:
+        where = dict(lhs_col=loc.where(pos)[1], op_col=loc.where(op_pos)[1])
+        if terms:
+            out.append(Statement(name, op, terms, line, raw.strip(), source, **where))
+        if means:
+            if len(means) > 1:
+                raise loc.error(op_pos, f"The intercept of '{name}' ('~ 1') is written twice.",
+                                hint="Keep one '1' term.")
+            out.append(Statement(name, "~1", means, line, raw.strip(), source, **where))
+    return out
 
 
 def _parse_lhs(part: str, op: str, loc: _Locator) -> list[tuple[str, int]]:
@@ -252,18 +270,12 @@ def _parse_terms(part: str, offset: int, op: str, loc: _Locator) -> tuple[Term, 
         body = piece.strip()
         if not body:
             raise loc.error(start, "Empty term: two '+' in a row or a trailing '+'.")
-        if op == "~" and body.rpartition("*")[2].strip() == "1":
-            raise loc.error(start, "Intercepts and means ('~ 1') are not supported: csi_model "
-                            "fits the covariance structure, with the means saturated (with "
-                            "missing='fiml' every item has a free intercept, as lavaan's default).",
-                            hint="Remove the term; models of means (growth curves, latent mean "
-                                 "differences) are not available yet.")
-        terms.append(_parse_term(body, start, loc))
+        terms.append(_parse_term(body, start, loc, intercept_ok=op == "~"))
         pos += len(piece) + 1
     return tuple(terms)
 
 
-def _parse_term(body: str, start: int, loc: _Locator) -> Term:
+def _parse_term(body: str, start: int, loc: _Locator, intercept_ok: bool = False) -> Term:
     fixed = label = start_value = None
     free = False
     name_part, name_pos = body, start
@@ -288,7 +300,11 @@ def _parse_term(body: str, start: int, loc: _Locator) -> Term:
         else:
             raise loc.error(start, f"'{modifier}' is not a number, a label, NA or start(value).",
                             hint="Write e.g. '1*x' (fixed), 'b1*x' (label) or 'start(0.5)*x'.")
-    if not _NAME.fullmatch(name_part):
+    if name_part == "1" and not intercept_ok:
+        raise loc.error(name_pos, "'1' (an intercept or mean) can only stand right of '~'.",
+                        hint="Write the intercept of x as 'x ~ 1' (free), 'x ~ 0*1' (fixed) "
+                             "or 'x ~ a*1' (labelled).")
+    if name_part != "1" and not _NAME.fullmatch(name_part):
         raise loc.error(name_pos, f"'{name_part}' is not a valid variable name.",
                         hint="Names start with a letter and contain letters, digits, '_' or '.'; "
                              "terms are separated by '+'.")
@@ -316,4 +332,5 @@ def format_statement(st: Statement) -> str:
     """
     if st.op == ":=":
         return f"{st.lhs} := {st.expression}"
-    return f"{st.lhs} {st.op} " + " + ".join(_format_term(t) for t in st.terms)
+    op = "~" if st.op == "~1" else st.op
+    return f"{st.lhs} {op} " + " + ".join(_format_term(t) for t in st.terms)

@@ -22,11 +22,12 @@ import numpy as np
 from . import fit_indices as fi
 
 
-def _h1_parts(S: np.ndarray, mean: np.ndarray, X: np.ndarray, fixed=()):
-    """Expected h1 information of vech(Sigma) at S and the casewise h1 scores (no means).
+def _h1_parts(S: np.ndarray, mean: np.ndarray, X: np.ndarray, fixed=(), means: bool = False):
+    """Expected h1 information of vech(Sigma) (and, with ``means``, of the means first) at
+    the sample moments and the casewise h1 scores.
 
-    ``fixed``: the fixed.x predictors; as lavaan, the vech elements among them are
-    dropped (their rows of the information are zero).
+    ``fixed``: the fixed.x predictors; as lavaan, the vech elements among them (and their
+    means) are dropped (their rows of the information are zero).
     """
     p = S.shape[0]
     V = np.linalg.inv(S)
@@ -37,24 +38,39 @@ def _h1_parts(S: np.ndarray, mean: np.ndarray, X: np.ndarray, fixed=()):
     A1 = 0.25 * np.outer(w, w) * (V[np.ix_(i, i)] * V[np.ix_(j, j)] + V[np.ix_(i, j)] * V[np.ix_(j, i)])
     Z = (X - mean) @ V
     scores = 0.5 * w * (Z[:, i] * Z[:, j] - V[i, j])
+    if means:     # the mean block: information V, scores V (x - mean), no cross terms at h1
+        free = [k for k in range(p) if k not in set(fixed)]
+        A1 = _block_diag(V[np.ix_(free, free)], A1)
+        scores = np.hstack([Z[:, free], scores])
     return A1, scores
 
 
-def _baseline_parts(S: np.ndarray, mean: np.ndarray, X: np.ndarray, fixed=()):
+def _block_diag(a: np.ndarray, b: np.ndarray) -> np.ndarray:
+    out = np.zeros((a.shape[0] + b.shape[0],) * 2)
+    out[:a.shape[0], :a.shape[0]] = a
+    out[a.shape[0]:, a.shape[0]:] = b
+    return out
+
+
+def _baseline_parts(S: np.ndarray, mean: np.ndarray, X: np.ndarray, fixed=(),
+                    means: bool = False):
     """Observed information and casewise scores of the independence model's variances
-    (of the variables other than the fixed.x predictors)."""
+    (and, with ``means``, its means) of the variables other than the fixed.x predictors."""
     rest = [k for k in range(S.shape[0]) if k not in set(fixed)]
     v = np.diag(S)[rest]
     R = (X - mean)[:, rest]
     scores = 0.5 * (R ** 2 / v ** 2 - 1.0 / v)
     # observed information per case at v = diag(S): 1/v^3 * s_jj - 0.5/v^2 = 0.5/v^2
     E = np.diag(0.5 / v ** 2)
+    if means:     # at the sample means: information 1/v, scores r/v, no cross terms
+        E = _block_diag(np.diag(1.0 / v), E)
+        scores = np.hstack([R / v, scores])
     return E, scores
 
 
 def scaled_test(X: np.ndarray, S: np.ndarray, mean: np.ndarray, bread: np.ndarray,
                 model_scores: np.ndarray, chisq: float, df: int, chisq0: float, df0: int,
-                n: int, fixed=()) -> dict[str, float]:
+                n: int, fixed=(), means: bool = False) -> dict[str, float]:
     """lavaan's MLR fit measures (``.scaled`` and ``.robust``) for complete data.
 
     Parameters
@@ -64,13 +80,15 @@ def scaled_test(X: np.ndarray, S: np.ndarray, mean: np.ndarray, bread: np.ndarra
     model_scores : (n, q) casewise scores of the model at the estimate.
     fixed : indices of the fixed.x predictors (lavaan's ``fixed.x = TRUE``): ``bread`` and
         ``model_scores`` are then those of the other parameters only.
+    means : the model has a mean structure (its parameters include intercepts): the
+        unrestricted and baseline models then include the means too, as lavaan's.
     """
-    A1, h1_scores = _h1_parts(S, mean, X, fixed)
+    A1, h1_scores = _h1_parts(S, mean, X, fixed, means)
     B1 = h1_scores.T @ h1_scores / n
     trace_h1 = np.sum(B1 * np.linalg.inv(A1).T)
     B0 = model_scores.T @ model_scores / n
     c = (trace_h1 - np.sum(B0 * np.linalg.inv(bread).T)) / df if df > 0 else float("nan")
-    E_base, base_scores = _baseline_parts(S, mean, X, fixed)
+    E_base, base_scores = _baseline_parts(S, mean, X, fixed, means)
     B0_base = base_scores.T @ base_scores / n
     c0 = (trace_h1 - np.sum(B0_base * np.linalg.inv(E_base).T)) / df0
     # a saturated model (df = 0) has no scaling factor: lavaan keeps the unscaled statistic

@@ -106,7 +106,7 @@ def _start_values(model: RAMModel, semopy_est: dict, mom: est.Moments) -> np.nda
         key = (row.rhs, "~", row.lhs) if row.op == "=~" else (row.lhs, row.op, row.rhs)
         if key in semopy_est:
             theta[k] = semopy_est[key]
-        elif row.op == "~1":
+        elif row.op == "~1" and row.lhs in model.observed:
             theta[k] = mom.mean[model.observed.index(row.lhs)]
     return theta
 
@@ -118,7 +118,8 @@ def fit(spec: ModelSpec | str | Path, data, *, estimator: str | None = None,
         n_jobs: int = 1, backend: str = "loky", progress: bool | None = None,
         ordered=None, auto_cov_y: bool | None = None,
         fixed_x: bool | None = None, scale=None,
-        engine: Literal["csi_model", "semopy"] = "csi_model") -> SEMResult:
+        engine: Literal["csi_model", "semopy"] = "csi_model",
+        meanstructure: bool | None = None) -> SEMResult:
     """Fit a covariance-based SEM by maximum likelihood (or, with ordered items, by DWLS).
 
     Parameters
@@ -191,6 +192,16 @@ def fit(spec: ModelSpec | str | Path, data, *, estimator: str | None = None,
         estimates and ``result.warnings`` says so. ``"semopy"``: semopy 2.3.11 estimates
         the model first (its import alone takes 2-4 s) and Fisher scoring polishes its
         solution - a cross-check of the default. Not used with ``ordered`` items.
+    meanstructure : bool, optional
+        lavaan's ``meanstructure``: True adds the intercepts of the items (free) and the
+        means of the latents (fixed at 0) to the model, fitted by ML from the rows with the
+        means in the likelihood (the df, chi-square and fit measures are then lavaan's with
+        a mean structure: the saturated model includes the means). A model that writes an
+        intercept or mean (``x1 ~ 1``, ``f ~ NA*1``, ``x1 ~ a*1``) has a mean structure
+        anyway, and ``missing="fiml"`` always has one (as lavaan). None (default) keeps the
+        model's setting (:meth:`~csi_model.model.spec.ModelSpec.with_defaults`); see also
+        :func:`csi_model.growth`. The intercepts are the ``~1`` rows of the estimates
+        (std.all: the intercept divided by the variable's model-implied SD, as lavaan).
 
     Raises
     ------
@@ -228,7 +239,22 @@ def fit(spec: ModelSpec | str | Path, data, *, estimator: str | None = None,
     """
     t0 = time.perf_counter()
     spec = as_spec(spec, "fit").with_defaults(auto_cov_y=auto_cov_y, fixed_x=fixed_x)
+    meanstructure_note = None
+    if meanstructure is False and missing == "fiml":
+        meanstructure_note = ("missing='fiml' needs the means in the likelihood: the model was "
+                              "fitted with a mean structure although meanstructure=False was "
+                              "passed (as lavaan: 'missing argument forces meanstructure = TRUE').")
+        warnings.warn(meanstructure_note, CSIModelWarning, stacklevel=2)
+    elif meanstructure is not None:
+        spec = spec.with_defaults(meanstructure=_flag_arg(meanstructure, "meanstructure"))
     if ordered is not None and ordered is not False:
+        if spec.has_meanstructure:
+            raise EstimationError(
+                "A mean structure (intercepts '~ 1', meanstructure=True or growth()) is not "
+                "available with ordered items: their means are fixed by the thresholds "
+                "(lavaan's delta parameterization), and csi_model's ordinal estimator fits the "
+                "polychoric correlations only. Remove the '~ 1' lines / meanstructure=True, or "
+                "treat the items as continuous (no ordered=).")
         return _fit_ordered(spec, data, ordered, estimator, missing, missing_codes, level,
                             bootstrap, t0, scale)
     if isinstance(estimator, str) and estimator.upper() in ("WLSMV", "DWLS", "ULSMV", "ULS"):
@@ -273,9 +299,18 @@ def fit(spec: ModelSpec | str | Path, data, *, estimator: str | None = None,
     notes.extend(_random_predictor_notes(spec))
     _check_data(X, cols, survey.source, spec)
 
-    # lavaan adds a mean structure for FIML only; with complete data the means are saturated
-    meanstructure = missing == "fiml"
-    pt = spec.partable(meanstructure=meanstructure)
+    # lavaan adds a mean structure for FIML; with complete data the means are saturated
+    # unless the model has a mean structure (x ~ 1, meanstructure=True, growth())
+    if meanstructure_note:
+        notes.append(meanstructure_note)
+    pt = spec.partable(meanstructure=missing == "fiml")
+    if bootstrap is not None and missing == "listwise" and spec.has_meanstructure:
+        raise EstimationError(
+            "bootstrap with a mean structure (intercepts '~ 1', meanstructure=True or growth()) "
+            "and complete data is not available yet: the batched refit of each resample fits "
+            "the covariance matrix only. Pass missing='fiml' (its refit includes the means; "
+            "with complete data it is the same ML fit), or drop bootstrap= for ML standard "
+            "errors.")
     check_identification(spec, pt)
     if spec.defined_parameters:
         DefinedValues(spec, pt)        # a label of a fixed parameter in ':=' fails here, early
@@ -313,7 +348,8 @@ def fit(spec: ModelSpec | str | Path, data, *, estimator: str | None = None,
             m = measures
             robust = scaled_test(X, mom.cov, mom.mean, bread[np.ix_(keep, keep)], scores[:, keep],
                                  m["chisq"], int(m["df"]), m["baseline.chisq"],
-                                 int(m["baseline.df"]), n, fixed=exo_idx)
+                                 int(m["baseline.df"]), n, fixed=exo_idx,
+                                 means=model.meanstructure)
             measures = pd.concat([measures, pd.Series(robust, dtype=float)]).rename("value")
 
     estimates = _estimate_table(model, theta, acov, level)
@@ -335,6 +371,13 @@ def fit(spec: ModelSpec | str | Path, data, *, estimator: str | None = None,
                      estimator=estimator, missing=missing, n=n, n_total=survey.n,
                      source=survey.source, report=survey.report, converged=converged,
                      iters=iters, t0=t0)
+
+
+def _flag_arg(value, name: str) -> bool:
+    if not isinstance(value, (bool, np.bool_)):
+        raise TypeError(f"The '{name}' parameter of fit must be True, False or None. "
+                        f"Got {value!r} instead.")
+    return bool(value)
 
 
 def _fit_moments(spec, m, estimator, missing, bootstrap, level, engine, t0):
@@ -359,7 +402,7 @@ def _fit_moments(spec, m, estimator, missing, bootstrap, level, engine, t0):
         notes.append(f"Listwise deletion: {m.n_dropped} of {m.n_read} rows with missing answers "
                      "were left out of the moments.")
     notes.extend(_random_predictor_notes(spec))
-    pt = spec.partable(meanstructure=False)
+    pt = spec.partable()                     # the means are in the moments too
     check_identification(spec, pt)
     if spec.defined_parameters:
         DefinedValues(spec, pt)

@@ -18,7 +18,8 @@ and paths at 0):
   the variance), and the exogenous variables' (co)variances at their moments -
   lavaan does the same for models of observed variables only (its step 7g);
 * **intercepts**: the sample means, less what the structural paths imply (lavaan
-  takes the means alone);
+  takes the means alone); free latent means (growth models) by least squares on the
+  means of the items whose intercepts are fixed;
 * a user's start value (``start(0.8)*x``) overrides everything.
 
 Second-order factors are measured by first-order latents: their loadings are
@@ -230,19 +231,29 @@ def start_values(model: RAMModel, cov: np.ndarray, mean: np.ndarray | None = Non
         else:
             value[r] = 0.0                      # residual covariances
 
-    # intercepts: the means, less what the paths carry from other variables' means
+    # intercepts: the means, less what the paths carry from other variables' means; free
+    # latent means (growth models, 'f ~ NA*1') by least squares on the items whose
+    # intercepts are fixed
     if (ops == "~1").any():
         m = np.zeros(nv)
-        for r in np.flatnonzero(ops == "~1"):
+        mrows = np.flatnonzero(ops == "~1")
+        for r in mrows:
             i = pos[lhs[r]]
             m[i] = (mean[i] if i < p else 0.0) if free[r] > 0 else ustart[r]
         try:
-            mu = np.linalg.solve(np.eye(nv) - A, m)
+            G = np.linalg.inv(np.eye(nv) - A)
         except np.linalg.LinAlgError:
-            mu = m
-        for r in np.flatnonzero(ops == "~1"):
+            G = np.eye(nv)
+        latent_free = [pos[lhs[r]] for r in mrows if free[r] > 0 and pos[lhs[r]] >= p]
+        anchored = [pos[lhs[r]] for r in mrows if free[r] == 0 and pos[lhs[r]] < p]
+        if latent_free and anchored:
+            resid = mean[anchored] - G[anchored] @ m
+            m[latent_free] = np.linalg.lstsq(G[np.ix_(anchored, latent_free)], resid,
+                                             rcond=None)[0]
+        mu = G @ m
+        for r in mrows:
             i = pos[lhs[r]]
-            value[r] = mean[i] - A[i] @ mu if i < p else 0.0
+            value[r] = mean[i] - A[i] @ mu if i < p else m[i]
 
     theta = np.zeros(model.n_free)
     for k, r in enumerate(model.free_rows):
