@@ -3,7 +3,8 @@
 One result gathers what a comparison report needs:
 
 * CB-SEM measurement invariance across the groups (:func:`csi_model.sem.groups.invariance`)
-  and Wald tests of equal structural paths in the metric model;
+  and Wald tests of equal structural paths in the metric model; the latent mean differences
+  from the first group in the scalar model (:func:`csi_model.sem.groups.latent_means`);
 * PLS-MGA permutation tests of the paths and MICOM steps 1-3 (:mod:`csi_model.pls.mga`);
 * the 0-100 index of every latent per group with bootstrap intervals
   (:func:`csi_model.pls.index.csi_index`) and the differences between groups, with
@@ -91,6 +92,7 @@ class ComparisonResult:
     trends: pd.DataFrame
     warnings: tuple[str, ...] = ()
     options: dict = field(default_factory=dict)
+    latent_means: pd.DataFrame = field(default_factory=pd.DataFrame)  # scalar model, vs the first group
 
     def summary(self) -> Summary:
         header = [("Model", self.spec.name), ("Groups", f"{' x '.join(self.by)}: "
@@ -109,6 +111,14 @@ class ComparisonResult:
             if len(self.invariance.suggestions):
                 tables.append(("Partial invariance: constraints to release first",
                                self.invariance.suggestions.head(5)))
+        if len(self.latent_means):
+            lm = self.latent_means
+            tables.append(("Latent mean differences from " + str(lm["reference"].iloc[0])
+                           + " (CB-SEM scalar model; 'intercept' rows: the mean left after the "
+                           "latent's predictors; 'implied': the difference of the model-implied "
+                           "means)", lm.drop(columns="reference").set_index(["latent", "group"])[
+                               ["kind", "est", "se", "z", "pvalue", "implied", "implied.se",
+                                "implied.pvalue"]]))
         tables += [("Structural paths: CB-SEM Wald tests (metric model)", self.cbsem_paths),
                    ("Structural paths: PLS-MGA permutation tests", self.pls_paths),
                    ("MICOM (PLS measurement invariance of composites)",
@@ -139,6 +149,7 @@ class ComparisonResult:
                 "cbsem_paths": frame(self.cbsem_paths), "pls_paths": frame(self.pls_paths),
                 "micom": frame(self.micom), "index": frame(self.index.table),
                 "index_differences": frame(self.index_diff), "trends": frame(self.trends),
+                "latent_means": frame(self.latent_means),
                 "warnings": list(self.warnings), "options": self.options}
 
 
@@ -190,8 +201,13 @@ def compare(spec: ModelSpec | str, data, *, by: str | Sequence[str], bootstrap: 
     Returns
     -------
     ComparisonResult
+        With ``invariance_steps`` including ``"scalar"``, ``result.latent_means`` holds the
+        latent mean differences of every group from the first in the scalar model (lavaan's
+        ``group.equal = c("loadings", "intercepts")``: the first group's latent means fixed
+        at 0, the others free), with SEs, z and p-values (see
+        :func:`csi_model.sem.groups.latent_means`); they are in the summary too.
     """
-    from .sem.groups import invariance as ladder, path_differences
+    from .sem.groups import invariance as ladder, latent_means, path_differences
     from .pls.index import _scales, csi_index
     from .pls.fit import fit_pls
     from .pls.mga import pls_permutation_test
@@ -209,7 +225,7 @@ def compare(spec: ModelSpec | str, data, *, by: str | Sequence[str], bootstrap: 
     notes: list[str] = list(pls.warnings)
     labels = survey.data[group_col].dropna().astype(str)
     groups = tuple(dict.fromkeys(labels))
-    inv, cbsem_paths = None, pd.DataFrame()
+    inv, cbsem_paths, means_table = None, pd.DataFrame(), pd.DataFrame()
     try:
         inv = ladder(spec, survey, by=group_col, steps=invariance_steps)
     except EstimationError as exc:   # e.g. cells too small for a configural CB-SEM
@@ -226,6 +242,13 @@ def compare(spec: ModelSpec | str, data, *, by: str | Sequence[str], bootstrap: 
             t.insert(0, "group_a", groups[0])
             cb_rows.append(t)
         cbsem_paths = pd.concat(cb_rows, ignore_index=True)
+        if "scalar" in inv.fits:
+            means_table = latent_means(inv.fits["scalar"], level=level)
+            if inv.ladder.loc["scalar", "decision"] == "rejected":
+                notes.append("The scalar-invariance step is rejected by the CFI/RMSEA cut-offs: "
+                             "the latent mean differences assume equal intercepts and may be "
+                             "biased. Compare them with care, or free the intercepts the "
+                             "partial-invariance table lists (invariance(..., partial=[...])).")
 
     pls_rows, micom_rows = [], []
     for g in groups[1:]:
@@ -264,4 +287,4 @@ def compare(spec: ModelSpec | str, data, *, by: str | Sequence[str], bootstrap: 
     options = {"bootstrap": bootstrap, "n_permutations": n_permutations, "seed": seed,
                "level": level, "steps": list(invariance_steps)}
     return ComparisonResult(spec, by_cols, tuple(groups), inv, cbsem_paths, pls_paths,
-                            micom_table, idx, diff, trends, notes, options)
+                            micom_table, idx, diff, trends, notes, options, means_table)

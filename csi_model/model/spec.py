@@ -120,7 +120,7 @@ class ModelSpec:
         False
         >>> spec.with_defaults(meanstructure=True).partable().query("op == '~1'")[
         ...     ["lhs", "free", "exo"]].to_string(index=False)
-        'lhs  free  exo\n y1     7    0\n y2     8    0\n x1     9    1'
+        'lhs  free  exo\\n y1     7    0\\n x1     8    1\\n y2     9    0'
         """
         if meanstructure is False and self.has_intercepts:
             st = next(s for s in self.statements if s.op == "~1")

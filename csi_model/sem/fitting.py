@@ -949,10 +949,13 @@ def _fit_measures(model, theta, mom, n, patterns, h1, X, exo_idx=()) -> pd.Serie
         S_ref, mean_ref = S_em, mu_em
     if n_exo and exo_idx:
         # fixed.x: lavaan's log-likelihoods are those of the outcomes given the predictors
-        Xx = X[:, exo_idx]
-        Sx = np.cov(Xx, rowvar=False, bias=True).reshape(len(exo_idx), len(exo_idx))
         k = len(exo_idx)
-        logl_x = -0.5 * Xx.shape[0] * (k * est.LOG2PI + np.linalg.slogdet(Sx)[1] + k)
+        if X is None:         # fitted from survey moments
+            Sx, n_x = mom.cov[np.ix_(exo_idx, exo_idx)], n
+        else:
+            Xx = X[:, exo_idx]
+            Sx, n_x = np.cov(Xx, rowvar=False, bias=True).reshape(k, k), Xx.shape[0]
+        logl_x = -0.5 * n_x * (k * est.LOG2PI + np.linalg.slogdet(Sx)[1] + k)
         logl -= logl_x
         logl_h1 -= logl_x
     out.update(fmin=chisq / (2 * n), chisq=chisq, df=df, pvalue=fi.chisq_pvalue(chisq, df),

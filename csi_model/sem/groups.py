@@ -38,7 +38,7 @@ from ..model.spec import ModelSpec, load_model
 from .defined import multigroup_note
 
 __all__ = ["fit_multigroup", "MultiGroupResult", "invariance", "InvarianceResult",
-           "path_differences", "EQUALITY_TYPES"]
+           "path_differences", "latent_means", "EQUALITY_TYPES"]
 
 #: What ``equal=`` may constrain across groups (lavaan's ``group.equal`` names).
 EQUALITY_TYPES = ("loadings", "intercepts", "residuals", "regressions", "lv.variances",
@@ -612,4 +612,109 @@ def path_differences(result: MultiGroupResult, *, first: str | None = None,
                      f"est.{second}": b.est, "diff": diff, "se.diff": np.sqrt(var) if var > 0 else np.nan,
                      "wald": wald, "df": 1, "pvalue": float(stats.chi2.sf(wald, 1))
                      if np.isfinite(wald) else np.nan})
+    return pd.DataFrame(rows)
+
+
+# ------------------------------------------------------------------ latent means
+def latent_means(result: MultiGroupResult, *, reference: str | None = None,
+                 level: float = 0.95) -> pd.DataFrame:
+    """Latent mean differences between groups, from a scalar-invariance fit.
+
+    With equal loadings and intercepts (``equal=["loadings", "intercepts"]``, lavaan's
+    ``group.equal = c("loadings", "intercepts")``) the latent means are fixed at 0 in the
+    first group and free in the others, so each is the difference from the first group.
+
+    Parameters
+    ----------
+    result : MultiGroupResult
+        A fit with ``"intercepts"`` (and not ``"means"``) in ``equal``.
+    reference : str, optional
+        The group the others are compared with (default: the first, lavaan's group 1).
+    level : float
+        Confidence level of the intervals.
+
+    Returns
+    -------
+    DataFrame
+        One row per latent and group other than the reference: ``latent, group, reference,
+        kind, est, se, z, pvalue, ci.lower, ci.upper`` - the difference of lavaan's ``~1``
+        parameter (``kind`` "mean" for an exogenous latent, "intercept" for an endogenous one,
+        whose ``~1`` is the mean left after its predictors) - then ``implied, implied.se,
+        implied.z, implied.pvalue``: the difference of the model-implied latent means (the
+        same as ``est`` for exogenous latents), with delta-method standard errors.
+
+    Examples
+    --------
+    >>> import csi_model as cm
+    >>> spec = cm.ModelSpec.from_syntax("SAT =~ SAT1 + SAT2 + SAT3\\nLOY =~ LOY1 + LOY2 + LOY3\\n"
+    ...                                 "LOY ~ SAT")
+    >>> data = cm.make_demo_survey()
+    >>> survey = cm.read_survey(data, items=spec.observed, missing_codes=[99])
+    >>> res = cm.fit_multigroup(spec, survey, by="wave", equal=["loadings", "intercepts"])
+    >>> lm = latent_means(res)
+    >>> lm[["latent", "group", "reference", "kind"]].to_numpy().tolist()
+    [['SAT', '2026', '2025', 'mean'], ['LOY', '2026', '2025', 'intercept']]
+    """
+    if "intercepts" not in result.equal or "means" in result.equal:
+        raise ValueError(
+            "Latent means can be compared only in a scalar-invariance model: fit with "
+            "equal=['loadings', 'intercepts'] (and without 'means'); this fit has equal="
+            f"{list(result.equal)!r}, where the latent means are "
+            + ("held equal." if "means" in result.equal else "fixed at 0 in every group."))
+    if not 0 < level < 1:
+        raise ValueError(f"The 'level' parameter of latent_means must be in (0, 1). "
+                         f"Got {level!r} instead.")
+    groups = list(result.groups)
+    reference = groups[0] if reference is None else reference
+    if reference not in groups:
+        raise ValueError(f"The 'reference' parameter of latent_means must be one of {groups}. "
+                         f"Got {reference!r} instead.")
+    spec = result.spec
+    jm = _joint_model(spec, groups, result.equal, result.partial)
+    latents = list(spec.latents)
+    endogenous = set(spec.endogenous_latents)
+    theta = np.asarray(result.theta, dtype=float)
+    acov = np.asarray(result.acov, dtype=float)
+    p = jm.models[0].p
+
+    def implied(t):          # (groups, latents): the model-implied latent means
+        return np.array([m.parts(t)[2][p:] for m in jm.models])
+
+    base = implied(theta)
+    h = 1e-6 * np.maximum(1.0, np.abs(theta))
+    J = np.empty((len(groups), len(latents), theta.size))
+    for k in range(theta.size):
+        e = np.zeros_like(theta)
+        e[k] = h[k]
+        J[:, :, k] = (implied(theta + e) - implied(theta - e)) / (2 * h[k])
+    t = jm.table
+    r = groups.index(reference)
+    zc = stats.norm.ppf(0.5 + level / 2)
+    rows = []
+    for g, gname in enumerate(groups):
+        if g == r:
+            continue
+        for j, lv in enumerate(latents):
+            def param(group):
+                row = t[(t.group == group) & (t.lhs == lv) & (t.op == "~1")].iloc[0]
+                return int(row.free), (theta[row.free - 1] if row.free > 0 else row.ustart)
+            (fg, vg), (fr, vr) = param(gname), param(reference)
+            a = np.zeros(theta.size)
+            if fg > 0:
+                a[fg - 1] += 1.0
+            if fr > 0:
+                a[fr - 1] -= 1.0
+            var = float(a @ acov @ a)
+            d = J[g, j] - J[r, j]
+            ivar = float(d @ acov @ d)
+            est_, imp = float(vg - vr), float(base[g, j] - base[r, j])
+            se = np.sqrt(var) if var > 0 else np.nan
+            ise = np.sqrt(ivar) if ivar > 0 else np.nan
+            z, iz = est_ / se, imp / ise
+            rows.append({"latent": lv, "group": gname, "reference": reference,
+                         "kind": "intercept" if lv in endogenous else "mean",
+                         "est": est_, "se": se, "z": z, "pvalue": 2 * stats.norm.sf(abs(z)),
+                         "ci.lower": est_ - zc * se, "ci.upper": est_ + zc * se,
+                         "implied": imp, "implied.se": ise, "implied.z": iz,
+                         "implied.pvalue": 2 * stats.norm.sf(abs(iz))})
     return pd.DataFrame(rows)

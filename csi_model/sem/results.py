@@ -418,8 +418,8 @@ class SEMResult:
 
     # --------------------------------------------------------------- reporting
     def summary(self, digits: int = 3) -> Summary:
-        """A readable summary: header, warnings, fit measures, loadings, paths, defined
-        parameters (``:=``), R² and effects."""
+        """A readable summary: header, warnings, fit measures, loadings, paths, intercepts and
+        means (with a mean structure), defined parameters (``:=``), R² and effects."""
         fm = self.fit_measures
         header = [
             ("Model", f"{self.spec.name} ({len(self.spec.latents)} latents, "
@@ -455,6 +455,9 @@ class SEMResult:
 
         tables = [("Measurement model", block(self.loadings)),
                   ("Structural model", block(self.paths))]
+        means = self.estimates[self.estimates.op == "~1"]
+        if len(means):                 # a mean structure (x ~ 1, meanstructure=True, growth, FIML)
+            tables.append(("Intercepts and means", block(means)))
         thresholds = self.estimates[self.estimates.op == "|"]
         if len(thresholds):            # ordered items
             tables.append(("Thresholds", block(thresholds)))

@@ -77,6 +77,28 @@ cases <- list(
        note = "scalar invariance across three simulated operators")
 )
 
+# the model-implied latent means of groups 2.. minus group 1's, with delta-method SEs from
+# lavaan's vcov() and the complex-step Jacobian of lavaan's own implied means (computeEETA)
+implied_lv_means <- function(fit) {
+  x0 <- lavaan:::lav_model_get_parameters(fit@Model)
+  eeta <- function(x) {
+    M <- lavaan:::lav_model_set_parameters(fit@Model, x)
+    unlist(lavaan:::computeEETA(M, lavsamplestats = fit@SampleStats))
+  }
+  J <- lavaan:::lav_func_jacobian_complex(eeta, x0)
+  V <- vcov(fit)
+  est <- eeta(x0)
+  G <- lavInspect(fit, "ngroups"); lv <- lavNames(fit, "lv"); k <- length(lv)
+  rows <- list()
+  for (g in 2:G) for (j in seq_len(k)) {
+    a <- (g - 1) * k + j
+    dj <- J[a, ] - J[j, ]
+    rows[[length(rows) + 1]] <- data.frame(latent = lv[j], group = lavInspect(fit, "group.label")[g],
+      implied = est[a] - est[j], implied.se = sqrt(drop(t(dj) %*% V %*% dj)))
+  }
+  do.call(rbind, rows)
+}
+
 fit_one <- function(cs) {
   data <- read_data(cs$data)
   args <- c(list(model = cs$model, data = data), cs$options)
@@ -110,6 +132,7 @@ fit_one <- function(cs) {
     out$nobs <- unlist(lavInspect(fit, "nobs"))
     lm <- pe[pe$op == "~1" & pe$lhs %in% lavNames(fit, "lv"), ]
     out$latent_means <- lm[, c("lhs", "group", "est", "se", "z", "pvalue", "ci.lower", "ci.upper")]
+    out$implied_latent_means <- implied_lv_means(fit)
   }
   writeLines(toJSON(out, dataframe = "rows", auto_unbox = TRUE, digits = NA, na = "null",
                     null = "null", pretty = TRUE),
