@@ -118,7 +118,7 @@ def test_bootstrap_keeps_fixed_x_rows_fixed():
 
 
 @pytest.mark.parametrize("text, match", [
-    ("f =~ x1 + x2 + x3\nx1 ~ 1", r"Intercepts and means \('~ 1'\) are not supported"),
+    ("f =~ x1 + 1 + x3", r"'1' \(an intercept or mean\) can only stand right of '~'"),
     ("f =~ x1 + b*x2 + c*x3\nb == c", "same label"),
     ("f <~ x1 + x2", r"fit_pls\(\.\.\., mode='B'\)"),
 ])

@@ -665,11 +665,15 @@ def empirical_identification_notes(model: RAMModel, info: np.ndarray, *,
 
 
 def _unidentified_message(involved: list[str]) -> str:
+    means = (" Latent means ('f ~ 1') are identified only with fixed or equal item "
+             "intercepts: fit a growth model with csi_model.growth() (item intercepts 0), or "
+             "fix an intercept per latent ('x1 ~ 0*1')."
+             if any(name.endswith(" ~1") for name in involved) else "")
     return ("The information matrix could not be inverted: the model is not identified by "
             "these data (empirically underidentified); the parameters involved are "
             f"{', '.join(involved)}. Their standard errors are not available (NaN), as in "
             "lavaan. Fix one of them (e.g. equal loadings with a shared label), add "
-            "indicators, or free a covariance fixed at 0.")
+            f"indicators, or free a covariance fixed at 0.{means}")
 
 
 def _expected_information(model: RAMModel, theta, patterns, n) -> np.ndarray:
