@@ -281,3 +281,22 @@ def test_compare_reports_the_latent_means_of_the_scalar_step():
     pd.testing.assert_frame_equal(res.latent_means, expected, rtol=1e-5, atol=1e-6)
     assert "Latent mean differences from A" in str(res.summary())
     assert len(res.to_dict()["latent_means"]) == len(expected)
+
+
+@pytest.mark.filterwarnings("ignore::csi_model.DataQualityWarning")
+def test_growth_defaults_carry_over_to_a_multigroup_fit():
+    ref = _ref("growth_two_groups")
+    data = pd.read_csv(HERE / "data" / "demo_growth.csv")
+    data["half"] = np.repeat(["first", "second"], 200)       # as make_reference.R
+    spec = cm.ModelSpec.from_syntax(ref["model"], allow_cross_loadings=True).with_defaults(
+        meanstructure=True, int_ov_free=False, int_lv_free=True)
+    res = cm.fit_multigroup(spec, data, by="half")
+    for name in ("chisq", "df", "npar", "cfi", "tli", "rmsea", "srmr", "logl", "bic"):
+        np.testing.assert_allclose(res.fit_measures[name], ref["fit_measures"][name], rtol=1e-5,
+                                   err_msg=name)
+    theirs = pd.DataFrame(ref["estimates"]).assign(
+        group=lambda d: d.group.map({1: "first", 2: "second"}))
+    m = res.estimates.merge(theirs, on=["group", "lhs", "op", "rhs"], suffixes=("", "_lav"))
+    assert len(m) == len(theirs) == len(res.estimates)
+    np.testing.assert_allclose(m["est"], m["est_lav"], rtol=1e-5, atol=1e-6)
+    np.testing.assert_allclose(m["se"], m["se_lav"], rtol=1e-4, atol=1e-8)

@@ -72,6 +72,8 @@ cases <- list(
   case("hs_scalar_school", "cfa", HS3, "holzinger_swineford.csv",
        list(group.equal = c("loadings", "intercepts")), group = "school",
        note = "scalar invariance: latent means free in the second group"),
+  case("growth_two_groups", "growth", GROWTH, "demo_growth.csv", group = "half",
+       note = "growth() by group: rows 1-200 'first', 201-400 'second' (column added here)"),
   case("telecom_scalar_operator", "sem", TELECOM, "telecom_operators.csv",
        list(group.equal = c("loadings", "intercepts")), group = "operator",
        note = "scalar invariance across three simulated operators")
@@ -101,6 +103,7 @@ implied_lv_means <- function(fit) {
 
 fit_one <- function(cs) {
   data <- read_data(cs$data)
+  if (identical(cs$group, "half")) data$half <- rep(c("first", "second"), each = 200)
   args <- c(list(model = cs$model, data = data), cs$options)
   if (!is.null(cs$group)) {
     data[[cs$group]] <- as.character(data[[cs$group]])
@@ -132,7 +135,7 @@ fit_one <- function(cs) {
     out$nobs <- unlist(lavInspect(fit, "nobs"))
     lm <- pe[pe$op == "~1" & pe$lhs %in% lavNames(fit, "lv"), ]
     out$latent_means <- lm[, c("lhs", "group", "est", "se", "z", "pvalue", "ci.lower", "ci.upper")]
-    out$implied_latent_means <- implied_lv_means(fit)
+    if ("intercepts" %in% cs$options$group.equal) out$implied_latent_means <- implied_lv_means(fit)
   }
   writeLines(toJSON(out, dataframe = "rows", auto_unbox = TRUE, digits = NA, na = "null",
                     null = "null", pretty = TRUE),
