@@ -192,6 +192,13 @@ def test_what_cannot_be_done_is_refused_clearly():
         cm.growth(GROWTH, HERE / "data" / "demo_growth.csv", meanstructure=False)
     with pytest.raises(TypeError, match="'meanstructure' parameter of fit"):
         cm.fit(spec, data, meanstructure="yes")
+    growth_spec = cm.ModelSpec.from_syntax(GROWTH, allow_cross_loadings=True).with_defaults(
+        int_ov_free=False, int_lv_free=True)
+    assert growth_spec.has_meanstructure
+    with pytest.raises(ModelSpecError, match="settings of the mean structure"):
+        growth_spec.with_defaults(meanstructure=False)
+    with pytest.raises(ModelSpecError, match="line 4: PLS path modelling has no mean structure"):
+        cm.fit_pls(HS3 + "\nx1 ~ 1", pd.read_csv(data))
 
 
 def test_fiml_keeps_its_mean_structure_and_says_so():

@@ -128,6 +128,13 @@ class ModelSpec:
                 f"{self._where(st)}: the model writes an intercept or mean ('{st.text}'), so it "
                 "has a mean structure: meanstructure=False cannot be applied. Remove the '~ 1' "
                 "lines, or leave meanstructure at its default (None).")
+        ov_free = self.int_ov_free if int_ov_free is None else int_ov_free
+        lv_free = self.int_lv_free if int_lv_free is None else int_lv_free
+        if meanstructure is False and (not ov_free or lv_free):
+            raise ModelSpecError(
+                f"{self.source or '<model>'}: int_ov_free=False / int_lv_free=True (a growth "
+                "model) are settings of the mean structure: meanstructure=False cannot be "
+                "applied with them.")
         changes = {k: _flag(v, k) for k, v in (("auto_cov_y", auto_cov_y), ("fixed_x", fixed_x),
                                                 ("meanstructure", meanstructure),
                                                 ("int_ov_free", int_ov_free),
@@ -185,9 +192,11 @@ class ModelSpec:
     @property
     def has_meanstructure(self) -> bool:
         """True when the parameter table has a mean structure without being asked for one:
-        the model writes an intercept (``x ~ 1``) or was made with ``meanstructure=True``
-        (:meth:`with_defaults`, :func:`csi_model.growth`)."""
-        return self.meanstructure or self.has_intercepts
+        the model writes an intercept (``x ~ 1``) or was made with ``meanstructure=True``,
+        ``int_ov_free=False`` or ``int_lv_free=True`` (:meth:`with_defaults`,
+        :func:`csi_model.growth`)."""
+        return (self.meanstructure or self.has_intercepts or not self.int_ov_free
+                or self.int_lv_free)
 
     @cached_property
     def endogenous_latents(self) -> tuple[str, ...]:

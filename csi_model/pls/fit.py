@@ -706,6 +706,12 @@ def _modes(mode, spec: ModelSpec) -> dict[str, str]:
 def _check_structure(spec: ModelSpec) -> None:
     lat = set(spec.latents)
     where = spec.source or "<model>"
+    means = [st for st in spec.statements if st.op == "~1"]
+    if means:
+        raise ModelSpecError(
+            f"{where}, line {means[0].line}: PLS path modelling has no mean structure, so the "
+            f"intercept or mean '{means[0].text}' cannot be estimated. Remove the '~ 1' lines "
+            "for fit_pls (csi_model.fit estimates intercepts and latent means by ML).")
     for f, t in spec.structural_paths:
         for v in (f, t):
             if v not in lat:
