@@ -198,7 +198,7 @@ def test_what_cannot_be_done_is_refused_clearly():
     with pytest.raises(ModelSpecError, match="settings of the mean structure"):
         growth_spec.with_defaults(meanstructure=False)
     with pytest.raises(ModelSpecError, match="line 4: PLS path modelling has no mean structure"):
-        cm.fit_pls(HS3 + "\nx1 ~ 1", pd.read_csv(data))
+        cm.fit_pls(cm.ModelSpec.from_syntax(HS3 + "\nx1 ~ 1"), pd.read_csv(data))
 
 
 def test_fiml_keeps_its_mean_structure_and_says_so():
