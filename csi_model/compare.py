@@ -92,7 +92,7 @@ class ComparisonResult:
     trends: pd.DataFrame
     warnings: tuple[str, ...] = ()
     options: dict = field(default_factory=dict)
-    latent_means: pd.DataFrame = field(default_factory=pd.DataFrame)  # scalar model, vs the first group
+    latent_means: pd.DataFrame = field(default_factory=pd.DataFrame)  # scalar model vs group 1
 
     def summary(self) -> Summary:
         header = [("Model", self.spec.name), ("Groups", f"{' x '.join(self.by)}: "

@@ -190,6 +190,9 @@ def test_what_cannot_be_done_is_refused_clearly():
         cm.fit("telecom", survey, ordered=True, meanstructure=True)
     with pytest.raises(ValueError, match="meanstructure cannot be False"):
         cm.growth(GROWTH, HERE / "data" / "demo_growth.csv", meanstructure=False)
+    with pytest.raises(EstimationError, match="not available with ordered items"):
+        cm.growth("i =~ 1*SAT1 + 1*SAT2 + 1*SAT3\ns =~ 0*SAT1 + 1*SAT2 + 2*SAT3", survey,
+                  ordered=True)
     with pytest.raises(TypeError, match="'meanstructure' parameter of fit"):
         cm.fit(spec, data, meanstructure="yes")
     growth_spec = cm.ModelSpec.from_syntax(GROWTH, allow_cross_loadings=True).with_defaults(

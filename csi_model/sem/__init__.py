@@ -9,8 +9,8 @@ refits; :mod:`.fit_indices` holds each fit index as a small pure function;
 :mod:`.results` the :class:`SEMResult` and the :class:`Summary` every result prints with;
 :mod:`.diagnostics` modification indices and residuals; :mod:`.effects` direct, indirect
 and total effects and hypotheses; :mod:`.defined` the defined parameters (``:=``) with
-delta-method and bootstrap standard errors; :mod:`.groups` multi-group fits and invariance; :mod:`.growth` latent growth curve
-models (lavaan's ``growth()``).
+delta-method and bootstrap standard errors; :mod:`.groups` multi-group fits, invariance and
+latent mean differences; :mod:`.growth` latent growth curve models (lavaan's ``growth()``).
 
 Imports: :mod:`csi_model.model`, :mod:`csi_model.survey` (through ``_inputs``),
 :mod:`csi_model.bootstrap` and :mod:`csi_model.exceptions`; never measurement, pls,

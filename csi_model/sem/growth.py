@@ -20,7 +20,6 @@ from .results import SEMResult
 __all__ = ["growth"]
 
 
-
 def growth(spec: ModelSpec | str | Path, data, **options) -> SEMResult:
     """Fit a latent growth curve model as lavaan's ``growth()``.
 
@@ -37,7 +36,8 @@ def growth(spec: ModelSpec | str | Path, data, **options) -> SEMResult:
     **options
         Passed to :func:`csi_model.fit` (``estimator="MLR"``, ``missing="fiml"``,
         ``fixed_x``, ...). ``meanstructure`` cannot be switched off: a growth model is a
-        model of the means.
+        model of the means (and ``ordered=`` is refused by fit: no mean structure with
+        ordered items yet).
 
     Returns
     -------
@@ -64,11 +64,6 @@ def growth(spec: ModelSpec | str | Path, data, **options) -> SEMResult:
         raise ValueError("growth() fits a model of the means: meanstructure cannot be False. "
                          "Use csi_model.fit for a covariance-only model.")
     options.pop("meanstructure", None)
-    if options.get("ordered") not in (None, False):
-        raise ValueError("growth() with ordered items is not available: a growth model of "
-                         "ordinal items needs free thresholds with the latent means, which "
-                         "csi_model's ordinal estimator does not fit. Treat the items as "
-                         "continuous.")
     if isinstance(spec, str) and "=~" in spec:
         spec = ModelSpec.from_syntax(spec, name="growth", allow_cross_loadings=True)
     spec = as_spec(spec, "growth").with_defaults(meanstructure=True, int_ov_free=False,
