@@ -183,8 +183,6 @@ def test_what_cannot_be_done_is_refused_clearly():
     spec = cm.ModelSpec.from_syntax(HS3 + "\nx1 ~ 1")
     with pytest.raises(ModelSpecError, match="meanstructure=False cannot be applied"):
         cm.fit(spec, data, meanstructure=False)
-    with pytest.raises(EstimationError, match="bootstrap with a mean structure"):
-        cm.fit(spec, data, bootstrap=10, seed=1)
     survey = cm.simulate_survey("telecom", n=200, seed=1)
     with pytest.raises(EstimationError, match="not available with ordered items"):
         cm.fit("telecom", survey, ordered=True, meanstructure=True)
@@ -215,13 +213,45 @@ def test_fiml_keeps_its_mean_structure_and_says_so():
 
 
 @pytest.mark.filterwarnings("ignore::csi_model.DataQualityWarning")
-def test_growth_with_fiml_bootstrap_runs_on_the_means():
+@pytest.mark.parametrize("case", ["growth_linear", "growth_covariates"])
+def test_bootstrap_with_means_refits_lavaans_resamples(case, fitted):
+    """fit(bootstrap=) with a mean structure and complete data refits every resample by ML
+    with the means (FIMLRefit on one missing-data pattern): lavaan's replicates on the same
+    resample indices."""
+    from csi_model.sem import _fiml
+    from csi_model.sem._fastboot import FIMLRefit
+    from csi_model.sem._ram import RAMModel
+
+    ref, res = _ref(case), fitted(case)
+    spec = res.spec
+    X = pd.read_csv(HERE.parent / ref["data_file"])[list(spec.observed)].to_numpy(float)
+    model = RAMModel.from_partable(spec.partable(), spec.observed, spec.latents)
+    rows = _fiml.MissingData(X)
+    theta = np.asarray(res.theta)
+    stat = FIMLRefit(model, rows, theta, _fiml.observed_information(model, theta, rows))
+    boot = ref["bootstrap"]
+    ours = stat.batch(list(np.asarray(boot["idx"], dtype=int) - 1))
+    position = {name: k for k, name in enumerate(boot["names"])}
+    names = [f"{r.lhs}{r.op}{r.rhs}" for r in (model.partable.iloc[i] for i in model.free_rows)]
+    keep = [k for k, name in enumerate(names) if name in position]   # fixed.x: not lavaan's
+    assert len(keep) == len(position)
+    theirs = np.array(boot["replicates"], dtype=float)[:, [position[names[k]] for k in keep]]
+    assert all(boot["converged"]) and np.isfinite(ours).all()
+    np.testing.assert_allclose(ours[:, keep], theirs, rtol=1e-5, atol=1e-6)
+
+
+@pytest.mark.filterwarnings("ignore::csi_model.DataQualityWarning")
+def test_growth_bootstrap_public_api_is_reproducible():
     data = pd.read_csv(HERE / "data" / "demo_growth.csv").iloc[:150]
-    res = cm.growth(GROWTH, data, missing="fiml", bootstrap=20, seed=1)
+    res = cm.growth(GROWTH, data, bootstrap=40, seed=1)
+    again = cm.growth(GROWTH, data, bootstrap=40, seed=1)
+    fiml = cm.growth(GROWTH, data, missing="fiml", bootstrap=40, seed=1)
     ml = cm.growth(GROWTH, data)
+    np.testing.assert_array_equal(res.estimates["se"], again.estimates["se"])
     np.testing.assert_allclose(res.estimates["est"], ml.estimates["est"], rtol=1e-6, atol=1e-8)
+    np.testing.assert_allclose(fiml.estimates["se"], res.estimates["se"], rtol=1e-6, atol=1e-8)
     means = res.estimates.query("op == '~1' and lhs in ['i', 's']")
-    assert (means.se > 0).all()
+    assert (means.se > 0).all() and res.bootstrap.n_failed == 0
 
 
 # ------------------------------------------------------------------ latent means

@@ -155,10 +155,10 @@ def fit(spec: ModelSpec | str | Path, data, *, estimator: str | None = None,
         intervals of the estimates (and of :func:`~csi_model.sem.effects.effects`) then come from the
         resamples: SD with divisor B and percentile intervals, as lavaan. Each resample is
         refitted from its covariance matrix, warm-started at the estimate, by batched
-        Fisher scoring (about 2 ms per resample for the telecom model on one core).
+        Fisher scoring (about 2 ms per resample for the telecom model on one core); with a
+        mean structure or ``missing="fiml"`` from its rows, with the means.
         Non-converged resamples are counted, excluded and reported in the warnings;
         improper ones (negative variances) are counted and kept, as lavaan does.
-        Listwise deletion only (not with ``missing="fiml"``).
     seed : int
         Required with ``bootstrap``: the same seed gives the same resamples whatever
         ``n_jobs``.
@@ -304,13 +304,6 @@ def fit(spec: ModelSpec | str | Path, data, *, estimator: str | None = None,
     if meanstructure_note:
         notes.append(meanstructure_note)
     pt = spec.partable(meanstructure=missing == "fiml")
-    if bootstrap is not None and missing == "listwise" and spec.has_meanstructure:
-        raise EstimationError(
-            "bootstrap with a mean structure (intercepts '~ 1', meanstructure=True or growth()) "
-            "and complete data is not available yet: the batched refit of each resample fits "
-            "the covariance matrix only. Pass missing='fiml' (its refit includes the means; "
-            "with complete data it is the same ML fit), or drop bootstrap= for ML standard "
-            "errors.")
     check_identification(spec, pt)
     if spec.defined_parameters:
         DefinedValues(spec, pt)        # a label of a fixed parameter in ':=' fails here, early
@@ -359,6 +352,11 @@ def fit(spec: ModelSpec | str | Path, data, *, estimator: str | None = None,
         if missing == "fiml":
             from ._fastboot import FIMLRefit
             stat = FIMLRefit(model, patterns, np.asarray(theta, float), info["hessian"])
+        elif model.meanstructure:   # complete data with means: the ML refit of rows and means
+            from ._fastboot import FIMLRefit
+            rows = fiml.MissingData(X)          # one pattern: FIML is ML with a mean structure
+            theta_ = np.asarray(theta, float)
+            stat = FIMLRefit(model, rows, theta_, fiml.observed_information(model, theta_, rows))
         boot = _bootstrap(model, theta, X, int(bootstrap), seed, n_jobs, backend, progress, stat)
         estimates = _bootstrap_table(estimates, model, boot, level)
         exo_rows = model.partable["exo"].to_numpy() == 1

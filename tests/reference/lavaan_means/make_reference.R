@@ -38,9 +38,9 @@ t3 ~ c3
 t4 ~ c4", sep = "\n")
 TELECOM <- paste(readLines("models/telecom.lav", warn = FALSE), collapse = "\n")
 
-case <- function(name, fun, model, data, options = list(), note = "", group = NULL) {
+case <- function(name, fun, model, data, options = list(), note = "", group = NULL, boot = 0) {
   list(name = name, fun = fun, model = model, data = data, options = options, note = note,
-       group = group)
+       group = group, boot = boot)
 }
 cases <- list(
   case("hs_meanstructure", "cfa", HS3, "holzinger_swineford.csv", list(meanstructure = TRUE)),
@@ -64,10 +64,11 @@ cases <- list(
   case("pd_meanstructure_mlr", "sem", PD, "political_democracy.csv",
        list(meanstructure = TRUE, estimator = "MLR")),
   case("growth_linear", "growth", GROWTH, "demo_growth.csv",
-       note = "lavaan's growth tutorial, first model"),
+       note = "lavaan's growth tutorial, first model", boot = 100),
   case("growth_linear_mlr", "growth", GROWTH, "demo_growth.csv", list(estimator = "MLR")),
   case("growth_covariates", "growth", GROWTH_COV, "demo_growth.csv",
-       note = "lavaan's growth tutorial: time-invariant (x1, x2) and time-varying (c1-c4) covariates"),
+       note = "lavaan's growth tutorial: time-invariant (x1, x2) and time-varying (c1-c4) covariates",
+       boot = 50),
   case("growth_covariates_mlr", "growth", GROWTH_COV, "demo_growth.csv", list(estimator = "MLR")),
   case("hs_scalar_school", "cfa", HS3, "holzinger_swineford.csv",
        list(group.equal = c("loadings", "intercepts")), group = "school",
@@ -130,6 +131,23 @@ fit_one <- function(cs) {
               options = cs$options, group = cs$group, note = cs$note,
               lavaan_warnings = as.list(warns), n = sum(unlist(lavInspect(fit, "nobs"))),
               estimates = pe[, cols], fit_measures = named_list(fitMeasures(fit)))
+  if (cs$boot > 0) {
+    # refit each resample with lavaan, as se = "bootstrap" does, on indices drawn here
+    set.seed(15)
+    n <- nrow(data)
+    idx <- t(replicate(cs$boot, sample.int(n, replace = TRUE)))
+    reps <- matrix(NA_real_, cs$boot, length(coef(fit)))
+    ok <- logical(cs$boot)
+    for (b in seq_len(cs$boot)) {
+      args_b <- args
+      args_b$data <- data[idx[b, ], ]
+      fb <- suppressWarnings(do.call(cs$fun, args_b))
+      ok[b] <- lavInspect(fb, "converged")
+      if (ok[b]) reps[b, ] <- coef(fb)
+    }
+    out$bootstrap <- list(B = cs$boot, seed = 15, idx = idx, names = names(coef(fit)),
+                          replicates = reps, converged = ok)
+  }
   if (!is.null(cs$group)) {
     out$groups <- lavInspect(fit, "group.label")
     out$nobs <- unlist(lavInspect(fit, "nobs"))
