@@ -340,3 +340,38 @@ def test_growth_defaults_carry_over_to_a_multigroup_fit():
     assert len(m) == len(theirs) == len(res.estimates)
     np.testing.assert_allclose(m["est"], m["est_lav"], rtol=1e-5, atol=1e-6)
     np.testing.assert_allclose(m["se"], m["se_lav"], rtol=1e-4, atol=1e-8)
+
+
+def test_cli_fit_with_meanstructure_and_a_model_file_with_intercepts(tmp_path, capsys):
+    from csi_model.cli import main
+
+    ref = _ref("hs_meanstructure")
+    model = tmp_path / "hs.lav"
+    model.write_text(HS3 + "\n", encoding="utf-8")
+    data = str(HERE.parent / ref["data_file"])
+    out = tmp_path / "fit.json"
+    assert main(["fit", data, "-m", str(model), "--meanstructure", "--json", str(out),
+                 "-q"]) == 0, capsys.readouterr().err
+    res = json.loads(out.read_text(encoding="utf-8"))
+    assert res["fit_measures"]["srmr"] == pytest.approx(ref["fit_measures"]["srmr"], rel=1e-5)
+    ours = {r["lhs"]: r["est"] for r in res["estimates"] if r["op"] == "~1"}
+    theirs = {r["lhs"]: r["est"] for r in ref["estimates"] if r["op"] == "~1"}
+    assert ours == pytest.approx(theirs, rel=1e-5, abs=1e-6)
+    model.write_text(HS3 + "\nx1 ~ i1*1\nx2 ~ i2*1\nd21 := i2 - i1\n", encoding="utf-8")
+    assert main(["fit", data, "-m", str(model)]) == 0
+    printed = capsys.readouterr().out
+    assert "Intercepts and means" in printed and "d21" in printed
+
+
+def test_a_latent_mean_the_model_fixes_stays_fixed_in_a_scalar_model():
+    ref, data, res = _group_fit("hs_scalar_school_fixed_mean")
+    for name in ("chisq", "df", "npar", "cfi", "rmsea", "logl"):
+        np.testing.assert_allclose(res.fit_measures[name], ref["fit_measures"][name], rtol=1e-5,
+                                   err_msg=name)
+    means = res.estimates.query("op == '~1' and lhs in ['visual', 'textual']")
+    assert (means.query("lhs == 'visual'").est == 0).all()                 # as lavaan (user row)
+    assert means.query("lhs == 'textual' and group == 'Grant-White'").se.iloc[0] > 0
+    lm = latent_means(res).set_index("latent")
+    assert lm.loc["visual", "se"] == 0 and np.isnan(lm.loc["visual", "pvalue"])
+    theirs = pd.DataFrame(ref["latent_means"]).query("group == 2").set_index("lhs")
+    np.testing.assert_allclose(lm.loc[theirs.index, "est"], theirs["est"], rtol=1e-5, atol=1e-6)

@@ -54,6 +54,9 @@ def add_parser(sub, common: argparse.ArgumentParser) -> None:
                    help="listwise deletion (default) or full-information ML")
     p.add_argument("--allow-cross-loadings", action="store_true",
                    help="allow an item to load on more than one latent")
+    p.add_argument("--meanstructure", action="store_true",
+                   help="add the item intercepts (free) and latent means (0) to the model, as "
+                        "lavaan's meanstructure = TRUE (a model with '~ 1' lines has them anyway)")
     p.add_argument("--bootstrap", metavar="B", type=int, default=0,
                    help="bootstrap resamples for SEs and intervals (e.g. 1000; needs --seed)")
     p.add_argument("--seed", metavar="S", type=int, help="seed of the bootstrap")
@@ -86,7 +89,8 @@ def run(args: argparse.Namespace) -> int:
     survey, result, data_warnings = read_and_fit(
         spec, path, missing_codes=codes, estimator=args.estimator, missing=args.missing,
         bootstrap=args.bootstrap or None, seed=args.seed, n_jobs=args.n_jobs,
-        progress=None if not args.quiet else False, options=options)
+        progress=None if not args.quiet else False, options=options,
+        meanstructure=True if args.meanstructure else None)
     data_warnings += [w for w in boot_warnings if w not in data_warnings]
     failed = None if result.converged else not_converged_message(result, survey, data_warnings)
     if failed:                               # first in every output; exit status 3 below
@@ -113,7 +117,8 @@ def run(args: argparse.Namespace) -> int:
 
 def read_and_fit(spec, path: Path, *, missing_codes, estimator: str, missing: str,
                  bootstrap: int | None = None, seed: int | None = None, n_jobs: int = 1,
-                 progress: bool | None = None, options: dict | None = None):
+                 progress: bool | None = None, options: dict | None = None,
+                 meanstructure: bool | None = None):
     """Read the survey and fit, capturing warnings (they go into the reports, not stderr)."""
     from ..exceptions import CSIModelWarning
     from ..sem.fitting import fit
@@ -123,7 +128,7 @@ def read_and_fit(spec, path: Path, *, missing_codes, estimator: str, missing: st
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always")
         result = fit(spec, survey, estimator=estimator, missing=missing, bootstrap=bootstrap,
-                     seed=seed, n_jobs=n_jobs, progress=progress)
+                     seed=seed, n_jobs=n_jobs, progress=progress, meanstructure=meanstructure)
     # CSIModelWarnings of the fit are on result.warnings; keep any that are not.
     for w in caught:
         msg = str(w.message)

@@ -93,7 +93,8 @@ def _joint_model(spec: ModelSpec, groups: Sequence[str], equal: Sequence[str],
             kind = _kind(row, latents)
             name = _param_name(row.lhs, row.op, row.rhs)
             is_free = row.free > 0
-            if kind == "means" and "intercepts" in equal and g > 0 and "means" not in equal:
+            if kind == "means" and "intercepts" in equal and g > 0 and "means" not in equal \
+                    and not row.user:                    # lavaan: a user's '~1' row stays
                 is_free, ustart[r] = True, np.nan        # latent means identified by equal intercepts
             if not is_free:
                 continue
@@ -708,9 +709,13 @@ def latent_means(result: MultiGroupResult, *, reference: str | None = None,
             d = J[g, j] - J[r, j]
             ivar = float(d @ acov @ d)
             est_, imp = float(vg - vr), float(base[g, j] - base[r, j])
-            se = np.sqrt(var) if var > 0 else np.nan
-            ise = np.sqrt(ivar) if ivar > 0 else np.nan
-            z, iz = est_ / se, imp / ise
+            # a difference fixed by the model (both means fixed): se 0, no test (as lavaan's
+            # fixed parameters); a free one with no variance (unidentified): NaN
+            se = np.sqrt(var) if var > 0 else (0.0 if not a.any() else np.nan)
+            ise = np.sqrt(ivar) if ivar > 0 else (0.0 if not d.any() else np.nan)
+            with np.errstate(divide="ignore", invalid="ignore"):
+                z = est_ / se if se > 0 else np.nan
+                iz = imp / ise if ise > 0 else np.nan
             rows.append({"latent": lv, "group": gname, "reference": reference,
                          "kind": "intercept" if lv in endogenous else "mean",
                          "est": est_, "se": se, "z": z, "pvalue": 2 * stats.norm.sf(abs(z)),
