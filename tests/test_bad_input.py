@@ -444,9 +444,10 @@ def test_copied_item_is_named_as_the_likely_cause(hs, capsys):
     _, write, model = hs
     path = write(lambda df: df.__setitem__("x3", df["x2"]))
     r = run(capsys, "fit", path, "--model", model, "-q", inputs=[path])
-    # the implied covariance is singular at the solution: a user error naming the copies
+    # the sample covariance is singular: a user error naming the copies, before any fitting
     assert r.code == 2
-    assert "The items 'x2' and 'x3' are (almost) copies of each other" in r.err
+    assert "the items 'x2' and 'x3' are (almost) copies of each other" in r.err
+    assert "sample covariance matrix is singular" in r.err
 
 
 def test_exit_statuses_are_documented(capsys):

@@ -298,6 +298,15 @@ def fit(spec: ModelSpec | str | Path, data, *, estimator: str | None = None,
         X = _drop_missing_predictors(X, cols, spec, notes)
     notes.extend(_random_predictor_notes(spec))
     _check_data(X, cols, survey.source, spec)
+    copies = _copied_items(X, cols)
+    if copies:
+        # a copied item makes the sample covariance singular: ML is undefined (lavaan stops too),
+        # and whether the optimizer fails or stalls depends on the BLAS, so say it before fitting
+        raise EstimationError(
+            f"{survey.source or '<data>'}: the items " + "; ".join(f"'{a}' and '{b}'" for a, b in copies)
+            + " are (almost) copies of each other (correlation above 0.9999), so the sample "
+            "covariance matrix is singular and the model cannot be estimated by maximum "
+            "likelihood: drop one of each pair or check the data.")
 
     # lavaan adds a mean structure for FIML; with complete data the means are saturated
     # unless the model has a mean structure (x ~ 1, meanstructure=True, growth())
