@@ -47,7 +47,7 @@ from ..exceptions import (ConvergenceWarning, CSIModelWarning, DataQualityWarnin
                           EstimationError, ImproperSolutionWarning, ModelSpecError,
                           SurveyDataError)
 from .defined import DefinedValues, defined_rows
-from .results import SEMResult, _std_values, admissibility_warnings, standardize
+from .results import SEMResult, _std_plan, _std_values, admissibility_warnings, standardize
 from .start import start_values
 from ..model.spec import ModelSpec
 
@@ -404,6 +404,9 @@ def _assemble(spec, model: RAMModel, theta, acov, estimates, measures, notes: li
     """The SEMResult of an estimate: std.all, R², admissibility, defined parameters."""
     std = standardize(model, theta, acov, level)
     estimates["std.all"] = std["est.std"].to_numpy()
+    other_std = {t: _std_plan(model, t, spec.exogenous_observed) for t in ("std.lv", "std.nox")}
+    for t, plan in other_std.items():
+        estimates[t] = _std_values(model, theta, plan)
     r2 = _r_squared(model, theta, spec)
     Sigma, mu = model.implied(theta)
     implied = pd.DataFrame(Sigma, index=list(model.observed), columns=list(model.observed))
@@ -414,6 +417,9 @@ def _assemble(spec, model: RAMModel, theta, acov, estimates, measures, notes: li
     if spec.defined_parameters:
         rows, std_rows, defined_notes = defined_rows(spec, model, theta, acov, level,
                                                      lambda t: _std_values(model, t), boot)
+        values = DefinedValues(spec, model.partable)
+        for t, plan in other_std.items():
+            rows[t] = values.from_rows(_std_values(model, theta, plan))
         estimates = pd.concat([estimates, rows], ignore_index=True)
         std = pd.concat([std, std_rows], ignore_index=True)
         for note in defined_notes:

@@ -77,41 +77,75 @@ class _JointModel:
     n_params: int
 
 
+def _equal_kind(row, latents, exo: bool) -> str | None:
+    """The ``group.equal`` type of a row as lavaan's ``lav_partable_labels`` (fixed.x rows
+    and the predictors' means are never constrained)."""
+    if exo:
+        return None
+    return _kind(row, latents)
+
+
 def _joint_model(spec: ModelSpec, groups: Sequence[str], equal: Sequence[str],
                  partial: Sequence[str]) -> _JointModel:
-    base = spec.partable(meanstructure=True)
+    """One parameter vector for all groups, resolved as lavaan's ``lavaanify``.
+
+    Every row gets lavaan's label: its user label (a ``c(...)`` entry, or a single label,
+    which holds in every group) or else ``lhs op rhs`` (with the group number after the
+    first group); a type in ``equal`` (not in ``partial``) gives the rows of the later groups
+    the first group's default label. Rows with one label are one parameter; if one of them
+    is fixed, all are fixed at the first fixed value (lavaan: a fixed marker or a
+    ``c(0.5, NA)`` value with ``group.equal`` fixes the parameter in every group).
+    """
+    G = len(groups)
     latents = set(spec.latents)
     partial = set(partial)
-    shared: dict[tuple, int] = {}
-    counter = 0
-    rows, models = [], []
-    for g, label in enumerate(groups):
-        pt = base.copy()
-        free = np.zeros(len(pt), dtype=int)
-        ustart = pt["ustart"].to_numpy(dtype=float).copy()
+    tables = []
+    for g in range(G):
+        pt = spec.partable(meanstructure=True, group=g, n_groups=G).copy()
+        pt["ustart"] = pt["ustart"].astype(float)
         for r, row in enumerate(pt.itertuples(index=False)):
             kind = _kind(row, latents)
-            name = _param_name(row.lhs, row.op, row.rhs)
-            is_free = row.free > 0
             if kind == "means" and "intercepts" in equal and g > 0 and "means" not in equal:
-                is_free, ustart[r] = True, np.nan        # latent means identified by equal intercepts
-            if not is_free:
-                continue
+                pt.iat[r, pt.columns.get_loc("free")] = 1   # identified by equal intercepts
+                pt.iat[r, pt.columns.get_loc("ustart")] = np.nan
+        tables.append(pt)
+    keys: list[list[str]] = []
+    for g, pt in enumerate(tables):
+        ks = []
+        for row in pt.itertuples(index=False):
+            name = _param_name(row.lhs, row.op, row.rhs)
+            kind = _equal_kind(row, latents, bool(row.exo))
             if row.label:
-                key = ("label", row.label)               # a user label holds in every group
+                ks.append("label:" + row.label)
             elif kind in equal and name not in partial:
-                key = ("equal", name)
+                ks.append("default:" + name)
             else:
-                key = ("group", g, name)
-            if key not in shared:
+                ks.append("default:" + name + (f".g{g + 1}" if g else ""))
+        keys.append(ks)
+    fixed_at: dict[str, float] = {}
+    for pt, ks in zip(tables, keys):
+        for k, row in zip(ks, pt.itertuples(index=False)):
+            if row.free == 0 and k not in fixed_at:
+                fixed_at[k] = float(row.ustart)
+    shared: dict[str, int] = {}
+    counter = 0
+    rows, models = [], []
+    for g, (pt, ks) in enumerate(zip(tables, keys)):
+        free = np.zeros(len(pt), dtype=int)
+        ustart = pt["ustart"].to_numpy(dtype=float).copy()
+        for r, k in enumerate(ks):
+            if k in fixed_at:
+                ustart[r] = fixed_at[k]
+                continue
+            if k not in shared:
                 counter += 1
-                shared[key] = counter
-            free[r] = shared[key]
+                shared[k] = counter
+            free[r] = shared[k]
         pt["free"] = free
         pt["ustart"] = ustart
-        for r, row in enumerate(pt.itertuples(index=False)):
-            rows.append(dict(group=label, lhs=row.lhs, op=row.op, rhs=row.rhs, free=row.free,
-                             ustart=row.ustart, label=row.label,
+        for row in pt.itertuples(index=False):
+            rows.append(dict(group=groups[g], lhs=row.lhs, op=row.op, rhs=row.rhs, free=row.free,
+                             ustart=row.ustart, label=row.label, exo=row.exo,
                              kind=_kind(row, latents)))
         models.append(pt)
     rams = tuple(RAMModel.from_partable(pt, spec.observed, spec.latents, n_params=counter)
@@ -138,7 +172,7 @@ def _start(jm: _JointModel, spec: ModelSpec, moments, pooled: est.Moments,
     ``notes`` receives the note if that start needed semopy's estimates (the fallback)."""
     from .fitting import _converge
     notes = [] if notes is None else notes
-    pt = spec.partable()
+    pt = spec._partable(False, None, None).copy()     # the c(...) modifiers left out
     single = RAMModel.from_partable(pt, spec.observed, spec.latents)
     theta1, _, _ = _converge(lambda t0: est.fit_ml(single, t0, pooled), single, pt, pooled,
                              notes, "csi_model")
