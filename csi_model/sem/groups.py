@@ -35,7 +35,8 @@ from ._ram import RAMModel
 from ..exceptions import ConvergenceWarning, CSIModelWarning, EstimationError, SurveyDataError
 from .results import Summary
 from ..model.spec import ModelSpec, load_model
-from .defined import multigroup_note
+from .defined import DefinedValues, _se_from_cov, _wald
+from .results import STD_TYPES, _std_plan, _std_values, standardize
 
 __all__ = ["fit_multigroup", "MultiGroupResult", "invariance", "InvarianceResult",
            "path_differences", "EQUALITY_TYPES"]
@@ -258,6 +259,50 @@ class MultiGroupResult:
     theta: np.ndarray = field(repr=False)
     acov: np.ndarray = field(repr=False)
     table: pd.DataFrame = field(repr=False)
+    standardized: pd.DataFrame = field(default=None, repr=False)
+    r2: pd.Series = field(default=None, repr=False)
+    level: float = 0.95
+
+    def _joint(self) -> _JointModel:
+        return _joint_model(self.spec, self.groups, self.equal, self.partial)
+
+    def standardized_solution(self, type: str = "std.all", *, level: float | None = None
+                              ) -> pd.DataFrame:
+        """lavaan's ``standardizedSolution(fit, type = type)`` per group, with delta-method SEs.
+
+        Parameters
+        ----------
+        type : {"std.all", "std.lv", "std.nox"}
+            Every variable standardized in its group (``"std.all"``, :attr:`standardized`),
+            the latents only (``"std.lv"``) or all but the observed exogenous predictors
+            (``"std.nox"``).
+        level : float, optional
+            Confidence level (default: the fit's).
+
+        Returns
+        -------
+        DataFrame
+            ``group, lhs, op, rhs, est.std, se, z, pvalue, ci.lower, ci.upper``; the defined
+            parameters (``:=``) last, with an empty group.
+
+        Examples
+        --------
+        >>> import csi_model as cm
+        >>> spec = cm.load_model("acsi")
+        >>> survey = cm.read_survey(cm.make_demo_survey(), items=spec.observed, missing_codes=[99])
+        >>> res = cm.fit_multigroup(spec, survey, by="wave", equal=["loadings"])
+        >>> sorted(res.standardized_solution("std.lv").group.unique())
+        ['2025', '2026']
+        """
+        if type not in STD_TYPES:
+            raise ValueError(f"The 'type' parameter of standardized_solution must be one of "
+                             f"{{{', '.join(STD_TYPES)}}}. Got {type!r} instead.")
+        level = self.level if level is None else level
+        if not 0 < level < 1:
+            raise ValueError(f"The 'level' parameter of standardized_solution must be in (0, 1). "
+                             f"Got {level!r} instead.")
+        return _standardized(self.spec, self._joint(), np.asarray(self.theta),
+                             np.asarray(self.acov), level, type)
 
     def summary(self) -> Summary:
         fm = self.fit_measures
@@ -313,8 +358,6 @@ def fit_multigroup(spec: ModelSpec | str, data, *, by: str, equal: Sequence[str]
     (('2025', '2026'), 301)
     """
     spec = spec if isinstance(spec, ModelSpec) else load_model(spec)
-    if multigroup_note(spec):
-        warnings.warn(multigroup_note(spec), CSIModelWarning, stacklevel=2)
     bad = [e for e in equal if e not in EQUALITY_TYPES]
     if bad:
         raise ValueError(f"The 'equal' parameter of fit_multigroup must contain only "
@@ -332,6 +375,31 @@ def _check_missing(missing, where: str) -> str:
     return missing
 
 
+def _free_per_group(jm: _JointModel) -> list[int]:
+    """Free parameters with an entry in each group (lavaan's count: fixed.x rows left out)."""
+    t = jm.table
+    return [int(t[(t.group == g) & (t.free > 0) & (t.exo == 0)]["free"].nunique())
+            for g in pd.unique(t.group)]
+
+
+def _check_group_covariance(spec: ModelSpec, by: str, gname: str, X: np.ndarray) -> None:
+    """Refuse a group whose sample covariance matrix is singular (ML needs it invertible)."""
+    n, p = X.shape
+    if n > p:
+        S = np.cov(X, rowvar=False, bias=True)
+        ev = np.linalg.eigvalsh(S / np.sqrt(np.outer(np.diag(S), np.diag(S))))
+        if ev[0] > 1e-10:
+            return
+        why = ("some model variables are exact linear combinations of others in this group "
+               "(e.g. a total score next to its items, or items that are copies)")
+    else:
+        why = f"it has {n} complete respondents for {p} model variables (it needs more than {p})"
+    raise EstimationError(f"Group {by} = {gname}: the sample covariance matrix of the model "
+                          f"variables is singular: {why}, so the group cannot be fitted by "
+                          "maximum likelihood. Merge the group with another, drop it, or drop "
+                          "the redundant variables.")
+
+
 def _fit_joint(spec, by, groups, Xs, dropped, equal, partial, level=0.95,
                warm: "MultiGroupResult | None" = None, missing: str = "listwise") -> MultiGroupResult:
     """Fit the joint model to grouped data (complete, or FIML); ``warm`` gives start values."""
@@ -342,22 +410,28 @@ def _fit_joint(spec, by, groups, Xs, dropped, equal, partial, level=0.95,
         raise ValueError(f"The 'partial' parameter of fit_multigroup names unknown parameters "
                          f"{unknown!r}; write them like 'QUAL=~QUAL3' or 'QUAL3~1'.")
     ns = [len(X) for X in Xs]
-    per_group_free = [int((m.free_rows >= 0).sum()) for m in jm.models]
-    for gname, n_g, q_g in zip(groups, ns, per_group_free):
-        if n_g <= len(spec.observed) and missing == "listwise":
-            raise EstimationError(f"Group {by} = {gname} has {n_g} complete respondents for "
-                                  f"{len(spec.observed)} items: too few to estimate its covariance "
-                                  "matrix. Merge it with another group or drop it.")
+    notes: list[str] = []
+    if missing == "listwise":
+        for gname, X in zip(groups, Xs):
+            _check_group_covariance(spec, by, gname, X)
+    for gname, n_g, q_g in zip(groups, ns, _free_per_group(jm)):
         if n_g < q_g:
-            raise EstimationError(f"Group {by} = {gname} has {n_g} complete respondents but the "
-                                  f"model has {q_g} free parameters in it. Merge small groups or "
-                                  "constrain more parameters (e.g. equal=['loadings']).")
-    notes = [multigroup_note(spec)] if spec.defined else []
+            notes.append(f"Group {by} = {gname} has {n_g} respondents, fewer than the {q_g} free "
+                         "parameters of the model in that group: its estimates rest on few "
+                         "cases (lavaan fits them too); read them with caution, or hold more "
+                         "parameters equal across groups.")
+            warnings.warn(notes[-1], CSIModelWarning, stacklevel=3)
     if dropped and missing == "listwise":
         notes.append(f"Listwise deletion within groups: {dropped} incomplete rows were dropped.")
     elif dropped:
         notes.append(f"{dropped} rows with no answer to any model item were dropped.")
     if missing == "fiml":
+        if spec.fixed_x and spec.exogenous_observed:
+            raise EstimationError(
+                f"missing='fiml' in a multi-group fit of a model with observed predictors "
+                f"({', '.join(spec.exogenous_observed)}) and fixed_x=True is not available "
+                "yet. Use missing='listwise', or pass a model with fixed_x=False "
+                "(spec.with_defaults(fixed_x=False)).")
         return _fit_joint_fiml(spec, by, groups, Xs, jm, equal, partial, level, warm, notes)
     moments = [est.Moments.from_data(X) for X in Xs]
     N = sum(ns)
@@ -375,10 +449,28 @@ def _fit_joint(spec, by, groups, Xs, dropped, equal, partial, level=0.95,
     if not ok:
         notes.append(f"The multi-group estimation did not converge in {iters} iterations.")
         warnings.warn(notes[-1], ConvergenceWarning, stacklevel=3)
-    estimates = _estimates(jm, theta, acov, level)
-    measures = _fit_measures(jm, theta, moments, ns)
+    acov = _fix_exogenous(jm, acov)
+    measures = _fit_measures(jm, theta, moments, ns, spec)
+    return _result(spec, by, groups, equal, partial, ns, jm, theta, acov, level, measures,
+                   notes, ok)
+
+
+def _result(spec, by, groups, equal, partial, ns, jm, theta, acov, level, measures, notes,
+            ok) -> MultiGroupResult:
+    """Estimates (with the standardized values and ':=' rows), std.all solution and R²."""
+    estimates = _estimates(jm, theta, acov, level, spec)
+    defined = _defined(spec, jm, theta, acov, level)
+    if len(defined):
+        estimates = pd.concat([estimates, defined], ignore_index=True)
+        bad = defined[~np.isfinite(defined["est"])]
+        for r in bad.itertuples():
+            notes.append(f"The defined parameter {r.lhs} := {r.rhs} is not a finite number at "
+                         "the estimates: check the expression (a log or sqrt of a negative "
+                         "value, a division by zero).")
+    std = _standardized(spec, jm, theta, acov, level, "std.all")
     return MultiGroupResult(spec, by, tuple(groups), tuple(equal), tuple(partial), tuple(ns),
-                            estimates, measures, tuple(notes), bool(ok), theta, acov, jm.table)
+                            estimates, measures, tuple(notes), bool(ok), theta, acov, jm.table,
+                            std, _r2(spec, jm, theta), level)
 
 
 def _fit_joint_fiml(spec, by, groups, Xs, jm, equal, partial, level, warm, notes):
@@ -423,10 +515,9 @@ def _fit_joint_fiml(spec, by, groups, Xs, jm, equal, partial, level, warm, notes
     if not ok:
         notes.append(f"The multi-group estimation did not converge in {iters} iterations.")
         warnings.warn(notes[-1], ConvergenceWarning, stacklevel=4)
-    estimates = _estimates(jm, theta, acov, level)
     measures = _fit_measures_fiml(jm, theta, datas, h1)
-    return MultiGroupResult(spec, by, tuple(groups), tuple(equal), tuple(partial), tuple(ns),
-                            estimates, measures, tuple(notes), bool(ok), theta, acov, jm.table)
+    return _result(spec, by, groups, equal, partial, ns, jm, theta, acov, level, measures,
+                   notes, ok)
 
 
 def _fit_measures_fiml(jm: _JointModel, theta, datas, h1) -> pd.Series:
@@ -466,29 +557,122 @@ def _warm_start(jm: _JointModel, previous: "MultiGroupResult") -> np.ndarray:
     return theta
 
 
-def _estimates(jm: _JointModel, theta, acov, level) -> pd.DataFrame:
+def _estimates(jm: _JointModel, theta, acov, level, spec: ModelSpec | None = None) -> pd.DataFrame:
+    """lavaan's ``parameterEstimates`` with ``group``, ``label`` and the standardized values
+    (``std.all, std.lv, std.nox``); fixed.x rows are reported as fixed (se 0), as lavaan."""
     t = jm.table
     free = t["free"].to_numpy()
     est_ = t["ustart"].to_numpy(dtype=float).copy()
     est_[free > 0] = theta[free[free > 0] - 1]
     se = np.zeros(len(t))
     se[free > 0] = np.sqrt(np.clip(np.diag(acov)[free[free > 0] - 1], 0, None))
+    estimated = (free > 0) & (t["exo"].to_numpy() == 0)
+    se[~estimated] = 0.0
     with np.errstate(divide="ignore", invalid="ignore"):
-        z = np.where(free > 0, est_ / se, np.nan)
+        z = np.where(estimated, est_ / se, np.nan)
     zc = stats.norm.ppf(0.5 + level / 2)
-    return pd.DataFrame({"group": t["group"], "lhs": t["lhs"], "op": t["op"], "rhs": t["rhs"],
-                         "free": free, "est": est_, "se": se, "z": z,
-                         "pvalue": 2 * stats.norm.sf(np.abs(z)),
-                         "ci.lower": est_ - zc * se, "ci.upper": est_ + zc * se})
+    out = pd.DataFrame({"group": t["group"], "lhs": t["lhs"], "op": t["op"], "rhs": t["rhs"],
+                        "label": t["label"], "free": free, "est": est_, "se": se, "z": z,
+                        "pvalue": 2 * stats.norm.sf(np.abs(z)),
+                        "ci.lower": est_ - zc * se, "ci.upper": est_ + zc * se})
+    if spec is not None:
+        ov_x = spec.exogenous_observed
+        for kind in STD_TYPES:
+            out[kind] = np.concatenate([_std_values(m, theta, _std_plan(m, kind, ov_x))
+                                        for m in jm.models])
+    return out
 
 
-def _fit_measures(jm: _JointModel, theta, moments, ns) -> pd.Series:
+def _std_rows(jm: _JointModel, theta, kind: str, ov_x) -> np.ndarray:
+    """The standardized value of every row of the joint table (groups stacked)."""
+    return np.concatenate([_std_values(m, theta, _std_plan(m, kind, ov_x)) for m in jm.models])
+
+
+def _defined(spec: ModelSpec, jm: _JointModel, theta, acov, level) -> pd.DataFrame:
+    """The ``:=`` rows of a multi-group fit (lavaan: group 0), delta-method SEs.
+
+    A label names one parameter (a ``c(...)`` entry names it in its group; a single label
+    holds in every group), so ``d := b1 - b2`` compares two groups' paths."""
+    if not spec.defined_parameters:
+        return pd.DataFrame()
+    values = DefinedValues(spec, jm.table)
+    est_ = values(theta)
+    se = _se_from_cov(values.jacobian(theta), acov)
+    z, p, lo, hi = _wald(est_, se, level)
+    rows = pd.DataFrame({"group": "", "lhs": values.names, "op": ":=",
+                         "rhs": [d.rhs for d in values.params], "label": values.names,
+                         "free": 0, "est": est_, "se": se, "z": z, "pvalue": p,
+                         "ci.lower": lo, "ci.upper": hi})
+    ov_x = spec.exogenous_observed
+    for kind in STD_TYPES:
+        rows[kind] = values.from_rows(_std_rows(jm, theta, kind, ov_x))
+    return rows
+
+
+def _standardized(spec: ModelSpec, jm: _JointModel, theta, acov, level, kind: str) -> pd.DataFrame:
+    """lavaan's ``standardizedSolution(fit, type = kind)`` of a multi-group fit."""
+    ov_x = spec.exogenous_observed
+    parts = []
+    for g, m in zip(pd.unique(jm.table.group), jm.models):
+        part = standardize(m, theta, acov, level, type=kind, ov_x=ov_x)
+        part.insert(0, "group", g)
+        parts.append(part)
+    out = pd.concat(parts, ignore_index=True)
+    if spec.defined_parameters:
+        from .effects import _jacobian
+        values = DefinedValues(spec, jm.table)
+        f = lambda t: values.from_rows(_std_rows(jm, t, kind, ov_x))  # noqa: E731
+        est_ = f(theta)
+        se = _se_from_cov(np.nan_to_num(_jacobian(f, theta)), acov)
+        z, p, lo, hi = _wald(est_, se, level)
+        out = pd.concat([out, pd.DataFrame({
+            "group": "", "lhs": values.names, "op": ":=", "rhs": [d.rhs for d in values.params],
+            "est.std": est_, "se": se, "z": z, "pvalue": p, "ci.lower": lo, "ci.upper": hi})],
+            ignore_index=True)
+    return out
+
+
+def _r2(spec: ModelSpec, jm: _JointModel, theta) -> pd.Series:
+    """R² of every endogenous variable in every group: a Series indexed by (group, variable)."""
+    from .fitting import _r_squared
+    parts = {g: _r_squared(m, theta, spec) for g, m in zip(pd.unique(jm.table.group), jm.models)}
+    out = pd.concat(parts, names=["group", "variable"])
+    out.name = "r2"
+    return out
+
+
+def _fix_exogenous(jm: _JointModel, acov: np.ndarray) -> np.ndarray:
+    """Zero the rows and columns of the fixed.x parameters (lavaan: fixed, se 0); the
+    information is block diagonal in them, so no other SE changes."""
+    t = jm.table
+    idx = np.unique(t[(t.free > 0) & (t.exo == 1)]["free"].to_numpy()) - 1
+    if not len(idx):
+        return acov
+    out = acov.copy()
+    out[idx, :] = 0.0
+    out[:, idx] = 0.0
+    return out
+
+
+def _n_exo_params(jm: _JointModel) -> int:
+    """Free parameters of the fixed.x rows (the predictors' sample moments, not counted)."""
+    t = jm.table
+    return int(t[(t.free > 0) & (t.exo == 1)]["free"].nunique())
+
+
+def _fit_measures(jm: _JointModel, theta, moments, ns, spec: ModelSpec) -> pd.Series:
+    """lavaan's fit measures of a multi-group ML fit; with observed predictors (fixed.x) the
+    log-likelihood is the outcomes' given the predictors, and npar leaves their moments out."""
     G, p, q = len(ns), jm.models[0].p, jm.n_params
     N = sum(ns)
+    exo_idx = [spec.observed.index(v) for v in spec.exogenous_observed] if spec.fixed_x else []
+    k = len(exo_idx)
+    npar = q - _n_exo_params(jm)
     chisq = sum(n * est.ml_objective(m, theta, mom) for m, mom, n in zip(jm.models, moments, ns))
     df = G * (p * (p + 1) // 2 + p) - q
-    chisq0 = sum(fi.baseline_chisq_complete(mom.cov, n)[0] for mom, n in zip(moments, ns))
-    df0 = G * (p * (p - 1) // 2)
+    chisq0 = sum(fi.baseline_chisq_complete(mom.cov, n, exo_idx)[0]
+                 for mom, n in zip(moments, ns))
+    df0 = G * (p * (p - 1) // 2 - k * (k - 1) // 2)
     logl = 0.0
     srmr = 0.0
     for m, mom, n in zip(jm.models, moments, ns):
@@ -496,14 +680,18 @@ def _fit_measures(jm: _JointModel, theta, moments, ns) -> pd.Series:
         V = np.linalg.inv(Sigma)
         d = mom.mean - mu
         logl += -0.5 * n * (p * est.LOG2PI + np.linalg.slogdet(Sigma)[1] + np.sum(V * mom.cov) + d @ V @ d)
+        if k:
+            Sx = mom.cov[np.ix_(exo_idx, exo_idx)]
+            logl -= -0.5 * n * (k * est.LOG2PI + np.linalg.slogdet(Sx)[1] + k)
         srmr += n / N * fi.srmr(mom.cov, Sigma, mom.mean, mu)
     lo, hi = fi.rmsea_ci(chisq, df, N, n_groups=G)
-    out = {"npar": q, "nobs": N, "chisq": chisq, "df": df, "pvalue": fi.chisq_pvalue(chisq, df),
+    out = {"npar": npar, "nobs": N, "chisq": chisq, "df": df,
+           "pvalue": fi.chisq_pvalue(chisq, df) if df > 0 else np.nan,
            "baseline.chisq": chisq0, "baseline.df": df0,
            "cfi": fi.cfi(chisq, df, chisq0, df0), "tli": fi.tli(chisq, df, chisq0, df0),
            "nfi": fi.nfi(chisq, chisq0), "rmsea": fi.rmsea(chisq, df, N, n_groups=G),
            "rmsea.ci.lower": lo, "rmsea.ci.upper": hi, "srmr": srmr, "logl": logl,
-           "aic": fi.aic(logl, q), "bic": fi.bic(logl, q, N)}
+           "aic": fi.aic(logl, npar), "bic": fi.bic(logl, npar, N)}
     return pd.Series(out, name="value", dtype=float)
 
 
@@ -548,8 +736,6 @@ def invariance(spec: ModelSpec | str, data, *, by: str,
     ``missing="fiml"`` fits every step by FIML (see :func:`fit_multigroup`).
     """
     spec = spec if isinstance(spec, ModelSpec) else load_model(spec)
-    if multigroup_note(spec):
-        warnings.warn(multigroup_note(spec), CSIModelWarning, stacklevel=2)
     bad = [s for s in steps if s not in STEPS]
     if bad:
         raise ValueError(f"The 'steps' parameter of invariance must contain only "
