@@ -195,3 +195,61 @@ def test_c_modifiers_parse_print_and_refuse_bad_lengths():
     with pytest.raises(ModelSyntaxError, match="empty entry"):
         cm.ModelSpec.from_syntax("f =~ x1 + c(a, )*x2")
     assert "wrong number of arguments in modifier" in _ref("errors")["wrong_length"]
+
+
+def _mi_key(frame: pd.DataFrame) -> list:
+    # lavaan writes a new covariance with the earlier variable first; compare unordered
+    return [(r.lhs, r.op, r.rhs) if r.op != "~~" else (*sorted((r.lhs, r.rhs)), "~~")
+            for r in frame.itertuples()]
+
+
+def _compare_mi(ours: pd.DataFrame, ref: dict, labels=None):
+    theirs = pd.DataFrame(ref["modindices"])
+    assert len(ours) == len(theirs)
+    if not len(theirs):
+        return
+    theirs["key"], ours = _mi_key(theirs), ours.assign(key=_mi_key(ours))
+    on = ["key"]
+    if labels is not None:
+        theirs["group"] = [labels[g - 1] for g in theirs["group"]]
+        on.append("group")
+    m = theirs.merge(ours, on=on, how="outer", suffixes=("_lavaan", ""), indicator=True)
+    assert (m["_merge"] == "both").all(), m[m["_merge"] != "both"][on]
+    for col in ("mi", "epc", "sepc.lv", "sepc.all", "sepc.nox"):
+        np.testing.assert_allclose(m[col], m[col + "_lavaan"], rtol=1e-4, atol=1e-8, err_msg=col)
+
+
+@pytest.mark.parametrize("name,data", [("hs_single", HS), ("pd_single", "political_democracy"),
+                                       ("fb_single", FB)])
+def test_single_group_modification_indices_agree_with_lavaan(name, data):
+    ref = _ref(name)
+    path = data if isinstance(data, Path) else HERE / "data" / f"{data}.csv"
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        res = cm.fit(cm.ModelSpec.from_syntax(ref["model"]), pd.read_csv(path))
+    mi = res.modification_indices()
+    _compare_mi(mi, ref)
+    assert mi["mi"].is_monotonic_decreasing
+    if name == "pd_single":
+        # every regression among the latents is equivalent to one in the model: lavaan and
+        # csi_model drop them (restricted information ~0), keeping the residual covariances
+        assert not (mi.op == "~").any() and (mi.op == "~~").sum() == 49
+
+
+@pytest.mark.parametrize("name", ["hs_school", "hs_school_metric", "hs_c_metric", "fb_sex"])
+def test_multigroup_modification_indices_agree_with_lavaan(fits, name):
+    res, ref = fits[name]
+    mi = res.modification_indices()
+    _compare_mi(mi, ref, list(res.groups))
+    if name == "hs_school_metric":
+        # equal loadings make each school's marker loading free-able: listed per group
+        markers = mi[(mi.op == "=~") & (mi.rhs == "x1") & (mi.lhs == "visual")]
+        assert sorted(markers.group) == ["Grant-White", "Pasteur"]
+
+
+def test_modification_indices_need_complete_data():
+    data = pd.read_csv(HERE / "data" / "holzinger_missing.csv")
+    spec = cm.load_model(HERE / "reference" / "lavaan" / "holzinger.lav")
+    res = cm.fit(spec, data, missing="fiml")
+    with pytest.raises(ValueError, match="complete-data ML and MLR fits.*missing='listwise'"):
+        res.modification_indices()

@@ -332,6 +332,7 @@ def fit(spec: ModelSpec | str | Path, data, *, estimator: str | None = None,
         estimates.loc[exo_rows, "ci.upper"] = estimates.loc[exo_rows, "est"]
         notes.extend(_bootstrap_notes(boot))
     return _assemble(spec, model, theta, acov, estimates, measures, notes, level, boot,
+                     moments=mom if missing == "listwise" else None,
                      estimator=estimator, missing=missing, n=n, n_total=survey.n,
                      source=survey.source, report=survey.report, converged=converged,
                      iters=iters, t0=t0)
@@ -383,6 +384,7 @@ def _fit_moments(spec, m, estimator, missing, bootstrap, level, engine, t0):
         measures = _fit_measures(model, theta, mom, n, None, None, None, exo_idx)
     estimates = _estimate_table(model, theta, acov, level)
     return _assemble(spec, model, theta, acov, estimates, measures, notes, level, None,
+                     moments=mom,
                      estimator="ML", missing="listwise", n=n, n_total=m.n_read,
                      source=m.source, report=None, converged=converged, iters=iters, t0=t0)
 
@@ -400,7 +402,7 @@ def _identified_acov(model: RAMModel, theta, acov, patterns, n, notes: list[str]
 
 
 def _assemble(spec, model: RAMModel, theta, acov, estimates, measures, notes: list[str], level,
-              boot, *, estimator, missing, n, n_total, source, report, converged, iters, t0):
+              boot, *, moments=None, estimator, missing, n, n_total, source, report, converged, iters, t0):
     """The SEMResult of an estimate: std.all, R², admissibility, defined parameters."""
     std = standardize(model, theta, acov, level)
     estimates["std.all"] = std["est.std"].to_numpy()
@@ -431,7 +433,8 @@ def _assemble(spec, model: RAMModel, theta, acov, estimates, measures, notes: li
         estimates=estimates, standardized=std, fit_measures=measures, r2=r2,
         warnings=all_warnings, converged=bool(converged), iterations=int(iters),
         implied_cov=implied, theta=theta, acov=acov, data_source=source,
-        elapsed=time.perf_counter() - t0, data_report=report, bootstrap=boot)
+        elapsed=time.perf_counter() - t0, data_report=report, bootstrap=boot,
+        sample_moments=moments)
 
 
 def _fit_ordered(spec, data, ordered, estimator, missing, missing_codes, level, bootstrap, t0,
@@ -477,6 +480,10 @@ def _estimate(model: RAMModel, pt: pd.DataFrame, X: np.ndarray, missing: str, no
         mom = est.Moments.from_data(X)
         theta, iters, converged = _converge(lambda t0: est.fit_ml(model, t0, mom),
                                             model, pt, mom, notes, engine)
+        if converged:
+            theta = est.polish(lambda t: est.ml_objective(model, t, mom),
+                               lambda t: est.ml_gradient(model, t, mom),
+                               lambda t: 2 * est.expected_information(model, t), theta)
         return theta, iters, converged, mom, None, None
     data = fiml.MissingData(X)
     S_em, mu_em, ll_h1, _ = fiml.em_saturated(data)

@@ -262,6 +262,40 @@ class MultiGroupResult:
     standardized: pd.DataFrame = field(default=None, repr=False)
     r2: pd.Series = field(default=None, repr=False)
     level: float = 0.95
+    moments: tuple = field(default=None, repr=False)
+
+    def modification_indices(self) -> pd.DataFrame:
+        """lavaan's ``modindices(fit)`` of a multi-group fit, per group.
+
+        Each parameter that could be freed in a group (loadings, residual covariances, latent
+        covariances, regressions among the variables of the regressions, the group's fixed
+        parameters) is scored in the joint likelihood. Equality constraints across groups
+        are not released here (lavaan: ``lavTestScore``); :func:`invariance` ranks them by
+        the likelihood-ratio test in its suggestions. Listwise fits only.
+
+        Returns
+        -------
+        DataFrame
+            ``lhs, op, rhs, group, mi, epc, sepc.lv, sepc.all, sepc.nox``, largest ``mi`` first.
+
+        Examples
+        --------
+        >>> import csi_model as cm
+        >>> spec = cm.load_model("acsi")
+        >>> survey = cm.read_survey(cm.make_demo_survey(), items=spec.observed, missing_codes=[99])
+        >>> mi = cm.fit_multigroup(spec, survey, by="wave").modification_indices()
+        >>> sorted(mi.group.unique())
+        ['2025', '2026']
+        """
+        from .diagnostics import modification_indices_groups
+
+        if self.moments is None:
+            raise ValueError("Modification indices are computed for complete-data multi-group "
+                             "fits; this fit used missing='fiml'. Refit with "
+                             "missing='listwise' to get them.")
+        return modification_indices_groups(self._joint().models, np.asarray(self.theta),
+                                           self.moments, self.groups,
+                                           ov_x=self.spec.exogenous_observed)
 
     def _joint(self) -> _JointModel:
         return _joint_model(self.spec, self.groups, self.equal, self.partial)
@@ -445,6 +479,10 @@ def _fit_joint(spec, by, groups, Xs, dropped, equal, partial, level=0.95,
             lambda t: _objective(jm, moments, weights, t),
             lambda t: _gradient(jm, moments, weights, t),
             lambda t: 2 * _information(jm, weights, t), theta0)
+        if ok:
+            theta = est.polish(lambda t: _objective(jm, moments, weights, t),
+                               lambda t: _gradient(jm, moments, weights, t),
+                               lambda t: 2 * _information(jm, weights, t), theta)
         acov = np.linalg.pinv(N * _information(jm, weights, theta))
     if not ok:
         notes.append(f"The multi-group estimation did not converge in {iters} iterations.")
@@ -452,11 +490,11 @@ def _fit_joint(spec, by, groups, Xs, dropped, equal, partial, level=0.95,
     acov = _fix_exogenous(jm, acov)
     measures = _fit_measures(jm, theta, moments, ns, spec)
     return _result(spec, by, groups, equal, partial, ns, jm, theta, acov, level, measures,
-                   notes, ok)
+                   notes, ok, tuple(moments))
 
 
 def _result(spec, by, groups, equal, partial, ns, jm, theta, acov, level, measures, notes,
-            ok) -> MultiGroupResult:
+            ok, moments=None) -> MultiGroupResult:
     """Estimates (with the standardized values and ':=' rows), std.all solution and R²."""
     estimates = _estimates(jm, theta, acov, level, spec)
     defined = _defined(spec, jm, theta, acov, level)
@@ -470,7 +508,7 @@ def _result(spec, by, groups, equal, partial, ns, jm, theta, acov, level, measur
     std = _standardized(spec, jm, theta, acov, level, "std.all")
     return MultiGroupResult(spec, by, tuple(groups), tuple(equal), tuple(partial), tuple(ns),
                             estimates, measures, tuple(notes), bool(ok), theta, acov, jm.table,
-                            std, _r2(spec, jm, theta), level)
+                            std, _r2(spec, jm, theta), level, moments)
 
 
 def _fit_joint_fiml(spec, by, groups, Xs, jm, equal, partial, level, warm, notes):

@@ -365,6 +365,7 @@ class SEMResult:
     elapsed: float = 0.0
     data_report: Any = field(default=None, repr=False)
     bootstrap: Any = field(default=None, repr=False)
+    sample_moments: Any = field(default=None, repr=False)
 
     def __post_init__(self):
         for frame in (self.estimates, self.standardized, self.implied_cov):
@@ -389,6 +390,38 @@ class SEMResult:
     def table(self) -> pd.DataFrame:
         """The estimates with exactly the DESIGN.md columns."""
         return self.estimates[ESTIMATE_COLUMNS].copy()
+
+    def modification_indices(self) -> pd.DataFrame:
+        """lavaan's ``modindices(fit)``: the score test of freeing each fixed parameter.
+
+        Every parameter lavaan considers (loadings, residual covariances, latent covariances,
+        regressions among the variables of the regressions, and the model's fixed parameters),
+        each freed alone: ``mi`` (the chi-square drop to expect, 1 df), ``epc`` (the expected
+        value) and its standardized ``sepc.lv``, ``sepc.all``, ``sepc.nox``. Complete-data ML
+        and MLR fits (expected information, as lavaan's default).
+
+        Returns
+        -------
+        DataFrame
+            ``lhs, op, rhs, mi, epc, sepc.lv, sepc.all, sepc.nox``, largest ``mi`` first.
+
+        Examples
+        --------
+        >>> import csi_model as cm
+        >>> res = cm.fit("telecom", cm.simulate_survey("telecom", n=300, seed=1))
+        >>> list(res.modification_indices().columns)
+        ['lhs', 'op', 'rhs', 'mi', 'epc', 'sepc.lv', 'sepc.all', 'sepc.nox']
+        """
+        from .diagnostics import modification_indices
+
+        if self.sample_moments is None or self.estimator not in ("ML", "MLR"):
+            raise ValueError("Modification indices are computed for complete-data ML and MLR "
+                             f"fits; this fit uses {self.estimator} with missing = "
+                             f"'{self.missing}'. Refit with missing='listwise' to get them.")
+        model = RAMModel.from_partable(self.spec.partable(), self.spec.observed,
+                                       self.spec.latents)
+        return modification_indices(model, np.asarray(self.theta), self.sample_moments,
+                                    ov_x=self.spec.exogenous_observed)
 
     def standardized_solution(self, type: str = "std.all", *, level: float = 0.95) -> pd.DataFrame:
         """A standardized solution with delta-method SEs (lavaan's ``standardizedSolution``).
