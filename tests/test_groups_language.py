@@ -253,3 +253,27 @@ def test_modification_indices_need_complete_data():
     res = cm.fit(spec, data, missing="fiml")
     with pytest.raises(ValueError, match="complete-data ML and MLR fits.*missing='listwise'"):
         res.modification_indices()
+
+
+@pytest.mark.parametrize("name,model,equal", [
+    ("score_hs_metric", "hs_school", ["loadings"]),
+    ("score_hs_scalar", "hs_school", ["loadings", "intercepts"]),
+    ("score_hs_c_metric", "hs_c_metric", ["loadings"])])
+def test_equality_score_tests_agree_with_lavtestscore(name, model, equal):
+    ref = _ref(name)
+    spec = cm.ModelSpec.from_syntax(_ref(model)["model"])
+    res = cm.fit_multigroup(spec, pd.read_csv(HS), by="school", equal=equal)
+    uni, total = res.equality_score_tests()
+    labels = list(res.groups)
+    theirs = pd.DataFrame([{"group": labels[u["b"]["group"] - 1], "lhs": u["b"]["lhs"],
+                            "op": u["b"]["op"], "rhs": u["b"]["rhs"],
+                            "ref.group": labels[u["a"]["group"] - 1], "X2_lavaan": u["X2"],
+                            "p_lavaan": u["pvalue"]} for u in ref["uni"]])
+    m = theirs.merge(uni, on=["group", "lhs", "op", "rhs", "ref.group"], how="outer")
+    assert len(m) == len(theirs) == len(uni)
+    np.testing.assert_allclose(m["X2"], m["X2_lavaan"], rtol=1e-4)
+    np.testing.assert_allclose(m["pvalue"], m["p_lavaan"], rtol=1e-4)
+    np.testing.assert_allclose(total["X2"], ref["total"]["X2"], rtol=1e-4)
+    assert total["df"] == ref["total"]["df"]
+    if name == "score_hs_c_metric":     # c(t5, t5) and the group.equal loadings x6, x8
+        assert sorted(uni.rhs) == ["x5", "x6", "x8"]

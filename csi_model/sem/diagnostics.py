@@ -22,7 +22,8 @@ import pandas as pd
 from . import _estimation as est
 from ._ram import RAMModel
 
-__all__ = ["modification_indices", "modification_indices_groups", "residuals"]
+__all__ = ["modification_indices", "modification_indices_groups", "equality_score_tests",
+           "residuals"]
 
 
 def _lavaan_full(model: RAMModel, ov_x) -> list[tuple[str, str, str]]:
@@ -200,6 +201,69 @@ def modification_indices_groups(models, theta: np.ndarray, moments, groups, *,
     """
     return _mi_table(list(models), np.asarray(theta, float), list(moments),
                      [m.n for m in moments], ov_x, list(groups))
+
+
+def equality_score_tests(models, theta: np.ndarray, moments, groups) -> tuple[pd.DataFrame, dict]:
+    """Score tests of releasing each equality constraint (lavaan's ``lavTestScore(fit)``).
+
+    A parameter held equal in several rows (``group.equal`` or a shared label) is one entry of
+    ``theta``; each row after the first carrying it is released alone (``uni``: 1 df each) and
+    all at once (``total``), in the joint likelihood of the groups: with the released row's
+    value ``theta_k + delta``, ``X2 = N g_delta^2 / V`` at ``delta = 0`` (``V`` the information
+    of ``delta`` given the model's parameters), as the modification indices.
+
+    Returns
+    -------
+    (DataFrame, dict)
+        ``group, lhs, op, rhs, ref.group, X2, df, pvalue`` per released row (``ref.group``: the
+        group of the row it was equal to), and the joint test ``{"X2", "df", "pvalue"}``.
+    """
+    from .. import _distributions as stats
+
+    theta = np.asarray(theta, float)
+    q = len(theta)
+    N = sum(m.n for m in moments)
+    seen: dict[int, str] = {}
+    released = []              # (group index, row, parameter index 0-based)
+    for gi, m in enumerate(models):
+        for r, k in enumerate(m.partable["free"].to_numpy()):
+            if k <= 0:
+                continue
+            if k in seen:
+                released.append((gi, r, int(k) - 1, seen[k]))
+            else:
+                seen[k] = groups[gi]
+    cols = ["group", "lhs", "op", "rhs", "ref.group", "X2", "df", "pvalue"]
+    if not released:
+        return pd.DataFrame(columns=cols), {"X2": 0.0, "df": 0, "pvalue": np.nan}
+    E = len(released)
+    tables = [m.partable[["lhs", "op", "rhs", "free", "ustart", "label"]].copy() for m in models]
+    for e, (gi, r, k, _) in enumerate(released):
+        tables[gi].iat[r, tables[gi].columns.get_loc("free")] = q + 1 + e
+    theta_full = np.concatenate([theta, theta[[k for _, _, k, _ in released]]])
+    g = np.zeros(q + E)
+    J = np.zeros((q + E, q + E))
+    for m, pt, mom in zip(models, tables, moments):
+        ram = RAMModel.from_partable(pt, m.observed, m.latents, n_params=q + E)
+        g += mom.n / N * 0.5 * est.ml_gradient(ram, theta_full, mom)
+        J += mom.n / N * est.expected_information(ram, theta_full)
+    T = np.eye(q + E)                   # (theta, delta) -> the split parameters
+    for e, (_, _, k, _) in enumerate(released):
+        T[q + e, k] = 1.0
+    g, J = T.T @ g, T.T @ J @ T
+    m_idx, e_idx = np.arange(q), np.arange(q, q + E)
+    Jmm_inv = np.linalg.pinv(J[np.ix_(m_idx, m_idx)])
+    V = J[np.ix_(e_idx, e_idx)] - J[np.ix_(e_idx, m_idx)] @ Jmm_inv @ J[np.ix_(m_idx, e_idx)]
+    ge = g[e_idx]
+    X2 = N * ge ** 2 / np.diag(V)
+    rows = []
+    for (gi, r, k, ref), x2 in zip(released, X2):
+        row = models[gi].partable.iloc[r]
+        rows.append({"group": groups[gi], "lhs": row.lhs, "op": row.op, "rhs": row.rhs,
+                     "ref.group": ref, "X2": x2, "df": 1, "pvalue": float(stats.chi2.sf(x2, 1))})
+    total = float(N * ge @ np.linalg.pinv(V) @ ge)
+    return pd.DataFrame(rows, columns=cols), {"X2": total, "df": E,
+                                              "pvalue": float(stats.chi2.sf(total, E))}
 
 
 def residuals(model: RAMModel, theta: np.ndarray, mom: est.Moments) -> dict[str, pd.DataFrame]:

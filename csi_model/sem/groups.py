@@ -297,6 +297,37 @@ class MultiGroupResult:
                                            self.moments, self.groups,
                                            ov_x=self.spec.exogenous_observed)
 
+    def equality_score_tests(self) -> tuple[pd.DataFrame, dict]:
+        """Score tests of releasing the equality constraints (lavaan's ``lavTestScore(fit)``).
+
+        Each row held equal to a row before it (by ``equal=`` or a shared label) is released
+        alone (1 df) and all together. The modification indices of the parameters that
+        could be freed are :meth:`modification_indices`.
+
+        Returns
+        -------
+        (DataFrame, dict)
+            ``group, lhs, op, rhs, ref.group, X2, df, pvalue`` per constraint, and the joint
+            test ``{"X2", "df", "pvalue"}``.
+
+        Examples
+        --------
+        >>> import csi_model as cm
+        >>> spec = cm.load_model("acsi")
+        >>> survey = cm.read_survey(cm.make_demo_survey(), items=spec.observed, missing_codes=[99])
+        >>> uni, total = cm.fit_multigroup(spec, survey, by="wave",
+        ...                                equal=["loadings"]).equality_score_tests()
+        >>> set(uni.op), total["df"] == len(uni)
+        ({'=~'}, True)
+        """
+        from .diagnostics import equality_score_tests
+
+        if self.moments is None:
+            raise ValueError("Score tests are computed for complete-data multi-group fits; this "
+                             "fit used missing='fiml'. Refit with missing='listwise'.")
+        return equality_score_tests(self._joint().models, np.asarray(self.theta), self.moments,
+                                    self.groups)
+
     def _joint(self) -> _JointModel:
         return _joint_model(self.spec, self.groups, self.equal, self.partial)
 

@@ -107,3 +107,22 @@ err <- tryCatch(sem("visual =~ x1 + c(a, b, c)*x2 + x3", data = hs, group = "sch
 err1 <- tryCatch(sem("visual =~ x1 + c(a, b)*x2 + x3", data = hs),
                  error = function(e) conditionMessage(e))
 write_case("errors", list(wrong_length = err, single_group = err1))
+
+# --- score tests of the equality constraints (lavTestScore), by school --------------------
+score_case <- function(f) {
+  pt <- parTable(f)
+  where <- function(pl) {
+    r <- pt[pt$plabel == pl, ]
+    list(group = r$group, lhs = r$lhs, op = r$op, rhs = r$rhs)
+  }
+  uni <- lavTestScore(f)$uni
+  rows <- lapply(seq_len(nrow(uni)), function(i) {
+    list(a = where(uni$lhs[i]), b = where(uni$rhs[i]), X2 = uni$X2[i], df = uni$df[i],
+         pvalue = uni$p.value[i])
+  })
+  list(total = as.list(lavTestScore(f)$test), uni = rows)
+}
+write_case("score_hs_metric", score_case(cases$hs_school_metric))
+write_case("score_hs_scalar", score_case(sem(hs_model, data = hs, group = "school",
+                                             group.equal = c("loadings", "intercepts"))))
+write_case("score_hs_c_metric", score_case(cases$hs_c_metric))
