@@ -371,6 +371,8 @@ def _fit_moments(spec, m, estimator, missing, bootstrap, level, engine, t0):
         try:
             theta, iters, converged = _converge(lambda t: est.fit_ml(model, t, mom), model, pt,
                                                 mom, notes, engine)
+            if converged:
+                theta = _polish(model, theta, mom)
             _check_implied_cov(model, theta)
         except np.linalg.LinAlgError:
             raise _singular_sigma_error(spec, pt) from None
@@ -481,9 +483,7 @@ def _estimate(model: RAMModel, pt: pd.DataFrame, X: np.ndarray, missing: str, no
         theta, iters, converged = _converge(lambda t0: est.fit_ml(model, t0, mom),
                                             model, pt, mom, notes, engine)
         if converged:
-            theta = est.polish(lambda t: est.ml_objective(model, t, mom),
-                               lambda t: est.ml_gradient(model, t, mom),
-                               lambda t: 2 * est.expected_information(model, t), theta)
+            theta = _polish(model, theta, mom)
         return theta, iters, converged, mom, None, None
     data = fiml.MissingData(X)
     S_em, mu_em, ll_h1, _ = fiml.em_saturated(data)
@@ -495,6 +495,13 @@ def _estimate(model: RAMModel, pt: pd.DataFrame, X: np.ndarray, missing: str, no
 
     theta, iters, converged = _converge(run_fiml, model, pt, mom, notes, engine)
     return theta, iters, converged, mom, data, (S_em, mu_em, ll_h1)
+
+
+def _polish(model: RAMModel, theta, mom: est.Moments) -> np.ndarray:
+    """The ML estimate taken to a 1e-11 gradient (see :func:`_estimation.polish`)."""
+    return est.polish(lambda t: est.ml_objective(model, t, mom),
+                      lambda t: est.ml_gradient(model, t, mom),
+                      lambda t: 2 * est.expected_information(model, t), theta)
 
 
 def _converge(run, model: RAMModel, pt: pd.DataFrame, mom: est.Moments, notes: list[str],

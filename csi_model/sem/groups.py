@@ -377,8 +377,15 @@ class MultiGroupResult:
             ("Chi-square", f"{fm['chisq']:.3f} on {int(fm['df'])} df"),
             ("CFI / RMSEA / SRMR", f"{fm['cfi']:.3f} / {fm['rmsea']:.3f} / {fm['srmr']:.3f}")]
         paths = self.estimates[self.estimates.op == "~"].set_index(["group", "lhs", "op", "rhs"])
-        return Summary(f"csi_model multi-group CB-SEM by {self.by}", header,
-                       [("Structural paths", paths[["est", "se", "z", "pvalue"]].round(3))],
+        cols = ["est", "se", "z", "pvalue"] + (["std.all"] if "std.all" in paths else [])
+        tables = [("Structural paths", paths[cols].round(3))]
+        defined = self.estimates[self.estimates.op == ":="]
+        if len(defined):
+            tables.append(("Defined parameters", defined.set_index(["lhs", "op", "rhs"])[
+                ["est", "se", "z", "pvalue", "ci.lower", "ci.upper"]].round(3)))
+        if self.r2 is not None and len(self.r2):
+            tables.append(("R² by group", self.r2.unstack("group").round(3)))
+        return Summary(f"csi_model multi-group CB-SEM by {self.by}", header, tables,
                        self.warnings)
 
     def _repr_html_(self) -> str:
