@@ -277,3 +277,14 @@ def test_equality_score_tests_agree_with_lavtestscore(name, model, equal):
     assert total["df"] == ref["total"]["df"]
     if name == "score_hs_c_metric":     # c(t5, t5) and the group.equal loadings x6, x8
         assert sorted(uni.rhs) == ["x5", "x6", "x8"]
+
+
+def test_a_single_label_holds_across_groups_with_lavaans_warning():
+    spec = cm.ModelSpec.from_syntax("visual =~ x1 + a*x2 + x3\ntextual =~ x4 + x5 + x6")
+    with pytest.warns(cm.CSIModelWarning, match="single labels in a multi-group fit.*c\\(b1, b2\\)"):
+        res = cm.fit_multigroup(spec, pd.read_csv(HS), by="school")
+    est = res.estimates.query("lhs == 'visual' and rhs == 'x2'")
+    assert est["est"].nunique() == 1 and est["free"].nunique() == 1
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")      # with group.equal lavaan does not warn
+        cm.fit_multigroup(spec, pd.read_csv(HS), by="school", equal=["loadings"])

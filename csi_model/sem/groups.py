@@ -243,7 +243,12 @@ def _group_data(spec: ModelSpec, data, by: str, source: str, missing: str = "lis
 class MultiGroupResult:
     """A multi-group CB-SEM fit (see :func:`fit_multigroup`).
 
-    ``estimates`` has lavaan's columns plus ``group``; ``fit_measures`` lavaan's names.
+    ``estimates`` has lavaan's columns plus ``group`` and ``label`` and the standardized
+    values ``std.all, std.lv, std.nox`` (``parameterEstimates(fit, standardized = TRUE)``);
+    the defined parameters (``:=``) are its last rows, with an empty group.
+    ``standardized`` is the std.all solution with SEs (:meth:`standardized_solution` gives the
+    others), ``r2`` the R² of every endogenous variable indexed by (group, variable), and
+    ``fit_measures`` has lavaan's names.
     """
 
     spec: ModelSpec
@@ -410,6 +415,14 @@ def fit_multigroup(spec: ModelSpec | str, data, *, by: str, equal: Sequence[str]
     partial : sequence of str
         Parameters freed from those constraints (partial invariance), written like
         ``"QUAL=~QUAL3"`` or ``"QUAL3~1"`` (lavaan's ``group.partial``).
+
+        The model may give a modifier per group, as lavaan: ``c(b1, b2)*x`` labels the
+        parameter in each group (``d := b1 - b2`` then tests the difference, delta-method
+        SE), ``c(0.5, NA)*x`` fixes it in the first group only; a single label holds in every
+        group. User labels win over ``equal``, and a parameter fixed in the first group stays
+        fixed in every group it is held equal in (lavaan's rules). A group with fewer
+        respondents than free parameters is fitted with a caution in the warnings (as
+        lavaan fits it); a group whose sample covariance matrix is singular is refused.
     missing : {"listwise", "fiml"}
         ``"listwise"`` drops incomplete rows within each group; ``"fiml"`` keeps every answer
         (full-information ML per group, SEs from the observed information, chi-square against
@@ -493,6 +506,14 @@ def _fit_joint(spec, by, groups, Xs, dropped, equal, partial, level=0.95,
                          "cases (lavaan fits them too); read them with caution, or hold more "
                          "parameters equal across groups.")
             warnings.warn(notes[-1], CSIModelWarning, stacklevel=3)
+    single = sorted({t.label for st in spec.statements for t in st.terms
+                     if t.label and t.groups is None})
+    if single and not equal:
+        notes.append(f"The label(s) {', '.join(single)} are single labels in a multi-group "
+                     "fit: each holds its parameter equal across all the groups (as lavaan, "
+                     "which warns the same). If that is not intended, give one label per group, "
+                     "e.g. 'c(b1, b2)*x', or remove the label.")
+        warnings.warn(notes[-1], CSIModelWarning, stacklevel=3)
     if dropped and missing == "listwise":
         notes.append(f"Listwise deletion within groups: {dropped} incomplete rows were dropped.")
     elif dropped:
