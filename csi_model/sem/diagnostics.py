@@ -3,11 +3,17 @@
 Mathematics only (no semopy, no user input), with lavaan 0.6's conventions:
 
 * :func:`modification_indices` is the score test of ``lavaan::modindices()``: the model is
-  extended by every candidate parameter fixed at 0 (cross-loadings ``lv =~ ov``, residual
-  covariances ``ov ~~ ov``, latent covariances not yet free); with ``g`` the gradient of
-  lavaan's ``fmin = F / 2`` and ``J`` the expected information per case of the extended
-  model (both at the estimate, the candidates at 0),
-  ``V = J_ee - J_em J_mm^-1 J_me``, ``MI = N g_e^2 / diag(V)`` and ``EPC = -g_e / diag(V)``.
+  extended by lavaan's candidate parameters (``lav_partable_full``: loadings ``lv =~ ov``,
+  covariances among the indicators and among the latents, regressions among the variables
+  of the regressions, intercepts with a mean structure) that are not in it, at 0, and by its
+  own fixed parameters, freed at their values; with ``g`` the gradient of lavaan's
+  ``fmin = F / 2`` and ``J`` the expected information per case of the extended model,
+  ``V = J_ee - J_em J_mm^-1 J_me``, ``MI = N g_e^2 / diag(V)`` and ``EPC = -g_e / diag(V)``;
+  ``sepc.lv/all/nox`` standardize ``|EPC|`` with the fitted variances. Rows with ``V`` ~ 0
+  (a parameter equivalent to one in the model) are dropped, as lavaan's ``na.remove``.
+  :func:`modification_indices_groups` does the same per group in the joint likelihood of a
+  multi-group fit (gradients and information weighted by ``N_g / N``) and
+  :func:`equality_score_tests` releases its equality constraints (``lavTestScore``).
 * :func:`residuals` gives the raw covariance residuals ``S - Sigma`` and lavaan's
   ``type = "normalized"`` residuals: divided by the standard error of the sample covariance
   under the unrestricted normal model, ``sqrt((s_ii s_jj + s_ij^2) / N)`` (they agree with
