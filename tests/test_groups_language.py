@@ -220,7 +220,7 @@ def _compare_mi(ours: pd.DataFrame, ref: dict, labels=None):
 
 
 @pytest.mark.parametrize("name,data", [("hs_single", HS), ("pd_single", "political_democracy"),
-                                       ("fb_single", FB)])
+                                       ("pd_reduced", "political_democracy"), ("fb_single", FB)])
 def test_single_group_modification_indices_agree_with_lavaan(name, data):
     ref = _ref(name)
     path = data if isinstance(data, Path) else HERE / "data" / f"{data}.csv"
@@ -234,6 +234,9 @@ def test_single_group_modification_indices_agree_with_lavaan(name, data):
         # every regression among the latents is equivalent to one in the model: lavaan and
         # csi_model drop them (restricted information ~0), keeping the residual covariances
         assert not (mi.op == "~").any() and (mi.op == "~~").sum() == 49
+    if name == "pd_reduced":     # without dem65 ~ ind60: regressions among the latents
+        regressions = set(zip(mi[mi.op == "~"].lhs, mi[mi.op == "~"].rhs))
+        assert regressions == {("dem60", "dem65"), ("dem65", "ind60"), ("ind60", "dem65")}
 
 
 @pytest.mark.parametrize("name", ["hs_school", "hs_school_metric", "hs_c_metric", "fb_sex"])

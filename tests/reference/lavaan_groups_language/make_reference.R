@@ -81,6 +81,9 @@ cases <- list(
   hs_school = sem(hs_model, data = hs, group = "school"),
   hs_school_metric = sem(hs_model, data = hs, group = "school", group.equal = "loadings"),
   pd_single = sem(pd_model, data = pd),
+  # without dem65 ~ ind60: the regression's MI is there to find
+  pd_reduced = sem(sub("dem65 ~ ind60 + dem60", "dem65 ~ dem60", pd_model, fixed = TRUE),
+                   data = pd),
   # --- small groups: FacialBurns by Sex (60 and 17) -------------------------------------
   fb_single = sem("Selfesteem ~ HADS + Age + TBSA + RUM", data = fb),
   fb_sex = sem("Selfesteem ~ HADS + Age + TBSA + RUM", data = fb, group = "Sex"),
@@ -96,6 +99,7 @@ tbsa_diff := m1 - f1
 models <- list(hs_c_configural = hs_c, hs_c_metric = hs_c, hs_c_scalar_partial = hs_c,
                hs_free_marker = hs_free_marker, hs_single = hs_model, hs_school = hs_model,
                hs_school_metric = hs_model, pd_single = pd_model,
+               pd_reduced = sub("dem65 ~ ind60 + dem60", "dem65 ~ dem60", pd_model, fixed = TRUE),
                fb_single = "Selfesteem ~ HADS + Age + TBSA + RUM",
                fb_sex = "Selfesteem ~ HADS + Age + TBSA + RUM",
                fb_sex_c = NA)
