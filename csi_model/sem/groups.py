@@ -486,8 +486,12 @@ def _check_group_covariance(spec: ModelSpec, by: str, gname: str, X: np.ndarray)
 
 
 def _fit_joint(spec, by, groups, Xs, dropped, equal, partial, level=0.95,
-               warm: "MultiGroupResult | None" = None, missing: str = "listwise") -> MultiGroupResult:
-    """Fit the joint model to grouped data (complete, or FIML); ``warm`` gives start values."""
+               warm: "MultiGroupResult | None" = None, missing: str = "listwise",
+               screening: bool = False) -> MultiGroupResult:
+    """Fit the joint model to grouped data (complete, or FIML); ``warm`` gives start values.
+
+    ``screening``: a fit whose chi-square only ranks candidates (the release tests of
+    :func:`invariance`): no polishing, no standardized solutions, R² or ':=' rows."""
     jm = _joint_model(spec, groups, equal, partial)
     known = {_param_name(*r) for r in zip(jm.table.lhs, jm.table.op, jm.table.rhs)}
     unknown = [p for p in partial if p not in known]
@@ -538,7 +542,7 @@ def _fit_joint(spec, by, groups, Xs, dropped, equal, partial, level=0.95,
             lambda t: _objective(jm, moments, weights, t),
             lambda t: _gradient(jm, moments, weights, t),
             lambda t: 2 * _information(jm, weights, t), theta0)
-        if ok:
+        if ok and not screening:
             theta = est.polish(lambda t: _objective(jm, moments, weights, t),
                                lambda t: _gradient(jm, moments, weights, t),
                                lambda t: 2 * _information(jm, weights, t), theta)
@@ -549,12 +553,17 @@ def _fit_joint(spec, by, groups, Xs, dropped, equal, partial, level=0.95,
     acov = _fix_exogenous(jm, acov)
     measures = _fit_measures(jm, theta, moments, ns, spec)
     return _result(spec, by, groups, equal, partial, ns, jm, theta, acov, level, measures,
-                   notes, ok, tuple(moments))
+                   notes, ok, tuple(moments), screening)
 
 
 def _result(spec, by, groups, equal, partial, ns, jm, theta, acov, level, measures, notes,
-            ok, moments=None) -> MultiGroupResult:
+            ok, moments=None, screening: bool = False) -> MultiGroupResult:
     """Estimates (with the standardized values and ':=' rows), std.all solution and R²."""
+    if screening:
+        return MultiGroupResult(spec, by, tuple(groups), tuple(equal), tuple(partial),
+                                tuple(ns), _estimates(jm, theta, acov, level), measures,
+                                tuple(notes), bool(ok), theta, acov, jm.table, None, None,
+                                level, moments)
     estimates = _estimates(jm, theta, acov, level, spec)
     defined = _defined(spec, jm, theta, acov, level)
     if len(defined):
@@ -888,7 +897,7 @@ def _release_tests(spec, grouped, by, steps, step, fits, partial,
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")
             freed = _fit_joint(spec, by, groups, Xs, dropped, STEPS[step], (*partial, name),
-                               warm=constrained, missing=missing)
+                               warm=constrained, missing=missing, screening=True)
         d = base_chisq - freed.fit_measures["chisq"]
         ddf = constrained.fit_measures["df"] - freed.fit_measures["df"]
         rows.append({"step": step, "parameter": name, "chisq.diff": d, "df.diff": ddf,
