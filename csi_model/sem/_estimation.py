@@ -142,18 +142,22 @@ def polish(objective, gradient, information, theta: np.ndarray, *, gtol: float =
     information is not the Hessian), and its stop on the Newton decrement leaves estimates
     ~1e-6 from the optimum; modification indices (a squared gradient) need them closer.
     A step is kept only if it does not raise the objective beyond rounding and lowers the
-    largest absolute gradient; it stops below ``gtol`` or when a step gains nothing.
+    largest absolute gradient; it stops below ``gtol`` or when a step gains nothing. The
+    information is taken once, at ``theta`` (it hardly changes over these last steps).
     """
     theta = np.asarray(theta, dtype=float)
     f, g = objective(theta), gradient(theta)
+    if not g.size or np.abs(g).max() < gtol:
+        return theta
+    try:
+        H_inv = np.linalg.inv(information(theta))
+    except np.linalg.LinAlgError:
+        return theta
     for _ in range(max_iter):
-        gmax = np.abs(g).max() if g.size else 0.0
+        gmax = np.abs(g).max()
         if gmax < gtol:
             break
-        try:
-            cand = theta - np.linalg.solve(information(theta), g)
-        except np.linalg.LinAlgError:
-            break
+        cand = theta - H_inv @ g
         fc, gc = objective(cand), gradient(cand)
         if not (np.isfinite(fc) and fc <= f + 1e-13 * max(1.0, abs(f))
                 and np.abs(gc).max() < gmax):
