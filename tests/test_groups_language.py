@@ -160,8 +160,8 @@ def test_small_group_is_fitted_with_a_caution_where_lavaan_fits_it():
     data = pd.read_csv(FB)
     spec = cm.ModelSpec.from_syntax("Selfesteem ~ HADS + Age + TBSA + RUM")
     few = pd.concat([data[data.Sex == 1], data[data.Sex == 2].head(7)])
-    wide = cm.ModelSpec.from_syntax("Selfesteem ~ HADS + Age + TBSA + RUM\nHADS ~ Age + TBSA + RUM\n"
-                                    "RUM ~ Age + TBSA")
+    wide = cm.ModelSpec.from_syntax("Selfesteem ~ HADS + Age + TBSA + RUM\n"
+                                    "HADS ~ Age + TBSA + RUM\nRUM ~ Age + TBSA")
     with pytest.warns(cm.CSIModelWarning, match="Sex = 2 has 7 respondents, fewer than the 15 "
                                                 "free parameters"):
         res = cm.fit_multigroup(wide, few, by="Sex")
@@ -284,7 +284,8 @@ def test_equality_score_tests_agree_with_lavtestscore(name, model, equal):
 
 def test_a_single_label_holds_across_groups_with_lavaans_warning():
     spec = cm.ModelSpec.from_syntax("visual =~ x1 + a*x2 + x3\ntextual =~ x4 + x5 + x6")
-    with pytest.warns(cm.CSIModelWarning, match="single labels in a multi-group fit.*c\\(b1, b2\\)"):
+    with pytest.warns(cm.CSIModelWarning,
+                      match="single labels in a multi-group fit.*c\\(b1, b2\\)"):
         res = cm.fit_multigroup(spec, pd.read_csv(HS), by="school")
     est = res.estimates.query("lhs == 'visual' and rhs == 'x2'")
     assert est["est"].nunique() == 1 and est["free"].nunique() == 1

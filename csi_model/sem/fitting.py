@@ -404,7 +404,8 @@ def _identified_acov(model: RAMModel, theta, acov, patterns, n, notes: list[str]
 
 
 def _assemble(spec, model: RAMModel, theta, acov, estimates, measures, notes: list[str], level,
-              boot, *, moments=None, estimator, missing, n, n_total, source, report, converged, iters, t0):
+              boot, *, moments=None, estimator, missing, n, n_total, source, report, converged,
+              iters, t0):
     """The SEMResult of an estimate: std.all, R², admissibility, defined parameters."""
     std = standardize(model, theta, acov, level)
     estimates["std.all"] = std["est.std"].to_numpy()
