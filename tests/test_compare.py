@@ -121,8 +121,10 @@ def test_compare_by_operator_and_wave_gives_trends():
                           missing_codes=[99])
     r = compare("telecom", data, by=["operator", "wave"], bootstrap=100, n_permutations=50,
                 seed=1, scale=(1, 10))
-    # 6 cells of ~100 respondents: too small for a configural CB-SEM with 83 parameters each
-    assert r.invariance is None and any("CB-SEM invariance" in w for w in r.warnings)
+    # 6 cells of ~100 respondents, fewer than the 83 parameters of a configural CB-SEM in
+    # each: fitted (as lavaan fits them), with the caution in the warnings
+    assert r.invariance is not None
+    assert any("fewer than the 83 free parameters" in w for w in r.warnings)
     assert set(r.trends.columns) >= {"operator", "wave", "latent", "index", "ci.lower"}
     assert len(r.trends) == 3 * 2 * 7
     # wave-over-wave within each operator only

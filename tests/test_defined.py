@@ -280,21 +280,20 @@ def test_no_defined_parameters_gives_an_empty_table():
     assert "Defined parameters" not in res.summary().as_text()
 
 
-def test_multigroup_fits_say_that_they_leave_out_the_defined_parameters():
+def test_multigroup_fits_compute_the_defined_parameters():
+    # the values are checked against lavaan in test_groups_language.py; here: the fit itself
+    # does not depend on the ':=' lines, and the ladder carries them in every step
     data = pd.read_csv(HERE / "data" / "holzinger_swineford.csv")
     spec = cm.load_model(HERE / "reference" / "lavaan_defined" / "holzinger_defined.lav")
     plain = cm.ModelSpec.from_syntax(spec.to_syntax().split("\nratio :=")[0])
-    with pytest.warns(cm.CSIModelWarning, match=r"line 9: the defined parameters.*multi-group"):
-        mg = cm.fit_multigroup(spec, data, by="school")
-    assert any("not computed in multi-group fits" in w for w in mg.warnings)
-    assert "not computed in multi-group fits" in mg.summary().as_text()
-    assert not (mg.estimates.op == ":=").any()
-    # the multi-group fit itself does not depend on the ':=' lines
+    mg = cm.fit_multigroup(spec, data, by="school")
+    defined = mg.estimates[mg.estimates.op == ":="]
+    assert list(defined.lhs) == [d.name for d in spec.defined_parameters]
+    assert (defined["se"] > 0).all() and (defined["group"] == "").all()
     same = cm.fit_multigroup(plain, data, by="school")
     assert_allclose(mg.fit_measures["chisq"], same.fit_measures["chisq"], rtol=1e-12)
-    with pytest.warns(cm.CSIModelWarning, match="not computed in multi-group fits"):
-        inv = cm.invariance(spec, data, by="school", steps=("configural", "metric"))
-    assert all(any("multi-group" in w for w in f.warnings) for f in inv.fits.values())
+    inv = cm.invariance(spec, data, by="school", steps=("configural", "metric"))
+    assert all((f.estimates.op == ":=").sum() == len(defined) for f in inv.fits.values())
 
 
 def test_label_of_a_fixed_parameter_is_refused():

@@ -125,9 +125,15 @@ def test_bad_group_inputs_have_clear_errors():
         fit_multigroup("telecom", data[data.wave == "2025"], by="wave")
     with pytest.raises(SurveyDataError, match="grouping column 'operator' is not in the data"):
         fit_multigroup("telecom", data, by="operator")
-    small = pd.concat([data[data.wave == "2025"], data[data.wave == "2026"].head(40)])
-    with pytest.raises(EstimationError, match="wave = 2026 has 40 complete respondents"):
+    small = pd.concat([data[data.wave == "2025"], data[data.wave == "2026"].head(20)])
+    with pytest.raises(EstimationError, match="wave = 2026: the sample covariance matrix .* "
+                                              "singular: it has 20 complete respondents"):
         fit_multigroup("telecom", small, by="wave")
+    copy = data.copy()
+    copy.loc[copy.wave == "2026", "VAL2"] = copy.loc[copy.wave == "2026", "VAL1"]
+    with pytest.raises(EstimationError, match="wave = 2026: .*singular: some model variables "
+                                              "are exact linear combinations"):
+        fit_multigroup("telecom", copy, by="wave")
     gap = data.copy()
     gap.loc[gap.wave == "2026", "VAL2"] = np.nan
     with pytest.raises(SurveyDataError, match="'VAL2' has no answers in group wave = 2026"):

@@ -326,7 +326,8 @@ class MeasurementResult:
     cfa : SEMResult or None
         The CFA of the measurement model (lavaan's conventions).
     modindices : DataFrame
-        ``lhs, op, rhs, mi, epc, sepc.all`` sorted by ``mi`` (lavaan's ``modindices()``).
+        ``lhs, op, rhs, mi, epc, sepc.lv, sepc.all, sepc.nox`` sorted by ``mi`` (lavaan's
+        ``modindices()``).
     residuals : DataFrame
         Normalized covariance residuals (lavaan's ``type = "normalized"``).
     verdicts : DataFrame

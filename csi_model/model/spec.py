@@ -277,6 +277,8 @@ class ModelSpec:
     def __eq__(self, other: object) -> bool:
         if not isinstance(other, ModelSpec):
             return NotImplemented
+        if self.has_group_modifiers or other.has_group_modifiers:
+            return self.to_syntax() == other.to_syntax()
         cols = ["lhs", "op", "rhs", "free", "ustart", "label"]
         a, b = self.partable()[cols], other.partable()[cols]
         key = ["lhs", "op", "rhs"]
@@ -379,6 +381,8 @@ class ModelSpec:
         [('b2', 'b^2')]
         """
         labels = {t.label for st in self.statements for t in st.terms if t.label}
+        labels |= {g[1] for st in self.statements for t in st.terms if t.groups
+                   for g in t.groups if g[1]}
         out: list[DefinedParameter] = []
         for k, st in enumerate(self.defined):
             col = st.text.find(":=")
@@ -418,7 +422,8 @@ class ModelSpec:
                 f"({data_source or 'survey'}).{hint}{extra}")
 
     # ---------------------------------------------------------------- parameter table
-    def partable(self, *, meanstructure: bool | None = None) -> pd.DataFrame:
+    def partable(self, *, meanstructure: bool | None = None, group: int = 0,
+                 n_groups: int = 1) -> pd.DataFrame:
         """The lavaan-style parameter table with all default parameters.
 
         Defaults follow lavaan 0.6's ``sem()`` and ``cfa()``:
@@ -444,6 +449,11 @@ class ModelSpec:
         predictors' means are ``exo`` rows with ``fixed_x``. ``meanstructure=False`` (or None)
         gives the table without means only for a model that has none.
 
+        ``group`` (0-based) of ``n_groups``: the table of one group of a multi-group fit, with
+        that group's entry of every ``c(...)`` modifier. A ``c(...)`` whose length is not
+        ``n_groups`` is a :class:`~csi_model.exceptions.ModelSyntaxError` naming its line (a
+        single-group fit has ``n_groups=1``).
+
         Returns
         -------
         pandas.DataFrame
@@ -464,12 +474,27 @@ class ModelSpec:
         >>> two.partable().query("op == '~~'")[["lhs", "rhs", "free", "exo"]].to_string(index=False)
         'lhs rhs  free  exo\\n y1  y1     3    0\\n y2  y2     4    0\\n y1  y2     5    0\\n x1  x1     6    1'
         """
-        return self._partable(bool(meanstructure) or self.has_meanstructure).copy()
+        return self._partable(bool(meanstructure) or self.has_meanstructure, group,
+                              n_groups).copy()
 
-    def _partable(self, meanstructure: bool) -> pd.DataFrame:
+    @cached_property
+    def has_group_modifiers(self) -> bool:
+        """True when a term has a ``c(...)`` modifier (one value per group).
+
+        >>> ModelSpec.from_syntax("f =~ x1 + c(a, b)*x2 + x3").has_group_modifiers
+        True
+        """
+        return any(t.groups is not None for st in self.statements for t in st.terms)
+
+    def _partable(self, meanstructure: bool, group: int | None = 0,
+                  n_groups: int | None = 1) -> pd.DataFrame:
+        """``group=None``: the ``c(...)`` modifiers left out (start values of a multi-group fit)."""
+        if group is not None and n_groups is None:
+            group, n_groups = 0, 1
+        key = (meanstructure, group, n_groups)
         cache = self.__dict__.setdefault("_partable_cache", {})
-        if meanstructure in cache:
-            return cache[meanstructure]
+        if key in cache:
+            return cache[key]
         rows: list[dict] = []
         specified: set[tuple[str, str, str]] = set()
 
@@ -487,6 +512,9 @@ class ModelSpec:
             if st.op == ":=":
                 continue
             for t in st.terms:
+                if t.groups is not None:
+                    t = (replace(t, groups=None) if group is None else
+                         t.for_group(group, n_groups, st.text, self.source))
                 fixed = t.fixed
                 if st.op == "=~" and st.lhs not in first_done:
                     first_done.add(st.lhs)
@@ -561,7 +589,7 @@ class ModelSpec:
                             line=pd.NA if r["line"] is None else r["line"], exo=r["exo"]))
         pt = pd.DataFrame(out, columns=PARTABLE_COLUMNS)
         pt["line"] = pt["line"].astype("Int64")
-        cache[meanstructure] = pt
+        cache[key] = pt
         return pt
 
 

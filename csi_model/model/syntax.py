@@ -13,8 +13,11 @@ An intercept is the term ``1`` right of ``~`` (``x ~ 1``, ``x ~ a*1``, ``f ~ 0*1
 the term ``1``. Any intercept in a model turns its mean structure on.
 
 A term may carry one modifier: a number (fixed value), ``NA`` (free), a label
-(an identifier: equal labels mean equal parameters) or ``start(0.5)``. A line
-ending in ``+`` continues on the next line. ``#`` and ``!`` start comments.
+(an identifier: equal labels mean equal parameters) or ``start(0.5)``. In a
+multi-group model a modifier may be a vector with one entry per group, as lavaan's:
+``c(a1, a2)*x`` (labels), ``c(0.5, NA)*x`` or ``c(NA, 1)*x`` (fixed values, ``NA`` free);
+a single modifier holds in every group. A line ending in ``+`` continues on the next
+line. ``#`` and ``!`` start comments.
 
 Errors raise :class:`~csi_model.exceptions.ModelSyntaxError` with the line, the
 column and a caret under the problem.
@@ -23,7 +26,7 @@ from __future__ import annotations
 
 import math
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from ..exceptions import ModelSyntaxError
 
@@ -42,6 +45,7 @@ _UNSUPPORTED_HINTS = {
 }
 _NAME = re.compile(r"[^\W\d][\w.]*", re.UNICODE)
 _NUMBER = re.compile(r"[-+]?(?:\d+\.?\d*|\.\d+)(?:[eE][-+]?\d+)?")
+_VECTOR = re.compile(r"c\((.*)\)", re.DOTALL)
 _START = re.compile(r"start\(\s*([-+]?(?:\d+\.?\d*|\.\d+)(?:[eE][-+]?\d+)?)\s*\)")
 _OPERATOR_LIKE = re.compile(r"[=~<>\-|*:]+")
 
@@ -57,6 +61,33 @@ class Term:
     free: bool = False             # ``NA*``: free a parameter that would be fixed by default
     col: int = 0                   # 1-based column of the variable name
     line: int = 0                  # 1-based line of the variable name
+    groups: tuple | None = None    # ``c(...)*``: one (fixed, label, free) per group
+
+    def for_group(self, group: int, n_groups: int, where: str = "",
+                  source: str | None = None) -> "Term":
+        """The term with the modifier of one group (0-based) of ``n_groups``.
+
+        A ``c(...)`` modifier must have one entry per group (lavaan: "wrong number of
+        arguments in modifier"); a plain modifier holds in every group.
+
+        >>> t = parse_syntax("f =~ x1 + c(a, b)*x2")[0].terms[1]
+        >>> t.for_group(1, 2).label
+        'b'
+        """
+        if self.groups is None:
+            return self
+        if len(self.groups) != n_groups:
+            what = "one group" if n_groups == 1 else f"{n_groups} groups"
+            hint = ("c() modifiers give one value per group of a multi-group fit "
+                    "(fit_multigroup(..., by=COLUMN)); with one group write a single modifier, "
+                    "e.g. 'a*x'." if n_groups == 1 else
+                    f"Give {n_groups} values, one per group in the order of the groups.")
+            raise ModelSyntaxError(
+                f"The modifier {format_modifier(self)} of '{self.name}' has {len(self.groups)} "
+                f"values but the fit has {what}. {hint}", source=source, line=self.line,
+                col=self.col, text=where or None)
+        fixed, label, free = self.groups[group]
+        return replace(self, fixed=fixed, label=label, free=free, groups=None)
 
 
 @dataclass(frozen=True)
@@ -276,7 +307,7 @@ def _parse_terms(part: str, offset: int, op: str, loc: _Locator) -> tuple[Term, 
 
 
 def _parse_term(body: str, start: int, loc: _Locator, intercept_ok: bool = False) -> Term:
-    fixed = label = start_value = None
+    fixed = label = start_value = groups = None
     free = False
     name_part, name_pos = body, start
     if "*" in body:
@@ -287,7 +318,10 @@ def _parse_term(body: str, start: int, loc: _Locator, intercept_ok: bool = False
         if "*" in modifier:
             raise loc.error(start, f"Only one modifier per term is supported: '{body}'.")
         m_start = _START.fullmatch(modifier)
-        if modifier == "NA":
+        m_vector = _VECTOR.fullmatch(modifier)
+        if m_vector:
+            groups = _parse_vector(m_vector.group(1), modifier, start, loc)
+        elif modifier == "NA":
             free = True
         elif m_start:
             start_value = float(m_start.group(1))
@@ -309,10 +343,48 @@ def _parse_term(body: str, start: int, loc: _Locator, intercept_ok: bool = False
                         hint="Names start with a letter and contain letters, digits, '_' or '.'; "
                              "terms are separated by '+'.")
     line, col, _ = loc.where(name_pos)
-    return Term(name_part, fixed=fixed, label=label, start=start_value, free=free, col=col, line=line)
+    return Term(name_part, fixed=fixed, label=label, start=start_value, free=free, col=col,
+                line=line, groups=groups)
+
+
+def _parse_vector(inner: str, modifier: str, start: int, loc: _Locator) -> tuple:
+    """``c(...)``: per group (fixed, label, free); numbers and NA, or labels, not both."""
+    items = [x.strip() for x in inner.split(",")]
+    if not items or any(not x for x in items):
+        raise loc.error(start, f"The modifier '{modifier}' has an empty entry.",
+                        hint="Write one value per group, e.g. 'c(a1, a2)*x' or 'c(1, NA)*x'.")
+    numeric = [x == "NA" or bool(_NUMBER.fullmatch(x)) for x in items]
+    if all(numeric):
+        out = []
+        for x in items:
+            if x == "NA":
+                out.append((None, None, True))
+                continue
+            value = float(x)
+            if not math.isfinite(value):
+                raise loc.error(start, f"The fixed value '{x}' in '{modifier}' is not a finite "
+                                "number.")
+            out.append((value, None, False))
+        return tuple(out)
+    bad = [x for x in items if not _NAME.fullmatch(x) or x == "NA"]
+    if bad:
+        raise loc.error(start, f"'{modifier}' mixes labels with numbers or NA ('{bad[0]}').",
+                        hint="Labels and fixed values go in separate vectors: 'c(a1, a2)*x' "
+                             "labels the parameter per group, 'c(1, NA)*x' fixes or frees it.")
+    return tuple((None, x, False) for x in items)
+
+
+def format_modifier(t: Term) -> str:
+    """A ``c(...)`` modifier as written (empty string for other terms)."""
+    if t.groups is None:
+        return ""
+    return "c(" + ", ".join("NA" if free else (f"{fixed:g}" if fixed is not None else label)
+                            for fixed, label, free in t.groups) + ")"
 
 
 def _format_term(t: Term) -> str:
+    if t.groups is not None:
+        return f"{format_modifier(t)}*{t.name}"
     if t.fixed is not None:
         return f"{t.fixed:g}*{t.name}"
     if t.label is not None:

@@ -134,6 +134,38 @@ def fisher_scoring(objective, gradient, information, theta0: np.ndarray, *, tol:
     return theta, max_iter, False
 
 
+def polish(objective, gradient, information, theta: np.ndarray, *, gtol: float = 1e-11,
+           max_iter: int = 200) -> np.ndarray:
+    """Further Fisher-scoring steps from a converged ``theta``, while they shrink the gradient.
+
+    Fisher scoring converges linearly when the model does not fit exactly (the expected
+    information is not the Hessian), and its stop on the Newton decrement leaves estimates
+    ~1e-6 from the optimum; modification indices (a squared gradient) need them closer.
+    A step is kept only if it does not raise the objective beyond rounding and lowers the
+    largest absolute gradient; it stops below ``gtol`` or when a step gains nothing. The
+    information is taken once, at ``theta`` (it hardly changes over these last steps).
+    """
+    theta = np.asarray(theta, dtype=float)
+    f, g = objective(theta), gradient(theta)
+    if not g.size or np.abs(g).max() < gtol:
+        return theta
+    try:
+        H_inv = np.linalg.inv(information(theta))
+    except np.linalg.LinAlgError:
+        return theta
+    for _ in range(max_iter):
+        gmax = np.abs(g).max()
+        if gmax < gtol:
+            break
+        cand = theta - H_inv @ g
+        fc, gc = objective(cand), gradient(cand)
+        if not (np.isfinite(fc) and fc <= f + 1e-13 * max(1.0, abs(f))
+                and np.abs(gc).max() < gmax):
+            break
+        theta, f, g = cand, fc, gc
+    return theta
+
+
 def fit_ml(model: RAMModel, theta0: np.ndarray, mom: Moments, *, tol: float = 1e-12,
            max_iter: int = 500) -> tuple[np.ndarray, int, bool]:
     """ML estimate by Fisher scoring from ``theta0`` (see :func:`fisher_scoring`)."""

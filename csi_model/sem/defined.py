@@ -33,7 +33,7 @@ from ..model.spec import ModelSpec
 from ._ram import RAMModel
 from .effects import _jacobian  # the numeric Jacobian the effects use
 
-__all__ = ["DefinedValues", "defined_rows", "defined_hypotheses", "multigroup_note"]
+__all__ = ["DefinedValues", "defined_rows", "defined_hypotheses"]
 
 
 class DefinedValues:
@@ -196,27 +196,6 @@ def defined_rows(spec: ModelSpec, model: RAMModel, theta, acov, level: float, st
              "negative value, a division by zero)." for d, v in zip(values.params, est)
              if not np.isfinite(v)]
     return rows, std, notes + ([extra_note] if extra_note else [])
-
-
-def multigroup_note(spec: ModelSpec) -> str | None:
-    """The warning of a multi-group fit of a model with ``:=`` lines (None without them).
-
-    Multi-group fits do not compute defined parameters yet; their paths, fit measures and
-    invariance tests do not depend on them, so the fit goes ahead and says so.
-
-    >>> multigroup_note(ModelSpec.from_syntax("f =~ x1 + a*x2 + x3")) is None
-    True
-    >>> spec = ModelSpec.from_syntax("f =~ x1 + a*x2 + x3\\nd := 2*a")
-    >>> print(multigroup_note(spec))  # doctest: +ELLIPSIS
-    <model>, line 2: the defined parameters (':=', here 'd := 2*a') are not computed in multi-group fits yet...
-    """
-    if not spec.defined:
-        return None
-    d = spec.defined[0]
-    return (f"{spec.source or '<model>'}, line {d.line}: the defined parameters (':=', here "
-            f"'{d.lhs} := {d.expression}') are not computed in multi-group fits yet; the "
-            "paths, fit measures and invariance tests do not use them. Fit each group with "
-            "csi_model.fit() on its own rows to get them per group.")
 
 
 def defined_hypotheses(result, first: int, alpha: float, ci_method: str) -> pd.DataFrame:

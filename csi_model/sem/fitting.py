@@ -47,7 +47,7 @@ from ..exceptions import (ConvergenceWarning, CSIModelWarning, DataQualityWarnin
                           EstimationError, ImproperSolutionWarning, ModelSpecError,
                           SurveyDataError)
 from .defined import DefinedValues, defined_rows
-from .results import SEMResult, _std_values, admissibility_warnings, standardize
+from .results import SEMResult, _std_plan, _std_values, admissibility_warnings, standardize
 from .start import start_values
 from ..model.spec import ModelSpec
 
@@ -375,6 +375,7 @@ def fit(spec: ModelSpec | str | Path, data, *, estimator: str | None = None,
         estimates.loc[exo_rows, "ci.upper"] = estimates.loc[exo_rows, "est"]
         notes.extend(_bootstrap_notes(boot))
     return _assemble(spec, model, theta, acov, estimates, measures, notes, level, boot,
+                     moments=mom if missing == "listwise" else None,
                      estimator=estimator, missing=missing, n=n, n_total=survey.n,
                      source=survey.source, report=survey.report, converged=converged,
                      iters=iters, t0=t0)
@@ -420,6 +421,8 @@ def _fit_moments(spec, m, estimator, missing, bootstrap, level, engine, t0):
         try:
             theta, iters, converged = _converge(lambda t: est.fit_ml(model, t, mom), model, pt,
                                                 mom, notes, engine)
+            if converged:
+                theta = _polish(model, theta, mom)
             _check_implied_cov(model, theta)
         except np.linalg.LinAlgError:
             raise _singular_sigma_error(spec, pt) from None
@@ -433,6 +436,7 @@ def _fit_moments(spec, m, estimator, missing, bootstrap, level, engine, t0):
         measures = _fit_measures(model, theta, mom, n, None, None, None, exo_idx)
     estimates = _estimate_table(model, theta, acov, level)
     return _assemble(spec, model, theta, acov, estimates, measures, notes, level, None,
+                     moments=mom,
                      estimator="ML", missing="listwise", n=n, n_total=m.n_read,
                      source=m.source, report=None, converged=converged, iters=iters, t0=t0)
 
@@ -450,10 +454,14 @@ def _identified_acov(model: RAMModel, theta, acov, patterns, n, notes: list[str]
 
 
 def _assemble(spec, model: RAMModel, theta, acov, estimates, measures, notes: list[str], level,
-              boot, *, estimator, missing, n, n_total, source, report, converged, iters, t0):
+              boot, *, moments=None, estimator, missing, n, n_total, source, report, converged,
+              iters, t0):
     """The SEMResult of an estimate: std.all, R², admissibility, defined parameters."""
     std = standardize(model, theta, acov, level)
     estimates["std.all"] = std["est.std"].to_numpy()
+    other_std = {t: _std_plan(model, t, spec.exogenous_observed) for t in ("std.lv", "std.nox")}
+    for t, plan in other_std.items():
+        estimates[t] = _std_values(model, theta, plan)
     r2 = _r_squared(model, theta, spec)
     Sigma, mu = model.implied(theta)
     implied = pd.DataFrame(Sigma, index=list(model.observed), columns=list(model.observed))
@@ -464,6 +472,9 @@ def _assemble(spec, model: RAMModel, theta, acov, estimates, measures, notes: li
     if spec.defined_parameters:
         rows, std_rows, defined_notes = defined_rows(spec, model, theta, acov, level,
                                                      lambda t: _std_values(model, t), boot)
+        values = DefinedValues(spec, model.partable)
+        for t, plan in other_std.items():
+            rows[t] = values.from_rows(_std_values(model, theta, plan))
         estimates = pd.concat([estimates, rows], ignore_index=True)
         std = pd.concat([std, std_rows], ignore_index=True)
         for note in defined_notes:
@@ -475,7 +486,8 @@ def _assemble(spec, model: RAMModel, theta, acov, estimates, measures, notes: li
         estimates=estimates, standardized=std, fit_measures=measures, r2=r2,
         warnings=all_warnings, converged=bool(converged), iterations=int(iters),
         implied_cov=implied, theta=theta, acov=acov, data_source=source,
-        elapsed=time.perf_counter() - t0, data_report=report, bootstrap=boot)
+        elapsed=time.perf_counter() - t0, data_report=report, bootstrap=boot,
+        sample_moments=moments)
 
 
 def _fit_ordered(spec, data, ordered, estimator, missing, missing_codes, level, bootstrap, t0,
@@ -521,6 +533,8 @@ def _estimate(model: RAMModel, pt: pd.DataFrame, X: np.ndarray, missing: str, no
         mom = est.Moments.from_data(X)
         theta, iters, converged = _converge(lambda t0: est.fit_ml(model, t0, mom),
                                             model, pt, mom, notes, engine)
+        if converged:
+            theta = _polish(model, theta, mom)
         return theta, iters, converged, mom, None, None
     data = fiml.MissingData(X)
     S_em, mu_em, ll_h1, _ = fiml.em_saturated(data)
@@ -532,6 +546,13 @@ def _estimate(model: RAMModel, pt: pd.DataFrame, X: np.ndarray, missing: str, no
 
     theta, iters, converged = _converge(run_fiml, model, pt, mom, notes, engine)
     return theta, iters, converged, mom, data, (S_em, mu_em, ll_h1)
+
+
+def _polish(model: RAMModel, theta, mom: est.Moments) -> np.ndarray:
+    """The ML estimate taken to a 1e-11 gradient (see :func:`_estimation.polish`)."""
+    return est.polish(lambda t: est.ml_objective(model, t, mom),
+                      lambda t: est.ml_gradient(model, t, mom),
+                      lambda t: 2 * est.expected_information(model, t), theta)
 
 
 def _converge(run, model: RAMModel, pt: pd.DataFrame, mom: est.Moments, notes: list[str],

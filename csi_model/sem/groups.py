@@ -35,7 +35,8 @@ from ._ram import RAMModel
 from ..exceptions import ConvergenceWarning, CSIModelWarning, EstimationError, SurveyDataError
 from .results import Summary
 from ..model.spec import ModelSpec, load_model
-from .defined import multigroup_note
+from .defined import DefinedValues, _se_from_cov, _wald
+from .results import STD_TYPES, _std_plan, _std_values, standardize
 
 __all__ = ["fit_multigroup", "MultiGroupResult", "invariance", "InvarianceResult",
            "path_differences", "latent_means", "EQUALITY_TYPES"]
@@ -77,42 +78,76 @@ class _JointModel:
     n_params: int
 
 
+def _equal_kind(row, latents, exo: bool) -> str | None:
+    """The ``group.equal`` type of a row as lavaan's ``lav_partable_labels`` (fixed.x rows
+    and the predictors' means are never constrained)."""
+    if exo:
+        return None
+    return _kind(row, latents)
+
+
 def _joint_model(spec: ModelSpec, groups: Sequence[str], equal: Sequence[str],
                  partial: Sequence[str]) -> _JointModel:
-    base = spec.partable(meanstructure=True)
+    """One parameter vector for all groups, resolved as lavaan's ``lavaanify``.
+
+    Every row gets lavaan's label: its user label (a ``c(...)`` entry, or a single label,
+    which holds in every group) or else ``lhs op rhs`` (with the group number after the
+    first group); a type in ``equal`` (not in ``partial``) gives the rows of the later groups
+    the first group's default label. Rows with one label are one parameter; if one of them
+    is fixed, all are fixed at the first fixed value (lavaan: a fixed marker or a
+    ``c(0.5, NA)`` value with ``group.equal`` fixes the parameter in every group).
+    """
+    G = len(groups)
     latents = set(spec.latents)
     partial = set(partial)
-    shared: dict[tuple, int] = {}
-    counter = 0
-    rows, models = [], []
-    for g, label in enumerate(groups):
-        pt = base.copy()
-        free = np.zeros(len(pt), dtype=int)
-        ustart = pt["ustart"].to_numpy(dtype=float).copy()
+    tables = []
+    for g in range(G):
+        pt = spec.partable(meanstructure=True, group=g, n_groups=G).copy()
+        pt["ustart"] = pt["ustart"].astype(float)
         for r, row in enumerate(pt.itertuples(index=False)):
             kind = _kind(row, latents)
-            name = _param_name(row.lhs, row.op, row.rhs)
-            is_free = row.free > 0
             if kind == "means" and "intercepts" in equal and g > 0 and "means" not in equal \
-                    and not row.user:                    # lavaan: a user's '~1' row stays
-                is_free, ustart[r] = True, np.nan        # latent means identified by equal intercepts
-            if not is_free:
-                continue
+                    and not row.user:                       # lavaan: a user's '~1' row stays
+                pt.iat[r, pt.columns.get_loc("free")] = 1   # identified by equal intercepts
+                pt.iat[r, pt.columns.get_loc("ustart")] = np.nan
+        tables.append(pt)
+    keys: list[list[str]] = []
+    for g, pt in enumerate(tables):
+        ks = []
+        for row in pt.itertuples(index=False):
+            name = _param_name(row.lhs, row.op, row.rhs)
+            kind = _equal_kind(row, latents, bool(row.exo))
             if row.label:
-                key = ("label", row.label)               # a user label holds in every group
+                ks.append("label:" + row.label)
             elif kind in equal and name not in partial:
-                key = ("equal", name)
+                ks.append("default:" + name)
             else:
-                key = ("group", g, name)
-            if key not in shared:
+                ks.append("default:" + name + (f".g{g + 1}" if g else ""))
+        keys.append(ks)
+    fixed_at: dict[str, float] = {}
+    for pt, ks in zip(tables, keys):
+        for k, row in zip(ks, pt.itertuples(index=False)):
+            if row.free == 0 and k not in fixed_at:
+                fixed_at[k] = float(row.ustart)
+    shared: dict[str, int] = {}
+    counter = 0
+    rows, models = [], []
+    for g, (pt, ks) in enumerate(zip(tables, keys)):
+        free = np.zeros(len(pt), dtype=int)
+        ustart = pt["ustart"].to_numpy(dtype=float).copy()
+        for r, k in enumerate(ks):
+            if k in fixed_at:
+                ustart[r] = fixed_at[k]
+                continue
+            if k not in shared:
                 counter += 1
-                shared[key] = counter
-            free[r] = shared[key]
+                shared[k] = counter
+            free[r] = shared[k]
         pt["free"] = free
         pt["ustart"] = ustart
-        for r, row in enumerate(pt.itertuples(index=False)):
-            rows.append(dict(group=label, lhs=row.lhs, op=row.op, rhs=row.rhs, free=row.free,
-                             ustart=row.ustart, label=row.label,
+        for row in pt.itertuples(index=False):
+            rows.append(dict(group=groups[g], lhs=row.lhs, op=row.op, rhs=row.rhs, free=row.free,
+                             ustart=row.ustart, label=row.label, exo=row.exo,
                              kind=_kind(row, latents)))
         models.append(pt)
     rams = tuple(RAMModel.from_partable(pt, spec.observed, spec.latents, n_params=counter)
@@ -139,7 +174,7 @@ def _start(jm: _JointModel, spec: ModelSpec, moments, pooled: est.Moments,
     ``notes`` receives the note if that start needed semopy's estimates (the fallback)."""
     from .fitting import _converge
     notes = [] if notes is None else notes
-    pt = spec.partable()
+    pt = spec._partable(False, None, None).copy()     # the c(...) modifiers left out
     single = RAMModel.from_partable(pt, spec.observed, spec.latents)
     theta1, _, _ = _converge(lambda t0: est.fit_ml(single, t0, pooled), single, pt, pooled,
                              notes, "csi_model")
@@ -209,7 +244,12 @@ def _group_data(spec: ModelSpec, data, by: str, source: str, missing: str = "lis
 class MultiGroupResult:
     """A multi-group CB-SEM fit (see :func:`fit_multigroup`).
 
-    ``estimates`` has lavaan's columns plus ``group``; ``fit_measures`` lavaan's names.
+    ``estimates`` has lavaan's columns plus ``group`` and ``label`` and the standardized
+    values ``std.all, std.lv, std.nox`` (``parameterEstimates(fit, standardized = TRUE)``);
+    the defined parameters (``:=``) are its last rows, with an empty group.
+    ``standardized`` is the std.all solution with SEs (:meth:`standardized_solution` gives the
+    others), ``r2`` the R² of every endogenous variable indexed by (group, variable), and
+    ``fit_measures`` has lavaan's names.
     """
 
     spec: ModelSpec
@@ -225,6 +265,115 @@ class MultiGroupResult:
     theta: np.ndarray = field(repr=False)
     acov: np.ndarray = field(repr=False)
     table: pd.DataFrame = field(repr=False)
+    standardized: pd.DataFrame = field(default=None, repr=False)
+    r2: pd.Series = field(default=None, repr=False)
+    level: float = 0.95
+    moments: tuple = field(default=None, repr=False)
+
+    def modification_indices(self) -> pd.DataFrame:
+        """lavaan's ``modindices(fit)`` of a multi-group fit, per group.
+
+        Each parameter that could be freed in a group (loadings, residual covariances, latent
+        covariances, regressions among the variables of the regressions, the group's fixed
+        parameters) is scored in the joint likelihood. Equality constraints across groups
+        are not released here (lavaan: ``lavTestScore``); :func:`invariance` ranks them by
+        the likelihood-ratio test in its suggestions. Listwise fits only.
+
+        Returns
+        -------
+        DataFrame
+            ``lhs, op, rhs, group, mi, epc, sepc.lv, sepc.all, sepc.nox``, largest ``mi`` first.
+
+        Examples
+        --------
+        >>> import csi_model as cm
+        >>> spec = cm.load_model("acsi")
+        >>> survey = cm.read_survey(cm.make_demo_survey(), items=spec.observed, missing_codes=[99])
+        >>> mi = cm.fit_multigroup(spec, survey, by="wave").modification_indices()
+        >>> sorted(mi.group.unique())
+        ['2025', '2026']
+        """
+        from .diagnostics import modification_indices_groups
+
+        if self.moments is None:
+            raise ValueError("Modification indices are computed for complete-data multi-group "
+                             "fits; this fit used missing='fiml'. Refit with "
+                             "missing='listwise' to get them.")
+        return modification_indices_groups(self._joint().models, np.asarray(self.theta),
+                                           self.moments, self.groups,
+                                           ov_x=self.spec.exogenous_observed)
+
+    def equality_score_tests(self) -> tuple[pd.DataFrame, dict]:
+        """Score tests of releasing the equality constraints (lavaan's ``lavTestScore(fit)``).
+
+        Each row held equal to a row before it (by ``equal=`` or a shared label) is released
+        alone (1 df) and all together. The modification indices of the parameters that
+        could be freed are :meth:`modification_indices`.
+
+        Returns
+        -------
+        (DataFrame, dict)
+            ``group, lhs, op, rhs, ref.group, X2, df, pvalue`` per constraint, and the joint
+            test ``{"X2", "df", "pvalue"}``.
+
+        Examples
+        --------
+        >>> import csi_model as cm
+        >>> spec = cm.load_model("acsi")
+        >>> survey = cm.read_survey(cm.make_demo_survey(), items=spec.observed, missing_codes=[99])
+        >>> uni, total = cm.fit_multigroup(spec, survey, by="wave",
+        ...                                equal=["loadings"]).equality_score_tests()
+        >>> set(uni.op), total["df"] == len(uni)
+        ({'=~'}, True)
+        """
+        from .diagnostics import equality_score_tests
+
+        if self.moments is None:
+            raise ValueError("Score tests are computed for complete-data multi-group fits; this "
+                             "fit used missing='fiml'. Refit with missing='listwise'.")
+        return equality_score_tests(self._joint().models, np.asarray(self.theta), self.moments,
+                                    self.groups)
+
+    def _joint(self) -> _JointModel:
+        return _joint_model(self.spec, self.groups, self.equal, self.partial)
+
+    def standardized_solution(self, type: str = "std.all", *, level: float | None = None
+                              ) -> pd.DataFrame:
+        """lavaan's ``standardizedSolution(fit, type = type)`` per group, with delta-method SEs.
+
+        Parameters
+        ----------
+        type : {"std.all", "std.lv", "std.nox"}
+            Every variable standardized in its group (``"std.all"``, :attr:`standardized`),
+            the latents only (``"std.lv"``) or all but the observed exogenous predictors
+            (``"std.nox"``).
+        level : float, optional
+            Confidence level (default: the fit's).
+
+        Returns
+        -------
+        DataFrame
+            ``group, lhs, op, rhs, est.std, se, z, pvalue, ci.lower, ci.upper``; the defined
+            parameters (``:=``) last, with an empty group.
+
+        Examples
+        --------
+        >>> import csi_model as cm
+        >>> spec = cm.load_model("acsi")
+        >>> survey = cm.read_survey(cm.make_demo_survey(), items=spec.observed, missing_codes=[99])
+        >>> res = cm.fit_multigroup(spec, survey, by="wave", equal=["loadings"])
+        >>> sorted(res.standardized_solution("std.lv").group.unique())
+        ['2025', '2026']
+        """
+        if type not in STD_TYPES:
+            raise ValueError(f"The 'type' parameter of standardized_solution must be one of "
+                             f"{{{', '.join(STD_TYPES)}}}. Got {type!r} instead.")
+        level = self.level if level is None else level
+        if not 0 < level < 1:
+            raise ValueError(f"The 'level' parameter of standardized_solution must be in (0, 1). "
+                             f"Got {level!r} instead.")
+        return _standardized(self.spec, self._joint(), np.asarray(self.theta),
+                             np.asarray(self.acov), level, type)
 
     def summary(self) -> Summary:
         fm = self.fit_measures
@@ -234,8 +383,15 @@ class MultiGroupResult:
             ("Chi-square", f"{fm['chisq']:.3f} on {int(fm['df'])} df"),
             ("CFI / RMSEA / SRMR", f"{fm['cfi']:.3f} / {fm['rmsea']:.3f} / {fm['srmr']:.3f}")]
         paths = self.estimates[self.estimates.op == "~"].set_index(["group", "lhs", "op", "rhs"])
-        return Summary(f"csi_model multi-group CB-SEM by {self.by}", header,
-                       [("Structural paths", paths[["est", "se", "z", "pvalue"]].round(3))],
+        cols = ["est", "se", "z", "pvalue"] + (["std.all"] if "std.all" in paths else [])
+        tables = [("Structural paths", paths[cols].round(3))]
+        defined = self.estimates[self.estimates.op == ":="]
+        if len(defined):
+            tables.append(("Defined parameters", defined.set_index(["lhs", "op", "rhs"])[
+                ["est", "se", "z", "pvalue", "ci.lower", "ci.upper"]].round(3)))
+        if self.r2 is not None and len(self.r2):
+            tables.append(("R² by group", self.r2.unstack("group").round(3)))
+        return Summary(f"csi_model multi-group CB-SEM by {self.by}", header, tables,
                        self.warnings)
 
     def _repr_html_(self) -> str:
@@ -260,6 +416,14 @@ def fit_multigroup(spec: ModelSpec | str, data, *, by: str, equal: Sequence[str]
     partial : sequence of str
         Parameters freed from those constraints (partial invariance), written like
         ``"QUAL=~QUAL3"`` or ``"QUAL3~1"`` (lavaan's ``group.partial``).
+
+        The model may give a modifier per group, as lavaan: ``c(b1, b2)*x`` labels the
+        parameter in each group (``d := b1 - b2`` then tests the difference, delta-method
+        SE), ``c(0.5, NA)*x`` fixes it in the first group only; a single label holds in every
+        group. User labels win over ``equal``, and a parameter fixed in the first group stays
+        fixed in every group it is held equal in (lavaan's rules). A group with fewer
+        respondents than free parameters is fitted with a caution in the warnings (as
+        lavaan fits it); a group whose sample covariance matrix is singular is refused.
     missing : {"listwise", "fiml"}
         ``"listwise"`` drops incomplete rows within each group; ``"fiml"`` keeps every answer
         (full-information ML per group, SEs from the observed information, chi-square against
@@ -280,8 +444,6 @@ def fit_multigroup(spec: ModelSpec | str, data, *, by: str, equal: Sequence[str]
     (('2025', '2026'), 301)
     """
     spec = spec if isinstance(spec, ModelSpec) else load_model(spec)
-    if multigroup_note(spec):
-        warnings.warn(multigroup_note(spec), CSIModelWarning, stacklevel=2)
     bad = [e for e in equal if e not in EQUALITY_TYPES]
     if bad:
         raise ValueError(f"The 'equal' parameter of fit_multigroup must contain only "
@@ -299,9 +461,38 @@ def _check_missing(missing, where: str) -> str:
     return missing
 
 
+def _free_per_group(jm: _JointModel) -> list[int]:
+    """Free parameters with an entry in each group (lavaan's count: fixed.x rows left out)."""
+    t = jm.table
+    return [int(t[(t.group == g) & (t.free > 0) & (t.exo == 0)]["free"].nunique())
+            for g in pd.unique(t.group)]
+
+
+def _check_group_covariance(spec: ModelSpec, by: str, gname: str, X: np.ndarray) -> None:
+    """Refuse a group whose sample covariance matrix is singular (ML needs it invertible)."""
+    n, p = X.shape
+    if n > p:
+        S = np.cov(X, rowvar=False, bias=True)
+        ev = np.linalg.eigvalsh(S / np.sqrt(np.outer(np.diag(S), np.diag(S))))
+        if ev[0] > 1e-10:
+            return
+        why = ("some model variables are exact linear combinations of others in this group "
+               "(e.g. a total score next to its items, or items that are copies)")
+    else:
+        why = f"it has {n} complete respondents for {p} model variables (it needs more than {p})"
+    raise EstimationError(f"Group {by} = {gname}: the sample covariance matrix of the model "
+                          f"variables is singular: {why}, so the group cannot be fitted by "
+                          "maximum likelihood. Merge the group with another, drop it, or drop "
+                          "the redundant variables.")
+
+
 def _fit_joint(spec, by, groups, Xs, dropped, equal, partial, level=0.95,
-               warm: "MultiGroupResult | None" = None, missing: str = "listwise") -> MultiGroupResult:
-    """Fit the joint model to grouped data (complete, or FIML); ``warm`` gives start values."""
+               warm: "MultiGroupResult | None" = None, missing: str = "listwise",
+               screening: bool = False) -> MultiGroupResult:
+    """Fit the joint model to grouped data (complete, or FIML); ``warm`` gives start values.
+
+    ``screening``: a fit whose chi-square only ranks candidates (the release tests of
+    :func:`invariance`): no polishing, no standardized solutions, R² or ':=' rows."""
     jm = _joint_model(spec, groups, equal, partial)
     known = {_param_name(*r) for r in zip(jm.table.lhs, jm.table.op, jm.table.rhs)}
     unknown = [p for p in partial if p not in known]
@@ -309,22 +500,36 @@ def _fit_joint(spec, by, groups, Xs, dropped, equal, partial, level=0.95,
         raise ValueError(f"The 'partial' parameter of fit_multigroup names unknown parameters "
                          f"{unknown!r}; write them like 'QUAL=~QUAL3' or 'QUAL3~1'.")
     ns = [len(X) for X in Xs]
-    per_group_free = [int((m.free_rows >= 0).sum()) for m in jm.models]
-    for gname, n_g, q_g in zip(groups, ns, per_group_free):
-        if n_g <= len(spec.observed) and missing == "listwise":
-            raise EstimationError(f"Group {by} = {gname} has {n_g} complete respondents for "
-                                  f"{len(spec.observed)} items: too few to estimate its covariance "
-                                  "matrix. Merge it with another group or drop it.")
+    notes: list[str] = []
+    if missing == "listwise":
+        for gname, X in zip(groups, Xs):
+            _check_group_covariance(spec, by, gname, X)
+    for gname, n_g, q_g in zip(groups, ns, _free_per_group(jm)):
         if n_g < q_g:
-            raise EstimationError(f"Group {by} = {gname} has {n_g} complete respondents but the "
-                                  f"model has {q_g} free parameters in it. Merge small groups or "
-                                  "constrain more parameters (e.g. equal=['loadings']).")
-    notes = [multigroup_note(spec)] if spec.defined else []
+            notes.append(f"Group {by} = {gname} has {n_g} respondents, fewer than the {q_g} free "
+                         "parameters of the model in that group: its estimates rest on few "
+                         "cases (lavaan fits them too); read them with caution, or hold more "
+                         "parameters equal across groups.")
+            warnings.warn(notes[-1], CSIModelWarning, stacklevel=3)
+    single = sorted({t.label for st in spec.statements for t in st.terms
+                     if t.label and t.groups is None})
+    if single and not equal:
+        notes.append(f"The label(s) {', '.join(single)} are single labels in a multi-group "
+                     "fit: each holds its parameter equal across all the groups (as lavaan, "
+                     "which warns the same). If that is not intended, give one label per group, "
+                     "e.g. 'c(b1, b2)*x', or remove the label.")
+        warnings.warn(notes[-1], CSIModelWarning, stacklevel=3)
     if dropped and missing == "listwise":
         notes.append(f"Listwise deletion within groups: {dropped} incomplete rows were dropped.")
     elif dropped:
         notes.append(f"{dropped} rows with no answer to any model item were dropped.")
     if missing == "fiml":
+        if spec.fixed_x and spec.exogenous_observed:
+            raise EstimationError(
+                f"missing='fiml' in a multi-group fit of a model with observed predictors "
+                f"({', '.join(spec.exogenous_observed)}) and fixed_x=True is not available "
+                "yet. Use missing='listwise', or pass a model with fixed_x=False "
+                "(spec.with_defaults(fixed_x=False)).")
         return _fit_joint_fiml(spec, by, groups, Xs, jm, equal, partial, level, warm, notes)
     moments = [est.Moments.from_data(X) for X in Xs]
     N = sum(ns)
@@ -338,14 +543,41 @@ def _fit_joint(spec, by, groups, Xs, dropped, equal, partial, level=0.95,
             lambda t: _objective(jm, moments, weights, t),
             lambda t: _gradient(jm, moments, weights, t),
             lambda t: 2 * _information(jm, weights, t), theta0)
+        if ok and not screening:
+            theta = est.polish(lambda t: _objective(jm, moments, weights, t),
+                               lambda t: _gradient(jm, moments, weights, t),
+                               lambda t: 2 * _information(jm, weights, t), theta)
         acov = np.linalg.pinv(N * _information(jm, weights, theta))
     if not ok:
         notes.append(f"The multi-group estimation did not converge in {iters} iterations.")
         warnings.warn(notes[-1], ConvergenceWarning, stacklevel=3)
-    estimates = _estimates(jm, theta, acov, level)
-    measures = _fit_measures(jm, theta, moments, ns)
+    acov = _fix_exogenous(jm, acov)
+    measures = _fit_measures(jm, theta, moments, ns, spec)
+    return _result(spec, by, groups, equal, partial, ns, jm, theta, acov, level, measures,
+                   notes, ok, tuple(moments), screening)
+
+
+def _result(spec, by, groups, equal, partial, ns, jm, theta, acov, level, measures, notes,
+            ok, moments=None, screening: bool = False) -> MultiGroupResult:
+    """Estimates (with the standardized values and ':=' rows), std.all solution and R²."""
+    if screening:
+        return MultiGroupResult(spec, by, tuple(groups), tuple(equal), tuple(partial),
+                                tuple(ns), _estimates(jm, theta, acov, level), measures,
+                                tuple(notes), bool(ok), theta, acov, jm.table, None, None,
+                                level, moments)
+    estimates = _estimates(jm, theta, acov, level, spec)
+    defined = _defined(spec, jm, theta, acov, level)
+    if len(defined):
+        estimates = pd.concat([estimates, defined], ignore_index=True)
+        bad = defined[~np.isfinite(defined["est"])]
+        for r in bad.itertuples():
+            notes.append(f"The defined parameter {r.lhs} := {r.rhs} is not a finite number at "
+                         "the estimates: check the expression (a log or sqrt of a negative "
+                         "value, a division by zero).")
+    std = _standardized(spec, jm, theta, acov, level, "std.all")
     return MultiGroupResult(spec, by, tuple(groups), tuple(equal), tuple(partial), tuple(ns),
-                            estimates, measures, tuple(notes), bool(ok), theta, acov, jm.table)
+                            estimates, measures, tuple(notes), bool(ok), theta, acov, jm.table,
+                            std, _r2(spec, jm, theta), level, moments)
 
 
 def _fit_joint_fiml(spec, by, groups, Xs, jm, equal, partial, level, warm, notes):
@@ -390,10 +622,9 @@ def _fit_joint_fiml(spec, by, groups, Xs, jm, equal, partial, level, warm, notes
     if not ok:
         notes.append(f"The multi-group estimation did not converge in {iters} iterations.")
         warnings.warn(notes[-1], ConvergenceWarning, stacklevel=4)
-    estimates = _estimates(jm, theta, acov, level)
     measures = _fit_measures_fiml(jm, theta, datas, h1)
-    return MultiGroupResult(spec, by, tuple(groups), tuple(equal), tuple(partial), tuple(ns),
-                            estimates, measures, tuple(notes), bool(ok), theta, acov, jm.table)
+    return _result(spec, by, groups, equal, partial, ns, jm, theta, acov, level, measures,
+                   notes, ok)
 
 
 def _fit_measures_fiml(jm: _JointModel, theta, datas, h1) -> pd.Series:
@@ -433,29 +664,122 @@ def _warm_start(jm: _JointModel, previous: "MultiGroupResult") -> np.ndarray:
     return theta
 
 
-def _estimates(jm: _JointModel, theta, acov, level) -> pd.DataFrame:
+def _estimates(jm: _JointModel, theta, acov, level, spec: ModelSpec | None = None) -> pd.DataFrame:
+    """lavaan's ``parameterEstimates`` with ``group``, ``label`` and the standardized values
+    (``std.all, std.lv, std.nox``); fixed.x rows are reported as fixed (se 0), as lavaan."""
     t = jm.table
     free = t["free"].to_numpy()
     est_ = t["ustart"].to_numpy(dtype=float).copy()
     est_[free > 0] = theta[free[free > 0] - 1]
     se = np.zeros(len(t))
     se[free > 0] = np.sqrt(np.clip(np.diag(acov)[free[free > 0] - 1], 0, None))
+    estimated = (free > 0) & (t["exo"].to_numpy() == 0)
+    se[~estimated] = 0.0
     with np.errstate(divide="ignore", invalid="ignore"):
-        z = np.where(free > 0, est_ / se, np.nan)
+        z = np.where(estimated, est_ / se, np.nan)
     zc = stats.norm.ppf(0.5 + level / 2)
-    return pd.DataFrame({"group": t["group"], "lhs": t["lhs"], "op": t["op"], "rhs": t["rhs"],
-                         "free": free, "est": est_, "se": se, "z": z,
-                         "pvalue": 2 * stats.norm.sf(np.abs(z)),
-                         "ci.lower": est_ - zc * se, "ci.upper": est_ + zc * se})
+    out = pd.DataFrame({"group": t["group"], "lhs": t["lhs"], "op": t["op"], "rhs": t["rhs"],
+                        "label": t["label"], "free": free, "est": est_, "se": se, "z": z,
+                        "pvalue": 2 * stats.norm.sf(np.abs(z)),
+                        "ci.lower": est_ - zc * se, "ci.upper": est_ + zc * se})
+    if spec is not None:
+        ov_x = spec.exogenous_observed
+        for kind in STD_TYPES:
+            out[kind] = np.concatenate([_std_values(m, theta, _std_plan(m, kind, ov_x))
+                                        for m in jm.models])
+    return out
 
 
-def _fit_measures(jm: _JointModel, theta, moments, ns) -> pd.Series:
+def _std_rows(jm: _JointModel, theta, kind: str, ov_x) -> np.ndarray:
+    """The standardized value of every row of the joint table (groups stacked)."""
+    return np.concatenate([_std_values(m, theta, _std_plan(m, kind, ov_x)) for m in jm.models])
+
+
+def _defined(spec: ModelSpec, jm: _JointModel, theta, acov, level) -> pd.DataFrame:
+    """The ``:=`` rows of a multi-group fit (lavaan: group 0), delta-method SEs.
+
+    A label names one parameter (a ``c(...)`` entry names it in its group; a single label
+    holds in every group), so ``d := b1 - b2`` compares two groups' paths."""
+    if not spec.defined_parameters:
+        return pd.DataFrame()
+    values = DefinedValues(spec, jm.table)
+    est_ = values(theta)
+    se = _se_from_cov(values.jacobian(theta), acov)
+    z, p, lo, hi = _wald(est_, se, level)
+    rows = pd.DataFrame({"group": "", "lhs": values.names, "op": ":=",
+                         "rhs": [d.rhs for d in values.params], "label": values.names,
+                         "free": 0, "est": est_, "se": se, "z": z, "pvalue": p,
+                         "ci.lower": lo, "ci.upper": hi})
+    ov_x = spec.exogenous_observed
+    for kind in STD_TYPES:
+        rows[kind] = values.from_rows(_std_rows(jm, theta, kind, ov_x))
+    return rows
+
+
+def _standardized(spec: ModelSpec, jm: _JointModel, theta, acov, level, kind: str) -> pd.DataFrame:
+    """lavaan's ``standardizedSolution(fit, type = kind)`` of a multi-group fit."""
+    ov_x = spec.exogenous_observed
+    parts = []
+    for g, m in zip(pd.unique(jm.table.group), jm.models):
+        part = standardize(m, theta, acov, level, type=kind, ov_x=ov_x)
+        part.insert(0, "group", g)
+        parts.append(part)
+    out = pd.concat(parts, ignore_index=True)
+    if spec.defined_parameters:
+        from .effects import _jacobian
+        values = DefinedValues(spec, jm.table)
+        f = lambda t: values.from_rows(_std_rows(jm, t, kind, ov_x))  # noqa: E731
+        est_ = f(theta)
+        se = _se_from_cov(np.nan_to_num(_jacobian(f, theta)), acov)
+        z, p, lo, hi = _wald(est_, se, level)
+        out = pd.concat([out, pd.DataFrame({
+            "group": "", "lhs": values.names, "op": ":=", "rhs": [d.rhs for d in values.params],
+            "est.std": est_, "se": se, "z": z, "pvalue": p, "ci.lower": lo, "ci.upper": hi})],
+            ignore_index=True)
+    return out
+
+
+def _r2(spec: ModelSpec, jm: _JointModel, theta) -> pd.Series:
+    """R² of every endogenous variable in every group: a Series indexed by (group, variable)."""
+    from .fitting import _r_squared
+    parts = {g: _r_squared(m, theta, spec) for g, m in zip(pd.unique(jm.table.group), jm.models)}
+    out = pd.concat(parts, names=["group", "variable"])
+    out.name = "r2"
+    return out
+
+
+def _fix_exogenous(jm: _JointModel, acov: np.ndarray) -> np.ndarray:
+    """Zero the rows and columns of the fixed.x parameters (lavaan: fixed, se 0); the
+    information is block diagonal in them, so no other SE changes."""
+    t = jm.table
+    idx = np.unique(t[(t.free > 0) & (t.exo == 1)]["free"].to_numpy()) - 1
+    if not len(idx):
+        return acov
+    out = acov.copy()
+    out[idx, :] = 0.0
+    out[:, idx] = 0.0
+    return out
+
+
+def _n_exo_params(jm: _JointModel) -> int:
+    """Free parameters of the fixed.x rows (the predictors' sample moments, not counted)."""
+    t = jm.table
+    return int(t[(t.free > 0) & (t.exo == 1)]["free"].nunique())
+
+
+def _fit_measures(jm: _JointModel, theta, moments, ns, spec: ModelSpec) -> pd.Series:
+    """lavaan's fit measures of a multi-group ML fit; with observed predictors (fixed.x) the
+    log-likelihood is the outcomes' given the predictors, and npar leaves their moments out."""
     G, p, q = len(ns), jm.models[0].p, jm.n_params
     N = sum(ns)
+    exo_idx = [spec.observed.index(v) for v in spec.exogenous_observed] if spec.fixed_x else []
+    k = len(exo_idx)
+    npar = q - _n_exo_params(jm)
     chisq = sum(n * est.ml_objective(m, theta, mom) for m, mom, n in zip(jm.models, moments, ns))
     df = G * (p * (p + 1) // 2 + p) - q
-    chisq0 = sum(fi.baseline_chisq_complete(mom.cov, n)[0] for mom, n in zip(moments, ns))
-    df0 = G * (p * (p - 1) // 2)
+    chisq0 = sum(fi.baseline_chisq_complete(mom.cov, n, exo_idx)[0]
+                 for mom, n in zip(moments, ns))
+    df0 = G * (p * (p - 1) // 2 - k * (k - 1) // 2)
     logl = 0.0
     srmr = 0.0
     for m, mom, n in zip(jm.models, moments, ns):
@@ -463,14 +787,18 @@ def _fit_measures(jm: _JointModel, theta, moments, ns) -> pd.Series:
         V = np.linalg.inv(Sigma)
         d = mom.mean - mu
         logl += -0.5 * n * (p * est.LOG2PI + np.linalg.slogdet(Sigma)[1] + np.sum(V * mom.cov) + d @ V @ d)
+        if k:
+            Sx = mom.cov[np.ix_(exo_idx, exo_idx)]
+            logl -= -0.5 * n * (k * est.LOG2PI + np.linalg.slogdet(Sx)[1] + k)
         srmr += n / N * fi.srmr(mom.cov, Sigma, mom.mean, mu)
     lo, hi = fi.rmsea_ci(chisq, df, N, n_groups=G)
-    out = {"npar": q, "nobs": N, "chisq": chisq, "df": df, "pvalue": fi.chisq_pvalue(chisq, df),
+    out = {"npar": npar, "nobs": N, "chisq": chisq, "df": df,
+           "pvalue": fi.chisq_pvalue(chisq, df) if df > 0 else np.nan,
            "baseline.chisq": chisq0, "baseline.df": df0,
            "cfi": fi.cfi(chisq, df, chisq0, df0), "tli": fi.tli(chisq, df, chisq0, df0),
            "nfi": fi.nfi(chisq, chisq0), "rmsea": fi.rmsea(chisq, df, N, n_groups=G),
            "rmsea.ci.lower": lo, "rmsea.ci.upper": hi, "srmr": srmr, "logl": logl,
-           "aic": fi.aic(logl, q), "bic": fi.bic(logl, q, N)}
+           "aic": fi.aic(logl, npar), "bic": fi.bic(logl, npar, N)}
     return pd.Series(out, name="value", dtype=float)
 
 
@@ -515,8 +843,6 @@ def invariance(spec: ModelSpec | str, data, *, by: str,
     ``missing="fiml"`` fits every step by FIML (see :func:`fit_multigroup`).
     """
     spec = spec if isinstance(spec, ModelSpec) else load_model(spec)
-    if multigroup_note(spec):
-        warnings.warn(multigroup_note(spec), CSIModelWarning, stacklevel=2)
     bad = [s for s in steps if s not in STEPS]
     if bad:
         raise ValueError(f"The 'steps' parameter of invariance must contain only "
@@ -572,7 +898,7 @@ def _release_tests(spec, grouped, by, steps, step, fits, partial,
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")
             freed = _fit_joint(spec, by, groups, Xs, dropped, STEPS[step], (*partial, name),
-                               warm=constrained, missing=missing)
+                               warm=constrained, missing=missing, screening=True)
         d = base_chisq - freed.fit_measures["chisq"]
         ddf = constrained.fit_measures["df"] - freed.fit_measures["df"]
         rows.append({"step": step, "parameter": name, "chisq.diff": d, "df.diff": ddf,

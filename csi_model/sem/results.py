@@ -32,12 +32,19 @@ ROBUST_FIT_MEASURES = ["chisq.scaled", "chisq.scaling.factor", "pvalue.scaled", 
 
 
 # ----------------------------------------------------------------- standardization
-def _std_plan(model: RAMModel):
-    """Per parameter-table row: (kind, index of lhs, index of rhs) for :func:`_std_values`.
+STD_TYPES = ("std.all", "std.lv", "std.nox")
+
+
+def _std_plan(model: RAMModel, type: str = "std.all", ov_x=()):
+    """Per parameter-table row: (kind, index of lhs, index of rhs) for :func:`_std_values`,
+    and per variable whether ``type`` standardizes it.
 
     kind: 0 loading, 1 regression, 2 variance, 3 covariance, 4 intercept, -1 other.
+    ``std.all`` standardizes every variable, ``std.lv`` the latents only and ``std.nox``
+    every variable but the observed exogenous predictors ``ov_x`` (lavaan's ``ov.x``).
     """
-    pos = {v: i for i, v in enumerate(list(model.observed) + list(model.latents))}
+    names = list(model.observed) + list(model.latents)
+    pos = {v: i for i, v in enumerate(names)}
     pt = model.partable
     kinds, li, ri = [], [], []
     for lhs, op, rhs in zip(pt["lhs"], pt["op"], pt["rhs"]):
@@ -47,14 +54,24 @@ def _std_plan(model: RAMModel):
         kinds.append(kind)
         li.append(pos.get(lhs, 0))
         ri.append(pos.get(rhs, 0) if kind != 4 else 0)
-    return np.array(kinds), np.array(li), np.array(ri)
+    scaled = np.ones(len(names), dtype=bool)
+    if type == "std.lv":
+        scaled[:model.p] = False
+    elif type == "std.nox":
+        scaled[[pos[v] for v in ov_x if v in pos]] = False
+    elif type != "std.all":
+        raise ValueError(f"The standardization type must be one of {{{', '.join(STD_TYPES)}}}. "
+                         f"Got {type!r} instead.")
+    return np.array(kinds), np.array(li), np.array(ri), scaled
 
 
 def _std_formula(plan, v, var, res_var):
-    """std.all of every row from the rows' values, the variances and residual variances."""
-    kind, li, ri = plan
-    sd = np.sqrt(np.where(var > 0, var, np.nan))
-    res_sd = np.sqrt(np.where(res_var > 0, res_var, np.nan))
+    """The standardized value of every row from the rows' values, the variances and residual
+    variances (lavaan's ``lav_standardize_*`` with ``cov.std = TRUE``)."""
+    kind, li, ri, scaled = plan
+    sd = np.where(scaled, np.sqrt(np.where(var > 0, var, np.nan)), 1.0)
+    res_sd = np.where(scaled, np.sqrt(np.where(res_var > 0, res_var, np.nan)), 1.0)
+    var = np.where(scaled, var, 1.0)
     out = np.full(v.shape, np.nan)
     with np.errstate(divide="ignore", invalid="ignore"):
         for k, value in ((0, v * sd[..., li] / sd[..., ri]), (1, v * sd[..., ri] / sd[..., li]),
@@ -138,15 +155,18 @@ def _std_perturbed(model: RAMModel, theta: np.ndarray, h: np.ndarray, plan) -> n
 
 
 def standardize(model: RAMModel, theta: np.ndarray, acov: np.ndarray,
-                level: float = 0.95, *, expand=None) -> pd.DataFrame:
-    """Completely standardized solution with delta-method standard errors.
+                level: float = 0.95, *, expand=None, type: str = "std.all",
+                ov_x=()) -> pd.DataFrame:
+    """Standardized solution with delta-method standard errors.
 
-    Like lavaan's ``standardizedSolution(fit, type = "std.all")``. ``expand``, if given, maps
+    Like lavaan's ``standardizedSolution(fit, type = type)``: ``"std.all"`` (completely
+    standardized, the default), ``"std.lv"`` (latents only) or ``"std.nox"`` (all but the
+    observed exogenous predictors ``ov_x``). ``expand``, if given, maps
     ``theta`` (the vector ``acov`` belongs to) onto the model's parameters: with ordered items
     the residual variances are functions of the other parameters, not parameters. The
     Jacobian of the standardized values is taken by central differences, all 2q at once.
     """
-    plan = _std_plan(model)
+    plan = _std_plan(model, type, ov_x)
     q = theta.size
     h = 1e-6 * np.maximum(1.0, np.abs(theta))
     if expand is None:
@@ -345,6 +365,7 @@ class SEMResult:
     elapsed: float = 0.0
     data_report: Any = field(default=None, repr=False)
     bootstrap: Any = field(default=None, repr=False)
+    sample_moments: Any = field(default=None, repr=False)
 
     def __post_init__(self):
         for frame in (self.estimates, self.standardized, self.implied_cov):
@@ -369,6 +390,89 @@ class SEMResult:
     def table(self) -> pd.DataFrame:
         """The estimates with exactly the DESIGN.md columns."""
         return self.estimates[ESTIMATE_COLUMNS].copy()
+
+    def modification_indices(self) -> pd.DataFrame:
+        """lavaan's ``modindices(fit)``: the score test of freeing each fixed parameter.
+
+        Every parameter lavaan considers (loadings, residual covariances, latent covariances,
+        regressions among the variables of the regressions, and the model's fixed parameters),
+        each freed alone: ``mi`` (the chi-square drop to expect, 1 df), ``epc`` (the expected
+        value) and its standardized ``sepc.lv``, ``sepc.all``, ``sepc.nox``. Complete-data ML
+        and MLR fits (expected information, as lavaan's default).
+
+        Returns
+        -------
+        DataFrame
+            ``lhs, op, rhs, mi, epc, sepc.lv, sepc.all, sepc.nox``, largest ``mi`` first.
+
+        Examples
+        --------
+        >>> import csi_model as cm
+        >>> res = cm.fit("telecom", cm.simulate_survey("telecom", n=300, seed=1))
+        >>> list(res.modification_indices().columns)
+        ['lhs', 'op', 'rhs', 'mi', 'epc', 'sepc.lv', 'sepc.all', 'sepc.nox']
+        """
+        from .diagnostics import modification_indices
+
+        if self.sample_moments is None or self.estimator not in ("ML", "MLR"):
+            raise ValueError("Modification indices are computed for complete-data ML and MLR "
+                             f"fits; this fit uses {self.estimator} with missing = "
+                             f"'{self.missing}'. Refit with missing='listwise' to get them.")
+        model = RAMModel.from_partable(self.spec.partable(), self.spec.observed,
+                                       self.spec.latents)
+        return modification_indices(model, np.asarray(self.theta), self.sample_moments,
+                                    ov_x=self.spec.exogenous_observed)
+
+    def standardized_solution(self, type: str = "std.all", *, level: float = 0.95) -> pd.DataFrame:
+        """A standardized solution with delta-method SEs (lavaan's ``standardizedSolution``).
+
+        Parameters
+        ----------
+        type : {"std.all", "std.lv", "std.nox"}
+            ``"std.all"``: every variable standardized (:attr:`standardized`); ``"std.lv"``:
+            the latents only; ``"std.nox"``: all but the observed exogenous predictors.
+        level : float
+            Confidence level of the intervals.
+
+        Returns
+        -------
+        DataFrame
+            ``lhs, op, rhs, est.std, se, z, pvalue, ci.lower, ci.upper``, defined parameters
+            (``:=``) included.
+
+        Examples
+        --------
+        >>> import csi_model as cm
+        >>> res = cm.fit("telecom", cm.simulate_survey("telecom", n=300, seed=1))
+        >>> lv = res.standardized_solution("std.lv")
+        >>> bool((lv.query("op == '=~'")["est.std"] > 0).all())
+        True
+        """
+        from .defined import defined_rows
+
+        if type not in STD_TYPES:
+            raise ValueError(f"The 'type' parameter of standardized_solution must be one of "
+                             f"{{{', '.join(STD_TYPES)}}}. Got {type!r} instead.")
+        if not 0 < level < 1:
+            raise ValueError(f"The 'level' parameter of standardized_solution must be in (0, 1). "
+                             f"Got {level!r} instead.")
+        if self.estimator not in ("ML", "MLR"):
+            if type == "std.all" and level == 0.95:
+                return self.standardized.copy()
+            raise ValueError(f"standardized_solution(type={type!r}) is available for ML and MLR "
+                             f"fits; this fit uses {self.estimator} with ordered items. Use "
+                             "result.standardized (std.all).")
+        model = RAMModel.from_partable(self.spec.partable(meanstructure=self.missing == "fiml"),
+                                       self.spec.observed, self.spec.latents)
+        theta, acov = np.asarray(self.theta), np.asarray(self.acov)
+        ov_x = self.spec.exogenous_observed
+        std = standardize(model, theta, acov, level, type=type, ov_x=ov_x)
+        if self.spec.defined_parameters:
+            plan = _std_plan(model, type, ov_x)
+            _, rows, _ = defined_rows(self.spec, model, theta, acov, level,
+                                      lambda t: _std_values(model, t, plan))
+            std = pd.concat([std, rows], ignore_index=True)
+        return std
 
     def defined_parameters(self, *, level: float = 0.95,
                            ci_method: str = "percentile") -> pd.DataFrame:
