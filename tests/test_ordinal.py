@@ -23,7 +23,7 @@ CASES = {"bfi_two": "WLSMV", "bfi_one": "WLSMV", "bfi_ulsmv": "ULSMV", "telecom5
 FIT_MEASURES = ["chisq", "df", "pvalue", "chisq.scaled", "pvalue.scaled", "chisq.scaling.factor",
                 "baseline.chisq", "baseline.chisq.scaled", "cfi", "tli", "cfi.scaled",
                 "tli.scaled", "rmsea", "rmsea.ci.lower", "rmsea.ci.upper", "rmsea.scaled", "srmr",
-                "npar"]
+                "npar", "cfi.robust", "tli.robust", "rmsea.robust"]
 
 
 @pytest.fixture(scope="module")
