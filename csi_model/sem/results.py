@@ -437,12 +437,16 @@ class SEMResult:
             ("SRMR", _fmt(fm["srmr"], digits)),
         ]
         if "chisq.scaled" in fm:
-            kind = "robust" if "cfi.robust" in fm else "scaled"   # ordered items: scaled only
+            # ordered items: scaled and robust (Savalei 2021) indices, as lavaan prints them
+            kinds = ["robust"] if "cfi.robust" in fm else ["scaled"]
+            if self.estimator in ("WLSMV", "ULSMV"):
+                kinds = ["scaled", "robust"]
             header.append(("Scaled chi-square", f"{_fmt(fm['chisq.scaled'], digits)} (scaling "
                                                 f"factor {_fmt(fm['chisq.scaling.factor'], digits)}"
-                                                f", {p_text(fm.get('pvalue.scaled'))}); {kind} CFI "
-                                                f"{_fmt(fm['cfi.' + kind], digits)}, RMSEA "
-                                                f"{_fmt(fm['rmsea.' + kind], digits)}"))
+                                                f", {p_text(fm.get('pvalue.scaled'))}); " + "; ".join(
+                                                    f"{kind} CFI {_fmt(fm['cfi.' + kind], digits)}, "
+                                                    f"RMSEA {_fmt(fm['rmsea.' + kind], digits)}"
+                                                    for kind in kinds)))
         if self.bootstrap is not None:
             b = self.bootstrap
             header.append(("Bootstrap", f"{b.B} resamples (seed {b.seed}), {b.n_failed} failed, "
