@@ -411,9 +411,12 @@ class SEMResult:
             return self.estimates.iloc[:0].reset_index(drop=True)
         model = RAMModel.from_partable(self.spec.partable(meanstructure=self.missing == "fiml"),
                                        self.spec.observed, self.spec.latents)
+        std_fn = lambda t: _std_values(model, t)   # noqa: E731
+        if (self.estimates.op == "|").any():         # ordered items: residual variances computed
+            from .ordinal import std_values
+            std_fn = std_values(model, list(self.spec.observed))
         rows, _, _ = defined_rows(self.spec, model, np.asarray(self.theta), np.asarray(self.acov),
-                                  level, lambda t: _std_values(model, t), self.bootstrap,
-                                  ci_method)
+                                  level, std_fn, self.bootstrap, ci_method)
         return rows
 
     # --------------------------------------------------------------- reporting
