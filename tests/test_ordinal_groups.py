@@ -110,6 +110,9 @@ def test_public_entry_points_and_outputs(ref, ladders):
     same = ladders["telecom"].fits["loadings"]
     np.testing.assert_allclose(one.estimates["est"], same.estimates["est"], atol=1e-6)
     assert one.groups == ("A", "B", "C") and one.equal == ("thresholds", "loadings")
+    fit_text = one.summary().as_text()
+    assert "ordered items" in fit_text and "not available (see the warnings)" in fit_text
+    assert "Loadings" in fit_text and "C" in fit_text
     text = ladders["telecom"].summary().as_text()
     assert "ordered items" in text and "Wu & Estabrook" in text and "thresholds" in text
     with pytest.raises(ValueError, match="less restricted fit first"):
@@ -167,3 +170,15 @@ def test_robust_indices_of_a_one_group_fit(ref):
     for name, value in r["fit"].items():
         assert res.fit_measures[name] == pytest.approx(value, rel=1e-5), name
     assert "robust CFI" in res.summary().as_text()
+
+
+def test_compare_with_ordered_items_runs_the_ordinal_ladder(ref, ladders):
+    spec = cm.ModelSpec.from_syntax(ref["telecom"]["model"] + "\nSAT ~ QUAL\nLOY ~ SAT")
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        res = cm.compare(spec, _data("telecom"), by="operator", bootstrap=20,
+                         n_permutations=20, scale=(1, 5), ordered=True)
+    pd.testing.assert_frame_equal(res.invariance.ladder, ladders["telecom"].ladder)
+    assert res.cbsem_paths.empty
+    assert any("CB-SEM path tests are not done with ordered items" in w for w in res.warnings)
+    assert "cfi.scaled" in res.summary().as_text()

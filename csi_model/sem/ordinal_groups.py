@@ -44,7 +44,7 @@ structures. In Heijmans et al. (eds.), Innovations in multivariate statistical a
 from __future__ import annotations
 
 import warnings
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Sequence
 
 import numpy as np
@@ -57,11 +57,12 @@ from ..model.spec import ModelSpec, load_model
 from . import fit_indices as fi
 from ._ordinal_moments import ordinal_moments, pair_order
 from ._ordinal_robust import NAN_ROBUST, RobustGroup, robust_measures
+from .groups import MultiGroupResult
 from .polychoric import polychoric
 from .results import Summary
 
 __all__ = ["ORDINAL_STEPS", "fit_multigroup_ordered", "invariance_ordered",
-           "difference_test", "OrdinalInvarianceResult"]
+           "difference_test", "OrdinalMultiGroupResult", "OrdinalInvarianceResult"]
 
 #: The invariance ladder for ordered items (Wu & Estabrook 2016) -> ``equal=`` of each step.
 ORDINAL_STEPS = {"configural": (), "thresholds": ("thresholds",),
@@ -527,7 +528,6 @@ def _check_estimator(estimator):
 
 
 def _fit_step(spec, by, groups, moments, dropped, equal, level, warm=None):
-    from .groups import MultiGroupResult
     model = _build(spec, groups, equal, [int(np.sum(moments[0].threshold_item == j))
                                          for j in range(len(spec.observed))])
     for gname, m in zip(groups, moments):
@@ -551,11 +551,42 @@ def _fit_step(spec, by, groups, moments, dropped, equal, level, warm=None):
     estimates = _estimates(fit, level)
     measures = _fit_measures(fit, equal)
     table = model.table.assign(free=model.table["free"] + 1)
-    res = MultiGroupResult(spec, by, tuple(groups), tuple(equal), (), tuple(m.n for m in moments),
-                           estimates, measures, tuple(notes), bool(fit.converged), fit.theta,
-                           fit.acov, table)
-    object.__setattr__(res, "_ordinal_fit", fit)
-    return res
+    return OrdinalMultiGroupResult(spec, by, tuple(groups), tuple(equal), (),
+                                   tuple(m.n for m in moments), estimates, measures,
+                                   tuple(notes), bool(fit.converged), fit.theta, fit.acov, table,
+                                   detail=fit)
+
+
+@dataclass(frozen=True, eq=False)
+class OrdinalMultiGroupResult(MultiGroupResult):
+    """A multi-group fit with ordered items (WLSMV): :class:`MultiGroupResult` plus the
+    Jacobians, weights and moments :func:`difference_test` needs (``detail``)."""
+
+    estimator: str = "WLSMV"
+    detail: _Fit = field(default=None, repr=False)
+
+    def summary(self) -> Summary:
+        fm = self.fit_measures
+        header = [("Model", self.spec.name), ("Groups", ", ".join(
+            f"{g} (n={n})" for g, n in zip(self.groups, self.n))),
+            ("Estimator", "WLSMV, ordered items (Wu & Estabrook 2016 identification)"),
+            ("Equal across groups", ", ".join(self.equal) or "nothing (configural)"),
+            ("Chi-square", f"{fm['chisq']:.3f} on {int(fm['df'])} df; scaled-shifted "
+                           f"{fm['chisq.scaled']:.3f}"),
+            ("Scaled CFI / RMSEA / SRMR", f"{fm['cfi.scaled']:.3f} / {fm['rmsea.scaled']:.3f} "
+                                          f"/ {fm['srmr']:.3f}"),
+            ("Robust CFI / RMSEA", f"{fm['cfi.robust']:.3f} / {fm['rmsea.robust']:.3f}"
+             if np.isfinite(fm["cfi.robust"]) else "not available (see the warnings)")]
+        e = self.estimates
+        cols = ["est", "se", "z", "pvalue"]
+        tables = [(title, e[mask].set_index(["group", "lhs", "op", "rhs"])[cols].round(3))
+                  for title, mask in (("Loadings", e.op == "=~"),
+                                      ("Intercepts and scaling factors of the items",
+                                       (e.op.isin(["~1", "~*~"])) & (e.free > 0)),
+                                      ("Latent (co)variances and means",
+                                       e.lhs.isin(self.spec.latents) & e.op.isin(["~~", "~1"])))]
+        return Summary(f"csi_model multi-group CB-SEM by {self.by} (ordered items)", header,
+                       tables, self.warnings)
 
 
 def fit_multigroup_ordered(spec, data, *, by: str, equal: Sequence[str] = (), ordered=True,
@@ -603,7 +634,7 @@ def difference_test(less, more) -> dict:
     A P^-1 D1' V`` over the groups, ``A`` the restrictions (the orthogonal complement of
     ``pinv(D1) D0``, lavaan's ``A.method = "delta"``).
     """
-    f1, f0 = less._ordinal_fit, more._ordinal_fit
+    f1, f0 = less.detail, more.detail
     m = f0.df - f1.df
     if m <= 0:
         raise ValueError("difference_test needs the less restricted fit first and a nested, "
