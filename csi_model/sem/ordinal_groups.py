@@ -49,6 +49,7 @@ from typing import Sequence
 
 import numpy as np
 import pandas as pd
+from threadpoolctl import threadpool_limits
 
 from .. import _distributions as stats
 from ..exceptions import (ConvergenceWarning, EstimationError, ModelSpecError,
@@ -57,7 +58,7 @@ from ..model.spec import ModelSpec, load_model
 from . import fit_indices as fi
 from ._ordinal_moments import ordinal_moments, pair_order
 from ._ordinal_robust import NAN_ROBUST, RobustGroup, robust_measures
-from .groups import MultiGroupResult
+from .groups import DELTA_CFI, DELTA_RMSEA, MultiGroupResult
 from .polychoric import polychoric
 from .results import Summary
 
@@ -618,8 +619,9 @@ def fit_multigroup_ordered(spec, data, *, by: str, equal: Sequence[str] = (), or
     _check_estimator(estimator)
     equal = _check_equal(equal)
     items = _check_spec(spec, ordered)
-    survey, groups, moments, dropped = _group_moments(spec, data, by, items)
-    return _fit_step(spec, by, groups, moments, dropped, equal, level)
+    with threadpool_limits(limits=1, user_api="blas"):   # small matrices: threads only cost
+        survey, groups, moments, dropped = _group_moments(spec, data, by, items)
+        return _fit_step(spec, by, groups, moments, dropped, equal, level)
 
 
 # ------------------------------------------------------------------ difference test
@@ -677,7 +679,6 @@ class OrdinalInvarianceResult:
         cols = ["chisq.scaled", "df", "pvalue.scaled", "cfi.scaled", "tli.scaled",
                 "rmsea.scaled", "cfi.robust", "rmsea.robust", "srmr", "chisq.diff", "df.diff",
                 "pvalue.diff", "cfi.diff", "rmsea.diff", "decision"]
-        from .groups import DELTA_CFI, DELTA_RMSEA
         notes = (f"Ordered items (WLSMV, Wu & Estabrook 2016 identification). Decisions: the "
                  f"step holds when the scaled CFI drops by less than {-DELTA_CFI:.3f} and the "
                  f"scaled RMSEA rises by less than {DELTA_RMSEA:.3f}; chisq.diff is lavaan's "
@@ -712,7 +713,6 @@ def invariance_ordered(spec, data, *, by: str,
     >>> list(inv.ladder.index), list(inv.ladder.decision)[1:]
     (['configural', 'thresholds', 'loadings', 'intercepts'], ['holds', 'holds', 'holds'])
     """
-    from .groups import DELTA_CFI, DELTA_RMSEA
     spec = spec if isinstance(spec, ModelSpec) else load_model(spec)
     _check_estimator(estimator)
     bad = [s for s in steps if s not in ORDINAL_STEPS]
@@ -721,6 +721,11 @@ def invariance_ordered(spec, data, *, by: str,
                          f"only {{{', '.join(ORDINAL_STEPS)}}} (Wu & Estabrook 2016). Got "
                          f"{bad!r} instead.")
     items = _check_spec(spec, ordered)
+    with threadpool_limits(limits=1, user_api="blas"):   # small matrices: threads only cost
+        return _ladder(spec, by, steps, items, data)
+
+
+def _ladder(spec, by, steps, items, data) -> OrdinalInvarianceResult:
     survey, groups, moments, dropped = _group_moments(spec, data, by, items)
     fits, warm = {}, None
     for s in steps:
