@@ -131,6 +131,9 @@ def test_what_is_not_supported_is_refused_clearly(ref):
     paths = cm.ModelSpec.from_syntax(ref["telecom"]["model"] + "\nLOY ~ SAT")
     with pytest.raises(ModelSpecError, match="measurement model"):
         cm.invariance(paths, data, by="operator", ordered=True)
+    cov = cm.ModelSpec.from_syntax(ref["telecom"]["model"] + "\nQUAL1 ~~ QUAL2")
+    with pytest.raises(ModelSpecError, match="only '=~' lines"):
+        cm.fit_multigroup(cov, data, by="operator", ordered=True)
     raw = pd.read_csv(REF_DIR / "telecom5_operators.csv")     # category 1 empty in a group
     with pytest.raises(SurveyDataError, match="Collapse the empty category"):
         cm.fit_multigroup(spec, raw, by="operator", ordered=True)

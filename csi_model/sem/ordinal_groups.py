@@ -31,7 +31,7 @@ nested steps: lavaan's ``lavTestLRT`` for WLSMV, Satorra's (2000) scaled-shifted
 (:func:`difference_test`).
 
 Refused, each with a message: structural paths and observed predictors (the ladder is a
-measurement-model question), fixed loadings, labels and ``:=``, binary items, a category
+measurement-model question), fixed loadings, labels, ``~~`` lines and ``:=``, binary items, a category
 missing in a group (collapse it with a neighbour), estimators other than WLSMV, partial
 invariance.
 
@@ -97,9 +97,12 @@ def _check_spec(spec: ModelSpec, ordered) -> list[str]:
                     f"Line {st.line}: fixed values or labels on loadings ({st.lhs} =~ "
                     f"{t.name}) are not supported with ordered items in groups; the ladder "
                     "sets the identification (latent variances 1 in the first group).")
-            if st.op == "~~" and t.label:
-                raise ModelSpecError(f"Line {st.line}: labels are not supported with ordered "
-                                     "items in groups. Remove the label.")
+        if st.op != "=~":
+            raise ModelSpecError(
+                f"Line {st.line}: only '=~' lines are supported with ordered items in groups "
+                f"(this is '{st.op}'); the ladder frees every latent covariance, has no "
+                "residual covariances and sets the intercepts and means itself. Remove the "
+                "line.")
     single = [lv for lv, its in spec.indicators.items() if len(its) < 2]
     if single:
         raise ModelSpecError(f"Single-indicator latents ({single}) are not identified with "
@@ -167,10 +170,8 @@ class _Model:
 def _build(spec: ModelSpec, groups, equal, n_th) -> _Model:
     items, latents = list(spec.observed), list(spec.latents)
     pt = spec.partable()
-    lv_cov = [(r.lhs, r.rhs, r.free > 0, r.ustart) for r in pt.itertuples()
+    lv_cov = [(r.lhs, r.rhs) for r in pt.itertuples()
               if r.op == "~~" and r.lhs != r.rhs and r.lhs in latents]
-    ov_cov = [(r.lhs, r.rhs, r.free > 0, r.ustart) for r in pt.itertuples()
-              if r.op == "~~" and r.lhs != r.rhs and r.lhs in items]
     eq_th, eq_l, eq_i = ("thresholds" in equal), ("loadings" in equal), ("intercepts" in equal)
     shared: dict[tuple, int] = {}
     rows = []
@@ -201,10 +202,8 @@ def _build(spec: ModelSpec, groups, equal, n_th) -> _Model:
             add(g, lv, "~1", "", "means", eq_i and g > 0, 0.0)
         for lv in latents:
             add(g, lv, "~~", lv, "lv.variances", eq_l and g > 0, 1.0)
-        for a, b, free, val in lv_cov:
-            add(g, a, "~~", b, "lv.covariances", free, 0.0 if free else val)
-        for a, b, free, val in ov_cov:
-            add(g, a, "~~", b, "residual.covariances", free, 0.0 if free else val)
+        for a, b in lv_cov:
+            add(g, a, "~~", b, "lv.covariances", True, np.nan)
         for it in items:
             add(g, it, "~~", it, "residuals", False, np.nan)      # computed
     table = pd.DataFrame(rows)
@@ -224,7 +223,6 @@ def _build(spec: ModelSpec, groups, equal, n_th) -> _Model:
         dl = pick("~*~")
         al = pick("~1", "means")
         ps = t[t.kind.isin(["lv.variances", "lv.covariances"])]
-        oc = t[t.kind == "residual.covariances"]
         index.append(dict(
             rows=rid,
             lam=(lam.index.to_numpy(), lam.rhs.map(iv).to_numpy(), lam.lhs.map(lvi).to_numpy()),
@@ -232,8 +230,7 @@ def _build(spec: ModelSpec, groups, equal, n_th) -> _Model:
             nu=(nu.index.to_numpy(), nu.lhs.map(iv).to_numpy()),
             delta=(dl.index.to_numpy(), dl.lhs.map(iv).to_numpy()),
             alpha=(al.index.to_numpy(), al.lhs.map(lvi).to_numpy()),
-            psi=(ps.index.to_numpy(), ps.lhs.map(lvi).to_numpy(), ps.rhs.map(lvi).to_numpy()),
-            ocov=(oc.index.to_numpy(), oc.lhs.map(iv).to_numpy(), oc.rhs.map(iv).to_numpy())))
+            psi=(ps.index.to_numpy(), ps.lhs.map(lvi).to_numpy(), ps.rhs.map(lvi).to_numpy())))
     return _Model(table, len(shared), tuple(items), tuple(latents), tuple(n_th), tuple(index))
 
 
@@ -249,7 +246,7 @@ def _values(model: _Model, theta):
 
 
 def _matrices(model: _Model, vals, g):
-    """Lambda, Psi, alpha, nu, delta, tau and the residual covariances of group g (batched)."""
+    """Lambda, Psi, alpha, nu, delta and tau of group g (batched)."""
     ix = model.index[g]
     B, p, m = vals.shape[0], len(model.items), len(model.latents)
     dt = vals.dtype
@@ -271,19 +268,15 @@ def _matrices(model: _Model, vals, g):
     delta[:, a] = vals[:, r]
     r, th_item = ix["th"]
     tau = vals[:, r]
-    O = np.zeros((B, p, p), dt)
-    r, a, b = ix["ocov"]
-    O[:, a, b] = vals[:, r]
-    O[:, b, a] = vals[:, r]
-    return L, P, alpha, nu, delta, tau, th_item, O
+    return L, P, alpha, nu, delta, tau, th_item
 
 
 def _implied(model: _Model, theta, g):
     """Implied statistics of group g (thresholds, then correlations in pair order), batched."""
     vals = _values(model, theta)
-    L, P, alpha, nu, delta, tau, th_item, O = _matrices(model, vals, g)
+    L, P, alpha, nu, delta, tau, th_item = _matrices(model, vals, g)
     mu = nu + np.einsum("bpm,bm->bp", L, alpha)
-    S = L @ P @ np.swapaxes(L, 1, 2) + O
+    S = L @ P @ np.swapaxes(L, 1, 2)
     thr = (tau - mu[:, th_item]) * delta[:, th_item]
     pairs = pair_order(len(model.items))
     a = np.array([i for i, _ in pairs])
@@ -300,7 +293,7 @@ def _jacobian(model: _Model, theta, g):
 
 def _residual_variances(model: _Model, theta, g):
     vals = _values(model, theta)
-    L, P, _, _, delta, _, _, _ = _matrices(model, vals, g)
+    L, P, _, _, delta, _, _ = _matrices(model, vals, g)
     expl = np.einsum("pm,mn,pn->p", L[0], P[0], L[0])
     return 1.0 / delta[0] ** 2 - expl
 
