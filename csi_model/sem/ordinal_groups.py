@@ -545,10 +545,11 @@ def _fit_step(spec, by, groups, moments, dropped, equal, level, warm=None):
     estimates = _estimates(fit, level)
     measures = _fit_measures(fit, equal)
     table = model.table.assign(free=model.table["free"] + 1)
-    return OrdinalMultiGroupResult(spec, by, tuple(groups), tuple(equal), (),
-                                   tuple(m.n for m in moments), estimates, measures,
-                                   tuple(notes), bool(fit.converged), fit.theta, fit.acov, table,
-                                   detail=fit)
+    return OrdinalMultiGroupResult(spec=spec, by=by, groups=tuple(groups), equal=tuple(equal),
+                                   partial=(), n=tuple(m.n for m in moments),
+                                   estimates=estimates, fit_measures=measures,
+                                   warnings=tuple(notes), converged=bool(fit.converged),
+                                   theta=fit.theta, acov=fit.acov, table=table, detail=fit)
 
 
 @dataclass(frozen=True, eq=False)
