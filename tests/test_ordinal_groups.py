@@ -168,8 +168,8 @@ def test_robust_indices_of_a_one_group_fit(ref):
     r = ref["robust_single"]
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
-        res = cm.fit(cm.ModelSpec.from_syntax(ref["bfi"]["model"]), _data("bfi")[ref["bfi"]["items"]],
-                     ordered=True)
+        res = cm.fit(cm.ModelSpec.from_syntax(ref["bfi"]["model"]),
+                     _data("bfi")[ref["bfi"]["items"]], ordered=True)
     for name, value in r["fit"].items():
         assert res.fit_measures[name] == pytest.approx(value, rel=1e-5), name
     assert "robust CFI" in res.summary().as_text()

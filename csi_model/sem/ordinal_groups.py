@@ -31,9 +31,9 @@ nested steps: lavaan's ``lavTestLRT`` for WLSMV, Satorra's (2000) scaled-shifted
 (:func:`difference_test`).
 
 Refused, each with a message: structural paths and observed predictors (the ladder is a
-measurement-model question), fixed loadings, labels, ``~~`` lines and ``:=``, binary items, a category
-missing in a group (collapse it with a neighbour), estimators other than WLSMV, partial
-invariance.
+measurement-model question), fixed loadings, labels, lines other than ``=~`` (``~~``, ``~ 1``,
+``:=``), binary items, a category missing in a group (collapse it with a neighbour),
+estimators other than WLSMV, partial invariance, missing answers other than listwise.
 
 Wu, H., & Estabrook, R. (2016). Identification of confirmatory factor analysis models of
 different levels of invariance for ordered categorical outcomes. Psychometrika, 81(4),

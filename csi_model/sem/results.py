@@ -411,7 +411,8 @@ class SEMResult:
             return self.estimates.iloc[:0].reset_index(drop=True)
         model = RAMModel.from_partable(self.spec.partable(meanstructure=self.missing == "fiml"),
                                        self.spec.observed, self.spec.latents)
-        std_fn = lambda t: _std_values(model, t)   # noqa: E731
+        def std_fn(t):
+            return _std_values(model, t)
         if (self.estimates.op == "|").any():         # ordered items: residual variances computed
             from .ordinal import std_values
             std_fn = std_values(model, list(self.spec.observed))
@@ -444,12 +445,11 @@ class SEMResult:
             kinds = ["robust"] if "cfi.robust" in fm else ["scaled"]
             if self.estimator in ("WLSMV", "ULSMV"):
                 kinds = ["scaled", "robust"]
+            indices = "; ".join(f"{kind} CFI {_fmt(fm['cfi.' + kind], digits)}, RMSEA "
+                                f"{_fmt(fm['rmsea.' + kind], digits)}" for kind in kinds)
             header.append(("Scaled chi-square", f"{_fmt(fm['chisq.scaled'], digits)} (scaling "
                                                 f"factor {_fmt(fm['chisq.scaling.factor'], digits)}"
-                                                f", {p_text(fm.get('pvalue.scaled'))}); " + "; ".join(
-                                                    f"{kind} CFI {_fmt(fm['cfi.' + kind], digits)}, "
-                                                    f"RMSEA {_fmt(fm['rmsea.' + kind], digits)}"
-                                                    for kind in kinds)))
+                                                f", {p_text(fm.get('pvalue.scaled'))}); {indices}"))
         if self.bootstrap is not None:
             b = self.bootstrap
             header.append(("Bootstrap", f"{b.B} resamples (seed {b.seed}), {b.n_failed} failed, "
