@@ -433,7 +433,9 @@ def _fit_measures(fit: _Fit, equal) -> pd.Series:
     chisq0 = float(sum((m.n - 1) * m.correlations @ (w[m.n_thresholds:] * m.correlations)
                        for m, w in zip(moms, fit.weights)))
     df0 = G * p * (p - 1) // 2
-    a, shift = _scaled_shifted(fit.jac, fit.weights, moms, fit.e_inv, df)
+    # a saturated model (df 0) has no scaled statistic (the single-group fit omits it)
+    a, shift = (_scaled_shifted(fit.jac, fit.weights, moms, fit.e_inv, df) if df > 0
+                else (np.nan, np.nan))
     scaled = a * chisq + shift
     # the baseline: thresholds free in every group, correlations 0
     nts = [m.n_thresholds for m in moms]
@@ -582,7 +584,7 @@ class OrdinalMultiGroupResult(MultiGroupResult):
             ("Scaled CFI / RMSEA / SRMR", f"{fm['cfi.scaled']:.3f} / {fm['rmsea.scaled']:.3f} "
                                           f"/ {fm['srmr']:.3f}"),
             ("Robust CFI / RMSEA", f"{fm['cfi.robust']:.3f} / {fm['rmsea.robust']:.3f}"
-             if np.isfinite(fm["cfi.robust"]) else "not available (see the warnings)")]
+             if np.isfinite(fm["cfi.robust"]) else "not available (lavaan 0.6-14: NA)")]
         e = self.estimates
         cols = ["est", "se", "z", "pvalue"]
         tables = [(title, e[mask].set_index(["group", "lhs", "op", "rhs"])[cols].round(3))
