@@ -103,11 +103,15 @@ class ComparisonResult:
                                    "used (PLS and the index)"))
         tables = []
         if self.invariance is not None:
-            tables.append(("Measurement invariance (CB-SEM); a step holds when CFI drops by "
-                           "< .010 (Cheung & Rensvold 2002) and RMSEA rises by < .015 (Chen 2007)",
-                           self.invariance.ladder[["chisq", "df", "cfi", "rmsea", "srmr",
-                                                   "chisq.diff", "df.diff", "pvalue.diff",
-                                                   "cfi.diff", "rmsea.diff", "decision"]]))
+            cols = ["chisq", "df", "cfi", "rmsea", "srmr", "chisq.diff", "df.diff",
+                    "pvalue.diff", "cfi.diff", "rmsea.diff", "decision"]
+            title = ("Measurement invariance (CB-SEM); a step holds when CFI drops by "
+                     "< .010 (Cheung & Rensvold 2002) and RMSEA rises by < .015 (Chen 2007)")
+            if "cfi.scaled" in self.invariance.ladder:      # ordered items (WLSMV)
+                cols[:4] = ["chisq.scaled", "df", "cfi.scaled", "rmsea.scaled"]
+                title += ("; ordered items: WLSMV, scaled CFI/RMSEA, scaled-shifted "
+                          "difference tests (Wu & Estabrook 2016 steps)")
+            tables.append((title, self.invariance.ladder[cols]))
             if len(self.invariance.suggestions):
                 tables.append(("Partial invariance: constraints to release first",
                                self.invariance.suggestions.head(5)))
@@ -173,10 +177,28 @@ def _prepare(spec: ModelSpec, data, by: Sequence[str], missing_codes, scale=None
     return Survey(new, survey.items, survey.report, survey.source, survey.codebook), name
 
 
+def _measurement_part(spec: ModelSpec, notes: list[str]) -> ModelSpec:
+    """The CFA of the latents with two or more items (for the ordinal ladder)."""
+    blocks = {lv: its for lv, its in spec.indicators.items() if len(its) >= 2}
+    single = [lv for lv in spec.indicators if lv not in blocks]
+    if single:
+        notes.append(f"Ordinal invariance ladder without the single-item latents {single} "
+                     "(one ordered item identifies no latent).")
+    text = "\n".join(f"{lv} =~ {' + '.join(its)}" for lv, its in blocks.items())
+    return ModelSpec.from_syntax(text, name=f"{spec.name} (measurement)")
+
+
+def _ordinal_steps(steps) -> tuple[str, ...]:
+    from .sem.ordinal_groups import ORDINAL_STEPS
+    if tuple(steps) == ("configural", "metric", "scalar", "strict"):
+        return tuple(ORDINAL_STEPS)
+    return tuple(steps)
+
+
 def compare(spec: ModelSpec | str, data, *, by: str | Sequence[str], bootstrap: int = 1000,
             n_permutations: int = 1000, seed: int = 1, scale=None, missing_codes=None,
             level: float = 0.95, invariance_steps=("configural", "metric", "scalar", "strict"),
-            n_jobs: int = 1) -> ComparisonResult:
+            n_jobs: int = 1, ordered=None) -> ComparisonResult:
     """Compare operators or survey waves: invariance, path differences, index differences.
 
     Parameters
@@ -197,6 +219,12 @@ def compare(spec: ModelSpec | str, data, *, by: str | Sequence[str], bootstrap: 
         The item scale for the 0-100 index (default: the survey's codebook). Without
         either, :class:`~csi_model.exceptions.SurveyDataError` (before anything is fitted):
         the scale is never guessed from the answers.
+    ordered : True, optional
+        Treat the items as ordered for the CB-SEM invariance ladder: WLSMV and the
+        Wu & Estabrook (2016) steps ``configural, thresholds, loadings, intercepts`` on the
+        model's measurement part (latents with two or more items; see
+        :mod:`csi_model.sem.ordinal_groups`). The CB-SEM path tests are then skipped (with a
+        note); the PLS-MGA tests and the index are unchanged.
 
     Returns
     -------
@@ -226,13 +254,26 @@ def compare(spec: ModelSpec | str, data, *, by: str | Sequence[str], bootstrap: 
     labels = survey.data[group_col].dropna().astype(str)
     groups = tuple(dict.fromkeys(labels))
     inv, cbsem_paths, means_table = None, pd.DataFrame(), pd.DataFrame()
+    ordinal = ordered is not None and ordered is not False
     try:
-        inv = ladder(spec, survey, by=group_col, steps=invariance_steps)
+        if ordinal:
+            inv = ladder(_measurement_part(spec, notes), survey, by=group_col, ordered=True,
+                         steps=_ordinal_steps(invariance_steps))
+            notes.append("Ordered items: the CB-SEM invariance ladder is fitted to the "
+                         "measurement model (WLSMV); CB-SEM path tests are not done with "
+                         "ordered items (see the PLS-MGA path tests).")
+        else:
+            inv = ladder(spec, survey, by=group_col, steps=invariance_steps)
     except EstimationError as exc:   # e.g. cells too small for a configural CB-SEM
         notes.append(f"CB-SEM invariance and path tests skipped: {exc}")
+    except SurveyDataError as exc:   # ordered items: e.g. a category empty in a group
+        if not ordinal:
+            raise
+        notes.append(f"CB-SEM invariance (ordered items) skipped: {exc}")
     if inv is not None:
         for fit_ in inv.fits.values():         # e.g. rows the CB-SEM fits dropped
             notes += [w for w in getattr(fit_, "warnings", ()) if w not in notes]
+    if inv is not None and not ordinal:
         metric = inv.fits.get("metric") or inv.fits[invariance_steps[0]]
         cb_rows = []
         for g in groups[1:]:

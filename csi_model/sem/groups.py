@@ -400,7 +400,8 @@ class MultiGroupResult:
 
 def fit_multigroup(spec: ModelSpec | str, data, *, by: str, equal: Sequence[str] = (),
                    partial: Sequence[str] = (), level: float = 0.95,
-                   missing: str = "listwise") -> MultiGroupResult:
+                   missing: str = "listwise", ordered=None,
+                   estimator: str | None = None) -> MultiGroupResult:
     """Fit one CB-SEM to several groups in one likelihood.
 
     Parameters
@@ -429,6 +430,13 @@ def fit_multigroup(spec: ModelSpec | str, data, *, by: str, equal: Sequence[str]
         (full-information ML per group, SEs from the observed information, chi-square against
         each group's EM-estimated unrestricted model), as lavaan's ``missing = "ml"`` with
         ``group =``. Rows without any answer are dropped either way.
+    ordered : True or list of str, optional
+        Ordered (Likert) items: WLSMV with thresholds, Wu & Estabrook's (2016)
+        identification, ``equal`` one of ``()``, ``["thresholds"]``, ``["thresholds",
+        "loadings"]``, ``["thresholds", "loadings", "intercepts"]`` (see
+        :mod:`csi_model.sem.ordinal_groups`; measurement models only).
+    estimator : str, optional
+        ``"WLSMV"`` (the default and only choice with ordered items); ML otherwise.
 
     Returns
     -------
@@ -444,6 +452,16 @@ def fit_multigroup(spec: ModelSpec | str, data, *, by: str, equal: Sequence[str]
     (('2025', '2026'), 301)
     """
     spec = spec if isinstance(spec, ModelSpec) else load_model(spec)
+    if ordered is not None and ordered is not False:
+        from .ordinal_groups import fit_multigroup_ordered
+        if partial or missing != "listwise":
+            raise ValueError("With ordered items, fit_multigroup supports neither 'partial' "
+                             "nor missing='fiml' (listwise deletion within groups).")
+        return fit_multigroup_ordered(spec, data, by=by, equal=equal, ordered=ordered,
+                                      estimator=estimator, level=level)
+    if estimator not in (None, "ML"):
+        raise ValueError(f"The 'estimator' parameter of fit_multigroup is 'ML' for continuous "
+                         f"items (WLSMV with ordered=...). Got {estimator!r} instead.")
     bad = [e for e in equal if e not in EQUALITY_TYPES]
     if bad:
         raise ValueError(f"The 'equal' parameter of fit_multigroup must contain only "
@@ -831,7 +849,8 @@ class InvarianceResult:
 def invariance(spec: ModelSpec | str, data, *, by: str,
                steps: Sequence[str] = ("configural", "metric", "scalar", "strict"),
                partial: Sequence[str] = (), suggest: bool = True,
-               missing: str = "listwise") -> InvarianceResult:
+               missing: str = "listwise", ordered=None,
+               estimator: str | None = None) -> InvarianceResult:
     """Fit the invariance ladder (configural, metric, scalar, strict) and test each step.
 
     Each step adds equality constraints to the one before. The table gives chisq, df,
@@ -841,8 +860,20 @@ def invariance(spec: ModelSpec | str, data, *, by: str,
     new constraints is released in turn and ranked by the drop in chi-square (an LR test
     of that single constraint, asymptotically the score test lavaan's ``lavTestScore`` uses).
     ``missing="fiml"`` fits every step by FIML (see :func:`fit_multigroup`).
+    ``ordered=True`` (ordered items): the Wu & Estabrook (2016) ladder ``configural,
+    thresholds, loadings, intercepts`` by WLSMV with lavaan's scaled-shifted difference tests
+    (:func:`csi_model.sem.ordinal_groups.invariance_ordered`).
     """
     spec = spec if isinstance(spec, ModelSpec) else load_model(spec)
+    if ordered is not None and ordered is not False:
+        from .ordinal_groups import ORDINAL_STEPS, invariance_ordered
+        if partial or missing != "listwise":
+            raise ValueError("With ordered items, invariance supports neither 'partial' nor "
+                             "missing='fiml' (listwise deletion within groups).")
+        if tuple(steps) == ("configural", "metric", "scalar", "strict"):
+            steps = tuple(ORDINAL_STEPS)                 # the default ladder, for ordered items
+        return invariance_ordered(spec, data, by=by, steps=steps, ordered=ordered,
+                                  estimator=estimator)
     bad = [s for s in steps if s not in STEPS]
     if bad:
         raise ValueError(f"The 'steps' parameter of invariance must contain only "

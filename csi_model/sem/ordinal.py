@@ -17,12 +17,16 @@ ordered = TRUE)`` in one group with the default delta parameterization, and what
 5. the test ``T = (N - 1) F`` (lavaan's) and its mean-and-variance adjusted ("scaled-shifted", Asparouhov &
    Muthén 2010) version ``a T + (df - a tr(U Gamma))`` with ``a = sqrt(df / tr((U Gamma)^2))``,
    ``U = W - W D (D'WD)^-1 D'W``; the baseline model has all correlations 0; CFI, TLI and RMSEA
-   from the standard and the scaled statistics. lavaan's "robust" CFI/TLI/RMSEA for
-   categorical data (Savalei 2021) are not computed and not reported.
+   from the standard and the scaled statistics; lavaan 0.6-14's "robust" CFI/TLI/RMSEA for
+   categorical data (Savalei 2021, :mod:`~csi_model.sem._ordinal_robust`) with the
+   scaled-shifted test.
+
+``:=`` defined parameters get delta-method SEs from the robust covariance of the estimates
+(as lavaan). Multi-group models: :mod:`~csi_model.sem.ordinal_groups`.
 
 Not supported yet, each refused with a message: a mix of ordinal and continuous indicators,
-observed exogenous predictors, ``:=`` defined parameters, missing answers other than listwise,
-multi-group models, the theta parameterization.
+observed exogenous predictors, missing answers other than listwise, the theta
+parameterization.
 """
 from __future__ import annotations
 
@@ -34,6 +38,7 @@ from ..exceptions import ModelSpecError, SurveyDataError
 from . import _estimation as est
 from . import fit_indices as fi
 from ._ordinal_moments import OrdinalMoments, ordinal_moments, pair_order
+from ._ordinal_robust import RobustGroup, robust_measures
 from ._ram import RAMModel
 from .polychoric import polychoric
 
@@ -60,10 +65,18 @@ def ordered_items(spec, ordered) -> list[str]:
         raise ModelSpecError(
             f"Ordinal and continuous indicators together are not supported yet (continuous: "
             f"{rest}). Declare every item ordered (ordered=True) or none.")
-    if getattr(spec, "defined_parameters", None):
-        raise ModelSpecError("Defined parameters (':=') with ordered items are not supported "
-                             "yet; fit without ordered= to get them, or compute them from "
-                             "result.estimates and result.acov.")
+    if spec.defined_parameters:
+        pt = spec.partable()
+        resid = set(pt.loc[(pt.op == "~~") & (pt.lhs == pt.rhs) & pt.lhs.isin(chosen)
+                           & (pt.label != ""), "label"])
+        for d in spec.defined_parameters:
+            used = sorted(resid & set(d.uses))
+            if used:
+                raise ModelSpecError(
+                    f"Line {d.line}: '{d.name} := {d.expression}' uses {used}, the residual "
+                    "variance of an ordered item; with ordered items (delta parameterization) "
+                    "it is 1 minus the explained variance, not a parameter. Write the "
+                    "expression with the loadings and latent variances instead.")
     single = [lv for lv, its in spec.indicators.items() if len(its) == 1 and its[0] in chosen]
     if single:
         raise ModelSpecError(
@@ -141,6 +154,11 @@ def fit_ordinal(spec, frame: pd.DataFrame, items: list[str], estimator: str, not
     acov_full = bread @ D.T @ W @ mom.gamma @ W @ D @ bread / (n - 1)   # lavaan: N - G
     residuals = mom.correlations - sigma(theta_s)
     measures = _fit_measures(mom, D, w_full, residuals, q + nt, n, test, weight)
+    if test == "scaled.shifted":
+        grp = RobustGroup(n=n, p=p, r=mom.correlations, sigma=sigma(theta_s),
+                          gamma=mom.gamma[nt:, nt:], w=w_cor, delta=D[nt:])
+        robust = robust_measures([grp], bread, measures["df"], measures["baseline.df"])
+        measures = pd.concat([measures, pd.Series(robust, dtype=float)]).rename("value")
     # acov in the full parameter space of the model (residual variances: 0, as lavaan's SE 0)
     acov = np.zeros((model.n_free, model.n_free))
     acov[np.ix_(reduced, reduced)] = acov_full[nt:, nt:]
@@ -329,6 +347,14 @@ def fit_ordered(spec, survey, ordered, estimator: str, level: float, t0: float):
     Sigma, _ = model.implied(theta)
     implied = pd.DataFrame(Sigma, index=list(model.observed), columns=list(model.observed))
     improper = admissibility_warnings(spec, estimates, std, model, theta, r2)
+    if spec.defined_parameters:
+        from .defined import defined_rows
+        rows, std_rows, defined_notes = defined_rows(spec, model, theta, out["acov"], level,
+                                                     std_values(model, items))
+        rows["std.all"] = std_rows["est.std"].to_numpy()
+        estimates = pd.concat([estimates, rows], ignore_index=True)
+        std = pd.concat([std, std_rows], ignore_index=True)
+        improper += defined_notes
     if improper:
         warnings.warn(f"Improper solution ({len(improper)} problem(s), see result.warnings): "
                       + " | ".join(improper), ImproperSolutionWarning, stacklevel=3)
@@ -338,6 +364,24 @@ def fit_ordered(spec, survey, ordered, estimator: str, level: float, t0: float):
         warnings=tuple(notes + improper), converged=bool(out["converged"]),
         iterations=int(out["iterations"]), implied_cov=implied, theta=theta, acov=out["acov"],
         data_source=survey.source, elapsed=time.perf_counter() - t0, data_report=survey.report)
+
+
+def std_values(model: RAMModel, items):
+    """theta (full) -> std.all of every row, the items' residual variances recomputed as
+    ``1 - diag(Lambda Psi Lambda')`` (their acov rows are 0, so the delta method needs the
+    map through the other parameters)."""
+    from .results import _std_values
+    idx = [(model.observed.index(it), k) for it, k in _residual_parameters(model, items).items()]
+
+    def values(theta):
+        t = np.array(theta, dtype=float)
+        for _, k in idx:
+            t[k] = 0.0
+        sigma0, _ = model.implied(t)
+        for i, k in idx:
+            t[k] = 1.0 - sigma0[i, i]
+        return _std_values(model, t)
+    return values
 
 
 class _Expand:

@@ -515,9 +515,13 @@ class SEMResult:
             return self.estimates.iloc[:0].reset_index(drop=True)
         model = RAMModel.from_partable(self.spec.partable(meanstructure=self.missing == "fiml"),
                                        self.spec.observed, self.spec.latents)
+        def std_fn(t):
+            return _std_values(model, t)
+        if (self.estimates.op == "|").any():         # ordered items: residual variances computed
+            from .ordinal import std_values
+            std_fn = std_values(model, list(self.spec.observed))
         rows, _, _ = defined_rows(self.spec, model, np.asarray(self.theta), np.asarray(self.acov),
-                                  level, lambda t: _std_values(model, t), self.bootstrap,
-                                  ci_method)
+                                  level, std_fn, self.bootstrap, ci_method)
         return rows
 
     # --------------------------------------------------------------- reporting
@@ -541,12 +545,15 @@ class SEMResult:
             ("SRMR", _fmt(fm["srmr"], digits)),
         ]
         if "chisq.scaled" in fm:
-            kind = "robust" if "cfi.robust" in fm else "scaled"   # ordered items: scaled only
+            # ordered items: scaled and robust (Savalei 2021) indices, as lavaan prints them
+            kinds = ["robust"] if "cfi.robust" in fm else ["scaled"]
+            if self.estimator in ("WLSMV", "ULSMV"):
+                kinds = ["scaled", "robust"]
+            indices = "; ".join(f"{kind} CFI {_fmt(fm['cfi.' + kind], digits)}, RMSEA "
+                                f"{_fmt(fm['rmsea.' + kind], digits)}" for kind in kinds)
             header.append(("Scaled chi-square", f"{_fmt(fm['chisq.scaled'], digits)} (scaling "
                                                 f"factor {_fmt(fm['chisq.scaling.factor'], digits)}"
-                                                f", {p_text(fm.get('pvalue.scaled'))}); {kind} CFI "
-                                                f"{_fmt(fm['cfi.' + kind], digits)}, RMSEA "
-                                                f"{_fmt(fm['rmsea.' + kind], digits)}"))
+                                                f", {p_text(fm.get('pvalue.scaled'))}); {indices}"))
         if self.bootstrap is not None:
             b = self.bootstrap
             header.append(("Bootstrap", f"{b.B} resamples (seed {b.seed}), {b.n_failed} failed, "
