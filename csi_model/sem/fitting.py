@@ -685,11 +685,11 @@ def empirical_identification_notes(model: RAMModel, info: np.ndarray, *,
     null = vals < tol * max(vals.max(), 1.0)
     if not null.any():
         return []
-    involved: list[str] = []
-    for v in vecs[:, null].T:
-        big = np.abs(v) > 0.05 * np.abs(v).max()
-        involved.extend(n for n, b in zip(names, big) if b and n not in involved)
-    return [_unidentified_message(involved)]
+    # The null space's basis is arbitrary (it depends on the BLAS): name the parameters
+    # with weight in any of its directions, in parameter-table order.
+    weight = np.abs(vecs[:, null])
+    big = (weight > 0.05 * weight.max(axis=0)).any(axis=1)
+    return [_unidentified_message([n for n, b in zip(names, big) if b])]
 
 
 def _unidentified_message(involved: list[str]) -> str:
