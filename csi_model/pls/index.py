@@ -49,7 +49,7 @@ import numpy as np
 import pandas as pd
 
 from ..exceptions import CSIModelWarning, EstimationError, SurveyDataError
-from .fit import PLSResult, _PLSStatistic, _records, DEFAULT_PLS_BOOTSTRAP, fit_pls
+from .fit import PLSResult, _statistic, _records, DEFAULT_PLS_BOOTSTRAP, fit_pls
 from ..sem.results import Summary
 
 __all__ = ["csi_index", "IndexResult", "NegativeWeightWarning"]
@@ -248,7 +248,7 @@ class _IndexMaker:
                        axis=1) if self.drivers else np.zeros((b, 0))
         return index, v, sd_index, imp
 
-    def extra(self, est, mean, sd_e, counts):
+    def extra(self, est, mean, sd_e, counts, filled=None):
         pr = self.pr
         w_raw = est["w"] / sd_e if pr.scaled else est["w"]
         mean_e = mean[:, pr.col]
@@ -257,7 +257,10 @@ class _IndexMaker:
         if self.groups is not None:
             for g in range(self.groups.shape[1]):
                 cg = counts * self.groups[:, g]
-                mg = (cg @ self.X) / cg.sum(axis=1, keepdims=True)
+                if filled is None:
+                    mg = (cg @ self.X) / cg.sum(axis=1, keepdims=True)
+                else:       # missing='em': each resample's own conditional expectations
+                    mg = np.einsum("rn,rnp->rp", cg, filled) / cg.sum(axis=1, keepdims=True)
                 perf = 100 * (mg[:, pr.col] - self.lo_e) / self.rng_e
                 gi = np.zeros((len(v), pr.L))
                 np.add.at(gi.T, pr.owner, (v * perf).T)
@@ -410,7 +413,7 @@ def csi_index(result: PLSResult | Any, data=None, *, scale=None, by: str | None 
             raise ValueError("The 'seed' parameter of csi_index is required with bootstrap "
                              "(an integer), so that the intervals can be reproduced.")
         B = DEFAULT_PLS_BOOTSTRAP if bootstrap is True else int(bootstrap)
-        stat = _PLSStatistic(pr, X, extra=maker.extra)
+        stat = _statistic(result, extra=maker.extra)
         names = stat.names()
         names += [f"index {lv}" for lv in pr.latents]
         names += [f"impact {pr.latents[d]} -> {target}" for d in drivers]
