@@ -279,6 +279,16 @@ def _require_rows(result, func: str) -> None:
             "missing='listwise' for this step.")
 
 
+def _refuse_em(missing, func: str) -> None:
+    """Two-stage PLS methods fit stage 2 on stage-1 scores: not with missing='em'."""
+    from ..survey.missing import resolve_missing
+    if resolve_missing(missing, "pls", func) == "em":
+        raise ValueError(f"{func} does not offer missing='em': its second stage is fitted on "
+                         "the first stage's construct scores, which for incomplete respondents "
+                         "would be expectations, not answers. Use missing='mean' or "
+                         "'listwise'.")
+
+
 def _statistic(result, rows=None, extra=None):
     """The bootstrap/permutation statistic of a fit (optionally on a subset of its rows):
     refits on resampled covariance matrices; with missing='em' the EM is re-run on every

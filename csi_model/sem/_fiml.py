@@ -515,7 +515,8 @@ def em_saturated_batch(data: MissingData, weights: np.ndarray, Sigma0: np.ndarra
 
     ``weights`` (R, N) are case weights (bootstrap counts), ``Sigma0`` (R, p, p) / ``mu0`` (R, p)
     the starts (e.g. the full-sample EM estimate). Each resample's EM is the weighted EM of
-    :func:`em_saturated` (same E-step, weighted M-step) and stops on the same relative change.
+    :func:`em_saturated` (same E-step, weighted M-step) and stops on the same relative change;
+    a converged resample is not updated further, so its result is that of a batch of one.
 
     Returns (Sigma (R, p, p), mu (R, p), filled (R, N, p), iterations, converged (R,)): ``filled``
     holds the answers given and, for the missing ones, their conditional expectations
@@ -562,8 +563,12 @@ def em_saturated_batch(data: MissingData, weights: np.ndarray, Sigma0: np.ndarra
         change = np.maximum(np.abs(mu_new - mu).max(axis=1) / scale_mu,
                             np.abs(Sigma_new - Sigma).max(axis=(1, 2))
                             / np.abs(Sigma).max(axis=(1, 2)))
-        mu, Sigma = mu_new, Sigma_new
-        conv = change < tol
+        # a converged resample is frozen, so that its result does not depend on the other
+        # resamples of its batch (the same replicates whatever the chunking / workers)
+        act = ~conv
+        mu = np.where(act[:, None], mu_new, mu)
+        Sigma = np.where(act[:, None, None], Sigma_new, Sigma)
+        conv = conv | (change < tol)
         if conv.all():
             break
     filled, _ = estep(Sigma, mu)
