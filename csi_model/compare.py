@@ -99,6 +99,9 @@ class ComparisonResult:
         if pls is not None:
             header.append(("Data", f"{pls.data_source}: {pls.n} of {pls.n_total} respondents "
                                    "used (PLS and the index)"))
+        missing = self.options.get("missing", "listwise")
+        header.append(("Missing data", "listwise deletion" if missing == "listwise" else
+                       "ml: FIML (CB-SEM invariance), EM covariance matrix (PLS, MGA, index)"))
         tables = []
         if self.invariance is not None:
             tables.append(("Measurement invariance (CB-SEM); a step holds when CFI drops by "
@@ -165,7 +168,7 @@ def _prepare(spec: ModelSpec, data, by: Sequence[str], missing_codes, scale=None
 def compare(spec: ModelSpec | str, data, *, by: str | Sequence[str], bootstrap: int = 1000,
             n_permutations: int = 1000, seed: int = 1, scale=None, missing_codes=None,
             level: float = 0.95, invariance_steps=("configural", "metric", "scalar", "strict"),
-            n_jobs: int = 1) -> ComparisonResult:
+            n_jobs: int = 1, missing: str = "listwise") -> ComparisonResult:
     """Compare operators or survey waves: invariance, path differences, index differences.
 
     Parameters
@@ -186,6 +189,11 @@ def compare(spec: ModelSpec | str, data, *, by: str | Sequence[str], bootstrap: 
         The item scale for the 0-100 index (default: the survey's codebook). Without
         either, :class:`~csi_model.exceptions.SurveyDataError` (before anything is fitted):
         the scale is never guessed from the answers.
+    missing : {"listwise", "ml"}
+        ``"listwise"`` (default) drops incomplete respondents everywhere; ``"ml"`` (also
+        written ``"fiml"`` or ``"em"``) keeps them: the CB-SEM invariance ladder by FIML
+        (``invariance(..., missing="fiml")``), PLS, PLS-MGA, MICOM and the index on the EM
+        covariance matrix (``fit_pls(..., missing="em")``).
 
     Returns
     -------
@@ -201,17 +209,20 @@ def compare(spec: ModelSpec | str, data, *, by: str | Sequence[str], bootstrap: 
     if not by_cols or len(by_cols) > 2:
         raise ValueError("The 'by' parameter of compare must be a column name or a list of two "
                          f"(e.g. ['operator', 'wave']). Got {by!r} instead.")
+    from .survey.missing import resolve_missing
+    missing = resolve_missing(missing, "analysis", "compare")
     survey, group_col = _prepare(spec, data, by_cols, missing_codes, scale)
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")      # they are on pls.warnings, reported below
-        pls = fit_pls(spec, survey)
+        pls = fit_pls(spec, survey, missing="em" if missing == "ml" else "listwise")
     _scales(pls, scale, [])                  # no scale and no codebook: stop here, not later
     notes: list[str] = list(pls.warnings)
     labels = survey.data[group_col].dropna().astype(str)
     groups = tuple(dict.fromkeys(labels))
     inv, cbsem_paths = None, pd.DataFrame()
     try:
-        inv = ladder(spec, survey, by=group_col, steps=invariance_steps)
+        inv = ladder(spec, survey, by=group_col, steps=invariance_steps,
+                     missing="fiml" if missing == "ml" else "listwise")
     except EstimationError as exc:   # e.g. cells too small for a configural CB-SEM
         notes.append(f"CB-SEM invariance and path tests skipped: {exc}")
     if inv is not None:
@@ -262,6 +273,6 @@ def compare(spec: ModelSpec | str, data, *, by: str | Sequence[str], bootstrap: 
         diff = index_differences(idx, None, level)
     notes = tuple(dict.fromkeys([*notes, *idx.warnings]))
     options = {"bootstrap": bootstrap, "n_permutations": n_permutations, "seed": seed,
-               "level": level, "steps": list(invariance_steps)}
+               "level": level, "steps": list(invariance_steps), "missing": missing}
     return ComparisonResult(spec, by_cols, tuple(groups), inv, cbsem_paths, pls_paths,
                             micom_table, idx, diff, trends, notes, options)
