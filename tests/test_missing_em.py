@@ -246,3 +246,59 @@ def test_pattern_checks_name_rows_and_columns():
     Z.loc[Z.index[:250], "SAT2"] = np.nan
     with pytest.warns(DataQualityWarning, match=r"more than half of the answers to SAT2 \(6"):
         cm.fit_pls("telecom", Z, missing="em")
+
+
+# ------------------------------------------------------------------ every entry point
+def test_cli_missing_on_every_subcommand(tmp_path, capsys):
+    from csi_model.cli import main
+    path = str(DATA / "telecom_sim_missing.csv")
+    for cmd, value, want, key in (("fit", "ml", "fiml", None), ("pls", "em", "em", None),
+                                  ("index", "em", "em", None), ("measure", "em", "em", "options")):
+        out = tmp_path / f"{cmd}.json"
+        extra = ["--scale", "1,10"] if cmd == "index" else []
+        extra += ["--bootstrap", "0"] if cmd == "measure" else []
+        assert main([cmd, path, "--model", "telecom", "--missing", value, "--json", str(out),
+                     "--quiet", *extra]) == 0
+        d = json.loads(out.read_text())
+        got = d[key]["missing"] if key else d["missing"]
+        assert got == want, cmd
+        assert d["n"] == 400 and d["n_total"] == 400, cmd
+    with pytest.raises(SystemExit) as exc:
+        main(["fit", path, "--model", "telecom", "--missing", "mean"])
+    assert exc.value.code == 2
+    err = capsys.readouterr().err
+    assert "--missing" in err and "'mean'" in err and "'fiml'" in err
+
+
+def test_compare_passes_missing_through():
+    X, _ = _items("telecom")
+    X = X.assign(wave=np.repeat(["w1", "w2"], 200))
+    s = cm.read_survey(X, items=[c for c in X.columns if c != "wave"])
+    res = quiet(cm.compare, "telecom", s, by="wave", bootstrap=20, n_permutations=10, seed=1,
+                scale=(1, 10), invariance_steps=("configural", "metric"), missing="ml")
+    assert res.options["missing"] == "ml" and res.index.pls.missing == "em"
+    assert res.index.pls.n == 400
+    assert all(f.missing == "fiml" for f in res.invariance.fits.values())
+    assert sum(res.invariance.fits["metric"].n) == 400
+    assert "Missing data" in str(res.summary())
+    with pytest.raises(ValueError, match="'missing' parameter of compare .*Got 'mean'"):
+        cm.compare("telecom", s, by="wave", missing="mean", scale=(1, 10))
+
+
+def test_paper_toml_missing_key(tmp_path):
+    from csi_model.report.paper import PaperConfigError, load_config
+    (tmp_path / "paper.toml").write_text('[options]\nmissing = "fiml"\n')
+    assert load_config(tmp_path).missing == "ml"
+    (tmp_path / "paper.toml").write_text('[options]\nmissing = "mean"\n')
+    with pytest.raises(PaperConfigError, match="'missing' key of .*Got 'mean'"):
+        load_config(tmp_path)
+    (tmp_path / "paper.toml").write_text('[options]\nseed = 1\n')
+    assert load_config(tmp_path).missing == "ml"
+
+
+def test_csi_index_missing_argument():
+    X, _ = _items("telecom")
+    ix = quiet(cm.csi_index, "telecom", X, scale=(1, 10), missing="em")
+    assert ix.pls.missing == "em" and ix.to_dict()["missing"] == "em"
+    with pytest.raises(ValueError, match="fitted with missing='em'"):
+        cm.csi_index(ix.pls, scale=(1, 10), missing="listwise")

@@ -28,7 +28,8 @@ import pandas as pd
 from .. import _distributions as stats  # scipy.special, not scipy.stats (import time)
 
 __all__ = ["kmo", "bartlett_sphericity", "eigenvalues", "parallel_analysis", "efa",
-           "EFAResult", "KMO", "Bartlett", "ParallelAnalysis", "METHODS", "ROTATIONS"]
+           "EFAResult", "KMO", "Bartlett", "ParallelAnalysis", "CorrelationMatrix", "METHODS",
+           "ROTATIONS"]
 
 METHODS = ("minres", "ml")
 ROTATIONS = ("oblimin", "promax", "varimax", None)
@@ -45,7 +46,7 @@ class CorrelationMatrix(NamedTuple):
     >>> R = pd.DataFrame([[1, .5, .4], [.5, 1, .3], [.4, .3, 1]], index=list("abc"),
     ...                  columns=list("abc"))
     >>> round(bartlett_sphericity(CorrelationMatrix(R, 100)).chisq, 2)
-    48.64
+    46.45
     """
 
     R: pd.DataFrame

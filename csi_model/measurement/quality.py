@@ -874,7 +874,9 @@ def measurement(spec: ModelSpec | str | Path, data, *, missing_codes=None,
             if not issubclass(w_.category, CSIModelWarning):
                 warnings.warn(w_.message, w_.category, stacklevel=2)
         for m in cfa.warnings:
-            if not m.startswith("Listwise"):
+            # listwise notes and the missing-data pattern checks are this function's own
+            if not m.startswith(("Listwise", "Note: ")) and "answered none" not in m \
+                    and "more than half" not in m:
                 warn(f"CFA: {m}", CSIModelWarning)
         if em:
             cpos0 = [items.index(v) for v in cspec.observed]
