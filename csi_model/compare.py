@@ -101,6 +101,9 @@ class ComparisonResult:
         if pls is not None:
             header.append(("Data", f"{pls.data_source}: {pls.n} of {pls.n_total} respondents "
                                    "used (PLS and the index)"))
+        missing = self.options.get("missing", "listwise")
+        header.append(("Missing data", "listwise deletion" if missing == "listwise" else
+                       "ml: FIML (CB-SEM invariance), EM covariance matrix (PLS, MGA, index)"))
         tables = []
         if self.invariance is not None:
             cols = ["chisq", "df", "cfi", "rmsea", "srmr", "chisq.diff", "df.diff",
@@ -198,7 +201,7 @@ def _ordinal_steps(steps) -> tuple[str, ...]:
 def compare(spec: ModelSpec | str, data, *, by: str | Sequence[str], bootstrap: int = 1000,
             n_permutations: int = 1000, seed: int = 1, scale=None, missing_codes=None,
             level: float = 0.95, invariance_steps=("configural", "metric", "scalar", "strict"),
-            n_jobs: int = 1, ordered=None) -> ComparisonResult:
+            n_jobs: int = 1, ordered=None, missing: str = "listwise") -> ComparisonResult:
     """Compare operators or survey waves: invariance, path differences, index differences.
 
     Parameters
@@ -224,7 +227,13 @@ def compare(spec: ModelSpec | str, data, *, by: str | Sequence[str], bootstrap: 
         Wu & Estabrook (2016) steps ``configural, thresholds, loadings, intercepts`` on the
         model's measurement part (latents with two or more items; see
         :mod:`csi_model.sem.ordinal_groups`). The CB-SEM path tests are then skipped (with a
-        note); the PLS-MGA tests and the index are unchanged.
+        note); the PLS-MGA tests and the index are unchanged. With ordered items the ladder
+        uses complete respondents (listwise) whatever ``missing`` says (noted in the output).
+    missing : {"listwise", "ml"}
+        ``"listwise"`` (default) drops incomplete respondents everywhere; ``"ml"`` (also
+        written ``"fiml"`` or ``"em"``) keeps them: the CB-SEM invariance ladder by FIML
+        (``invariance(..., missing="fiml")``), PLS, PLS-MGA, MICOM and the index on the EM
+        covariance matrix (``fit_pls(..., missing="em")``).
 
     Returns
     -------
@@ -245,10 +254,12 @@ def compare(spec: ModelSpec | str, data, *, by: str | Sequence[str], bootstrap: 
     if not by_cols or len(by_cols) > 2:
         raise ValueError("The 'by' parameter of compare must be a column name or a list of two "
                          f"(e.g. ['operator', 'wave']). Got {by!r} instead.")
+    from .survey.missing import resolve_missing
+    missing = resolve_missing(missing, "analysis", "compare")
     survey, group_col = _prepare(spec, data, by_cols, missing_codes, scale)
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")      # they are on pls.warnings, reported below
-        pls = fit_pls(spec, survey)
+        pls = fit_pls(spec, survey, missing="em" if missing == "ml" else "listwise")
     _scales(pls, scale, [])                  # no scale and no codebook: stop here, not later
     notes: list[str] = list(pls.warnings)
     labels = survey.data[group_col].dropna().astype(str)
@@ -262,8 +273,13 @@ def compare(spec: ModelSpec | str, data, *, by: str | Sequence[str], bootstrap: 
             notes.append("Ordered items: the CB-SEM invariance ladder is fitted to the "
                          "measurement model (WLSMV); CB-SEM path tests are not done with "
                          "ordered items (see the PLS-MGA path tests).")
+            if missing == "ml":
+                notes.append("Ordered items: the WLSMV invariance ladder uses the complete "
+                             "respondents (listwise); missing='ml' applies to PLS, PLS-MGA "
+                             "and the index only.")
         else:
-            inv = ladder(spec, survey, by=group_col, steps=invariance_steps)
+            inv = ladder(spec, survey, by=group_col, steps=invariance_steps,
+                         missing="fiml" if missing == "ml" else "listwise")
     except EstimationError as exc:   # e.g. cells too small for a configural CB-SEM
         notes.append(f"CB-SEM invariance and path tests skipped: {exc}")
     except SurveyDataError as exc:   # ordered items: e.g. a category empty in a group
@@ -326,6 +342,6 @@ def compare(spec: ModelSpec | str, data, *, by: str | Sequence[str], bootstrap: 
         diff = index_differences(idx, None, level)
     notes = tuple(dict.fromkeys([*notes, *idx.warnings]))
     options = {"bootstrap": bootstrap, "n_permutations": n_permutations, "seed": seed,
-               "level": level, "steps": list(invariance_steps)}
+               "level": level, "steps": list(invariance_steps), "missing": missing}
     return ComparisonResult(spec, by_cols, tuple(groups), inv, cbsem_paths, pls_paths,
                             micom_table, idx, diff, trends, notes, options, means_table)

@@ -7,7 +7,7 @@ from importlib import resources
 
 
 @functools.lru_cache(maxsize=None)
-def demo_analyses(bootstrap: int = 100):
+def demo_analyses(bootstrap: int = 100, missing: str = "ml"):
     import csi_model as cm
     from csi_model.report.analysis import analyze
 
@@ -17,4 +17,4 @@ def demo_analyses(bootstrap: int = 100):
         warnings.simplefilter("ignore")
         survey = cm.read_survey(str(path), items=spec.observed, missing_codes=[99])
         return analyze(spec, survey, codebook=cm.load_codebook("telecom"), seed=7,
-                       bootstrap=bootstrap, htmt_bootstrap=50)
+                       bootstrap=bootstrap, htmt_bootstrap=50, missing=missing)

@@ -263,4 +263,4 @@ def test_invariance_ladder_with_fiml_matches_lavaan():
 
 def test_multigroup_missing_argument_is_checked():
     with pytest.raises(ValueError, match=r"'missing' parameter of fit_multigroup must be one of"):
-        cm.fit_multigroup(REF / "bfi_three.lav", DATA / "bfi.csv", by="gender", missing="ml")
+        cm.fit_multigroup(REF / "bfi_three.lav", DATA / "bfi.csv", by="gender", missing="mean")

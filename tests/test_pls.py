@@ -380,5 +380,5 @@ def test_mean_replacement_equals_the_fit_on_the_replaced_data():
     np.testing.assert_allclose(res.estimates["est"], ref.estimates["est"], rtol=0, atol=1e-12)
     ix = cm.csi_index(res, scale=(1, 10))
     assert ix.table["n"].max() == 300
-    with pytest.raises(ValueError, match="'missing' parameter of fit_pls"):
-        fit_pls(spec, survey, missing="em")
+    with pytest.raises(ValueError, match="'missing' parameter of fit_pls.*Got 'fiml'.*CB-SEM's"):
+        fit_pls(spec, survey, missing="fiml")

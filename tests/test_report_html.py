@@ -37,4 +37,5 @@ def test_report_is_self_contained(analyses):
     assert not re.search(r'(src|href)="(https?:|//|file:)', html)      # nothing external
     for name in ("hypotheses", "measurement_model", "fit_measures", "invariance", "ipma"):
         assert f'id="tab-{name}"' in html
-    assert "Listwise deletion" in html                                  # warnings are shown
+    assert "every respondent is kept" in html                           # warnings are shown
+    assert "Listwise deletion" not in html          # the report keeps every respondent (ml)

@@ -47,9 +47,12 @@ def test_the_chinese_report_has_no_english_sentence(tmp_path):
     # and the English report does have its English header lines
     en = _visible_text(report_html(demo_analyses(), lang="en"))
     assert any("constructs" in t for t in en)
-    # each warning once: the listwise deletion of three estimators is one line
-    assert sum(bool(re.match(r"Listwise deletion: \d+ of", t)) for t in en) == 1
-    assert sum(t.startswith("列删除") for t in lines) == 1
+    # each warning once, translated; the report keeps every respondent (missing='ml'): no
+    # listwise deletion, the EM notes of PLS and of the measurement model once each
+    assert not any(t.startswith("Listwise deletion") for t in en)
+    em_en = [t for t in en if re.match(r"EM: \d+ missing answers of", t)]
+    assert len(em_en) == 2
+    assert sum(t.startswith("EM：") for t in lines) == len(em_en)
 
 
 def test_every_warning_of_the_demo_analyses_is_translated():

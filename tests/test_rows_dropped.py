@@ -77,7 +77,7 @@ def test_html_report_and_paper_show_the_dropped_rows():
     from _report_data import demo_analyses
     from csi_model.report.html import report_html
     from csi_model.report.paper import _fill_template
-    a = demo_analyses()
+    a = demo_analyses(missing="listwise")      # the report's default 'ml' keeps all 600
     assert (a.pls.n, a.pls.n_total) == (472, 600) and (a.sem.n, a.sem.n_total) == (472, 600)
     dropped = [w for w in a.warnings if w.startswith("Listwise deletion: 128 of 600")]
     assert dropped and "csi_model/data/telecom_demo.csv" in dropped[0]

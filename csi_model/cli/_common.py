@@ -49,6 +49,28 @@ def epilog(text: str) -> str:
 
 
 # ============================================================================ arguments
+_MISSING_HELP = {
+    "cbsem": "respondents with a missing answer: dropped (listwise, default) or kept by FIML "
+             "(fiml; 'ml' is lavaan's name for it)",
+    "pls": "respondents with a missing answer: dropped (listwise, default), kept with item-mean "
+           "replacement (mean; SmartPLS's and seminr's) or kept with PLS on the EM covariance "
+           "matrix (em; alias ml)",
+    "measurement": "respondents with a missing answer: dropped (listwise, default) or kept with "
+                   "the EM covariance matrix and a FIML CFA (em; alias ml)",
+    "analysis": "respondents with a missing answer: kept (ml: FIML for CB-SEM, the EM covariance "
+                "matrix for PLS, the index and the measurement model) or dropped (listwise)",
+}
+
+
+def missing_argument(p: argparse.ArgumentParser, kind: str, default: str = "listwise") -> None:
+    """--missing, with the methods of the entry point (csi_model.survey.missing), the same
+    names in every subcommand; the value is normalised (e.g. 'ml' -> 'fiml' for CB-SEM)."""
+    from ..survey.missing import MISSING_METHODS
+    choices = MISSING_METHODS[kind] + (("ml",) if kind != "analysis" else ("fiml", "em"))
+    p.add_argument("--missing", type=str.lower, choices=choices, default=default,
+                   help=f"{_MISSING_HELP[kind]}; default {default}")
+
+
 def survey_arguments(p: argparse.ArgumentParser, missing_codes: str = "") -> None:
     """SURVEY, --model and --missing-codes, the same in every subcommand that reads a survey."""
     p.add_argument("survey", metavar="SURVEY", help="survey file (.csv, .xlsx or .sav)")

@@ -6,7 +6,7 @@ import warnings
 from pathlib import Path
 
 from ._common import (FORMATTER, UsageError, atomic_directory, bootstrap_warnings, check_column,
-                      epilog, json_argument, model_inputs, out_argument, parse_codes,
+                      epilog, missing_argument, json_argument, model_inputs, out_argument, parse_codes,
                       quiet_argument, read_options, survey_arguments, survey_path)
 from ._io import check_outputs, print_with_warnings, read_survey_for, write_json, write_text
 
@@ -42,6 +42,7 @@ def add_parser(sub, common: argparse.ArgumentParser) -> None:
               csi-model compare survey.csv --model acsi --by operator --json compare.json
             """))
     survey_arguments(p)
+    missing_argument(p, "analysis")
     p.add_argument("--by", required=True, metavar="COLUMN[,COLUMN]",
                    help="grouping column(s), e.g. wave or operator,wave")
     p.add_argument("--bootstrap", metavar="B", type=int, default=1000,
@@ -84,7 +85,8 @@ def run(args: argparse.Namespace) -> int:
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always")
         result = compare(spec, survey, by=by, bootstrap=args.bootstrap,
-                         n_permutations=args.permutations, seed=args.seed, scale=scale)
+                         n_permutations=args.permutations, seed=args.seed, scale=scale,
+                         missing=args.missing)
     data_warnings += [str(w.message) for w in caught if issubclass(w.category, CSIModelWarning)]
     payload = result.to_dict()
     payload["warnings"] = list(dict.fromkeys(payload["warnings"] + data_warnings))

@@ -7,7 +7,8 @@ from pathlib import Path
 from typing import Sequence
 
 from ._common import (EXIT_NOT_CONVERGED, FORMATTER, UsageError, atomic_directory,
-                      check_bootstrap, epilog, json_argument, model_inputs, out_argument,
+                      check_bootstrap, epilog, json_argument, missing_argument, model_inputs,
+                      out_argument,
                       parse_codes, quiet_argument, read_options, survey_arguments, survey_path)
 from ._io import (all_warnings, check_outputs, not_converged_message, read_survey_for, write_json,
                   write_text)
@@ -50,8 +51,7 @@ def add_parser(sub, common: argparse.ArgumentParser) -> None:
     p.add_argument("--estimator", type=str.upper, choices=("ML", "MLR"), default="ML",
                    help="ML (default; SEs from the expected information) or MLR "
                         "(robust Huber-White SEs)")
-    p.add_argument("--missing", type=str.lower, choices=("listwise", "fiml"), default="listwise",
-                   help="listwise deletion (default) or full-information ML")
+    missing_argument(p, "cbsem")
     p.add_argument("--allow-cross-loadings", action="store_true",
                    help="allow an item to load on more than one latent")
     p.add_argument("--meanstructure", action="store_true",

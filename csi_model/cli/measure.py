@@ -5,7 +5,7 @@ import argparse
 import warnings
 from pathlib import Path
 
-from ._common import (FORMATTER, UsageError, atomic_directory, check_bootstrap, epilog,
+from ._common import (FORMATTER, UsageError, atomic_directory, check_bootstrap, epilog, missing_argument,
                       json_argument, model_inputs, out_argument, parse_codes, quiet_argument,
                       read_options, survey_arguments, survey_path)
 from ._io import all_warnings, check_outputs, not_in_report, read_survey_for, write_json, write_text
@@ -39,6 +39,7 @@ def add_parser(sub, common: argparse.ArgumentParser) -> None:
     survey_arguments(p)
     p.add_argument("--allow-cross-loadings", action="store_true",
                    help="allow an item to load on more than one latent")
+    missing_argument(p, "measurement")
     p.add_argument("--n-factors", type=int, metavar="K",
                    help="factors of the EFA (default: the number of latents)")
     p.add_argument("--method", type=str.lower, choices=("minres", "ml"), default="minres",
@@ -83,7 +84,7 @@ def run(args: argparse.Namespace) -> int:
         result = measurement(spec, survey, n_factors=args.n_factors, method=args.method,
                              rotation=None if args.rotation == "none" else args.rotation,
                              thresholds=Thresholds(htmt=args.htmt), n_boot=args.bootstrap,
-                             seed=args.seed)
+                             seed=args.seed, missing=args.missing)
     written: list[Path] = []
     if json_path is not None:
         payload = result.to_dict()

@@ -5,7 +5,8 @@ import argparse
 import warnings
 from pathlib import Path
 
-from ._common import (FORMATTER, check_bootstrap, epilog, json_argument, model_inputs, parse_codes,
+from ._common import (FORMATTER, check_bootstrap, epilog, json_argument, missing_argument,
+                      model_inputs, parse_codes,
                       quiet_argument, read_options, survey_arguments, survey_path)
 from ._io import all_warnings, check_outputs, not_in_report, read_survey_for, write_json
 
@@ -49,9 +50,7 @@ def pls_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("--seed", metavar="S", type=int, help="seed of the bootstrap")
     p.add_argument("--ci", type=str.lower, choices=("percentile", "bca"), default="percentile",
                    help="bootstrap interval (default: percentile)")
-    p.add_argument("--missing", type=str.lower, choices=("listwise", "mean"), default="listwise",
-                   help="respondents with a missing answer: dropped (listwise, default) or "
-                        "kept with item-mean replacement (mean; SmartPLS's and seminr's)")
+    missing_argument(p, "pls")
 
 
 def read_for_pls(args: argparse.Namespace):

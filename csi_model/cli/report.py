@@ -6,7 +6,7 @@ import warnings
 from pathlib import Path
 
 from ._common import (EXIT_NOT_CONVERGED, FORMATTER, UsageError, check_bootstrap, check_column,
-                      epilog, model_inputs, out_argument, parse_codes, quiet_argument,
+                      epilog, missing_argument, model_inputs, out_argument, parse_codes, quiet_argument,
                       read_options, survey_arguments, survey_path)
 from ._io import check_outputs, not_converged_message, read_survey_for, write_text
 
@@ -32,6 +32,7 @@ def add_parser(sub, common: argparse.ArgumentParser) -> None:
             """))
     survey_arguments(p, missing_codes="99")
     out_argument(p, "the HTML file to write", metavar="OUT", short=True, required=True)
+    missing_argument(p, "analysis", default="ml")
     p.add_argument("--lang", choices=["en", "zh"], default="en", help="language (default en)")
     p.add_argument("--codebook", metavar="CODEBOOK", default=None,
                    help="bundled codebook name or file (default: telecom if it fits the model)")
@@ -78,7 +79,7 @@ def run(args: argparse.Namespace) -> int:
                     htmt_bootstrap=min(args.bootstrap, 200) if args.bootstrap else 0,
                     group_by=chosen["by"], wave_by=chosen["wave"],
                     compare_by=chosen["compare"], scale=options["scale"],
-                    progress=not args.quiet)
+                    progress=not args.quiet, missing=args.missing)
         html_text = report_html(a, lang=args.lang,
                                 extra_warnings=[*boot_warnings, *data_warnings],
                                 progress=not args.quiet)

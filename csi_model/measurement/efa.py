@@ -28,14 +28,50 @@ import pandas as pd
 from .. import _distributions as stats  # scipy.special, not scipy.stats (import time)
 
 __all__ = ["kmo", "bartlett_sphericity", "eigenvalues", "parallel_analysis", "efa",
-           "EFAResult", "KMO", "Bartlett", "ParallelAnalysis", "METHODS", "ROTATIONS"]
+           "EFAResult", "KMO", "Bartlett", "ParallelAnalysis", "CorrelationMatrix", "METHODS",
+           "ROTATIONS"]
 
 METHODS = ("minres", "ml")
 ROTATIONS = ("oblimin", "promax", "varimax", None)
 _OBLIQUE = ("oblimin", "promax")
 
 
-def _frame(data) -> pd.DataFrame:
+class CorrelationMatrix(NamedTuple):
+    """A correlation matrix and its sample size, accepted by every function here instead of
+    data (e.g. the EM correlations of a survey with missing answers, ``measurement(...,
+    missing="em")``).
+
+    Examples
+    --------
+    >>> R = pd.DataFrame([[1, .5, .4], [.5, 1, .3], [.4, .3, 1]], index=list("abc"),
+    ...                  columns=list("abc"))
+    >>> round(bartlett_sphericity(CorrelationMatrix(R, 100)).chisq, 2)
+    46.45
+    """
+
+    R: pd.DataFrame
+    n: int
+
+    @property
+    def shape(self):
+        return (int(self.n), self.R.shape[1])
+
+    @property
+    def columns(self):
+        return self.R.columns
+
+
+def _corr(frame) -> np.ndarray:
+    if isinstance(frame, CorrelationMatrix):
+        return frame.R.to_numpy(dtype=float)
+    return np.corrcoef(frame.to_numpy(), rowvar=False)
+
+
+def _frame(data):
+    if isinstance(data, CorrelationMatrix):
+        if data.R.shape[1] < 2:
+            raise ValueError(f"Factor analysis needs at least 2 items. Got {data.R.shape[1]}.")
+        return data
     frame = pd.DataFrame(data).astype(float)
     if frame.isna().any().any():
         bad = [c for c in frame.columns if frame[c].isna().any()]
@@ -86,6 +122,17 @@ def kmo(data) -> KMO:
     0.78
     """
     frame = _frame(data)
+    if isinstance(frame, CorrelationMatrix):     # factor_analyzer's formula, from R
+        R = frame.R.to_numpy(dtype=float)
+        Q = np.linalg.inv(R)
+        d = np.sqrt(np.diag(Q))
+        A = -Q / np.outer(d, d)
+        R2, A2 = R ** 2, A ** 2
+        np.fill_diagonal(R2, 0.0)
+        np.fill_diagonal(A2, 0.0)
+        per_item = R2.sum(axis=0) / (R2.sum(axis=0) + A2.sum(axis=0))
+        overall = R2.sum() / (R2.sum() + A2.sum())
+        return KMO(float(overall), pd.Series(per_item, index=frame.columns, name="msa"))
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
         per_item, overall = _fa().calculate_kmo(frame)
@@ -100,7 +147,7 @@ def bartlett_sphericity(data) -> Bartlett:
     """
     frame = _frame(data)
     n, p = frame.shape
-    sign, logdet = np.linalg.slogdet(np.corrcoef(frame.to_numpy(), rowvar=False))
+    sign, logdet = np.linalg.slogdet(_corr(frame))
     logdet = logdet if sign > 0 else -np.inf
     chisq = -(n - 1 - (2 * p + 5) / 6) * logdet
     df = p * (p - 1) // 2
@@ -145,11 +192,11 @@ def eigenvalues(data) -> pd.DataFrame:
     diagonal, psych's ``fa.values``).
     """
     frame = _frame(data)
-    R = np.corrcoef(frame.to_numpy(), rowvar=False)
+    R = _corr(frame)
     ev = np.sort(np.linalg.eigvalsh(R))[::-1]
     out = pd.DataFrame({"factor": np.arange(1, len(ev) + 1), "eigenvalue": ev,
                         "proportion": ev / len(ev), "cumulative": np.cumsum(ev) / len(ev),
-                        "reduced": _one_factor_values(R, len(frame))})
+                        "reduced": _one_factor_values(R, frame.shape[0])})
     return out
 
 
@@ -296,13 +343,18 @@ def efa(data, n_factors: int, *, method: str = "minres",
         raise ValueError("The 'cor' parameter of efa must be 'pearson' or 'polychoric'. "
                          f"Got {cor!r} instead.")
     rot = rotation if n_factors > 1 else None
-    if cor == "polychoric":
+    is_corr = cor == "polychoric" or isinstance(frame, CorrelationMatrix)
+    if isinstance(frame, CorrelationMatrix):
+        if cor == "polychoric":
+            raise ValueError("efa(cor='polychoric') needs the answers, not a correlation matrix.")
+        fitted = frame.R.to_numpy(dtype=float)
+    elif cor == "polychoric":
         from ..sem.polychoric import polychoric
         fitted = polychoric(frame).correlation.to_numpy()
     else:
         fitted = frame.to_numpy()
     fa = _fa().FactorAnalyzer(n_factors=int(n_factors), rotation=rot, method=method,
-                              is_corr_matrix=cor == "polychoric")
+                              is_corr_matrix=is_corr)
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
         fa.fit(fitted)
@@ -312,7 +364,7 @@ def efa(data, n_factors: int, *, method: str = "minres",
         # factor_analyzer's phi_ does not match its pattern loadings; recover Phi from the
         # unrotated solution, which an oblique rotation leaves invariant: L Phi L' = L0 L0'.
         fa0 = _fa().FactorAnalyzer(n_factors=int(n_factors), rotation=None, method=method,
-                                   is_corr_matrix=cor == "polychoric")
+                                   is_corr_matrix=is_corr)
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")
             fa0.fit(fitted)

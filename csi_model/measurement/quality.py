@@ -388,6 +388,7 @@ class MeasurementResult:
             ("Model", f"{self.spec.name} ({len(self.blocks)} latents, "
                       f"{sum(len(v) for v in self.blocks.values())} items)"),
             ("Data", f"{self.data_source}: {self.n} of {self.n_total} respondents used"),
+            ("Missing data", self.options.get("missing", "listwise")),
         ]
         if self.kmo is not None:
             header.append(("KMO", _fmt(self.kmo, digits)))
@@ -526,7 +527,50 @@ def _pls_weight_map(pls_weights) -> dict[str, dict[str, float]] | None:
                     f"Got {type(pls_weights).__name__} instead.")
 
 
-def _converged_weights(spec: ModelSpec, blocks: dict, frame: pd.DataFrame, warn):
+def _em_moments(X: np.ndarray, source: str):
+    """EM (saturated ML) covariance (divisor n) and means of items with missing answers."""
+    from ..sem._fiml import MissingData, em_saturated_batch
+    data = MissingData(X)
+    S, mu, _, iters, conv = em_saturated_batch(
+        data, np.ones((1, data.n)), np.diag(np.nanvar(X, axis=0))[None],
+        np.nanmean(X, axis=0)[None], tol=1e-12, max_iter=20000)
+    if not conv[0]:
+        raise EstimationError(f"{source}: the EM estimate of the item covariance matrix did not "
+                              f"converge in {iters} iterations; use missing='listwise'.")
+    return S[0], mu[0]
+
+
+class _EMCorrelations:
+    """HTMT bootstrap statistic with missing='em': the weighted EM per resample (batched,
+    warm-started from the full-sample EM), then ``f`` of the correlation matrix."""
+
+    def __init__(self, X, S, mu, f):
+        from ..sem._fiml import MissingData
+        self.data, self.S, self.mu, self.f = MissingData(X), S, mu, f
+        self.batch = self._batch
+
+    def _batch(self, index_list):
+        from ..sem._fiml import em_saturated_batch
+        n = self.data.n
+        idx = np.stack([np.asarray(i) for i in index_list])
+        W = np.stack([np.bincount(i, minlength=n) for i in idx]).astype(float)
+        R = len(W)
+        S, _, _, _, conv = em_saturated_batch(self.data, W, np.repeat(self.S[None], R, 0),
+                                              np.repeat(self.mu[None], R, 0), tol=1e-9,
+                                              max_iter=2000)
+        out = []
+        for r in range(R):
+            d = np.sqrt(np.diag(S[r]))
+            out.append(self.f(S[r] / np.outer(d, d)) if conv[r] else None)
+        k = len(next(o for o in out if o is not None)) if any(o is not None for o in out) else 0
+        return np.array([o if o is not None else np.full(k, np.nan) for o in out])
+
+    def __call__(self, indices):
+        return self._batch([indices])[0]
+
+
+def _converged_weights(spec: ModelSpec, blocks: dict, frame: pd.DataFrame, warn,
+                       missing: str = "listwise"):
     """Converged mode-A PLS weights of every block for rho_A, and a note of how they came.
 
     The model's own inner model (path scheme, SmartPLS's and seminr's default) when its
@@ -556,7 +600,7 @@ def _converged_weights(spec: ModelSpec, blocks: dict, frame: pd.DataFrame, warn)
                                       allow_cross_loadings=True)
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")
-            res = fit_pls(pspec, frame, scheme=scheme, mode="A")
+            res = fit_pls(pspec, frame, scheme=scheme, mode="A", missing=missing)
         if not res.converged:
             raise EstimationError(f"PLS did not converge in {res.iterations} iterations")
     except (EstimationError, ModelSpecError, ValueError) as exc:
@@ -574,7 +618,8 @@ def measurement(spec: ModelSpec | str | Path, data, *, missing_codes=None,
                 n_factors: int | None = None, method: str = "minres",
                 rotation: str | None = "oblimin", thresholds: Thresholds | None = None,
                 n_boot: int = 1000, seed: int = 0, level: float = 0.95,
-                n_iter_parallel: int = 20, pls_weights=None, scale=None) -> MeasurementResult:
+                n_iter_parallel: int = 20, pls_weights=None, scale=None,
+                missing: str = "listwise") -> MeasurementResult:
     """Assess the measurement model: EFA, reliability, validity and CFA diagnostics.
 
     Parameters
@@ -582,7 +627,19 @@ def measurement(spec: ModelSpec | str | Path, data, *, missing_codes=None,
     spec : ModelSpec, str or Path
         The model (only its measurement part, the ``=~`` lines, is used).
     data : Survey, DataFrame or path
-        The survey; incomplete rows are dropped listwise (reported in the warnings).
+        The survey; with ``missing="listwise"`` incomplete rows are dropped (reported in the
+        warnings).
+    missing : {"listwise", "em"}
+        ``"listwise"`` (default): everything on the complete rows. ``"em"`` (alias ``"ml"``):
+        every respondent is kept; alpha, the item-rest correlations, rho_A, KMO, Bartlett's
+        test, the eigenvalues, the parallel analysis, the EFA, the cross-loadings and HTMT
+        use the EM (saturated maximum-likelihood) covariance matrix of the items (``n`` =
+        every respondent with an answer), the CFA is fitted by FIML (``fit(...,
+        missing="fiml")``), omega and AVE use its loadings with the EM covariance matrix as
+        the observed variances (semTools' ``compRelSEM`` / ``AVE`` of a lavaan fit with
+        ``missing = "ml"``), and the HTMT bootstrap re-runs the EM on every resample.
+        Modification indices and normalized residuals are listwise-only (None with
+        ``"em"``).
     missing_codes : sequence, optional
         Answer codes meaning "no answer" when ``data`` is read here.
     scale : (min, max), optional
@@ -646,22 +703,40 @@ def measurement(spec: ModelSpec | str | Path, data, *, missing_codes=None,
         msgs.append(msg)
         warnings.warn(msg, category, stacklevel=3)
 
-    frame, dropped = survey.complete_cases(items)
-    if len(dropped):
-        warn(listwise_message(survey, dropped))
-    X = frame[items].to_numpy(dtype=float)
+    from ..survey.missing import check_patterns, resolve_missing
+    missing = resolve_missing(missing, "measurement", "measurement")
+    em = missing == "em" and bool(survey.data[items].isna().any().any())
+    if em:
+        keep, pnotes = check_patterns(survey, items, "em", "measurement")
+        msgs.extend(pnotes)
+        frame = survey.data.loc[keep]
+        X = frame[items].to_numpy(dtype=float)
+        S_em, mu_em = _em_moments(X, survey.source)
+        msgs.append(f"EM: {int(np.isnan(X).sum())} missing answers of "
+                    f"{int(np.isnan(X).any(axis=1).sum())} of {len(X)} respondents; reliability, "
+                    "validity, EFA and HTMT use the EM covariance matrix of the items and the CFA "
+                    "is fitted by FIML: every respondent is kept.")
+    else:
+        frame, dropped = survey.complete_cases(items)
+        if len(dropped):
+            warn(listwise_message(survey, dropped))
+        X = frame[items].to_numpy(dtype=float)
     n, p = X.shape
     if n < 3:
         raise EstimationError(f"{survey.source}: only {n} complete rows for {p} items; nothing "
                               "can be assessed. Check the missing codes and the data.")
-    sd = X.std(axis=0)
-    const = [c for c, s in zip(items, sd) if s == 0]
+    sd = np.sqrt(np.diag(S_em)) if em else X.std(axis=0)
+    const = [c for c, s in zip(items, sd) if not s > 1e-12 * max(1.0, float(sd.max()))]
     if const:
         raise SurveyDataError(f"{survey.source}: the item(s) {', '.join(const)} are constant in "
                               "the rows used; a constant item has no variance. Drop them from "
                               "the model or check the data.")
-    Xf = pd.DataFrame(X, columns=items)
-    R = np.corrcoef(X, rowvar=False)
+    if em:
+        R = S_em / np.outer(sd, sd)
+        Xf = _efa.CorrelationMatrix(pd.DataFrame(R, index=items, columns=items), n)
+    else:
+        Xf = pd.DataFrame(X, columns=items)
+        R = np.corrcoef(X, rowvar=False)
     few = n <= p
     if few:
         warn(f"Fewer respondents ({n}) than items ({p}): the correlation matrix is singular; "
@@ -732,8 +807,9 @@ def measurement(spec: ModelSpec | str | Path, data, *, missing_codes=None,
     if pls_w is not None:
         rho_a_source = "pls_weights (given)"
     else:
-        pls_w, rho_a_source = _converged_weights(spec, blocks, frame[items], warn)
-    cov = np.cov(X, rowvar=False)
+        pls_w, rho_a_source = _converged_weights(spec, blocks, frame[items], warn,
+                                                 "em" if em else "listwise")
+    cov = S_em if em else np.cov(X, rowvar=False)
     pos = {it: j for j, it in enumerate(items)}
     rel_rows, item_rows = [], []
     weights = np.zeros((p, len(lat_names)))
@@ -761,10 +837,12 @@ def measurement(spec: ModelSpec | str | Path, data, *, missing_codes=None,
             Cb = cov[np.ix_(idx, idx)]
             row.update(alpha_raw=_alpha_from_cov(Cb), alpha_std=_alpha_from_cov(Rb),
                        rho_a=rho_a(Rb, w), note="")
-            total = X[:, idx].sum(axis=1)
             for j, it in enumerate(blocks[lv]):
-                rest = total - X[:, idx[j]]
-                r_drop = float(np.corrcoef(X[:, idx[j]], rest)[0, 1])
+                # corrected item-total correlation from the covariances (= the correlation of
+                # the item with the sum of the others in the rows, whatever the divisor)
+                rest = [m for m in range(kb) if m != j]
+                c_ir = Cb[j, rest].sum()
+                r_drop = float(c_ir / math.sqrt(Cb[j, j] * Cb[np.ix_(rest, rest)].sum()))
                 keep = [m for m in range(kb) if m != j]
                 aid = _alpha_from_cov(Cb[np.ix_(keep, keep)]) if kb > 2 else np.nan
                 item_rows.append({"latent": lv, "item": it, "r_drop": r_drop,
@@ -779,9 +857,9 @@ def measurement(spec: ModelSpec | str | Path, data, *, missing_codes=None,
     items_tab = pd.DataFrame(item_rows)
 
     # composites, cross-loadings
-    Z = (X - X.mean(axis=0)) / X.std(axis=0)
-    scores = Z @ weights
-    cross = np.corrcoef(np.column_stack([X, scores]), rowvar=False)[:p, p:]
+    # correlations of items with the composites Z @ weights, from R
+    RW = R @ weights
+    cross = RW / np.sqrt(np.einsum("ib,ib->b", weights, RW))
     cross_loadings = pd.DataFrame(cross, index=items, columns=lat_names)
 
     # ---------------------------------------------------------------- CFA
@@ -791,27 +869,40 @@ def measurement(spec: ModelSpec | str | Path, data, *, missing_codes=None,
         cspec = cfa_spec(spec)
         with warnings.catch_warnings(record=True) as caught:
             warnings.simplefilter("always")
-            cfa = fit(cspec, frame[list(cspec.observed)], level=level)
+            cfa = fit(cspec, frame[list(cspec.observed)], level=level,
+                      missing="fiml" if em else "listwise")
         for w_ in caught:
             if not issubclass(w_.category, CSIModelWarning):
                 warnings.warn(w_.message, w_.category, stacklevel=2)
         for m in cfa.warnings:
-            if not m.startswith("Listwise"):
+            # listwise notes and the missing-data pattern checks are this function's own
+            if not m.startswith(("Listwise", "Note: ")) and "answered none" not in m \
+                    and "more than half" not in m:
                 warn(f"CFA: {m}", CSIModelWarning)
-        model = RAMModel.from_partable(cspec.partable(), cspec.observed, cspec.latents)
-        Xc = frame[list(cspec.observed)].to_numpy(dtype=float)
-        mom = est.Moments.from_data(Xc)
-        theta = np.asarray(cfa.theta)
-        mi = _diagnostics.modification_indices(model, theta, mom)
-        resid = _diagnostics.residuals(model, theta, mom)["normalized"]
+        if em:
+            cpos0 = [items.index(v) for v in cspec.observed]
+            mom = est.Moments(n, S_em[np.ix_(cpos0, cpos0)], mu_em[cpos0])
+            msgs.append("Modification indices and normalized residuals are computed with "
+                        "missing='listwise' only (FIML's need the missing-data information); "
+                        "they are not shown.")
+        else:
+            model = RAMModel.from_partable(cspec.partable(), cspec.observed, cspec.latents)
+            Xc = frame[list(cspec.observed)].to_numpy(dtype=float)
+            mom = est.Moments.from_data(Xc)
+            theta = np.asarray(cfa.theta)
+            mi = _diagnostics.modification_indices(model, theta, mom)
+            resid = _diagnostics.residuals(model, theta, mom)["normalized"]
         std = cfa.standardized
         lam = std[std.op == "=~"].set_index(["lhs", "rhs"])
         ests = cfa.estimates
         raw = ests[ests.op == "=~"].set_index(["lhs", "rhs"])["est"]
         var = ests[(ests.op == "~~") & (ests.lhs == ests.rhs)].set_index("lhs")["est"]
         lv_all = list(cspec.latents)
-        _, C, _ = model.parts(theta)
-        CL = C[model.p:, model.p:]
+        lv_cov = ests[(ests.op == "~~") & ests.lhs.isin(lv_all) & ests.rhs.isin(lv_all)]
+        CL = np.zeros((len(lv_all), len(lv_all)))
+        for r in lv_cov.itertuples(index=False):
+            a, b = lv_all.index(r.lhs), lv_all.index(r.rhs)
+            CL[a, b] = CL[b, a] = r.est
         d = np.sqrt(np.clip(np.diag(CL), 1e-300, None))
         lat_corr = pd.DataFrame(CL / np.outer(d, d), index=lv_all, columns=lv_all)
         cpos = {v: j for j, v in enumerate(cspec.observed)}
@@ -864,11 +955,16 @@ def measurement(spec: ModelSpec | str | Path, data, *, missing_codes=None,
     if n_boot > 0 and defined.any() and len(pairs):
         from ..bootstrap import bootstrap
 
-        def statistic(indices):
-            Rb = np.corrcoef(X[indices], rowvar=False)
+        def from_corr(Rb):
             Ab = np.abs(Rb)
             return np.concatenate([_htmt_matrix(Ab, blk_idx, False)[iu][defined],
                                    _htmt_matrix(Ab, blk_idx, True)[iu][defined]])
+
+        def statistic(indices):
+            return from_corr(np.corrcoef(X[indices], rowvar=False))
+
+        if em:
+            statistic = _EMCorrelations(X, S_em, mu_em, from_corr)
 
         with warnings.catch_warnings():
             warnings.simplefilter("ignore", RuntimeWarning)
@@ -934,6 +1030,7 @@ def measurement(spec: ModelSpec | str | Path, data, *, missing_codes=None,
         htmt2=pd.DataFrame(H2, index=lat_names, columns=lat_names), htmt_table=pairs,
         cross_loadings=cross_loadings, cfa=cfa, modindices=mi, residuals=resid,
         verdicts=verdicts_df, warnings=tuple(dict.fromkeys(msgs)),
-        options={"method": method, "rotation": rotation, "n_boot": int(n_boot), "seed": seed,
+        options={"missing": "em" if missing == "em" else "listwise",
+                 "method": method, "rotation": rotation, "n_boot": int(n_boot), "seed": seed,
                  "level": level, "n_iter_parallel": n_iter_parallel,
                  "rho_a_weights": rho_a_source})

@@ -23,7 +23,7 @@ import math
 import numpy as np
 import pandas as pd
 
-from .fit import PLSResult, _moments_from_counts, _counts, _working_cov
+from .fit import PLSResult, _moments_from_counts, _counts, _working_cov, _require_rows
 
 __all__ = ["pls_vif", "pls_reliability", "pls_model_fit", "pls_information_criteria",
            "pls_htmt"]
@@ -41,8 +41,12 @@ def _check(result, func):
 def _item_cor(result) -> np.ndarray:
     """Correlations of the expanded items (m x m), as the fit used them."""
     pr = result._problem
-    X = result._data.X
-    R = np.corrcoef(X, rowvar=False)
+    if result._data.S is not None:             # missing='em': the EM correlations
+        S = result._data.S
+        d = np.sqrt(np.diag(S))
+        R = S / np.outer(d, d)
+    else:
+        R = np.corrcoef(result._data.X, rowvar=False)
     return R[np.ix_(pr.col, pr.col)]
 
 
@@ -250,6 +254,7 @@ def pls_model_fit(result: PLSResult, *, bootstrap: int = 0, seed=None) -> pd.Dat
             raise ValueError("The 'seed' parameter of pls_model_fit is required with "
                              "bootstrap (an integer), so that the test can be reproduced.")
         from ..bootstrap import bootstrap as engine
+        _require_rows(result, "pls_model_fit(bootstrap=...)")
         X = result._data.X
         Z = (X - X.mean(axis=0)) / X.std(axis=0)
         for name, sat in (("saturated", True), ("estimated", False)):
@@ -401,6 +406,7 @@ def pls_htmt(result: PLSResult, *, bootstrap: int = 0, seed=None,
     if not 0 < level < 1:
         raise ValueError(f"The 'level' parameter of pls_htmt must be in (0, 1). Got {level!r}.")
     pr = result._problem
+    _require_rows(result, "pls_htmt(bootstrap=...)")
     stat = _HTMTStatistic(pr, result._data.X)
     lat = pr.latents
     iu = stat.iu

@@ -28,7 +28,7 @@ import numpy as np
 import pandas as pd
 from .._distributions import logsumexp  # scipy.special, imported on first call
 
-from .fit import PLSResult
+from .fit import PLSResult, _require_rows
 
 __all__ = ["fimix_pls", "FimixResult"]
 
@@ -147,6 +147,7 @@ def fimix_pls(result: PLSResult, *, K: int | list = 2, starts: int = 10, seed,
     >>> fx.K, len(fx.sizes), round(float(fx.sizes.sum()), 6)
     (2, 2, 1.0)
     """
+    _require_rows(result, "fimix_pls")
     if seed is None:
         raise ValueError("The 'seed' parameter of fimix_pls is required (an integer).")
     if isinstance(K, (list, tuple)):

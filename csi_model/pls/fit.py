@@ -258,10 +258,46 @@ def _counts(index_list, n):
 
 @dataclass(frozen=True)
 class _Data:
-    X: np.ndarray                 # raw complete data (n, p unique items)
+    X: np.ndarray                 # raw complete data (n, p unique items); missing="em": the
+    #                               answers with E[x_m | x_o] at the EM moments in the gaps
     mean: np.ndarray
     sd: np.ndarray                # population SD (divisor n)
     rows: pd.Index                # survey rows used
+    method: str = "listwise"      # the missing-data method ("listwise", "mean", "em")
+    S: np.ndarray | None = None   # missing="em": the EM covariance matrix (divisor n)
+    X_obs: np.ndarray | None = None   # missing="em": the answers with NaN in the gaps
+
+
+def _require_rows(result, func: str) -> None:
+    """Refuse a method that refits on the rows (cross-validation, segments, two stages)
+    for a fit with missing='em': the filled-in values are expectations, not answers."""
+    if getattr(result._data, "X_obs", None) is not None:
+        raise EstimationError(
+            f"{func} refits PLS on respondents' answers, and this fit used missing='em' (the "
+            "EM covariance matrix; the gaps hold conditional expectations, not answers), so it "
+            "would not be the same method. Refit with fit_pls(..., missing='mean') or "
+            "missing='listwise' for this step.")
+
+
+def _refuse_em(missing, func: str) -> None:
+    """Two-stage PLS methods fit stage 2 on stage-1 scores: not with missing='em'."""
+    from ..survey.missing import resolve_missing
+    if resolve_missing(missing, "pls", func) == "em":
+        raise ValueError(f"{func} does not offer missing='em': its second stage is fitted on "
+                         "the first stage's construct scores, which for incomplete respondents "
+                         "would be expectations, not answers. Use missing='mean' or "
+                         "'listwise'.")
+
+
+def _statistic(result, rows=None, extra=None):
+    """The bootstrap/permutation statistic of a fit (optionally on a subset of its rows):
+    refits on resampled covariance matrices; with missing='em' the EM is re-run on every
+    resample (weighted by the case counts, warm-started from the full-sample EM)."""
+    dat = result._data
+    sub = slice(None) if rows is None else rows
+    if dat.X_obs is not None:
+        return _EMStatistic(result._problem, dat.X_obs[sub], dat.S, dat.mean, extra=extra)
+    return _PLSStatistic(result._problem, dat.X[sub], extra=extra)
 
 
 def _working_cov(problem: _PLSProblem, S_raw: np.ndarray):
@@ -301,7 +337,7 @@ class _PLSStatistic:
         m, S_raw = _moments_from_counts(self.Xc, counts, self.XX)
         return self.from_moments(self.mean + m, S_raw, counts)
 
-    def from_moments(self, mean, S_raw, counts=None):
+    def from_moments(self, mean, S_raw, counts=None, filled=None):
         pr = self.problem
         Se, sd_e, sd_w = _working_cov(pr, S_raw)
         with np.errstate(invalid="ignore", divide="ignore"):
@@ -313,7 +349,7 @@ class _PLSStatistic:
                  if pr.effect_pairs else np.zeros((len(Se), 0)),
                  est["r2"][:, pr.endo]]
         if self.extra is not None:
-            parts.append(self.extra(est, mean, sd_e, counts))
+            parts.append(self.extra(est, mean, sd_e, counts, filled))
         out = np.concatenate(parts, axis=1)
         out[~est["converged"]] = np.nan
         return out
@@ -328,6 +364,42 @@ class _PLSStatistic:
         out += [f"{t} ~ {f}" for f, t in pr.paths]
         out += [f"{pr.latents[i]} -> {pr.latents[j]}" for i, j in pr.effect_pairs]
         out += [f"r2 {pr.latents[k]}" for k in pr.endo]
+        return out
+
+
+class _EMStatistic(_PLSStatistic):
+    """The statistic of a missing='em' fit: per resample, the weighted EM of the item moments
+    (warm-started from the full-sample EM), then PLS on them. A resample whose EM does not
+    converge, or whose covariance matrix is not positive definite, counts as failed."""
+
+    def __init__(self, problem, X_obs, S, mean, extra=None):
+        from ..sem._fiml import MissingData
+        keep = ~np.isnan(X_obs).all(axis=1)
+        self.problem = problem
+        self.data = MissingData(X_obs[keep])
+        self.keep = keep
+        self.S0, self.mu0 = S, mean
+        self.extra = extra
+        self.batch = self._batch
+
+    def _batch(self, index_list):
+        from ..sem._fiml import em_saturated_batch
+        n = self.keep.size
+        counts = _counts(index_list, n)
+        W = counts[:, self.keep]
+        R = len(W)
+        with np.errstate(invalid="ignore", divide="ignore"):
+            try:
+                S, mu, filled, _, conv = em_saturated_batch(
+                    self.data, W, np.repeat(self.S0[None], R, 0), np.repeat(self.mu0[None], R, 0),
+                    tol=1e-9, max_iter=2000)
+            except np.linalg.LinAlgError:
+                out = np.full((R, len(self.names())), np.nan)
+                return out
+            full = np.zeros((R, n, S.shape[1]))
+            full[:, self.keep] = filled
+            out = self.from_moments(mu, S, counts, full)
+        out[~conv] = np.nan
         return out
 
 
@@ -408,6 +480,11 @@ class PLSResult:
     _core: Any = field(default=None, repr=False)
 
     # --------------------------------------------------------------- tables
+    @property
+    def missing(self) -> str:
+        """The missing-data method used: ``"listwise"``, ``"mean"`` or ``"em"``."""
+        return getattr(self._data, "method", "listwise")
+
     @cached_property
     def outer(self) -> pd.DataFrame:
         pr, c = self._problem, self._core
@@ -416,7 +493,7 @@ class PLSResult:
                              "loading": c["loadings"], "communality": c["comm"],
                              "redundancy": c["redundancy"], "weight.raw": c["w_raw"],
                              "mean": self._data.mean[pr.col],
-                             "sd": self._data.X.std(axis=0, ddof=1)[pr.col]})
+                             "sd": self._data.sd[pr.col] * math.sqrt(self.n / (self.n - 1))})
 
     @cached_property
     def estimates(self) -> pd.DataFrame:
@@ -597,6 +674,7 @@ class PLSResult:
             ("Model", f"{self.spec.name} ({len(self.spec.latents)} latents, "
                       f"{len(self._problem.items)} items, {len(self.spec.structural_paths)} paths)"),
             ("Data", f"{self.data_source}: {self.n} of {self.n_total} respondents used"),
+            ("Missing data", _missing_text(self.missing)),
             ("Estimator", f"{'PLSc (consistent PLS)' if self.consistent else 'PLS-PM'}, {self.scheme} weighting scheme, mode {mode_txt}, "
                           f"{'standardized' if self.scaled else 'centred (unscaled)'} items"),
             ("Converged", f"{'yes' if self.converged else 'NO'} ({self.iterations} iterations, "
@@ -640,6 +718,7 @@ class PLSResult:
         out = {
             "n": int(self.n),
             "n_total": int(self.n_total),
+            "missing": self.missing,
             "estimator": "PLSc" if self.consistent else self.estimator,
             "scheme": self.scheme,
             "modes": dict(self.modes),
@@ -662,6 +741,11 @@ class PLSResult:
                                 "level": self.level, "ci_method": self.ci_method,
                                 "statistics": _records(bt.rename_axis("name").reset_index())}
         return out
+
+
+def _missing_text(method: str) -> str:
+    from ..survey.missing import missing_label
+    return f"{method} ({missing_label(method)})"
 
 
 def _clean(v):
@@ -738,6 +822,14 @@ def _prepare_data(spec: ModelSpec, survey, notes: list[str], missing: str = "lis
     items = list(dict.fromkeys(i for lv in spec.latents for i in spec.indicators[lv]))
     X = survey.data[items].to_numpy(dtype=float)
     rows = survey.data.index
+    if np.isnan(X).any() and missing in ("mean", "em"):
+        from ..survey.missing import check_patterns
+        keep, pnotes = check_patterns(survey, items, missing, "fit_pls")
+        notes.extend(pnotes)
+        rows = keep
+        X = survey.data.loc[keep, items].to_numpy(dtype=float)
+    if np.isnan(X).any() and missing == "em":
+        return _em_data(X, rows, items, survey, notes)
     if np.isnan(X).any() and missing == "mean":
         holes = np.isnan(X)
         empty = [it for it, h in zip(items, holes.all(axis=0)) if h]
@@ -768,7 +860,47 @@ def _prepare_data(spec: ModelSpec, survey, notes: list[str], missing: str = "lis
     if const:
         raise EstimationError(f"{survey.source}: the item(s) {const} have the same answer from "
                               "every respondent used (variance 0); drop them from the model.")
-    return _Data(X=X, mean=mean, sd=sd, rows=rows)  # sd: divisor n, the algorithm's metric
+    return _Data(X=X, mean=mean, sd=sd, rows=rows,  # sd: divisor n, the algorithm's metric
+                 method=missing)
+
+
+def _em_data(X, rows, items, survey, notes) -> _Data:
+    """missing='em': the EM (saturated ML) means and covariance matrix of the items; the gaps
+    of the data filled with their conditional expectations at those moments (for scores)."""
+    from ..sem._fiml import MissingData, em_saturated_batch
+    data = MissingData(X)
+    n = data.n
+    if n < 3:
+        raise EstimationError(f"{survey.source}: only {n} respondents; PLS path modelling needs "
+                              "more than that.")
+    sd0 = np.nanstd(X, axis=0)
+    const = [it for it, v in zip(items, sd0) if not v > 0]
+    if const:
+        raise EstimationError(f"{survey.source}: the item(s) {const} have the same answer from "
+                              "every respondent who answered them (variance 0); drop them from "
+                              "the model.")
+    S, mu, filled, iters, conv = em_saturated_batch(
+        data, np.ones((1, n)), np.diag(sd0 ** 2)[None], np.nanmean(X, axis=0)[None],
+        tol=1e-12, max_iter=20000)
+    S, mu, filled = S[0], mu[0], filled[0]
+    if not conv[0]:
+        raise EstimationError(f"{survey.source}: the EM estimate of the item covariance matrix "
+                              f"did not converge in {iters} iterations (too little overlap "
+                              "between the answered items?). Use missing='mean' or 'listwise'.")
+    holes = np.isnan(X)
+    if np.linalg.eigvalsh(S).min() <= 1e-10 * np.trace(S):
+        raise EstimationError(f"{survey.source}: the EM covariance matrix of the items is "
+                              "singular (an item is a linear combination of others, or too few "
+                              "answers overlap). Remove the redundant item.")
+    msg = (f"EM: {int(holes.sum())} missing answers of {int(holes.any(axis=1).sum())} of {n} "
+           f"respondents; the PLS estimates use the EM (saturated maximum-likelihood) means and "
+           f"covariance matrix of the items ({iters} EM iterations), every respondent is kept; "
+           "construct scores of incomplete respondents use the conditional expectations of "
+           "their missing answers given the answers they gave.")
+    notes.append(msg)
+    warnings.warn(msg, DataQualityWarning, stacklevel=4)
+    return _Data(X=filled, mean=mu, sd=np.sqrt(np.diag(S)), rows=rows, method="em", S=S,
+                 X_obs=X)
 
 
 def fit_pls(spec: ModelSpec | str | Path, data, *,
@@ -778,7 +910,7 @@ def fit_pls(spec: ModelSpec | str | Path, data, *,
             n_jobs: int = 1, level: float = 0.95,
             ci_method: Literal["percentile", "bca"] = "percentile",
             missing_codes=None, scale=None, consistent: bool = False,
-            missing: Literal["listwise", "mean"] = "listwise") -> PLSResult:
+            missing: Literal["listwise", "mean", "em"] = "listwise") -> PLSResult:
     """Fit a PLS path model (Wold / Lohmöller algorithm, as SmartPLS and R plspm).
 
     Parameters
@@ -816,12 +948,20 @@ def fit_pls(spec: ModelSpec | str | Path, data, *,
         The interval shown in :attr:`PLSResult.estimates`.
     missing_codes : sequence, optional
         Codes meaning "no answer", when ``data`` is read here.
-    missing : {"listwise", "mean"}
+    missing : {"listwise", "mean", "em"}
         ``"listwise"`` (default) drops respondents with a missing answer (with a warning);
         ``"mean"`` replaces each missing answer by its item's mean over the respondents who
         answered (SmartPLS's and seminr's "mean replacement"; the bootstrap resamples the
-        replaced data, as they do). Every respondent is kept, with a warning saying how many
-        answers were replaced.
+        replaced data, as they do). ``"em"`` (alias ``"ml"``): PLS runs on the EM estimate of
+        the item means and covariance matrix (the maximum-likelihood estimate under MAR,
+        lavaan's h1 with ``missing = "ml"``); the bootstrap re-runs the EM on every resample
+        (warm-started from the full-sample EM). Construct scores (and the index scores of
+        :func:`~csi_model.csi_index`) of an incomplete respondent apply the weights to the
+        answers given and, for the missing ones, to their conditional expectations
+        ``E[x_m | x_o]`` under the EM moments (regression imputation at the EM fixed point:
+        the mean of the scores is then exactly the index computed from the EM means).
+        ``"mean"`` and ``"em"`` keep every respondent (with a warning saying how many answers
+        were missing); a respondent with no answer to the model's items is dropped (named).
     scale : (min, max), optional
         The answer scale of every item: answers outside it are an error (see
         :func:`csi_model.survey.read.read_survey`).
@@ -884,7 +1024,8 @@ def fit_pls(spec: ModelSpec | str | Path, data, *,
                      "only: PLS ignores them. Use cm.effects / cm.specific_indirect_effects on "
                      "the bootstrapped PLS result for indirect and total effects.")
         warnings.warn(notes[-1], CSIModelWarning, stacklevel=2)
-    missing = check_choice(missing, ("listwise", "mean"), "missing", "fit_pls")
+    from ..survey.missing import resolve_missing
+    missing = resolve_missing(missing, "pls", "fit_pls")
     dat = _prepare_data(spec, survey, notes, missing)
     if consistent:
         from .consistent import PLScProblem
@@ -907,7 +1048,7 @@ def _fit_data(problem: _PLSProblem, spec: ModelSpec, dat: _Data, notes: list[str
     X = dat.X
     n = X.shape[0]
     Xc = X - dat.mean
-    S_raw = (Xc.T @ Xc / n)[None]
+    S_raw = (Xc.T @ Xc / n)[None] if dat.S is None else dat.S[None]
     Se, sd_e, sd_w = _working_cov(problem, S_raw)
     est = problem.estimate(Se, sd_w if not problem.scaled else None)
     core = {k: v[0] for k, v in est.items()}
@@ -1012,7 +1153,7 @@ def bootstrap_pls(result: PLSResult, *, B: int = DEFAULT_PLS_BOOTSTRAP, seed, n_
     level = result.level if level is None else level
     ci_method = result.ci_method if ci_method is None else check_choice(
         ci_method, _CI_METHODS, "ci_method", "bootstrap_pls")
-    stat = _PLSStatistic(result._problem, result._data.X)
+    stat = _statistic(result)
     bt = engine(stat, result.n, B=int(B), seed=seed, n_jobs=n_jobs, names=stat.names(),
                 strata=strata, **engine_options)
     notes = list(result.warnings)

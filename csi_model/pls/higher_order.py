@@ -132,10 +132,11 @@ def fit_pls_hoc(spec, data, *, method: str = "two_stage", mode="A", **options) -
     >>> hoc.paths[["lhs", "rhs"]].to_dict("records")
     [{'lhs': 'EVAL', 'rhs': 'IMAG'}, {'lhs': 'SAT', 'rhs': 'EVAL'}]
     """
-    from .fit import fit_pls
+    from .fit import fit_pls, _refuse_em
     method = check_choice(method, _METHODS, "method", "fit_pls_hoc")
     spec, composites = split_composites(spec)
     spec = as_spec(spec, "fit_pls_hoc")
+    _refuse_em(options.get("missing", "listwise"), "fit_pls_hoc")
     lat = set(spec.latents)
     blocks = {lv: tuple(spec.indicators[lv]) for lv in spec.latents}
     hocs = {lv: items for lv, items in blocks.items() if any(i in lat for i in items)}

@@ -49,7 +49,7 @@ import numpy as np
 import pandas as pd
 
 from ..exceptions import CSIModelWarning, EstimationError, SurveyDataError
-from .fit import PLSResult, _PLSStatistic, _records, DEFAULT_PLS_BOOTSTRAP, fit_pls
+from .fit import PLSResult, _statistic, _records, DEFAULT_PLS_BOOTSTRAP, fit_pls
 from ..sem.results import Summary
 
 __all__ = ["csi_index", "IndexResult", "NegativeWeightWarning"]
@@ -130,6 +130,8 @@ class IndexResult:
                    if self.pls is not None else ""),
                   ("Data", f"{self.pls.data_source}: {self.pls.n} of {self.pls.n_total} "
                            "respondents used" if self.pls is not None else "")]
+        if self.pls is not None:
+            header.append(("Missing data", self.pls.missing))
         if self.bootstrap is not None:
             header.append(("Bootstrap", f"{self.bootstrap.summary_line()}; {self.ci_method} "
                                         f"{self.level:.0%} intervals"))
@@ -157,6 +159,7 @@ class IndexResult:
         impacts, ipma, target, gain, by, bootstrap, warnings``."""
         return {"n": None if self.pls is None else int(self.pls.n),
                 "n_total": None if self.pls is None else int(self.pls.n_total),
+                "missing": None if self.pls is None else self.pls.missing,
                 "index": _records(self.table), "weights": _records(self.weights),
                 "impacts": _records(self.impacts), "ipma": _records(self.ipma),
                 "target": self.target, "gain": self.gain, "by": self.by,
@@ -248,7 +251,7 @@ class _IndexMaker:
                        axis=1) if self.drivers else np.zeros((b, 0))
         return index, v, sd_index, imp
 
-    def extra(self, est, mean, sd_e, counts):
+    def extra(self, est, mean, sd_e, counts, filled=None):
         pr = self.pr
         w_raw = est["w"] / sd_e if pr.scaled else est["w"]
         mean_e = mean[:, pr.col]
@@ -257,7 +260,10 @@ class _IndexMaker:
         if self.groups is not None:
             for g in range(self.groups.shape[1]):
                 cg = counts * self.groups[:, g]
-                mg = (cg @ self.X) / cg.sum(axis=1, keepdims=True)
+                if filled is None:
+                    mg = (cg @ self.X) / cg.sum(axis=1, keepdims=True)
+                else:       # missing='em': each resample's own conditional expectations
+                    mg = np.einsum("rn,rnp->rp", cg, filled) / cg.sum(axis=1, keepdims=True)
                 perf = 100 * (mg[:, pr.col] - self.lo_e) / self.rng_e
                 gi = np.zeros((len(v), pr.L))
                 np.add.at(gi.T, pr.owner, (v * perf).T)
@@ -268,7 +274,8 @@ class _IndexMaker:
 def csi_index(result: PLSResult | Any, data=None, *, scale=None, by: str | None = None,
               target: str | None = None, gain: float = 5.0,
               bootstrap: int | bool | None = None, seed=None, n_jobs: int = 1,
-              level: float = 0.95, ci_method: str = "percentile", **fit_options) -> IndexResult:
+              level: float = 0.95, ci_method: str = "percentile", missing: str | None = None,
+              **fit_options) -> IndexResult:
     """The 0-100 satisfaction index of every latent, impacts and IPMA.
 
     Parameters
@@ -293,6 +300,12 @@ def csi_index(result: PLSResult | Any, data=None, *, scale=None, by: str | None 
         Resamples for standard errors and intervals (``True``: 5000). Needs ``seed``.
     seed, n_jobs, level, ci_method :
         Bootstrap options (see :func:`csi_model.bootstrap.bootstrap`).
+    missing : {"listwise", "mean", "em"}, optional
+        When ``result`` is a model: the missing-data method of its PLS fit (default
+        ``"listwise"``, see :func:`~csi_model.pls.fit.fit_pls`). A PLSResult carries its own
+        (``result.missing``); giving a different one is an error. With ``"em"`` the index
+        comes from the EM means, the respondents' index scores from the conditional
+        expectations of their missing answers, and the bootstrap re-runs the EM per resample.
 
     Returns
     -------
@@ -315,10 +328,17 @@ def csi_index(result: PLSResult | Any, data=None, *, scale=None, by: str | None 
         if data is None:
             raise ValueError("csi_index needs a PLSResult, or a model and its data: "
                              "csi_index('telecom', survey).")
-        result = fit_pls(result, data, **fit_options)
+        result = fit_pls(result, data, missing="listwise" if missing is None else missing,
+                         **fit_options)
     elif data is not None or fit_options:
         raise ValueError("csi_index got a PLSResult and also data or fit options; pass the "
                          "PLSResult alone (it carries its survey).")
+    elif missing is not None:
+        from ..survey.missing import resolve_missing
+        if resolve_missing(missing, "pls", "csi_index") != result.missing:
+            raise ValueError(f"The 'missing' parameter of csi_index is {missing!r}, but the "
+                             f"PLSResult was fitted with missing={result.missing!r}. Refit it: "
+                             f"fit_pls(..., missing={missing!r}).")
     pr = result._problem
     notes: list[str] = list(result.warnings)      # e.g. the rows the PLS fit dropped
     lo, hi = _scales(result, scale, notes)
@@ -410,7 +430,7 @@ def csi_index(result: PLSResult | Any, data=None, *, scale=None, by: str | None 
             raise ValueError("The 'seed' parameter of csi_index is required with bootstrap "
                              "(an integer), so that the intervals can be reproduced.")
         B = DEFAULT_PLS_BOOTSTRAP if bootstrap is True else int(bootstrap)
-        stat = _PLSStatistic(pr, X, extra=maker.extra)
+        stat = _statistic(result, extra=maker.extra)
         names = stat.names()
         names += [f"index {lv}" for lv in pr.latents]
         names += [f"impact {pr.latents[d]} -> {target}" for d in drivers]

@@ -20,7 +20,7 @@ import numpy as np
 import pandas as pd
 
 from ..exceptions import SurveyDataError
-from .fit import PLSResult, _PLSStatistic
+from .fit import PLSResult, _statistic
 
 __all__ = ["pls_permutation_test", "micom", "PermutationResult"]
 
@@ -95,7 +95,7 @@ def pls_permutation_test(result: PLSResult, *, by: str, groups=None, n_permutati
     groups, rows, in_a = _two_groups(result, by, groups)
     pr = result._problem
     X = result._data.X[rows]
-    stat = _PLSStatistic(pr, X)
+    stat = _statistic(result, rows)
     names = stat.names()
     m = len(pr.pairs)
     path_idx = [names.index(f"{t} ~ {f}") for f, t in pr.paths]
@@ -125,7 +125,13 @@ def pls_permutation_test(result: PLSResult, *, by: str, groups=None, n_permutati
 
     # ---- MICOM step 2: compositional invariance
     Xe = X[:, pr.col]
-    R = np.corrcoef(Xe, rowvar=False)
+    if result._data.X_obs is not None:      # missing='em': the EM correlations of these rows
+        from ..sem._fiml import MissingData, em_saturated
+        S_em = em_saturated(MissingData(result._data.X_obs[rows]), tol=1e-10)[0]
+        d = np.sqrt(np.diag(S_em))
+        R = (S_em / np.outer(d, d))[np.ix_(pr.col, pr.col)]
+    else:
+        R = np.corrcoef(Xe, rowvar=False)
     same = pr.D @ pr.D.T                           # 1 where two expanded items share a block
     Rb = R * same
 

@@ -31,7 +31,7 @@ import numpy as np
 import pandas as pd
 
 from ..exceptions import SurveyDataError
-from .fit import PLSResult, _PLSStatistic
+from .fit import PLSResult, _statistic
 
 __all__ = ["pls_mga", "micom_all_pairs"]
 
@@ -122,10 +122,11 @@ def pls_mga(result: PLSResult, *, by: str, B: int = 1000, seed, groups=None,
     fits = {}
     for k, g in enumerate(groups):
         X = result._data.X[labels == g]
+        rows_g = np.flatnonzero(labels == g)
         if X.shape[0] < 10:
             raise SurveyDataError(f"pls_mga: the group '{g}' of '{by}' has {X.shape[0]} "
                                   "respondents; PLS needs more (at least 10).")
-        stat = _PLSStatistic(pr, X)
+        stat = _statistic(result, rows_g)
         names = stat.names()
         idx = [names.index(f"{t} ~ {f}") for f, t in pr.paths]
         bt = engine(stat, X.shape[0], B=int(B), seed=np.random.SeedSequence([int(seed), k]), names=names)

@@ -133,11 +133,12 @@ def fit_pls_moderated(spec, data, interactions, *, method: str = "two_stage",
     >>> "QUAL_x_EXPE" in set(mod.paths.rhs)
     True
     """
-    from .fit import _fit_data, bootstrap_pls, fit_pls
+    from .fit import _fit_data, _refuse_em, bootstrap_pls, fit_pls
     from .consistent import PLScProblem
     method = check_choice(method, _METHODS, "method", "fit_pls_moderated")
     spec, composites = split_composites(spec)
     spec = as_spec(spec, "fit_pls_moderated")
+    _refuse_em(options.get("missing", "listwise"), "fit_pls_moderated")
     survey = as_survey(data, spec, options.pop("missing_codes", None), "fit_pls_moderated")
     lat = list(spec.latents)
     blocks = {lv: tuple(spec.indicators[lv]) for lv in lat}

@@ -31,7 +31,7 @@ from dataclasses import dataclass, field
 import numpy as np
 import pandas as pd
 
-from .fit import PLSResult, _moments_from_counts, _working_cov
+from .fit import PLSResult, _moments_from_counts, _working_cov, _require_rows
 
 __all__ = ["pls_predict", "PredictResult", "pls_cvpat"]
 
@@ -142,6 +142,7 @@ def _check(result, folds, repetitions, seed, technique, func):
     if technique not in _TECHNIQUES:
         raise ValueError(f"The 'technique' parameter of {func} must be 'EA' or 'DA'. "
                          f"Got {technique!r} instead.")
+    _require_rows(result, func)
     problem = result._problem
     X = result._data.X
     n = X.shape[0]

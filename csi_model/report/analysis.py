@@ -61,7 +61,7 @@ class Analyses:
 def analyze(spec, survey, *, codebook=None, seed: int = 20240501, bootstrap: int = 200,
             htmt_bootstrap: int = 200, group_by: str | None = "operator",
             wave_by: str | None = "wave", compare_by: str | None = "wave",
-            scale=None, progress: bool = False) -> Analyses:
+            scale=None, progress: bool = False, missing: str = "ml") -> Analyses:
     """Fit everything a CSI paper reports.
 
     Parameters
@@ -87,6 +87,12 @@ def analyze(spec, survey, *, codebook=None, seed: int = 20240501, bootstrap: int
         Item scale of the index when there is no codebook (without either, the index
         step stops with :class:`~csi_model.exceptions.SurveyDataError`: the scale is never
         guessed from the answers).
+    missing : {"ml", "listwise"}
+        ``"ml"`` (default: a report should not lose respondents) keeps every respondent:
+        the measurement model on the EM covariance matrix with a FIML CFA, CB-SEM by FIML,
+        PLS and the index on the EM moments, the comparison's ladder by FIML (see
+        :mod:`csi_model.survey.missing`). ``"listwise"`` drops incomplete respondents
+        everywhere.
     progress : bool
         Show a progress bar of the steps (tqdm.auto: a widget in Jupyter, stderr in a
         terminal); False (the default) shows nothing.
@@ -98,7 +104,10 @@ def analyze(spec, survey, *, codebook=None, seed: int = 20240501, bootstrap: int
     from ..sem.fitting import fit
     from ..measurement.quality import measurement
     from ..pls.fit import fit_pls
+    from ..survey.missing import resolve_missing
 
+    missing = resolve_missing(missing, "analysis", "analyze")
+    ml = missing == "ml"
     codebook = codebook if codebook is not None else getattr(survey, "codebook", None)
     cols = survey.data.columns
     group_by = group_by if group_by in cols else None
@@ -114,10 +123,11 @@ def analyze(spec, survey, *, codebook=None, seed: int = 20240501, bootstrap: int
     with warnings.catch_warnings(record=True) as rec, steps:
         warnings.simplefilter("always")
         with steps.step("measurement model"):
-            out["measurement"] = measurement(spec, survey, seed=seed, n_boot=htmt_bootstrap)
+            out["measurement"] = measurement(spec, survey, seed=seed, n_boot=htmt_bootstrap,
+                                             missing="em" if ml else "listwise")
         with steps.step("CB-SEM" + (f" (bootstrap B = {bootstrap})" if bootstrap else "")):
-            out["sem"] = fit(spec, survey, **({"bootstrap": bootstrap, "seed": seed}
-                                              if bootstrap else {}))
+            out["sem"] = fit(spec, survey, missing="fiml" if ml else "listwise",
+                             **({"bootstrap": bootstrap, "seed": seed} if bootstrap else {}))
         if scale is None and codebook is not None:
             items = list(spec.observed)
             absent = [i for i in items if i not in codebook]
@@ -137,7 +147,7 @@ def analyze(spec, survey, *, codebook=None, seed: int = 20240501, bootstrap: int
         # bootstrapped (same B and seed as the SEM) so that tables and trend plots show CIs
         boot = {"bootstrap": bootstrap, "seed": seed} if bootstrap else {}
         with steps.step("PLS index"):
-            out["pls"] = pls = fit_pls(spec, psurvey)
+            out["pls"] = pls = fit_pls(spec, psurvey, missing="em" if ml else "listwise")
             out["index"] = csi_index(pls, scale=scale, by=group_by, **boot)
         if group_by and wave_by:
             with steps.step("index trends"):
@@ -145,7 +155,7 @@ def analyze(spec, survey, *, codebook=None, seed: int = 20240501, bootstrap: int
         if compare_by:
             with steps.step("group comparison"):
                 out.update(_comparison(spec, survey, compare_by, scale=scale, seed=seed,
-                                       bootstrap=bootstrap, notes=notes))
+                                       bootstrap=bootstrap, notes=notes, missing=missing))
     for w in rec:
         msg = str(w.message)
         if msg not in caught:
@@ -154,20 +164,21 @@ def analyze(spec, survey, *, codebook=None, seed: int = 20240501, bootstrap: int
                  "multigroup"):
         caught += [w for w in getattr(out.get(name), "warnings", ()) if w not in caught]
     options = {"seed": seed, "bootstrap": bootstrap, "htmt_bootstrap": htmt_bootstrap,
-               "group_by": group_by, "wave_by": wave_by, "compare_by": compare_by}
+               "group_by": group_by, "wave_by": wave_by, "compare_by": compare_by,
+               "missing": missing}
     return Analyses(spec=spec, survey=survey, codebook=codebook, compare_by=compare_by,
                     group_by=group_by, wave_by=wave_by, options=options, notes=tuple(notes),
                     warnings=tuple(caught), **out)
 
 
 def _comparison(spec, survey, by: str, *, scale, seed: int, bootstrap: int,
-                notes: list[str]) -> dict[str, Any]:
+                notes: list[str], missing: str = "listwise") -> dict[str, Any]:
     """compare() by ``by``, and the pieces the paper's tables take from it."""
     from ..compare import compare
 
     resamples = bootstrap if bootstrap and bootstrap >= 2 else 200
     comparison = compare(spec, survey, by=by, bootstrap=resamples, n_permutations=resamples,
-                         seed=seed, scale=scale)
+                         seed=seed, scale=scale, missing=missing)
     notes += [w for w in comparison.warnings if w.startswith("CB-SEM invariance")]
     out: dict[str, Any] = {"comparison": comparison, "invariance": comparison.invariance}
     inv = comparison.invariance

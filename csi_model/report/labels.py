@@ -294,6 +294,31 @@ WARNINGS_ZH: tuple[tuple[str, str], ...] = (
      "估计在 {k} 次迭代内未收敛：所得估计值不是极大似然解。请简化模型或检查数据。"),
     (r"The PLS algorithm did not converge in (?P<k>\d+) iterations .*",
      "PLS 算法在 {k} 次迭代内未收敛：请增大 max_iter，或改用路径或因子加权方案。"),
+    # missing answers (csi_model.survey.missing, fit_pls / measurement with missing='em')
+    (r"Note: (?P<k>\d+) missing-data pattern\(s\) occur in one respondent only \(rows "
+     r"(?P<rows>[^:]*): .*\)\. That is fine for (?P<m>FIML|EM) .*",
+     "注：{k} 种缺失模式仅出现在一位受访者中（行 {rows}）。这对 {m} 没有问题（每位受访者贡献其"
+     "已作答题项的似然）；列出它们是因为唯一的缺失模式可能是录入错误。"),
+    (r"(?P<src>.+?): (?P<k>\d+) respondent\(s\) answered none of the model's (?P<p>\d+) items "
+     r"\(rows (?P<rows>[^)]*)\) and were dropped: .*",
+     "{src}：{k} 位受访者未回答模型的 {p} 个题项中的任何一个（行 {rows}），已被删除：他们不为模型"
+     "提供任何信息。"),
+    (r"(?P<src>.+?): (?P<k>\d+) respondent\(s\) left more than half of the model's items "
+     r"unanswered \(rows (?P<rows>[^)]*)\); .*",
+     "{src}：{k} 位受访者未回答模型一半以上的题项（行 {rows}）；他们被保留，但其回答信息很少。"
+     "请检查（是否中途退出？）或删除他们。"),
+    (r"(?P<src>.+?): more than half of the answers to (?P<cols>.+?) are missing; .*",
+     "{src}：{cols} 一半以上的回答缺失；其估计只基于少数受访者。请检查问卷的跳转逻辑，或将其移出模型。"),
+    (r"EM: (?P<k>\d+) missing answers of (?P<r>\d+) of (?P<n>\d+) respondents; the PLS "
+     r"estimates use .*",
+     "EM：{n} 位受访者中有 {r} 位共缺失 {k} 个回答；PLS 估计使用题项的 EM（饱和模型极大似然）均值与"
+     "协方差矩阵，保留全部受访者；不完整受访者的构念得分使用其缺失回答在已答题项条件下的期望值。"),
+    (r"EM: (?P<k>\d+) missing answers of (?P<r>\d+) of (?P<n>\d+) respondents; reliability, .*",
+     "EM：{n} 位受访者中有 {r} 位共缺失 {k} 个回答；信度、效度、EFA 与 HTMT 使用题项的 EM 协方差"
+     "矩阵，CFA 采用 FIML 估计：保留全部受访者。"),
+    (r"Modification indices and normalized residuals are computed with missing='listwise' "
+     r"only .*",
+     "修正指数与标准化残差仅在 missing='listwise' 时计算（FIML 需要缺失数据信息矩阵），此处不显示。"),
 )
 
 _WARNING_WORDS_ZH = {"latent": "潜变量", "residual": "残差", "loading": "载荷", "path": "路径"}

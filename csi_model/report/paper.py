@@ -30,6 +30,7 @@ same data gives byte-identical tables.
 
     [options]
     seed = 20240501
+    missing = "ml"             # "ml": keep every respondent (FIML / EM); or "listwise"
     bootstrap = 200            # CB-SEM bootstrap resamples
     htmt_bootstrap = 200
     languages = ["en", "zh"]   # the first is the paper's language
@@ -84,6 +85,7 @@ class PaperConfig:
     missing_codes: tuple = (99,)
     model: str = "telecom"
     seed: int = 20240501
+    missing: str = "ml"
     bootstrap: int = 200
     htmt_bootstrap: int = 200
     languages: tuple = ("en",)
@@ -116,7 +118,7 @@ def load_config(directory) -> PaperConfig:
     except tomllib.TOMLDecodeError as exc:
         raise PaperConfigError(f"{path}: not valid TOML: {exc}.") from None
     known = {"data": {"survey", "codebook", "missing_codes"}, "model": {"model"},
-             "options": {"seed", "bootstrap", "htmt_bootstrap", "languages", "language",
+             "options": {"seed", "bootstrap", "htmt_bootstrap", "languages", "language", "missing",
                          "group_by", "wave_by", "compare_by"},
              "output": {"table_formats", "figure_formats", "template", "pdf"},
              "paper": {"title"}}
@@ -140,6 +142,12 @@ def load_config(directory) -> PaperConfig:
         if k in flat and (not isinstance(flat[k], int) or isinstance(flat[k], bool) or flat[k] < 0):
             raise PaperConfigError(f"{path}: '{k}' must be a non-negative integer. "
                                    f"Got {flat[k]!r} instead.")
+    if "missing" in flat:
+        from ..survey.missing import resolve_missing
+        try:
+            flat["missing"] = resolve_missing(flat["missing"], "analysis", f"{path} [options]")
+        except ValueError as exc:
+            raise PaperConfigError(str(exc).replace("parameter of", "key of")) from None
     for lang in flat.get("languages", ()):
         if lang not in ("en", "zh"):
             raise PaperConfigError(f"{path}: languages must be among ['en', 'zh']. Got {lang!r}.")
@@ -436,7 +444,7 @@ def _build(cfg: PaperConfig, build: Path, pdf, progress, template_text, t0) -> "
     t = time.perf_counter()
     a = analyze(spec, survey, codebook=codebook, seed=cfg.seed, bootstrap=cfg.bootstrap,
                 htmt_bootstrap=cfg.htmt_bootstrap, group_by=cfg.group_by, wave_by=cfg.wave_by,
-                compare_by=cfg.compare_by)
+                compare_by=cfg.compare_by, missing=cfg.missing)
     timings["analyses"] = time.perf_counter() - t
     for w in a.warnings:
         say(f"warning: {w}")
@@ -516,7 +524,8 @@ def _build(cfg: PaperConfig, build: Path, pdf, progress, template_text, t0) -> "
         "data": {"survey": cfg.survey, "path": str(survey_path), "sha256": _sha256(survey_path),
                  "rows": int(survey.data.shape[0]), "respondents_used":
                  int(a.sem.n) if a.sem is not None else None,
-                 "codebook": cfg.codebook, "missing_codes": list(cfg.missing_codes)},
+                 "codebook": cfg.codebook, "missing_codes": list(cfg.missing_codes),
+                 "missing": cfg.missing},
         "model": {"name": spec.name, "source": cfg.model,
                   "sha256": _sha256(spec.to_syntax().encode("utf-8"))},
         "seeds": {"measurement (HTMT bootstrap, parallel analysis)": cfg.seed,

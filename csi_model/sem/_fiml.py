@@ -507,3 +507,69 @@ def observed_information(model: RAMModel, theta: np.ndarray, data: MissingData, 
     curv = ((grads[:q] - grads[q:]) / (2 * h[:, None])).T
     out = Delta.T @ W @ Delta - 0.5 * (curv + curv.T)
     return out
+
+
+def em_saturated_batch(data: MissingData, weights: np.ndarray, Sigma0: np.ndarray,
+                       mu0: np.ndarray, *, tol: float = 1e-9, max_iter: int = 10000):
+    """EM of the saturated model for stacks of case weights (bootstrap resamples), warm-started.
+
+    ``weights`` (R, N) are case weights (bootstrap counts), ``Sigma0`` (R, p, p) / ``mu0`` (R, p)
+    the starts (e.g. the full-sample EM estimate). Each resample's EM is the weighted EM of
+    :func:`em_saturated` (same E-step, weighted M-step) and stops on the same relative change;
+    a converged resample is not updated further, so its result is that of a batch of one.
+
+    Returns (Sigma (R, p, p), mu (R, p), filled (R, N, p), iterations, converged (R,)): ``filled``
+    holds the answers given and, for the missing ones, their conditional expectations
+    ``E[y_m | y_o]`` under the final moments.
+    """
+    W = np.asarray(weights, float)
+    R = W.shape[0]
+    tot = W.sum(axis=1)
+    Sigma = np.array(Sigma0, float, copy=True)
+    mu = np.array(mu0, float, copy=True)
+    obs = data.observed_f
+    conv = np.zeros(R, dtype=bool)
+    selectors = []                                               # (P_j * j, p) one-hot rows
+    for grp in data.groups:
+        sel = np.zeros((grp.midx.size, data.p))
+        sel[np.arange(grp.midx.size), grp.midx.ravel()] = 1.0
+        selectors.append(sel)
+
+    def estep(Sigma, mu):
+        P = np.linalg.inv(Sigma)
+        res = (data.Y0[None] - mu[:, None, :]) * obs
+        U = res @ P
+        filled = np.broadcast_to(data.Y0, (R,) + data.Y0.shape).copy()
+        extra = np.zeros((R, data.p, data.p))
+        for grp, sel in zip(data.groups, selectors):
+            c, pos, m = grp.cases, grp.pos, grp.midx
+            mcase = m[pos]
+            Pmm_inv = np.linalg.inv(P[:, m[:, :, None], m[:, None, :]])   # (R, P_j, j, j)
+            um = np.take_along_axis(U[:, c, :], np.broadcast_to(mcase, (R,) + mcase.shape), axis=2)
+            cond = mu[:, mcase] - _small_matmul(Pmm_inv[:, pos], um[..., None])[..., 0]
+            filled[:, c[:, None], mcase] = cond
+            npat = W[:, c] @ grp.onehot                          # (R, P_j) weighted counts
+            C = Pmm_inv * npat[:, :, None, None]                 # embed at (m, m): S' C S
+            extra += sel.T @ _small_matmul(C, sel.reshape(m.shape + (data.p,))).reshape(R, -1, data.p)
+        return filled, extra
+
+    it = 0
+    for it in range(1, max_iter + 1):
+        filled, extra = estep(Sigma, mu)
+        mu_new = np.einsum("rn,rnp->rp", W, filled) / tot[:, None]
+        Fc = filled - mu_new[:, None, :]
+        Sigma_new = ((Fc * W[:, :, None]).transpose(0, 2, 1) @ Fc + extra) / tot[:, None, None]
+        scale_mu = np.sqrt(np.einsum("rii->ri", Sigma)).max(axis=1)
+        change = np.maximum(np.abs(mu_new - mu).max(axis=1) / scale_mu,
+                            np.abs(Sigma_new - Sigma).max(axis=(1, 2))
+                            / np.abs(Sigma).max(axis=(1, 2)))
+        # a converged resample is frozen, so that its result does not depend on the other
+        # resamples of its batch (the same replicates whatever the chunking / workers)
+        act = ~conv
+        mu = np.where(act[:, None], mu_new, mu)
+        Sigma = np.where(act[:, None, None], Sigma_new, Sigma)
+        conv = conv | (change < tol)
+        if conv.all():
+            break
+    filled, _ = estep(Sigma, mu)
+    return Sigma, mu, filled, it, conv

@@ -141,7 +141,10 @@ def fit(spec: ModelSpec | str | Path, data, *, estimator: str | None = None,
     missing : {"listwise", "fiml"}
         ``"listwise"`` drops incomplete rows (reported in the result's warnings);
         ``"fiml"`` uses every observed answer (full-information ML, SEs from the
-        observed information), as lavaan's ``missing = "ml"``.
+        observed information), as lavaan's ``missing = "ml"``; lavaan's name ``"ml"`` is
+        accepted as an alias (the result says ``"fiml"``). Respondents who answered none of
+        the model's variables are dropped with a warning naming the rows; an item nobody
+        answered is an error (see :func:`csi_model.survey.missing.check_patterns`).
     missing_codes : sequence of numbers, optional
         Answer codes that mean "missing" (e.g. ``(99, 0)``) when ``data`` is read here.
     scale : (min, max), optional
@@ -262,7 +265,8 @@ def fit(spec: ModelSpec | str | Path, data, *, estimator: str | None = None,
                          "(or the list of ordinal items) to fit.")
     estimator = check_choice("ML" if estimator is None else estimator, _ESTIMATORS,
                              "estimator", "fit")
-    missing = check_choice(missing, _MISSING, "missing", "fit")
+    from ..survey.missing import resolve_missing
+    missing = resolve_missing(missing, "cbsem", "fit")
     engine = check_choice(engine, _ENGINES, "engine", "fit")
     if not 0 < level < 1:
         raise ValueError(f"The 'level' parameter of fit must be in (0, 1). Got {level!r} instead.")
@@ -289,12 +293,10 @@ def fit(spec: ModelSpec | str | Path, data, *, estimator: str | None = None,
                          "answers were dropped (use missing='fiml' to keep them).")
         X = frame[cols].to_numpy(dtype=float)
     else:
-        frame = survey.data
-        X = frame[cols].to_numpy(dtype=float)
-        empty = np.isnan(X).all(axis=1)
-        if empty.any():
-            X = X[~empty]
-            notes.append(f"{int(empty.sum())} rows with no answer to any model item were dropped.")
+        from ..survey.missing import check_patterns
+        keep, pnotes = check_patterns(survey, cols, "fiml", "fit")
+        notes.extend(pnotes)
+        X = survey.data.loc[keep, cols].to_numpy(dtype=float)
         X = _drop_missing_predictors(X, cols, spec, notes)
     notes.extend(_random_predictor_notes(spec))
     _check_data(X, cols, survey.source, spec)
@@ -496,7 +498,8 @@ def _fit_ordered(spec, data, ordered, estimator, missing, missing_codes, level, 
 
     estimator = check_choice("WLSMV" if estimator is None else estimator,
                              tuple(ORDINAL_ESTIMATORS), "estimator", "fit")
-    if missing != "listwise":
+    from ..survey.missing import resolve_missing
+    if resolve_missing(missing, "cbsem", "fit") != "listwise":
         raise EstimationError("Ordered items are fitted with listwise deletion only for now; "
                               "use missing='listwise' (FIML is for continuous items).")
     if bootstrap is not None:

@@ -32,7 +32,8 @@ from . import _estimation as est
 from . import _fiml as fiml
 from . import fit_indices as fi
 from ._ram import RAMModel
-from ..exceptions import ConvergenceWarning, CSIModelWarning, EstimationError, SurveyDataError
+from ..exceptions import (ConvergenceWarning, CSIModelWarning, DataQualityWarning, EstimationError,
+                          SurveyDataError)
 from .results import Summary
 from ..model.spec import ModelSpec, load_model
 from .defined import DefinedValues, _se_from_cov, _wald
@@ -220,6 +221,7 @@ def _group_data(spec: ModelSpec, data, by: str, source: str, missing: str = "lis
         raise SurveyDataError(f"{survey.source}, column '{by}': only one group "
                               f"({groups[0] if groups else 'none'}); a comparison needs at least two.")
     out, dropped = [], 0
+    notes_blank: list[str] = []
     for gname in groups:
         sub = frame.loc[labels.astype(str) == gname, cols]
         for c in cols:
@@ -227,6 +229,12 @@ def _group_data(spec: ModelSpec, data, by: str, source: str, missing: str = "lis
                 raise SurveyDataError(f"{survey.source}: the item '{c}' has no answers in group "
                                       f"{by} = {gname}. Drop the item or the group.")
         complete = sub.dropna() if missing == "listwise" else sub.dropna(how="all")
+        if missing != "listwise" and len(complete) < len(sub):
+            blank = sub.index[sub.isna().all(axis=1)]
+            notes_blank.append(f"{survey.source}: {len(blank)} respondent(s) of {by} = {gname} "
+                               "answered none of the model's items (rows "
+                               f"{', '.join(map(str, list(survey.rows(blank))[:8]))}"
+                               f"{', ...' if len(blank) > 8 else ''}) and were dropped.")
         dropped += len(sub) - len(complete)
         X = complete.to_numpy(dtype=float)
         with np.errstate(invalid="ignore"):
@@ -236,6 +244,8 @@ def _group_data(spec: ModelSpec, data, by: str, source: str, missing: str = "lis
             raise SurveyDataError(f"{survey.source}: the item '{c}' is constant in group "
                                   f"{by} = {gname}; it has no variance there.")
         out.append(X)
+    for msg in notes_blank:
+        warnings.warn(msg, DataQualityWarning, stacklevel=3)
     return survey, groups, out, dropped
 
 
@@ -269,6 +279,7 @@ class MultiGroupResult:
     r2: pd.Series = field(default=None, repr=False)
     level: float = 0.95
     moments: tuple = field(default=None, repr=False)
+    missing: str = "listwise"
 
     def modification_indices(self) -> pd.DataFrame:
         """lavaan's ``modindices(fit)`` of a multi-group fit, per group.
@@ -379,6 +390,7 @@ class MultiGroupResult:
         fm = self.fit_measures
         header = [("Model", self.spec.name), ("Groups", ", ".join(
             f"{g} (n={n})" for g, n in zip(self.groups, self.n))),
+            ("Missing data", self.missing),
             ("Equal across groups", ", ".join(self.equal) or "nothing (configural)"),
             ("Chi-square", f"{fm['chisq']:.3f} on {int(fm['df'])} df"),
             ("CFI / RMSEA / SRMR", f"{fm['cfi']:.3f} / {fm['rmsea']:.3f} / {fm['srmr']:.3f}")]
@@ -473,10 +485,8 @@ def fit_multigroup(spec: ModelSpec | str, data, *, by: str, equal: Sequence[str]
 
 
 def _check_missing(missing, where: str) -> str:
-    if missing not in ("listwise", "fiml"):
-        raise ValueError(f"The 'missing' parameter of {where} must be one of "
-                         f"{{listwise, fiml}}. Got {missing!r} instead.")
-    return missing
+    from ..survey.missing import resolve_missing
+    return resolve_missing(missing, "cbsem", where)
 
 
 def _free_per_group(jm: _JointModel) -> list[int]:
@@ -582,7 +592,7 @@ def _result(spec, by, groups, equal, partial, ns, jm, theta, acov, level, measur
         return MultiGroupResult(spec, by, tuple(groups), tuple(equal), tuple(partial),
                                 tuple(ns), _estimates(jm, theta, acov, level), measures,
                                 tuple(notes), bool(ok), theta, acov, jm.table, None, None,
-                                level, moments)
+                                level, moments, "listwise" if moments is not None else "fiml")
     estimates = _estimates(jm, theta, acov, level, spec)
     defined = _defined(spec, jm, theta, acov, level)
     if len(defined):
@@ -595,7 +605,8 @@ def _result(spec, by, groups, equal, partial, ns, jm, theta, acov, level, measur
     std = _standardized(spec, jm, theta, acov, level, "std.all")
     return MultiGroupResult(spec, by, tuple(groups), tuple(equal), tuple(partial), tuple(ns),
                             estimates, measures, tuple(notes), bool(ok), theta, acov, jm.table,
-                            std, _r2(spec, jm, theta), level, moments)
+                            std, _r2(spec, jm, theta), level, moments,
+                            "listwise" if moments is not None else "fiml")
 
 
 def _fit_joint_fiml(spec, by, groups, Xs, jm, equal, partial, level, warm, notes):

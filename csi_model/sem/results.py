@@ -610,6 +610,7 @@ class SEMResult:
         rows = [{k: clean(v) for k, v in r.items()} for r in self.table().to_dict("records")]
         return {
             "n": int(self.n),
+            "n_total": int(self.n_total),
             "estimator": self.estimator,
             "missing": self.missing,
             "converged": self.converged,

@@ -321,6 +321,8 @@ def compare_weightings(result: IndexResult | PLSResult, *, ahp: Mapping | None =
     if result.by is not None:
         raise ValueError("compare_weightings needs an IndexResult computed without 'by'.")
     pls = result.pls
+    from ..pls.fit import _require_rows
+    _require_rows(pls, "compare_weightings")
     pr = pls._problem
     X = pd.DataFrame(pls._data.X, columns=pr.items, index=pls._data.rows)
     w = result.weights
