@@ -54,7 +54,7 @@ def _baseline_parts(S: np.ndarray, mean: np.ndarray, X: np.ndarray, fixed=()):
 
 def scaled_test(X: np.ndarray, S: np.ndarray, mean: np.ndarray, bread: np.ndarray,
                 model_scores: np.ndarray, chisq: float, df: int, chisq0: float, df0: int,
-                n: int, fixed=()) -> dict[str, float]:
+                n: int, fixed=(), weights: np.ndarray | None = None) -> dict[str, float]:
     """lavaan's MLR fit measures (``.scaled`` and ``.robust``) for complete data.
 
     Parameters
@@ -64,13 +64,20 @@ def scaled_test(X: np.ndarray, S: np.ndarray, mean: np.ndarray, bread: np.ndarra
     model_scores : (n, q) casewise scores of the model at the estimate.
     fixed : indices of the fixed.x predictors (lavaan's ``fixed.x = TRUE``): ``bread`` and
         ``model_scores`` are then those of the other parameters only.
+    weights : sampling weights summing to n (lavaan's ``sampling.weights``): S and mean are
+        then the weighted moments, ``model_scores`` the weighted casewise scores, and the h1
+        and baseline scores are weighted the same way (each case's score times its weight).
     """
     A1, h1_scores = _h1_parts(S, mean, X, fixed)
+    if weights is not None:
+        h1_scores = h1_scores * weights[:, None]
     B1 = h1_scores.T @ h1_scores / n
     trace_h1 = np.sum(B1 * np.linalg.inv(A1).T)
     B0 = model_scores.T @ model_scores / n
     c = (trace_h1 - np.sum(B0 * np.linalg.inv(bread).T)) / df if df > 0 else float("nan")
     E_base, base_scores = _baseline_parts(S, mean, X, fixed)
+    if weights is not None:
+        base_scores = base_scores * weights[:, None]
     B0_base = base_scores.T @ base_scores / n
     c0 = (trace_h1 - np.sum(B0_base * np.linalg.inv(E_base).T)) / df0
     # a saturated model (df = 0) has no scaling factor: lavaan keeps the unscaled statistic

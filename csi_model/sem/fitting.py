@@ -50,6 +50,7 @@ from .defined import DefinedValues, defined_rows
 from .results import SEMResult, _std_values, admissibility_warnings, standardize
 from .start import start_values
 from ..model.spec import ModelSpec
+from ..survey.weights import check_weight_column, survey_weights
 
 __all__ = ["fit"]
 
@@ -117,7 +118,7 @@ def fit(spec: ModelSpec | str | Path, data, *, estimator: str | None = None,
         level: float = 0.95, bootstrap: int | None = None, seed: int | None = None,
         n_jobs: int = 1, backend: str = "loky", progress: bool | None = None,
         ordered=None, auto_cov_y: bool | None = None,
-        fixed_x: bool | None = None, scale=None,
+        fixed_x: bool | None = None, scale=None, weights: str | None = None,
         engine: Literal["csi_model", "semopy"] = "csi_model") -> SEMResult:
     """Fit a covariance-based SEM by maximum likelihood (or, with ordered items, by DWLS).
 
@@ -182,6 +183,16 @@ def fit(spec: ModelSpec | str | Path, data, *, estimator: str | None = None,
         not in ``npar``; the log-likelihood, AIC and BIC are lavaan's). With
         ``missing="fiml"`` rows with a missing predictor are dropped, as lavaan does.
         None keeps the model's setting.
+    weights : str, optional
+        The column of sampling weights (lavaan's ``sampling.weights``; not a model
+        variable). The weights of the rows used are rescaled to sum to their number N, the
+        estimates are ML on the weighted means and covariances, and - as lavaan 0.6-14
+        does for ``estimator = "ML"`` and ``"MLR"`` alike - the standard errors are the
+        robust (Huber-White) ones from the weighted casewise scores and the test is the
+        Yuan-Bentler scaled one, with robust CFI/TLI/RMSEA. Negative, missing,
+        non-numeric or all-zero weights are an error naming the rows. Complete data
+        (listwise deletion) and continuous items only for now: FIML, ordered items and
+        the bootstrap are refused with weights.
 
     engine : {"csi_model", "semopy"}
         Where the estimation starts; both converge to the same ML solution by Fisher
@@ -228,6 +239,7 @@ def fit(spec: ModelSpec | str | Path, data, *, estimator: str | None = None,
     """
     t0 = time.perf_counter()
     spec = as_spec(spec, "fit").with_defaults(auto_cov_y=auto_cov_y, fixed_x=fixed_x)
+    weights = _check_weights_use(weights, spec, ordered, missing, bootstrap, data)
     if ordered is not None and ordered is not False:
         return _fit_ordered(spec, data, ordered, estimator, missing, missing_codes, level,
                             bootstrap, t0, scale)
@@ -262,7 +274,11 @@ def fit(spec: ModelSpec | str | Path, data, *, estimator: str | None = None,
             notes.append(f"Listwise deletion: {len(dropped)} of {survey.n} rows with missing "
                          "answers were dropped (use missing='fiml' to keep them).")
         X = frame[cols].to_numpy(dtype=float)
+        w = None if weights is None else survey_weights(survey, weights, frame.index)
+        if w is not None:
+            notes.append(_weights_note(weights, w))
     else:
+        w = None
         frame = survey.data
         X = frame[cols].to_numpy(dtype=float)
         empty = np.isnan(X).all(axis=1)
@@ -285,7 +301,7 @@ def fit(spec: ModelSpec | str | Path, data, *, estimator: str | None = None,
     with threadpool_limits(limits=1, user_api="blas"):
         try:
             theta, iters, converged, mom, patterns, h1 = _estimate(model, pt, X, missing, notes,
-                                                                    engine)
+                                                                    engine, w)
             _check_implied_cov(model, theta)
         except np.linalg.LinAlgError:
             raise _singular_sigma_error(spec, pt, X, cols) from None
@@ -299,9 +315,11 @@ def fit(spec: ModelSpec | str | Path, data, *, estimator: str | None = None,
             acov, info = _fiml_acov(model, theta, estimator, patterns)
             sandwich = None
         else:
-            acov, sandwich = _acov(model, theta, estimator, missing, mom, X, patterns, n)
+            # lavaan 0.6-14: with sampling weights ML has the robust SEs and test of MLR
+            acov, sandwich = _acov(model, theta, "MLR" if w is not None else estimator,
+                                   missing, mom, X, patterns, n, w)
         acov = _identified_acov(model, theta, acov, patterns, n, notes)
-        measures = _fit_measures(model, theta, mom, n, patterns, h1, X, exo_idx)
+        measures = _fit_measures(model, theta, mom, n, patterns, h1, X, exo_idx, w)
         if missing == "fiml":
             measures = _with_fiml_robust(measures, model, theta, patterns, h1, info, exo_idx)
         if sandwich is not None and exo_idx and not spec.fixed_x:
@@ -313,7 +331,7 @@ def fit(spec: ModelSpec | str | Path, data, *, estimator: str | None = None,
             m = measures
             robust = scaled_test(X, mom.cov, mom.mean, bread[np.ix_(keep, keep)], scores[:, keep],
                                  m["chisq"], int(m["df"]), m["baseline.chisq"],
-                                 int(m["baseline.df"]), n, fixed=exo_idx)
+                                 int(m["baseline.df"]), n, fixed=exo_idx, weights=w)
             measures = pd.concat([measures, pd.Series(robust, dtype=float)]).rename("value")
 
     estimates = _estimate_table(model, theta, acov, level)
@@ -335,6 +353,35 @@ def fit(spec: ModelSpec | str | Path, data, *, estimator: str | None = None,
                      estimator=estimator, missing=missing, n=n, n_total=survey.n,
                      source=survey.source, report=survey.report, converged=converged,
                      iters=iters, t0=t0)
+
+
+def _check_weights_use(weights, spec: ModelSpec, ordered, missing, bootstrap, data) -> str | None:
+    """The weight column, or a clear refusal of what is not done with weights yet."""
+    from ..survey.moments import SurveyMoments
+    weights = check_weight_column(weights, spec.observed, func="fit")
+    if weights is None:
+        return None
+    refused = [what for what, on in (
+        ("ordered items (lavaan's weighted WLSMV)", ordered is not None and ordered is not False),
+        ("missing='fiml' (weighted FIML)", missing == "fiml"),
+        ("bootstrap", bootstrap is not None),
+        ("survey moments (the weights need the rows)", isinstance(data, SurveyMoments)))
+        if on]
+    if refused:
+        raise EstimationError(f"Sampling weights ('{weights}') are not available with "
+                              f"{' and '.join(refused)} yet. Fit the weighted survey with "
+                              "continuous items and listwise deletion (robust SEs and the "
+                              "scaled test, as lavaan), or leave out weights=.")
+    return weights
+
+
+def _weights_note(column: str, w: np.ndarray) -> str:
+    """What a weighted fit did, for result.warnings (and so every output)."""
+    n_eff = w.sum() ** 2 / np.sum(w ** 2)
+    return (f"Sampling weights from column '{column}', rescaled to sum to the {len(w)} rows "
+            f"used (Kish effective sample size {n_eff:.0f}): estimates from the weighted "
+            "moments, robust (Huber-White) standard errors and the Yuan-Bentler scaled test, "
+            "as lavaan's sampling.weights.")
 
 
 def _fit_moments(spec, m, estimator, missing, bootstrap, level, engine, t0):
@@ -464,11 +511,12 @@ def _semopy_start(pt: pd.DataFrame, mom: est.Moments, cols: list[str], notes: li
 
 
 def _estimate(model: RAMModel, pt: pd.DataFrame, X: np.ndarray, missing: str, notes: list[str],
-              engine: str = "csi_model"):
-    """(theta, iterations, converged, moments, patterns, h1) for complete data or FIML."""
+              engine: str = "csi_model", weights: np.ndarray | None = None):
+    """(theta, iterations, converged, moments, patterns, h1) for complete data or FIML
+    (``weights``: sampling weights of complete data, summing to N)."""
     n = X.shape[0]
     if missing == "listwise":
-        mom = est.Moments.from_data(X)
+        mom = est.Moments.from_data(X, weights)
         theta, iters, converged = _converge(lambda t0: est.fit_ml(model, t0, mom),
                                             model, pt, mom, notes, engine)
         return theta, iters, converged, mom, None, None
@@ -774,17 +822,21 @@ def _owner(spec: ModelSpec, item: str):
     return item, "~", None
 
 
-def _acov(model, theta, estimator, missing, mom, X, patterns, n):
+def _acov(model, theta, estimator, missing, mom, X, patterns, n, weights=None):
     """The parameter covariance matrix (expected, observed or sandwich, as lavaan).
 
-    Also returns (bread, casewise scores) for MLR, which the scaled test reuses.
+    Also returns (bread, casewise scores) for MLR, which the scaled test reuses. With
+    sampling ``weights`` (summing to n) each case's score is multiplied by its weight, as
+    lavaan's weighted casewise scores, and the bread is at the weighted moments.
     """
     if missing == "listwise":
         if estimator == "ML":
             J = est.expected_information(model, theta)
             return _inv(n * J), None
         H = est.numeric_jacobian(lambda t: est.ml_gradient(model, t, mom) / 2, theta)
-        scores = est.casewise_scores(model, theta, X)
+        scores = est.casewise_scores(model, theta, X, mom.mean)
+        if weights is not None:
+            scores = scores * weights[:, None]
         B = scores.T @ scores / n
         Hinv = _inv(H)
         return Hinv @ B @ Hinv / n, (H, scores)
@@ -865,7 +917,7 @@ def _r_squared(model: RAMModel, theta, spec: ModelSpec) -> pd.Series:
     return pd.Series(vals, name="r2", dtype=float)
 
 
-def _fit_measures(model, theta, mom, n, patterns, h1, X, exo_idx=()) -> pd.Series:
+def _fit_measures(model, theta, mom, n, patterns, h1, X, exo_idx=(), weights=None) -> pd.Series:
     p = model.p
     exo_idx = list(exo_idx)
     q = model.n_free
@@ -907,7 +959,7 @@ def _fit_measures(model, theta, mom, n, patterns, h1, X, exo_idx=()) -> pd.Serie
     if n_exo and exo_idx:
         # fixed.x: lavaan's log-likelihoods are those of the outcomes given the predictors
         Xx = X[:, exo_idx]
-        Sx = np.cov(Xx, rowvar=False, bias=True).reshape(len(exo_idx), len(exo_idx))
+        Sx = est.Moments.from_data(Xx, weights).cov.reshape(len(exo_idx), len(exo_idx))
         k = len(exo_idx)
         logl_x = -0.5 * Xx.shape[0] * (k * est.LOG2PI + np.linalg.slogdet(Sx)[1] + k)
         logl -= logl_x
