@@ -133,3 +133,70 @@ def test_bad_weights_in_a_file_name_spreadsheet_rows(tmp_path):
 def test_weights_refused_where_not_available(kw, match):
     with pytest.raises(EstimationError, match=match):
         cm.fit(HERE / "reference" / "lavaan" / "telecom.lav", _telecom(), weights="w", **kw)
+
+
+# ------------------------------------------------------------------------------ weighted PLS
+def _replicated(k=3, n=300):
+    tel = _telecom().head(n).copy()
+    tel["k"] = np.arange(n) % k + 1
+    rep = tel.loc[tel.index.repeat(tel["k"])].reset_index(drop=True).drop(columns="k")
+    return tel, rep
+
+
+def test_weighted_pls_equals_replicated_rows():
+    tel, rep = _replicated()
+    a = cm.fit_pls("telecom", tel, weights="k")
+    b = cm.fit_pls("telecom", rep)
+    for what in ("weights", "loadings", "paths"):
+        ta, tb = getattr(a, what), getattr(b, what)
+        np.testing.assert_allclose(ta["est"], tb["est"], rtol=0, atol=1e-10, err_msg=what)
+    np.testing.assert_allclose(a.r2.to_numpy(), b.r2.to_numpy(), rtol=0, atol=1e-10)
+    np.testing.assert_allclose(a.quality["ave"], b.quality["ave"], atol=1e-10)
+    assert any("Sampling weights from column 'k'" in w for w in a.warnings)
+    # the weights matter: the unweighted fit of the 300 rows differs
+    c = cm.fit_pls("telecom", tel.drop(columns="k"))
+    assert np.max(np.abs(c.paths["est"].to_numpy() - a.paths["est"].to_numpy())) > 1e-3
+
+
+def test_weighted_pls_by_definition():
+    """Weighted PLS by its definition (SmartPLS's weighting vector; Becker & Ismail 2016):
+    every moment is a weighted one. From the fitted outer weights, the latent scores' weighted
+    correlations give the R² and the items' weighted correlations with them the loadings."""
+    tel = _telecom()
+    res = cm.fit_pls("telecom", tel, weights="w")
+    w = tel["w"].to_numpy() / tel["w"].sum()
+    X = tel[[c for c in tel.columns if c != "w"]].to_numpy(float)
+    m = w @ X
+    C = ((X - m) * w[:, None]).T @ (X - m)
+    sd = np.sqrt(np.diag(C))
+    Z = (X - m) / sd
+    # the fitted latent scores' weighted correlations reproduce the fitted paths' R²
+    W = res.weight_matrix().reindex(index=list(tel.columns[:-1])).fillna(0).to_numpy()
+    scores = Z @ W
+    scores /= np.sqrt(w @ scores ** 2)
+    Rl = scores.T @ (scores * w[:, None])
+    lat = list(res.weight_matrix().columns)
+    sat, preds = lat.index("SAT"), [lat.index(v) for v in ("IMAG", "EXPE", "QUAL", "VAL")]
+    beta = np.linalg.solve(Rl[np.ix_(preds, preds)], Rl[preds, sat])
+    np.testing.assert_allclose(beta @ Rl[preds, sat], res.r2["SAT"], atol=1e-10)
+    # mode A loadings are the weighted correlations of items with their latent's score
+    load = res.loadings
+    for it, lv, est in zip(load["rhs"], load["lhs"], load["est"]):
+        j = list(tel.columns).index(it)
+        np.testing.assert_allclose((Z[:, j] * w) @ scores[:, lat.index(lv)], est, atol=1e-10)
+
+
+def test_weighted_pls_bootstrap_and_index_are_the_replicated_ones():
+    tel, rep = _replicated()
+    a = cm.csi_index("telecom", tel, weights="k", scale=(1, 10))
+    b = cm.csi_index("telecom", rep, scale=(1, 10))
+    np.testing.assert_allclose(a.table["index"], b.table["index"], atol=1e-10)
+    # a resample keeps each row's weight: deterministic, and different from unweighted
+    r1 = cm.fit_pls("telecom", tel, weights="k", bootstrap=50, seed=3)
+    r2 = cm.fit_pls("telecom", tel, weights="k", bootstrap=50, seed=3)
+    r0 = cm.fit_pls("telecom", tel.drop(columns="k"), bootstrap=50, seed=3)
+    t1, t0 = r1.bootstrap_table(), r0.bootstrap_table()
+    pd.testing.assert_frame_equal(t1, r2.bootstrap_table())
+    assert not np.allclose(t1.iloc[:, -1].to_numpy(float), t0.iloc[:, -1].to_numpy(float))
+    with pytest.raises(EstimationError, match="missing='mean'"):
+        cm.fit_pls("telecom", tel, weights="k", missing="mean")

@@ -55,6 +55,7 @@ from ..exceptions import (CSIModelWarning, ConvergenceWarning, DataQualityWarnin
                           EstimationError, ModelSpecError)
 from ..sem.results import Summary, _fmt
 from ..model.spec import ModelSpec
+from ..survey.weights import check_weight_column, survey_weights
 
 __all__ = ["fit_pls", "PLSResult", "bootstrap_pls", "compare_estimators", "DEFAULT_PLS_BOOTSTRAP"]
 
@@ -262,6 +263,13 @@ class _Data:
     mean: np.ndarray
     sd: np.ndarray                # population SD (divisor n)
     rows: pd.Index                # survey rows used
+    weights: np.ndarray | None = None   # sampling weights of the rows, summing to n
+
+    def cov(self) -> np.ndarray:
+        """The (weighted) covariance of the items, divisor n (the weights sum to n)."""
+        Xc = self.X - self.mean
+        n = self.X.shape[0]
+        return (Xc.T @ Xc if self.weights is None else (Xc * self.weights[:, None]).T @ Xc) / n
 
 
 def _working_cov(problem: _PLSProblem, S_raw: np.ndarray):
@@ -282,9 +290,12 @@ class _PLSStatistic:
     Extra ``extras(m_raw, out)`` hooks let the index add its own statistics.
     """
 
-    def __init__(self, problem: _PLSProblem, X: np.ndarray, extra=None):
+    def __init__(self, problem: _PLSProblem, X: np.ndarray, extra=None, weights=None):
         self.problem = problem
-        self.mean = X.mean(axis=0)
+        # sampling weights: a resample draws rows, each keeping its weight (its count
+        # is multiplied by the weight in the resample's moments and in ``extra``)
+        self.weights = None if weights is None else np.asarray(weights, float)
+        self.mean = X.mean(axis=0) if weights is None else self.weights @ X / self.weights.sum()
         self.Xc = X - self.mean
         n, p = X.shape
         self.XX = (self.Xc[:, :, None] * self.Xc[:, None, :]).reshape(n, p * p) \
@@ -298,6 +309,8 @@ class _PLSStatistic:
         return self.from_counts(counts)
 
     def from_counts(self, counts):
+        if self.weights is not None:
+            counts = counts * self.weights
         m, S_raw = _moments_from_counts(self.Xc, counts, self.XX)
         return self.from_moments(self.mean + m, S_raw, counts)
 
@@ -728,7 +741,8 @@ def _check_structure(spec: ModelSpec) -> None:
                              "(add its paths, or remove it from the model).")
 
 
-def _prepare_data(spec: ModelSpec, survey, notes: list[str], missing: str = "listwise") -> _Data:
+def _prepare_data(spec: ModelSpec, survey, notes: list[str], missing: str = "listwise",
+                  weights: str | None = None) -> _Data:
     items = list(dict.fromkeys(i for lv in spec.latents for i in spec.indicators[lv]))
     X = survey.data[items].to_numpy(dtype=float)
     rows = survey.data.index
@@ -756,13 +770,23 @@ def _prepare_data(spec: ModelSpec, survey, notes: list[str], missing: str = "lis
     if n < 3:
         raise EstimationError(f"{survey.source}: only {n} complete respondents; PLS path "
                               "modelling needs more than that.")
-    mean = X.mean(axis=0)
-    sd = X.std(axis=0)
+    w = None
+    if weights is None:
+        mean = X.mean(axis=0)
+        sd = X.std(axis=0)
+    else:
+        w = survey_weights(survey, weights, rows)
+        mean = w @ X / n
+        sd = np.sqrt(w @ (X - mean) ** 2 / n)
+        notes.append(f"Sampling weights from column '{weights}', rescaled to sum to the {n} "
+                     f"respondents used (Kish effective sample size {n ** 2 / np.sum(w ** 2):.0f}):"
+                     " weighted item means, SDs and covariances (weighted PLS, as SmartPLS's "
+                     "weighting vector); a bootstrap resample draws respondents with their weights.")
     const = [it for it, s in zip(items, sd) if not s > 0]
     if const:
         raise EstimationError(f"{survey.source}: the item(s) {const} have the same answer from "
                               "every respondent used (variance 0); drop them from the model.")
-    return _Data(X=X, mean=mean, sd=sd, rows=rows)  # sd: divisor n, the algorithm's metric
+    return _Data(X=X, mean=mean, sd=sd, rows=rows, weights=w)  # sd: divisor n (algorithm's metric)
 
 
 def fit_pls(spec: ModelSpec | str | Path, data, *,
@@ -772,7 +796,8 @@ def fit_pls(spec: ModelSpec | str | Path, data, *,
             n_jobs: int = 1, level: float = 0.95,
             ci_method: Literal["percentile", "bca"] = "percentile",
             missing_codes=None, scale=None, consistent: bool = False,
-            missing: Literal["listwise", "mean"] = "listwise") -> PLSResult:
+            missing: Literal["listwise", "mean"] = "listwise",
+            weights: str | None = None) -> PLSResult:
     """Fit a PLS path model (Wold / Lohmöller algorithm, as SmartPLS and R plspm).
 
     Parameters
@@ -816,6 +841,15 @@ def fit_pls(spec: ModelSpec | str | Path, data, *,
         answered (SmartPLS's and seminr's "mean replacement"; the bootstrap resamples the
         replaced data, as they do). Every respondent is kept, with a warning saying how many
         answers were replaced.
+    weights : str, optional
+        The column of sampling weights (not a model variable): weighted PLS, as SmartPLS's
+        weighting vector. The weights of the respondents used are rescaled to sum to their
+        number n; item means, SDs and covariances are weighted (divisor n), so the outer
+        weights, loadings, paths and R² are those of the weighted population - with integer
+        weights the same as the fit on the data with each row repeated that many times. A
+        bootstrap resample draws respondents, each keeping its weight. The index
+        (:func:`~csi_model.pls.index.csi_index`) then uses the weighted item means.
+        Negative, missing, non-numeric or all-zero weights are an error naming the rows.
     scale : (min, max), optional
         The answer scale of every item: answers outside it are an error (see
         :func:`csi_model.survey.read.read_survey`).
@@ -879,7 +913,12 @@ def fit_pls(spec: ModelSpec | str | Path, data, *,
                      "the bootstrapped PLS result for indirect and total effects.")
         warnings.warn(notes[-1], CSIModelWarning, stacklevel=2)
     missing = check_choice(missing, ("listwise", "mean"), "missing", "fit_pls")
-    dat = _prepare_data(spec, survey, notes, missing)
+    weights = check_weight_column(weights, spec.observed, func="fit_pls")
+    if weights is not None and missing == "mean":
+        raise EstimationError("fit_pls: sampling weights with missing='mean' are not available "
+                              "yet (the replacement means would have to be weighted); use "
+                              "missing='listwise' with weights=.")
+    dat = _prepare_data(spec, survey, notes, missing, weights)
     if consistent:
         from .consistent import PLScProblem
         problem = PLScProblem(spec, scheme, modes, bool(scaled), int(max_iter), float(tol),
@@ -900,8 +939,7 @@ def _fit_data(problem: _PLSProblem, spec: ModelSpec, dat: _Data, notes: list[str
     t0 = time.perf_counter() if t0 is None else t0
     X = dat.X
     n = X.shape[0]
-    Xc = X - dat.mean
-    S_raw = (Xc.T @ Xc / n)[None]
+    S_raw = dat.cov()[None]
     Se, sd_e, sd_w = _working_cov(problem, S_raw)
     est = problem.estimate(Se, sd_w if not problem.scaled else None)
     core = {k: v[0] for k, v in est.items()}
@@ -1006,7 +1044,7 @@ def bootstrap_pls(result: PLSResult, *, B: int = DEFAULT_PLS_BOOTSTRAP, seed, n_
     level = result.level if level is None else level
     ci_method = result.ci_method if ci_method is None else check_choice(
         ci_method, _CI_METHODS, "ci_method", "bootstrap_pls")
-    stat = _PLSStatistic(result._problem, result._data.X)
+    stat = _PLSStatistic(result._problem, result._data.X, weights=result._data.weights)
     bt = engine(stat, result.n, B=int(B), seed=seed, n_jobs=n_jobs, names=stat.names(),
                 strata=strata, **engine_options)
     notes = list(result.warnings)
