@@ -200,3 +200,35 @@ def test_weighted_pls_bootstrap_and_index_are_the_replicated_ones():
     assert not np.allclose(t1.iloc[:, -1].to_numpy(float), t0.iloc[:, -1].to_numpy(float))
     with pytest.raises(EstimationError, match="missing='mean'"):
         cm.fit_pls("telecom", tel, weights="k", missing="mean")
+
+
+# ------------------------------------------------------------------------------- CLI
+def test_cli_weights_on_fit_pls_and_index(tmp_path, capsys):
+    from csi_model.cli import main
+    data = str(HERE / "data" / "telecom_weighted.csv")
+    model = str(HERE / "reference" / "lavaan" / "telecom.lav")
+    out = tmp_path / "fit.json"
+    assert main(["fit", data, "--model", model, "--weights", "w", "--json", str(out), "-q"]) == 0
+    payload = json.loads(out.read_text())
+    fm = payload["fit_measures"]
+    np.testing.assert_allclose(fm["chisq.scaled"], R["telecom_ML"]["fit"]["chisq.scaled"],
+                               rtol=1e-4)
+    assert any("Sampling weights from column 'w'" in w for w in payload["warnings"])
+    pls = tmp_path / "pls.json"
+    assert main(["pls", data, "--model", "telecom", "--weights", "w", "--json", str(pls), "-q"]) == 0
+    direct = cm.fit_pls("telecom", _telecom(), weights="w")
+    got = {(r["lhs"], r["op"], r["rhs"]): r["est"] for r in json.loads(pls.read_text())["estimates"]}
+    for r in direct.paths.itertuples():
+        assert got[(r.lhs, r.op, r.rhs)] == pytest.approx(r.est, abs=1e-12)
+    idx = tmp_path / "index.json"
+    assert main(["index", data, "--model", "telecom", "--weights", "w", "--scale", "1,10",
+                 "--json", str(idx), "-q"]) == 0
+    bad = tmp_path / "bad.csv"
+    tel = _telecom()
+    tel.loc[2, "w"] = -3
+    tel.to_csv(bad, index=False)
+    capsys.readouterr()
+    assert main(["fit", str(bad), "--model", model, "--weights", "w"]) != 0
+    err = capsys.readouterr().err
+    assert "csi-model: error: " in err and "negative weight(s), in rows 4" in err
+    assert "Traceback" not in err

@@ -6,7 +6,8 @@ import warnings
 from pathlib import Path
 
 from ._common import (FORMATTER, check_bootstrap, epilog, json_argument, model_inputs, parse_codes,
-                      quiet_argument, read_options, survey_arguments, survey_path)
+                      quiet_argument, read_options, survey_arguments, survey_path,
+                      weights_argument)
 from ._io import all_warnings, check_outputs, not_in_report, read_survey_for, write_json
 
 
@@ -52,6 +53,7 @@ def pls_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("--missing", type=str.lower, choices=("listwise", "mean"), default="listwise",
                    help="respondents with a missing answer: dropped (listwise, default) or "
                         "kept with item-mean replacement (mean; SmartPLS's and seminr's)")
+    weights_argument(p)
 
 
 def read_for_pls(args: argparse.Namespace):
@@ -76,7 +78,7 @@ def fit_pls_quietly(spec, survey, args: argparse.Namespace):
         warnings.simplefilter("ignore")       # they are on result.warnings
         return fit_pls(spec, survey, scheme=args.scheme, mode=args.mode,
                        bootstrap=args.bootstrap or None, seed=args.seed, ci_method=args.ci,
-                       missing=args.missing)
+                       missing=args.missing, weights=args.weights)
 
 
 def run(args: argparse.Namespace) -> int:
