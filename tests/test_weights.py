@@ -232,3 +232,16 @@ def test_cli_weights_on_fit_pls_and_index(tmp_path, capsys):
     err = capsys.readouterr().err
     assert "csi-model: error: " in err and "negative weight(s), in rows 4" in err
     assert "Traceback" not in err
+
+
+def test_pls_follow_ups_that_would_ignore_weights_are_refused():
+    tel = _telecom()
+    res = cm.fit_pls("telecom", tel, weights="w")
+    for call in (lambda: cm.pls_htmt(res), lambda: cm.pls_predict(res, seed=1),
+                 lambda: cm.pls_model_fit(res, bootstrap=10, seed=1)):
+        with pytest.raises(EstimationError, match="sampling weights is not available yet"):
+            call()
+    # the saturated SRMR uses the weighted item correlations
+    fit_w = cm.pls_model_fit(res)
+    fit_0 = cm.pls_model_fit(cm.fit_pls("telecom", tel.drop(columns="w")))
+    assert fit_w.loc["SRMR", "saturated"] != pytest.approx(fit_0.loc["SRMR", "saturated"], abs=1e-6)

@@ -429,7 +429,8 @@ class PLSResult:
                              "loading": c["loadings"], "communality": c["comm"],
                              "redundancy": c["redundancy"], "weight.raw": c["w_raw"],
                              "mean": self._data.mean[pr.col],
-                             "sd": self._data.X.std(axis=0, ddof=1)[pr.col]})
+                             "sd": (self._data.sd * math.sqrt(len(self._data.X)
+                                                             / (len(self._data.X) - 1)))[pr.col]})
 
     @cached_property
     def estimates(self) -> pd.DataFrame:
@@ -739,6 +740,13 @@ def _check_structure(spec: ModelSpec) -> None:
         raise ModelSpecError(f"{where}: the latent(s) {alone} take part in no structural path; "
                              "PLS path modelling needs every latent connected to another "
                              "(add its paths, or remove it from the model).")
+
+
+def refuse_weighted(result, what: str) -> None:
+    """Refuse ``what`` on a fit with sampling weights, which it would ignore."""
+    if getattr(result, "_data", None) is not None and result._data.weights is not None:
+        raise EstimationError(f"{what} on a PLS fit with sampling weights is not available yet "
+                              "(it would ignore the weights). Fit without weights= for it.")
 
 
 def _prepare_data(spec: ModelSpec, survey, notes: list[str], missing: str = "listwise",
