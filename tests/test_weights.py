@@ -245,3 +245,16 @@ def test_pls_follow_ups_that_would_ignore_weights_are_refused():
     fit_w = cm.pls_model_fit(res)
     fit_0 = cm.pls_model_fit(cm.fit_pls("telecom", tel.drop(columns="w")))
     assert fit_w.loc["SRMR", "saturated"] != pytest.approx(fit_0.loc["SRMR", "saturated"], abs=1e-6)
+
+
+def test_compare_with_weights_gives_the_replicated_rows_indices():
+    tel, rep = _replicated()
+    tel["op"] = np.where(np.arange(len(tel)) % 2, "A", "B")
+    rep = tel.loc[tel.index.repeat(tel["k"])].reset_index(drop=True).drop(columns="k")
+    res = cm.compare("telecom", tel, by="op", weights="k", bootstrap=20, scale=(1, 10))
+    ref = cm.csi_index("telecom", rep, by="op", scale=(1, 10))
+    np.testing.assert_allclose(res.index.table["index"], ref.table["index"], atol=1e-10)
+    assert res.invariance is None and res.pls_paths.empty
+    assert any("not available with weights yet and were skipped" in w for w in res.warnings)
+    assert any("Sampling weights from column 'k'" in w for w in res.warnings)
+    assert "not available with weights" in res.summary().as_text()
