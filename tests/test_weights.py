@@ -258,3 +258,25 @@ def test_compare_with_weights_gives_the_replicated_rows_indices():
     assert any("not available with weights yet and were skipped" in w for w in res.warnings)
     assert any("Sampling weights from column 'k'" in w for w in res.warnings)
     assert "not available with weights" in res.summary().as_text()
+
+
+# ------------------------------------------------------------------------- descriptives
+def test_weighted_item_descriptives():
+    from csi_model.report.tables import item_descriptives
+    tel = _telecom()
+    spec = cm.load_model("telecom")
+    plain = item_descriptives(tel, spec).data
+    equal = item_descriptives(tel.assign(w=2.5), spec, weights="w").data
+    cols = ["n", "mean", "sd", "min", "max", "skew", "kurtosis"]
+    np.testing.assert_allclose(equal[cols].to_numpy(float), plain[cols].to_numpy(float),
+                               rtol=1e-12)
+    weighted = item_descriptives(tel, spec, weights="w").data
+    x, w = tel["SAT1"].to_numpy(float), tel["w"].to_numpy(float)
+    row = weighted.set_index("item").loc["SAT1"]
+    m = np.average(x, weights=w)
+    assert row["mean"] == pytest.approx(m, rel=1e-12)
+    wn = w / w.sum() * len(w)
+    assert row["sd"] == pytest.approx(np.sqrt(wn @ (x - m) ** 2 / (len(x) - 1)), rel=1e-12)
+    assert abs(row["mean"] - plain.set_index("item").loc["SAT1", "mean"]) > 0.05
+    with pytest.raises(SurveyDataError, match="negative weight"):
+        item_descriptives(tel.assign(w=-tel["w"]), spec, weights="w")
