@@ -280,3 +280,11 @@ def test_weighted_item_descriptives():
     assert abs(row["mean"] - plain.set_index("item").loc["SAT1", "mean"]) > 0.05
     with pytest.raises(SurveyDataError, match="negative weight"):
         item_descriptives(tel.assign(w=-tel["w"]), spec, weights="w")
+
+
+def test_paper_toml_weights_key_is_refused_clearly(tmp_path):
+    from csi_model.report.paper import PaperConfigError, load_config
+    (tmp_path / "paper.toml").write_text('[data]\nsurvey = "demo"\nweights = "w"\n')
+    with pytest.raises(PaperConfigError, match=r"weights = 'w': a weighted paper is not "
+                                               r"available yet"):
+        load_config(tmp_path)
