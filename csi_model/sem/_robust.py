@@ -119,12 +119,13 @@ def fiml_baseline(data, exo_idx=()) -> tuple[np.ndarray, np.ndarray, np.ndarray]
     X = data.X
     p = X.shape[1]
     exo = list(exo_idx)
-    mu = np.nanmean(X, axis=0)
-    Sigma = np.diag(np.nanvar(X, axis=0))
+    mu, var = _fiml.observed_moments(data)          # weighted with sampling weights
+    Sigma = np.diag(var)
     if exo:
         Xx = X[:, exo]
-        Xx = Xx[~np.isnan(Xx).all(axis=1)]
-        S_x, mu_x, _, _ = _fiml.em_saturated(_fiml.MissingData(Xx))
+        some = ~np.isnan(Xx).all(axis=1)
+        S_x, mu_x, _, _ = _fiml.em_saturated(_fiml.MissingData(
+            Xx[some], None if data.weights is None else data.weights[some]))
         Sigma[np.ix_(exo, exo)] = S_x
         mu[exo] = mu_x
     i, j = np.triu_indices(p)

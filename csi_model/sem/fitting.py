@@ -190,9 +190,10 @@ def fit(spec: ModelSpec | str | Path, data, *, estimator: str | None = None,
         does for ``estimator = "ML"`` and ``"MLR"`` alike - the standard errors are the
         robust (Huber-White) ones from the weighted casewise scores and the test is the
         Yuan-Bentler scaled one, with robust CFI/TLI/RMSEA. Negative, missing,
-        non-numeric or all-zero weights are an error naming the rows. Complete data
-        (listwise deletion) and continuous items only for now: FIML, ordered items and
-        the bootstrap are refused with weights.
+        non-numeric or all-zero weights are an error naming the rows. With
+        ``missing="fiml"`` the likelihood of each row is weighted (lavaan's weighted FIML,
+        also robust). Continuous items only for now: ordered items and the bootstrap are
+        refused with weights.
 
     engine : {"csi_model", "semopy"}
         Where the estimation starts; both converge to the same ML solution by Fisher
@@ -282,9 +283,17 @@ def fit(spec: ModelSpec | str | Path, data, *, estimator: str | None = None,
         frame = survey.data
         X = frame[cols].to_numpy(dtype=float)
         empty = np.isnan(X).all(axis=1)
+        index = frame.index[~empty]
         if empty.any():
             X = X[~empty]
             notes.append(f"{int(empty.sum())} rows with no answer to any model item were dropped.")
+        if weights is not None:
+            keep = np.ones(len(X), dtype=bool)
+            if spec.fixed_x and spec.exogenous_observed:   # the rows _drop_missing_predictors keeps
+                exo = [cols.index(v) for v in spec.exogenous_observed]
+                keep = ~np.isnan(X[:, exo]).any(axis=1)
+            w = survey_weights(survey, weights, index[keep])
+            notes.append(_weights_note(weights, w))
         X = _drop_missing_predictors(X, cols, spec, notes)
     notes.extend(_random_predictor_notes(spec))
     _check_data(X, cols, survey.source, spec)
@@ -312,7 +321,8 @@ def fit(spec: ModelSpec | str | Path, data, *, estimator: str | None = None,
 
         exo_idx = [cols.index(v) for v in spec.exogenous_observed]
         if missing == "fiml":
-            acov, info = _fiml_acov(model, theta, estimator, patterns)
+            acov, info = _fiml_acov(model, theta, "MLR" if w is not None else estimator,
+                                    patterns)
             sandwich = None
         else:
             # lavaan 0.6-14: with sampling weights ML has the robust SEs and test of MLR
@@ -363,7 +373,6 @@ def _check_weights_use(weights, spec: ModelSpec, ordered, missing, bootstrap, da
         return None
     refused = [what for what, on in (
         ("ordered items (lavaan's weighted WLSMV)", ordered is not None and ordered is not False),
-        ("missing='fiml' (weighted FIML)", missing == "fiml"),
         ("bootstrap", bootstrap is not None),
         ("survey moments (the weights need the rows)", isinstance(data, SurveyMoments)))
         if on]
@@ -520,7 +529,7 @@ def _estimate(model: RAMModel, pt: pd.DataFrame, X: np.ndarray, missing: str, no
         theta, iters, converged = _converge(lambda t0: est.fit_ml(model, t0, mom),
                                             model, pt, mom, notes, engine)
         return theta, iters, converged, mom, None, None
-    data = fiml.MissingData(X)
+    data = fiml.MissingData(X, weights)
     S_em, mu_em, ll_h1, _ = fiml.em_saturated(data)
     mom = est.Moments(n, S_em, mu_em)
 
@@ -944,14 +953,17 @@ def _fit_measures(model, theta, mom, n, patterns, h1, X, exo_idx=(), weights=Non
         chisq = 2 * (logl_h1 - logl)
         # baseline: independent variables (exogenous observed ones keep their covariances)
         ll0 = 0.0
+        _, var_obs = fiml.observed_moments(patterns)       # weighted with sampling weights
         for j in range(p):
             if j in exo_idx:
                 continue
-            x = X[:, j][~np.isnan(X[:, j])]
-            ll0 += -0.5 * len(x) * (est.LOG2PI + np.log(x.var()) + 1.0)
+            n_obs = patterns.w[~np.isnan(X[:, j])].sum()
+            ll0 += -0.5 * n_obs * (est.LOG2PI + np.log(var_obs[j]) + 1.0)
         if exo_idx:
             Xx = X[:, exo_idx]
-            ll0 += fiml.em_saturated(fiml.MissingData(Xx[~np.isnan(Xx).all(axis=1)]))[2]
+            some = ~np.isnan(Xx).all(axis=1)
+            ll0 += fiml.em_saturated(fiml.MissingData(
+                Xx[some], None if weights is None else weights[some]))[2]
         chisq0 = 2 * (logl_h1 - ll0)
         k = len(exo_idx)
         df0 = p * (p - 1) // 2 - k * (k - 1) // 2
@@ -984,6 +996,8 @@ def _fit_measures(model, theta, mom, n, patterns, h1, X, exo_idx=(), weights=Non
     if patterns is None:
         g = fi.gfi(S_ref, Sigma, mean_ref if with_means else None, mu if with_means else None,
                    exo_idx if n_exo else ())
+    elif weights is not None:
+        g = float("nan")     # the weighted pairwise moments of lavaan's GFI are not done yet
     else:
         # lavaan's "observed" moments here are the available-case means and pairwise
         # covariances (divisor N), weighted by the patterns' expected information

@@ -56,6 +56,18 @@ acsi <- paste(readLines("tests/reference/lavaan/telecom.lav"), collapse = "\n")
 for (e in c("ML", "MLR")) {
   fits[[paste0("telecom_", e)]] <- one(sem(acsi, data = tel, sampling.weights = "w", estimator = e))
 }
+# ---- weighted FIML (missing = "ml"): bfi with its weight; the telecom survey with 5 % missing
+# answers (tests/data/telecom_sim_missing.csv) with the deterministic weight 0.5 + 0.3 * (i mod 5)
+for (e in c("ML", "MLR")) {
+  fits[[paste0("bfi_fiml_", e)]] <- one(cfa(five, data = bfi, sampling.weights = "w",
+                                            estimator = e, missing = "ml"))
+}
+telm <- read.csv("tests/data/telecom_sim_missing.csv")
+telm$w <- 0.5 + 0.3 * (seq_len(nrow(telm)) %% 5)
+for (e in c("ML", "MLR")) {
+  fits[[paste0("telecom_fiml_", e)]] <- one(sem(acsi, data = telm, sampling.weights = "w",
+                                                estimator = e, missing = "ml"))
+}
 out$fits <- fits
 writeLines(toJSON(out, digits = NA, auto_unbox = TRUE, pretty = TRUE),
            "tests/reference/lavaan_weights/reference.json")
