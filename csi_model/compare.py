@@ -201,7 +201,8 @@ def _ordinal_steps(steps) -> tuple[str, ...]:
 def compare(spec: ModelSpec | str, data, *, by: str | Sequence[str], bootstrap: int = 1000,
             n_permutations: int = 1000, seed: int = 1, scale=None, missing_codes=None,
             level: float = 0.95, invariance_steps=("configural", "metric", "scalar", "strict"),
-            n_jobs: int = 1, ordered=None, missing: str = "listwise") -> ComparisonResult:
+            n_jobs: int = 1, ordered=None, missing: str = "listwise",
+            weights: str | None = None) -> ComparisonResult:
     """Compare operators or survey waves: invariance, path differences, index differences.
 
     Parameters
@@ -234,6 +235,12 @@ def compare(spec: ModelSpec | str, data, *, by: str | Sequence[str], bootstrap: 
         written ``"fiml"`` or ``"em"``) keeps them: the CB-SEM invariance ladder by FIML
         (``invariance(..., missing="fiml")``), PLS, PLS-MGA, MICOM and the index on the EM
         covariance matrix (``fit_pls(..., missing="em")``).
+    weights : str, optional
+        The column of sampling weights: the PLS fit is weighted
+        (:func:`~csi_model.pls.fit.fit_pls`), so are the indices of every group and their
+        differences (a bootstrap resample draws respondents within groups, each keeping its
+        weight). The CB-SEM invariance ladder and the PLS-MGA/MICOM permutation tests are not
+        weighted yet: with ``weights`` they are skipped, and the result's warnings say so.
 
     Returns
     -------
@@ -259,33 +266,40 @@ def compare(spec: ModelSpec | str, data, *, by: str | Sequence[str], bootstrap: 
     survey, group_col = _prepare(spec, data, by_cols, missing_codes, scale)
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")      # they are on pls.warnings, reported below
-        pls = fit_pls(spec, survey, missing="em" if missing == "ml" else "listwise")
+        pls = fit_pls(spec, survey, missing="em" if missing == "ml" else "listwise",
+                      weights=weights)
     _scales(pls, scale, [])                  # no scale and no codebook: stop here, not later
     notes: list[str] = list(pls.warnings)
     labels = survey.data[group_col].dropna().astype(str)
     groups = tuple(dict.fromkeys(labels))
     inv, cbsem_paths, means_table = None, pd.DataFrame(), pd.DataFrame()
     ordinal = ordered is not None and ordered is not False
-    try:
-        if ordinal:
-            inv = ladder(_measurement_part(spec, notes), survey, by=group_col, ordered=True,
-                         steps=_ordinal_steps(invariance_steps))
-            notes.append("Ordered items: the CB-SEM invariance ladder is fitted to the "
-                         "measurement model (WLSMV); CB-SEM path tests are not done with "
-                         "ordered items (see the PLS-MGA path tests).")
-            if missing == "ml":
-                notes.append("Ordered items: the WLSMV invariance ladder uses the complete "
-                             "respondents (listwise); missing='ml' applies to PLS, PLS-MGA "
-                             "and the index only.")
-        else:
-            inv = ladder(spec, survey, by=group_col, steps=invariance_steps,
-                         missing="fiml" if missing == "ml" else "listwise")
-    except EstimationError as exc:   # e.g. cells too small for a configural CB-SEM
-        notes.append(f"CB-SEM invariance and path tests skipped: {exc}")
-    except SurveyDataError as exc:   # ordered items: e.g. a category empty in a group
-        if not ordinal:
-            raise
-        notes.append(f"CB-SEM invariance (ordered items) skipped: {exc}")
+    if weights is not None:
+        notes.append(f"Sampling weights ('{weights}'): the CB-SEM invariance ladder and path "
+                     "tests and the PLS-MGA/MICOM permutation tests are not available with "
+                     "weights yet and were skipped; the indices and their differences are "
+                     "weighted. Run compare without weights for the unweighted tests.")
+    else:
+        try:
+            if ordinal:
+                inv = ladder(_measurement_part(spec, notes), survey, by=group_col, ordered=True,
+                             steps=_ordinal_steps(invariance_steps))
+                notes.append("Ordered items: the CB-SEM invariance ladder is fitted to the "
+                             "measurement model (WLSMV); CB-SEM path tests are not done with "
+                             "ordered items (see the PLS-MGA path tests).")
+                if missing == "ml":
+                    notes.append("Ordered items: the WLSMV invariance ladder uses the complete "
+                                 "respondents (listwise); missing='ml' applies to PLS, PLS-MGA "
+                                 "and the index only.")
+            else:
+                inv = ladder(spec, survey, by=group_col, steps=invariance_steps,
+                             missing="fiml" if missing == "ml" else "listwise")
+        except EstimationError as exc:   # e.g. cells too small for a configural CB-SEM
+            notes.append(f"CB-SEM invariance and path tests skipped: {exc}")
+        except SurveyDataError as exc:   # ordered items: e.g. a category empty in a group
+            if not ordinal:
+                raise
+            notes.append(f"CB-SEM invariance (ordered items) skipped: {exc}")
     if inv is not None:
         for fit_ in inv.fits.values():         # e.g. rows the CB-SEM fits dropped
             notes += [w for w in getattr(fit_, "warnings", ()) if w not in notes]
@@ -308,7 +322,7 @@ def compare(spec: ModelSpec | str, data, *, by: str | Sequence[str], bootstrap: 
                              "partial-invariance table lists (invariance(..., partial=[...])).")
 
     pls_rows, micom_rows = [], []
-    for g in groups[1:]:
+    for g in (groups[1:] if weights is None else ()):
         res = pls_permutation_test(pls, by=group_col, groups=(groups[0], g),
                                    n_permutations=n_permutations, seed=seed, level=level)
         t = res.paths.rename(columns={f"est.{groups[0]}": "est.a", f"est.{g}": "est.b"})
@@ -319,8 +333,8 @@ def compare(spec: ModelSpec | str, data, *, by: str | Sequence[str], bootstrap: 
         m.insert(0, "group_b", g)
         m.insert(0, "group_a", groups[0])
         micom_rows.append(m)
-    pls_paths = pd.concat(pls_rows, ignore_index=True)
-    micom_table = pd.concat(micom_rows, ignore_index=True)
+    pls_paths = pd.concat(pls_rows, ignore_index=True) if pls_rows else pd.DataFrame()
+    micom_table = pd.concat(micom_rows, ignore_index=True) if micom_rows else pd.DataFrame()
 
     idx = csi_index(pls, scale=scale, by=group_col, bootstrap=bootstrap, seed=seed,
                     level=level, n_jobs=n_jobs)
@@ -342,6 +356,7 @@ def compare(spec: ModelSpec | str, data, *, by: str | Sequence[str], bootstrap: 
         diff = index_differences(idx, None, level)
     notes = tuple(dict.fromkeys([*notes, *idx.warnings]))
     options = {"bootstrap": bootstrap, "n_permutations": n_permutations, "seed": seed,
-               "level": level, "steps": list(invariance_steps), "missing": missing}
+               "level": level, "steps": list(invariance_steps), "missing": missing,
+               "weights": weights}
     return ComparisonResult(spec, by_cols, tuple(groups), inv, cbsem_paths, pls_paths,
                             micom_table, idx, diff, trends, notes, options, means_table)

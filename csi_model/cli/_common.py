@@ -108,6 +108,13 @@ def out_argument(p: argparse.ArgumentParser, help: str, *, metavar: str = "DIR",
     p.add_argument(*flags, metavar=metavar, help=help, **kwargs)
 
 
+def weights_argument(p: argparse.ArgumentParser) -> None:
+    """--weights COLUMN: the survey's sampling weights (every subcommand that fits)."""
+    p.add_argument("--weights", metavar="COLUMN", default=None,
+                   help="column of sampling weights (post-stratification, quotas): a weighted "
+                        "fit; the column is not a model variable")
+
+
 def quiet_argument(p: argparse.ArgumentParser) -> None:
     p.add_argument("--quiet", "-q", action="store_true", help="print nothing on success")
 

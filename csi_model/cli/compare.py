@@ -6,8 +6,9 @@ import warnings
 from pathlib import Path
 
 from ._common import (FORMATTER, UsageError, atomic_directory, bootstrap_warnings, check_column,
-                      epilog, missing_argument, json_argument, model_inputs, out_argument, parse_codes,
-                      quiet_argument, read_options, survey_arguments, survey_path)
+                      epilog, json_argument, missing_argument, model_inputs, out_argument,
+                      parse_codes, quiet_argument, read_options, survey_arguments, survey_path,
+                      weights_argument)
 from ._io import check_outputs, print_with_warnings, read_survey_for, write_json, write_text
 
 #: The tables ``--out DIR`` writes (those that are not empty), plus warnings.txt.
@@ -50,6 +51,7 @@ def add_parser(sub, common: argparse.ArgumentParser) -> None:
     p.add_argument("--permutations", metavar="P", type=int, default=1000,
                    help="permutations of the PLS-MGA and MICOM tests (default 1000)")
     p.add_argument("--seed", metavar="S", type=int, default=1, help="seed of every random step")
+    weights_argument(p)
     json_argument(p, "write the result as JSON")
     out_argument(p, "write the tables as CSV files to DIR")
     quiet_argument(p)
@@ -86,7 +88,7 @@ def run(args: argparse.Namespace) -> int:
         warnings.simplefilter("always")
         result = compare(spec, survey, by=by, bootstrap=args.bootstrap,
                          n_permutations=args.permutations, seed=args.seed, scale=scale,
-                         missing=args.missing)
+                         missing=args.missing, weights=args.weights)
     data_warnings += [str(w.message) for w in caught if issubclass(w.category, CSIModelWarning)]
     payload = result.to_dict()
     payload["warnings"] = list(dict.fromkeys(payload["warnings"] + data_warnings))

@@ -8,8 +8,8 @@ from typing import Sequence
 
 from ._common import (EXIT_NOT_CONVERGED, FORMATTER, UsageError, atomic_directory,
                       check_bootstrap, epilog, json_argument, missing_argument, model_inputs,
-                      out_argument,
-                      parse_codes, quiet_argument, read_options, survey_arguments, survey_path)
+                      out_argument, parse_codes, quiet_argument, read_options, survey_arguments,
+                      survey_path, weights_argument)
 from ._io import (all_warnings, check_outputs, not_converged_message, read_survey_for, write_json,
                   write_text)
 from ._io import not_in_report as _not_in_report
@@ -52,6 +52,7 @@ def add_parser(sub, common: argparse.ArgumentParser) -> None:
                    help="ML (default; SEs from the expected information) or MLR "
                         "(robust Huber-White SEs)")
     missing_argument(p, "cbsem")
+    weights_argument(p)
     p.add_argument("--allow-cross-loadings", action="store_true",
                    help="allow an item to load on more than one latent")
     p.add_argument("--meanstructure", action="store_true",
@@ -90,7 +91,7 @@ def run(args: argparse.Namespace) -> int:
         spec, path, missing_codes=codes, estimator=args.estimator, missing=args.missing,
         bootstrap=args.bootstrap or None, seed=args.seed, n_jobs=args.n_jobs,
         progress=None if not args.quiet else False, options=options,
-        meanstructure=True if args.meanstructure else None)
+        meanstructure=True if args.meanstructure else None, weights=args.weights)
     data_warnings += [w for w in boot_warnings if w not in data_warnings]
     failed = None if result.converged else not_converged_message(result, survey, data_warnings)
     if failed:                               # first in every output; exit status 3 below
@@ -118,7 +119,7 @@ def run(args: argparse.Namespace) -> int:
 def read_and_fit(spec, path: Path, *, missing_codes, estimator: str, missing: str,
                  bootstrap: int | None = None, seed: int | None = None, n_jobs: int = 1,
                  progress: bool | None = None, options: dict | None = None,
-                 meanstructure: bool | None = None):
+                 meanstructure: bool | None = None, weights: str | None = None):
     """Read the survey and fit, capturing warnings (they go into the reports, not stderr)."""
     from ..exceptions import CSIModelWarning
     from ..sem.fitting import fit
@@ -128,7 +129,8 @@ def read_and_fit(spec, path: Path, *, missing_codes, estimator: str, missing: st
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always")
         result = fit(spec, survey, estimator=estimator, missing=missing, bootstrap=bootstrap,
-                     seed=seed, n_jobs=n_jobs, progress=progress, meanstructure=meanstructure)
+                     seed=seed, n_jobs=n_jobs, progress=progress, meanstructure=meanstructure,
+                     weights=weights)
     # CSIModelWarnings of the fit are on result.warnings; keep any that are not.
     for w in caught:
         msg = str(w.message)

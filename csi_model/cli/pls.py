@@ -6,8 +6,8 @@ import warnings
 from pathlib import Path
 
 from ._common import (FORMATTER, check_bootstrap, epilog, json_argument, missing_argument,
-                      model_inputs, parse_codes,
-                      quiet_argument, read_options, survey_arguments, survey_path)
+                      model_inputs, parse_codes, quiet_argument, read_options, survey_arguments,
+                      survey_path, weights_argument)
 from ._io import all_warnings, check_outputs, not_in_report, read_survey_for, write_json
 
 
@@ -51,6 +51,7 @@ def pls_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("--ci", type=str.lower, choices=("percentile", "bca"), default="percentile",
                    help="bootstrap interval (default: percentile)")
     missing_argument(p, "pls")
+    weights_argument(p)
 
 
 def read_for_pls(args: argparse.Namespace):
@@ -75,7 +76,7 @@ def fit_pls_quietly(spec, survey, args: argparse.Namespace):
         warnings.simplefilter("ignore")       # they are on result.warnings
         return fit_pls(spec, survey, scheme=args.scheme, mode=args.mode,
                        bootstrap=args.bootstrap or None, seed=args.seed, ci_method=args.ci,
-                       missing=args.missing)
+                       missing=args.missing, weights=args.weights)
 
 
 def run(args: argparse.Namespace) -> int:

@@ -23,7 +23,7 @@ import math
 import numpy as np
 import pandas as pd
 
-from .fit import PLSResult, _moments_from_counts, _counts, _working_cov, _require_rows
+from .fit import PLSResult, _moments_from_counts, _counts, _working_cov, _require_rows, refuse_weighted
 
 __all__ = ["pls_vif", "pls_reliability", "pls_model_fit", "pls_information_criteria",
            "pls_htmt"]
@@ -41,12 +41,9 @@ def _check(result, func):
 def _item_cor(result) -> np.ndarray:
     """Correlations of the expanded items (m x m), as the fit used them."""
     pr = result._problem
-    if result._data.S is not None:             # missing='em': the EM correlations
-        S = result._data.S
-        d = np.sqrt(np.diag(S))
-        R = S / np.outer(d, d)
-    else:
-        R = np.corrcoef(result._data.X, rowvar=False)
+    C = result._data.cov()                  # weighted with sampling weights
+    sd = np.sqrt(np.diag(C))
+    R = C / np.outer(sd, sd)
     return R[np.ix_(pr.col, pr.col)]
 
 
@@ -234,6 +231,8 @@ def pls_model_fit(result: PLSResult, *, bootstrap: int = 0, seed=None) -> pd.Dat
     >>> list(fit.index), list(fit.columns)
     (['SRMR', 'd_ULS', 'd_G'], ['saturated', 'estimated'])
     """
+    if bootstrap:
+        refuse_weighted(result, "pls_model_fit(bootstrap=...)")
     _check(result, "pls_model_fit")
     pr = result._problem
     if len(pr.items) != pr.m:
@@ -402,6 +401,7 @@ def pls_htmt(result: PLSResult, *, bootstrap: int = 0, seed=None,
     >>> list(h.columns)
     ['lhs', 'rhs', 'htmt', 'mean', 'sd', 'ci.lower', 'ci.upper']
     """
+    refuse_weighted(result, "pls_htmt")
     _check(result, "pls_htmt")
     if not 0 < level < 1:
         raise ValueError(f"The 'level' parameter of pls_htmt must be in (0, 1). Got {level!r}.")

@@ -55,6 +55,7 @@ from ..exceptions import (CSIModelWarning, ConvergenceWarning, DataQualityWarnin
                           EstimationError, ModelSpecError)
 from ..sem.results import Summary, _fmt
 from ..model.spec import ModelSpec
+from ..survey.weights import check_weight_column, survey_weights
 
 __all__ = ["fit_pls", "PLSResult", "bootstrap_pls", "compare_estimators", "DEFAULT_PLS_BOOTSTRAP"]
 
@@ -266,6 +267,16 @@ class _Data:
     method: str = "listwise"      # the missing-data method ("listwise", "mean", "em")
     S: np.ndarray | None = None   # missing="em": the EM covariance matrix (divisor n)
     X_obs: np.ndarray | None = None   # missing="em": the answers with NaN in the gaps
+    weights: np.ndarray | None = None   # sampling weights of the rows, summing to n
+
+    def cov(self) -> np.ndarray:
+        """The item covariance matrix, divisor n: the EM estimate (missing='em'), or that of
+        the rows, weighted with sampling weights (they sum to n)."""
+        if self.S is not None:
+            return self.S
+        Xc = self.X - self.mean
+        n = self.X.shape[0]
+        return (Xc.T @ Xc if self.weights is None else (Xc * self.weights[:, None]).T @ Xc) / n
 
 
 def _require_rows(result, func: str) -> None:
@@ -297,7 +308,8 @@ def _statistic(result, rows=None, extra=None):
     sub = slice(None) if rows is None else rows
     if dat.X_obs is not None:
         return _EMStatistic(result._problem, dat.X_obs[sub], dat.S, dat.mean, extra=extra)
-    return _PLSStatistic(result._problem, dat.X[sub], extra=extra)
+    return _PLSStatistic(result._problem, dat.X[sub], extra=extra,
+                         weights=None if dat.weights is None else dat.weights[sub])
 
 
 def _working_cov(problem: _PLSProblem, S_raw: np.ndarray):
@@ -318,9 +330,12 @@ class _PLSStatistic:
     Extra ``extras(m_raw, out)`` hooks let the index add its own statistics.
     """
 
-    def __init__(self, problem: _PLSProblem, X: np.ndarray, extra=None):
+    def __init__(self, problem: _PLSProblem, X: np.ndarray, extra=None, weights=None):
         self.problem = problem
-        self.mean = X.mean(axis=0)
+        # sampling weights: a resample draws rows, each keeping its weight (its count
+        # is multiplied by the weight in the resample's moments and in ``extra``)
+        self.weights = None if weights is None else np.asarray(weights, float)
+        self.mean = X.mean(axis=0) if weights is None else self.weights @ X / self.weights.sum()
         self.Xc = X - self.mean
         n, p = X.shape
         self.XX = (self.Xc[:, :, None] * self.Xc[:, None, :]).reshape(n, p * p) \
@@ -334,6 +349,8 @@ class _PLSStatistic:
         return self.from_counts(counts)
 
     def from_counts(self, counts):
+        if self.weights is not None:
+            counts = counts * self.weights
         m, S_raw = _moments_from_counts(self.Xc, counts, self.XX)
         return self.from_moments(self.mean + m, S_raw, counts)
 
@@ -493,7 +510,8 @@ class PLSResult:
                              "loading": c["loadings"], "communality": c["comm"],
                              "redundancy": c["redundancy"], "weight.raw": c["w_raw"],
                              "mean": self._data.mean[pr.col],
-                             "sd": self._data.sd[pr.col] * math.sqrt(self.n / (self.n - 1))})
+                             "sd": (self._data.sd * math.sqrt(len(self._data.X)
+                                                             / (len(self._data.X) - 1)))[pr.col]})
 
     @cached_property
     def estimates(self) -> pd.DataFrame:
@@ -818,7 +836,15 @@ def _check_structure(spec: ModelSpec) -> None:
                              "(add its paths, or remove it from the model).")
 
 
-def _prepare_data(spec: ModelSpec, survey, notes: list[str], missing: str = "listwise") -> _Data:
+def refuse_weighted(result, what: str) -> None:
+    """Refuse ``what`` on a fit with sampling weights, which it would ignore."""
+    if getattr(result, "_data", None) is not None and result._data.weights is not None:
+        raise EstimationError(f"{what} on a PLS fit with sampling weights is not available yet "
+                              "(it would ignore the weights). Fit without weights= for it.")
+
+
+def _prepare_data(spec: ModelSpec, survey, notes: list[str], missing: str = "listwise",
+                  weights: str | None = None) -> _Data:
     items = list(dict.fromkeys(i for lv in spec.latents for i in spec.indicators[lv]))
     X = survey.data[items].to_numpy(dtype=float)
     rows = survey.data.index
@@ -854,14 +880,24 @@ def _prepare_data(spec: ModelSpec, survey, notes: list[str], missing: str = "lis
     if n < 3:
         raise EstimationError(f"{survey.source}: only {n} complete respondents; PLS path "
                               "modelling needs more than that.")
-    mean = X.mean(axis=0)
-    sd = X.std(axis=0)
+    w = None
+    if weights is None:
+        mean = X.mean(axis=0)
+        sd = X.std(axis=0)
+    else:
+        w = survey_weights(survey, weights, rows)
+        mean = w @ X / n
+        sd = np.sqrt(w @ (X - mean) ** 2 / n)
+        notes.append(f"Sampling weights from column '{weights}', rescaled to sum to the {n} "
+                     f"respondents used (Kish effective sample size {n ** 2 / np.sum(w ** 2):.0f}):"
+                     " weighted item means, SDs and covariances (weighted PLS, as SmartPLS's "
+                     "weighting vector); a bootstrap resample draws respondents with their weights.")
     const = [it for it, s in zip(items, sd) if not s > 0]
     if const:
         raise EstimationError(f"{survey.source}: the item(s) {const} have the same answer from "
                               "every respondent used (variance 0); drop them from the model.")
     return _Data(X=X, mean=mean, sd=sd, rows=rows,  # sd: divisor n, the algorithm's metric
-                 method=missing)
+                 method=missing, weights=w)
 
 
 def _em_data(X, rows, items, survey, notes) -> _Data:
@@ -910,7 +946,8 @@ def fit_pls(spec: ModelSpec | str | Path, data, *,
             n_jobs: int = 1, level: float = 0.95,
             ci_method: Literal["percentile", "bca"] = "percentile",
             missing_codes=None, scale=None, consistent: bool = False,
-            missing: Literal["listwise", "mean", "em"] = "listwise") -> PLSResult:
+            missing: Literal["listwise", "mean", "em"] = "listwise",
+            weights: str | None = None) -> PLSResult:
     """Fit a PLS path model (Wold / Lohmöller algorithm, as SmartPLS and R plspm).
 
     Parameters
@@ -962,6 +999,15 @@ def fit_pls(spec: ModelSpec | str | Path, data, *,
         the mean of the scores is then exactly the index computed from the EM means).
         ``"mean"`` and ``"em"`` keep every respondent (with a warning saying how many answers
         were missing); a respondent with no answer to the model's items is dropped (named).
+    weights : str, optional
+        The column of sampling weights (not a model variable): weighted PLS, as SmartPLS's
+        weighting vector. The weights of the respondents used are rescaled to sum to their
+        number n; item means, SDs and covariances are weighted (divisor n), so the outer
+        weights, loadings, paths and R² are those of the weighted population - with integer
+        weights the same as the fit on the data with each row repeated that many times. A
+        bootstrap resample draws respondents, each keeping its weight. The index
+        (:func:`~csi_model.pls.index.csi_index`) then uses the weighted item means.
+        Negative, missing, non-numeric or all-zero weights are an error naming the rows.
     scale : (min, max), optional
         The answer scale of every item: answers outside it are an error (see
         :func:`csi_model.survey.read.read_survey`).
@@ -1026,7 +1072,12 @@ def fit_pls(spec: ModelSpec | str | Path, data, *,
         warnings.warn(notes[-1], CSIModelWarning, stacklevel=2)
     from ..survey.missing import resolve_missing
     missing = resolve_missing(missing, "pls", "fit_pls")
-    dat = _prepare_data(spec, survey, notes, missing)
+    weights = check_weight_column(weights, spec.observed, func="fit_pls")
+    if weights is not None and missing != "listwise":
+        raise EstimationError(f"fit_pls: sampling weights with missing='{missing}' are not "
+                              "available yet (the replacement means or the EM moments would "
+                              "have to be weighted); use missing='listwise' with weights=.")
+    dat = _prepare_data(spec, survey, notes, missing, weights)
     if consistent:
         from .consistent import PLScProblem
         problem = PLScProblem(spec, scheme, modes, bool(scaled), int(max_iter), float(tol),
@@ -1047,8 +1098,7 @@ def _fit_data(problem: _PLSProblem, spec: ModelSpec, dat: _Data, notes: list[str
     t0 = time.perf_counter() if t0 is None else t0
     X = dat.X
     n = X.shape[0]
-    Xc = X - dat.mean
-    S_raw = (Xc.T @ Xc / n)[None] if dat.S is None else dat.S[None]
+    S_raw = dat.cov()[None]
     Se, sd_e, sd_w = _working_cov(problem, S_raw)
     est = problem.estimate(Se, sd_w if not problem.scaled else None)
     core = {k: v[0] for k, v in est.items()}

@@ -387,13 +387,14 @@ def csi_index(result: PLSResult | Any, data=None, *, scale=None, by: str | None 
     rows = [{"group": ALL, "latent": lv, "n": result.n, "index": index[k]}
             for k, lv in enumerate(pr.latents)]
     if groups is not None:
+        w_rows = result._data.weights
         for g, name in enumerate(labels):
-            cg = groups[:, g]
+            cg = groups[:, g] if w_rows is None else groups[:, g] * w_rows
             mg = cg @ X / cg.sum()
             perf = 100 * (mg[pr.col] - maker.lo_e) / maker.rng_e
             gi = np.zeros(pr.L)
             np.add.at(gi, pr.owner, v * perf)
-            rows += [{"group": name, "latent": lv, "n": int(cg.sum()), "index": gi[k]}
+            rows += [{"group": name, "latent": lv, "n": int(groups[:, g].sum()), "index": gi[k]}
                      for k, lv in enumerate(pr.latents)]
     table = pd.DataFrame(rows)
     perf_items = 100 * (result._data.mean[pr.col] - maker.lo_e) / maker.rng_e

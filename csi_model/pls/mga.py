@@ -20,7 +20,7 @@ import numpy as np
 import pandas as pd
 
 from ..exceptions import SurveyDataError
-from .fit import PLSResult, _statistic
+from .fit import PLSResult, _statistic, refuse_weighted
 
 __all__ = ["pls_permutation_test", "micom", "PermutationResult"]
 
@@ -89,6 +89,7 @@ def pls_permutation_test(result: PLSResult, *, by: str, groups=None, n_permutati
         means and variances on pooled-weight scores: differences with permutation
         intervals at ``level``).
     """
+    refuse_weighted(result, "pls_permutation_test")
     if not isinstance(n_permutations, (int, np.integer)) or n_permutations < 10:
         raise ValueError("The 'n_permutations' parameter of pls_permutation_test must be an "
                          f"integer >= 10. Got {n_permutations!r} instead.")

@@ -31,7 +31,7 @@ import numpy as np
 import pandas as pd
 
 from ..exceptions import SurveyDataError
-from .fit import PLSResult, _statistic
+from .fit import PLSResult, _statistic, refuse_weighted
 
 __all__ = ["pls_mga", "micom_all_pairs"]
 
@@ -104,6 +104,7 @@ def pls_mga(result: PLSResult, *, by: str, B: int = 1000, seed, groups=None,
     >>> len(mga) == 3 * len(cm.fit_pls("telecom", s).paths)
     True
     """
+    refuse_weighted(result, "pls_mga")
     from scipy import stats   # here: scipy.stats takes 1-2 s to import
     from ..bootstrap import bootstrap as engine
     if seed is None:

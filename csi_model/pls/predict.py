@@ -31,7 +31,7 @@ from dataclasses import dataclass, field
 import numpy as np
 import pandas as pd
 
-from .fit import PLSResult, _moments_from_counts, _working_cov, _require_rows
+from .fit import PLSResult, _moments_from_counts, _working_cov, _require_rows, refuse_weighted
 
 __all__ = ["pls_predict", "PredictResult", "pls_cvpat"]
 
@@ -132,6 +132,8 @@ def _lm_predictions(problem, X, mean, S_raw, technique, endo_pairs):
 
 def _check(result, folds, repetitions, seed, technique, func):
     """Checked (technique, repetitions, leave-one-out) of pls_predict / pls_cvpat."""
+    if isinstance(result, PLSResult):
+        refuse_weighted(result, func)
     if not isinstance(result, PLSResult):
         raise TypeError(f"The 'result' parameter of {func} must be a PLSResult (from "
                         f"fit_pls). Got {type(result).__name__} instead.")

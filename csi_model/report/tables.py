@@ -773,7 +773,7 @@ def _T(name, data, columns, lab, style, title_kw=None, notes=()):
 @_rebuildable
 def item_descriptives(survey, spec=None, *, codebook=None, lang: str = "en",
                       style: TableStyle | None = None, wording: bool = True,
-                      operator: str | None = None) -> Table:
+                      operator: str | None = None, weights: str | None = None) -> Table:
     """Item N, mean, SD, min, max, skewness and excess kurtosis, grouped by construct.
 
     ``survey`` is a :class:`~csi_model.survey.read.Survey` or DataFrame; ``spec`` orders the items
@@ -781,21 +781,35 @@ def item_descriptives(survey, spec=None, *, codebook=None, lang: str = "en",
     survey's codebook) in the table's language, with ``[运营商]``/``[Operator]`` replaced by
     ``operator`` (default: the survey's ``operator`` column when it holds one operator, else
     "your operator", which is what each respondent read).
+
+    ``weights`` names a column of sampling weights (checked as in
+    :func:`~csi_model.survey.weights.survey_weights`): each item's weights, over the n
+    respondents who answered it, are rescaled to sum to n; the mean is the weighted mean, the
+    SD ``sqrt(sum w (x - m)^2 / (n - 1))`` (Stata's analytic weights), and skewness and
+    excess kurtosis are pandas' adjusted estimators computed from the weighted central
+    moments - with equal weights all equal the unweighted ones. ``n`` stays the count of
+    answers; min and max are unweighted.
     """
     data = survey.data if hasattr(survey, "data") else pd.DataFrame(survey)
+    if weights is not None:
+        from ..survey.weights import check_weight_column, survey_weights
+        check_weight_column(weights, [it for _, it in _descriptive_pairs(data, spec)],
+                            func="item_descriptives")
+        survey_weights(survey, weights)          # every row's weight checked, rows named
     codebook = codebook if codebook is not None else getattr(survey, "codebook", None)
     operator = operator if operator is not None else _single_operator(data)
     style, lab = _setup(lang, style, codebook, operator=operator)
-    if spec is not None:
-        pairs = [(lv, it) for lv, its in spec.indicators.items() for it in its if it in data]
-    else:
-        pairs = [("", c) for c in data.columns if pd.api.types.is_numeric_dtype(data[c])]
+    pairs = _descriptive_pairs(data, spec, exclude=weights)
     rows = []
     for lv, it in pairs:
         x = pd.to_numeric(data[it], errors="coerce").dropna()
-        rows.append({"construct": lv, "item": it, "wording": lab.item(it), "n": len(x),
-                     "mean": x.mean(), "sd": x.std(ddof=1), "min": x.min(), "max": x.max(),
-                     "skew": x.skew(), "kurtosis": x.kurt()})
+        row = {"construct": lv, "item": it, "wording": lab.item(it), "n": len(x),
+               "mean": x.mean(), "sd": x.std(ddof=1), "min": x.min(), "max": x.max(),
+               "skew": x.skew(), "kurtosis": x.kurt()}
+        if weights is not None:
+            row.update(_weighted_descriptives(x.to_numpy(float),
+                                              pd.to_numeric(data.loc[x.index, weights]).to_numpy(float)))
+        rows.append(row)
     df = pd.DataFrame(rows)
     df.loc[df["construct"].duplicated(), "construct"] = np.nan
     cols = [Column("construct", "construct", "construct"), Column("item", "item", "text")]
@@ -805,6 +819,33 @@ def item_descriptives(survey, spec=None, *, codebook=None, lang: str = "en",
              Column("sd", "sd", digits=2), Column("min", "min", "int"), Column("max", "max", "int"),
              Column("skew", "skew", digits=2), Column("kurtosis", "kurtosis", digits=2)]
     return _T("item_descriptives", df, cols, lab, style)
+
+
+def _descriptive_pairs(data: pd.DataFrame, spec, exclude=None) -> list[tuple[str, str]]:
+    """(construct, item) of the descriptives table: the model's items, or numeric columns."""
+    if spec is not None:
+        return [(lv, it) for lv, its in spec.indicators.items() for it in its if it in data]
+    return [("", c) for c in data.columns
+            if pd.api.types.is_numeric_dtype(data[c]) and c != exclude]
+
+
+def _weighted_descriptives(x: np.ndarray, w: np.ndarray) -> dict[str, float]:
+    """Weighted mean, SD (divisor n - 1, weights rescaled to sum to n) and pandas' adjusted
+    skewness and excess kurtosis from the weighted central moments."""
+    n = len(x)
+    if n == 0 or w.sum() <= 0:
+        return {"mean": np.nan, "sd": np.nan, "skew": np.nan, "kurtosis": np.nan}
+    w = w / w.sum() * n
+    m = w @ x / n
+    d = x - m
+    m2, m3, m4 = (w @ d ** 2) / n, (w @ d ** 3) / n, (w @ d ** 4) / n
+    out = {"mean": m, "sd": math.sqrt(m2 * n / (n - 1)) if n > 1 else np.nan}
+    with np.errstate(invalid="ignore", divide="ignore"):
+        g1, g2 = m3 / m2 ** 1.5, m4 / m2 ** 2 - 3.0
+    out["skew"] = g1 * math.sqrt(n * (n - 1)) / (n - 2) if n > 2 and m2 > 0 else np.nan
+    out["kurtosis"] = ((n + 1) * g2 + 6) * (n - 1) / ((n - 2) * (n - 3)) \
+        if n > 3 and m2 > 0 else np.nan
+    return out
 
 
 @_rebuildable

@@ -37,11 +37,18 @@ class Moments:
         return float(np.linalg.slogdet(self.cov)[1])
 
     @classmethod
-    def from_data(cls, X: np.ndarray) -> "Moments":
+    def from_data(cls, X: np.ndarray, weights: np.ndarray | None = None) -> "Moments":
+        """The moments of the rows of ``X``; with ``weights`` (summing to N) the weighted
+        mean and covariance (divisor N, R's ``cov.wt(method = "ML")``, as lavaan)."""
         n = X.shape[0]
-        mean = X.mean(axis=0)
+        if weights is None:
+            mean = X.mean(axis=0)
+            Xc = X - mean
+            return cls(n, Xc.T @ Xc / n, mean)
+        w = np.asarray(weights, float) / np.sum(weights)
+        mean = w @ X
         Xc = X - mean
-        return cls(n, Xc.T @ Xc / n, mean)
+        return cls(n, (Xc * w[:, None]).T @ Xc, mean)
 
 
 def ml_objective(model: RAMModel, theta: np.ndarray, mom: Moments) -> float:
@@ -197,14 +204,16 @@ def numeric_jacobian(fun, theta: np.ndarray, rel_step: float = 1e-6) -> np.ndarr
     return 0.5 * (H + H.T)
 
 
-def casewise_scores(model: RAMModel, theta: np.ndarray, X: np.ndarray) -> np.ndarray:
+def casewise_scores(model: RAMModel, theta: np.ndarray, X: np.ndarray,
+                    mean: np.ndarray | None = None) -> np.ndarray:
     """Scores d loglik_i / d theta for every complete case (N x q).
 
-    Without a mean structure the means are saturated at the sample means.
+    Without a mean structure the means are saturated at the sample means (``mean``: the
+    weighted ones of a weighted sample).
     """
     Sigma, mu = model.implied(theta)
     if not model.meanstructure:
-        mu = X.mean(axis=0)
+        mu = X.mean(axis=0) if mean is None else mean
     dS, dm = model.jacobian(theta)
     V = np.linalg.inv(Sigma)
     Z = (X - mu) @ V

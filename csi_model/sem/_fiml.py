@@ -45,9 +45,12 @@ class MissingData:
     """A data matrix with NaN for missing answers, grouped by missing-data pattern.
 
     Rows without any answer must have been removed (they carry no information).
+    ``weights``: sampling weights of the rows (summing to N), or None; ``counts`` are then the
+    patterns' weighted counts and every sum over cases is weighted (lavaan's weighted FIML).
     """
 
     X: np.ndarray
+    weights: np.ndarray | None = None
     Y0: np.ndarray = field(init=False, repr=False)        # NaN -> 0
     observed: np.ndarray = field(init=False, repr=False)  # (N, p) bool
     observed_f: np.ndarray = field(init=False, repr=False)  # the same as 0/1 floats
@@ -81,12 +84,20 @@ class MissingData:
         object.__setattr__(self, "observed_f", obs.astype(float))
         object.__setattr__(self, "pattern", pattern)
         object.__setattr__(self, "masks", masks)
-        object.__setattr__(self, "counts", np.bincount(pattern, minlength=masks.shape[0]).astype(float))
+        w = None if self.weights is None else np.asarray(self.weights, float)
+        object.__setattr__(self, "weights", w)
+        object.__setattr__(self, "counts", np.bincount(pattern, weights=w,
+                                                       minlength=masks.shape[0]).astype(float))
         object.__setattr__(self, "groups", tuple(groups))
 
     @property
     def n(self) -> int:
         return self.X.shape[0]
+
+    @property
+    def w(self) -> np.ndarray:
+        """The case weights (ones without sampling weights)."""
+        return np.ones(self.n) if self.weights is None else self.weights
 
     @property
     def p(self) -> int:
@@ -134,7 +145,8 @@ def case_terms(Sigma: np.ndarray, mu: np.ndarray, data: MissingData, weights=Non
     Parameters
     ----------
     Sigma : (R, p, p); mu : (R, p)
-    weights : (R, N) case weights (bootstrap counts), or None for one each.
+    weights : (R, N) case weights (bootstrap counts), or None for the data's own (its
+        sampling weights, or one each).
 
     Returns
     -------
@@ -144,7 +156,7 @@ def case_terms(Sigma: np.ndarray, mu: np.ndarray, data: MissingData, weights=Non
     """
     R, p = mu.shape
     ok, P, logdet, parts = _prepare(Sigma, data)
-    W = np.ones((R, data.n)) if weights is None else np.asarray(weights, float)
+    W = np.broadcast_to(data.w, (R, data.n)) if weights is None else np.asarray(weights, float)
     res = data.Y0[None] - mu[:, None, :]                            # (R, N, p), 0 where missing
     res *= data.observed_f
     U = res @ P                                                     # u_i = P r_i
@@ -170,7 +182,7 @@ def case_terms(Sigma: np.ndarray, mu: np.ndarray, data: MissingData, weights=Non
     if not need_gradient:
         return ll, None, None
     sumV = W.sum(axis=1)[:, None, None] * P - sumQ                  # sum_i w_i inv(Sigma_oo(i))
-    WZ = Z if weights is None else Z * W[:, :, None]
+    WZ = Z if weights is None and data.weights is None else Z * W[:, :, None]
     GS = -0.5 * (sumV - WZ.transpose(0, 2, 1) @ Z)
     gm = WZ.sum(axis=1)
     return ll, GS, gm
@@ -179,6 +191,16 @@ def case_terms(Sigma: np.ndarray, mu: np.ndarray, data: MissingData, weights=Non
 def loglik(Sigma: np.ndarray, mu: np.ndarray, data: MissingData) -> float:
     """The FIML log-likelihood of one pair of moments."""
     return float(case_terms(Sigma[None], mu[None], data, need_gradient=False)[0][0])
+
+
+def observed_moments(data: MissingData) -> tuple[np.ndarray, np.ndarray]:
+    """Each variable's (weighted) mean and variance (divisor: its weights' sum) over the
+    cases that answered it."""
+    w = data.w[:, None] * data.observed_f
+    tot = w.sum(axis=0)
+    mean = (w * data.Y0).sum(axis=0) / tot
+    var = (w * np.where(data.observed, data.X - mean, 0.0) ** 2).sum(axis=0) / tot
+    return mean, var
 
 
 # ------------------------------------------------------------------ saturated model (h1)
@@ -190,8 +212,8 @@ def em_saturated(data: MissingData, *, tol: float = 1e-9, max_iter: int = 10000)
     """
     X, obs = data.X, data.observed
     n, p = X.shape
-    mu = np.nanmean(X, axis=0)
-    Sigma = np.diag(np.nanvar(X, axis=0))
+    mu, var = observed_moments(data)
+    Sigma = np.diag(var)
     for it in range(1, max_iter + 1):
         P = np.linalg.inv(Sigma)
         res = np.where(obs, X - mu, 0.0)
@@ -209,9 +231,10 @@ def em_saturated(data: MissingData, *, tol: float = 1e-9, max_iter: int = 10000)
             # the conditional covariances, weighted by the cases of each pattern
             C = Pmm_inv * data.counts[grp.patterns][:, None, None]
             np.add.at(extra, (m[:, :, None], m[:, None, :]), C)
-        mu_new = filled.mean(axis=0)
+        w = data.w
+        mu_new = w @ filled / w.sum()
         Fc = filled - mu_new
-        Sigma_new = (Fc.T @ Fc + extra) / n
+        Sigma_new = ((Fc * w[:, None]).T @ Fc + extra) / w.sum()
         # EM converges linearly: stop on the change of the moments, scaled by their size
         change = max(np.abs(mu_new - mu).max() / np.sqrt(np.diag(Sigma)).max(),
                      np.abs(Sigma_new - Sigma).max() / np.abs(Sigma).max())
@@ -279,10 +302,11 @@ def h1_information(Sigma: np.ndarray, mu: np.ndarray, data: MissingData, *,
     # sum over the cases of a pattern of z z' (= n_g W_g, W_g = V_g T_g V_g) and of z (= n_g V_g d_g)
     onehot = np.zeros((data.n, data.n_patterns))
     onehot[np.arange(data.n), data.pattern] = 1.0
-    ZZ = onehot.T @ (Z[:, :, None] * Z[:, None, :]).reshape(data.n, -1)
+    Zw = Z if data.weights is None else Z * data.weights[:, None]
+    ZZ = onehot.T @ (Zw[:, :, None] * Z[:, None, :]).reshape(data.n, -1)
     KVW = _kron_trace(Vflat.T @ ZZ, p)
     A[p:, p:] = -0.5 * KVV + 0.5 * (KVW + KVW.T)
-    Zsum = onehot.T @ Z                                                   # (P, p)
+    Zsum = onehot.T @ Zw                                                  # (P, p)
     M2 = Vflat.T @ Zsum                                                   # [(a, k), l]
     i, j, half = _vech_index(p)
     a = np.arange(p)[:, None]
@@ -293,12 +317,14 @@ def h1_information(Sigma: np.ndarray, mu: np.ndarray, data: MissingData, *,
 
 
 def h1_scores(Sigma: np.ndarray, mu: np.ndarray, data: MissingData) -> np.ndarray:
-    """Casewise scores d ll_i / d (mu, vech Sigma) at (Sigma, mu): (N, p + p*)."""
+    """Casewise scores d ll_i / d (mu, vech Sigma) at (Sigma, mu): (N, p + p*); with sampling
+    weights each case's score times its weight (lavaan's weighted scores)."""
     p = data.p
     Z, Vg = _case_z(Sigma, mu, data)
     i, j, half = _vech_index(p)
     Vcase = Vg[data.pattern][:, i, j]
-    return np.hstack([Z, (Z[:, i] * Z[:, j] - Vcase) * half])
+    out = np.hstack([Z, (Z[:, i] * Z[:, j] - Vcase) * half])
+    return out if data.weights is None else out * data.weights[:, None]
 
 
 def complete_h1_information(Sigma: np.ndarray) -> np.ndarray:
@@ -474,7 +500,7 @@ def fit_fiml(model: RAMModel, theta0: np.ndarray, data: MissingData, metric: np.
     information. The stopping rule is Fisher scoring's: ``|g' step| < tol``.
     """
     engine = BatchFIML(model, data)
-    theta, converged, iters = engine.fit(theta0, np.ones((1, data.n)), np.linalg.pinv(metric),
+    theta, converged, iters = engine.fit(theta0, data.w[None], np.linalg.pinv(metric),
                                          tol=tol, max_iter=max_iter)
     return theta[0], int(iters[0]), bool(converged[0])
 

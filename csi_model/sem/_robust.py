@@ -70,7 +70,8 @@ def _baseline_parts(S: np.ndarray, mean: np.ndarray, X: np.ndarray, fixed=(),
 
 def scaled_test(X: np.ndarray, S: np.ndarray, mean: np.ndarray, bread: np.ndarray,
                 model_scores: np.ndarray, chisq: float, df: int, chisq0: float, df0: int,
-                n: int, fixed=(), means: bool = False) -> dict[str, float]:
+                n: int, fixed=(), means: bool = False,
+                weights: np.ndarray | None = None) -> dict[str, float]:
     """lavaan's MLR fit measures (``.scaled`` and ``.robust``) for complete data.
 
     Parameters
@@ -82,13 +83,20 @@ def scaled_test(X: np.ndarray, S: np.ndarray, mean: np.ndarray, bread: np.ndarra
         ``model_scores`` are then those of the other parameters only.
     means : the model has a mean structure (its parameters include intercepts): the
         unrestricted and baseline models then include the means too, as lavaan's.
+    weights : sampling weights summing to n (lavaan's ``sampling.weights``): S and mean are
+        then the weighted moments, ``model_scores`` the weighted casewise scores, and the h1
+        and baseline scores are weighted the same way (each case's score times its weight).
     """
     A1, h1_scores = _h1_parts(S, mean, X, fixed, means)
+    if weights is not None:
+        h1_scores = h1_scores * weights[:, None]
     B1 = h1_scores.T @ h1_scores / n
     trace_h1 = np.sum(B1 * np.linalg.inv(A1).T)
     B0 = model_scores.T @ model_scores / n
     c = (trace_h1 - np.sum(B0 * np.linalg.inv(bread).T)) / df if df > 0 else float("nan")
     E_base, base_scores = _baseline_parts(S, mean, X, fixed, means)
+    if weights is not None:
+        base_scores = base_scores * weights[:, None]
     B0_base = base_scores.T @ base_scores / n
     c0 = (trace_h1 - np.sum(B0_base * np.linalg.inv(E_base).T)) / df0
     # a saturated model (df = 0) has no scaling factor: lavaan keeps the unscaled statistic
@@ -130,12 +138,13 @@ def fiml_baseline(data, exo_idx=()) -> tuple[np.ndarray, np.ndarray, np.ndarray]
     X = data.X
     p = X.shape[1]
     exo = list(exo_idx)
-    mu = np.nanmean(X, axis=0)
-    Sigma = np.diag(np.nanvar(X, axis=0))
+    mu, var = _fiml.observed_moments(data)          # weighted with sampling weights
+    Sigma = np.diag(var)
     if exo:
         Xx = X[:, exo]
-        Xx = Xx[~np.isnan(Xx).all(axis=1)]
-        S_x, mu_x, _, _ = _fiml.em_saturated(_fiml.MissingData(Xx))
+        some = ~np.isnan(Xx).all(axis=1)
+        S_x, mu_x, _, _ = _fiml.em_saturated(_fiml.MissingData(
+            Xx[some], None if data.weights is None else data.weights[some]))
         Sigma[np.ix_(exo, exo)] = S_x
         mu[exo] = mu_x
     i, j = np.triu_indices(p)

@@ -50,6 +50,7 @@ from .defined import DefinedValues, defined_rows
 from .results import SEMResult, _std_plan, _std_values, admissibility_warnings, standardize
 from .start import start_values
 from ..model.spec import ModelSpec
+from ..survey.weights import check_weight_column, survey_weights
 
 __all__ = ["fit"]
 
@@ -117,7 +118,7 @@ def fit(spec: ModelSpec | str | Path, data, *, estimator: str | None = None,
         level: float = 0.95, bootstrap: int | None = None, seed: int | None = None,
         n_jobs: int = 1, backend: str = "loky", progress: bool | None = None,
         ordered=None, auto_cov_y: bool | None = None,
-        fixed_x: bool | None = None, scale=None,
+        fixed_x: bool | None = None, scale=None, weights: str | None = None,
         engine: Literal["csi_model", "semopy"] = "csi_model",
         meanstructure: bool | None = None) -> SEMResult:
     """Fit a covariance-based SEM by maximum likelihood (or, with ordered items, by DWLS).
@@ -186,6 +187,17 @@ def fit(spec: ModelSpec | str | Path, data, *, estimator: str | None = None,
         not in ``npar``; the log-likelihood, AIC and BIC are lavaan's). With
         ``missing="fiml"`` rows with a missing predictor are dropped, as lavaan does.
         None keeps the model's setting.
+    weights : str, optional
+        The column of sampling weights (lavaan's ``sampling.weights``; not a model
+        variable). The weights of the rows used are rescaled to sum to their number N, the
+        estimates are ML on the weighted means and covariances, and - as lavaan 0.6-14
+        does for ``estimator = "ML"`` and ``"MLR"`` alike - the standard errors are the
+        robust (Huber-White) ones from the weighted casewise scores and the test is the
+        Yuan-Bentler scaled one, with robust CFI/TLI/RMSEA. Negative, missing,
+        non-numeric or all-zero weights are an error naming the rows. With
+        ``missing="fiml"`` the likelihood of each row is weighted (lavaan's weighted FIML,
+        also robust). Continuous items only for now: ordered items and the bootstrap are
+        refused with weights.
 
     engine : {"csi_model", "semopy"}
         Where the estimation starts; both converge to the same ML solution by Fisher
@@ -250,6 +262,7 @@ def fit(spec: ModelSpec | str | Path, data, *, estimator: str | None = None,
         warnings.warn(meanstructure_note, CSIModelWarning, stacklevel=2)
     elif meanstructure is not None:
         spec = spec.with_defaults(meanstructure=_flag_arg(meanstructure, "meanstructure"))
+    weights = _check_weights_use(weights, spec, ordered, missing, bootstrap, data)
     if ordered is not None and ordered is not False:
         if spec.has_meanstructure:
             raise EstimationError(
@@ -292,11 +305,22 @@ def fit(spec: ModelSpec | str | Path, data, *, estimator: str | None = None,
             notes.append(f"Listwise deletion: {len(dropped)} of {survey.n} rows with missing "
                          "answers were dropped (use missing='fiml' to keep them).")
         X = frame[cols].to_numpy(dtype=float)
+        w = None if weights is None else survey_weights(survey, weights, frame.index)
+        if w is not None:
+            notes.append(_weights_note(weights, w))
     else:
         from ..survey.missing import check_patterns
         keep, pnotes = check_patterns(survey, cols, "fiml", "fit")
         notes.extend(pnotes)
         X = survey.data.loc[keep, cols].to_numpy(dtype=float)
+        w = None
+        if weights is not None:
+            rows = np.ones(len(X), dtype=bool)
+            if spec.fixed_x and spec.exogenous_observed:   # the rows _drop_missing_predictors keeps
+                exo = [cols.index(v) for v in spec.exogenous_observed]
+                rows = ~np.isnan(X[:, exo]).any(axis=1)
+            w = survey_weights(survey, weights, keep[rows])
+            notes.append(_weights_note(weights, w))
         X = _drop_missing_predictors(X, cols, spec, notes)
     notes.extend(_random_predictor_notes(spec))
     _check_data(X, cols, survey.source, spec)
@@ -324,7 +348,7 @@ def fit(spec: ModelSpec | str | Path, data, *, estimator: str | None = None,
     with threadpool_limits(limits=1, user_api="blas"):
         try:
             theta, iters, converged, mom, patterns, h1 = _estimate(model, pt, X, missing, notes,
-                                                                    engine)
+                                                                    engine, w)
             _check_implied_cov(model, theta)
         except np.linalg.LinAlgError:
             raise _singular_sigma_error(spec, pt, X, cols) from None
@@ -335,12 +359,15 @@ def fit(spec: ModelSpec | str | Path, data, *, estimator: str | None = None,
 
         exo_idx = [cols.index(v) for v in spec.exogenous_observed]
         if missing == "fiml":
-            acov, info = _fiml_acov(model, theta, estimator, patterns)
+            acov, info = _fiml_acov(model, theta, "MLR" if w is not None else estimator,
+                                    patterns)
             sandwich = None
         else:
-            acov, sandwich = _acov(model, theta, estimator, missing, mom, X, patterns, n)
+            # lavaan 0.6-14: with sampling weights ML has the robust SEs and test of MLR
+            acov, sandwich = _acov(model, theta, "MLR" if w is not None else estimator,
+                                   missing, mom, X, patterns, n, w)
         acov = _identified_acov(model, theta, acov, patterns, n, notes)
-        measures = _fit_measures(model, theta, mom, n, patterns, h1, X, exo_idx)
+        measures = _fit_measures(model, theta, mom, n, patterns, h1, X, exo_idx, w)
         if missing == "fiml":
             measures = _with_fiml_robust(measures, model, theta, patterns, h1, info, exo_idx)
         if sandwich is not None and exo_idx and not spec.fixed_x:
@@ -353,7 +380,7 @@ def fit(spec: ModelSpec | str | Path, data, *, estimator: str | None = None,
             robust = scaled_test(X, mom.cov, mom.mean, bread[np.ix_(keep, keep)], scores[:, keep],
                                  m["chisq"], int(m["df"]), m["baseline.chisq"],
                                  int(m["baseline.df"]), n, fixed=exo_idx,
-                                 means=model.meanstructure)
+                                 means=model.meanstructure, weights=w)
             measures = pd.concat([measures, pd.Series(robust, dtype=float)]).rename("value")
 
     estimates = _estimate_table(model, theta, acov, level)
@@ -388,6 +415,34 @@ def _flag_arg(value, name: str) -> bool:
         raise TypeError(f"The '{name}' parameter of fit must be True, False or None. "
                         f"Got {value!r} instead.")
     return bool(value)
+
+
+def _check_weights_use(weights, spec: ModelSpec, ordered, missing, bootstrap, data) -> str | None:
+    """The weight column, or a clear refusal of what is not done with weights yet."""
+    from ..survey.moments import SurveyMoments
+    weights = check_weight_column(weights, spec.observed, func="fit")
+    if weights is None:
+        return None
+    refused = [what for what, on in (
+        ("ordered items (lavaan's weighted WLSMV)", ordered is not None and ordered is not False),
+        ("bootstrap", bootstrap is not None),
+        ("survey moments (the weights need the rows)", isinstance(data, SurveyMoments)))
+        if on]
+    if refused:
+        raise EstimationError(f"Sampling weights ('{weights}') are not available with "
+                              f"{' and '.join(refused)} yet. Fit the weighted survey with "
+                              "continuous items and listwise deletion (robust SEs and the "
+                              "scaled test, as lavaan), or leave out weights=.")
+    return weights
+
+
+def _weights_note(column: str, w: np.ndarray) -> str:
+    """What a weighted fit did, for result.warnings (and so every output)."""
+    n_eff = w.sum() ** 2 / np.sum(w ** 2)
+    return (f"Sampling weights from column '{column}', rescaled to sum to the {len(w)} rows "
+            f"used (Kish effective sample size {n_eff:.0f}): estimates from the weighted "
+            "moments, robust (Huber-White) standard errors and the Yuan-Bentler scaled test, "
+            "as lavaan's sampling.weights.")
 
 
 def _fit_moments(spec, m, estimator, missing, bootstrap, level, engine, t0):
@@ -529,17 +584,18 @@ def _semopy_start(pt: pd.DataFrame, mom: est.Moments, cols: list[str], notes: li
 
 
 def _estimate(model: RAMModel, pt: pd.DataFrame, X: np.ndarray, missing: str, notes: list[str],
-              engine: str = "csi_model"):
-    """(theta, iterations, converged, moments, patterns, h1) for complete data or FIML."""
+              engine: str = "csi_model", weights: np.ndarray | None = None):
+    """(theta, iterations, converged, moments, patterns, h1) for complete data or FIML
+    (``weights``: sampling weights of complete data, summing to N)."""
     n = X.shape[0]
     if missing == "listwise":
-        mom = est.Moments.from_data(X)
+        mom = est.Moments.from_data(X, weights)
         theta, iters, converged = _converge(lambda t0: est.fit_ml(model, t0, mom),
                                             model, pt, mom, notes, engine)
         if converged:
             theta = _polish(model, theta, mom)
         return theta, iters, converged, mom, None, None
-    data = fiml.MissingData(X)
+    data = fiml.MissingData(X, weights)
     S_em, mu_em, ll_h1, _ = fiml.em_saturated(data)
     mom = est.Moments(n, S_em, mu_em)
 
@@ -852,17 +908,21 @@ def _owner(spec: ModelSpec, item: str):
     return item, "~", None
 
 
-def _acov(model, theta, estimator, missing, mom, X, patterns, n):
+def _acov(model, theta, estimator, missing, mom, X, patterns, n, weights=None):
     """The parameter covariance matrix (expected, observed or sandwich, as lavaan).
 
-    Also returns (bread, casewise scores) for MLR, which the scaled test reuses.
+    Also returns (bread, casewise scores) for MLR, which the scaled test reuses. With
+    sampling ``weights`` (summing to n) each case's score is multiplied by its weight, as
+    lavaan's weighted casewise scores, and the bread is at the weighted moments.
     """
     if missing == "listwise":
         if estimator == "ML":
             J = est.expected_information(model, theta)
             return _inv(n * J), None
         H = est.numeric_jacobian(lambda t: est.ml_gradient(model, t, mom) / 2, theta)
-        scores = est.casewise_scores(model, theta, X)
+        scores = est.casewise_scores(model, theta, X, mom.mean)
+        if weights is not None:
+            scores = scores * weights[:, None]
         B = scores.T @ scores / n
         Hinv = _inv(H)
         return Hinv @ B @ Hinv / n, (H, scores)
@@ -943,7 +1003,7 @@ def _r_squared(model: RAMModel, theta, spec: ModelSpec) -> pd.Series:
     return pd.Series(vals, name="r2", dtype=float)
 
 
-def _fit_measures(model, theta, mom, n, patterns, h1, X, exo_idx=()) -> pd.Series:
+def _fit_measures(model, theta, mom, n, patterns, h1, X, exo_idx=(), weights=None) -> pd.Series:
     p = model.p
     exo_idx = list(exo_idx)
     q = model.n_free
@@ -970,14 +1030,17 @@ def _fit_measures(model, theta, mom, n, patterns, h1, X, exo_idx=()) -> pd.Serie
         chisq = 2 * (logl_h1 - logl)
         # baseline: independent variables (exogenous observed ones keep their covariances)
         ll0 = 0.0
+        _, var_obs = fiml.observed_moments(patterns)       # weighted with sampling weights
         for j in range(p):
             if j in exo_idx:
                 continue
-            x = X[:, j][~np.isnan(X[:, j])]
-            ll0 += -0.5 * len(x) * (est.LOG2PI + np.log(x.var()) + 1.0)
+            n_obs = patterns.w[~np.isnan(X[:, j])].sum()
+            ll0 += -0.5 * n_obs * (est.LOG2PI + np.log(var_obs[j]) + 1.0)
         if exo_idx:
             Xx = X[:, exo_idx]
-            ll0 += fiml.em_saturated(fiml.MissingData(Xx[~np.isnan(Xx).all(axis=1)]))[2]
+            some = ~np.isnan(Xx).all(axis=1)
+            ll0 += fiml.em_saturated(fiml.MissingData(
+                Xx[some], None if weights is None else weights[some]))[2]
         chisq0 = 2 * (logl_h1 - ll0)
         k = len(exo_idx)
         df0 = p * (p - 1) // 2 - k * (k - 1) // 2
@@ -989,7 +1052,7 @@ def _fit_measures(model, theta, mom, n, patterns, h1, X, exo_idx=()) -> pd.Serie
             Sx, n_x = mom.cov[np.ix_(exo_idx, exo_idx)], n
         else:
             Xx = X[:, exo_idx]
-            Sx, n_x = np.cov(Xx, rowvar=False, bias=True).reshape(k, k), Xx.shape[0]
+            Sx, n_x = est.Moments.from_data(Xx, weights).cov.reshape(k, k), Xx.shape[0]
         logl_x = -0.5 * n_x * (k * est.LOG2PI + np.linalg.slogdet(Sx)[1] + k)
         logl -= logl_x
         logl_h1 -= logl_x
@@ -1013,6 +1076,8 @@ def _fit_measures(model, theta, mom, n, patterns, h1, X, exo_idx=()) -> pd.Serie
     if patterns is None:
         g = fi.gfi(S_ref, Sigma, mean_ref if with_means else None, mu if with_means else None,
                    exo_idx if n_exo else ())
+    elif weights is not None:
+        g = float("nan")     # the weighted pairwise moments of lavaan's GFI are not done yet
     else:
         # lavaan's "observed" moments here are the available-case means and pairwise
         # covariances (divisor N), weighted by the patterns' expected information
