@@ -150,11 +150,11 @@ def __dir__() -> list[str]:
 class _Package(_types.ModuleType):
     """``csi_model`` itself: ``compare`` and ``measurement`` stay the public functions.
 
-    Importing a submodule binds it as an attribute of its package. Two public functions share
-    their module's name (``csi_model.compare.compare``, ``csi_model.measurement.measurement``
-    is in ``measurement.quality``); with the names imported lazily a submodule imported first
-    (by the CLI, say) would take the function's place, so those bindings are left out; the
-    submodules stay importable by name (``sys.modules``).
+    Importing a submodule binds it as an attribute of its package. Two public functions
+    share a submodule's name (the function ``compare`` in the module ``csi_model.compare``,
+    the function ``measurement`` in the package ``csi_model.measurement``); with the names
+    imported lazily, a submodule imported first (by the CLI, say) would take the function's
+    place, so such bindings are skipped. The submodules stay importable by name.
     """
 
     def __setattr__(self, name: str, value) -> None:
