@@ -11,41 +11,99 @@ modelling and the 0-100 index, and results as pandas objects.
 >>> result.converged
 True
 """
-from .bootstrap import BootstrapResult
-from .sem.fitting import fit
-from .sem.growth import growth
-from .survey.codebook import Codebook, load_codebook
-from .compare import ComparisonResult, compare, index_differences
-from .sem.effects import effects, hypotheses, specific_indirect_effects
-from .pls.index import IndexResult, NegativeWeightWarning, csi_index
-from .sem.groups import InvarianceResult, MultiGroupResult, fit_multigroup, invariance, path_differences
+import sys as _sys
+import types as _types
+
 from .exceptions import (CSIModelError, CSIModelWarning, ConvergenceWarning, DataQualityWarning,
                          EstimationError, ImproperSolutionWarning, ModelSpecError,
                          ModelSyntaxError, SurveyDataError)
-from .pls.fit import PLSResult, bootstrap_pls, compare_estimators, fit_pls
-from .pls.mga import micom, pls_permutation_test
-from .measurement.ordinal import ordinal_reliability
-from .measurement.quality import MeasurementResult, Thresholds, measurement
-from .sem.polychoric import PolychoricResult, polychoric
-from .sem.results import SEMResult
-from .survey.simulate import Population, make_demo_survey, simulate_survey, telecom_population
-from .model.spec import ModelSpec, bundled_models, items, load_model, paths, reflective, specify
-from .survey.moments import SurveyMoments, survey_moments
-from .survey.read import DataReport, Survey, read_survey
-from .report.figures import ipma_map as plot_ipma
 
-from .pls.priorities import PriorityResult, priorities
-from .weighting import (AHPResult, WeightingComparison, ahp, compare_weightings, entropy_weights,
-                        pca_weights, stated_weights, weighted_index)
-from .survey.fieldwork import FieldworkReport, FieldworkRules, screen_questionnaires
-from .survey.cmcc import cmcc_population, simulate_cmcc_fieldwork
-from .pls.assess import (pls_htmt, pls_information_criteria, pls_model_fit, pls_reliability,
-                         pls_vif)
-from .pls.predict import PredictResult, pls_cvpat, pls_predict
-from .pls.higher_order import HOCResult, fit_pls_hoc
-from .pls.moderation import ModerationResult, fit_pls_moderated, simple_slopes
-from .pls.mga_bootstrap import micom_all_pairs, pls_mga
-from .pls.fimix import FimixResult, fimix_pls
+#: Every public name and the module that defines it, imported at first use (PEP 562), so that
+#: ``import csi_model`` loads neither numpy nor pandas until a function is needed (issue 19:
+#: the command line starts faster). ``name: (module, name in that module)``.
+_LAZY = {
+    "BootstrapResult": ("bootstrap", "BootstrapResult"),
+    "fit": ("sem.fitting", "fit"),
+    "growth": ("sem.growth", "growth"),
+    "Codebook": ("survey.codebook", "Codebook"),
+    "load_codebook": ("survey.codebook", "load_codebook"),
+    "ComparisonResult": ("compare", "ComparisonResult"),
+    "compare": ("compare", "compare"),
+    "index_differences": ("compare", "index_differences"),
+    "effects": ("sem.effects", "effects"),
+    "hypotheses": ("sem.effects", "hypotheses"),
+    "specific_indirect_effects": ("sem.effects", "specific_indirect_effects"),
+    "IndexResult": ("pls.index", "IndexResult"),
+    "NegativeWeightWarning": ("pls.index", "NegativeWeightWarning"),
+    "csi_index": ("pls.index", "csi_index"),
+    "InvarianceResult": ("sem.groups", "InvarianceResult"),
+    "MultiGroupResult": ("sem.groups", "MultiGroupResult"),
+    "fit_multigroup": ("sem.groups", "fit_multigroup"),
+    "invariance": ("sem.groups", "invariance"),
+    "path_differences": ("sem.groups", "path_differences"),
+    "PLSResult": ("pls.fit", "PLSResult"),
+    "bootstrap_pls": ("pls.fit", "bootstrap_pls"),
+    "compare_estimators": ("pls.fit", "compare_estimators"),
+    "fit_pls": ("pls.fit", "fit_pls"),
+    "micom": ("pls.mga", "micom"),
+    "pls_permutation_test": ("pls.mga", "pls_permutation_test"),
+    "ordinal_reliability": ("measurement.ordinal", "ordinal_reliability"),
+    "MeasurementResult": ("measurement.quality", "MeasurementResult"),
+    "Thresholds": ("measurement.quality", "Thresholds"),
+    "measurement": ("measurement.quality", "measurement"),
+    "PolychoricResult": ("sem.polychoric", "PolychoricResult"),
+    "polychoric": ("sem.polychoric", "polychoric"),
+    "SEMResult": ("sem.results", "SEMResult"),
+    "Population": ("survey.simulate", "Population"),
+    "make_demo_survey": ("survey.simulate", "make_demo_survey"),
+    "simulate_survey": ("survey.simulate", "simulate_survey"),
+    "telecom_population": ("survey.simulate", "telecom_population"),
+    "ModelSpec": ("model.spec", "ModelSpec"),
+    "bundled_models": ("model.spec", "bundled_models"),
+    "items": ("model.spec", "items"),
+    "load_model": ("model.spec", "load_model"),
+    "paths": ("model.spec", "paths"),
+    "reflective": ("model.spec", "reflective"),
+    "specify": ("model.spec", "specify"),
+    "SurveyMoments": ("survey.moments", "SurveyMoments"),
+    "survey_moments": ("survey.moments", "survey_moments"),
+    "DataReport": ("survey.read", "DataReport"),
+    "Survey": ("survey.read", "Survey"),
+    "read_survey": ("survey.read", "read_survey"),
+    "plot_ipma": ("report.figures", "ipma_map"),
+    "PriorityResult": ("pls.priorities", "PriorityResult"),
+    "priorities": ("pls.priorities", "priorities"),
+    "AHPResult": ("weighting", "AHPResult"),
+    "WeightingComparison": ("weighting", "WeightingComparison"),
+    "ahp": ("weighting", "ahp"),
+    "compare_weightings": ("weighting", "compare_weightings"),
+    "entropy_weights": ("weighting", "entropy_weights"),
+    "pca_weights": ("weighting", "pca_weights"),
+    "stated_weights": ("weighting", "stated_weights"),
+    "weighted_index": ("weighting", "weighted_index"),
+    "FieldworkReport": ("survey.fieldwork", "FieldworkReport"),
+    "FieldworkRules": ("survey.fieldwork", "FieldworkRules"),
+    "screen_questionnaires": ("survey.fieldwork", "screen_questionnaires"),
+    "cmcc_population": ("survey.cmcc", "cmcc_population"),
+    "simulate_cmcc_fieldwork": ("survey.cmcc", "simulate_cmcc_fieldwork"),
+    "pls_htmt": ("pls.assess", "pls_htmt"),
+    "pls_information_criteria": ("pls.assess", "pls_information_criteria"),
+    "pls_model_fit": ("pls.assess", "pls_model_fit"),
+    "pls_reliability": ("pls.assess", "pls_reliability"),
+    "pls_vif": ("pls.assess", "pls_vif"),
+    "PredictResult": ("pls.predict", "PredictResult"),
+    "pls_cvpat": ("pls.predict", "pls_cvpat"),
+    "pls_predict": ("pls.predict", "pls_predict"),
+    "HOCResult": ("pls.higher_order", "HOCResult"),
+    "fit_pls_hoc": ("pls.higher_order", "fit_pls_hoc"),
+    "ModerationResult": ("pls.moderation", "ModerationResult"),
+    "fit_pls_moderated": ("pls.moderation", "fit_pls_moderated"),
+    "simple_slopes": ("pls.moderation", "simple_slopes"),
+    "micom_all_pairs": ("pls.mga_bootstrap", "micom_all_pairs"),
+    "pls_mga": ("pls.mga_bootstrap", "pls_mga"),
+    "FimixResult": ("pls.fimix", "FimixResult"),
+    "fimix_pls": ("pls.fimix", "fimix_pls"),
+}
 
 __version__ = "0.1.0"
 
@@ -72,3 +130,38 @@ __all__ = [
     "fit_pls_moderated", "ModerationResult", "simple_slopes",
     "pls_mga", "micom_all_pairs", "fimix_pls", "FimixResult",
 ]
+
+
+def __getattr__(name: str):
+    """Import a public name from its module at first use (PEP 562) and keep it."""
+    try:
+        module, attr = _LAZY[name]
+    except KeyError:
+        raise AttributeError(f"module 'csi_model' has no attribute {name!r}") from None
+    from importlib import import_module
+    value = getattr(import_module(f".{module}", __name__), attr)
+    globals()[name] = value
+    return value
+
+
+def __dir__() -> list[str]:
+    return sorted(set(globals()) | set(_LAZY))
+
+
+class _Package(_types.ModuleType):
+    """``csi_model`` itself: ``compare`` and ``measurement`` stay the public functions.
+
+    Importing a submodule binds it as an attribute of its package. Two public functions
+    share a submodule's name (the function ``compare`` in the module ``csi_model.compare``,
+    the function ``measurement`` in the package ``csi_model.measurement``); with the names
+    imported lazily, a submodule imported first (by the CLI, say) would take the function's
+    place, so such bindings are skipped. The submodules stay importable by name.
+    """
+
+    def __setattr__(self, name: str, value) -> None:
+        if name in _LAZY and isinstance(value, _types.ModuleType):
+            return
+        super().__setattr__(name, value)
+
+
+_sys.modules[__name__].__class__ = _Package

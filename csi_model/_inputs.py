@@ -41,7 +41,14 @@ def as_survey(data, spec: ModelSpec, missing_codes, func: str, items=None, scale
     read with read_survey (with ``scale``). A model variable absent from the data is
     reported with the model line that uses it.
     """
+    from .survey.moments import SurveyMoments
     from .survey.read import Survey, read_survey
+    if isinstance(data, SurveyMoments):
+        raise SurveyDataError(
+            f"{func} needs the respondents' answers, but was given SurveyMoments ({data.n:,} "
+            f"rows of {data.source} reduced to their means and covariances). Of the estimators "
+            "only cm.fit (CB-SEM) works from moments so far; pass the survey itself (a "
+            f"DataFrame, a file or cm.read_survey(...)) to {func}.")
     if isinstance(data, Survey):
         if missing_codes:
             raise ValueError(f"The 'missing_codes' parameter of {func} applies when data are "

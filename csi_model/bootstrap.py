@@ -251,8 +251,13 @@ def bootstrap(statistic: Callable[[np.ndarray], np.ndarray], n_cases: int, *, B:
 
     try:
         if workers == 1 and backend in ("loky", "multiprocessing", "sequential"):
-            for bd in bounds:
-                collect(bd, _run_chunk(statistic, children[bd[0]:bd[1]], n_cases, groups, k, True))
+            # BLAS pinned to one thread once for all chunks (threadpoolctl's look-up of the
+            # loaded libraries costs ~10 ms a time)
+            from threadpoolctl import threadpool_limits
+            with threadpool_limits(limits=1, user_api="blas"):
+                for bd in bounds:
+                    collect(bd, _run_chunk(statistic, children[bd[0]:bd[1]], n_cases, groups, k,
+                                           False))
         else:
             import joblib
             tasks = (joblib.delayed(_run_chunk)(statistic, children[bd[0]:bd[1]], n_cases, groups,

@@ -50,3 +50,28 @@ def test_default_fit_imports_neither_semopy_nor_scipy_stats():
     loaded = _modules_after(code)
     assert "semopy" not in loaded
     assert "scipy.stats" not in loaded
+
+
+def test_package_import_loads_neither_numpy_nor_pandas():
+    """The public names are imported at first use (PEP 562): ``csi-model --help`` and a bare
+    ``import csi_model`` start without the numerical stack."""
+    loaded = _modules_after("import csi_model")
+    assert "numpy" not in loaded and "pandas" not in loaded
+    assert {"numpy", "pandas"} <= _modules_after("import csi_model\ncsi_model.fit")
+
+
+def test_public_names_resolve_to_their_definitions_whatever_is_imported_first():
+    """``compare`` and ``measurement`` are also submodule names: importing the submodule first
+    must not replace the public function on the package."""
+    code = ("import csi_model.compare, csi_model.measurement, csi_model as cm\n"
+            "from csi_model.compare import compare\n"
+            "from csi_model.measurement.quality import measurement\n"
+            "assert cm.compare is compare and cm.measurement is measurement\n"
+            "for name in cm.__all__:\n"
+            "    assert getattr(cm, name) is not None and name in dir(cm), name\n"
+            "from csi_model import *\n"
+            "assert callable(fimix_pls) and plot_ipma.__name__ == 'ipma_map'")
+    _modules_after(code)
+    out = subprocess.run([sys.executable, "-c", "import csi_model\ncsi_model.no_such_name"],
+                         capture_output=True, text=True)
+    assert out.returncode == 1 and "has no attribute 'no_such_name'" in out.stderr

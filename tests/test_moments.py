@@ -107,3 +107,14 @@ def test_fit_from_moments_refuses_what_needs_rows(survey):
     for kwargs in ({"estimator": "MLR"}, {"missing": "fiml"}, {"bootstrap": 10, "seed": 1}):
         with pytest.raises(EstimationError, match="needs the respondents' rows"):
             cm.fit(SPEC, m, **kwargs)
+
+
+def test_pls_and_the_index_refuse_moments_with_a_clear_error(survey):
+    """PLS and the index are not wired to SurveyMoments yet (issue 19, goal 5): a clear
+    refusal naming the function and the way out, not a TypeError from read_survey."""
+    m = cm.survey_moments(survey, ITEMS, missing_codes=[99])
+    for call in (lambda: cm.fit_pls(SPEC, m), lambda: cm.csi_index(SPEC, m, scale=(1, 10))):
+        # csi_index fits through fit_pls, which names itself
+        with pytest.raises(SurveyDataError, match="fit_pls needs the respondents' answers.*"
+                                                  "only cm.fit"):
+            call()

@@ -117,10 +117,11 @@ class BatchML:
         Ua = U[:, :, self.alpha] * self.root_scale          # (R, p, n_entries)
         Ub = U[:, :, self.beta] * self.root_scale
         VUa, VUb = V @ Ua, V @ Ub
-        Mab = Ua.transpose(0, 2, 1) @ VUb                   # a_e' V b_e'
-        Maa = Ua.transpose(0, 2, 1) @ VUa
-        Mbb = Ub.transpose(0, 2, 1) @ VUb
-        J_e = Mab.transpose(0, 2, 1) * Mab + Mbb * Maa
+        UaT, UbT = Ua.transpose(0, 2, 1), Ub.transpose(0, 2, 1)
+        # M[b_e, a_e'] is the transpose of M[a_e, b_e'] (V is symmetric): one more product
+        # is cheaper than multiplying by a transposed (strided) stack
+        J_e = (UbT @ VUa) * (UaT @ VUb)
+        J_e += (UbT @ VUb) * (UaT @ VUa)
         # gradient: 2 s_e a_e' (V - V S V) b_e
         WUb = VUb - V @ (cov @ VUb)
         g_e = 2 * np.einsum("rpe,rpe->re", Ua, WUb)
@@ -239,11 +240,18 @@ class SEMRefit:
             out[r] = Xc.T @ Xc / Xi.shape[0]
         return out
 
+    #: resamples refitted together: the (block, q, q) stacks of one Fisher-scoring step stay
+    #: in a core's cache (at q = 59, 50 resamples take ~1.4 MB; 250 were ~35 % slower)
+    block: int = 50
+
     def batch(self, list_of_indices) -> np.ndarray:
         cov = self.covariances(list_of_indices)
-        theta, converged, _ = self.engine.fit(self.theta0, cov, tol=self.tol,
-                                              max_iter=self.max_iter)
-        theta[~converged] = np.nan
+        theta = np.empty((cov.shape[0], self.theta0.shape[-1]))
+        for start in range(0, cov.shape[0], self.block):
+            rows = slice(start, start + self.block)
+            theta[rows], converged, _ = self.engine.fit(self.theta0, cov[rows], tol=self.tol,
+                                                        max_iter=self.max_iter)
+            theta[rows][~converged] = np.nan
         return theta
 
     def __call__(self, indices) -> np.ndarray:
