@@ -349,17 +349,13 @@ class ModelSpec:
         self.constraint_functions  # noqa: B018 - parsing checks every constraint line
 
     def _check_composites(self) -> None:
-        """lavaan's ``<~`` blocks, refused where lavaan's estimates are not identified."""
+        """``<~`` blocks: formed from observed items, and not also reflective or regressed."""
         if not self.composites:
             return
-        where = self.source or "<model>"
         reflective = {st.lhs for st in self.statements if st.op == "=~"}
         regressed = {st.lhs for st in self.statements if st.op == "~"}
         indicator_set = {t.name for st in self.statements if st.op == "=~" for t in st.terms}
         latents = set(self.latents)
-        emitted = {lv: sum(1 for f, _ in self.structural_paths if f == lv) for lv in self.composites}
-        free_disturbance = {st.lhs for st in self.statements if st.op == "~~" for t in st.terms
-                            if t.name == st.lhs and t.fixed is None}
         for st in self.statements:
             if st.op != "<~":
                 continue
@@ -376,13 +372,41 @@ class ModelSpec:
                                     "of a latent and not regressed on anything.",
                                 "Form the composite from observed items only (lavaan treats "
                                 "them as exogenous predictors).", t.col)
+
+    def check_composite_identification(self) -> None:
+        """Refuse the formative blocks whose CB-SEM estimates are not identified.
+
+        As lavaan 0.6-14 specifies ``f <~ x1 + x2`` (every weight free, the disturbance of f
+        fixed at 0): a composite needs a fixed weight (its scale), must emit at least one
+        path (two if its disturbance is freed with ``f ~~ f``), and cannot be an exogenous
+        latent next to others (lavaan would free a covariance of its zero-variance
+        disturbance). PLS has none of these rules (the blocks are weighted composites).
+
+        Raises
+        ------
+        ModelSyntaxError
+            Naming the composite's line and saying what to write instead.
+
+        Examples
+        --------
+        >>> spec = ModelSpec.from_syntax("IMAG <~ i1 + i2\nSAT =~ s1 + s2 + s3\nSAT ~ IMAG")
+        >>> spec.check_composite_identification()
+        Traceback (most recent call last):
+        ...
+        csi_model.exceptions.ModelSyntaxError: <model>, line 1: The composite 'IMAG' ...
+        """
+        if not self.composites:
+            return
+        emitted = {lv: sum(1 for f, _ in self.structural_paths if f == lv) for lv in self.composites}
+        free_disturbance = {st.lhs for st in self.statements if st.op == "~~" for t in st.terms
+                            if t.name == st.lhs and t.fixed is None}
         for f, items in self.composites.items():
             st = next(s for s in self.statements if s.op == "<~" and s.lhs == f)
             terms = [t for s in self.statements if s.op == "<~" and s.lhs == f for t in s.terms]
             if not any(t.fixed is not None for t in terms):
-                self._error(st, f"The formative composite '{f}' has no fixed weight, so its "
-                                "scale is not identified (lavaan 0.6-14 leaves every '<~' "
-                                "weight free and cannot compute standard errors).",
+                self._error(st, f"The composite '{f}' ('<~', a formative block) has no fixed "
+                                "weight, so its scale is not identified (lavaan 0.6-14 leaves "
+                                "every weight free and cannot compute standard errors).",
                             f"Fix one weight, e.g. '{f} <~ 1*{items[0]} + ...'.")
             need = 2 if f in free_disturbance else 1
             if emitted[f] < need:

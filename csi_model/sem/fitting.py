@@ -484,6 +484,11 @@ def _fit_ordered(spec, data, ordered, estimator, missing, missing_codes, level, 
                               f"{estimator} standard errors are robust (sandwich) already.")
     if not 0 < level < 1:
         raise ValueError(f"The 'level' parameter of fit must be in (0, 1). Got {level!r} instead.")
+    refuse_constraints(spec, "ordered items")
+    if spec.composites:
+        raise ModelSpecError(f"{spec.source or '<model>'}: formative blocks ('<~') are fitted "
+                             "with continuous items (ML) only; fit the model without "
+                             "ordered=, or measure the construct reflectively with '=~'.")
     survey = as_survey(data, spec, missing_codes, "fit", scale=scale)
     spec.check_against(survey.data.columns, data_source=survey.source)
     with threadpool_limits(limits=1, user_api="blas"):
@@ -609,6 +614,7 @@ def check_identification(spec: ModelSpec, pt: pd.DataFrame) -> None:
     variables (plus p means with a mean structure) against the free parameters; with
     ``fixed.x`` the predictors' moments and (co)variances drop out of both counts.
     """
+    spec.check_composite_identification()
     p = len(spec.observed)
     meanstructure = bool((pt["op"] == "~1").any())
     moments = p * (p + 1) // 2 + (p if meanstructure else 0)

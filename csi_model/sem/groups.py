@@ -32,6 +32,7 @@ from . import _estimation as est
 from . import _fiml as fiml
 from . import fit_indices as fi
 from ._ram import RAMModel
+from .constraints import refuse_constraints
 from ..exceptions import ConvergenceWarning, CSIModelWarning, EstimationError, SurveyDataError
 from .results import Summary
 from ..model.spec import ModelSpec, load_model
@@ -279,6 +280,8 @@ def fit_multigroup(spec: ModelSpec | str, data, *, by: str, equal: Sequence[str]
     (('2025', '2026'), 301)
     """
     spec = spec if isinstance(spec, ModelSpec) else load_model(spec)
+    refuse_constraints(spec, "a multigroup fit")     # '==', '<', '>': single-group ML only
+    spec.check_composite_identification()
     if multigroup_note(spec):
         warnings.warn(multigroup_note(spec), CSIModelWarning, stacklevel=2)
     bad = [e for e in equal if e not in EQUALITY_TYPES]

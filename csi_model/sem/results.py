@@ -41,7 +41,7 @@ def _std_plan(model: RAMModel):
     pt = model.partable
     kinds, li, ri = [], [], []
     for lhs, op, rhs in zip(pt["lhs"], pt["op"], pt["rhs"]):
-        kind = {"=~": 0, "~": 1, "~1": 4}.get(op, -1)
+        kind = {"=~": 0, "~": 1, "<~": 1, "~1": 4}.get(op, -1)
         if op == "~~":
             kind = 2 if lhs == rhs else 3
         kinds.append(kind)
