@@ -45,6 +45,8 @@ def test_binding_inequality_fixes_the_parameter(fits):
     assert row["est"] == pytest.approx(0.7, abs=1e-9)
     assert row["se"] == 0 and np.isnan(row["z"]) and np.isnan(row["pvalue"])
     assert res.fit_measures["df"] == fits["hs_inequality_inactive"].fit_measures["df"] == 24
+    assert any("'a > 0.7' (line 4) binds" in w for w in res.warnings)
+    assert not any("binds" in w for w in fits["hs_inequality_inactive"].warnings)
 
 
 def test_inactive_inequality_is_the_unconstrained_fit(fits):

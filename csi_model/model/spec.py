@@ -140,7 +140,7 @@ class ModelSpec:
         the items, with the items observed exogenous predictors and the disturbance
         variance of f fixed at 0; PLS estimates the block in mode B.
 
-        >>> ModelSpec.from_syntax("IMAG <~ 1*i1 + i2\nSAT =~ s1 + s2 + s3\nSAT ~ IMAG").composites
+        >>> ModelSpec.from_syntax("IMAG <~ 1*i1 + i2\\nSAT =~ s1 + s2 + s3\\nSAT ~ IMAG").composites
         {'IMAG': ('i1', 'i2')}
         """
         out: dict[str, list[str]] = {}
@@ -162,7 +162,7 @@ class ModelSpec:
         ``g`` is ``lhs - rhs`` for ``==`` and ``>``, ``rhs - lhs`` for ``<``, an expression of
         the labels and defined parameters (:mod:`csi_model.model.expression`).
 
-        >>> spec = ModelSpec.from_syntax("f =~ x1 + a*x2 + b*x3\na == 2*b\nb < 1")
+        >>> spec = ModelSpec.from_syntax("f =~ x1 + a*x2 + b*x3\\na == 2*b\\nb < 1")
         >>> [(kind, g.rhs) for kind, g in spec.constraint_functions]
         [('eq', '(a)-(2*b)'), ('ineq', '(1)-(b)')]
         """
@@ -389,7 +389,7 @@ class ModelSpec:
 
         Examples
         --------
-        >>> spec = ModelSpec.from_syntax("IMAG <~ i1 + i2\nSAT =~ s1 + s2 + s3\nSAT ~ IMAG")
+        >>> spec = ModelSpec.from_syntax("IMAG <~ i1 + i2\\nSAT =~ s1 + s2 + s3\\nSAT ~ IMAG")
         >>> spec.check_composite_identification()
         Traceback (most recent call last):
         ...
@@ -435,7 +435,7 @@ class ModelSpec:
     def feedback_loops(self) -> tuple[tuple[str, ...], ...]:
         """The nonrecursive blocks: groups of variables on a directed cycle of ``~`` paths.
 
-        >>> ModelSpec.from_syntax("y1 ~ x1 + y2\ny2 ~ x2 + y1").feedback_loops
+        >>> ModelSpec.from_syntax("y1 ~ x1 + y2\\ny2 ~ x2 + y1").feedback_loops
         (('y1', 'y2'),)
         """
         graph: dict[str, list[str]] = {}

@@ -197,7 +197,7 @@ def _find_operator(code: str, loc: _Locator) -> tuple[str, int]:
         if token in _KNOWN_BUT_UNSUPPORTED:
             raise loc.error(m.start(), f"The operator '{token}' ({_KNOWN_BUT_UNSUPPORTED[token]}) "
                             "is not supported.", hint=_UNSUPPORTED_HINTS.get(
-                                token, "Supported operators: =~ ~ ~~ :=."))
+                                token, "Supported operators: =~ <~ ~ ~~ := == < >."))
         raise loc.error(m.start(), f"Unknown operator '{token}'.",
                         hint="Use one of =~ (measured by), <~ (formed by), ~ (regressed on), "
                              "~~ (covariance), := (defined parameter), == < > (constraints).")

@@ -252,6 +252,17 @@ class ModelConstraints:
         out[ineq_active] = full[ineq_active] > 1e-8
         return out
 
+    def notes(self, theta) -> list[str]:
+        """A note per inequality that binds at theta (the estimate is on its bound)."""
+        v = self.all_values(theta)
+        out = []
+        for st, kind, value in zip(self.spec.constraints, self.kinds, v):
+            if kind == "ineq" and abs(value) <= _ACTIVE_TOL:
+                out.append(f"The inequality constraint '{st.text}' (line {st.line}) binds: the "
+                           "estimate is on its bound, and a parameter it holds there is reported "
+                           "with se 0 (as lavaan); the unconstrained estimate lies outside it.")
+        return out
+
     # ------------------------------------------------------------------ inference
     def null_space(self, theta) -> np.ndarray:
         """K: an orthonormal basis of the directions the active constraints allow."""

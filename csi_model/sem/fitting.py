@@ -72,7 +72,8 @@ def semopy_description(pt: pd.DataFrame) -> str:
             mod = f"{row.label}*"
         else:
             mod = ""
-        lines.append(f"{row.lhs} {row.op} {mod}{row.rhs}")
+        op = "~" if row.op == "<~" else row.op      # a composite: regressed on its items
+        lines.append(f"{row.lhs} {op} {mod}{row.rhs}")
     return "\n".join(lines)
 
 
@@ -294,8 +295,10 @@ def fit(spec: ModelSpec | str | Path, data, *, estimator: str | None = None,
             _check_implied_cov(model, theta)
             cons = ModelConstraints(spec, model) if spec.constraints else None
             if cons is not None:       # from the unconstrained ML estimate, as lavaan
-                theta, more, converged = cons.fit(model, theta, mom)
+                theta, more, ok = cons.fit(model, theta, mom)
+                converged = ok if more else converged   # 0: the free estimate satisfies them
                 iters += more
+                notes.extend(cons.notes(theta))
                 _check_implied_cov(model, theta)
         except np.linalg.LinAlgError:
             raise _singular_sigma_error(spec, pt, X, cols) from None

@@ -41,7 +41,6 @@ for (cs in cases) {
   pt <- parTable(fit)
   out$cases[[cs$case]] <- list(
     model = cs$model, data_file = file.path("tests", "data", cs$data), note = cs$note,
-    warnings = NULL,
     partable = pt[, c("lhs", "op", "rhs", "free", "ustart", "exo")],
     estimates = pe[, c("lhs", "op", "rhs", "est", "se", "std.all")],
     r2 = as.list(lavInspect(fit, "rsquare")),

@@ -55,10 +55,7 @@ for (cs in cases) {
   pe <- parameterEstimates(fit)
   ss <- standardizedSolution(fit)
   pe$std.all <- ss$est.std[match(paste(pe$lhs, pe$op, pe$rhs), paste(ss$lhs, ss$op, ss$rhs))]
-  beta <- lavInspect(fit, "est")$beta
-  if (is.null(beta)) {                        # observed-variable model: regressions in 'beta' too
-    beta <- lavInspect(fit, "est")$beta
-  }
+  beta <- lavInspect(fit, "est")$beta         # observed outcomes are in beta too
   total <- solve(diag(nrow(beta)) - beta) - diag(nrow(beta))
   dimnames(total) <- dimnames(beta)
   tot <- as.data.frame(as.table(total), stringsAsFactors = FALSE)
