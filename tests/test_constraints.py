@@ -47,6 +47,8 @@ def test_binding_inequality_fixes_the_parameter(fits):
     assert res.fit_measures["df"] == fits["hs_inequality_inactive"].fit_measures["df"] == 24
     assert any("'a > 0.7' (line 4) binds" in w for w in res.warnings)
     assert not any("binds" in w for w in fits["hs_inequality_inactive"].warnings)
+    text = str(res.summary())
+    assert "Constraints" in text and "a > 0.7" in text and "yes" in text
 
 
 def test_inactive_inequality_is_the_unconstrained_fit(fits):

@@ -73,6 +73,11 @@ def test_fit_refuses_an_unidentified_composite_before_estimating():
         cm.fit(spec, MOBI)
 
 
+def test_summary_shows_the_weights():
+    text = str(fit_case(CASES["mobi_formative_image"]).summary())
+    assert "Composite weights" in text and "IMAG5" in text
+
+
 def test_one_path_with_a_fixed_weight_is_identified():
     """With its disturbance fixed at 0 (lavaan's '<~'), a composite emitting one path is
     identified: lavaan computes SEs for it (pd_composite_fixed_weight), while the same

@@ -29,10 +29,11 @@ import numpy as np
 
 from ..exceptions import EstimationError, ModelSpecError
 from ..model.spec import ModelSpec
+from ..model.syntax import format_statement
 from . import _estimation as est
 from ._ram import RAMModel
 
-__all__ = ["ModelConstraints", "refuse_constraints"]
+__all__ = ["ModelConstraints", "refuse_constraints", "constraint_table"]
 
 _ACTIVE_TOL = 1e-6
 
@@ -50,10 +51,30 @@ def refuse_constraints(spec: ModelSpec, what: str) -> None:
         return
     st = spec.constraints[0]
     raise EstimationError(
-        f"{spec.source or '<model>'}, line {st.line}: constraints ('{st.text}') are estimated "
+        f"{spec.source or '<model>'}, line {st.line}: constraints ('{format_statement(st)}') are estimated "
         f"with estimator='ML' and complete data (listwise) only; {what} is not available with "
         "them yet. Use the ML estimator with listwise deletion, or write equality constraints "
         "as shared labels (e.g. 'f =~ x1 + a*x2 + a*x3'), which every estimator honours.")
+
+
+def constraint_table(spec: ModelSpec, model: RAMModel, theta) -> "pd.DataFrame":
+    """The constraints at ``theta``: ``slack`` (lhs - rhs for ``==``, the distance to the
+    bound for ``<`` and ``>``, as lavaan's summary) and whether an inequality binds.
+
+    >>> spec = ModelSpec.from_syntax("f =~ x1 + a*x2 + b*x3\\na == 2*b\\nb < 1")
+    >>> model = RAMModel.from_partable(spec.partable(), spec.observed, spec.latents)
+    >>> table = constraint_table(spec, model, np.array([1.0, 0.5, 1, 1, 1, 1]))
+    >>> table.index.tolist(), table["slack"].tolist(), table["binds"].tolist()
+    (['a == 2*b', 'b < 1'], [0.0, 0.5], [False, False])
+    """
+    import pandas as pd
+
+    cons = ModelConstraints(spec, model)
+    values = cons.all_values(np.asarray(theta, float))
+    binds = [k == "ineq" and abs(v) <= _ACTIVE_TOL for k, v in zip(cons.kinds, values)]
+    return pd.DataFrame({"slack": values, "binds": binds},
+                        index=pd.Index([format_statement(st) for st in spec.constraints],
+                                       name="constraint"))
 
 
 class ModelConstraints:
@@ -258,7 +279,7 @@ class ModelConstraints:
         out = []
         for st, kind, value in zip(self.spec.constraints, self.kinds, v):
             if kind == "ineq" and abs(value) <= _ACTIVE_TOL:
-                out.append(f"The inequality constraint '{st.text}' (line {st.line}) binds: the "
+                out.append(f"The inequality constraint '{format_statement(st)}' (line {st.line}) binds: the "
                            "estimate is on its bound, and a parameter it holds there is reported "
                            "with se 0 (as lavaan); the unconstrained estimate lies outside it.")
         return out

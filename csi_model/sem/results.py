@@ -455,6 +455,14 @@ class SEMResult:
 
         tables = [("Measurement model", block(self.loadings)),
                   ("Structural model", block(self.paths))]
+        composites = self.estimates[self.estimates.op == "<~"]
+        if len(composites):            # formative blocks: the weights
+            tables.insert(1, ("Composite weights", block(composites)))
+        if getattr(self.spec, "constraints", ()):
+            from .constraints import constraint_table
+            from .effects import _model_of
+            tables.append(("Constraints", constraint_table(self.spec, _model_of(self),
+                                                           self.theta)))
         thresholds = self.estimates[self.estimates.op == "|"]
         if len(thresholds):            # ordered items
             tables.append(("Thresholds", block(thresholds)))
