@@ -460,9 +460,9 @@ class SEMResult:
             tables.insert(1, ("Composite weights", block(composites)))
         if getattr(self.spec, "constraints", ()):
             from .constraints import constraint_table
-            from .effects import _model_of
-            tables.append(("Constraints", constraint_table(self.spec, _model_of(self),
-                                                           self.theta)))
+            pt = self.spec.partable(meanstructure=bool((self.estimates.op == "~1").any()))
+            model = RAMModel.from_partable(pt, self.spec.observed, self.spec.latents)
+            tables.append(("Constraints", constraint_table(self.spec, model, self.theta)))
         thresholds = self.estimates[self.estimates.op == "|"]
         if len(thresholds):            # ordered items
             tables.append(("Thresholds", block(thresholds)))
