@@ -119,8 +119,8 @@ def test_bootstrap_keeps_fixed_x_rows_fixed():
 
 @pytest.mark.parametrize("text, match", [
     ("f =~ x1 + 1 + x3", r"'1' \(an intercept or mean\) can only stand right of '~'"),
-    ("f =~ x1 + b*x2 + c*x3\nb == c", "same label"),
-    ("f <~ x1 + x2", r"fit_pls\(\.\.\., mode='B'\)"),
+    ("f =~ x1 + b*x2 + c*x3\nb <= c", "Write '<'"),
+    ("f =~ x1 + x2 + x3\nx1 ~*~ x1", r"scaling factors.*Supported operators: =~ <~ ~ ~~ := == < >"),
 ])
 def test_syntax_we_do_not_fit_is_refused_with_a_way_out(text, match):
     with pytest.raises(cm.ModelSyntaxError, match=match):

@@ -19,7 +19,7 @@ import pandas as pd
 
 from ..exceptions import ModelSpecError, ModelSyntaxError
 from .expression import DefinedParameter, parse_defined
-from .syntax import Statement, format_statement, parse_syntax
+from .syntax import CONSTRAINT_OPERATORS, Statement, format_statement, parse_syntax
 
 __all__ = ["ModelSpec", "load_model", "bundled_models", "specify", "reflective", "paths",
            "items", "Construct", "Paths"]
@@ -147,10 +147,10 @@ class ModelSpec:
     # ------------------------------------------------------------------ structure
     @cached_property
     def latents(self) -> tuple[str, ...]:
-        """Latent variables in order of first definition."""
+        """Latent variables in order of first definition (``=~`` and composites ``<~``)."""
         out: list[str] = []
         for st in self.statements:
-            if st.op == "=~" and st.lhs not in out:
+            if st.op in ("=~", "<~") and st.lhs not in out:
                 out.append(st.lhs)
         return tuple(out)
 
@@ -166,6 +166,59 @@ class ModelSpec:
         return {k: tuple(v) for k, v in out.items()}
 
     @cached_property
+    def composites(self) -> dict[str, tuple[str, ...]]:
+        """Mapping composite -> its items, for the formative blocks ``f <~ x1 + x2``.
+
+        In CB-SEM (as lavaan 0.6-14) ``f <~ x1 + x2`` is the regression of the latent f on
+        the items, with the items observed exogenous predictors and the disturbance
+        variance of f fixed at 0; PLS estimates the block in mode B.
+
+        >>> ModelSpec.from_syntax("IMAG <~ 1*i1 + i2\\nSAT =~ s1 + s2 + s3\\nSAT ~ IMAG").composites
+        {'IMAG': ('i1', 'i2')}
+        """
+        out: dict[str, list[str]] = {}
+        for st in self.statements:
+            if st.op == "<~":
+                items = out.setdefault(st.lhs, [])
+                items.extend(t.name for t in st.terms if t.name not in items)
+        return {k: tuple(v) for k, v in out.items()}
+
+    @cached_property
+    def constraints(self) -> tuple[Statement, ...]:
+        """The constraint statements (``==``, ``<``, ``>``), checked with :meth:`constraint_functions`."""
+        return tuple(st for st in self.statements if st.op in CONSTRAINT_OPERATORS)
+
+    @cached_property
+    def constraint_functions(self) -> tuple[tuple[str, DefinedParameter], ...]:
+        """Each constraint as ``(kind, g)``: ``kind`` "eq" (``g == 0``) or "ineq" (``g >= 0``).
+
+        ``g`` is ``lhs - rhs`` for ``==`` and ``>``, ``rhs - lhs`` for ``<``, an expression of
+        the labels and defined parameters (:mod:`csi_model.model.expression`).
+
+        >>> spec = ModelSpec.from_syntax("f =~ x1 + a*x2 + b*x3\\na == 2*b\\nb < 1")
+        >>> [(kind, g.rhs) for kind, g in spec.constraint_functions]
+        [('eq', '(a)-(2*b)'), ('ineq', '(1)-(b)')]
+        """
+        labels = {t.label for st in self.statements for t in st.terms if t.label}
+        defined = {d.name: d.line for d in self.defined_parameters}
+        out = []
+        for st in self.constraints:
+            kind = "eq" if st.op == "==" else "ineq"
+            first, second = (st.expression, st.lhs) if st.op == "<" else (st.lhs, st.expression)
+            text = f"({first}) - ({second})"
+            try:
+                g = parse_defined(f"{_CONSTRAINT_NAME} := {text}", line=st.line, labels=labels,
+                                  defined=defined, text=st.text, source=self.source)
+            except ModelSyntaxError as exc:     # the message without its location and text
+                message = str(exc).split("\n")[0].split(": ", 1)[-1]
+                message = (message.replace(f"'{_CONSTRAINT_NAME} := ...'", "the constraint")
+                           .replace("in a defined parameter", "in a constraint"))
+                raise ModelSyntaxError(message, source=self.source, line=st.line,
+                                       text=st.text) from None
+            out.append((kind, g))
+        return tuple(out)
+
+    @cached_property
     def structural_paths(self) -> tuple[tuple[str, str], ...]:
         """Regression paths as (from, to) pairs, in the order written."""
         return tuple((t.name, st.lhs) for st in self.statements if st.op == "~" for t in st.terms)
@@ -178,7 +231,7 @@ class ModelSpec:
         for lv in self.latents:
             out.extend(i for i in self.indicators[lv] if i not in lat and i not in out)
         for st in self.statements:
-            if st.op in ("~", "~~", "~1"):
+            if st.op in ("~", "~~", "~1", "<~"):
                 for name in (st.lhs, *(st.rhs_names if st.op != "~1" else ())):
                     if name not in lat and name not in out:
                         out.append(name)
@@ -225,7 +278,8 @@ class ModelSpec:
         indicator_set = {i for items in self.indicators.values() for i in items}
         dependents = {st.lhs for st in self.statements if st.op == "~"}
         return tuple(v for v in self.observed if v not in indicator_set and v not in dependents
-                     and any(v in st.rhs_names for st in self.statements if st.op == "~"))
+                     and any(v in st.rhs_names for st in self.statements
+                             if st.op in ("~", "<~")))
 
     @cached_property
     def random_predictors(self) -> tuple[str, ...]:
@@ -283,7 +337,9 @@ class ModelSpec:
         a, b = self.partable()[cols], other.partable()[cols]
         key = ["lhs", "op", "rhs"]
         defined = [(d.name, d.rhs) for d in self.defined_parameters] == \
-            [(d.name, d.rhs) for d in other.defined_parameters]
+            [(d.name, d.rhs) for d in other.defined_parameters] and \
+            [(k, g.rhs) for k, g in self.constraint_functions] == \
+            [(k, g.rhs) for k, g in other.constraint_functions]
         return defined and a.sort_values(key).reset_index(drop=True).equals(
             b.sort_values(key).reset_index(drop=True))
 
@@ -307,7 +363,7 @@ class ModelSpec:
         seen: dict[tuple[str, str, str], Statement] = {}
         owner: dict[str, Statement] = {}
         for st in self.statements:
-            if st.op == ":=":
+            if st.op == ":=" or st.op in CONSTRAINT_OPERATORS:
                 continue
             for t in st.terms:
                 key = (st.lhs, st.op, t.name)
@@ -336,38 +392,162 @@ class ModelSpec:
                 st = owner[lv]
                 self._error(st, f"'{lv}' is used both as a latent and as an item.",
                             "Rename the item or the latent.")
-        self._check_cycles()
+        self._check_composites()
+        self._check_nonrecursive()
         self._check_defined()
+        self.constraint_functions  # noqa: B018 - parsing checks every constraint line
 
-    def _check_cycles(self) -> None:
-        graph: dict[str, list[tuple[str, Statement]]] = {}
+    def _check_composites(self) -> None:
+        """``<~`` blocks: formed from observed items, and not also reflective or regressed."""
+        if not self.composites:
+            return
+        reflective = {st.lhs for st in self.statements if st.op == "=~"}
+        regressed = {st.lhs for st in self.statements if st.op == "~"}
+        indicator_set = {t.name for st in self.statements if st.op == "=~" for t in st.terms}
+        latents = set(self.latents)
+        for st in self.statements:
+            if st.op != "<~":
+                continue
+            f = st.lhs
+            if f in reflective or f in regressed:
+                what = "measured reflectively ('=~')" if f in reflective else "regressed ('~')"
+                self._error(st, f"The composite '{f}' (formative '<~' block) is also {what}.",
+                            "A composite is formed by its items only: remove the other line, "
+                            "or make it a reflective latent.")
+            for t in st.terms:
+                if t.name in latents or t.name in indicator_set or t.name in regressed:
+                    self._error(st, f"The item '{t.name}' of the formative composite '{f}' "
+                                    "must be an observed variable that is not an indicator "
+                                    "of a latent and not regressed on anything.",
+                                "Form the composite from observed items only (lavaan treats "
+                                "them as exogenous predictors).", t.col)
+
+    def check_composite_identification(self) -> None:
+        """Refuse the formative blocks whose CB-SEM estimates are not identified.
+
+        As lavaan 0.6-14 specifies ``f <~ x1 + x2`` (every weight free, the disturbance of f
+        fixed at 0): a composite needs a fixed weight (its scale), must emit at least one
+        path (two if its disturbance is freed with ``f ~~ f``), and cannot be an exogenous
+        latent next to others (lavaan would free a covariance of its zero-variance
+        disturbance). PLS has none of these rules (the blocks are weighted composites).
+
+        Raises
+        ------
+        ModelSyntaxError
+            Naming the composite's line and saying what to write instead.
+
+        Examples
+        --------
+        >>> spec = ModelSpec.from_syntax("IMAG <~ i1 + i2\\nSAT =~ s1 + s2 + s3\\nSAT ~ IMAG")
+        >>> spec.check_composite_identification()
+        Traceback (most recent call last):
+        ...
+        csi_model.exceptions.ModelSyntaxError: <model>, line 1: The composite 'IMAG' ...
+        """
+        if not self.composites:
+            return
+        emitted = {lv: sum(1 for f, _ in self.structural_paths if f == lv) for lv in self.composites}
+        free_disturbance = {st.lhs for st in self.statements if st.op == "~~" for t in st.terms
+                            if t.name == st.lhs and t.fixed is None}
+        for f, items in self.composites.items():
+            st = next(s for s in self.statements if s.op == "<~" and s.lhs == f)
+            terms = [t for s in self.statements if s.op == "<~" and s.lhs == f for t in s.terms]
+            if not any(t.fixed is not None for t in terms):
+                self._error(st, f"The composite '{f}' ('<~', a formative block) has no fixed "
+                                "weight, so its scale is not identified (lavaan 0.6-14 leaves "
+                                "every weight free and cannot compute standard errors).",
+                            f"Fix one weight, e.g. '{f} <~ 1*{items[0]} + ...'.")
+            need = 2 if f in free_disturbance else 1
+            if emitted[f] < need:
+                why = ("its disturbance variance is free ('" + f + " ~~ " + f + "'), so it must "
+                       "emit at least two paths (MacCallum & Browne, 1993)"
+                       if need == 2 else "it must emit at least one path to be identified")
+                self._error(st, f"The formative composite '{f}' emits {emitted[f]} structural "
+                                f"path(s): {why}.",
+                            f"Add paths from '{f}' ('Y ~ {f}'), or fix its disturbance at 0 "
+                            "(lavaan's default for '<~')." if need == 2 else
+                            f"Add a path from '{f}' to an outcome ('Y ~ {f}').")
+        others = [lv for lv in self.exogenous_latents if lv not in self.composites]
+        exo_comp = [f for f in self.composites if f in self.exogenous_latents]
+        if exo_comp and len(exo_comp) + len(others) > 1:
+            st = next(s for s in self.statements if s.op == "<~" and s.lhs == exo_comp[0])
+            rest = [v for v in exo_comp[1:] + others]
+            self._error(st, f"The formative composite '{exo_comp[0]}' is exogenous together "
+                            f"with {', '.join(repr(v) for v in rest)}: lavaan 0.6-14 frees the "
+                            "covariance of the composite's zero-variance disturbance with them, "
+                            "which is not identified.",
+                        "Make the other exogenous latents outcomes of the composite "
+                        f"(e.g. '{rest[0]} ~ {exo_comp[0]}'), or use one composite as the only "
+                        "exogenous latent.")
+
+    @cached_property
+    def feedback_loops(self) -> tuple[tuple[str, ...], ...]:
+        """The nonrecursive blocks: groups of variables on a directed cycle of ``~`` paths.
+
+        >>> ModelSpec.from_syntax("y1 ~ x1 + y2\\ny2 ~ x2 + y1").feedback_loops
+        (('y1', 'y2'),)
+        """
+        graph: dict[str, list[str]] = {}
         for st in self.statements:
             if st.op == "~":
+                graph.setdefault(st.lhs, [])     # model order: outcomes as first written
                 for t in st.terms:
-                    graph.setdefault(t.name, []).append((st.lhs, st))
-        state: dict[str, int] = {}
-        stack: list[tuple[str, Statement | None]] = []
+                    graph.setdefault(t.name, []).append(st.lhs)
+        return tuple(c for c in _strongly_connected(graph) if len(c) > 1)
 
-        def visit(node: str, via: Statement | None):
-            state[node] = 1
-            stack.append((node, via))
-            for nxt, st in graph.get(node, ()):
-                if state.get(nxt) == 1:
-                    names = [n for n, _ in stack]
-                    cycle = names[names.index(nxt):] + [nxt]
-                    lines = sorted({s.line for _, s in stack[names.index(nxt) + 1:] if s} | {st.line})
-                    raise ModelSpecError(
-                        f"{self.source or '<model>'}: the structural model has a cycle "
-                        f"{' -> '.join(cycle)} (lines {', '.join(map(str, lines))}). "
-                        "CSI models are recursive: remove or reverse one of these paths.")
-                if state.get(nxt) is None:
-                    visit(nxt, st)
-            stack.pop()
-            state[node] = 2
+    def _check_nonrecursive(self) -> None:
+        """Order and rank conditions for each equation in a feedback loop (Bollen 1989, 4.4).
 
-        for node in list(graph):
-            if state.get(node) is None:
-                visit(node, None)
+        For a block of m mutually dependent variables whose disturbances correlate (a
+        ``~~`` between two of them), the equation of each must exclude at least m - 1 of the
+        block's variables and predictors (order condition), and the coefficients of the
+        excluded variables in the other equations must have rank m - 1 (rank condition,
+        checked at random coefficient values). With uncorrelated disturbances (lavaan's
+        default for variables that predict each other) a loop can be identified without
+        instruments, and the fit's information matrix is the check
+        (:func:`csi_model.sem.fitting.empirical_identification_notes`).
+        """
+        import numpy as np
+
+        preds: dict[str, list[str]] = {}
+        covaries: set[frozenset] = set()
+        for st in self.statements:
+            if st.op == "~":
+                preds.setdefault(st.lhs, []).extend(st.rhs_names)
+            elif st.op == "~~":
+                covaries.update(frozenset((st.lhs, t.name)) for t in st.terms
+                                if t.name != st.lhs and t.fixed != 0)
+        rng = np.random.default_rng(0)
+        for block in self.feedback_loops:
+            if not any(frozenset((a, b)) in covaries for a in block for b in block if a != b):
+                continue
+            cols = list(block) + [v for y in block for v in preds.get(y, ())
+                                  if v not in block]
+            cols = list(dict.fromkeys(cols))
+            C = np.zeros((len(block), len(cols)))
+            for i, y in enumerate(block):
+                C[i, i] = 1.0
+                for v in preds.get(y, ()):
+                    C[i, cols.index(v)] = rng.uniform(0.3, 0.9) * rng.choice([-1, 1])
+            m = len(block)
+            for i, y in enumerate(block):
+                excluded = [k for k in range(len(cols)) if C[i, k] == 0]
+                ok = len(excluded) >= m - 1 and (
+                    m == 1 or np.linalg.matrix_rank(np.delete(C[:, excluded], i, axis=0)) == m - 1)
+                if ok:
+                    continue
+                st = next(s for s in self.statements if s.op == "~" and s.lhs == y)
+                loop = " <-> ".join(block)
+                condition = "order" if len(excluded) < m - 1 else "rank"
+                self._error(st, f"The equation of '{y}' in the feedback loop {loop} is not "
+                                f"identified ({condition} condition): with correlated "
+                                "disturbances, a nonrecursive model needs for each variable of "
+                                "the loop a predictor (instrument) that its own equation "
+                                "excludes and another equation of the loop includes.",
+                            f"Add a predictor of another variable of the loop that does not "
+                            f"predict '{y}' (e.g. 'OTHER ~ Z' with Z not in '{y} ~ ...'), fix "
+                            "the disturbance covariance at 0, or remove one of the reciprocal "
+                            "paths.")
 
     def _check_defined(self) -> None:
         self.defined_parameters  # noqa: B018 - parsing checks every ':=' line
@@ -409,6 +589,7 @@ class ModelSpec:
             if var in colset:
                 continue
             st = next((s for s in self.statements if s.op != ":=" and
+                       s.op not in CONSTRAINT_OPERATORS and
                        (s.lhs == var or var in s.rhs_names)), None)
             used_as_latent = st is not None and st.op in ("~", "~~")
             pool = cols + list(self.latents) if used_as_latent else cols
@@ -537,9 +718,10 @@ class ModelSpec:
         for ov in self.observed:
             if ov not in exo_ov:
                 add(ov, "~~", ov, 0.0 if ov in single else None)
-        for lv in self.latents:
-            add(lv, "~~", lv, 0.0 if lv in single else None)
-        exo_lv = self.exogenous_latents
+        composites = self.composites
+        for lv in self.latents:     # a composite's disturbance variance is 0 (lavaan's '<~')
+            add(lv, "~~", lv, 0.0 if lv in single or lv in composites else None)
+        exo_lv = [lv for lv in self.exogenous_latents if lv not in composites]
         for i, a in enumerate(exo_lv):
             for b in exo_lv[i + 1:]:
                 add(a, "~~", b)
@@ -591,6 +773,45 @@ class ModelSpec:
         pt["line"] = pt["line"].astype("Int64")
         cache[key] = pt
         return pt
+
+
+_CONSTRAINT_NAME = "constraint"
+
+
+def _strongly_connected(graph: dict[str, list[str]]) -> list[tuple[str, ...]]:
+    """Tarjan's strongly connected components, each in order of first appearance."""
+    nodes = list(dict.fromkeys([n for n in graph] + [m for v in graph.values() for m in v]))
+    order = {n: k for k, n in enumerate(nodes)}
+    index: dict[str, int] = {}
+    low: dict[str, int] = {}
+    stack: list[str] = []
+    on_stack: set[str] = set()
+    out: list[tuple[str, ...]] = []
+
+    def visit(v: str) -> None:
+        index[v] = low[v] = len(index)
+        stack.append(v)
+        on_stack.add(v)
+        for w in graph.get(v, ()):
+            if w not in index:
+                visit(w)
+                low[v] = min(low[v], low[w])
+            elif w in on_stack:
+                low[v] = min(low[v], index[w])
+        if low[v] == index[v]:
+            comp = []
+            while True:
+                w = stack.pop()
+                on_stack.discard(w)
+                comp.append(w)
+                if w == v:
+                    break
+            out.append(tuple(sorted(comp, key=order.get)))
+
+    for n in nodes:
+        if n not in index:
+            visit(n)
+    return sorted(out, key=lambda c: order[c[0]])
 
 
 def _flag(value, name: str) -> bool:

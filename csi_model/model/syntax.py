@@ -11,13 +11,21 @@ Supported statements, one per line (or separated by ``;``)::
 An intercept is the term ``1`` right of ``~`` (``x ~ 1``, ``x ~ a*1``, ``f ~ 0*1``,
 ``y ~ 1 + x``); it becomes a statement of its own with lavaan's operator ``~1`` and
 the term ``1``. Any intercept in a model turns its mean structure on.
+    b1 == 2*b2                         # constraints: ==, < and > between expressions of labels
+    IMAG <~ 1*IMAG1 + IMAG2            # formative (composite) block
 
-A term may carry one modifier: a number (fixed value), ``NA`` (free), a label
-(an identifier: equal labels mean equal parameters) or ``start(0.5)``. In a
-multi-group model a modifier may be a vector with one entry per group, as lavaan's:
-``c(a1, a2)*x`` (labels), ``c(0.5, NA)*x`` or ``c(NA, 1)*x`` (fixed values, ``NA`` free);
-a single modifier holds in every group. A line ending in ``+`` continues on the next
-line. ``#`` and ``!`` start comments.
+An intercept is the term ``1`` right of ``~`` (``x ~ 1``, ``x ~ a*1``, ``f ~ 0*1``,
+``y ~ 1 + x``); it becomes a statement of its own with lavaan's operator ``~1`` and
+the term ``1``. Any intercept in a model turns its mean structure on.
+
+A term may carry modifiers: a number (fixed value), ``NA`` (free), a label
+(an identifier: equal labels mean equal parameters), ``equal("label")`` (the same) or
+``start(0.5)``. Several modifiers of one term are either chained (``NA*l1*x1``) or
+written as repeated terms (``NA*x1 + l1*x1``), which lavaan merges. In a multi-group
+model a modifier may be a vector with one entry per group, as lavaan's: ``c(a1, a2)*x``
+(labels), ``c(0.5, NA)*x`` or ``c(NA, 1)*x`` (fixed values, ``NA`` free); a single
+modifier holds in every group. A line ending in ``+`` continues on the next line. ``#``
+and ``!`` start comments.
 
 Errors raise :class:`~csi_model.exceptions.ModelSyntaxError` with the line, the
 column and a caret under the problem.
@@ -30,23 +38,24 @@ from dataclasses import dataclass, replace
 
 from ..exceptions import ModelSyntaxError
 
-__all__ = ["Term", "Statement", "parse_syntax", "format_statement", "OPERATORS"]
+__all__ = ["Term", "Statement", "parse_syntax", "format_statement", "OPERATORS",
+           "CONSTRAINT_OPERATORS"]
 
 #: Operators in the order the tokenizer must try them (longest first).
-OPERATORS = ("=~", "~~", ":=", "~")
-_KNOWN_BUT_UNSUPPORTED = {"==": "equality constraints", "<": "inequality constraints",
-                          ">": "inequality constraints", "|": "thresholds (ordinal data)",
-                          "~*~": "scaling factors", "<~": "formative (composite) blocks"}
+OPERATORS = ("=~", "~~", ":=", "<~", "==", "~", "<", ">")
+#: The constraint operators: ``lhs op rhs`` between expressions of labels.
+CONSTRAINT_OPERATORS = ("==", "<", ">")
+_KNOWN_BUT_UNSUPPORTED = {"|": "thresholds (ordinal data)", "~*~": "scaling factors",
+                          "<=": "inequality constraints", ">=": "inequality constraints"}
 _UNSUPPORTED_HINTS = {
-    "==": "To make parameters equal, give them the same label (e.g. 'f =~ x1 + a*x2 + a*x3'). "
-          "Supported operators: =~ ~ ~~ :=.",
-    "<~": "Composites are estimated by PLS path modelling: use csi_model.fit_pls(..., "
-          "mode='B') (CLI: csi-model pls), or measure the construct reflectively with '=~'.",
+    "<=": "Write '<' (lavaan's inequality constraints are not strict: 'b < 1' allows b = 1).",
+    ">=": "Write '>' (lavaan's inequality constraints are not strict: 'b > 0' allows b = 0).",
 }
 _NAME = re.compile(r"[^\W\d][\w.]*", re.UNICODE)
 _NUMBER = re.compile(r"[-+]?(?:\d+\.?\d*|\.\d+)(?:[eE][-+]?\d+)?")
 _VECTOR = re.compile(r"c\((.*)\)", re.DOTALL)
 _START = re.compile(r"start\(\s*([-+]?(?:\d+\.?\d*|\.\d+)(?:[eE][-+]?\d+)?)\s*\)")
+_EQUAL = re.compile(r"equal\(\s*[\"']([^\"']*)[\"']\s*\)")
 _OPERATOR_LIKE = re.compile(r"[=~<>\-|*:]+")
 
 
@@ -219,18 +228,19 @@ def _find_operator(code: str, loc: _Locator) -> tuple[str, int]:
         # a '*' or '-' alone belongs to terms (modifiers, negative numbers)
         if set(token) <= {"*", "-"}:
             continue
-        if token.startswith(":=") and set(token[2:]) <= {"*", "-"}:
-            return ":=", m.start()        # 'x :=-a': the minus belongs to the expression
+        for op in (":=", "==", "<", ">"):
+            if token.startswith(op) and len(token) > len(op) and set(token[len(op):]) <= {"-"}:
+                return op, m.start()      # 'x :=-a', 'b >-1': the minus belongs to the rhs
         for op in OPERATORS:
             if token == op:
                 return op, m.start()
         if token in _KNOWN_BUT_UNSUPPORTED:
             raise loc.error(m.start(), f"The operator '{token}' ({_KNOWN_BUT_UNSUPPORTED[token]}) "
                             "is not supported.", hint=_UNSUPPORTED_HINTS.get(
-                                token, "Supported operators: =~ ~ ~~ :=."))
+                                token, "Supported operators: =~ <~ ~ ~~ := == < >."))
         raise loc.error(m.start(), f"Unknown operator '{token}'.",
-                        hint="Use one of =~ (measured by), ~ (regressed on), ~~ (covariance), "
-                             ":= (defined parameter).")
+                        hint="Use one of =~ (measured by), <~ (formed by), ~ (regressed on), "
+                             "~~ (covariance), := (defined parameter), == < > (constraints).")
     raise loc.error(len(code) - len(code.lstrip()), "No operator found in this statement.",
                     hint="Expected 'lhs =~ rhs', 'lhs ~ rhs', 'lhs ~~ rhs' or 'name := expression'.")
 
@@ -241,6 +251,16 @@ def _parse_statement(code: str, loc: _Locator, source: str | None) -> list[State
     rhs_part = code[op_pos + len(op):]
     rhs_offset = op_pos + len(op)
     line, _, raw = loc.where(op_pos)
+    if op in CONSTRAINT_OPERATORS:
+        lhs_expr, rhs_expr = lhs_part.strip(), rhs_part.strip()
+        if not lhs_expr or not rhs_expr:
+            pos = op_pos if not lhs_expr else rhs_offset + len(rhs_part)
+            raise loc.error(pos, f"The constraint needs an expression on both sides of '{op}'.",
+                            hint="Write e.g. 'b1 == b2', 'a1 == 2*a2' or 'b3 < 1' with "
+                                 "parameter labels.")
+        return [Statement(lhs_expr, op, (), line, raw.strip(), source, expression=rhs_expr,
+                          lhs_col=loc.where(len(lhs_part) - len(lhs_part.lstrip()))[1],
+                          op_col=loc.where(op_pos)[1])]
     lhs_names = _parse_lhs(lhs_part, op, loc)
     if op == ":=":
         expr = rhs_part.strip()
@@ -293,7 +313,7 @@ def _parse_terms(part: str, offset: int, op: str, loc: _Locator) -> tuple[Term, 
         raise loc.error(offset + len(part), f"Missing {what} after '{op}'.",
                         hint="A latent needs at least one indicator: 'SAT =~ CUSA1 + CUSA2'."
                         if op == "=~" else None)
-    terms = []
+    terms: list[Term] = []
     pos = offset
     for piece in part.split("+"):
         lead = len(piece) - len(piece.lstrip())
@@ -301,39 +321,62 @@ def _parse_terms(part: str, offset: int, op: str, loc: _Locator) -> tuple[Term, 
         body = piece.strip()
         if not body:
             raise loc.error(start, "Empty term: two '+' in a row or a trailing '+'.")
-        terms.append(_parse_term(body, start, loc, intercept_ok=op == "~"))
+        term = _parse_term(body, start, loc, intercept_ok=op == "~")
+        same = next((k for k, t in enumerate(terms) if t.name == term.name), None)
+        if same is None:
+            terms.append(term)
+        else:       # lavaan merges the modifiers of a repeated term ('NA*x1 + l1*x1')
+            terms[same] = _merge(terms[same], term, start, loc)
         pos += len(piece) + 1
     return tuple(terms)
 
 
+def _merge(first: Term, second: Term, pos: int, loc: _Locator) -> Term:
+    if not _has_modifier(first) and not _has_modifier(second):
+        raise loc.error(pos, f"The term '{second.name}' is written twice.",
+                        hint="Remove one of the two.")
+    return _combine(first, second, pos, loc, first.name)
+
+
+def _has_modifier(t: Term) -> bool:
+    return (t.fixed is not None or t.label is not None or t.start is not None or t.free
+            or t.groups is not None)
+
+
+def _combine(a: Term, b: Term, pos: int, loc: _Locator, name: str) -> Term:
+    """One term with the modifiers of both (lavaan), or an error if two of a kind differ."""
+    if a.groups is not None or b.groups is not None:
+        if not _has_modifier(a) or not _has_modifier(b):
+            return a if _has_modifier(a) else b
+        raise loc.error(pos, f"'{name}' has a per-group modifier c(...) and another modifier.",
+                        hint="Write every group's value inside one c(...), e.g. "
+                             "'c(a1, a2)*x' or 'c(NA, 1)*x'.")
+    values = {}
+    for kind in ("fixed", "label", "start"):
+        x, y = getattr(a, kind), getattr(b, kind)
+        if x is not None and y is not None and x != y:
+            what = {"fixed": "fixed values", "label": "labels", "start": "start values"}[kind]
+            raise loc.error(pos, f"'{name}' has two different {what} ({x} and {y}).",
+                            hint="Keep one of them.")
+        values[kind] = x if x is not None else y
+    free = a.free or b.free
+    if free and values["fixed"] is not None:
+        raise loc.error(pos, f"'{name}' is both free (NA) and fixed at {values['fixed']:g}.",
+                        hint="Keep NA* to estimate it, or the number to fix it.")
+    return Term(a.name, fixed=values["fixed"], label=values["label"], start=values["start"],
+                free=free, col=a.col, line=a.line)
+
+
 def _parse_term(body: str, start: int, loc: _Locator, intercept_ok: bool = False) -> Term:
-    fixed = label = start_value = groups = None
-    free = False
     name_part, name_pos = body, start
+    term = None
     if "*" in body:
-        modifier, _, name_part = body.rpartition("*")
-        name_pos = start + len(modifier) + 1 + (len(name_part) - len(name_part.lstrip()))
+        modifiers, _, name_part = body.rpartition("*")
+        name_pos = start + len(modifiers) + 1 + (len(name_part) - len(name_part.lstrip()))
         name_part = name_part.strip()
-        modifier = modifier.strip()
-        if "*" in modifier:
-            raise loc.error(start, f"Only one modifier per term is supported: '{body}'.")
-        m_start = _START.fullmatch(modifier)
-        m_vector = _VECTOR.fullmatch(modifier)
-        if m_vector:
-            groups = _parse_vector(m_vector.group(1), modifier, start, loc)
-        elif modifier == "NA":
-            free = True
-        elif m_start:
-            start_value = float(m_start.group(1))
-        elif _NUMBER.fullmatch(modifier):
-            fixed = float(modifier)
-            if not math.isfinite(fixed):
-                raise loc.error(start, f"The fixed value '{modifier}' is not a finite number.")
-        elif _NAME.fullmatch(modifier):
-            label = modifier
-        else:
-            raise loc.error(start, f"'{modifier}' is not a number, a label, NA or start(value).",
-                            hint="Write e.g. '1*x' (fixed), 'b1*x' (label) or 'start(0.5)*x'.")
+        for modifier in modifiers.split("*"):      # chained modifiers: 'NA*l1*x1'
+            one = _parse_modifier(modifier.strip(), start, loc)
+            term = one if term is None else _combine(term, one, start, loc, name_part)
     if name_part == "1" and not intercept_ok:
         raise loc.error(name_pos, "'1' (an intercept or mean) can only stand right of '~'.",
                         hint="Write the intercept of x as 'x ~ 1' (free), 'x ~ 0*1' (fixed) "
@@ -343,8 +386,40 @@ def _parse_term(body: str, start: int, loc: _Locator, intercept_ok: bool = False
                         hint="Names start with a letter and contain letters, digits, '_' or '.'; "
                              "terms are separated by '+'.")
     line, col, _ = loc.where(name_pos)
-    return Term(name_part, fixed=fixed, label=label, start=start_value, free=free, col=col,
-                line=line, groups=groups)
+    if term is None:
+        return Term(name_part, col=col, line=line)
+    return Term(name_part, fixed=term.fixed, label=term.label, start=term.start,
+                free=term.free, col=col, line=line, groups=term.groups)
+
+
+def _parse_modifier(modifier: str, start: int, loc: _Locator) -> Term:
+    """One modifier as a Term with no name."""
+    m_start = _START.fullmatch(modifier)
+    m_equal = _EQUAL.fullmatch(modifier)
+    m_vector = _VECTOR.fullmatch(modifier)
+    if m_vector:
+        return Term("", groups=_parse_vector(m_vector.group(1), modifier, start, loc))
+    if modifier == "NA":
+        return Term("", free=True)
+    if m_start:
+        return Term("", start=float(m_start.group(1)))
+    if m_equal:
+        target = m_equal.group(1).strip()
+        if not _NAME.fullmatch(target):
+            raise loc.error(start, f"equal(\"{target}\") must name a parameter label.",
+                            hint="Label the parameter first (e.g. 'f =~ x1 + a*x2') and write "
+                                 "equal(\"a\")* or simply a* on the other term.")
+        return Term("", label=target)
+    if _NUMBER.fullmatch(modifier):
+        fixed = float(modifier)
+        if not math.isfinite(fixed):
+            raise loc.error(start, f"The fixed value '{modifier}' is not a finite number.")
+        return Term("", fixed=fixed)
+    if _NAME.fullmatch(modifier):
+        return Term("", label=modifier)
+    raise loc.error(start, f"'{modifier}' is not a number, a label, NA, start(value) or "
+                    "equal(\"label\").",
+                    hint="Write e.g. '1*x' (fixed), 'b1*x' (label) or 'start(0.5)*x'.")
 
 
 def _parse_vector(inner: str, modifier: str, start: int, loc: _Locator) -> tuple:
@@ -385,15 +460,16 @@ def format_modifier(t: Term) -> str:
 def _format_term(t: Term) -> str:
     if t.groups is not None:
         return f"{format_modifier(t)}*{t.name}"
-    if t.fixed is not None:
-        return f"{t.fixed:g}*{t.name}"
-    if t.label is not None:
-        return f"{t.label}*{t.name}"
-    if t.start is not None:
-        return f"start({t.start:g})*{t.name}"
+    mods = []
     if t.free:
-        return f"NA*{t.name}"
-    return t.name
+        mods.append("NA")
+    if t.fixed is not None:
+        mods.append(f"{t.fixed:g}")
+    if t.label is not None:
+        mods.append(t.label)
+    if t.start is not None:
+        mods.append(f"start({t.start:g})")
+    return "*".join(mods + [t.name])
 
 
 def format_statement(st: Statement) -> str:
@@ -402,7 +478,7 @@ def format_statement(st: Statement) -> str:
     >>> format_statement(parse_syntax("LOY ~ b*SAT + IMAG")[0])
     'LOY ~ b*SAT + IMAG'
     """
-    if st.op == ":=":
-        return f"{st.lhs} := {st.expression}"
+    if st.op == ":=" or st.op in CONSTRAINT_OPERATORS:
+        return f"{st.lhs} {st.op} {st.expression}"
     op = "~" if st.op == "~1" else st.op
     return f"{st.lhs} {op} " + " + ".join(_format_term(t) for t in st.terms)

@@ -1,8 +1,8 @@
 """``<~`` (composite, mode B) blocks in PLS model syntax.
 
-lavaan and cSEM write a formative (composite) block as ``X <~ x1 + x2``. The package's
-lavaan parser serves CB-SEM too and refuses ``<~``; for PLS the block is read as a
-``=~`` block whose latent is estimated in mode B. :func:`split_composites` rewrites the
+lavaan and cSEM write a formative (composite) block as ``X <~ x1 + x2``. In CB-SEM the
+package reads it as lavaan does (:attr:`csi_model.ModelSpec.composites`); for PLS the
+block is read as a ``=~`` block whose latent is estimated in mode B. :func:`split_composites` rewrites the
 operator (same lines and columns, so error positions stay right) and returns the names
 of those latents.
 """
@@ -44,7 +44,12 @@ def split_composites(model) -> tuple[object, frozenset[str]]:
     (['IMAG'], ('IMAG1', 'IMAG2'))
     """
     if isinstance(model, ModelSpec):
-        return model, frozenset()
+        if not model.composites:
+            return model, frozenset()
+        text, names = _rewrite(model.to_syntax())   # '<~' blocks parsed by the CB-SEM grammar
+        return (ModelSpec.from_syntax(text, name=model.name, source=model.source,
+                                      allow_cross_loadings=model.allow_cross_loadings),
+                frozenset(names))
     if isinstance(model, str) and "<~" in model and "\n" in model or (
             isinstance(model, str) and _COMPOSITE.match(model)):
         text, names = _rewrite(model)

@@ -828,6 +828,12 @@ def _check_structure(spec: ModelSpec) -> None:
             raise ModelSpecError(f"{where}: the latent '{lv}' is measured by the latent(s) "
                                  f"{inner}; higher-order constructs are not supported by fit_pls "
                                  "(use the repeated-indicators approach: list the items).")
+    if spec.feedback_loops:
+        loop = spec.feedback_loops[0]
+        raise ModelSpecError(f"{where}: the structural model has a feedback loop "
+                             f"({' <-> '.join(loop)}); PLS path modelling estimates recursive "
+                             "models only (as plspm, seminr and SmartPLS). Fit the nonrecursive "
+                             "model by CB-SEM (csi_model.fit), or remove one of the paths.")
     connected = {v for p in spec.structural_paths for v in p}
     alone = [lv for lv in spec.latents if lv not in connected]
     if alone:

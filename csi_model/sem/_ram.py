@@ -61,7 +61,7 @@ class RAMModel:
             if row.op == "=~":
                 i, j = pos[row.rhs], pos[row.lhs]
                 target, entries = A0, a
-            elif row.op == "~":
+            elif row.op in ("~", "<~"):      # '<~': the composite regressed on its items
                 i, j = pos[row.lhs], pos[row.rhs]
                 target, entries = A0, a
             elif row.op == "~~":

@@ -27,13 +27,14 @@ sign (:func:`expected_signs`: ``# expect: -`` comments in the model file, or ``e
 from __future__ import annotations
 
 import re
+import warnings
 from typing import Literal, Mapping
 
 import numpy as np
 import pandas as pd
 from .. import _distributions as stats  # scipy.special, not scipy.stats (import time)
 
-from ..exceptions import ModelSpecError
+from ..exceptions import ImproperSolutionWarning, ModelSpecError
 from ._ram import RAMModel
 
 __all__ = ["effects", "specific_indirect_effects", "hypotheses", "expected_signs"]
@@ -332,7 +333,9 @@ def effects(result, *, standardized: bool = False, level: float = 0.95,
     Notes
     -----
     T = (I - B)^-1 - I for the regression matrix B among the structural variables;
-    indirect = T - B. SEs: delta method with the result's parameter covariance, or the
+    indirect = T - B. With a feedback loop (a nonrecursive model) T includes the effects
+    that travel around the loop, and a warning says when the loop is not stable (largest
+    eigenvalue of B of modulus >= 1). SEs: delta method with the result's parameter covariance, or the
     bootstrap (SD with divisor B, lavaan's convention) when the fit was bootstrapped.
     In R: ``ind := a*b`` in the lavaan model, then ``parameterEstimates(fit)``.
 
@@ -350,6 +353,7 @@ def effects(result, *, standardized: bool = False, level: float = 0.95,
     _check(level, ci_method, shape)
     eff = _effects_of(result)
     theta = eff.theta
+    _check_stable(result, eff)
     values = eff.values(theta, standardized)
     std = eff.values(theta, True)
     npair = len(eff.pairs)
@@ -376,6 +380,19 @@ def effects(result, *, standardized: bool = False, level: float = 0.95,
     if shape == "wide":
         return _widen(out, est_col)
     return out
+
+
+def _check_stable(result, eff: _Effects) -> None:
+    """Warn when a feedback loop is not stable: (I - B)^-1 - I then is not the sum of the
+    effects along the paths (the series diverges), as Bentler & Freeman (1983) note."""
+    if not getattr(result.spec, "feedback_loops", ()):
+        return
+    radius = float(np.max(np.abs(np.linalg.eigvals(eff.regression(eff.theta)))))
+    if radius >= 1:
+        warnings.warn(f"The feedback loop of the model is not stable (the largest eigenvalue of "
+                      f"the regression matrix has modulus {radius:.3f} >= 1): the total effects "
+                      "(I - B)^-1 - I are not the sum of the effects along the paths and should "
+                      "not be interpreted as such.", ImproperSolutionWarning, stacklevel=3)
 
 
 def _widen(long: pd.DataFrame, est_col: str) -> pd.DataFrame:
@@ -418,6 +435,14 @@ def specific_indirect_effects(result, *, standardized: bool = False, level: floa
     True
     """
     _check(level, ci_method)
+    loops = getattr(result.spec, "feedback_loops", ())
+    if loops:
+        raise ModelSpecError(
+            f"{result.spec.source or '<model>'}: the model has a feedback loop "
+            f"({' <-> '.join(loops[0])}), so there are infinitely many paths between its "
+            "variables and specific indirect effects are not defined. Use effects(result): its "
+            "total effects (I - B)^-1 - I and indirect effects (total - direct) include the "
+            "feedback.")
     eff = _effects_of(result)
     theta = eff.theta
     values = eff.path_values(theta, standardized)

@@ -46,6 +46,7 @@ from ._robust import fiml_robust_measures, scaled_test
 from ..exceptions import (ConvergenceWarning, CSIModelWarning, DataQualityWarning,
                           EstimationError, ImproperSolutionWarning, ModelSpecError,
                           SurveyDataError)
+from .constraints import ModelConstraints, refuse_constraints
 from .defined import DefinedValues, defined_rows
 from .results import SEMResult, _std_plan, _std_values, admissibility_warnings, standardize
 from .start import start_values
@@ -72,7 +73,8 @@ def semopy_description(pt: pd.DataFrame) -> str:
             mod = f"{row.label}*"
         else:
             mod = ""
-        lines.append(f"{row.lhs} {row.op} {mod}{row.rhs}")
+        op = "~" if row.op == "<~" else row.op      # a composite: regressed on its items
+        lines.append(f"{row.lhs} {op} {mod}{row.rhs}")
     return "\n".join(lines)
 
 
@@ -291,8 +293,14 @@ def fit(spec: ModelSpec | str | Path, data, *, estimator: str | None = None,
         if seed is None:
             raise ValueError("The 'seed' parameter of fit is required with bootstrap: pass "
                              "e.g. seed=1 so that the resamples can be reproduced.")
+    if spec.constraints and (estimator != "ML" or missing != "listwise" or bootstrap
+                             or weights is not None):
+        refuse_constraints(spec, "estimator='MLR'" if estimator != "ML" else
+                           "missing='fiml'" if missing != "listwise" else
+                           "the bootstrap" if bootstrap else "sampling weights")
     from ..survey.moments import SurveyMoments
     if isinstance(data, SurveyMoments):
+        refuse_constraints(spec, "fitting from survey moments")
         return _fit_moments(spec, data, estimator, missing, bootstrap, level, engine, t0)
     survey = as_survey(data, spec, missing_codes, "fit", scale=scale)
     spec.check_against(survey.data.columns, data_source=survey.source)
@@ -350,6 +358,13 @@ def fit(spec: ModelSpec | str | Path, data, *, estimator: str | None = None,
             theta, iters, converged, mom, patterns, h1 = _estimate(model, pt, X, missing, notes,
                                                                     engine, w)
             _check_implied_cov(model, theta)
+            cons = ModelConstraints(spec, model) if spec.constraints else None
+            if cons is not None:       # from the unconstrained ML estimate, as lavaan
+                theta, more, ok = cons.fit(model, theta, mom)
+                converged = ok if more else converged   # 0: the free estimate satisfies them
+                iters += more
+                notes.extend(cons.notes(theta))
+                _check_implied_cov(model, theta)
         except np.linalg.LinAlgError:
             raise _singular_sigma_error(spec, pt, X, cols) from None
         if not converged:
@@ -358,7 +373,9 @@ def fit(spec: ModelSpec | str | Path, data, *, estimator: str | None = None,
             warnings.warn(notes[-1], ConvergenceWarning, stacklevel=2)
 
         exo_idx = [cols.index(v) for v in spec.exogenous_observed]
-        if missing == "fiml":
+        if cons is not None:
+            acov, sandwich = _constrained_acov(model, cons, theta, n, notes), None
+        elif missing == "fiml":
             acov, info = _fiml_acov(model, theta, "MLR" if w is not None else estimator,
                                     patterns)
             sandwich = None
@@ -366,8 +383,10 @@ def fit(spec: ModelSpec | str | Path, data, *, estimator: str | None = None,
             # lavaan 0.6-14: with sampling weights ML has the robust SEs and test of MLR
             acov, sandwich = _acov(model, theta, "MLR" if w is not None else estimator,
                                    missing, mom, X, patterns, n, w)
-        acov = _identified_acov(model, theta, acov, patterns, n, notes)
-        measures = _fit_measures(model, theta, mom, n, patterns, h1, X, exo_idx, w)
+        if cons is None:
+            acov = _identified_acov(model, theta, acov, patterns, n, notes)
+        measures = _fit_measures(model, theta, mom, n, patterns, h1, X, exo_idx, w,
+                                 n_eq=cons.n_eq if cons is not None else 0)
         if missing == "fiml":
             measures = _with_fiml_robust(measures, model, theta, patterns, h1, info, exo_idx)
         if sandwich is not None and exo_idx and not spec.fixed_x:
@@ -384,6 +403,8 @@ def fit(spec: ModelSpec | str | Path, data, *, estimator: str | None = None,
             measures = pd.concat([measures, pd.Series(robust, dtype=float)]).rename("value")
 
     estimates = _estimate_table(model, theta, acov, level)
+    if cons is not None:
+        estimates = cons.table_fixes(estimates, model, acov)
     boot = None
     if bootstrap is not None:
         stat = None
@@ -510,6 +531,32 @@ def _identified_acov(model: RAMModel, theta, acov, patterns, n, notes: list[str]
     return _fix_exogenous(model, acov)
 
 
+def _constrained_acov(model: RAMModel, cons: ModelConstraints, theta, n, notes: list[str]):
+    """The parameter covariance of a constrained ML fit (lavaan's augmented information),
+    NaN with a warning when the information of the directions the constraints leave free is
+    singular; the fixed.x rows zeroed."""
+    J = n * est.expected_information(model, theta)
+    reduced, K = cons.reduced_information(theta, J)
+    d = np.sqrt(np.clip(np.diag(reduced), 0, None))
+    ok = np.all(np.isfinite(reduced)) and np.all(d > 0)
+    null = np.zeros(0, dtype=bool)
+    if ok:
+        vals, vecs = np.linalg.eigh(reduced / np.outer(d, d))
+        null = vals < 1e-11 * max(vals.max(), 1.0)
+    if not ok or null.any():
+        names = _param_names(model, np.ones(model.n_free, dtype=bool))
+        moving = np.linalg.norm(K, axis=1) > 1e-8
+        if ok:      # the parameters with weight in the directions without information
+            w = np.abs(K @ (vecs[:, null] / d[:, None]))
+            moving = (w > 0.05 * w.max(axis=0)).any(axis=1)
+        keep = _estimated_params(model)
+        notes.append(_unidentified_message([nm for nm, b, k in zip(names, moving, keep)
+                                            if b and k]))
+        warnings.warn(notes[-1], ImproperSolutionWarning, stacklevel=4)
+        return _fix_exogenous(model, np.full((model.n_free, model.n_free), np.nan))
+    return _fix_exogenous(model, cons.acov(theta, J))
+
+
 def _assemble(spec, model: RAMModel, theta, acov, estimates, measures, notes: list[str], level,
               boot, *, moments=None, estimator, missing, n, n_total, source, report, converged,
               iters, t0):
@@ -562,6 +609,11 @@ def _fit_ordered(spec, data, ordered, estimator, missing, missing_codes, level, 
                               f"{estimator} standard errors are robust (sandwich) already.")
     if not 0 < level < 1:
         raise ValueError(f"The 'level' parameter of fit must be in (0, 1). Got {level!r} instead.")
+    refuse_constraints(spec, "ordered items")
+    if spec.composites:
+        raise ModelSpecError(f"{spec.source or '<model>'}: formative blocks ('<~') are fitted "
+                             "with continuous items (ML) only; fit the model without "
+                             "ordered=, or measure the construct reflectively with '=~'.")
     survey = as_survey(data, spec, missing_codes, "fit", scale=scale)
     spec.check_against(survey.data.columns, data_source=survey.source)
     with threadpool_limits(limits=1, user_api="blas"):
@@ -697,11 +749,12 @@ def check_identification(spec: ModelSpec, pt: pd.DataFrame) -> None:
     variables (plus p means with a mean structure) against the free parameters; with
     ``fixed.x`` the predictors' moments and (co)variances drop out of both counts.
     """
+    spec.check_composite_identification()
     p = len(spec.observed)
     meanstructure = bool((pt["op"] == "~1").any())
     moments = p * (p + 1) // 2 + (p if meanstructure else 0)
     free = pt.loc[pt["free"] > 0]
-    npar = free["free"].nunique()
+    npar = free["free"].nunique() - sum(st.op == "==" for st in spec.constraints)
     df = moments - npar
     if df >= 0:
         return
@@ -1003,10 +1056,13 @@ def _r_squared(model: RAMModel, theta, spec: ModelSpec) -> pd.Series:
     return pd.Series(vals, name="r2", dtype=float)
 
 
-def _fit_measures(model, theta, mom, n, patterns, h1, X, exo_idx=(), weights=None) -> pd.Series:
+def _fit_measures(model, theta, mom, n, patterns, h1, X, exo_idx=(), weights=None,
+                  n_eq: int = 0) -> pd.Series:
+    """lavaan's fit measures; ``n_eq`` equality constraints (``==``) add to df and are
+    subtracted from npar, as lavaan 0.6-14 counts them."""
     p = model.p
     exo_idx = list(exo_idx)
-    q = model.n_free
+    q = model.n_free - n_eq
     Sigma, mu = model.implied(theta)
     nmom = p * (p + 1) // 2 + (p if model.meanstructure else 0)
     df = nmom - q

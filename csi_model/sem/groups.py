@@ -32,6 +32,7 @@ from . import _estimation as est
 from . import _fiml as fiml
 from . import fit_indices as fi
 from ._ram import RAMModel
+from .constraints import refuse_constraints
 from ..exceptions import (ConvergenceWarning, CSIModelWarning, DataQualityWarning, EstimationError,
                           SurveyDataError)
 from .results import Summary
@@ -482,7 +483,7 @@ def fit_multigroup(spec: ModelSpec | str, data, *, by: str, equal: Sequence[str]
     >>> res.groups, int(res.fit_measures["df"])
     (('2025', '2026'), 301)
     """
-    spec = spec if isinstance(spec, ModelSpec) else load_model(spec)
+    spec = _multigroup_spec(spec)
     if ordered is not None and ordered is not False:
         from .ordinal_groups import fit_multigroup_ordered
         if partial or missing != "listwise":
@@ -501,6 +502,14 @@ def fit_multigroup(spec: ModelSpec | str, data, *, by: str, equal: Sequence[str]
     survey, groups, Xs, dropped = _group_data(spec, data, by, "data", missing)
     return _fit_joint(spec, by, groups, Xs, dropped, tuple(equal), tuple(partial), level,
                       missing=missing)
+
+
+def _multigroup_spec(spec: ModelSpec | str) -> ModelSpec:
+    """The model of a multi-group fit, refused if it has what multi-group ML lacks."""
+    spec = spec if isinstance(spec, ModelSpec) else load_model(spec)
+    refuse_constraints(spec, "a multigroup fit")     # '==', '<', '>': single-group ML only
+    spec.check_composite_identification()
+    return spec
 
 
 def _check_missing(missing, where: str) -> str:
@@ -903,7 +912,7 @@ def invariance(spec: ModelSpec | str, data, *, by: str,
     thresholds, loadings, intercepts`` by WLSMV with lavaan's scaled-shifted difference tests
     (:func:`csi_model.sem.ordinal_groups.invariance_ordered`).
     """
-    spec = spec if isinstance(spec, ModelSpec) else load_model(spec)
+    spec = _multigroup_spec(spec)
     if ordered is not None and ordered is not False:
         from .ordinal_groups import ORDINAL_STEPS, invariance_ordered
         if partial or missing != "listwise":

@@ -48,7 +48,7 @@ def _std_plan(model: RAMModel, type: str = "std.all", ov_x=()):
     pt = model.partable
     kinds, li, ri = [], [], []
     for lhs, op, rhs in zip(pt["lhs"], pt["op"], pt["rhs"]):
-        kind = {"=~": 0, "~": 1, "~1": 4}.get(op, -1)
+        kind = {"=~": 0, "~": 1, "<~": 1, "~1": 4}.get(op, -1)
         if op == "~~":
             kind = 2 if lhs == rhs else 3
         kinds.append(kind)
@@ -569,6 +569,14 @@ class SEMResult:
         means = self.estimates[self.estimates.op == "~1"]
         if len(means):                 # a mean structure (x ~ 1, meanstructure=True, growth, FIML)
             tables.append(("Intercepts and means", block(means)))
+        composites = self.estimates[self.estimates.op == "<~"]
+        if len(composites):            # formative blocks: the weights
+            tables.insert(1, ("Composite weights", block(composites)))
+        if getattr(self.spec, "constraints", ()):
+            from .constraints import constraint_table
+            pt = self.spec.partable(meanstructure=bool((self.estimates.op == "~1").any()))
+            model = RAMModel.from_partable(pt, self.spec.observed, self.spec.latents)
+            tables.append(("Constraints", constraint_table(self.spec, model, self.theta)))
         thresholds = self.estimates[self.estimates.op == "|"]
         if len(thresholds):            # ordered items
             tables.append(("Thresholds", block(thresholds)))

@@ -161,6 +161,16 @@ def start_values(model: RAMModel, cov: np.ndarray, mean: np.ndarray | None = Non
     W = np.zeros((nv, nv))                     # W[:, f]: the weights giving latent f's moments
     known = np.zeros(nv, dtype=bool)
     known[:p] = True
+    weight_rows = np.flatnonzero(ops == "<~")      # composites: start as the items' sum
+    for f in dict.fromkeys(lhs[weight_rows]):
+        rows = [r for r in weight_rows if lhs[r] == f]
+        items = [pos[rhs[r]] for r in rows]
+        w = np.array([ustart[r] if free[r] == 0 else 1.0 for r in rows])
+        value[rows] = w
+        j = pos[f]
+        C[j, :] = C[:, j] = w @ C[items, :]
+        C[j, j] = w @ C[np.ix_(items, items)] @ w
+        known[j] = True
     loading_rows = np.flatnonzero(ops == "=~")
     measured = {f: [r for r in loading_rows if lhs[r] == f] for f in model.latents}
     endogenous = {pos[v] for v in lhs[ops == "~"]}
