@@ -720,8 +720,15 @@ def measurement(spec: ModelSpec | str | Path, data, *, missing_codes=None,
                          "cross_factors": ", ".join(others)})
         efa_tab = pd.DataFrame(rows)
         for r in efa_tab[efa_tab["wrong_factor"]].itertuples(index=False):
-            where = f"the factor of {r.primary_latent}" if r.primary_latent else \
-                "a factor matched to no latent"
+            # Name the factor by what loads on it: "the factor of SAT" only when items of SAT
+            # load most there, otherwise by the items that do (the matching alone is no reason).
+            on = efa_tab.loc[efa_tab["primary_factor"] == r.primary_factor]
+            if r.primary_latent and (on["latent"] == r.primary_latent).any():
+                where = f"the factor of {r.primary_latent}"
+            elif len(on) > 1:
+                where = f"the factor on which {', '.join(on['item'])} load most"
+            else:
+                where = "a factor on which no other item loads most"
             warn(f"EFA: {r.item} (an item of {r.latent}) loads most on {r.primary_factor}, "
                  f"{where} ({r.primary_loading:.2f} vs {r.loading:.2f} on its own factor).",
                  CSIModelWarning)
