@@ -14,6 +14,7 @@ from typing import Any
 
 import pandas as pd
 
+from .labels import same_warnings
 from .progress import Steps
 
 __all__ = ["Analyses", "analyze"]
@@ -157,7 +158,7 @@ def analyze(spec, survey, *, codebook=None, seed: int = 20240501, bootstrap: int
                "group_by": group_by, "wave_by": wave_by, "compare_by": compare_by}
     return Analyses(spec=spec, survey=survey, codebook=codebook, compare_by=compare_by,
                     group_by=group_by, wave_by=wave_by, options=options, notes=tuple(notes),
-                    warnings=tuple(caught), **out)
+                    warnings=tuple(same_warnings(caught)), **out)
 
 
 def _comparison(spec, survey, by: str, *, scale, seed: int, bootstrap: int,

@@ -39,6 +39,7 @@ table.csi-table thead tr{border-top:2px solid #222;border-bottom:1px solid #222}
 table.csi-table tbody tr:last-child{border-bottom:2px solid #222}
 table.csi-table th,table.csi-table td{padding:.2em .6em}
 table.csi-table .num{text-align:right;white-space:nowrap}table.csi-table .txt{text-align:left}
+table.csi-table th.num{white-space:normal;vertical-align:bottom;hyphens:none;overflow-wrap:normal}
 table.csi-table tfoot td{font-size:12px;color:#444;padding-top:.4em;white-space:normal}
 figure{margin:1.5em 0}figure img{max-width:100%;height:auto}
 figcaption{font-size:13px;color:#333;margin-top:.3em}

@@ -309,20 +309,38 @@ OPERATOR_PLACEHOLDERS = ("[Operator]", "[运营商]")
 
 
 def same_warnings(messages) -> list[str]:
-    """The messages with repeats dropped: the same listwise deletion reported by the
-    measurement model, the CB-SEM and the PLS fit is listed once (its longest wording).
+    """The messages with repeats dropped, in their first order: the same listwise deletion
+    reported by the measurement model, the CB-SEM and the PLS fit is listed once (its
+    longest wording), and the multi-group fits' "within groups" deletion of the same
+    number of rows is not listed again.
 
+    Parameters
+    ----------
+    messages : iterable of str
+
+    Returns
+    -------
+    list of str
+
+    Examples
+    --------
     >>> same_warnings(["Listwise deletion: 3 of 50 rows with missing answers were dropped.",
     ...                "Listwise deletion: 3 of 50 rows with missing answers were dropped "
-    ...                "(use missing='fiml' to keep them).", "Other."])
+    ...                "(use missing='fiml' to keep them).", "Other.",
+    ...                "Listwise deletion within groups: 3 incomplete rows were dropped.",
+    ...                "Other."])
     ["Listwise deletion: 3 of 50 rows with missing answers were dropped (use missing='fiml' to keep them).", 'Other.']
     """
     import re
 
     out: list[str] = []
     seen: dict[tuple, int] = {}
+    within: list[tuple[str, str]] = []
     for msg in dict.fromkeys(messages):
         m = re.match(r"Listwise deletion: (\d+) of (\d+) (?:rows|respondents)", msg)
+        g = re.match(r"Listwise deletion within groups: (\d+) incomplete rows", msg)
+        if g:
+            within.append((g.group(1), msg))
         key = ("listwise", m.group(1), m.group(2)) if m else ("text", msg)
         if key in seen:
             if len(msg) > len(out[seen[key]]):     # the most informative wording
@@ -330,7 +348,8 @@ def same_warnings(messages) -> list[str]:
             continue
         seen[key] = len(out)
         out.append(msg)
-    return out
+    dropped = {k[1] for k in seen if k[0] == "listwise"}
+    return [msg for msg in out if not any(msg == w and k in dropped for k, w in within)]
 
 
 def translate_warning(message: str, lang: str) -> str | None:
