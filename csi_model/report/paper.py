@@ -361,8 +361,33 @@ def build_paper(directory, *, out: str | Path | None = None, pdf: bool | None = 
         Output directory (default ``<directory>/_build``).
     pdf : bool, optional
         Override ``[output] pdf``.
-    progress : callable, optional
-        Called with a short message at each step (the CLI prints them).
+    progress : bool or callable, optional
+        Show a progress bar of the steps (tqdm.auto: a widget in Jupyter, stderr in a
+        terminal): ``True``, or a callable that is also given a short message at each step
+        (the CLI prints them); ``None``/``False`` (the default) shows nothing.
+
+    Returns
+    -------
+    PaperBuild
+        The files written, the notes and the build time.
+
+    Examples
+    --------
+    >>> import tempfile
+    >>> from pathlib import Path
+    >>> d = Path(tempfile.mkdtemp())
+    >>> _ = (d / "paper.toml").write_text(
+    ...     '[data]\\nsurvey = "demo"\\ncodebook = "telecom"\\nmissing_codes = [99]\\n'
+    ...     '[model]\\nmodel = "telecom"\\n'
+    ...     '[options]\\nbootstrap = 0\\nhtmt_bootstrap = 0\\nlanguages = ["en"]\\n'
+    ...     'group_by = "operator"\\n'
+    ...     '[output]\\ntable_formats = ["md"]\\nfigure_formats = ["png"]\\npdf = false\\n')
+    >>> res = build_paper(d)
+    >>> sorted(p.name for p in res.tables)[:4]
+    ['efa_loadings.md', 'effects.md', 'fit_measures.md', 'fornell_larcker.md']
+    >>> res.notes[0]
+    'figure bootstrap (en) skipped: The result has no bootstrap: fit with bootstrap=B and seed=S.'
+    >>> import shutil; shutil.rmtree(d)
     """
     import matplotlib
     matplotlib.use("Agg", force=False)
@@ -409,8 +434,14 @@ def _build(cfg: PaperConfig, build: Path, pdf, progress, template_text, t0) -> "
     from .labels import Labels
     from ..survey.read import read_survey
 
-    say = progress or (lambda msg: None)
+    say = progress if callable(progress) else (lambda msg: None)
     res = PaperBuild(directory=build)
+    from .progress import Steps
+    planned = []
+    for lang in cfg.languages:
+        planned += [f"tables ({lang})", f"figures ({lang})"]
+    planned += ["paper.md"] if cfg.template and template_text is not None else []
+    steps = Steps(planned, enabled=bool(progress), desc="paper")
     timings: dict[str, float] = {}
 
     survey_path = _survey_path(cfg)
@@ -436,7 +467,7 @@ def _build(cfg: PaperConfig, build: Path, pdf, progress, template_text, t0) -> "
     t = time.perf_counter()
     a = analyze(spec, survey, codebook=codebook, seed=cfg.seed, bootstrap=cfg.bootstrap,
                 htmt_bootstrap=cfg.htmt_bootstrap, group_by=cfg.group_by, wave_by=cfg.wave_by,
-                compare_by=cfg.compare_by)
+                compare_by=cfg.compare_by, progress=bool(progress))
     timings["analyses"] = time.perf_counter() - t
     for w in a.warnings:
         say(f"warning: {w}")
@@ -449,6 +480,7 @@ def _build(cfg: PaperConfig, build: Path, pdf, progress, template_text, t0) -> "
         sub = "" if lang == lang0 else lang
         tdir = build / "tables" / sub
         say(f"tables ({lang})")
+        steps.begin(f"tables ({lang})")
         built = T.all_tables(a, lang=lang)
         doc = None
         for tab in built:
@@ -467,6 +499,7 @@ def _build(cfg: PaperConfig, build: Path, pdf, progress, template_text, t0) -> "
         if lang == lang0:
             main_tables = {tab.name: tab for tab in built}
         say(f"figures ({lang})")
+        steps.begin(f"figures ({lang})")
         fdir = build / "figures" / sub
         lab = Labels(lang)
         makers = {
@@ -496,6 +529,7 @@ def _build(cfg: PaperConfig, build: Path, pdf, progress, template_text, t0) -> "
             res.notes.append(f"template {tpl} not found: paper.md not written")
         else:
             say("paper.md")
+            steps.begin("paper.md")
             check_template_names(template_text, str(tpl), main_tables, main_figures, a)
             text = _fill_template(template_text, build, main_tables, main_figures, a, lang0)
             _atomic_write(build / "paper.md", text)
@@ -504,6 +538,7 @@ def _build(cfg: PaperConfig, build: Path, pdf, progress, template_text, t0) -> "
             res.documents += _pandoc(build, lang0, res.notes, cfg.pdf if pdf is None else pdf)
             timings["pandoc"] = time.perf_counter() - t
 
+    steps.close()
     res.seconds = time.perf_counter() - t0
     timings["total"] = res.seconds
     files = sorted({*res.tables, *res.figures, *res.documents})

@@ -42,6 +42,7 @@ class Steps:
                  file=None):
         self.desc = desc
         self.bar = None
+        self._begun = False
         if enabled and len(names):
             from tqdm.auto import tqdm
             self.bar = tqdm(total=len(names), desc=desc, unit="step", file=file or sys.stderr,
@@ -59,8 +60,31 @@ class Steps:
         finally:
             self.bar.update(1)
 
+    def begin(self, name: str) -> None:
+        """Start step ``name`` (the step begun before it is done): for a sequence of steps
+        that is not one ``with`` block each; :meth:`close` ends the last one.
+
+        Examples
+        --------
+        >>> import io
+        >>> out = io.StringIO()
+        >>> steps = Steps(["a", "b"], desc="build", file=out)
+        >>> steps.begin("a"); steps.begin("b"); steps.close()
+        >>> "build: b: 2/2 steps" in out.getvalue()
+        True
+        """
+        if self.bar is None:
+            return
+        if self._begun:
+            self.bar.update(1)
+        self._begun = True
+        self.bar.set_description_str(f"{self.desc}: {name}")
+
     def close(self) -> None:
         if self.bar is not None:
+            if self._begun:
+                self.bar.update(1)
+                self._begun = False
             self.bar.close()
 
     def __enter__(self) -> "Steps":
