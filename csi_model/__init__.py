@@ -30,7 +30,7 @@ from .sem.results import SEMResult
 from .survey.simulate import Population, make_demo_survey, simulate_survey, telecom_population
 from .model.spec import ModelSpec, bundled_models, items, load_model, paths, reflective, specify
 from .survey.moments import SurveyMoments, survey_moments
-from .survey.read import DataReport, Survey, read_survey
+from .survey.read import DataReport, Survey, codebook_from_sav, read_survey
 from .report.figures import ipma_map as plot_ipma
 
 from .pls.priorities import PriorityResult, priorities
@@ -58,6 +58,7 @@ __all__ = [
     "invariance", "InvarianceResult", "path_differences", "pls_permutation_test", "micom",
     "ModelSpec", "load_model", "bundled_models", "specify", "reflective", "paths", "items",
     "read_survey", "Survey", "DataReport", "survey_moments", "SurveyMoments", "Codebook", "load_codebook",
+    "codebook_from_sav",
     "simulate_survey", "Population", "telecom_population", "make_demo_survey",
     "CSIModelError", "ModelSyntaxError", "ModelSpecError", "SurveyDataError", "EstimationError",
     "CSIModelWarning", "ImproperSolutionWarning", "ConvergenceWarning", "DataQualityWarning",
