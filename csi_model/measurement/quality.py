@@ -105,6 +105,8 @@ THRESHOLD_SOURCES = {
 class Thresholds:
     """The cut-offs of the verdicts (see :data:`THRESHOLD_SOURCES` for the sources).
 
+    Examples
+    --------
     >>> Thresholds(htmt=0.90).htmt
     0.9
     """
@@ -335,6 +337,22 @@ class MeasurementResult:
         :attr:`reliability`).
     warnings : tuple of str
         Everything a reader must see; shown in every report.
+
+    Examples
+    --------
+    >>> import csi_model as cm
+    >>> spec = cm.ModelSpec.from_syntax(
+    ...     "SAT =~ SAT1 + SAT2 + SAT3\\nLOY =~ LOY1 + LOY2 + LOY3\\nLOY ~ SAT", name="sat_loy")
+    >>> m = cm.measurement(spec, cm.simulate_survey("telecom", n=200, seed=1), n_boot=0,
+    ...                    n_iter_parallel=5)
+    >>> m
+    <MeasurementResult sat_loy: n=200, 2 latents, 0 failed verdict(s), 0 warning(s)>
+    >>> m.reliability[["latent", "alpha_raw", "rho_c", "ave"]].round(3)
+      latent  alpha_raw  rho_c    ave
+    0    SAT      0.880  0.882  0.715
+    1    LOY      0.846  0.863  0.651
+    >>> m.passed
+    True
     """
 
     spec: ModelSpec
@@ -380,7 +398,31 @@ class MeasurementResult:
 
     # ----------------------------------------------------------------- reporting
     def summary(self, digits: int = 3, max_modindices: int = 10) -> Summary:
-        """A readable report: header, warnings, verdicts and every table."""
+        """A readable report: header, warnings, verdicts and every table.
+
+        Examples
+        --------
+        >>> import csi_model as cm
+        >>> spec = cm.ModelSpec.from_syntax(
+        ...     "SAT =~ SAT1 + SAT2 + SAT3\\nLOY =~ LOY1 + LOY2 + LOY3\\nLOY ~ SAT", name="sat_loy")
+        >>> m = cm.measurement(spec, cm.simulate_survey("telecom", n=200, seed=1), n_boot=0,
+        ...                    n_iter_parallel=5)
+        >>> m.summary()                        # doctest: +ELLIPSIS, +NORMALIZE_WHITESPACE
+        csi_model measurement model: sat_loy
+        ====================================
+        Model              sat_loy (2 latents, 6 items)
+        Data               <DataFrame>: 200 of 200 respondents used
+        KMO                0.817
+        Bartlett's test    chi-square 672.291 on 15 df, p < .001
+        ...
+        Reliability and convergent validity
+        -----------------------------------
+               n_items alpha_raw alpha_std  rho_c  omega  rho_a    ave sqrt_ave note
+        latent
+        SAT          3     0.880     0.880  0.882  0.882  0.890  0.715    0.845
+        LOY          3     0.846     0.860  0.863  0.848  0.868  0.651    0.807
+        ...
+        """
         r = lambda frame: frame  # noqa: E731 - Summary formats (csi_model._format)
         fm = self.fit_measures
         header = [
@@ -467,7 +509,24 @@ class MeasurementResult:
         return self.summary().as_html()
 
     def to_dict(self) -> dict:
-        """JSON-ready dict (NaN -> None) with the same names as the Python tables."""
+        """JSON-ready dict (NaN -> None) with the same names as the Python tables.
+
+        Examples
+        --------
+        >>> import csi_model as cm
+        >>> spec = cm.ModelSpec.from_syntax(
+        ...     "SAT =~ SAT1 + SAT2 + SAT3\\nLOY =~ LOY1 + LOY2 + LOY3\\nLOY ~ SAT", name="sat_loy")
+        >>> m = cm.measurement(spec, cm.simulate_survey("telecom", n=200, seed=1), n_boot=0,
+        ...                    n_iter_parallel=5)
+        >>> import json
+        >>> d = m.to_dict()
+        >>> sorted(d)[:6]
+        ['bartlett', 'blocks', 'cross_loadings', 'efa', 'eigenvalues', 'fit_measures']
+        >>> d["reliability"][0]["latent"], round(d["reliability"][0]["alpha_raw"], 3)
+        ('SAT', 0.88)
+        >>> len(json.dumps(d)) > 1000
+        True
+        """
         efa = None
         if self.efa is not None:
             efa = {"method": self.efa.method, "rotation": self.efa.rotation,
