@@ -385,6 +385,14 @@ class Labels:
         Source of the item wording (:meth:`item`).
     constructs : mapping, optional
         Extra or replacement construct names for this language, e.g. ``{"PRICE": "价格"}``.
+
+    Examples
+    --------
+    >>> en, zh = Labels("en"), Labels("zh", constructs={"PRICE": "价格"})
+    >>> en.construct("SAT"), zh.construct("SAT"), zh.construct("PRICE")
+    ('Customer satisfaction', '顾客满意度', '价格')
+    >>> zh.header("mean"), zh.table_number(3)
+    ('均值', '表 3')
     """
 
     lang: str = "en"
@@ -402,22 +410,50 @@ class Labels:
         return LANGS.index(self.lang)
 
     def construct(self, code: str) -> str:
-        """The construct's name (the code itself when unknown)."""
+        """The construct's name (the code itself when unknown).
+
+        Examples
+        --------
+        >>> Labels("zh").construct("LOY"), Labels("en").construct("LOY")
+        ('顾客忠诚', 'Customer loyalty')
+        """
         if code in self.constructs:
             return str(self.constructs[code])
         pair = CONSTRUCTS.get(code)
         return pair[self._i] if pair else str(code)
 
     def header(self, key: str) -> str:
-        """A header or category (the key itself when unknown)."""
+        """A header or category (the key itself when unknown).
+
+        Examples
+        --------
+        >>> Labels("en").header("sd"), Labels("zh").header("sd"), Labels("zh").header("unknown_key")
+        ('SD', '标准差', 'unknown_key')
+        """
         pair = HEADERS.get(key)
         return pair[self._i] if pair else str(key)
 
     def title(self, key: str, **kw) -> str:
+        """A table's or figure's title (:data:`TITLES`), with ``{...}`` fields filled from ``kw``.
+
+        Examples
+        --------
+        >>> Labels("en").title("hypotheses"), Labels("zh").title("hypotheses")
+        ('Structural model: hypothesis tests', '结构模型：假设检验')
+        """
         pair = TITLES.get(key)
         return (pair[self._i] if pair else key).format(**kw)
 
     def note(self, key: str, **kw) -> str:
+        """A note under a table (:data:`NOTES`), with ``{...}`` fields filled from ``kw``.
+
+        Examples
+        --------
+        >>> Labels("en").note("stars")
+        '* p < .05, ** p < .01, *** p < .001.'
+        >>> Labels("zh").note("stars")
+        '* p < .05，** p < .01，*** p < .001。'
+        """
         return NOTES[key][self._i].format(**kw)
 
     def item(self, code: str) -> str:
@@ -425,6 +461,8 @@ class Labels:
         the operator's name for ``[运营商]``/``[Operator]`` (:attr:`operator`; when None,
         "your operator", which is what each respondent read).
 
+        Examples
+        --------
         >>> import csi_model as cm
         >>> Labels("zh", cm.load_codebook("telecom"), operator="China Mobile").item("SAT1")
         '总体而言，您对中国移动的满意程度如何？'
@@ -440,12 +478,20 @@ class Labels:
         return text
 
     def report(self, key: str, **kw) -> str:
-        """A word of the report outside the tables (:data:`REPORT`)."""
+        """A word of the report outside the tables (:data:`REPORT`).
+
+        Examples
+        --------
+        >>> Labels("en").report("warnings"), Labels("zh").report("warnings")
+        ('Warnings', '警告')
+        """
         return REPORT[key][self._i].format(**kw)
 
     def ci_type(self, text: str) -> str:
         """An interval's kind (csi_model.hypotheses' ``ci.type``) in this language.
 
+        Examples
+        --------
         >>> Labels("zh").ci_type("bootstrap percentile (200 resamples)")
         'Bootstrap 百分位区间（200 次重抽样）'
         """
@@ -461,12 +507,35 @@ class Labels:
         return {"Wald": "Wald 区间（delta 法）"}.get(text, text)
 
     def warning(self, message: str) -> str | None:
-        """A warning in this language (None when it has no translation)."""
+        """A warning in this language (None when it has no translation).
+
+        Examples
+        --------
+        >>> Labels("zh").warning("Listwise deletion: 3 of 50 rows with missing answers were dropped.")
+        '列删除：50 行中有 3 行存在缺失回答，已被删除。'
+        >>> Labels("zh").warning("Something new.") is None
+        True
+        """
         return translate_warning(message, self.lang)
 
     def table_number(self, n: int) -> str:
-        """``Table 3`` / ``表 3``: the line above a table's title (APA 7)."""
+        """``Table 3`` / ``表 3``: the line above a table's title (APA 7).
+
+        Examples
+        --------
+        >>> Labels("en").table_number(3), Labels("zh").table_number(3)
+        ('Table 3', '表 3')
+        """
         return f"{self.header('table')} {n}"
 
     def arrow(self, src: str, dst: str) -> str:
+        """A path as ``from → to`` with the constructs' names.
+
+        Examples
+        --------
+        >>> Labels("en").arrow("QUAL", "SAT")
+        'Perceived quality → Customer satisfaction'
+        >>> Labels("zh").arrow("QUAL", "SAT")
+        '感知质量 → 顾客满意度'
+        """
         return f"{self.construct(src)} → {self.construct(dst)}"
