@@ -85,6 +85,15 @@ class TableStyle:
         uses ``$-$``.
     paper : {"a4", "letter"}
         Paper of the Word output (A4 by default; US Letter).
+
+    Examples
+    --------
+    >>> format_number(0.5, style=TableStyle()), format_number(0.5, style=TableStyle(leading_zero=False))
+    ('0.500', '.500')
+    >>> TableStyle(stars=(0.1, 0.05)).legend()
+    '* p < .1, ** p < .05.'
+    >>> TableStyle(lang="zh", paper="letter").paper
+    'letter'
     """
 
     digits: int = 3
@@ -105,6 +114,15 @@ class TableStyle:
         _paper(self.paper)
 
     def legend(self) -> str:
+        """The note explaining the stars (``""`` without stars).
+
+        Examples
+        --------
+        >>> TableStyle().legend()
+        '* p < .05, ** p < .01, *** p < .001.'
+        >>> TableStyle(lang="zh").legend(), TableStyle(stars=()).legend()
+        ('* p < .05，** p < .01，*** p < .001。', '')
+        """
         if not self.stars:
             return ""
         if tuple(self.stars) == (0.05, 0.01, 0.001):
@@ -131,6 +149,8 @@ def format_number(x, digits: int = 3, *, bounded: bool = False,
     """A number as printed in a table: fixed decimals, NaN as ``""``, no ``-0.000``
     (:func:`csi_model._format.format_number` with the style's leading-zero rule).
 
+    Examples
+    --------
     >>> format_number(0.12345), format_number(0.12345, bounded=True), format_number(-0.0001)
     ('0.123', '.123', '0.000')
     """
@@ -142,6 +162,8 @@ def format_p(p, digits: int = 3, *, style: TableStyle | None = None) -> str:
     """A p-value: ``< .001`` below 10^-digits, else with ``digits`` decimals (no leading zero
     under the APA convention); :func:`csi_model._format.format_p`.
 
+    Examples
+    --------
     >>> format_p(0.0004), format_p(0.0312), format_p(float("nan"))
     ('< .001', '.031', '')
     """
@@ -152,6 +174,8 @@ def format_p(p, digits: int = 3, *, style: TableStyle | None = None) -> str:
 def stars(p, style: TableStyle | None = None) -> str:
     """``*``, ``**`` or ``***`` by the style's significance levels (``""`` for NaN).
 
+    Examples
+    --------
     >>> stars(0.03), stars(0.0001), stars(0.2)
     ('*', '***', '')
     """
@@ -188,6 +212,18 @@ class Column:
         Column of p-values whose stars are appended.
     upper : str, optional
         For ``kind="ci"``: the column of the upper bound.
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> data = pd.DataFrame({"path": ["QUAL -> SAT", "VAL -> SAT"], "beta": [0.512, -0.031],
+    ...                      "p": [0.00002, 0.41]})
+    >>> t = Table("paths", data, (Column("path", "Path", "text"), Column("beta", "β", stars="p"),
+    ...           Column("p", "p", "p")), title="Structural paths", notes=("Standardized.",))
+    >>> [c.header for c in t.columns], t.headers
+    (['Path', 'β', 'p'], ['Path', 'β', 'p'])
+    >>> Column("ci.lower", "95% CI", "ci", upper="ci.upper").numeric
+    True
     """
 
     key: str
@@ -210,6 +246,33 @@ class Table:
     ``formatted()`` gives the printed cells (strings); ``to_markdown()``, ``to_latex()``,
     ``to_html()``, ``to_csv()`` and ``to_docx()`` render it; ``save(directory)`` writes
     every format. Rendering is deterministic: the same data give byte-identical files.
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> data = pd.DataFrame({"path": ["QUAL -> SAT", "VAL -> SAT"], "beta": [0.512, -0.031],
+    ...                      "p": [0.00002, 0.41]})
+    >>> t = Table("paths", data, (Column("path", "Path", "text"), Column("beta", "β", stars="p"),
+    ...           Column("p", "p", "p")), title="Structural paths", notes=("Standardized.",))
+    >>> print(t)
+    Structural paths
+           Path        β      p
+    QUAL -> SAT 0.512*** < .001
+     VAL -> SAT   -0.031   .410
+    >>> print(t.with_style(leading_zero=True, stars=()))
+    Structural paths
+           Path      β       p
+    QUAL -> SAT  0.512 < 0.001
+     VAL -> SAT -0.031   0.410
+
+    Every builder of this module returns one, from a fitted result:
+
+    >>> import csi_model as cm
+    >>> res = cm.fit("acsi", cm.simulate_survey("acsi", n=200, seed=1))
+    >>> print(fit_measures(res))
+    Model fit
+               Model     χ²  df χ²/df    p   CFI   TLI RMSEA RMSEA 90% CI SRMR
+    Structural model 121.16 144  0.84 .917 1.000 1.015  .000 [.000, .013] .037
     """
 
     name: str
@@ -246,6 +309,8 @@ class Table:
         builders below is built again in that language (title, headers, notes, names); any
         other table gets its headers translated.
 
+        Examples
+        --------
         >>> t = Table("demo", pd.DataFrame({"p": [0.01]}), (Column("p", "p", "p"),))
         >>> t.with_style(lang="zh").headers
         ['p 值']
@@ -286,7 +351,20 @@ class Table:
         return s
 
     def formatted(self) -> pd.DataFrame:
-        """The printed cells (strings, ASCII minus) with translated headers."""
+        """The printed cells (strings, ASCII minus) with translated headers.
+
+        Examples
+        --------
+        >>> import pandas as pd
+        >>> data = pd.DataFrame({"path": ["QUAL -> SAT", "VAL -> SAT"], "beta": [0.512, -0.031],
+        ...                      "p": [0.00002, 0.41]})
+        >>> t = Table("paths", data, (Column("path", "Path", "text"), Column("beta", "β", stars="p"),
+        ...           Column("p", "p", "p")), title="Structural paths", notes=("Standardized.",))
+        >>> t.formatted()
+                  Path         β       p
+        0  QUAL -> SAT  0.512***  < .001
+        1   VAL -> SAT    -0.031    .410
+        """
         rows = [[self._cell(c, r) for c in self.columns] for _, r in self.data.iterrows()]
         return pd.DataFrame(rows, columns=self.headers, dtype=object)
 
@@ -299,13 +377,46 @@ class Table:
 
     # ------------------------------------------------------------------ renderers
     def to_csv(self) -> str:
-        """The printed table as CSV (UTF-8, ``\\n`` line ends, ASCII minus)."""
+        """The printed table as CSV (UTF-8, ``\\n`` line ends, ASCII minus).
+
+        Examples
+        --------
+        >>> import pandas as pd
+        >>> data = pd.DataFrame({"path": ["QUAL -> SAT", "VAL -> SAT"], "beta": [0.512, -0.031],
+        ...                      "p": [0.00002, 0.41]})
+        >>> t = Table("paths", data, (Column("path", "Path", "text"), Column("beta", "β", stars="p"),
+        ...           Column("p", "p", "p")), title="Structural paths", notes=("Standardized.",))
+        >>> print(t.to_csv())
+        Path,β,p
+        QUAL -> SAT,0.512***,< .001
+        VAL -> SAT,-0.031,.410
+        <BLANKLINE>
+        """
         buf = io.StringIO()
         self.formatted().to_csv(buf, index=False, lineterminator="\n")
         return buf.getvalue()
 
     def to_markdown(self) -> str:
-        """A pandoc pipe table with its caption (``Table: ...``) and notes."""
+        """A pandoc pipe table with its caption (``Table: ...``) and notes.
+
+        Examples
+        --------
+        >>> import pandas as pd
+        >>> data = pd.DataFrame({"path": ["QUAL -> SAT", "VAL -> SAT"], "beta": [0.512, -0.031],
+        ...                      "p": [0.00002, 0.41]})
+        >>> t = Table("paths", data, (Column("path", "Path", "text"), Column("beta", "β", stars="p"),
+        ...           Column("p", "p", "p")), title="Structural paths", notes=("Standardized.",))
+        >>> print(t.to_markdown())
+        | Path | β | p |
+        |:---|---:|---:|
+        | QUAL -> SAT | 0.512\\*\\*\\* | < .001 |
+        | VAL -> SAT | −0.031 | .410 |
+        <BLANKLINE>
+        Table: Structural paths
+        <BLANKLINE>
+        Note. Standardized. \\* p < .05, \\*\\* p < .01, \\*\\*\\* p < .001.
+        <BLANKLINE>
+        """
         def esc(s: str) -> str:
             return s.replace("\\", "\\\\").replace("|", "\\|").replace("*", "\\*")
         head = "| " + " | ".join(esc(h) for h in self.headers) + " |"
@@ -323,6 +434,32 @@ class Table:
         """A booktabs table (``\\toprule``, ``\\midrule``, ``\\bottomrule``) in a float.
 
         Chinese tables need ``xeCJK`` (or ``ctex``) under XeLaTeX.
+
+        Examples
+        --------
+        >>> import pandas as pd
+        >>> data = pd.DataFrame({"path": ["QUAL -> SAT", "VAL -> SAT"], "beta": [0.512, -0.031],
+        ...                      "p": [0.00002, 0.41]})
+        >>> t = Table("paths", data, (Column("path", "Path", "text"), Column("beta", "β", stars="p"),
+        ...           Column("p", "p", "p")), title="Structural paths", notes=("Standardized.",))
+        >>> print(t.to_latex())
+        \\begin{table}[htbp]
+        \\centering
+        \\small
+        \\caption{Structural paths}
+        \\label{tab:paths}
+        \\begin{tabular}{lrr}
+        \\toprule
+        Path & $\\beta$ & p \\\\
+        \\midrule
+        QUAL -$>$ SAT & 0.512\\textsuperscript{***} & $<$ .001 \\\\
+        VAL -$>$ SAT & $-$0.031 & .410 \\\\
+        \\bottomrule
+        \\end{tabular}
+        \\par\\smallskip
+        \\begin{minipage}{0.95\\linewidth}\\footnotesize Note. Standardized. * p $<$ .05, ** p $<$ .01, *** p $<$ .001.\\end{minipage}
+        \\end{table}
+        <BLANKLINE>
         """
         spec = "".join("p{0.42\\linewidth}" if c.kind == "longtext" else
                        ("r" if c.numeric else "l") for c in self.columns)
@@ -345,7 +482,27 @@ class Table:
         return "\n".join(out) + "\n"
 
     def to_html(self) -> str:
-        """An HTML ``<table class="csi-table">`` with caption and a footer of notes."""
+        """An HTML ``<table class="csi-table">`` with caption and a footer of notes.
+
+        Examples
+        --------
+        >>> import pandas as pd
+        >>> data = pd.DataFrame({"path": ["QUAL -> SAT", "VAL -> SAT"], "beta": [0.512, -0.031],
+        ...                      "p": [0.00002, 0.41]})
+        >>> t = Table("paths", data, (Column("path", "Path", "text"), Column("beta", "β", stars="p"),
+        ...           Column("p", "p", "p")), title="Structural paths", notes=("Standardized.",))
+        >>> print(t.to_html())
+        <table class="csi-table" id="tab-paths">
+        <caption>Structural paths</caption>
+        <thead><tr><th class="txt">Path</th><th class="num">β</th><th class="num">p</th></tr></thead>
+        <tbody>
+        <tr><td class="txt">QUAL -&gt; SAT</td><td class="num">0.512***</td><td class="num">&lt; .001</td></tr>
+        <tr><td class="txt">VAL -&gt; SAT</td><td class="num">−0.031</td><td class="num">.410</td></tr>
+        </tbody>
+        <tfoot><tr><td colspan="3" class="note"><i>Note.</i> Standardized. * p &lt; .05, ** p &lt; .01, *** p &lt; .001.</td></tr></tfoot>
+        </table>
+        <BLANKLINE>
+        """
         e = _html.escape
         out = [f'<table class="csi-table" id="tab-{e(self.name)}">']
         if self.title:
@@ -381,6 +538,23 @@ class Table:
         are fitted to their content so that no word breaks; a table too wide for a portrait
         page goes on a landscape page. ``paper``: ``"a4"`` (default, or the style's) or
         ``"letter"``. Returns the document.
+
+        Examples
+        --------
+        >>> import pandas as pd
+        >>> data = pd.DataFrame({"path": ["QUAL -> SAT", "VAL -> SAT"], "beta": [0.512, -0.031],
+        ...                      "p": [0.00002, 0.41]})
+        >>> t = Table("paths", data, (Column("path", "Path", "text"), Column("beta", "β", stars="p"),
+        ...           Column("p", "p", "p")), title="Structural paths", notes=("Standardized.",))
+        >>> import os, tempfile
+        >>> path = os.path.join(tempfile.mkdtemp(), "paths.docx")
+        >>> doc = t.to_docx(path)
+        >>> [p.text for p in doc.paragraphs][:2]
+        ['Table 1', 'Structural paths']
+        >>> [c.text for c in doc.tables[0].rows[1].cells]
+        ['QUAL -> SAT', '0.512***', '< .001']
+        >>> os.path.getsize(path) > 5000
+        True
         """
         paper = _paper(paper or self.style.paper)
         doc = document if document is not None else _new_document(self.style.lang, paper)
@@ -390,7 +564,20 @@ class Table:
         return doc
 
     def render(self, fmt: str) -> str | bytes:
-        """The table in one of :data:`FORMATS` (``docx`` gives bytes)."""
+        """The table in one of :data:`FORMATS` (``docx`` gives bytes).
+
+        Examples
+        --------
+        >>> import pandas as pd
+        >>> data = pd.DataFrame({"path": ["QUAL -> SAT", "VAL -> SAT"], "beta": [0.512, -0.031],
+        ...                      "p": [0.00002, 0.41]})
+        >>> t = Table("paths", data, (Column("path", "Path", "text"), Column("beta", "β", stars="p"),
+        ...           Column("p", "p", "p")), title="Structural paths", notes=("Standardized.",))
+        >>> t.render("csv").splitlines()[0]
+        'Path,β,p'
+        >>> t.render("docx")[:2]
+        b'PK'
+        """
         if fmt == "tex":
             return self.to_latex()
         if fmt == "md":
@@ -407,7 +594,20 @@ class Table:
                          f"Got {fmt!r} instead.")
 
     def save(self, directory, formats: Iterable[str] = FORMATS) -> list[Path]:
-        """Write ``<name>.<fmt>`` for each format into ``directory``; returns the paths."""
+        """Write ``<name>.<fmt>`` for each format into ``directory``; returns the paths.
+
+        Examples
+        --------
+        >>> import pandas as pd
+        >>> data = pd.DataFrame({"path": ["QUAL -> SAT", "VAL -> SAT"], "beta": [0.512, -0.031],
+        ...                      "p": [0.00002, 0.41]})
+        >>> t = Table("paths", data, (Column("path", "Path", "text"), Column("beta", "β", stars="p"),
+        ...           Column("p", "p", "p")), title="Structural paths", notes=("Standardized.",))
+        >>> import tempfile
+        >>> paths = t.save(tempfile.mkdtemp(), formats=("md", "csv"))
+        >>> [p.name for p in paths]
+        ['paths.md', 'paths.csv']
+        """
         directory = Path(directory)
         directory.mkdir(parents=True, exist_ok=True)
         paths = []
