@@ -148,6 +148,7 @@ TITLES: dict[str, tuple[str, str]] = {
     "hypotheses": ("Structural model: hypothesis tests", "结构模型：假设检验"),
     "effects": ("Standardized direct, indirect and total effects", "标准化直接、间接与总效应"),
     "index_scores": ("CSI scores (0-100) by operator", "各运营商满意度指数（0-100）"),
+    "index_scores_all": ("CSI scores (0-100)", "满意度指数（0-100）"),
     "ipma": ("Importance-performance map analysis (target: {target})",
              "重要性-表现分析（目标变量：{target}）"),
     "invariance": ("Measurement invariance across {by}", "{by}间的测量不变性检验"),

@@ -918,7 +918,18 @@ def _add_docx_table(doc, table: Table, paper: str = "a4", number: int | None = N
 
 
 def write_docx(document, path_or_buffer) -> None:
-    """Save a python-docx document with fixed zip timestamps (byte-identical rebuilds)."""
+    """Save a python-docx document with fixed zip timestamps (byte-identical rebuilds).
+
+    Examples
+    --------
+    >>> import io
+    >>> import pandas as pd
+    >>> t = Table("demo", pd.DataFrame({"x": [0.5]}), (Column("x", "x"),), title="Demo")
+    >>> a, b = io.BytesIO(), io.BytesIO()
+    >>> write_docx(t.to_docx(), a); write_docx(t.to_docx(), b)
+    >>> a.getvalue() == b.getvalue()                   # byte-identical
+    True
+    """
     raw = io.BytesIO()
     document.save(raw)
     raw.seek(0)
@@ -981,6 +992,20 @@ def item_descriptives(survey, spec=None, *, codebook=None, lang: str = "en",
     survey's codebook) in the table's language, with ``[运营商]``/``[Operator]`` replaced by
     ``operator`` (default: the survey's ``operator`` column when it holds one operator, else
     "your operator", which is what each respondent read).
+
+    Examples
+    --------
+    >>> import csi_model as cm
+    >>> spec = cm.ModelSpec.from_syntax(
+    ...     "SAT =~ SAT1 + SAT2 + SAT3\\nLOY =~ LOY1 + LOY2 + LOY3\\nLOY ~ SAT", name="sat_loy")
+    >>> data = cm.simulate_survey("telecom", n=200, seed=1)
+    >>> t = item_descriptives(cm.read_survey(data), spec, codebook=cm.load_codebook("telecom"),
+    ...                       wording=False)
+    >>> t.formatted().head(3)
+                   Construct  Item    N  Mean    SD Min Max Skewness Kurtosis
+    0  Customer satisfaction  SAT1  200  7.16  1.92   1  10    -0.36    -0.09
+    1                         SAT2  200  6.77  1.79   1  10    -0.16    -0.21
+    2                         SAT3  200  6.61  1.93   1  10    -0.30    -0.09
     """
     data = survey.data if hasattr(survey, "data") else pd.DataFrame(survey)
     codebook = codebook if codebook is not None else getattr(survey, "codebook", None)
@@ -1009,7 +1034,20 @@ def item_descriptives(survey, spec=None, *, codebook=None, lang: str = "en",
 
 @_rebuildable
 def sampling_adequacy(m, *, lang: str = "en", style: TableStyle | None = None) -> Table:
-    """KMO, Bartlett's test of sphericity and the parallel analysis of a MeasurementResult."""
+    """KMO, Bartlett's test of sphericity and the parallel analysis of a MeasurementResult.
+
+    Examples
+    --------
+    >>> import csi_model as cm
+    >>> spec = cm.ModelSpec.from_syntax(
+    ...     "SAT =~ SAT1 + SAT2 + SAT3\\nLOY =~ LOY1 + LOY2 + LOY3\\nLOY ~ SAT", name="sat_loy")
+    >>> data = cm.simulate_survey("telecom", n=200, seed=1)
+    >>> m = cm.measurement(spec, data, n_boot=0, n_iter_parallel=5)
+    >>> print(sampling_adequacy(m))
+    Sampling adequacy and number of factors
+      N  KMO Bartlett χ² df      p Factors (parallel analysis) Components (parallel analysis)
+    200 .817   672.29*** 15 < .001                           2                              2
+    """
     style, lab = _setup(lang, style)
     b = m.bartlett if m.bartlett is not None else pd.Series({"chisq": np.nan, "df": np.nan,
                                                              "pvalue": np.nan})
@@ -1028,7 +1066,25 @@ def sampling_adequacy(m, *, lang: str = "en", style: TableStyle | None = None) -
 @_rebuildable
 def efa_loadings(m, *, hide_below: float = 0.30, lang: str = "en",
                  style: TableStyle | None = None) -> Table:
-    """EFA pattern loadings (items x factors, factors named by their matched construct)."""
+    """EFA pattern loadings (items x factors, factors named by their matched construct).
+
+    Examples
+    --------
+    >>> import csi_model as cm
+    >>> spec = cm.ModelSpec.from_syntax(
+    ...     "SAT =~ SAT1 + SAT2 + SAT3\\nLOY =~ LOY1 + LOY2 + LOY3\\nLOY ~ SAT", name="sat_loy")
+    >>> data = cm.simulate_survey("telecom", n=200, seed=1)
+    >>> m = cm.measurement(spec, data, n_boot=0, n_iter_parallel=5)
+    >>> print(efa_loadings(m))
+    Exploratory factor analysis: pattern loadings
+    Item F1 (Customer satisfaction) F2 (Customer loyalty)   h²
+    SAT1                      0.912                       .834
+    SAT2                      0.840                       .717
+    SAT3                      0.782                       .595
+    LOY1                                            0.857 .729
+    LOY2                                            0.735 .544
+    LOY3                                            0.870 .761
+    """
     style, lab = _setup(lang, style)
     if m.efa is None:
         raise ValueError("The measurement result has no EFA (too few respondents or a "
@@ -1054,7 +1110,25 @@ def efa_loadings(m, *, hide_below: float = 0.30, lang: str = "en",
 
 @_rebuildable
 def measurement_model(m, *, lang: str = "en", style: TableStyle | None = None) -> Table:
-    """Standardized loadings with alpha, CR (rho_c) and AVE on each construct's first row."""
+    """Standardized loadings with alpha, CR (rho_c) and AVE on each construct's first row.
+
+    Examples
+    --------
+    >>> import csi_model as cm
+    >>> spec = cm.ModelSpec.from_syntax(
+    ...     "SAT =~ SAT1 + SAT2 + SAT3\\nLOY =~ LOY1 + LOY2 + LOY3\\nLOY ~ SAT", name="sat_loy")
+    >>> data = cm.simulate_survey("telecom", n=200, seed=1)
+    >>> m = cm.measurement(spec, data, n_boot=0, n_iter_parallel=5)
+    >>> print(measurement_model(m))  # doctest: +NORMALIZE_WHITESPACE
+    Measurement model: loadings, reliability and convergent validity
+                Construct Item Loading Cronbach's α CR (ρc)  AVE
+    Customer satisfaction SAT1   0.912         .880    .882 .715
+                          SAT2   0.849
+                          SAT3   0.770
+         Customer loyalty LOY1   0.851         .846    .863 .651
+                          LOY2   0.739
+                          LOY3   0.874
+    """
     style, lab = _setup(lang, style)
     rel = m.reliability.set_index("latent")
     rows = []
@@ -1093,7 +1167,21 @@ def _lower_triangle(name, M: pd.DataFrame, lab, style, *, diag: bool, notes, bou
 
 @_rebuildable
 def fornell_larcker(m, *, lang: str = "en", style: TableStyle | None = None) -> Table:
-    """sqrt(AVE) on the diagonal, latent correlations below (Fornell & Larcker 1981)."""
+    """sqrt(AVE) on the diagonal, latent correlations below (Fornell & Larcker 1981).
+
+    Examples
+    --------
+    >>> import csi_model as cm
+    >>> spec = cm.ModelSpec.from_syntax(
+    ...     "SAT =~ SAT1 + SAT2 + SAT3\\nLOY =~ LOY1 + LOY2 + LOY3\\nLOY ~ SAT", name="sat_loy")
+    >>> data = cm.simulate_survey("telecom", n=200, seed=1)
+    >>> m = cm.measurement(spec, data, n_boot=0, n_iter_parallel=5)
+    >>> print(fornell_larcker(m))  # doctest: +NORMALIZE_WHITESPACE
+    Discriminant validity: Fornell-Larcker criterion
+                Construct Customer satisfaction Customer loyalty
+    Customer satisfaction                  .845
+         Customer loyalty                  .593             .807
+    """
     style, lab = _setup(lang, style)
     if m.fornell_larcker is None:
         raise ValueError("The measurement result has no Fornell-Larcker matrix (the CFA failed).")
@@ -1103,7 +1191,21 @@ def fornell_larcker(m, *, lang: str = "en", style: TableStyle | None = None) -> 
 
 @_rebuildable
 def htmt(m, *, lang: str = "en", style: TableStyle | None = None) -> Table:
-    """Heterotrait-monotrait ratios below the diagonal (Henseler et al. 2015)."""
+    """Heterotrait-monotrait ratios below the diagonal (Henseler et al. 2015).
+
+    Examples
+    --------
+    >>> import csi_model as cm
+    >>> spec = cm.ModelSpec.from_syntax(
+    ...     "SAT =~ SAT1 + SAT2 + SAT3\\nLOY =~ LOY1 + LOY2 + LOY3\\nLOY ~ SAT", name="sat_loy")
+    >>> data = cm.simulate_survey("telecom", n=200, seed=1)
+    >>> m = cm.measurement(spec, data, n_boot=0, n_iter_parallel=5)
+    >>> print(htmt(m))  # doctest: +NORMALIZE_WHITESPACE
+    Discriminant validity: heterotrait-monotrait ratio (HTMT)
+                Construct Customer satisfaction Customer loyalty
+    Customer satisfaction
+         Customer loyalty                 0.593
+    """
     style, lab = _setup(lang, style)
     thr = format_number(m.thresholds.htmt, 2, bounded=True, style=style)
     return _lower_triangle("htmt", m.htmt, lab, style, diag=False,
@@ -1117,6 +1219,18 @@ def fit_measures(results: Any, *, lang: str = "en", style: TableStyle | None = N
     ``results`` is one fit (SEMResult, or a Series of lavaan-named fit measures) or a
     mapping ``{row label: fit}``; row labels that are header keys (``"cfa"``, ``"sem"``)
     are translated.
+
+    Examples
+    --------
+    >>> import csi_model as cm
+    >>> spec = cm.ModelSpec.from_syntax(
+    ...     "SAT =~ SAT1 + SAT2 + SAT3\\nLOY =~ LOY1 + LOY2 + LOY3\\nLOY ~ SAT", name="sat_loy")
+    >>> data = cm.simulate_survey("telecom", n=200, seed=1)
+    >>> res = cm.fit(spec, data)
+    >>> print(fit_measures(res))
+    Model fit
+               Model   χ² df χ²/df    p   CFI   TLI RMSEA RMSEA 90% CI SRMR
+    Structural model 2.87  8  0.36 .942 1.000 1.014  .000 [.000, .016] .009
     """
     style, lab = _setup(lang, style)
     if not isinstance(results, dict):
@@ -1149,6 +1263,18 @@ def hypotheses(result, *, alpha: float = 0.05, lang: str = "en",
     ``table`` is :func:`csi_model.hypotheses`'s output (computed here when None, with
     ``alpha``, ``expected`` and ``test``). "Supported" means significant in the expected
     direction; the note says which test and which interval.
+
+    Examples
+    --------
+    >>> import csi_model as cm
+    >>> spec = cm.ModelSpec.from_syntax(
+    ...     "SAT =~ SAT1 + SAT2 + SAT3\\nLOY =~ LOY1 + LOY2 + LOY3\\nLOY ~ SAT", name="sat_loy")
+    >>> data = cm.simulate_survey("telecom", n=200, seed=1)
+    >>> res = cm.fit(spec, data)
+    >>> print(hypotheses(res))
+    Structural model: hypothesis tests
+    Hypothesis                                     Path Expected sign        β    95% CI of β     B         95% CI    SE    z      p Supported
+            H1 Customer satisfaction → Customer loyalty             + 0.593*** [0.485, 0.701] 0.547 [0.411, 0.683] 0.070 7.87 < .001       Yes
     """
     style, lab = _setup(lang, style)
     if table is None:
@@ -1180,6 +1306,18 @@ def effects(result, *, lang: str = "en", style: TableStyle | None = None,
 
     ``table`` is ``csi_model.effects(result, standardized=True, shape="wide")`` (computed here
     when None).
+
+    Examples
+    --------
+    >>> import csi_model as cm
+    >>> spec = cm.ModelSpec.from_syntax(
+    ...     "SAT =~ SAT1 + SAT2 + SAT3\\nLOY =~ LOY1 + LOY2 + LOY3\\nLOY ~ SAT", name="sat_loy")
+    >>> data = cm.simulate_survey("telecom", n=200, seed=1)
+    >>> res = cm.fit(spec, data)
+    >>> print(effects(res))
+    Standardized direct, indirect and total effects
+                     From               To   Direct Indirect Indirect 95% CI    Total
+    Customer satisfaction Customer loyalty 0.593***                          0.593***
     """
     style, lab = _setup(lang, style)
     if table is None:
@@ -1206,7 +1344,21 @@ def effects(result, *, lang: str = "en", style: TableStyle | None = None,
 def index_scores(index_result, *, lang: str = "en", style: TableStyle | None = None,
                  name: str = "index_scores", by_label: str | None = None) -> Table:
     """The 0-100 index of each construct: all respondents and each group (1 decimal), with
-    each group's n in its header and, when the index was bootstrapped, its 95% CI."""
+    each group's n in its header and, when the index was bootstrapped, its 95% CI.
+
+    Examples
+    --------
+    >>> import csi_model as cm
+    >>> spec = cm.ModelSpec.from_syntax(
+    ...     "SAT =~ SAT1 + SAT2 + SAT3\\nLOY =~ LOY1 + LOY2 + LOY3\\nLOY ~ SAT", name="sat_loy")
+    >>> data = cm.simulate_survey("telecom", n=200, seed=1)
+    >>> index = cm.csi_index(cm.fit_pls(spec, data), scale=(1, 10), target="LOY")
+    >>> print(index_scores(index))
+    CSI scores (0-100)
+                Construct All respondents (n = 200)
+    Customer satisfaction                      65.1
+         Customer loyalty                      63.1
+    """
     style, lab = _setup(lang, style)
     t = index_result.table
     latents = list(dict.fromkeys(t["latent"]))
@@ -1229,13 +1381,27 @@ def index_scores(index_result, *, lang: str = "en", style: TableStyle | None = N
     notes = [lab.note("index")]
     if has_ci and getattr(index_result, "bootstrap", None) is not None:
         notes.append(lab.report("index_ci", B=index_result.bootstrap.B))
-    return Table(name, df, tuple(cols), title=lab.title("index_scores"),
+    grouped = getattr(index_result, "by", None) is not None
+    return Table(name, df, tuple(cols), title=lab.title("index_scores" if grouped else "index_scores_all"),
                  notes=tuple(notes), style=style, labels=lab)
 
 
 @_rebuildable
 def ipma(index_result, *, lang: str = "en", style: TableStyle | None = None) -> Table:
-    """Importance (total effect), performance (index) and impact of each driver."""
+    """Importance (total effect), performance (index) and impact of each driver.
+
+    Examples
+    --------
+    >>> import csi_model as cm
+    >>> spec = cm.ModelSpec.from_syntax(
+    ...     "SAT =~ SAT1 + SAT2 + SAT3\\nLOY =~ LOY1 + LOY2 + LOY3\\nLOY ~ SAT", name="sat_loy")
+    >>> data = cm.simulate_survey("telecom", n=200, seed=1)
+    >>> index = cm.csi_index(cm.fit_pls(spec, data), scale=(1, 10), target="LOY")
+    >>> print(ipma(index))
+    Importance-performance map analysis (target: Customer loyalty)
+                   Driver     β Importance Performance Impact
+    Customer satisfaction 0.520      0.558        65.1   2.79
+    """
     style, lab = _setup(lang, style)
     ix = index_result
     imp = ix.impacts.copy()
@@ -1253,7 +1419,22 @@ def ipma(index_result, *, lang: str = "en", style: TableStyle | None = None) -> 
 
 @_rebuildable
 def invariance(inv, *, lang: str = "en", style: TableStyle | None = None) -> Table:
-    """The invariance ladder with chi-square difference tests and CFI/RMSEA changes."""
+    """The invariance ladder with chi-square difference tests and CFI/RMSEA changes.
+
+    Examples
+    --------
+    >>> import csi_model as cm
+    >>> spec = cm.ModelSpec.from_syntax(
+    ...     "SAT =~ SAT1 + SAT2 + SAT3\\nLOY =~ LOY1 + LOY2 + LOY3\\nLOY ~ SAT", name="sat_loy")
+    >>> survey = cm.read_survey(cm.make_demo_survey(), codebook="telecom", missing_codes=[99])
+    >>> print(invariance(cm.invariance(spec, survey, by="wave")))
+    Measurement invariance across Wave
+                  Model    χ² df  CFI   TLI RMSEA SRMR  Δχ² Δdf p (Δχ²)  ΔCFI ΔRMSEA Decision
+             Configural 17.46 16 .999 0.998  .018 .018                               baseline
+      Metric (loadings) 24.85 20 .997 0.996  .029 .032 7.40   4    .116 -.002   .011    holds
+    Scalar (intercepts) 32.09 24 .995 0.994  .035 .034 7.23   4    .124 -.002   .005    holds
+     Strict (residuals) 34.10 30 .998 0.998  .022 .034 2.02   6    .918  .002  -.013    holds
+    """
     style, lab = _setup(lang, style)
     df = inv.ladder.reset_index()
     cols = [Column("step", "step", "category"), Column("chisq", "chisq", digits=2),
@@ -1271,7 +1452,20 @@ def invariance(inv, *, lang: str = "en", style: TableStyle | None = None) -> Tab
 @_rebuildable
 def group_paths(differences: pd.DataFrame, *, by: str, lang: str = "en",
                 style: TableStyle | None = None) -> Table:
-    """Paths of two groups, their difference (with stars of the Wald test) and the test."""
+    """Paths of two groups, their difference (with stars of the Wald test) and the test.
+
+    Examples
+    --------
+    >>> import csi_model as cm
+    >>> spec = cm.ModelSpec.from_syntax(
+    ...     "SAT =~ SAT1 + SAT2 + SAT3\\nLOY =~ LOY1 + LOY2 + LOY3\\nLOY ~ SAT", name="sat_loy")
+    >>> survey = cm.read_survey(cm.make_demo_survey(), codebook="telecom", missing_codes=[99])
+    >>> mg = cm.fit_multigroup(spec, survey, by="wave", equal=["loadings"])
+    >>> print(group_paths(cm.path_differences(mg), by="wave"))
+    Structural paths by Wave: 2025 vs 2026
+                                        Path  2025  2026 Difference    SE Wald χ²    p
+    Customer satisfaction → Customer loyalty 0.626 0.642      0.016 0.081    0.04 .844
+    """
     style, lab = _setup(lang, style)
     df = differences.copy()
     est_cols = [c for c in df.columns if c.startswith("est.")]
