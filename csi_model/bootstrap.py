@@ -83,6 +83,8 @@ def resample_indices(n_cases: int, *, B: int, seed, strata=None,
                      which: Sequence[int] | None = None) -> list[np.ndarray]:
     """The index arrays of resamples ``which`` (default: all ``B``), as :func:`bootstrap` draws them.
 
+    Examples
+    --------
     >>> a = resample_indices(5, B=3, seed=1)
     >>> b = resample_indices(5, B=3, seed=1, which=[2])
     >>> bool(np.array_equal(a[2], b[0])), a[0].shape
@@ -311,6 +313,8 @@ def percentile_interval(t: np.ndarray, alpha) -> np.ndarray:
     neighbours; this is what lavaan's ``parameterEstimates(boot.ci.type = "perc")`` uses.
     Non-finite replicates are ignored.
 
+    Examples
+    --------
     >>> float(percentile_interval(np.arange(1.0, 100.0), [0.5])[0])
     50.0
     """

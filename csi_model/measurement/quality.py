@@ -136,6 +136,8 @@ def cfa_spec(spec: ModelSpec) -> ModelSpec:
     Regressions are dropped, so every latent is exogenous and all latent covariances
     are free (lavaan's ``cfa()`` of the ``=~`` lines).
 
+    Examples
+    --------
     >>> print(cfa_spec(load_model("acsi")).to_syntax().splitlines()[0])
     EXPE =~ EXPE1 + EXPE2 + EXPE3
     """
@@ -155,6 +157,8 @@ def cfa_spec(spec: ModelSpec) -> ModelSpec:
 def cronbach_alpha(data) -> float:
     """Cronbach's (1951) alpha of a block of items (``psych::alpha(x)$total$raw_alpha``).
 
+    Examples
+    --------
     >>> round(cronbach_alpha(pd.DataFrame({"a": [1, 2, 3, 4], "b": [2, 2, 4, 4],
     ...                                    "c": [1, 3, 3, 5]})), 4)
     0.9333
@@ -186,6 +190,8 @@ def rho_a(R, weights=None) -> float:
     ``w'Rw = 1``. Without ``weights`` the first mode-A PLS iteration's weights are used
     (``w`` proportional to ``R 1``); for two items this is Spearman-Brown, ``2r / (1 + r)``.
 
+    Examples
+    --------
     >>> round(rho_a(np.array([[1, .5], [.5, 1]])), 4)
     0.6667
     """
@@ -232,6 +238,8 @@ def htmt(data, blocks: Mapping[str, Any], *, htmt2: bool = False) -> pd.DataFram
     item has no within-construct correlation: its HTMT values are NaN (as semTools).
     In R: ``semTools::htmt(model, data, htmt2 = FALSE)``.
 
+    Examples
+    --------
     >>> x = pd.DataFrame(np.random.default_rng(0).normal(size=(50, 4)), columns=list("abcd"))
     >>> htmt(x, {"A": ["a", "b"], "B": ["c", "d"]}).shape
     (2, 2)

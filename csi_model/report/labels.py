@@ -356,6 +356,8 @@ def same_warnings(messages) -> list[str]:
 def translate_warning(message: str, lang: str) -> str | None:
     """The warning in ``lang`` (itself for English; None when no translation is known).
 
+    Examples
+    --------
     >>> translate_warning("Listwise deletion: 3 of 50 rows with missing answers were dropped.",
     ...                   "zh")
     '列删除：50 行中有 3 行存在缺失回答，已被删除。'

@@ -204,6 +204,8 @@ def multigroup_note(spec: ModelSpec) -> str | None:
     Multi-group fits do not compute defined parameters yet; their paths, fit measures and
     invariance tests do not depend on them, so the fit goes ahead and says so.
 
+    Examples
+    --------
     >>> multigroup_note(ModelSpec.from_syntax("f =~ x1 + a*x2 + x3")) is None
     True
     >>> spec = ModelSpec.from_syntax("f =~ x1 + a*x2 + x3\\nd := 2*a")

@@ -26,6 +26,8 @@ __all__ = ["chisq_pvalue", "cfi", "tli", "nfi", "rmsea", "rmsea_ci", "rmsea_pclo
 def chisq_pvalue(chisq: float, df: float) -> float:
     """Upper-tail p-value of the chi-square test (NaN when df = 0... lavaan reports NA).
 
+    Examples
+    --------
     >>> round(chisq_pvalue(85.306, 24), 6)
     0.0
     """
@@ -37,6 +39,8 @@ def chisq_pvalue(chisq: float, df: float) -> float:
 def cfi(chisq: float, df: float, chisq_null: float, df_null: float) -> float:
     """Comparative fit index (Bentler 1990), clipped to [0, 1] like lavaan.
 
+    Examples
+    --------
     >>> round(cfi(85.306, 24, 918.852, 36), 3)
     0.931
     """
@@ -53,6 +57,8 @@ def tli(chisq: float, df: float, chisq_null: float, df_null: float) -> float:
     As lavaan 0.6-14 (``lav_fit_tli``): 1 for a saturated model (df = 0) and when the
     baseline fits perfectly (chisq_null = df_null).
 
+    Examples
+    --------
     >>> round(tli(85.306, 24, 918.852, 36), 3)
     0.896
     >>> tli(0.0, 0, 918.852, 36)
@@ -77,6 +83,8 @@ def nfi(chisq: float, chisq_null: float, df: float | None = None,
     With the degrees of freedom, lavaan's conventions: 1 for a saturated model, NaN when
     df > df_null or the baseline chi-square is 0.
 
+    Examples
+    --------
     >>> round(nfi(85.306, 918.852), 3)
     0.907
     >>> nfi(0.0, 918.852, 0, 36)
@@ -93,6 +101,8 @@ def nfi(chisq: float, chisq_null: float, df: float | None = None,
 def rmsea(chisq: float, df: float, n: int, n_groups: int = 1) -> float:
     """Root mean square error of approximation with N (lavaan), times sqrt(G) for G groups.
 
+    Examples
+    --------
     >>> round(rmsea(85.306, 24, 301), 3)
     0.092
     """
@@ -109,6 +119,8 @@ def _ncp_for(chisq: float, df: float, prob: float) -> float:
 def rmsea_ci(chisq: float, df: float, n: int, level: float = 0.90, n_groups: int = 1):
     """Confidence interval of RMSEA by inverting the non-central chi-square.
 
+    Examples
+    --------
     >>> lo, hi = rmsea_ci(85.306, 24, 301)
     >>> round(lo, 3), round(hi, 3)
     (0.071, 0.114)
@@ -156,6 +168,8 @@ def gfi(S: np.ndarray, Sigma: np.ndarray, mean: np.ndarray | None = None,
     ``fixed``: indices of the fixed.x predictors. As lavaan, their moments get weight 0
     (in the denominator; in the numerator their residuals are 0 anyway).
 
+    Examples
+    --------
     >>> import numpy as np
     >>> S = np.array([[1.0, 0.3], [0.3, 1.0]])
     >>> gfi(S, S)
@@ -192,6 +206,8 @@ def gfi_missing(S: np.ndarray, Sigma: np.ndarray, mean: np.ndarray, mu: np.ndarr
     means and the pairwise covariances with divisor N), ``Sigma`` and ``mu`` the model's.
     With complete data this is :func:`gfi`.
 
+    Examples
+    --------
     >>> import numpy as np
     >>> S = np.array([[1.0, 0.3], [0.3, 1.0]]); m = np.zeros(2)
     >>> Sigma = S * 0.9 + 0.1 * np.eye(2)
@@ -232,6 +248,8 @@ def agfi(gfi_value: float, df: float, n_moments: int) -> float:
 def aic(logl: float, npar: int) -> float:
     """Akaike information criterion, -2 logL + 2 npar.
 
+    Examples
+    --------
     >>> round(aic(-3737.745, 21), 2)
     7517.49
     """
@@ -241,6 +259,8 @@ def aic(logl: float, npar: int) -> float:
 def bic(logl: float, npar: int, n: int) -> float:
     """Bayesian information criterion, -2 logL + npar log N.
 
+    Examples
+    --------
     >>> round(bic(-3737.745, 21, 301), 2)
     7595.34
     """
@@ -258,6 +278,8 @@ def baseline_chisq_complete(S: np.ndarray, n: int, exogenous=()) -> tuple[float,
     Variances are free; as in lavaan, the covariances among the observed exogenous
     variables (indices ``exogenous``) stay free too.
 
+    Examples
+    --------
     >>> import numpy as np
     >>> S = np.array([[1.0, 0.5], [0.5, 1.0]])
     >>> chi, df = baseline_chisq_complete(S, 100)
@@ -282,6 +304,8 @@ def robust_indices(chisq: float, df: float, c: float, chisq_null: float, df_null
     Brosseau-Liard, Savalei & Li (2012) for RMSEA; Brosseau-Liard & Savalei (2014)
     for CFI and TLI: the non-centrality is estimated as chisq - c * df.
 
+    Examples
+    --------
     >>> r = robust_indices(85.3055, 24, 0.97904, 918.8516, 36, 1.04405, 301)
     >>> round(r["cfi.robust"], 4), round(r["rmsea.robust"], 4)
     (0.9299, 0.0925)

@@ -72,6 +72,8 @@ def option_names(style: str):
     """Name read_survey's options in messages as ``"python"`` (``scale=(1, 10)``) or ``"cli"``
     (``--scale 1,10``) inside the ``with`` block.
 
+    Examples
+    --------
     >>> with option_names("cli"):
     ...     _opt("missing_codes", [99])
     '--missing-codes 99'
