@@ -610,7 +610,14 @@ def load_model(model: str | Path, *, allow_cross_loadings: bool = False) -> Mode
 # ------------------------------------------------------------------ Python builder
 @dataclass(frozen=True)
 class Construct:
-    """A reflective construct: a latent and its items (see :func:`reflective`)."""
+    """A reflective construct: a latent and its items (see :func:`reflective`).
+
+    Examples
+    --------
+    >>> c = reflective("SAT", items("SAT", 1, 3))
+    >>> c.name, c.items
+    ('SAT', ('SAT1', 'SAT2', 'SAT3'))
+    """
 
     name: str
     items: tuple[str, ...]
@@ -618,7 +625,17 @@ class Construct:
 
 @dataclass(frozen=True)
 class Paths:
-    """Structural paths from each of ``sources`` to each of ``targets`` (see :func:`paths`)."""
+    """Structural paths from each of ``sources`` to each of ``targets`` (see :func:`paths`).
+
+    Examples
+    --------
+    >>> p = paths(from_=["QUAL", "VAL"], to="SAT")
+    >>> p.sources, p.targets
+    (('QUAL', 'VAL'), ('SAT',))
+    >>> specify(reflective("QUAL", "Q1", "Q2"), reflective("VAL", "V1", "V2"),
+    ...         reflective("SAT", "S1", "S2"), p).structural_paths
+    (('QUAL', 'SAT'), ('VAL', 'SAT'))
+    """
 
     sources: tuple[str, ...]
     targets: tuple[str, ...]

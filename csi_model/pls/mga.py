@@ -27,7 +27,21 @@ __all__ = ["pls_permutation_test", "micom", "PermutationResult"]
 
 @dataclass(frozen=True, eq=False)
 class PermutationResult:
-    """Path differences and MICOM steps 1-3 between two groups."""
+    """Path differences and MICOM steps 1-3 between two groups.
+
+    Examples
+    --------
+    >>> import csi_model as cm
+    >>> survey = cm.read_survey(cm.make_demo_survey(), codebook="telecom", missing_codes=[99])
+    >>> test = cm.pls_permutation_test(cm.fit_pls("acsi", survey), by="wave", n_permutations=50,
+    ...                                seed=1)
+    >>> test.groups, test.n_permutations, test.seed
+    (('2025', '2026'), 50, 1)
+    >>> test.micom[["latent", "verdict"]].head(2)
+      latent verdict
+    0   EXPE    full
+    1   QUAL    full
+    """
 
     paths: pd.DataFrame
     micom: pd.DataFrame

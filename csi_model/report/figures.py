@@ -709,8 +709,6 @@ def ipma_map(index_result, *, ax=None, level: str = "latent", lang: str = "en",
 
     Examples
     --------
-    Examples
-    --------
     >>> import matplotlib; matplotlib.use("Agg")
     >>> import csi_model as cm
     >>> spec = cm.load_model("ecsi")

@@ -76,7 +76,19 @@ class PaperConfigError(CSIModelError, ValueError):
 
 @dataclass(frozen=True)
 class PaperConfig:
-    """The contents of ``paper.toml`` (defaults as in the module docstring)."""
+    """The contents of ``paper.toml`` (defaults as in the module docstring).
+
+    Examples
+    --------
+    >>> import tempfile
+    >>> from pathlib import Path
+    >>> d = Path(tempfile.mkdtemp())
+    >>> _ = (d / "paper.toml").write_text('[data]\\nsurvey = "demo"\\n[options]\\nbootstrap = 500\\n'
+    ...                                   'languages = ["en", "zh"]\\n')
+    >>> cfg = load_config(d)
+    >>> cfg.survey, cfg.model, cfg.bootstrap, cfg.languages, cfg.build_dir == d / "_build"
+    ('demo', 'telecom', 500, ('en', 'zh'), True)
+    """
 
     directory: Path
     survey: str = "demo"
@@ -104,7 +116,25 @@ class PaperConfig:
 
 
 def load_config(directory) -> PaperConfig:
-    """Read ``<directory>/paper.toml``."""
+    """Read ``<directory>/paper.toml``.
+
+    Examples
+    --------
+    >>> import tempfile
+    >>> from pathlib import Path
+    >>> d = Path(tempfile.mkdtemp())
+    >>> _ = (d / "paper.toml").write_text('[data]\\nsurvey = "demo"\\n[options]\\nbootstrap = 500\\n'
+    ...                                   'languages = ["en", "zh"]\\n')
+    >>> cfg = load_config(d)
+    >>> cfg.seed, cfg.table_formats
+    (20240501, ('tex', 'md', 'html', 'csv', 'docx'))
+    >>> _ = (d / "paper.toml").write_text('[options]\\nbootstrap = "many"\\n')
+    >>> try:
+    ...     load_config(d)
+    ... except PaperConfigError as exc:
+    ...     print(exc)                                     # doctest: +ELLIPSIS
+    /...paper.toml: 'bootstrap' must be a non-negative integer. Got 'many' instead.
+    """
     directory = Path(directory)
     path = directory / "paper.toml"
     if not path.is_file():
@@ -156,7 +186,15 @@ def load_config(directory) -> PaperConfig:
 
 @dataclass
 class PaperBuild:
-    """What :func:`build_paper` wrote."""
+    """What :func:`build_paper` wrote.
+
+    Examples
+    --------
+    >>> from pathlib import Path
+    >>> res = PaperBuild(directory=Path("_build"), tables=[Path("_build/tables/htmt.md")])
+    >>> res.tables[0].name, res.manifest, res.notes
+    ('htmt.md', None, [])
+    """
 
     directory: Path
     tables: list[Path] = field(default_factory=list)

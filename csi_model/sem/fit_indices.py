@@ -137,7 +137,13 @@ def rmsea_ci(chisq: float, df: float, n: int, level: float = 0.90, n_groups: int
 
 
 def rmsea_pclose(chisq: float, df: float, n: int, close: float = 0.05, n_groups: int = 1) -> float:
-    """P(RMSEA <= close): the test of close fit (lavaan's ``rmsea.pvalue``)."""
+    """P(RMSEA <= close): the test of close fit (lavaan's ``rmsea.pvalue``).
+
+    Examples
+    --------
+    >>> round(rmsea_pclose(85.306, 24, 301), 4)
+    0.0007
+    """
     if df <= 0:
         return float("nan")
     lam = close ** 2 * n * df / n_groups
@@ -150,6 +156,13 @@ def srmr(S: np.ndarray, Sigma: np.ndarray, mean: np.ndarray | None = None,
 
     Residual covariances are divided by the observed standard deviations; the
     diagonal is included. With means, the standardized mean residuals are included too.
+
+    Examples
+    --------
+    >>> S = np.array([[1.0, 0.5], [0.5, 1.0]])
+    >>> Sigma = np.array([[1.0, 0.4], [0.4, 1.0]])
+    >>> round(srmr(S, Sigma), 4)                    # sqrt(0.1**2 / 3)
+    0.0577
     """
     sd = np.sqrt(np.diag(S))
     R = (S - Sigma) / np.outer(sd, sd)
@@ -239,7 +252,13 @@ def gfi_missing(S: np.ndarray, Sigma: np.ndarray, mean: np.ndarray, mu: np.ndarr
 
 
 def agfi(gfi_value: float, df: float, n_moments: int) -> float:
-    """Adjusted GFI: 1 - (n_moments / df) * (1 - GFI)."""
+    """Adjusted GFI: 1 - (n_moments / df) * (1 - GFI).
+
+    Examples
+    --------
+    >>> round(agfi(0.95, 24, 45), 4)
+    0.9062
+    """
     if df <= 0:
         return 1.0      # lavaan: 1 for a saturated model
     return float(1.0 - n_moments / df * (1.0 - gfi_value))
@@ -268,7 +287,13 @@ def bic(logl: float, npar: int, n: int) -> float:
 
 
 def bic_adjusted(logl: float, npar: int, n: int) -> float:
-    """Sample-size adjusted BIC (Sclove 1987): N* = (N + 2) / 24."""
+    """Sample-size adjusted BIC (Sclove 1987): N* = (N + 2) / 24.
+
+    Examples
+    --------
+    >>> round(bic_adjusted(-3737.745, 21, 301), 2)
+    7528.74
+    """
     return float(-2.0 * logl + npar * math.log((n + 2) / 24))
 
 

@@ -43,11 +43,30 @@ SAATY_RI = {1: 0.0, 2: 0.0, 3: 0.58, 4: 0.90, 5: 1.12, 6: 1.24, 7: 1.32, 8: 1.41
 
 
 class AHPInputError(CSIModelError, ValueError):
-    """A pairwise-comparison matrix that is not square, positive or reciprocal."""
+    """A pairwise-comparison matrix that is not square, positive or reciprocal.
+
+    Examples
+    --------
+    >>> try:
+    ...     ahp([[1, 3], [3, 1]])
+    ... except AHPInputError as exc:
+    ...     print(exc)
+    Matrix 1: a[1, 2] = 3 and a[2, 1] = 3 are not reciprocal (their product is 9, not 1). Enter a[2, 1] = 1/a[1, 2] = 0.3333, or correct a[1, 2].
+    """
 
 
 class InconsistentJudgementWarning(CSIModelWarning):
-    """CR above 0.10, or a CR that cannot be computed (n > 10)."""
+    """CR above 0.10, or a CR that cannot be computed (n > 10).
+
+    Examples
+    --------
+    >>> import warnings
+    >>> with warnings.catch_warnings(record=True) as caught:
+    ...     warnings.simplefilter("always")
+    ...     res = ahp([[1, 9, 1/9], [1/9, 1, 9], [9, 1/9, 1]])
+    >>> round(res.cr, 2), [w.category.__name__ for w in caught]
+    (6.13, ['InconsistentJudgementWarning'])
+    """
 
 
 @dataclass(frozen=True, eq=False)
