@@ -474,12 +474,6 @@ def _build(cfg: PaperConfig, build: Path, pdf, progress, template_text, t0) -> "
 
     say = progress if callable(progress) else (lambda msg: None)
     res = PaperBuild(directory=build)
-    from .progress import Steps
-    planned = []
-    for lang in cfg.languages:
-        planned += [f"tables ({lang})", f"figures ({lang})"]
-    planned += ["paper.md"] if cfg.template and template_text is not None else []
-    steps = Steps(planned, enabled=bool(progress), desc="paper")
     timings: dict[str, float] = {}
 
     survey_path = _survey_path(cfg)
@@ -509,6 +503,13 @@ def _build(cfg: PaperConfig, build: Path, pdf, progress, template_text, t0) -> "
     timings["analyses"] = time.perf_counter() - t
     for w in a.warnings:
         say(f"warning: {w}")
+
+    from .progress import Steps
+    planned = []
+    for lang in cfg.languages:
+        planned += [f"tables ({lang})", f"figures ({lang})"]
+    planned += ["paper.md"] if cfg.template and template_text is not None else []
+    steps = Steps(planned, enabled=bool(progress), desc="paper")
 
     t = time.perf_counter()
     lang0 = cfg.languages[0]
