@@ -170,8 +170,8 @@ class ConvergenceWarning(CSIModelWarning):
     >>> with warnings.catch_warnings(record=True) as caught:
     ...     warnings.simplefilter("always")
     ...     res = cm.fit_pls("telecom", data, max_iter=1)
-    >>> [str(w.message)[:46] for w in caught if w.category is cm.ConvergenceWarning]
-    ['The PLS algorithm did not converge in 1 iterat']
+    >>> [str(w.message).split(":")[0] for w in caught if w.category is cm.ConvergenceWarning]
+    ['The PLS algorithm did not converge in 1 iterations (tol 1e-07)']
     """
 
 
@@ -187,6 +187,6 @@ class DataQualityWarning(CSIModelWarning):
     >>> with warnings.catch_warnings(record=True) as caught:
     ...     warnings.simplefilter("always")
     ...     survey = cm.read_survey(df, scale=(1, 10), out_of_range="missing")
-    >>> caught[0].category.__name__, str(caught[0].message)[:62]
-    ('DataQualityWarning', '<DataFrame>: 1 answer(s) outside the item scale were set to mi')
+    >>> caught[0].category.__name__, str(caught[0].message).split(" (")[0]
+    ('DataQualityWarning', '<DataFrame>: 1 answer(s) outside the item scale were set to missing')
     """

@@ -70,8 +70,8 @@ class NegativeWeightWarning(CSIModelWarning):
     >>> with warnings.catch_warnings(record=True) as caught:
     ...     warnings.simplefilter("always")
     ...     index = cm.csi_index(pls, scale=(1, 10))
-    >>> [str(w.message)[:60] for w in caught if w.category is cm.NegativeWeightWarning]
-    ['The unstandardized weight of SAT3 on SAT is negative (-0.187']
+    >>> [str(w.message).split(":")[0] for w in caught if w.category is cm.NegativeWeightWarning]
+    ['The unstandardized weight of SAT3 on SAT is negative (-0.1870)']
     """
 
 

@@ -127,8 +127,8 @@ def analyze(spec, survey, *, codebook=None, seed: int = 20240501, bootstrap: int
     China Mobile   64.7  66.0
     China Telecom  65.4  66.1
     China Unicom   62.1  65.6
-    >>> a.warnings[0][:55]
-    'Listwise deletion: 37 of 600 respondents read from <Dat'
+    >>> a.warnings[0].split(" read from")[0]
+    'Listwise deletion: 37 of 600 respondents'
     """
     from ..pls.index import csi_index
     from ..sem.fitting import fit
