@@ -1382,7 +1382,8 @@ def index_scores(index_result, *, lang: str = "en", style: TableStyle | None = N
     if has_ci and getattr(index_result, "bootstrap", None) is not None:
         notes.append(lab.report("index_ci", B=index_result.bootstrap.B))
     grouped = getattr(index_result, "by", None) is not None
-    return Table(name, df, tuple(cols), title=lab.title("index_scores" if grouped else "index_scores_all"),
+    title = lab.title("index_scores" if grouped else "index_scores_all")
+    return Table(name, df, tuple(cols), title=title,
                  notes=tuple(notes), style=style, labels=lab)
 
 
