@@ -83,6 +83,8 @@ def resample_indices(n_cases: int, *, B: int, seed, strata=None,
                      which: Sequence[int] | None = None) -> list[np.ndarray]:
     """The index arrays of resamples ``which`` (default: all ``B``), as :func:`bootstrap` draws them.
 
+    Examples
+    --------
     >>> a = resample_indices(5, B=3, seed=1)
     >>> b = resample_indices(5, B=3, seed=1, which=[2])
     >>> bool(np.array_equal(a[2], b[0])), a[0].shape
@@ -316,6 +318,8 @@ def percentile_interval(t: np.ndarray, alpha) -> np.ndarray:
     neighbours; this is what lavaan's ``parameterEstimates(boot.ci.type = "perc")`` uses.
     Non-finite replicates are ignored.
 
+    Examples
+    --------
     >>> float(percentile_interval(np.arange(1.0, 100.0), [0.5])[0])
     50.0
     """
@@ -356,6 +360,25 @@ class BootstrapResult:
         Resamples where the statistic raised or returned NaN (excluded from SEs and intervals).
     names : tuple of str
         Names of the k statistics.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from csi_model.bootstrap import bootstrap
+    >>> x = np.random.default_rng(0).normal(5, 2, size=40)
+    >>> bt = bootstrap(lambda i: np.array([x[i].mean(), x[i].std()]), 40, B=200, seed=1,
+    ...                names=["mean", "sd"])
+    >>> bt
+    <BootstrapResult: 2 statistics, B=200, n_failed=0>
+    >>> bt.se.round(3)
+    array([0.254, 0.202])
+
+    A CB-SEM fit with ``bootstrap=B`` keeps its own as ``result.bootstrap``:
+
+    >>> import csi_model as cm
+    >>> res = cm.fit("acsi", cm.simulate_survey("acsi", n=200, seed=1), bootstrap=50, seed=1)
+    >>> res.bootstrap.summary_line()
+    '50 resamples, 50 used'
     """
 
     estimate: np.ndarray
@@ -398,7 +421,19 @@ class BootstrapResult:
         return good.mean(axis=0) - self.estimate
 
     def cov(self) -> np.ndarray:
-        """Covariance matrix of the successful replicates (divisor B, as lavaan)."""
+        """Covariance matrix of the successful replicates (divisor B, as lavaan).
+
+        Examples
+        --------
+        >>> import numpy as np
+        >>> from csi_model.bootstrap import bootstrap
+        >>> x = np.random.default_rng(0).normal(5, 2, size=40)
+        >>> bt = bootstrap(lambda i: np.array([x[i].mean(), x[i].std()]), 40, B=200, seed=1,
+        ...                names=["mean", "sd"])
+        >>> bt.cov().round(4)
+        array([[ 0.0648, -0.0036],
+               [-0.0036,  0.0407]])
+        """
         good = self.replicates[self.ok]
         return np.cov(good, rowvar=False, ddof=0).reshape(self.estimate.size, self.estimate.size)
 
@@ -418,6 +453,22 @@ class BootstrapResult:
             1000 respondents a grouped jackknife over 1000 blocks is used instead, so the
             extra cost is at most 1000 evaluations of the statistic).
             ``"normal"``: bias-corrected normal interval, ``est - bias +- z * se`` (lavaan's "norm").
+
+        Examples
+        --------
+        >>> import numpy as np
+        >>> from csi_model.bootstrap import bootstrap
+        >>> x = np.random.default_rng(0).normal(5, 2, size=40)
+        >>> bt = bootstrap(lambda i: np.array([x[i].mean(), x[i].std()]), 40, B=200, seed=1,
+        ...                names=["mean", "sd"])
+        >>> bt.ci().round(3)
+              ci.lower  ci.upper
+        mean     4.339     5.350
+        sd       1.115     1.917
+        >>> bt.ci(method="bca").round(3)
+              ci.lower  ci.upper
+        mean     4.358     5.416
+        sd       1.254     2.019
         """
         if not 0 < level < 1:
             raise ValueError(f"The 'level' parameter of ci must be in (0, 1). Got {level!r} instead.")
@@ -453,7 +504,18 @@ class BootstrapResult:
         return pd.DataFrame({"ci.lower": lo, "ci.upper": hi}, index=pd.Index(self.names))
 
     def acceleration(self) -> np.ndarray:
-        """The BCa acceleration of each statistic from a (grouped) jackknife; cached."""
+        """The BCa acceleration of each statistic from a (grouped) jackknife; cached.
+
+        Examples
+        --------
+        >>> import numpy as np
+        >>> from csi_model.bootstrap import bootstrap
+        >>> x = np.random.default_rng(0).normal(5, 2, size=40)
+        >>> bt = bootstrap(lambda i: np.array([x[i].mean(), x[i].std()]), 40, B=200, seed=1,
+        ...                names=["mean", "sd"])
+        >>> bt.acceleration().round(4)
+        array([-0.0058,  0.0828])
+        """
         if "acceleration" in self._cache:
             return self._cache["acceleration"]
         if self._statistic is None:
@@ -485,6 +547,18 @@ class BootstrapResult:
         ``func`` maps the statistic's vector to another 1-D vector (e.g. SEM parameters to
         indirect effects). Failed resamples stay failed; BCa intervals of the result
         evaluate ``func(statistic(...))`` on the jackknife samples.
+
+        Examples
+        --------
+        >>> import numpy as np
+        >>> from csi_model.bootstrap import bootstrap
+        >>> x = np.random.default_rng(0).normal(5, 2, size=40)
+        >>> bt = bootstrap(lambda i: np.array([x[i].mean(), x[i].std()]), 40, B=200, seed=1,
+        ...                names=["mean", "sd"])
+        >>> cv = bt.transform(lambda v: v[1:] / v[:1], names=["cv"])    # coefficient of variation
+        >>> cv.to_frame().round(3)
+              est     se   bias  ci.lower  ci.upper
+        cv  0.323  0.046 -0.005     0.221     0.417
         """
         estimate = _as_row(func(np.asarray(self.estimate)), None)
         k = estimate.size
@@ -511,13 +585,38 @@ class BootstrapResult:
 
     # ------------------------------------------------------------------ tables
     def to_frame(self, level: float = 0.95, method: str = "percentile") -> pd.DataFrame:
-        """``est, se, bias, ci.lower, ci.upper`` per statistic (index: names)."""
+        """``est, se, bias, ci.lower, ci.upper`` per statistic (index: names).
+
+        Examples
+        --------
+        >>> import numpy as np
+        >>> from csi_model.bootstrap import bootstrap
+        >>> x = np.random.default_rng(0).normal(5, 2, size=40)
+        >>> bt = bootstrap(lambda i: np.array([x[i].mean(), x[i].std()]), 40, B=200, seed=1,
+        ...                names=["mean", "sd"])
+        >>> bt.to_frame().round(3)
+                est     se   bias  ci.lower  ci.upper
+        mean  4.879  0.254 -0.018     4.339     5.350
+        sd    1.574  0.202 -0.037     1.115     1.917
+        """
         ci = self.ci(level, method)
         out = pd.DataFrame({"est": self.estimate, "se": self.se, "bias": self.bias},
                            index=pd.Index(self.names))
         return out.join(ci)
 
     def summary_line(self) -> str:
+        """One line for summaries: resamples drawn, used and failed (with the first error).
+
+        Examples
+        --------
+        >>> import numpy as np
+        >>> from csi_model.bootstrap import bootstrap
+        >>> x = np.random.default_rng(0).normal(5, 2, size=40)
+        >>> bt = bootstrap(lambda i: np.array([x[i].mean(), x[i].std()]), 40, B=200, seed=1,
+        ...                names=["mean", "sd"])
+        >>> bt.summary_line()
+        '200 resamples, 200 used'
+        """
         line = f"{self.B} resamples, {self.B - self.n_failed} used"
         if self.n_failed:
             line += f", {self.n_failed} failed"

@@ -48,6 +48,19 @@ def index_differences(index_result, pairs: Sequence[tuple[str, str]] | None = No
         ``latent, group_a, group_b, index_a, index_b, diff, se, ci.lower, ci.upper, pvalue``:
         the percentile interval of the bootstrap differences (resampling within groups) and the
         two-sided bootstrap p-value 2 * min(P(diff* <= 0), P(diff* >= 0)).
+
+    Examples
+    --------
+    >>> import csi_model as cm
+    >>> survey = cm.read_survey(cm.make_demo_survey(), codebook="telecom", missing_codes=[99])
+    >>> pls = cm.fit_pls("acsi", survey)
+    >>> index = cm.csi_index(pls, by="wave", bootstrap=50, seed=1)
+    >>> d = cm.index_differences(index)
+    >>> d[["latent", "group_a", "group_b", "diff", "ci.lower", "ci.upper", "pvalue"]].head(3).round(2)
+      latent group_a group_b  diff  ci.lower  ci.upper  pvalue
+    0   EXPE    2025    2026  2.04     -0.14      4.02    0.16
+    1   QUAL    2025    2026 -0.28     -3.14      1.96    0.92
+    2    VAL    2025    2026  4.18     -0.39      7.46    0.16
     """
     bt = index_result.bootstrap
     if bt is None or index_result.by is None:
@@ -78,7 +91,18 @@ def index_differences(index_result, pairs: Sequence[tuple[str, str]] | None = No
 
 @dataclass(frozen=True, eq=False)
 class ComparisonResult:
-    """Result of :func:`compare`. Tables are pandas DataFrames with lavaan-style names."""
+    """Result of :func:`compare`. Tables are pandas DataFrames with lavaan-style names.
+
+    Examples
+    --------
+    >>> import csi_model as cm
+    >>> survey = cm.read_survey(cm.make_demo_survey(), codebook="telecom", missing_codes=[99])
+    >>> cmp = cm.compare("acsi", survey, by="wave", bootstrap=50, n_permutations=50, seed=1)
+    >>> cmp.groups
+    ('2025', '2026')
+    >>> cmp.pls_paths.columns.tolist()[:6]
+    ['group_a', 'group_b', 'lhs', 'op', 'rhs', 'est.a']
+    """
 
     spec: ModelSpec
     by: tuple[str, ...]
@@ -95,6 +119,21 @@ class ComparisonResult:
     latent_means: pd.DataFrame = field(default_factory=pd.DataFrame)  # scalar model vs group 1
 
     def summary(self) -> Summary:
+        """Every table of the comparison, with its warnings (text in a console, HTML in Jupyter).
+
+        Examples
+        --------
+        >>> import csi_model as cm
+        >>> survey = cm.read_survey(cm.make_demo_survey(), codebook="telecom", missing_codes=[99])
+        >>> cmp = cm.compare("acsi", survey, by="wave", bootstrap=50, n_permutations=50, seed=1)
+        >>> cmp.summary()                      # doctest: +ELLIPSIS, +NORMALIZE_WHITESPACE
+        csi_model comparison by wave
+        ============================
+        Model   acsi
+        Groups  wave: 2025, 2026
+        Data    <DataFrame>: 496 of 600 respondents used (PLS and the index)
+        ...
+        """
         header = [("Model", self.spec.name), ("Groups", f"{' x '.join(self.by)}: "
                                                          + ", ".join(self.groups))]
         pls = getattr(self.index, "pls", None)
@@ -144,6 +183,20 @@ class ComparisonResult:
         return f"<ComparisonResult {self.spec.name} by {self.by}: groups {list(self.groups)}>"
 
     def to_dict(self) -> dict:
+        """JSON-ready dict of every table (records) and the options.
+
+        Examples
+        --------
+        >>> import csi_model as cm
+        >>> survey = cm.read_survey(cm.make_demo_survey(), codebook="telecom", missing_codes=[99])
+        >>> cmp = cm.compare("acsi", survey, by="wave", bootstrap=50, n_permutations=50, seed=1)
+        >>> import json
+        >>> d = cmp.to_dict()
+        >>> list(d)[:6]
+        ['by', 'groups', 'n', 'n_total', 'invariance', 'partial_invariance']
+        >>> len(json.dumps(d)) > 1000
+        True
+        """
         def frame(df):
             return json.loads(df.to_json(orient="records", double_precision=15))
         inv = self.invariance
@@ -250,6 +303,20 @@ def compare(spec: ModelSpec | str, data, *, by: str | Sequence[str], bootstrap: 
         ``group.equal = c("loadings", "intercepts")``: the first group's latent means fixed
         at 0, the others free), with SEs, z and p-values (see
         :func:`csi_model.sem.groups.latent_means`); they are in the summary too.
+
+    Examples
+    --------
+    >>> import csi_model as cm
+    >>> survey = cm.read_survey(cm.make_demo_survey(), codebook="telecom", missing_codes=[99])
+    >>> cmp = cm.compare("acsi", survey, by="wave", bootstrap=50, n_permutations=50, seed=1)
+    >>> cmp
+    <ComparisonResult acsi by ('wave',): groups ['2025', '2026']>
+    >>> cmp.invariance.ladder["decision"].tolist()
+    ['baseline', 'holds', 'holds', 'holds']
+    >>> cmp.index_diff[["latent", "diff", "ci.lower", "ci.upper"]].head(2).round(2)
+      latent  diff  ci.lower  ci.upper
+    0   EXPE  2.04     -0.14      4.02
+    1   QUAL -0.28     -3.14      1.96
     """
     from .sem.groups import invariance as ladder, latent_means, path_differences
     from .pls.index import _scales, csi_index

@@ -22,7 +22,19 @@ __all__ = [
 
 
 class CSIModelError(ValueError):
-    """Base class of the errors raised for bad user input."""
+    """Base class of the errors raised for bad user input.
+
+    Examples
+    --------
+    Every error about a user's model or data is one (and a ``ValueError``):
+
+    >>> import csi_model as cm
+    >>> try:
+    ...     cm.load_model("no_such_model")
+    ... except cm.CSIModelError as exc:
+    ...     print(type(exc).__name__, isinstance(exc, ValueError))
+    ModelSpecError True
+    """
 
 
 class ModelSyntaxError(CSIModelError):
@@ -30,6 +42,19 @@ class ModelSyntaxError(CSIModelError):
 
     The message names the source, the line and the column and shows the line
     with a caret under the offending position.
+
+    Examples
+    --------
+    >>> from csi_model import ModelSpec, ModelSyntaxError
+    >>> try:
+    ...     ModelSpec.from_syntax("SAT =~ SAT1 ++ SAT2")
+    ... except ModelSyntaxError as exc:
+    ...     print(exc)
+    ...     print(exc.line, exc.col)
+    <model>, line 1, column 14: Empty term: two '+' in a row or a trailing '+'.
+        SAT =~ SAT1 ++ SAT2
+                     ^
+    1 14
     """
 
     def __init__(self, message: str, *, source: str | None = None, line: int | None = None,
@@ -51,28 +76,117 @@ class ModelSyntaxError(CSIModelError):
 
 
 class ModelSpecError(CSIModelError):
-    """A model that parses but is not a valid CSI/SEM specification."""
+    """A model that parses but is not a valid CSI/SEM specification.
+
+    Examples
+    --------
+    >>> from csi_model import ModelSpec, ModelSpecError
+    >>> try:
+    ...     ModelSpec.from_syntax("SAT =~ SAT1 + SAT2\\nLOY =~ LOY1\\nSAT ~ LOY\\nLOY ~ SAT")
+    ... except ModelSpecError as exc:
+    ...     print(exc)
+    <model>: the structural model has a cycle LOY -> SAT -> LOY (lines 3, 4). CSI models are recursive: remove or reverse one of these paths.
+    """
 
 
 class SurveyDataError(CSIModelError):
-    """Survey data that cannot be used as given (non-numeric answers, missing columns...)."""
+    """Survey data that cannot be used as given (non-numeric answers, missing columns...).
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> import csi_model as cm
+    >>> try:
+    ...     cm.read_survey(pd.DataFrame({"SAT1": [7, 8, 9]}), items=["SAT2"])
+    ... except cm.SurveyDataError as exc:
+    ...     print(exc)                                     # doctest: +NORMALIZE_WHITESPACE
+    <DataFrame>: 1 column(s) named in the 'items' argument are not in the data: 'SAT2' (did you
+    mean 'SAT1'?). The data's columns are: SAT1. Rename the columns or correct the item names.
+    """
 
 
 class EstimationError(CSIModelError):
-    """A model that cannot be estimated on the given data (too few cases, singular covariance...)."""
+    """A model that cannot be estimated on the given data (too few cases, singular covariance...).
+
+    Examples
+    --------
+    >>> import csi_model as cm
+    >>> spec = cm.load_model("telecom")
+    >>> few = cm.simulate_survey(spec, n=5, seed=1)
+    >>> try:
+    ...     cm.fit(spec, few)
+    ... except cm.EstimationError as exc:
+    ...     print(exc)                                     # doctest: +NORMALIZE_WHITESPACE
+    <DataFrame>: 5 complete rows for 24 model items; ML needs more respondents than items (the
+    sample covariance is singular).
+    """
 
 
 class CSIModelWarning(UserWarning):
-    """Base class of csi_model's warnings."""
+    """Base class of csi_model's warnings.
+
+    Examples
+    --------
+    Every warning of csi_model is one; turn them into errors, or silence them, by class:
+
+    >>> import warnings
+    >>> import csi_model as cm
+    >>> issubclass(cm.ImproperSolutionWarning, cm.CSIModelWarning)
+    True
+    >>> with warnings.catch_warnings():
+    ...     warnings.simplefilter("error", cm.CSIModelWarning)    # stop at the first one
+    ...     cm.fit("acsi", cm.simulate_survey("acsi", n=300, seed=1)).converged
+    True
+    """
 
 
 class ImproperSolutionWarning(CSIModelWarning):
-    """Heywood cases, standardized values above 1, latent correlations or R² near 1."""
+    """Heywood cases, standardized values above 1, latent correlations or R² near 1.
+
+    Examples
+    --------
+    An improper solution is also listed in ``result.warnings`` (and every summary):
+
+    >>> import warnings
+    >>> import csi_model as cm
+    >>> with warnings.catch_warnings(record=True) as caught:
+    ...     warnings.simplefilter("always")
+    ...     res = cm.fit("telecom", cm.simulate_survey("telecom", n=300, seed=1))
+    >>> [w for w in caught if issubclass(w.category, cm.ImproperSolutionWarning)]
+    []
+    >>> res.warnings
+    ()
+    """
 
 
 class ConvergenceWarning(CSIModelWarning):
-    """The optimizer stopped before convergence."""
+    """The optimizer stopped before convergence.
+
+    Examples
+    --------
+    >>> import warnings
+    >>> import csi_model as cm
+    >>> data = cm.simulate_survey("telecom", n=200, seed=1)
+    >>> with warnings.catch_warnings(record=True) as caught:
+    ...     warnings.simplefilter("always")
+    ...     res = cm.fit_pls("telecom", data, max_iter=1)
+    >>> [str(w.message).split(":")[0] for w in caught if w.category is cm.ConvergenceWarning]
+    ['The PLS algorithm did not converge in 1 iterations (tol 1e-07)']
+    """
 
 
 class DataQualityWarning(CSIModelWarning):
-    """Survey data that are legal but suspicious (constant items, codes turned to missing...)."""
+    """Survey data that are legal but suspicious (constant items, codes turned to missing...).
+
+    Examples
+    --------
+    >>> import warnings
+    >>> import pandas as pd
+    >>> import csi_model as cm
+    >>> df = pd.DataFrame({"SAT1": [7, 8, 12, 9], "SAT2": [6, 7, 8, 9]})
+    >>> with warnings.catch_warnings(record=True) as caught:
+    ...     warnings.simplefilter("always")
+    ...     survey = cm.read_survey(df, scale=(1, 10), out_of_range="missing")
+    >>> caught[0].category.__name__, str(caught[0].message).split(" (")[0]
+    ('DataQualityWarning', '<DataFrame>: 1 answer(s) outside the item scale were set to missing')
+    """

@@ -49,3 +49,51 @@ def test_progress_is_captured_in_a_notebook_run(tmp_path):
     shown = " ".join(o.get("text", "") for o in outputs if o.output_type == "stream") + " ".join(
         str(o.get("data", {})) for o in outputs if o.output_type == "display_data")
     assert "analyses" in shown and "index trends" in shown, outputs
+
+
+PAPER_TOML = """[data]
+survey = "demo"
+codebook = "telecom"
+missing_codes = [99]
+[model]
+model = "telecom"
+[options]
+bootstrap = 0
+htmt_bootstrap = 0
+languages = ["en", "zh"]
+group_by = "operator"
+[output]
+table_formats = ["md"]
+figure_formats = ["png"]
+pdf = false
+"""
+
+
+def test_cli_paper_build_shows_each_step_and_quiet_shows_nothing(tmp_path, capsys):
+    (tmp_path / "paper").mkdir()
+    (tmp_path / "paper" / "paper.toml").write_text(PAPER_TOML, encoding="utf-8")
+    (tmp_path / "paper" / "paper.md").write_text("# Paper\n\n{{table:hypotheses}}\n",
+                                                 encoding="utf-8")
+    args = ["paper", "build", str(tmp_path / "paper"), "--out", str(tmp_path / "out")]
+    assert main(args) == 0
+    captured = capsys.readouterr()
+    err = captured.err
+    for step in ("analyses: measurement model", "analyses: CB-SEM", "analyses: PLS index",
+                 "paper: tables (en)", "paper: figures (en)", "paper: tables (zh)",
+                 "paper: figures (zh)", "paper: paper.md: 5/5 steps"):
+        assert step in err, (step, err[-800:])
+    assert "Built " in captured.out and "paper:" not in captured.out
+    assert main(args + ["--quiet"]) == 0
+    captured = capsys.readouterr()
+    assert captured.err == "" and captured.out == ""
+
+
+def test_build_paper_in_python_shows_progress_only_when_asked(tmp_path, capsys):
+    from csi_model.report.paper import build_paper
+    (tmp_path / "paper.toml").write_text(PAPER_TOML.replace('"en", "zh"', '"en"'),
+                                         encoding="utf-8")
+    build_paper(tmp_path, out=tmp_path / "a")
+    assert capsys.readouterr().err == ""
+    build_paper(tmp_path, out=tmp_path / "b", progress=True)
+    err = capsys.readouterr().err
+    assert "analyses: PLS index" in err and "paper: figures (en): 2/2 steps" in err

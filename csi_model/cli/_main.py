@@ -18,7 +18,15 @@ SUBCOMMANDS = (fit, measure, demo, models, pls, index, compare, paper, report)
 
 
 def build_parser() -> argparse.ArgumentParser:
-    """The argparse parser of ``csi-model`` (also used by the docs)."""
+    """The argparse parser of ``csi-model`` (also used by the docs).
+
+    Examples
+    --------
+    >>> parser = build_parser()
+    >>> args = parser.parse_args(["fit", "survey.csv", "--model", "acsi", "--bootstrap", "500"])
+    >>> args.survey, args.model, args.bootstrap
+    ('survey.csv', 'acsi', 500)
+    """
     # --debug is accepted before or after the subcommand.
     common = argparse.ArgumentParser(add_help=False)
     common.add_argument("--debug", action="store_true", default=argparse.SUPPRESS,
@@ -46,7 +54,20 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    """Run ``csi-model`` with ``argv`` (default: ``sys.argv[1:]``); return the exit status."""
+    """Run ``csi-model`` with ``argv`` (default: ``sys.argv[1:]``); return the exit status.
+
+    Examples
+    --------
+    >>> main(["models", "acsi"])                       # doctest: +ELLIPSIS
+    # The American Customer Satisfaction Index model ...
+    LOY  ~ SAT + COMP
+    0
+
+    A user error prints one line on stderr (``csi-model: error: ...``) and returns 2:
+
+    >>> main(["fit", "no_such_survey.csv", "--model", "acsi"])
+    2
+    """
     argv = list(sys.argv[1:] if argv is None else argv)
     debug = "--debug" in argv
     try:

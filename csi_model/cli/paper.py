@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import argparse
+import sys
 import warnings
 from pathlib import Path
 
@@ -40,7 +41,13 @@ def run(args: argparse.Namespace) -> int:
     if not directory.is_dir():
         raise UsageError(f"DIR must be a paper directory with a paper.toml; '{directory}' is "
                          "not a directory.")
-    say = None if args.quiet else (lambda msg: print(f"  {msg}", flush=True))
+    say = None
+    if not args.quiet:               # the messages on stdout, the steps' bars on stderr
+        from tqdm.auto import tqdm
+
+        def say(msg: str) -> None:
+            tqdm.write(f"  {msg}", file=sys.stdout)
+            sys.stdout.flush()
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")       # they are in manifest.json
         res = build_paper(directory, out=args.out, pdf=False if args.no_pdf else None,

@@ -92,14 +92,36 @@ def _fa():
 
 # ------------------------------------------------------------------------ adequacy
 class KMO(NamedTuple):
-    """Kaiser-Meyer-Olkin measure of sampling adequacy."""
+    """Kaiser-Meyer-Olkin measure of sampling adequacy.
+
+    Examples
+    --------
+    >>> rng = np.random.default_rng(0)
+    >>> f = rng.normal(size=(300, 2))
+    >>> x = pd.DataFrame(np.repeat(f, 3, axis=1) + rng.normal(size=(300, 6)),
+    ...                  columns=["a1", "a2", "a3", "b1", "b2", "b3"])
+    >>> k = kmo(x)
+    >>> round(k.overall, 3), k.items.round(3).tolist()[:2]
+    (0.66, [0.641, 0.633])
+    """
 
     overall: float
     items: pd.Series
 
 
 class Bartlett(NamedTuple):
-    """Bartlett's test of sphericity: chi-square, degrees of freedom, p-value."""
+    """Bartlett's test of sphericity: chi-square, degrees of freedom, p-value.
+
+    Examples
+    --------
+    >>> rng = np.random.default_rng(0)
+    >>> f = rng.normal(size=(300, 2))
+    >>> x = pd.DataFrame(np.repeat(f, 3, axis=1) + rng.normal(size=(300, 6)),
+    ...                  columns=["a1", "a2", "a3", "b1", "b2", "b3"])
+    >>> b = bartlett_sphericity(x)
+    >>> round(b.chisq, 1), b.df, b.pvalue < 0.001
+    (401.3, 15, True)
+    """
 
     chisq: float
     df: int
@@ -144,6 +166,16 @@ def bartlett_sphericity(data) -> Bartlett:
 
     ``chisq = -(n - 1 - (2p + 5)/6) log|R|`` on ``p(p-1)/2`` df.
     In R: ``psych::cortest.bartlett(cor(x), n = nrow(x))``.
+
+    Examples
+    --------
+    >>> rng = np.random.default_rng(0)
+    >>> f = rng.normal(size=(300, 2))
+    >>> x = pd.DataFrame(np.repeat(f, 3, axis=1) + rng.normal(size=(300, 6)),
+    ...                  columns=["a1", "a2", "a3", "b1", "b2", "b3"])
+    >>> b = bartlett_sphericity(x)
+    >>> round(b.chisq, 2), b.df
+    (401.28, 15)
     """
     frame = _frame(data)
     n, p = frame.shape
@@ -190,6 +222,21 @@ def eigenvalues(data) -> pd.DataFrame:
     ``proportion`` and ``cumulative`` (of the total variance), and ``reduced`` (of the
     correlation matrix with the communalities of a one-factor minres solution on its
     diagonal, psych's ``fa.values``).
+
+    Examples
+    --------
+    >>> rng = np.random.default_rng(0)
+    >>> f = rng.normal(size=(300, 2))
+    >>> x = pd.DataFrame(np.repeat(f, 3, axis=1) + rng.normal(size=(300, 6)),
+    ...                  columns=["a1", "a2", "a3", "b1", "b2", "b3"])
+    >>> eigenvalues(x).round(3)
+       factor  eigenvalue  proportion  cumulative  reduced
+    0       1       2.040       0.340       0.340    1.537
+    1       2       1.901       0.317       0.657    0.918
+    2       3       0.635       0.106       0.763    0.019
+    3       4       0.544       0.091       0.853   -0.001
+    4       5       0.475       0.079       0.932   -0.432
+    5       6       0.406       0.068       1.000   -0.503
     """
     frame = _frame(data)
     R = _corr(frame)
@@ -215,6 +262,16 @@ class ParallelAnalysis:
     n_components : int
         The same for components (psych's ``ncomp``).
     n_iter, seed : int
+
+    Examples
+    --------
+    >>> rng = np.random.default_rng(0)
+    >>> f = rng.normal(size=(300, 2))
+    >>> x = pd.DataFrame(np.repeat(f, 3, axis=1) + rng.normal(size=(300, 6)),
+    ...                  columns=["a1", "a2", "a3", "b1", "b2", "b3"])
+    >>> pa = parallel_analysis(x, n_iter=5, seed=1)
+    >>> pa.n_factors, pa.n_components
+    (2, 2)
     """
 
     table: pd.DataFrame
@@ -237,6 +294,19 @@ def parallel_analysis(data, *, n_iter: int = 20, seed: int | None = 0) -> Parall
     factors (components) suggested is the number of leading observed eigenvalues above
     the simulated means. psych draws other random numbers, so its simulated values (and,
     rarely, its suggestion) differ slightly; the observed ones are identical.
+
+    Examples
+    --------
+    >>> rng = np.random.default_rng(0)
+    >>> f = rng.normal(size=(300, 2))
+    >>> x = pd.DataFrame(np.repeat(f, 3, axis=1) + rng.normal(size=(300, 6)),
+    ...                  columns=["a1", "a2", "a3", "b1", "b2", "b3"])
+    >>> pa = parallel_analysis(x, n_iter=5, seed=1)
+    >>> pa.table.round(3).head(3)
+       factor  eigenvalue  simulated  reduced  reduced_simulated
+    0       1       2.040      1.200    1.537              0.436
+    1       2       1.901      1.082    0.918              0.107
+    2       3       0.635      1.011    0.019              0.042
     """
     frame = _frame(data)
     n, p = frame.shape
@@ -284,6 +354,24 @@ class EFAResult:
     n : int
     heywood : tuple of str
         Items whose communality is at least .995 (a Heywood case).
+
+    Examples
+    --------
+    >>> rng = np.random.default_rng(0)
+    >>> f = rng.normal(size=(300, 2))
+    >>> x = pd.DataFrame(np.repeat(f, 3, axis=1) + rng.normal(size=(300, 6)),
+    ...                  columns=["a1", "a2", "a3", "b1", "b2", "b3"])
+    >>> res = efa(x, 2)
+    >>> res.loadings.round(2)
+          F1    F2
+    a1 -0.01  0.64
+    a2  0.00  0.74
+    a3  0.01  0.66
+    b1  0.72  0.01
+    b2  0.69 -0.02
+    b3  0.74  0.01
+    >>> res.communalities.round(3).tolist()
+    [0.405, 0.546, 0.433, 0.514, 0.476, 0.547]
     """
 
     loadings: pd.DataFrame

@@ -105,6 +105,8 @@ THRESHOLD_SOURCES = {
 class Thresholds:
     """The cut-offs of the verdicts (see :data:`THRESHOLD_SOURCES` for the sources).
 
+    Examples
+    --------
     >>> Thresholds(htmt=0.90).htmt
     0.9
     """
@@ -134,6 +136,8 @@ def cfa_spec(spec: ModelSpec) -> ModelSpec:
     Regressions are dropped, so every latent is exogenous and all latent covariances
     are free (lavaan's ``cfa()`` of the ``=~`` lines).
 
+    Examples
+    --------
     >>> print(cfa_spec(load_model("acsi")).to_syntax().splitlines()[0])
     EXPE =~ EXPE1 + EXPE2 + EXPE3
     """
@@ -153,6 +157,8 @@ def cfa_spec(spec: ModelSpec) -> ModelSpec:
 def cronbach_alpha(data) -> float:
     """Cronbach's (1951) alpha of a block of items (``psych::alpha(x)$total$raw_alpha``).
 
+    Examples
+    --------
     >>> round(cronbach_alpha(pd.DataFrame({"a": [1, 2, 3, 4], "b": [2, 2, 4, 4],
     ...                                    "c": [1, 3, 3, 5]})), 4)
     0.9333
@@ -184,6 +190,8 @@ def rho_a(R, weights=None) -> float:
     ``w'Rw = 1``. Without ``weights`` the first mode-A PLS iteration's weights are used
     (``w`` proportional to ``R 1``); for two items this is Spearman-Brown, ``2r / (1 + r)``.
 
+    Examples
+    --------
     >>> round(rho_a(np.array([[1, .5], [.5, 1]])), 4)
     0.6667
     """
@@ -230,6 +238,8 @@ def htmt(data, blocks: Mapping[str, Any], *, htmt2: bool = False) -> pd.DataFram
     item has no within-construct correlation: its HTMT values are NaN (as semTools).
     In R: ``semTools::htmt(model, data, htmt2 = FALSE)``.
 
+    Examples
+    --------
     >>> x = pd.DataFrame(np.random.default_rng(0).normal(size=(50, 4)), columns=list("abcd"))
     >>> htmt(x, {"A": ["a", "b"], "B": ["c", "d"]}).shape
     (2, 2)
@@ -336,6 +346,22 @@ class MeasurementResult:
         :attr:`reliability`).
     warnings : tuple of str
         Everything a reader must see; shown in every report.
+
+    Examples
+    --------
+    >>> import csi_model as cm
+    >>> spec = cm.ModelSpec.from_syntax(
+    ...     "SAT =~ SAT1 + SAT2 + SAT3\\nLOY =~ LOY1 + LOY2 + LOY3\\nLOY ~ SAT", name="sat_loy")
+    >>> m = cm.measurement(spec, cm.simulate_survey("telecom", n=200, seed=1), n_boot=0,
+    ...                    n_iter_parallel=5)
+    >>> m
+    <MeasurementResult sat_loy: n=200, 2 latents, 0 failed verdict(s), 0 warning(s)>
+    >>> m.reliability[["latent", "alpha_raw", "rho_c", "ave"]].round(3)
+      latent  alpha_raw  rho_c    ave
+    0    SAT      0.880  0.882  0.715
+    1    LOY      0.846  0.863  0.651
+    >>> m.passed
+    True
     """
 
     spec: ModelSpec
@@ -381,7 +407,31 @@ class MeasurementResult:
 
     # ----------------------------------------------------------------- reporting
     def summary(self, digits: int = 3, max_modindices: int = 10) -> Summary:
-        """A readable report: header, warnings, verdicts and every table."""
+        """A readable report: header, warnings, verdicts and every table.
+
+        Examples
+        --------
+        >>> import csi_model as cm
+        >>> spec = cm.ModelSpec.from_syntax(
+        ...     "SAT =~ SAT1 + SAT2 + SAT3\\nLOY =~ LOY1 + LOY2 + LOY3\\nLOY ~ SAT", name="sat_loy")
+        >>> m = cm.measurement(spec, cm.simulate_survey("telecom", n=200, seed=1), n_boot=0,
+        ...                    n_iter_parallel=5)
+        >>> m.summary()                        # doctest: +ELLIPSIS, +NORMALIZE_WHITESPACE
+        csi_model measurement model: sat_loy
+        ====================================
+        Model              sat_loy (2 latents, 6 items)
+        Data               <DataFrame>: 200 of 200 respondents used
+        KMO                0.817
+        Bartlett's test    chi-square 672.291 on 15 df, p < .001
+        ...
+        Reliability and convergent validity
+        -----------------------------------
+               n_items alpha_raw alpha_std  rho_c  omega  rho_a    ave sqrt_ave note
+        latent
+        SAT          3     0.880     0.880  0.882  0.882  0.890  0.715    0.845
+        LOY          3     0.846     0.860  0.863  0.848  0.868  0.651    0.807
+        ...
+        """
         r = lambda frame: frame  # noqa: E731 - Summary formats (csi_model._format)
         fm = self.fit_measures
         header = [
@@ -469,7 +519,24 @@ class MeasurementResult:
         return self.summary().as_html()
 
     def to_dict(self) -> dict:
-        """JSON-ready dict (NaN -> None) with the same names as the Python tables."""
+        """JSON-ready dict (NaN -> None) with the same names as the Python tables.
+
+        Examples
+        --------
+        >>> import csi_model as cm
+        >>> spec = cm.ModelSpec.from_syntax(
+        ...     "SAT =~ SAT1 + SAT2 + SAT3\\nLOY =~ LOY1 + LOY2 + LOY3\\nLOY ~ SAT", name="sat_loy")
+        >>> m = cm.measurement(spec, cm.simulate_survey("telecom", n=200, seed=1), n_boot=0,
+        ...                    n_iter_parallel=5)
+        >>> import json
+        >>> d = m.to_dict()
+        >>> sorted(d)[:6]
+        ['bartlett', 'blocks', 'cross_loadings', 'efa', 'eigenvalues', 'fit_measures']
+        >>> d["reliability"][0]["latent"], round(d["reliability"][0]["alpha_raw"], 3)
+        ('SAT', 0.88)
+        >>> len(json.dumps(d)) > 1000
+        True
+        """
         efa = None
         if self.efa is not None:
             efa = {"method": self.efa.method, "rotation": self.efa.rotation,
@@ -796,8 +863,15 @@ def measurement(spec: ModelSpec | str | Path, data, *, missing_codes=None,
                          "cross_factors": ", ".join(others)})
         efa_tab = pd.DataFrame(rows)
         for r in efa_tab[efa_tab["wrong_factor"]].itertuples(index=False):
-            where = f"the factor of {r.primary_latent}" if r.primary_latent else \
-                "a factor matched to no latent"
+            # Name the factor by what loads on it: "the factor of SAT" only when items of SAT
+            # load most there, otherwise by the items that do (the matching alone is no reason).
+            on = efa_tab.loc[efa_tab["primary_factor"] == r.primary_factor]
+            if r.primary_latent and (on["latent"] == r.primary_latent).any():
+                where = f"the factor of {r.primary_latent}"
+            elif len(on) > 1:
+                where = f"the factor on which {', '.join(on['item'])} load most"
+            else:
+                where = "a factor on which no other item loads most"
             warn(f"EFA: {r.item} (an item of {r.latent}) loads most on {r.primary_factor}, "
                  f"{where} ({r.primary_loading:.2f} vs {r.loading:.2f} on its own factor).",
                  CSIModelWarning)

@@ -96,6 +96,15 @@ class DefinedParameter:
         The names it uses (parameter labels and earlier defined parameters), in order.
     line : int
         The model line.
+
+    Examples
+    --------
+    >>> from csi_model import ModelSpec
+    >>> spec = ModelSpec.from_syntax("SAT =~ S1 + S2\\nLOY =~ L1 + L2\\nVAL =~ V1 + V2\\n"
+    ...                              "SAT ~ a*VAL\\nLOY ~ b*SAT\\nind := a * b")
+    >>> d = spec.defined_parameters[0]
+    >>> d.name, d.expression, d.rhs, d.uses
+    ('ind', 'a * b', 'a*b', ('a', 'b'))
     """
 
     name: str
@@ -109,6 +118,8 @@ class DefinedParameter:
     def evaluate(self, values: Mapping[str, object]):
         """The value for ``values`` (name -> number or numpy array, elementwise).
 
+        Examples
+        --------
         >>> p = parse_defined("r := a^2/b", line=1, labels={"a", "b"})
         >>> float(p.evaluate({"a": 3.0, "b": 2.0}))
         4.5
@@ -119,6 +130,8 @@ class DefinedParameter:
     def gradient(self, values: Mapping[str, tuple[float, np.ndarray]]):
         """``(value, gradient)`` given ``name -> (value, gradient vector)`` (forward mode).
 
+        Examples
+        --------
         >>> p = parse_defined("ind := a*b", line=1, labels={"a", "b"})
         >>> v, g = p.gradient({"a": (2.0, np.array([1.0, 0.0])), "b": (3.0, np.array([0.0, 1.0]))})
         >>> float(v), g.tolist()

@@ -50,6 +50,18 @@ class ModelSpec:
         and ``int.lv.free`` (False: the latent means are fixed at 0). lavaan's ``growth()``
         is ``meanstructure=True, int_ov_free=False, int_lv_free=True``
         (:func:`csi_model.growth`); see :meth:`with_defaults`.
+
+    Examples
+    --------
+    >>> spec = ModelSpec.from_syntax("SAT =~ SAT1 + SAT2 + SAT3\\nLOY =~ LOY1 + LOY2\\nLOY ~ SAT")
+    >>> spec
+    ModelSpec(name='model', latents=['SAT', 'LOY'], paths=1, observed=5)
+    >>> spec.latents, spec.observed
+    (('SAT', 'LOY'), ('SAT1', 'SAT2', 'SAT3', 'LOY1', 'LOY2'))
+    >>> spec.structural_paths
+    (('SAT', 'LOY'),)
+    >>> load_model("acsi").indicators["SAT"]
+    ('SAT1', 'SAT2', 'SAT3')
     """
 
     statements: tuple[Statement, ...]
@@ -115,6 +127,8 @@ class ModelSpec:
         same names (see the class attributes); ``meanstructure=False`` is refused for a model
         that writes intercepts (``x ~ 1``), which has a mean structure whatever the option.
 
+        Examples
+        --------
         >>> spec = ModelSpec.from_syntax("y1 + y2 ~ x1")
         >>> spec.with_defaults(auto_cov_y=False).auto_cov_y
         False
@@ -307,7 +321,16 @@ class ModelSpec:
         return tuple(st for st in self.statements if st.op == ":=")
 
     def statement_line(self, lhs: str, op: str, rhs: str | None = None) -> int | None:
-        """The model line where ``lhs op rhs`` is written (None for defaults)."""
+        """The model line where ``lhs op rhs`` is written (None for defaults).
+
+        Examples
+        --------
+        >>> spec = ModelSpec.from_syntax("SAT =~ SAT1 + SAT2\\nLOY =~ LOY1 + LOY2\\nLOY ~ SAT")
+        >>> spec.statement_line("LOY", "~", "SAT")
+        3
+        >>> spec.statement_line("SAT", "~~", "SAT") is None      # a default variance: no line
+        True
+        """
         for st in self.statements:
             if st.lhs == lhs and st.op == op and (rhs is None or rhs in st.rhs_names):
                 return st.line
@@ -316,6 +339,8 @@ class ModelSpec:
     def to_syntax(self) -> str:
         """The model in lavaan syntax, one statement per line.
 
+        Examples
+        --------
         >>> print(specify(reflective("SAT", "CUSA1", "CUSA2"), reflective("LOY", "CUSL1", "CUSL2"),
         ...               paths(from_="SAT", to="LOY")).to_syntax())
         SAT =~ CUSA1 + CUSA2
@@ -582,6 +607,16 @@ class ModelSpec:
             The data's column names.
         data_source : str, optional
             The data file's name, for the message.
+
+        Examples
+        --------
+        >>> spec = ModelSpec.from_syntax("SAT =~ SAT1 + SAT2 + SAT3")
+        >>> spec.check_against(["SAT1", "SAT2", "SAT3", "age"])    # every item present: nothing
+        >>> try:
+        ...     spec.check_against(["SAT1", "SAT2", "SAT_3"], data_source="wave1.csv")
+        ... except ModelSpecError as exc:
+        ...     print(exc)
+        <model>, line 1: the model variable 'SAT3' is not a column of the data (wave1.csv). Did you mean 'SAT_3', 'SAT2', 'SAT1'?
         """
         cols = list(columns)
         colset = set(cols)
@@ -824,6 +859,8 @@ def _flag(value, name: str) -> bool:
 def bundled_models() -> list[str]:
     """Names of the models shipped with csi_model (``telecom``, ``acsi``, ``ecsi``, ...).
 
+    Examples
+    --------
     >>> {"acsi", "ecsi", "telecom"} <= set(bundled_models())
     True
     """
@@ -877,7 +914,14 @@ def load_model(model: str | Path, *, allow_cross_loadings: bool = False) -> Mode
 # ------------------------------------------------------------------ Python builder
 @dataclass(frozen=True)
 class Construct:
-    """A reflective construct: a latent and its items (see :func:`reflective`)."""
+    """A reflective construct: a latent and its items (see :func:`reflective`).
+
+    Examples
+    --------
+    >>> c = reflective("SAT", items("SAT", 1, 3))
+    >>> c.name, c.items
+    ('SAT', ('SAT1', 'SAT2', 'SAT3'))
+    """
 
     name: str
     items: tuple[str, ...]
@@ -885,7 +929,17 @@ class Construct:
 
 @dataclass(frozen=True)
 class Paths:
-    """Structural paths from each of ``sources`` to each of ``targets`` (see :func:`paths`)."""
+    """Structural paths from each of ``sources`` to each of ``targets`` (see :func:`paths`).
+
+    Examples
+    --------
+    >>> p = paths(from_=["QUAL", "VAL"], to="SAT")
+    >>> p.sources, p.targets
+    (('QUAL', 'VAL'), ('SAT',))
+    >>> specify(reflective("QUAL", "Q1", "Q2"), reflective("VAL", "V1", "V2"),
+    ...         reflective("SAT", "S1", "S2"), p).structural_paths
+    (('QUAL', 'SAT'), ('VAL', 'SAT'))
+    """
 
     sources: tuple[str, ...]
     targets: tuple[str, ...]
@@ -904,6 +958,8 @@ def _names(arg: str | Sequence[str], what: str) -> tuple[str, ...]:
 def items(prefix: str, first: int, last: int) -> tuple[str, ...]:
     """Item names ``prefix<first>`` .. ``prefix<last>`` (like seminr's ``multi_items``).
 
+    Examples
+    --------
     >>> items("IMAG", 1, 3)
     ('IMAG1', 'IMAG2', 'IMAG3')
     """
@@ -914,6 +970,13 @@ def reflective(name: str, *indicators: str | Sequence[str]) -> Construct:
     """A reflectively measured latent: ``reflective("SAT", "CUSA1", "CUSA2")``.
 
     Items may be given one by one or as a list, e.g. ``reflective("IMAG", items("IMAG", 1, 5))``.
+
+    Examples
+    --------
+    >>> reflective("SAT", "CUSA1", "CUSA2")
+    Construct(name='SAT', items=('CUSA1', 'CUSA2'))
+    >>> reflective("IMAG", items("IMAG", 1, 3)).items
+    ('IMAG1', 'IMAG2', 'IMAG3')
     """
     flat: list[str] = []
     for ind in indicators:
@@ -927,6 +990,8 @@ def reflective(name: str, *indicators: str | Sequence[str]) -> Construct:
 def paths(*, from_: str | Sequence[str], to: str | Sequence[str]) -> Paths:
     """Structural paths from every construct in ``from_`` to every one in ``to``.
 
+    Examples
+    --------
     >>> paths(from_="IMAG", to=["EXPE", "SAT"])
     Paths(sources=('IMAG',), targets=('EXPE', 'SAT'))
     """

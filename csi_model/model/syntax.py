@@ -61,7 +61,14 @@ _OPERATOR_LIKE = re.compile(r"[=~<>\-|*:]+")
 
 @dataclass(frozen=True)
 class Term:
-    """One right-hand-side term, e.g. ``0.5*QUAL``."""
+    """One right-hand-side term, e.g. ``0.5*QUAL``.
+
+    Examples
+    --------
+    >>> st = parse_syntax("SAT =~ 1*SAT1 + a*SAT2 + start(0.8)*SAT3")[0]
+    >>> [(t.name, t.fixed, t.label, t.start) for t in st.terms]
+    [('SAT1', 1.0, None, None), ('SAT2', None, 'a', None), ('SAT3', None, None, 0.8)]
+    """
 
     name: str
     fixed: float | None = None     # a number before ``*``: the parameter is fixed at it
@@ -101,7 +108,16 @@ class Term:
 
 @dataclass(frozen=True)
 class Statement:
-    """One parsed statement with its position in the source."""
+    """One parsed statement with its position in the source.
+
+    Examples
+    --------
+    >>> st = parse_syntax("# the satisfaction block\\nSAT =~ SAT1 + SAT2")[0]
+    >>> st.lhs, st.op, st.rhs_names, st.line
+    ('SAT', '=~', ('SAT1', 'SAT2'), 2)
+    >>> format_statement(st)
+    'SAT =~ SAT1 + SAT2'
+    """
 
     lhs: str
     op: str
@@ -475,6 +491,8 @@ def _format_term(t: Term) -> str:
 def format_statement(st: Statement) -> str:
     """Print a statement back in lavaan syntax.
 
+    Examples
+    --------
     >>> format_statement(parse_syntax("LOY ~ b*SAT + IMAG")[0])
     'LOY ~ b*SAT + IMAG'
     """

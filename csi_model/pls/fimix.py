@@ -55,6 +55,27 @@ class FimixResult:
     converged : bool
         False when the best start reached ``max_iter``; then :attr:`warnings` says so.
     warnings : tuple of str
+
+    Examples
+    --------
+    >>> import csi_model as cm
+    >>> res = cm.fit_pls("telecom", cm.simulate_survey("telecom", n=300, seed=1))
+    >>> fx = cm.fimix_pls(res, K=2, starts=2, seed=1, max_iter=200)
+    >>> fx.sizes.round(3)
+    seg1    0.723
+    seg2    0.277
+    Name: size, dtype: float64
+    >>> fx.criteria[["lnL", "AIC", "BIC", "EN"]].round(2)
+    lnL   -2247.06
+    AIC    4568.12
+    BIC    4705.16
+    EN        0.42
+    dtype: float64
+    >>> fx.paths.head(3).round(3)
+        lhs op   rhs   seg1   seg2
+    0  EXPE  ~  IMAG  0.303  0.337
+    1  QUAL  ~  EXPE  0.512  0.419
+    2   VAL  ~  EXPE  0.200  0.309
     """
 
     K: int

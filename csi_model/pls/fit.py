@@ -472,6 +472,20 @@ class PLSResult:
     bootstrap : BootstrapResult or None
         The replicates (see :func:`bootstrap_pls`).
     warnings : tuple of str
+
+    Examples
+    --------
+    >>> import csi_model as cm
+    >>> pls = cm.fit_pls("acsi", cm.simulate_survey("acsi", n=200, seed=1))
+    >>> pls
+    <PLSResult acsi: n=200, scheme=path, converged in 5 iterations, R² QUAL=0.018, VAL=0.143, SAT=0.383, COMP=0.116, LOY=0.179, GoF=0.350, 0 warning(s)>
+    >>> pls.r2.round(3)
+    QUAL    0.018
+    VAL     0.143
+    SAT     0.383
+    COMP    0.116
+    LOY     0.179
+    Name: r2, dtype: float64
     """
 
     estimator: ClassVar[str] = "PLS"
@@ -632,24 +646,68 @@ class PLSResult:
         return self.estimates[self.estimates.op == "~"].reset_index(drop=True)
 
     def path_matrix(self) -> pd.DataFrame:
-        """Path coefficients as a latents x latents matrix (rows: from, columns: to; SmartPLS's layout)."""
+        """Path coefficients as a latents x latents matrix (rows: from, columns: to; SmartPLS's layout).
+
+        Examples
+        --------
+        >>> import csi_model as cm
+        >>> pls = cm.fit_pls("acsi", cm.simulate_survey("acsi", n=200, seed=1))
+        >>> pls.path_matrix().loc[["EXPE", "QUAL"], ["QUAL", "VAL", "SAT"]].round(3)
+               QUAL    VAL    SAT
+        EXPE  0.134  0.223  0.231
+        QUAL  0.000  0.277  0.434
+        """
         lat = self._problem.latents
         return pd.DataFrame(self._core["B"], index=lat, columns=lat)
 
     def total_effect_matrix(self) -> pd.DataFrame:
-        """Total effects as a latents x latents matrix (rows: from, columns: to)."""
+        """Total effects as a latents x latents matrix (rows: from, columns: to).
+
+        Examples
+        --------
+        >>> import csi_model as cm
+        >>> pls = cm.fit_pls("acsi", cm.simulate_survey("acsi", n=200, seed=1))
+        >>> pls.total_effect_matrix().loc[["EXPE", "QUAL"], ["SAT", "LOY"]].round(3)
+                SAT    LOY
+        EXPE  0.340  0.125
+        QUAL  0.488  0.179
+        """
         lat = self._problem.latents
         return pd.DataFrame(self._core["total"], index=lat, columns=lat)
 
     def weight_matrix(self) -> pd.DataFrame:
-        """Outer weights as an items x latents matrix (0 outside a block; SmartPLS's layout)."""
+        """Outer weights as an items x latents matrix (0 outside a block; SmartPLS's layout).
+
+        Examples
+        --------
+        >>> import csi_model as cm
+        >>> pls = cm.fit_pls("acsi", cm.simulate_survey("acsi", n=200, seed=1))
+        >>> pls.weight_matrix().loc[["SAT1", "SAT2", "LOY1"], ["SAT", "LOY"]].round(3)  # doctest: +NORMALIZE_WHITESPACE
+                SAT    LOY
+        item
+        SAT1  0.361  0.000
+        SAT2  0.396  0.000
+        LOY1  0.000  0.362
+        """
         pr = self._problem
         W = np.zeros((len(pr.items), pr.L))
         W[pr.col, pr.owner] = self._core["w"]
         return pd.DataFrame(W, index=pd.Index(pr.items, name="item"), columns=pr.latents)
 
     def table(self) -> pd.DataFrame:
-        """The estimates with exactly the DESIGN.md columns."""
+        """The estimates with exactly the DESIGN.md columns.
+
+        Examples
+        --------
+        >>> import csi_model as cm
+        >>> pls = cm.fit_pls("acsi", cm.simulate_survey("acsi", n=200, seed=1))
+        >>> t = pls.table()
+        >>> t[t.op == "~"].head(3).round(3)
+             lhs op   rhs    est  se   z  pvalue  ci.lower  ci.upper  std.all
+        38  QUAL  ~  EXPE  0.134 NaN NaN     NaN       NaN       NaN    0.134
+        39   VAL  ~  EXPE  0.223 NaN NaN     NaN       NaN       NaN    0.223
+        40   VAL  ~  QUAL  0.277 NaN NaN     NaN       NaN       NaN    0.277
+        """
         return self.estimates[ESTIMATE_COLUMNS].copy()
 
     def bootstrap_table(self, *, level: float | None = None,
@@ -658,6 +716,16 @@ class PLSResult:
 
         Rows are named ``IMAG <~ IMAG1`` (weights), ``IMAG =~ IMAG1`` (loadings),
         ``SAT ~ QUAL`` (paths), ``QUAL -> LOY`` (total effects) and ``r2 SAT``.
+
+        Examples
+        --------
+        >>> import csi_model as cm
+        >>> pls = cm.fit_pls("acsi", cm.simulate_survey("acsi", n=200, seed=1))
+        >>> boot = cm.bootstrap_pls(pls, B=100, seed=1)
+        >>> boot.bootstrap_table().loc[["SAT ~ QUAL", "LOY ~ SAT"]].round(3)
+                      est   mean     se      t  pvalue  ci.lower  ci.upper
+        SAT ~ QUAL  0.434  0.431  0.054  8.004     0.0     0.320     0.543
+        LOY ~ SAT   0.289  0.297  0.065  4.476     0.0     0.151     0.414
         """
         if self.bootstrap is None:
             raise ValueError("This result has no bootstrap; use fit_pls(..., bootstrap=5000, "
@@ -684,7 +752,29 @@ class PLSResult:
 
     # --------------------------------------------------------------- reporting
     def summary(self, digits: int = 3) -> Summary:
-        """A readable summary: header, warnings, outer model, paths, quality, total effects."""
+        """A readable summary: header, warnings, outer model, paths, quality, total effects.
+
+        Examples
+        --------
+        >>> import csi_model as cm
+        >>> pls = cm.fit_pls("acsi", cm.simulate_survey("acsi", n=200, seed=1))
+        >>> pls.summary()                      # doctest: +ELLIPSIS, +NORMALIZE_WHITESPACE
+        csi_model PLS-PM: acsi
+        ======================
+        Model      acsi (6 latents, 19 items, 9 paths)
+        Data       <DataFrame>: 200 of 200 respondents used
+        Estimator  PLS-PM, path weighting scheme, mode A, standardized items
+        Converged  yes (5 iterations, tol 1e-07)
+        GoF        0.350
+        <BLANKLINE>
+        Outer weights
+        -------------
+                         est
+        lhs  op rhs
+        EXPE <~ EXPE1  0.415
+                EXPE2  0.352
+        ...
+        """
         modes = sorted(set(self.modes.values()))
         mode_txt = (modes[0] if len(modes) == 1 else
                     ", ".join(f"{k}: {v}" for k, v in self.modes.items()))
@@ -731,7 +821,19 @@ class PLSResult:
     def to_dict(self) -> dict:
         """JSON-ready dict (NaN -> None): ``n`` (respondents used), ``n_total`` (read),
         ``estimator, scheme, modes, scaled, converged, iterations, estimates, outer, quality,
-        effects, f2, r2, gof, bootstrap, warnings``."""
+        effects, f2, r2, gof, bootstrap, warnings``.
+
+        Examples
+        --------
+        >>> import csi_model as cm
+        >>> pls = cm.fit_pls("acsi", cm.simulate_survey("acsi", n=200, seed=1))
+        >>> import json
+        >>> d = pls.to_dict()
+        >>> d["n"], d["converged"], round(d["r2"]["SAT"], 3)
+        (200, True, 0.383)
+        >>> len(json.dumps(d)) > 1000
+        True
+        """
         rows = [{k: _clean(v) for k, v in r.items()} for r in self.table().to_dict("records")]
         out = {
             "n": int(self.n),
@@ -1201,6 +1303,19 @@ def bootstrap_pls(result: PLSResult, *, B: int = DEFAULT_PLS_BOOTSTRAP, seed, n_
         Group label per respondent used, to resample within groups.
     **engine_options :
         Passed to :func:`csi_model.bootstrap.bootstrap` (``backend``, ``progress``, ``chunk_size``).
+
+    Examples
+    --------
+    >>> import csi_model as cm
+    >>> pls = cm.fit_pls("acsi", cm.simulate_survey("acsi", n=200, seed=1))
+    >>> boot = cm.bootstrap_pls(pls, B=100, seed=1)
+    >>> boot.bootstrap.summary_line()
+    '100 resamples, 100 used'
+    >>> boot.paths[["lhs", "op", "rhs", "est", "se", "ci.lower", "ci.upper"]].head(3).round(3)
+        lhs op   rhs    est     se  ci.lower  ci.upper
+    0  QUAL  ~  EXPE  0.134  0.063    -0.014     0.239
+    1   VAL  ~  EXPE  0.223  0.066     0.084     0.371
+    2   VAL  ~  QUAL  0.277  0.053     0.170     0.363
     """
     from ..bootstrap import bootstrap as engine
     if seed is None:
@@ -1235,6 +1350,16 @@ def compare_estimators(spec: ModelSpec | str | Path, data, *, scheme: str = "pat
         (``=~``) and paths (``~``), then ``r2`` rows (``lhs`` the latent, ``op = "r2"``).
         PLS typically gives larger loadings and smaller paths than CB-SEM (its composites
         contain measurement error), the classic PLS consistency-at-large pattern.
+
+    Examples
+    --------
+    >>> import csi_model as cm
+    >>> both = cm.compare_estimators("acsi", cm.simulate_survey("acsi", n=200, seed=1))
+    >>> both.head(3).round(3)
+        lhs  op    rhs  cbsem    pls   diff
+    0  EXPE  =~  EXPE1  0.758  0.859  0.101
+    1  EXPE  =~  EXPE2  0.775  0.840  0.065
+    2  EXPE  =~  EXPE3  0.769  0.856  0.087
     """
     from ..sem.fitting import fit
     spec = as_spec(spec, "compare_estimators")

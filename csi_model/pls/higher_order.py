@@ -54,6 +54,25 @@ class HOCResult:
     method : str
     higher_order : dict
         ``{HOC: (LOC, ...)}``.
+
+    Examples
+    --------
+    >>> import csi_model as cm
+    >>> survey = cm.simulate_survey("telecom", n=250, seed=3)
+    >>> model = cm.ModelSpec.from_syntax('''
+    ... IMAG =~ IMAG1 + IMAG2 + IMAG3
+    ... EXPE =~ EXPE1 + EXPE2 + EXPE3
+    ... VAL  =~ VAL1 + VAL2
+    ... SAT  =~ SAT1 + SAT2 + SAT3
+    ... EVAL =~ EXPE + VAL
+    ... EVAL ~ IMAG
+    ... SAT ~ EVAL
+    ... ''')
+    >>> hoc = cm.fit_pls_hoc(model, survey, method="two_stage")
+    >>> hoc.paths[["lhs", "op", "rhs", "est"]].round(3)
+        lhs op   rhs    est
+    0  EVAL  ~  IMAG  0.328
+    1   SAT  ~  EVAL  0.597
     """
 
     result: Any
@@ -68,7 +87,38 @@ class HOCResult:
 
     def loadings(self) -> pd.DataFrame:
         """Loadings of the measurement model: the LOCs' items (stage 1 for the two-stage
-        methods) and the HOCs' LOCs (stage 2), ``lhs, rhs, loading, weight``."""
+        methods) and the HOCs' LOCs (stage 2), ``lhs, rhs, loading, weight``.
+
+        Examples
+        --------
+        >>> import csi_model as cm
+        >>> survey = cm.simulate_survey("telecom", n=250, seed=3)
+        >>> model = cm.ModelSpec.from_syntax('''
+        ... IMAG =~ IMAG1 + IMAG2 + IMAG3
+        ... EXPE =~ EXPE1 + EXPE2 + EXPE3
+        ... VAL  =~ VAL1 + VAL2
+        ... SAT  =~ SAT1 + SAT2 + SAT3
+        ... EVAL =~ EXPE + VAL
+        ... EVAL ~ IMAG
+        ... SAT ~ EVAL
+        ... ''')
+        >>> hoc = cm.fit_pls_hoc(model, survey, method="two_stage")
+        >>> hoc.loadings().round(3)
+             lhs    rhs  loading  weight
+        0   IMAG  IMAG1    0.834   0.345
+        1   IMAG  IMAG2    0.868   0.435
+        2   IMAG  IMAG3    0.823   0.407
+        3    SAT   SAT1    0.899   0.400
+        4    SAT   SAT2    0.880   0.357
+        5    SAT   SAT3    0.857   0.381
+        6   EVAL   EXPE    0.836   0.618
+        7   EVAL    VAL    0.818   0.591
+        8   EXPE  EXPE1    0.886   0.441
+        9   EXPE  EXPE2    0.819   0.399
+        10  EXPE  EXPE3    0.798   0.354
+        11   VAL   VAL1    0.938   0.542
+        12   VAL   VAL2    0.934   0.526
+        """
         final = self.result.outer
         rows = final[["latent", "item", "loading", "weight"]]
         if self.first_stage is not None:

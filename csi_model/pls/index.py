@@ -58,7 +58,21 @@ ALL = "(all)"
 
 
 class NegativeWeightWarning(CSIModelWarning):
-    """An outer weight is negative: the 0-100 index is not a weighted average of its items."""
+    """An outer weight is negative: the 0-100 index is not a weighted average of its items.
+
+    Examples
+    --------
+    >>> import warnings
+    >>> import csi_model as cm
+    >>> data = cm.simulate_survey("acsi", n=200, seed=1)
+    >>> data["SAT3"] = 11 - data["SAT3"]                  # a reversed item left unreversed
+    >>> pls = cm.fit_pls("acsi", data)
+    >>> with warnings.catch_warnings(record=True) as caught:
+    ...     warnings.simplefilter("always")
+    ...     index = cm.csi_index(pls, scale=(1, 10))
+    >>> [str(w.message).split(":")[0] for w in caught if w.category is cm.NegativeWeightWarning]
+    ['The unstandardized weight of SAT3 on SAT is negative (-0.1870)']
+    """
 
 
 # ============================================================================ the result
@@ -87,6 +101,19 @@ class IndexResult:
     target, gain, by :
         The IPMA / impact target, the gain of the impacts, the grouping column.
     warnings : tuple of str
+
+    Examples
+    --------
+    >>> import csi_model as cm
+    >>> pls = cm.fit_pls("acsi", cm.simulate_survey("acsi", n=200, seed=1))
+    >>> index = cm.csi_index(pls, scale=(1, 10))
+    >>> index
+    <IndexResult: EXPE=65.2, QUAL=64.4, VAL=67.1, SAT=63.8, COMP=64.0, LOY=65.8; 0 warning(s)>
+    >>> index.impacts.head(3).round(3)
+      driver target  total_effect  importance  impact
+    0   EXPE    SAT         0.340       0.386   1.931
+    1   QUAL    SAT         0.488       0.527   2.634
+    2    VAL    SAT         0.196       0.205   1.027
     """
 
     table: pd.DataFrame
@@ -104,12 +131,41 @@ class IndexResult:
     pls: PLSResult | None = field(default=None, repr=False)
 
     def overall(self) -> pd.Series:
-        """The overall index per latent."""
+        """The overall index per latent.
+
+        Examples
+        --------
+        >>> import csi_model as cm
+        >>> pls = cm.fit_pls("acsi", cm.simulate_survey("acsi", n=200, seed=1))
+        >>> index = cm.csi_index(pls, scale=(1, 10))
+        >>> index.overall().round(1)
+        EXPE    65.2
+        QUAL    64.4
+        VAL     67.1
+        SAT     63.8
+        COMP    64.0
+        LOY     65.8
+        Name: index, dtype: float64
+        """
         t = self.table[self.table.group == ALL]
         return pd.Series(t["index"].to_numpy(), index=t["latent"].to_numpy(), name="index")
 
     def by_group(self) -> pd.DataFrame:
-        """Groups x latents matrix of the index (empty without ``by``)."""
+        """Groups x latents matrix of the index (empty without ``by``).
+
+        Examples
+        --------
+        >>> import csi_model as cm
+        >>> pls = cm.fit_pls("acsi", cm.read_survey(cm.make_demo_survey(), codebook="telecom",
+        ...                                   missing_codes=[99]))
+        >>> index = cm.csi_index(pls, by="operator")
+        >>> index.by_group().round(1)  # doctest: +NORMALIZE_WHITESPACE
+        latent         COMP  EXPE   LOY  QUAL   SAT   VAL
+        group
+        China Mobile   63.5  73.0  64.3  67.7  65.4  59.3
+        China Telecom  66.3  72.9  64.7  68.9  66.0  59.0
+        China Unicom   67.8  72.0  61.8  67.8  65.6  56.6
+        """
         t = self.table[self.table.group != ALL]
         return t.pivot(index="group", columns="latent", values="index")
 
@@ -118,12 +174,45 @@ class IndexResult:
 
         The one drawing call from a stage below ``report/``: a convenience, imported lazily,
         as statsmodels' results reach ``statsmodels.graphics``.
+
+        Examples
+        --------
+        >>> import csi_model as cm
+        >>> pls = cm.fit_pls("acsi", cm.simulate_survey("acsi", n=200, seed=1))
+        >>> index = cm.csi_index(pls, scale=(1, 10))
+        >>> ax = index.plot_ipma()
+        >>> ax.get_xlabel(), ax.get_ylabel()
+        ('Importance (total effect on Customer satisfaction)', 'Performance (0-100)')
+        >>> import matplotlib.pyplot as plt; plt.close(ax.figure)
         """
         from ..report.figures import ipma_map
         return ipma_map(self, level=level, ax=ax, lang=lang, **kwargs)
 
     # --------------------------------------------------------------- reporting
     def summary(self, digits: int = 1) -> Summary:
+        """The index table, the weights, the impacts and the IPMA (text in a console, HTML in
+        Jupyter).
+
+        Examples
+        --------
+        >>> import csi_model as cm
+        >>> pls = cm.fit_pls("acsi", cm.simulate_survey("acsi", n=200, seed=1))
+        >>> index = cm.csi_index(pls, scale=(1, 10))
+        >>> index.summary()                    # doctest: +ELLIPSIS, +NORMALIZE_WHITESPACE
+        csi_model satisfaction index
+        ============================
+        Index  ACSI formula: 100 (sum w xbar - sum w min) / (sum w max - sum w min), w the unstandardized outer weights
+        Model  acsi (PLS-PM, path scheme)
+        Data   <DataFrame>: 200 of 200 respondents used
+        <BLANKLINE>
+        Index (0-100)
+        -------------
+                        n index se ci.lower ci.upper
+        group latent
+        (all) EXPE    200  65.2
+              QUAL    200  64.4
+        ...
+        """
         header = [("Index", "ACSI formula: 100 (sum w xbar - sum w min) / (sum w max - sum w min), "
                             "w the unstandardized outer weights"),
                   ("Model", f"{self.pls.spec.name} (PLS-PM, {self.pls.scheme} scheme)"
@@ -156,7 +245,17 @@ class IndexResult:
 
     def to_dict(self) -> dict:
         """JSON-ready dict: ``n`` (respondents used), ``n_total`` (read), ``index, weights,
-        impacts, ipma, target, gain, by, bootstrap, warnings``."""
+        impacts, ipma, target, gain, by, bootstrap, warnings``.
+
+        Examples
+        --------
+        >>> import csi_model as cm
+        >>> pls = cm.fit_pls("acsi", cm.simulate_survey("acsi", n=200, seed=1))
+        >>> index = cm.csi_index(pls, scale=(1, 10))
+        >>> d = index.to_dict()
+        >>> d["n"], d["index"][0]["latent"], round(d["index"][0]["index"], 1)
+        (200, 'EXPE', 65.2)
+        """
         return {"n": None if self.pls is None else int(self.pls.n),
                 "n_total": None if self.pls is None else int(self.pls.n_total),
                 "missing": None if self.pls is None else self.pls.missing,

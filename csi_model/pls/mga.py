@@ -27,7 +27,21 @@ __all__ = ["pls_permutation_test", "micom", "PermutationResult"]
 
 @dataclass(frozen=True, eq=False)
 class PermutationResult:
-    """Path differences and MICOM steps 1-3 between two groups."""
+    """Path differences and MICOM steps 1-3 between two groups.
+
+    Examples
+    --------
+    >>> import csi_model as cm
+    >>> survey = cm.read_survey(cm.make_demo_survey(), codebook="telecom", missing_codes=[99])
+    >>> test = cm.pls_permutation_test(cm.fit_pls("acsi", survey), by="wave", n_permutations=50,
+    ...                                seed=1)
+    >>> test.groups, test.n_permutations, test.seed
+    (('2025', '2026'), 50, 1)
+    >>> test.micom[["latent", "verdict"]].head(2)
+      latent verdict
+    0   EXPE    full
+    1   QUAL    full
+    """
 
     paths: pd.DataFrame
     micom: pd.DataFrame
@@ -88,6 +102,20 @@ def pls_permutation_test(result: PLSResult, *, by: str, groups=None, n_permutati
         permutation 5 % quantile: invariant when c is above it) and step 3 (equal composite
         means and variances on pooled-weight scores: differences with permutation
         intervals at ``level``).
+
+    Examples
+    --------
+    >>> import csi_model as cm
+    >>> survey = cm.read_survey(cm.make_demo_survey(), codebook="telecom", missing_codes=[99])
+    >>> pls = cm.fit_pls("acsi", survey)
+    >>> test = cm.pls_permutation_test(pls, by="wave", n_permutations=50, seed=1)
+    >>> test.groups
+    ('2025', '2026')
+    >>> test.paths.head(3).round(3)
+        lhs op   rhs  est.2025  est.2026   diff  pvalue
+    0  QUAL  ~  EXPE     0.396     0.459  0.063   0.451
+    1   VAL  ~  EXPE     0.187     0.090 -0.097   0.196
+    2   VAL  ~  QUAL     0.480     0.583  0.103   0.216
     """
     refuse_weighted(result, "pls_permutation_test")
     if not isinstance(n_permutations, (int, np.integer)) or n_permutations < 10:
@@ -187,6 +215,22 @@ def pls_permutation_test(result: PLSResult, *, by: str, groups=None, n_permutati
 
 def micom(result: PLSResult, *, by: str, groups=None, n_permutations: int = 1000,
           seed: int, level: float = 0.95) -> pd.DataFrame:
-    """MICOM steps 1-3 (Henseler, Ringle & Sarstedt 2016); see :func:`pls_permutation_test`."""
+    """MICOM steps 1-3 (Henseler, Ringle & Sarstedt 2016); see :func:`pls_permutation_test`.
+
+    Examples
+    --------
+    >>> import csi_model as cm
+    >>> survey = cm.read_survey(cm.make_demo_survey(), codebook="telecom", missing_codes=[99])
+    >>> pls = cm.fit_pls("acsi", survey)
+    >>> m = cm.micom(pls, by="wave", n_permutations=50, seed=1)
+    >>> m[["latent", "step2.c", "step2.invariant", "step3.mean_equal", "verdict"]].round(3)
+      latent  step2.c  step2.invariant  step3.mean_equal  verdict
+    0   EXPE    0.999             True              True     full
+    1   QUAL    0.999             True              True     full
+    2    VAL    1.000             True             False  partial
+    3    SAT    1.000             True              True     full
+    4   COMP    1.000             True              True     full
+    5    LOY    0.999             True              True     full
+    """
     return pls_permutation_test(result, by=by, groups=groups, n_permutations=n_permutations,
                                 seed=seed, level=level).micom

@@ -49,6 +49,19 @@ class ModerationResult:
     method : str
     first_stage : PLSResult or None
         The model without interactions (two-stage method).
+
+    Examples
+    --------
+    >>> import csi_model as cm
+    >>> survey = cm.simulate_survey("telecom", n=300, seed=2)
+    >>> mod = cm.fit_pls_moderated("telecom", survey, [("QUAL", "EXPE", "SAT")])
+    >>> mod.paths.query("lhs == 'SAT'")[["lhs", "op", "rhs", "est"]].round(3)
+        lhs op          rhs    est
+    4   SAT  ~         IMAG  0.170
+    5   SAT  ~         EXPE  0.068
+    6   SAT  ~         QUAL  0.491
+    7   SAT  ~          VAL  0.195
+    12  SAT  ~  QUAL_x_EXPE  0.021
     """
 
     result: Any
@@ -71,6 +84,15 @@ class ModerationResult:
         ``adjust_interaction``; exact for the two-stage method, whose single item is that
         product). seminr's ``path_coef`` reports ``est.product`` for PLS; its PLSc (and
         this package's with ``consistent=True``) uses correlations, i.e. ``est``.
+
+        Examples
+        --------
+        >>> import csi_model as cm
+        >>> survey = cm.simulate_survey("telecom", n=300, seed=2)
+        >>> mod = cm.fit_pls_moderated("telecom", survey, [("QUAL", "EXPE", "SAT")])
+        >>> mod.interaction_effects().round(3)
+           lhs          rhs    est  scale  est.product
+        0  SAT  QUAL_x_EXPE  0.021  0.992        0.021
         """
         B = self.result.path_matrix()
         rows = []

@@ -54,6 +54,18 @@ class PredictResult:
     folds, repetitions, technique, seed :
         The settings.
     warnings : tuple of str
+
+    Examples
+    --------
+    >>> import csi_model as cm
+    >>> res = cm.fit_pls("telecom", cm.simulate_survey("telecom", n=200, seed=1))
+    >>> pred = cm.pls_predict(res, folds=10, repetitions=2, seed=1)
+    >>> pred.metrics[["latent", "pls.rmse", "lm.rmse"]].head(3).round(3)  # doctest: +NORMALIZE_WHITESPACE
+          latent  pls.rmse  lm.rmse
+    item
+    EXPE1   EXPE      1.61    1.610
+    EXPE2   EXPE      1.72    1.745
+    EXPE3   EXPE      1.61    1.643
     """
 
     metrics: pd.DataFrame
@@ -66,7 +78,22 @@ class PredictResult:
     warnings: tuple = ()
 
     def summary(self) -> pd.DataFrame:
-        """The metrics rounded to 3 decimals (a rendering copy)."""
+        """The metrics rounded to 3 decimals (a rendering copy).
+
+        Examples
+        --------
+        >>> import csi_model as cm
+        >>> res = cm.fit_pls("telecom", cm.simulate_survey("telecom", n=200, seed=1))
+        >>> pred = cm.pls_predict(res, folds=10, repetitions=2, seed=1)
+        >>> pred.summary().head(3).round(3)  # doctest: +NORMALIZE_WHITESPACE
+              latent  pls.rmse  pls.mae  ...  pls.mae.in  lm.rmse.in  lm.mae.in
+        item                             ...
+        EXPE1   EXPE      1.61    1.331  ...       1.316       1.559      1.287
+        EXPE2   EXPE      1.72    1.425  ...       1.406       1.682      1.387
+        EXPE3   EXPE      1.61    1.290  ...       1.272       1.573      1.270
+        <BLANKLINE>
+        [3 rows x 10 columns]
+        """
         return self.metrics.round(3)
 
 

@@ -14,6 +14,7 @@ from typing import Any
 
 import pandas as pd
 
+from .labels import same_warnings
 from .progress import Steps
 
 __all__ = ["Analyses", "analyze"]
@@ -23,7 +24,23 @@ TREND_COLUMN = "_operator_wave"
 
 @dataclass(frozen=True, eq=False)
 class Analyses:
-    """The results :func:`analyze` produced (None where a step was skipped or failed)."""
+    """The results :func:`analyze` produced (None where a step was skipped or failed).
+
+    Examples
+    --------
+    >>> import csi_model as cm
+    >>> from csi_model.report.analysis import analyze
+    >>> spec = cm.ModelSpec.from_syntax(
+    ...     "SAT =~ SAT1 + SAT2 + SAT3\\nLOY =~ LOY1 + LOY2 + LOY3\\nLOY ~ SAT", name="sat_loy")
+    >>> survey = cm.read_survey(cm.make_demo_survey(), codebook="telecom", missing_codes=[99])
+    >>> a = analyze(spec, survey, bootstrap=0, htmt_bootstrap=0, compare_by=None)
+    >>> a.spec.name, a.sem.n, a.index.by
+    ('sat_loy', 563, 'operator')
+    >>> a.trends.head(2).round(1)
+           operator  wave latent  index   n  ci.lower  ci.upper
+    0  China Mobile  2025    SAT   66.9  96       NaN       NaN
+    1  China Mobile  2025    LOY   65.7  96       NaN       NaN
+    """
 
     spec: Any
     survey: Any
@@ -99,6 +116,25 @@ def analyze(spec, survey, *, codebook=None, seed: int = 20240501, bootstrap: int
 
     Every warning of every result (rows dropped, improper solutions, ...) is gathered in
     :attr:`Analyses.warnings`, which the HTML report and the paper build show.
+
+    Examples
+    --------
+    >>> import csi_model as cm
+    >>> from csi_model.report.analysis import analyze
+    >>> spec = cm.ModelSpec.from_syntax(
+    ...     "SAT =~ SAT1 + SAT2 + SAT3\\nLOY =~ LOY1 + LOY2 + LOY3\\nLOY ~ SAT", name="sat_loy")
+    >>> survey = cm.read_survey(cm.make_demo_survey(), codebook="telecom", missing_codes=[99])
+    >>> a = analyze(spec, survey, bootstrap=0, htmt_bootstrap=0, compare_by=None)
+    >>> a.sem.converged, a.measurement.passed, a.group_by, a.wave_by
+    (True, True, 'operator', 'wave')
+    >>> a.index.by_group().round(1)  # doctest: +NORMALIZE_WHITESPACE
+    latent          LOY   SAT
+    group
+    China Mobile   64.7  66.0
+    China Telecom  65.4  66.1
+    China Unicom   62.1  65.6
+    >>> a.warnings[0].split(" read from")[0]
+    'Listwise deletion: 37 of 600 respondents'
     """
     from ..pls.index import csi_index
     from ..sem.fitting import fit
@@ -168,7 +204,7 @@ def analyze(spec, survey, *, codebook=None, seed: int = 20240501, bootstrap: int
                "missing": missing}
     return Analyses(spec=spec, survey=survey, codebook=codebook, compare_by=compare_by,
                     group_by=group_by, wave_by=wave_by, options=options, notes=tuple(notes),
-                    warnings=tuple(caught), **out)
+                    warnings=tuple(same_warnings(caught)), **out)
 
 
 def _comparison(spec, survey, by: str, *, scale, seed: int, bootstrap: int,

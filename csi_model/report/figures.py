@@ -100,6 +100,8 @@ def layout(edges: Sequence[tuple[str, str]], nodes: Sequence[str] | None = None,
     positions : dict node -> (x, y)
     routes : dict edge -> list of (x, y) points between its ends (dummy positions)
 
+    Examples
+    --------
     >>> pos, routes = layout([("A", "B"), ("B", "C"), ("A", "C")])
     >>> [pos[n][0] for n in "ABC"], len(routes[("A", "C")])
     ([0.0, 1.0, 2.0], 1)
@@ -342,6 +344,8 @@ def path_diagram(result, *, ax=None, lang: str = "en", labels: Labels | None = N
     top to bottom when the layers do not fit the width; the full model places the
     constructs in a row over their items. Save with :func:`save` (300 dpi, or SVG/PDF).
 
+    Examples
+    --------
     >>> import csi_model as cm
     >>> res = cm.fit("acsi", cm.simulate_survey("acsi", n=300, seed=2))
     >>> ax = path_diagram(res, size="column")
@@ -635,7 +639,21 @@ def scree(m, *, ax=None, lang: str = "en", labels: Labels | None = None, title: 
           size=None):
     """Eigenvalues of the item correlations with the parallel analysis (mean simulated
     eigenvalues), for a :class:`~csi_model.measurement.quality.MeasurementResult` or a DataFrame
-    with ``factor, eigenvalue, simulated``."""
+    with ``factor, eigenvalue, simulated``.
+
+    Examples
+    --------
+    >>> import csi_model as cm
+    >>> spec = cm.ModelSpec.from_syntax(
+    ...     "SAT =~ SAT1 + SAT2 + SAT3\\nLOY =~ LOY1 + LOY2 + LOY3\\nLOY ~ SAT", name="sat_loy")
+    >>> m = cm.measurement(spec, cm.simulate_survey("telecom", n=200, seed=1), n_boot=0,
+    ...                    n_iter_parallel=5)
+    >>> ax = scree(m)
+    >>> ax.get_xlabel(), ax.get_ylabel()
+    ('Factor', 'Eigenvalue')
+    >>> [line.get_label() for line in ax.get_lines()][:2]
+    ['Observed', 'Parallel analysis (simulated)']
+    """
     labels = labels or Labels(lang)
     ev = m.eigenvalues if hasattr(m, "eigenvalues") else m
     if ev is None:
@@ -811,6 +829,20 @@ def index_trends(trends: pd.DataFrame, *, latent: str = "SAT", ax=None, lang: st
     scale by default (``ylim=None`` zooms to the data, but never to less than 20 points), so
     that a change within the intervals does not look like a reversal. The operators are
     set slightly apart on each wave so that their bars do not hide each other.
+
+    Examples
+    --------
+    >>> import csi_model as cm
+    >>> from csi_model.report.analysis import analyze
+    >>> spec = cm.ModelSpec.from_syntax(
+    ...     "SAT =~ SAT1 + SAT2 + SAT3\\nLOY =~ LOY1 + LOY2 + LOY3\\nLOY ~ SAT", name="sat_loy")
+    >>> survey = cm.read_survey(cm.make_demo_survey(), codebook="telecom", missing_codes=[99])
+    >>> a = analyze(spec, survey, bootstrap=0, htmt_bootstrap=0, compare_by=None)
+    >>> ax = index_trends(a.trends, latent="SAT")
+    >>> tuple(map(float, ax.get_ylim())), [t.get_text() for t in ax.get_xticklabels()]
+    ((0.0, 100.0), ['2025', '2026'])
+    >>> sorted(t.get_text() for t in ax.get_legend().get_texts())
+    ['China Mobile', 'China Telecom', 'China Unicom']
     """
     labels = labels or Labels(lang)
     d = trends[trends["latent"] == latent]
@@ -865,7 +897,18 @@ def bootstrap_distributions(result, *, ax=None, lang: str = "en", labels: Labels
     """Bootstrap distributions of the (unstandardized) structural paths as stacked
     histograms: one row per path, the full-sample estimate (line) and the percentile
     interval (shaded). ``result`` is an SEMResult fitted with ``bootstrap=B`` (or a
-    BootstrapResult)."""
+    BootstrapResult).
+
+    Examples
+    --------
+    >>> import csi_model as cm
+    >>> spec = cm.ModelSpec.from_syntax(
+    ...     "SAT =~ SAT1 + SAT2 + SAT3\\nLOY =~ LOY1 + LOY2 + LOY3\\nLOY ~ SAT", name="sat_loy")
+    >>> res = cm.fit(spec, cm.simulate_survey("telecom", n=200, seed=1), bootstrap=100, seed=1)
+    >>> ax = bootstrap_distributions(res)
+    >>> ax.get_xlabel(), [t.get_text() for t in ax.get_yticklabels()]
+    ('Bootstrap estimate (B = 100)', ['Customer satisfaction → Customer loyalty'])
+    """
     labels = labels or Labels(lang)
     boot = getattr(result, "bootstrap", result)
     if boot is None or not hasattr(boot, "replicates"):
@@ -904,6 +947,8 @@ def simple_slope_plot(moderated, iv: str, moderator: str, *, levels=(-1.0, 0.0, 
     """Simple-slope plot of a PLS interaction: the outcome against ``iv`` (in SDs), one line
     per moderator level (in SDs), from :func:`csi_model.simple_slopes`. Returns the Axes.
 
+    Examples
+    --------
     >>> import matplotlib; matplotlib.use("Agg")
     >>> import csi_model as cm
     >>> mod = cm.fit_pls_moderated("telecom", cm.simulate_survey("telecom", n=300, seed=2),
@@ -936,7 +981,24 @@ def simple_slope_plot(moderated, iv: str, moderator: str, *, levels=(-1.0, 0.0, 
 def save(ax_or_fig, path, *, dpi: int = 300) -> Path:
     """Save a figure without timestamps or version metadata (stable rebuilds); the format
     follows the suffix: .png/.tif(f)/.jpg at ``dpi`` (300, the journals' minimum for
-    raster figures), .svg/.pdf/.eps as vectors."""
+    raster figures), .svg/.pdf/.eps as vectors.
+
+    Examples
+    --------
+    >>> import csi_model as cm
+    >>> spec = cm.ModelSpec.from_syntax(
+    ...     "SAT =~ SAT1 + SAT2 + SAT3\\nLOY =~ LOY1 + LOY2 + LOY3\\nLOY ~ SAT", name="sat_loy")
+    >>> import os, tempfile
+    >>> ax = path_diagram(cm.fit(spec, cm.simulate_survey("telecom", n=200, seed=1)), size="column")
+    >>> d = tempfile.mkdtemp()
+    >>> png = save(ax, os.path.join(d, "path.png"))           # 300 dpi
+    >>> svg = save(ax, os.path.join(d, "path.svg"))           # vector
+    >>> png.name, svg.name, open(svg, encoding="utf-8").read().count("<dc:date>")
+    ('path.png', 'path.svg', 0)
+    >>> from PIL import Image
+    >>> tuple(round(v) for v in Image.open(png).info["dpi"])
+    (300, 300)
+    """
     import matplotlib as mpl
     fig = getattr(ax_or_fig, "figure", ax_or_fig)
     path = Path(path)

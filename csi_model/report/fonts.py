@@ -32,7 +32,14 @@ _CJK_FILES = ("notosanscjk", "notoserifcjk", "sourcehansans", "wqy-zenhei", "wqy
 
 @functools.lru_cache(maxsize=1)
 def font_families() -> tuple[str, ...]:
-    """Families for figure text: :data:`LATIN_FONTS` then every available CJK font."""
+    """Families for figure text: :data:`LATIN_FONTS` then every available CJK font.
+
+    Examples
+    --------
+    >>> fams = font_families()
+    >>> isinstance(fams, tuple) and len(fams) >= 1
+    True
+    """
     from matplotlib import font_manager as fm
 
     def available() -> set[str]:
@@ -53,7 +60,13 @@ def font_families() -> tuple[str, ...]:
 
 
 def cjk_font_available() -> bool:
-    """True when a CJK font from :data:`CJK_FONTS` is available to matplotlib."""
+    """True when a CJK font from :data:`CJK_FONTS` is available to matplotlib.
+
+    Examples
+    --------
+    >>> cjk_font_available() in (True, False)       # Debian: fonts-noto-cjk gives True
+    True
+    """
     return any(n in CJK_FONTS for n in font_families())
 
 
@@ -61,6 +74,14 @@ def configure_matplotlib() -> None:
     """Put :func:`font_families` first in matplotlib's sans-serif list (for your own plots).
 
     csi_model's figures set their fonts themselves and never call this.
+
+    Examples
+    --------
+    >>> import matplotlib as mpl
+    >>> with mpl.rc_context():
+    ...     configure_matplotlib()
+    ...     mpl.rcParams["font.sans-serif"][0] == font_families()[0]
+    True
     """
     import matplotlib as mpl
     fams = list(font_families())

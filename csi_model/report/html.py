@@ -39,6 +39,7 @@ table.csi-table thead tr{border-top:2px solid #222;border-bottom:1px solid #222}
 table.csi-table tbody tr:last-child{border-bottom:2px solid #222}
 table.csi-table th,table.csi-table td{padding:.2em .6em}
 table.csi-table .num{text-align:right;white-space:nowrap}table.csi-table .txt{text-align:left}
+table.csi-table th.num{white-space:normal;vertical-align:bottom;hyphens:none;overflow-wrap:normal}
 table.csi-table tfoot td{font-size:12px;color:#444;padding-top:.4em;white-space:normal}
 figure{margin:1.5em 0}figure img{max-width:100%;height:auto}
 figcaption{font-size:13px;color:#333;margin-top:.3em}
@@ -58,7 +59,17 @@ window.addEventListener("load", function () {
 
 
 def figure_png(ax, *, dpi: int = 110) -> bytes:
-    """The figure of ``ax`` as PNG bytes (no metadata), then closed."""
+    """The figure of ``ax`` as PNG bytes (no metadata), then closed.
+
+    Examples
+    --------
+    >>> import matplotlib.pyplot as plt
+    >>> fig, ax = plt.subplots(figsize=(2, 1))
+    >>> png = figure_png(ax)
+    >>> png[1:4]
+    b'PNG'
+    >>> plt.close(fig)
+    """
     import matplotlib.pyplot as plt
     fig = ax.figure
     buf = io.BytesIO()
@@ -121,6 +132,22 @@ def report_html(a, *, lang: str = "en", style: T.TableStyle | None = None,
         The survey's reading warnings (``survey.report.warnings``) are always shown.
     progress : bool
         Show a progress bar of the tables and figures (tqdm.auto).
+
+    Examples
+    --------
+    >>> import csi_model as cm
+    >>> from csi_model.report.analysis import analyze
+    >>> spec = cm.ModelSpec.from_syntax(
+    ...     "SAT =~ SAT1 + SAT2 + SAT3\\nLOY =~ LOY1 + LOY2 + LOY3\\nLOY ~ SAT", name="sat_loy")
+    >>> survey = cm.read_survey(cm.make_demo_survey(), codebook="telecom", missing_codes=[99])
+    >>> a = analyze(spec, survey, bootstrap=0, htmt_bootstrap=0, compare_by=None)
+    >>> page = report_html(a, lang="en")
+    >>> page.startswith("<!DOCTYPE html>"), 'src="http' in page     # self-contained
+    (True, False)
+    >>> page.count('id="tab-'), "Listwise deletion" in page
+    (11, True)
+    >>> "顾客满意度" in report_html(a, lang="zh")
+    True
     """
     lab = Labels(lang)
     S = {k: lab.report(k) for k in ("title", "data", "measurement", "structural", "index",
@@ -203,6 +230,21 @@ def report_html(a, *, lang: str = "en", style: T.TableStyle | None = None,
 
 
 def write_report(path, a, **kwargs: Any) -> None:
-    """Write :func:`report_html` to ``path`` (UTF-8)."""
+    """Write :func:`report_html` to ``path`` (UTF-8).
+
+    Examples
+    --------
+    >>> import csi_model as cm
+    >>> from csi_model.report.analysis import analyze
+    >>> spec = cm.ModelSpec.from_syntax(
+    ...     "SAT =~ SAT1 + SAT2 + SAT3\\nLOY =~ LOY1 + LOY2 + LOY3\\nLOY ~ SAT", name="sat_loy")
+    >>> survey = cm.read_survey(cm.make_demo_survey(), codebook="telecom", missing_codes=[99])
+    >>> a = analyze(spec, survey, bootstrap=0, htmt_bootstrap=0, compare_by=None)
+    >>> import os, tempfile
+    >>> path = os.path.join(tempfile.mkdtemp(), "report.html")
+    >>> write_report(path, a, lang="zh")
+    >>> os.path.getsize(path) > 50_000
+    True
+    """
     from pathlib import Path
     Path(path).write_text(report_html(a, **kwargs), encoding="utf-8")

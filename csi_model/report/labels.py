@@ -148,6 +148,7 @@ TITLES: dict[str, tuple[str, str]] = {
     "hypotheses": ("Structural model: hypothesis tests", "结构模型：假设检验"),
     "effects": ("Standardized direct, indirect and total effects", "标准化直接、间接与总效应"),
     "index_scores": ("CSI scores (0-100) by operator", "各运营商满意度指数（0-100）"),
+    "index_scores_all": ("CSI scores (0-100)", "满意度指数（0-100）"),
     "ipma": ("Importance-performance map analysis (target: {target})",
              "重要性-表现分析（目标变量：{target}）"),
     "invariance": ("Measurement invariance across {by}", "{by}间的测量不变性检验"),
@@ -265,6 +266,12 @@ WARNINGS_ZH: tuple[tuple[str, str], ...] = (
     (r"EFA: (?P<item>\S+) \(an item of (?P<lv>\S+)\) loads most on (?P<f>\S+), a factor "
      r"matched to no latent \((?P<a>[-\d.]+) vs (?P<b>[-\d.]+) on its own factor\)\.",
      "EFA：{lv} 的题项 {item} 在未与任何潜变量匹配的因子 {f} 上载荷最高（{a}，在本因子上为 {b}）。"),
+    (r"EFA: (?P<item>\S+) \(an item of (?P<lv>\S+)\) loads most on (?P<f>\S+), the factor on "
+     r"which (?P<others>.+?) load most \((?P<a>[-\d.]+) vs (?P<b>[-\d.]+) on its own factor\)\.",
+     "EFA：{lv} 的题项 {item} 在因子 {f}（{others} 载荷最高的因子）上的载荷最高（{a}，在本因子上为 {b}）。"),
+    (r"EFA: (?P<item>\S+) \(an item of (?P<lv>\S+)\) loads most on (?P<f>\S+), a factor on "
+     r"which no other item loads most \((?P<a>[-\d.]+) vs (?P<b>[-\d.]+) on its own factor\)\.",
+     "EFA：{lv} 的题项 {item} 在因子 {f}（没有其他题项在其上载荷最高）上的载荷最高（{a}，在本因子上为 {b}）。"),
     (r"Bootstrap: (?P<B>\d+) resamples \(seed (?P<seed>[^)]*)\); standard errors and percentile "
      r"intervals come from the resamples\.",
      "Bootstrap：{B} 次重抽样（随机种子 {seed}）；标准误与百分位区间均由重抽样得到。"),
@@ -328,20 +335,38 @@ OPERATOR_PLACEHOLDERS = ("[Operator]", "[运营商]")
 
 
 def same_warnings(messages) -> list[str]:
-    """The messages with repeats dropped: the same listwise deletion reported by the
-    measurement model, the CB-SEM and the PLS fit is listed once (its longest wording).
+    """The messages with repeats dropped, in their first order: the same listwise deletion
+    reported by the measurement model, the CB-SEM and the PLS fit is listed once (its
+    longest wording), and the multi-group fits' "within groups" deletion of the same
+    number of rows is not listed again.
 
+    Parameters
+    ----------
+    messages : iterable of str
+
+    Returns
+    -------
+    list of str
+
+    Examples
+    --------
     >>> same_warnings(["Listwise deletion: 3 of 50 rows with missing answers were dropped.",
     ...                "Listwise deletion: 3 of 50 rows with missing answers were dropped "
-    ...                "(use missing='fiml' to keep them).", "Other."])
+    ...                "(use missing='fiml' to keep them).", "Other.",
+    ...                "Listwise deletion within groups: 3 incomplete rows were dropped.",
+    ...                "Other."])
     ["Listwise deletion: 3 of 50 rows with missing answers were dropped (use missing='fiml' to keep them).", 'Other.']
     """
     import re
 
     out: list[str] = []
     seen: dict[tuple, int] = {}
+    within: list[tuple[str, str]] = []
     for msg in dict.fromkeys(messages):
         m = re.match(r"Listwise deletion: (\d+) of (\d+) (?:rows|respondents)", msg)
+        g = re.match(r"Listwise deletion within groups: (\d+) incomplete rows", msg)
+        if g:
+            within.append((g.group(1), msg))
         key = ("listwise", m.group(1), m.group(2)) if m else ("text", msg)
         if key in seen:
             if len(msg) > len(out[seen[key]]):     # the most informative wording
@@ -349,12 +374,15 @@ def same_warnings(messages) -> list[str]:
             continue
         seen[key] = len(out)
         out.append(msg)
-    return out
+    dropped = {k[1] for k in seen if k[0] == "listwise"}
+    return [msg for msg in out if not any(msg == w and k in dropped for k, w in within)]
 
 
 def translate_warning(message: str, lang: str) -> str | None:
     """The warning in ``lang`` (itself for English; None when no translation is known).
 
+    Examples
+    --------
     >>> translate_warning("Listwise deletion: 3 of 50 rows with missing answers were dropped.",
     ...                   "zh")
     '列删除：50 行中有 3 行存在缺失回答，已被删除。'
@@ -385,6 +413,14 @@ class Labels:
         Source of the item wording (:meth:`item`).
     constructs : mapping, optional
         Extra or replacement construct names for this language, e.g. ``{"PRICE": "价格"}``.
+
+    Examples
+    --------
+    >>> en, zh = Labels("en"), Labels("zh", constructs={"PRICE": "价格"})
+    >>> en.construct("SAT"), zh.construct("SAT"), zh.construct("PRICE")
+    ('Customer satisfaction', '顾客满意度', '价格')
+    >>> zh.header("mean"), zh.table_number(3)
+    ('均值', '表 3')
     """
 
     lang: str = "en"
@@ -402,22 +438,50 @@ class Labels:
         return LANGS.index(self.lang)
 
     def construct(self, code: str) -> str:
-        """The construct's name (the code itself when unknown)."""
+        """The construct's name (the code itself when unknown).
+
+        Examples
+        --------
+        >>> Labels("zh").construct("LOY"), Labels("en").construct("LOY")
+        ('顾客忠诚', 'Customer loyalty')
+        """
         if code in self.constructs:
             return str(self.constructs[code])
         pair = CONSTRUCTS.get(code)
         return pair[self._i] if pair else str(code)
 
     def header(self, key: str) -> str:
-        """A header or category (the key itself when unknown)."""
+        """A header or category (the key itself when unknown).
+
+        Examples
+        --------
+        >>> Labels("en").header("sd"), Labels("zh").header("sd"), Labels("zh").header("unknown_key")
+        ('SD', '标准差', 'unknown_key')
+        """
         pair = HEADERS.get(key)
         return pair[self._i] if pair else str(key)
 
     def title(self, key: str, **kw) -> str:
+        """A table's or figure's title (:data:`TITLES`), with ``{...}`` fields filled from ``kw``.
+
+        Examples
+        --------
+        >>> Labels("en").title("hypotheses"), Labels("zh").title("hypotheses")
+        ('Structural model: hypothesis tests', '结构模型：假设检验')
+        """
         pair = TITLES.get(key)
         return (pair[self._i] if pair else key).format(**kw)
 
     def note(self, key: str, **kw) -> str:
+        """A note under a table (:data:`NOTES`), with ``{...}`` fields filled from ``kw``.
+
+        Examples
+        --------
+        >>> Labels("en").note("stars")
+        '* p < .05, ** p < .01, *** p < .001.'
+        >>> Labels("zh").note("stars")
+        '* p < .05，** p < .01，*** p < .001。'
+        """
         return NOTES[key][self._i].format(**kw)
 
     def item(self, code: str) -> str:
@@ -425,6 +489,8 @@ class Labels:
         the operator's name for ``[运营商]``/``[Operator]`` (:attr:`operator`; when None,
         "your operator", which is what each respondent read).
 
+        Examples
+        --------
         >>> import csi_model as cm
         >>> Labels("zh", cm.load_codebook("telecom"), operator="China Mobile").item("SAT1")
         '总体而言，您对中国移动的满意程度如何？'
@@ -440,12 +506,20 @@ class Labels:
         return text
 
     def report(self, key: str, **kw) -> str:
-        """A word of the report outside the tables (:data:`REPORT`)."""
+        """A word of the report outside the tables (:data:`REPORT`).
+
+        Examples
+        --------
+        >>> Labels("en").report("warnings"), Labels("zh").report("warnings")
+        ('Warnings', '警告')
+        """
         return REPORT[key][self._i].format(**kw)
 
     def ci_type(self, text: str) -> str:
         """An interval's kind (csi_model.hypotheses' ``ci.type``) in this language.
 
+        Examples
+        --------
         >>> Labels("zh").ci_type("bootstrap percentile (200 resamples)")
         'Bootstrap 百分位区间（200 次重抽样）'
         """
@@ -461,12 +535,35 @@ class Labels:
         return {"Wald": "Wald 区间（delta 法）"}.get(text, text)
 
     def warning(self, message: str) -> str | None:
-        """A warning in this language (None when it has no translation)."""
+        """A warning in this language (None when it has no translation).
+
+        Examples
+        --------
+        >>> Labels("zh").warning("Listwise deletion: 3 of 50 rows with missing answers were dropped.")
+        '列删除：50 行中有 3 行存在缺失回答，已被删除。'
+        >>> Labels("zh").warning("Something new.") is None
+        True
+        """
         return translate_warning(message, self.lang)
 
     def table_number(self, n: int) -> str:
-        """``Table 3`` / ``表 3``: the line above a table's title (APA 7)."""
+        """``Table 3`` / ``表 3``: the line above a table's title (APA 7).
+
+        Examples
+        --------
+        >>> Labels("en").table_number(3), Labels("zh").table_number(3)
+        ('Table 3', '表 3')
+        """
         return f"{self.header('table')} {n}"
 
     def arrow(self, src: str, dst: str) -> str:
+        """A path as ``from → to`` with the constructs' names.
+
+        Examples
+        --------
+        >>> Labels("en").arrow("QUAL", "SAT")
+        'Perceived quality → Customer satisfaction'
+        >>> Labels("zh").arrow("QUAL", "SAT")
+        '感知质量 → 顾客满意度'
+        """
         return f"{self.construct(src)} → {self.construct(dst)}"

@@ -77,7 +77,19 @@ class PaperConfigError(CSIModelError, ValueError):
 
 @dataclass(frozen=True)
 class PaperConfig:
-    """The contents of ``paper.toml`` (defaults as in the module docstring)."""
+    """The contents of ``paper.toml`` (defaults as in the module docstring).
+
+    Examples
+    --------
+    >>> import tempfile
+    >>> from pathlib import Path
+    >>> d = Path(tempfile.mkdtemp())
+    >>> _ = (d / "paper.toml").write_text('[data]\\nsurvey = "demo"\\n[options]\\nbootstrap = 500\\n'
+    ...                                   'languages = ["en", "zh"]\\n')
+    >>> cfg = load_config(d)
+    >>> cfg.survey, cfg.model, cfg.bootstrap, cfg.languages, cfg.build_dir == d / "_build"
+    ('demo', 'telecom', 500, ('en', 'zh'), True)
+    """
 
     directory: Path
     survey: str = "demo"
@@ -106,7 +118,25 @@ class PaperConfig:
 
 
 def load_config(directory) -> PaperConfig:
-    """Read ``<directory>/paper.toml``."""
+    """Read ``<directory>/paper.toml``.
+
+    Examples
+    --------
+    >>> import tempfile
+    >>> from pathlib import Path
+    >>> d = Path(tempfile.mkdtemp())
+    >>> _ = (d / "paper.toml").write_text('[data]\\nsurvey = "demo"\\n[options]\\nbootstrap = 500\\n'
+    ...                                   'languages = ["en", "zh"]\\n')
+    >>> cfg = load_config(d)
+    >>> cfg.seed, cfg.table_formats
+    (20240501, ('tex', 'md', 'html', 'csv', 'docx'))
+    >>> _ = (d / "paper.toml").write_text('[options]\\nbootstrap = "many"\\n')
+    >>> try:
+    ...     load_config(d)
+    ... except PaperConfigError as exc:
+    ...     print(exc)                                     # doctest: +ELLIPSIS
+    /...paper.toml: 'bootstrap' must be a non-negative integer. Got 'many' instead.
+    """
     directory = Path(directory)
     path = directory / "paper.toml"
     if not path.is_file():
@@ -172,7 +202,15 @@ def load_config(directory) -> PaperConfig:
 
 @dataclass
 class PaperBuild:
-    """What :func:`build_paper` wrote."""
+    """What :func:`build_paper` wrote.
+
+    Examples
+    --------
+    >>> from pathlib import Path
+    >>> res = PaperBuild(directory=Path("_build"), tables=[Path("_build/tables/htmt.md")])
+    >>> res.tables[0].name, res.manifest, res.notes
+    ('htmt.md', None, [])
+    """
 
     directory: Path
     tables: list[Path] = field(default_factory=list)
@@ -377,8 +415,33 @@ def build_paper(directory, *, out: str | Path | None = None, pdf: bool | None = 
         Output directory (default ``<directory>/_build``).
     pdf : bool, optional
         Override ``[output] pdf``.
-    progress : callable, optional
-        Called with a short message at each step (the CLI prints them).
+    progress : bool or callable, optional
+        Show a progress bar of the steps (tqdm.auto: a widget in Jupyter, stderr in a
+        terminal): ``True``, or a callable that is also given a short message at each step
+        (the CLI prints them); ``None``/``False`` (the default) shows nothing.
+
+    Returns
+    -------
+    PaperBuild
+        The files written, the notes and the build time.
+
+    Examples
+    --------
+    >>> import tempfile
+    >>> from pathlib import Path
+    >>> d = Path(tempfile.mkdtemp())
+    >>> _ = (d / "paper.toml").write_text(
+    ...     '[data]\\nsurvey = "demo"\\ncodebook = "telecom"\\nmissing_codes = [99]\\n'
+    ...     '[model]\\nmodel = "telecom"\\n'
+    ...     '[options]\\nbootstrap = 0\\nhtmt_bootstrap = 0\\nlanguages = ["en"]\\n'
+    ...     'group_by = "operator"\\n'
+    ...     '[output]\\ntable_formats = ["md"]\\nfigure_formats = ["png"]\\npdf = false\\n')
+    >>> res = build_paper(d)
+    >>> sorted(p.name for p in res.tables)[:4]
+    ['efa_loadings.md', 'effects.md', 'fit_measures.md', 'fornell_larcker.md']
+    >>> res.notes[0]
+    'figure bootstrap (en) skipped: The result has no bootstrap: fit with bootstrap=B and seed=S.'
+    >>> import shutil; shutil.rmtree(d)
     """
     import matplotlib
     matplotlib.use("Agg", force=False)
@@ -425,7 +488,7 @@ def _build(cfg: PaperConfig, build: Path, pdf, progress, template_text, t0) -> "
     from .labels import Labels
     from ..survey.read import read_survey
 
-    say = progress or (lambda msg: None)
+    say = progress if callable(progress) else (lambda msg: None)
     res = PaperBuild(directory=build)
     timings: dict[str, float] = {}
 
@@ -452,10 +515,17 @@ def _build(cfg: PaperConfig, build: Path, pdf, progress, template_text, t0) -> "
     t = time.perf_counter()
     a = analyze(spec, survey, codebook=codebook, seed=cfg.seed, bootstrap=cfg.bootstrap,
                 htmt_bootstrap=cfg.htmt_bootstrap, group_by=cfg.group_by, wave_by=cfg.wave_by,
-                compare_by=cfg.compare_by, missing=cfg.missing)
+                compare_by=cfg.compare_by, missing=cfg.missing, progress=bool(progress))
     timings["analyses"] = time.perf_counter() - t
     for w in a.warnings:
         say(f"warning: {w}")
+
+    from .progress import Steps
+    planned = []
+    for lang in cfg.languages:
+        planned += [f"tables ({lang})", f"figures ({lang})"]
+    planned += ["paper.md"] if cfg.template and template_text is not None else []
+    steps = Steps(planned, enabled=bool(progress), desc="paper")
 
     t = time.perf_counter()
     lang0 = cfg.languages[0]
@@ -465,6 +535,7 @@ def _build(cfg: PaperConfig, build: Path, pdf, progress, template_text, t0) -> "
         sub = "" if lang == lang0 else lang
         tdir = build / "tables" / sub
         say(f"tables ({lang})")
+        steps.begin(f"tables ({lang})")
         built = T.all_tables(a, lang=lang)
         doc = None
         for tab in built:
@@ -483,6 +554,7 @@ def _build(cfg: PaperConfig, build: Path, pdf, progress, template_text, t0) -> "
         if lang == lang0:
             main_tables = {tab.name: tab for tab in built}
         say(f"figures ({lang})")
+        steps.begin(f"figures ({lang})")
         fdir = build / "figures" / sub
         lab = Labels(lang)
         makers = {
@@ -512,6 +584,7 @@ def _build(cfg: PaperConfig, build: Path, pdf, progress, template_text, t0) -> "
             res.notes.append(f"template {tpl} not found: paper.md not written")
         else:
             say("paper.md")
+            steps.begin("paper.md")
             check_template_names(template_text, str(tpl), main_tables, main_figures, a)
             text = _fill_template(template_text, build, main_tables, main_figures, a, lang0)
             _atomic_write(build / "paper.md", text)
@@ -520,6 +593,7 @@ def _build(cfg: PaperConfig, build: Path, pdf, progress, template_text, t0) -> "
             res.documents += _pandoc(build, lang0, res.notes, cfg.pdf if pdf is None else pdf)
             timings["pandoc"] = time.perf_counter() - t
 
+    steps.close()
     res.seconds = time.perf_counter() - t0
     timings["total"] = res.seconds
     files = sorted({*res.tables, *res.figures, *res.documents})

@@ -85,6 +85,15 @@ class TableStyle:
         uses ``$-$``.
     paper : {"a4", "letter"}
         Paper of the Word output (A4 by default; US Letter).
+
+    Examples
+    --------
+    >>> format_number(0.5, style=TableStyle()), format_number(0.5, style=TableStyle(leading_zero=False))
+    ('0.500', '.500')
+    >>> TableStyle(stars=(0.1, 0.05)).legend()
+    '* p < .1, ** p < .05.'
+    >>> TableStyle(lang="zh", paper="letter").paper
+    'letter'
     """
 
     digits: int = 3
@@ -105,6 +114,15 @@ class TableStyle:
         _paper(self.paper)
 
     def legend(self) -> str:
+        """The note explaining the stars (``""`` without stars).
+
+        Examples
+        --------
+        >>> TableStyle().legend()
+        '* p < .05, ** p < .01, *** p < .001.'
+        >>> TableStyle(lang="zh").legend(), TableStyle(stars=()).legend()
+        ('* p < .05，** p < .01，*** p < .001。', '')
+        """
         if not self.stars:
             return ""
         if tuple(self.stars) == (0.05, 0.01, 0.001):
@@ -131,6 +149,8 @@ def format_number(x, digits: int = 3, *, bounded: bool = False,
     """A number as printed in a table: fixed decimals, NaN as ``""``, no ``-0.000``
     (:func:`csi_model._format.format_number` with the style's leading-zero rule).
 
+    Examples
+    --------
     >>> format_number(0.12345), format_number(0.12345, bounded=True), format_number(-0.0001)
     ('0.123', '.123', '0.000')
     """
@@ -142,6 +162,8 @@ def format_p(p, digits: int = 3, *, style: TableStyle | None = None) -> str:
     """A p-value: ``< .001`` below 10^-digits, else with ``digits`` decimals (no leading zero
     under the APA convention); :func:`csi_model._format.format_p`.
 
+    Examples
+    --------
     >>> format_p(0.0004), format_p(0.0312), format_p(float("nan"))
     ('< .001', '.031', '')
     """
@@ -152,6 +174,8 @@ def format_p(p, digits: int = 3, *, style: TableStyle | None = None) -> str:
 def stars(p, style: TableStyle | None = None) -> str:
     """``*``, ``**`` or ``***`` by the style's significance levels (``""`` for NaN).
 
+    Examples
+    --------
     >>> stars(0.03), stars(0.0001), stars(0.2)
     ('*', '***', '')
     """
@@ -188,6 +212,18 @@ class Column:
         Column of p-values whose stars are appended.
     upper : str, optional
         For ``kind="ci"``: the column of the upper bound.
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> data = pd.DataFrame({"path": ["QUAL -> SAT", "VAL -> SAT"], "beta": [0.512, -0.031],
+    ...                      "p": [0.00002, 0.41]})
+    >>> t = Table("paths", data, (Column("path", "Path", "text"), Column("beta", "β", stars="p"),
+    ...           Column("p", "p", "p")), title="Structural paths", notes=("Standardized.",))
+    >>> [c.header for c in t.columns], t.headers
+    (['Path', 'β', 'p'], ['Path', 'β', 'p'])
+    >>> Column("ci.lower", "95% CI", "ci", upper="ci.upper").numeric
+    True
     """
 
     key: str
@@ -210,6 +246,33 @@ class Table:
     ``formatted()`` gives the printed cells (strings); ``to_markdown()``, ``to_latex()``,
     ``to_html()``, ``to_csv()`` and ``to_docx()`` render it; ``save(directory)`` writes
     every format. Rendering is deterministic: the same data give byte-identical files.
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> data = pd.DataFrame({"path": ["QUAL -> SAT", "VAL -> SAT"], "beta": [0.512, -0.031],
+    ...                      "p": [0.00002, 0.41]})
+    >>> t = Table("paths", data, (Column("path", "Path", "text"), Column("beta", "β", stars="p"),
+    ...           Column("p", "p", "p")), title="Structural paths", notes=("Standardized.",))
+    >>> print(t)
+    Structural paths
+           Path        β      p
+    QUAL -> SAT 0.512*** < .001
+     VAL -> SAT   -0.031   .410
+    >>> print(t.with_style(leading_zero=True, stars=()))
+    Structural paths
+           Path      β       p
+    QUAL -> SAT  0.512 < 0.001
+     VAL -> SAT -0.031   0.410
+
+    Every builder of this module returns one, from a fitted result:
+
+    >>> import csi_model as cm
+    >>> res = cm.fit("acsi", cm.simulate_survey("acsi", n=200, seed=1))
+    >>> print(fit_measures(res))
+    Model fit
+               Model     χ²  df χ²/df    p   CFI   TLI RMSEA RMSEA 90% CI SRMR
+    Structural model 121.16 144  0.84 .917 1.000 1.015  .000 [.000, .013] .037
     """
 
     name: str
@@ -246,6 +309,8 @@ class Table:
         builders below is built again in that language (title, headers, notes, names); any
         other table gets its headers translated.
 
+        Examples
+        --------
         >>> t = Table("demo", pd.DataFrame({"p": [0.01]}), (Column("p", "p", "p"),))
         >>> t.with_style(lang="zh").headers
         ['p 值']
@@ -286,7 +351,20 @@ class Table:
         return s
 
     def formatted(self) -> pd.DataFrame:
-        """The printed cells (strings, ASCII minus) with translated headers."""
+        """The printed cells (strings, ASCII minus) with translated headers.
+
+        Examples
+        --------
+        >>> import pandas as pd
+        >>> data = pd.DataFrame({"path": ["QUAL -> SAT", "VAL -> SAT"], "beta": [0.512, -0.031],
+        ...                      "p": [0.00002, 0.41]})
+        >>> t = Table("paths", data, (Column("path", "Path", "text"), Column("beta", "β", stars="p"),
+        ...           Column("p", "p", "p")), title="Structural paths", notes=("Standardized.",))
+        >>> t.formatted()
+                  Path         β       p
+        0  QUAL -> SAT  0.512***  < .001
+        1   VAL -> SAT    -0.031    .410
+        """
         rows = [[self._cell(c, r) for c in self.columns] for _, r in self.data.iterrows()]
         return pd.DataFrame(rows, columns=self.headers, dtype=object)
 
@@ -299,13 +377,46 @@ class Table:
 
     # ------------------------------------------------------------------ renderers
     def to_csv(self) -> str:
-        """The printed table as CSV (UTF-8, ``\\n`` line ends, ASCII minus)."""
+        """The printed table as CSV (UTF-8, ``\\n`` line ends, ASCII minus).
+
+        Examples
+        --------
+        >>> import pandas as pd
+        >>> data = pd.DataFrame({"path": ["QUAL -> SAT", "VAL -> SAT"], "beta": [0.512, -0.031],
+        ...                      "p": [0.00002, 0.41]})
+        >>> t = Table("paths", data, (Column("path", "Path", "text"), Column("beta", "β", stars="p"),
+        ...           Column("p", "p", "p")), title="Structural paths", notes=("Standardized.",))
+        >>> print(t.to_csv())
+        Path,β,p
+        QUAL -> SAT,0.512***,< .001
+        VAL -> SAT,-0.031,.410
+        <BLANKLINE>
+        """
         buf = io.StringIO()
         self.formatted().to_csv(buf, index=False, lineterminator="\n")
         return buf.getvalue()
 
     def to_markdown(self) -> str:
-        """A pandoc pipe table with its caption (``Table: ...``) and notes."""
+        """A pandoc pipe table with its caption (``Table: ...``) and notes.
+
+        Examples
+        --------
+        >>> import pandas as pd
+        >>> data = pd.DataFrame({"path": ["QUAL -> SAT", "VAL -> SAT"], "beta": [0.512, -0.031],
+        ...                      "p": [0.00002, 0.41]})
+        >>> t = Table("paths", data, (Column("path", "Path", "text"), Column("beta", "β", stars="p"),
+        ...           Column("p", "p", "p")), title="Structural paths", notes=("Standardized.",))
+        >>> print(t.to_markdown())
+        | Path | β | p |
+        |:---|---:|---:|
+        | QUAL -> SAT | 0.512\\*\\*\\* | < .001 |
+        | VAL -> SAT | −0.031 | .410 |
+        <BLANKLINE>
+        Table: Structural paths
+        <BLANKLINE>
+        Note. Standardized. \\* p < .05, \\*\\* p < .01, \\*\\*\\* p < .001.
+        <BLANKLINE>
+        """
         def esc(s: str) -> str:
             return s.replace("\\", "\\\\").replace("|", "\\|").replace("*", "\\*")
         head = "| " + " | ".join(esc(h) for h in self.headers) + " |"
@@ -323,6 +434,32 @@ class Table:
         """A booktabs table (``\\toprule``, ``\\midrule``, ``\\bottomrule``) in a float.
 
         Chinese tables need ``xeCJK`` (or ``ctex``) under XeLaTeX.
+
+        Examples
+        --------
+        >>> import pandas as pd
+        >>> data = pd.DataFrame({"path": ["QUAL -> SAT", "VAL -> SAT"], "beta": [0.512, -0.031],
+        ...                      "p": [0.00002, 0.41]})
+        >>> t = Table("paths", data, (Column("path", "Path", "text"), Column("beta", "β", stars="p"),
+        ...           Column("p", "p", "p")), title="Structural paths", notes=("Standardized.",))
+        >>> print(t.to_latex())
+        \\begin{table}[htbp]
+        \\centering
+        \\small
+        \\caption{Structural paths}
+        \\label{tab:paths}
+        \\begin{tabular}{lrr}
+        \\toprule
+        Path & $\\beta$ & p \\\\
+        \\midrule
+        QUAL -$>$ SAT & 0.512\\textsuperscript{***} & $<$ .001 \\\\
+        VAL -$>$ SAT & $-$0.031 & .410 \\\\
+        \\bottomrule
+        \\end{tabular}
+        \\par\\smallskip
+        \\begin{minipage}{0.95\\linewidth}\\footnotesize Note. Standardized. * p $<$ .05, ** p $<$ .01, *** p $<$ .001.\\end{minipage}
+        \\end{table}
+        <BLANKLINE>
         """
         spec = "".join("p{0.42\\linewidth}" if c.kind == "longtext" else
                        ("r" if c.numeric else "l") for c in self.columns)
@@ -345,7 +482,27 @@ class Table:
         return "\n".join(out) + "\n"
 
     def to_html(self) -> str:
-        """An HTML ``<table class="csi-table">`` with caption and a footer of notes."""
+        """An HTML ``<table class="csi-table">`` with caption and a footer of notes.
+
+        Examples
+        --------
+        >>> import pandas as pd
+        >>> data = pd.DataFrame({"path": ["QUAL -> SAT", "VAL -> SAT"], "beta": [0.512, -0.031],
+        ...                      "p": [0.00002, 0.41]})
+        >>> t = Table("paths", data, (Column("path", "Path", "text"), Column("beta", "β", stars="p"),
+        ...           Column("p", "p", "p")), title="Structural paths", notes=("Standardized.",))
+        >>> print(t.to_html())
+        <table class="csi-table" id="tab-paths">
+        <caption>Structural paths</caption>
+        <thead><tr><th class="txt">Path</th><th class="num">β</th><th class="num">p</th></tr></thead>
+        <tbody>
+        <tr><td class="txt">QUAL -&gt; SAT</td><td class="num">0.512***</td><td class="num">&lt; .001</td></tr>
+        <tr><td class="txt">VAL -&gt; SAT</td><td class="num">−0.031</td><td class="num">.410</td></tr>
+        </tbody>
+        <tfoot><tr><td colspan="3" class="note"><i>Note.</i> Standardized. * p &lt; .05, ** p &lt; .01, *** p &lt; .001.</td></tr></tfoot>
+        </table>
+        <BLANKLINE>
+        """
         e = _html.escape
         out = [f'<table class="csi-table" id="tab-{e(self.name)}">']
         if self.title:
@@ -381,6 +538,23 @@ class Table:
         are fitted to their content so that no word breaks; a table too wide for a portrait
         page goes on a landscape page. ``paper``: ``"a4"`` (default, or the style's) or
         ``"letter"``. Returns the document.
+
+        Examples
+        --------
+        >>> import pandas as pd
+        >>> data = pd.DataFrame({"path": ["QUAL -> SAT", "VAL -> SAT"], "beta": [0.512, -0.031],
+        ...                      "p": [0.00002, 0.41]})
+        >>> t = Table("paths", data, (Column("path", "Path", "text"), Column("beta", "β", stars="p"),
+        ...           Column("p", "p", "p")), title="Structural paths", notes=("Standardized.",))
+        >>> import os, tempfile
+        >>> path = os.path.join(tempfile.mkdtemp(), "paths.docx")
+        >>> doc = t.to_docx(path)
+        >>> [p.text for p in doc.paragraphs][:2]
+        ['Table 1', 'Structural paths']
+        >>> [c.text for c in doc.tables[0].rows[1].cells]
+        ['QUAL -> SAT', '0.512***', '< .001']
+        >>> os.path.getsize(path) > 5000
+        True
         """
         paper = _paper(paper or self.style.paper)
         doc = document if document is not None else _new_document(self.style.lang, paper)
@@ -390,7 +564,20 @@ class Table:
         return doc
 
     def render(self, fmt: str) -> str | bytes:
-        """The table in one of :data:`FORMATS` (``docx`` gives bytes)."""
+        """The table in one of :data:`FORMATS` (``docx`` gives bytes).
+
+        Examples
+        --------
+        >>> import pandas as pd
+        >>> data = pd.DataFrame({"path": ["QUAL -> SAT", "VAL -> SAT"], "beta": [0.512, -0.031],
+        ...                      "p": [0.00002, 0.41]})
+        >>> t = Table("paths", data, (Column("path", "Path", "text"), Column("beta", "β", stars="p"),
+        ...           Column("p", "p", "p")), title="Structural paths", notes=("Standardized.",))
+        >>> t.render("csv").splitlines()[0]
+        'Path,β,p'
+        >>> t.render("docx")[:2]
+        b'PK'
+        """
         if fmt == "tex":
             return self.to_latex()
         if fmt == "md":
@@ -407,7 +594,20 @@ class Table:
                          f"Got {fmt!r} instead.")
 
     def save(self, directory, formats: Iterable[str] = FORMATS) -> list[Path]:
-        """Write ``<name>.<fmt>`` for each format into ``directory``; returns the paths."""
+        """Write ``<name>.<fmt>`` for each format into ``directory``; returns the paths.
+
+        Examples
+        --------
+        >>> import pandas as pd
+        >>> data = pd.DataFrame({"path": ["QUAL -> SAT", "VAL -> SAT"], "beta": [0.512, -0.031],
+        ...                      "p": [0.00002, 0.41]})
+        >>> t = Table("paths", data, (Column("path", "Path", "text"), Column("beta", "β", stars="p"),
+        ...           Column("p", "p", "p")), title="Structural paths", notes=("Standardized.",))
+        >>> import tempfile
+        >>> paths = t.save(tempfile.mkdtemp(), formats=("md", "csv"))
+        >>> [p.name for p in paths]
+        ['paths.md', 'paths.csv']
+        """
         directory = Path(directory)
         directory.mkdir(parents=True, exist_ok=True)
         paths = []
@@ -718,7 +918,18 @@ def _add_docx_table(doc, table: Table, paper: str = "a4", number: int | None = N
 
 
 def write_docx(document, path_or_buffer) -> None:
-    """Save a python-docx document with fixed zip timestamps (byte-identical rebuilds)."""
+    """Save a python-docx document with fixed zip timestamps (byte-identical rebuilds).
+
+    Examples
+    --------
+    >>> import io
+    >>> import pandas as pd
+    >>> t = Table("demo", pd.DataFrame({"x": [0.5]}), (Column("x", "x"),), title="Demo")
+    >>> a, b = io.BytesIO(), io.BytesIO()
+    >>> write_docx(t.to_docx(), a); write_docx(t.to_docx(), b)
+    >>> a.getvalue() == b.getvalue()                   # byte-identical
+    True
+    """
     raw = io.BytesIO()
     document.save(raw)
     raw.seek(0)
@@ -789,6 +1000,19 @@ def item_descriptives(survey, spec=None, *, codebook=None, lang: str = "en",
     excess kurtosis are pandas' adjusted estimators computed from the weighted central
     moments - with equal weights all equal the unweighted ones. ``n`` stays the count of
     answers; min and max are unweighted.
+    Examples
+    --------
+    >>> import csi_model as cm
+    >>> spec = cm.ModelSpec.from_syntax(
+    ...     "SAT =~ SAT1 + SAT2 + SAT3\\nLOY =~ LOY1 + LOY2 + LOY3\\nLOY ~ SAT", name="sat_loy")
+    >>> data = cm.simulate_survey("telecom", n=200, seed=1)
+    >>> t = item_descriptives(cm.read_survey(data), spec, codebook=cm.load_codebook("telecom"),
+    ...                       wording=False)
+    >>> t.formatted().head(3)
+                   Construct  Item    N  Mean    SD Min Max Skewness Kurtosis
+    0  Customer satisfaction  SAT1  200  7.16  1.92   1  10    -0.36    -0.09
+    1                         SAT2  200  6.77  1.79   1  10    -0.16    -0.21
+    2                         SAT3  200  6.61  1.93   1  10    -0.30    -0.09
     """
     data = survey.data if hasattr(survey, "data") else pd.DataFrame(survey)
     if weights is not None:
@@ -850,7 +1074,20 @@ def _weighted_descriptives(x: np.ndarray, w: np.ndarray) -> dict[str, float]:
 
 @_rebuildable
 def sampling_adequacy(m, *, lang: str = "en", style: TableStyle | None = None) -> Table:
-    """KMO, Bartlett's test of sphericity and the parallel analysis of a MeasurementResult."""
+    """KMO, Bartlett's test of sphericity and the parallel analysis of a MeasurementResult.
+
+    Examples
+    --------
+    >>> import csi_model as cm
+    >>> spec = cm.ModelSpec.from_syntax(
+    ...     "SAT =~ SAT1 + SAT2 + SAT3\\nLOY =~ LOY1 + LOY2 + LOY3\\nLOY ~ SAT", name="sat_loy")
+    >>> data = cm.simulate_survey("telecom", n=200, seed=1)
+    >>> m = cm.measurement(spec, data, n_boot=0, n_iter_parallel=5)
+    >>> print(sampling_adequacy(m))
+    Sampling adequacy and number of factors
+      N  KMO Bartlett χ² df      p Factors (parallel analysis) Components (parallel analysis)
+    200 .817   672.29*** 15 < .001                           2                              2
+    """
     style, lab = _setup(lang, style)
     b = m.bartlett if m.bartlett is not None else pd.Series({"chisq": np.nan, "df": np.nan,
                                                              "pvalue": np.nan})
@@ -869,7 +1106,25 @@ def sampling_adequacy(m, *, lang: str = "en", style: TableStyle | None = None) -
 @_rebuildable
 def efa_loadings(m, *, hide_below: float = 0.30, lang: str = "en",
                  style: TableStyle | None = None) -> Table:
-    """EFA pattern loadings (items x factors, factors named by their matched construct)."""
+    """EFA pattern loadings (items x factors, factors named by their matched construct).
+
+    Examples
+    --------
+    >>> import csi_model as cm
+    >>> spec = cm.ModelSpec.from_syntax(
+    ...     "SAT =~ SAT1 + SAT2 + SAT3\\nLOY =~ LOY1 + LOY2 + LOY3\\nLOY ~ SAT", name="sat_loy")
+    >>> data = cm.simulate_survey("telecom", n=200, seed=1)
+    >>> m = cm.measurement(spec, data, n_boot=0, n_iter_parallel=5)
+    >>> print(efa_loadings(m))
+    Exploratory factor analysis: pattern loadings
+    Item F1 (Customer satisfaction) F2 (Customer loyalty)   h²
+    SAT1                      0.912                       .834
+    SAT2                      0.840                       .717
+    SAT3                      0.782                       .595
+    LOY1                                            0.857 .729
+    LOY2                                            0.735 .544
+    LOY3                                            0.870 .761
+    """
     style, lab = _setup(lang, style)
     if m.efa is None:
         raise ValueError("The measurement result has no EFA (too few respondents or a "
@@ -895,7 +1150,25 @@ def efa_loadings(m, *, hide_below: float = 0.30, lang: str = "en",
 
 @_rebuildable
 def measurement_model(m, *, lang: str = "en", style: TableStyle | None = None) -> Table:
-    """Standardized loadings with alpha, CR (rho_c) and AVE on each construct's first row."""
+    """Standardized loadings with alpha, CR (rho_c) and AVE on each construct's first row.
+
+    Examples
+    --------
+    >>> import csi_model as cm
+    >>> spec = cm.ModelSpec.from_syntax(
+    ...     "SAT =~ SAT1 + SAT2 + SAT3\\nLOY =~ LOY1 + LOY2 + LOY3\\nLOY ~ SAT", name="sat_loy")
+    >>> data = cm.simulate_survey("telecom", n=200, seed=1)
+    >>> m = cm.measurement(spec, data, n_boot=0, n_iter_parallel=5)
+    >>> print(measurement_model(m))  # doctest: +NORMALIZE_WHITESPACE
+    Measurement model: loadings, reliability and convergent validity
+                Construct Item Loading Cronbach's α CR (ρc)  AVE
+    Customer satisfaction SAT1   0.912         .880    .882 .715
+                          SAT2   0.849
+                          SAT3   0.770
+         Customer loyalty LOY1   0.851         .846    .863 .651
+                          LOY2   0.739
+                          LOY3   0.874
+    """
     style, lab = _setup(lang, style)
     rel = m.reliability.set_index("latent")
     rows = []
@@ -934,7 +1207,21 @@ def _lower_triangle(name, M: pd.DataFrame, lab, style, *, diag: bool, notes, bou
 
 @_rebuildable
 def fornell_larcker(m, *, lang: str = "en", style: TableStyle | None = None) -> Table:
-    """sqrt(AVE) on the diagonal, latent correlations below (Fornell & Larcker 1981)."""
+    """sqrt(AVE) on the diagonal, latent correlations below (Fornell & Larcker 1981).
+
+    Examples
+    --------
+    >>> import csi_model as cm
+    >>> spec = cm.ModelSpec.from_syntax(
+    ...     "SAT =~ SAT1 + SAT2 + SAT3\\nLOY =~ LOY1 + LOY2 + LOY3\\nLOY ~ SAT", name="sat_loy")
+    >>> data = cm.simulate_survey("telecom", n=200, seed=1)
+    >>> m = cm.measurement(spec, data, n_boot=0, n_iter_parallel=5)
+    >>> print(fornell_larcker(m))  # doctest: +NORMALIZE_WHITESPACE
+    Discriminant validity: Fornell-Larcker criterion
+                Construct Customer satisfaction Customer loyalty
+    Customer satisfaction                  .845
+         Customer loyalty                  .593             .807
+    """
     style, lab = _setup(lang, style)
     if m.fornell_larcker is None:
         raise ValueError("The measurement result has no Fornell-Larcker matrix (the CFA failed).")
@@ -944,7 +1231,21 @@ def fornell_larcker(m, *, lang: str = "en", style: TableStyle | None = None) -> 
 
 @_rebuildable
 def htmt(m, *, lang: str = "en", style: TableStyle | None = None) -> Table:
-    """Heterotrait-monotrait ratios below the diagonal (Henseler et al. 2015)."""
+    """Heterotrait-monotrait ratios below the diagonal (Henseler et al. 2015).
+
+    Examples
+    --------
+    >>> import csi_model as cm
+    >>> spec = cm.ModelSpec.from_syntax(
+    ...     "SAT =~ SAT1 + SAT2 + SAT3\\nLOY =~ LOY1 + LOY2 + LOY3\\nLOY ~ SAT", name="sat_loy")
+    >>> data = cm.simulate_survey("telecom", n=200, seed=1)
+    >>> m = cm.measurement(spec, data, n_boot=0, n_iter_parallel=5)
+    >>> print(htmt(m))  # doctest: +NORMALIZE_WHITESPACE
+    Discriminant validity: heterotrait-monotrait ratio (HTMT)
+                Construct Customer satisfaction Customer loyalty
+    Customer satisfaction
+         Customer loyalty                 0.593
+    """
     style, lab = _setup(lang, style)
     thr = format_number(m.thresholds.htmt, 2, bounded=True, style=style)
     return _lower_triangle("htmt", m.htmt, lab, style, diag=False,
@@ -958,6 +1259,18 @@ def fit_measures(results: Any, *, lang: str = "en", style: TableStyle | None = N
     ``results`` is one fit (SEMResult, or a Series of lavaan-named fit measures) or a
     mapping ``{row label: fit}``; row labels that are header keys (``"cfa"``, ``"sem"``)
     are translated.
+
+    Examples
+    --------
+    >>> import csi_model as cm
+    >>> spec = cm.ModelSpec.from_syntax(
+    ...     "SAT =~ SAT1 + SAT2 + SAT3\\nLOY =~ LOY1 + LOY2 + LOY3\\nLOY ~ SAT", name="sat_loy")
+    >>> data = cm.simulate_survey("telecom", n=200, seed=1)
+    >>> res = cm.fit(spec, data)
+    >>> print(fit_measures(res))
+    Model fit
+               Model   χ² df χ²/df    p   CFI   TLI RMSEA RMSEA 90% CI SRMR
+    Structural model 2.87  8  0.36 .942 1.000 1.014  .000 [.000, .016] .009
     """
     style, lab = _setup(lang, style)
     if not isinstance(results, dict):
@@ -990,6 +1303,18 @@ def hypotheses(result, *, alpha: float = 0.05, lang: str = "en",
     ``table`` is :func:`csi_model.hypotheses`'s output (computed here when None, with
     ``alpha``, ``expected`` and ``test``). "Supported" means significant in the expected
     direction; the note says which test and which interval.
+
+    Examples
+    --------
+    >>> import csi_model as cm
+    >>> spec = cm.ModelSpec.from_syntax(
+    ...     "SAT =~ SAT1 + SAT2 + SAT3\\nLOY =~ LOY1 + LOY2 + LOY3\\nLOY ~ SAT", name="sat_loy")
+    >>> data = cm.simulate_survey("telecom", n=200, seed=1)
+    >>> res = cm.fit(spec, data)
+    >>> print(hypotheses(res))
+    Structural model: hypothesis tests
+    Hypothesis                                     Path Expected sign        β    95% CI of β     B         95% CI    SE    z      p Supported
+            H1 Customer satisfaction → Customer loyalty             + 0.593*** [0.485, 0.701] 0.547 [0.411, 0.683] 0.070 7.87 < .001       Yes
     """
     style, lab = _setup(lang, style)
     if table is None:
@@ -1021,6 +1346,18 @@ def effects(result, *, lang: str = "en", style: TableStyle | None = None,
 
     ``table`` is ``csi_model.effects(result, standardized=True, shape="wide")`` (computed here
     when None).
+
+    Examples
+    --------
+    >>> import csi_model as cm
+    >>> spec = cm.ModelSpec.from_syntax(
+    ...     "SAT =~ SAT1 + SAT2 + SAT3\\nLOY =~ LOY1 + LOY2 + LOY3\\nLOY ~ SAT", name="sat_loy")
+    >>> data = cm.simulate_survey("telecom", n=200, seed=1)
+    >>> res = cm.fit(spec, data)
+    >>> print(effects(res))
+    Standardized direct, indirect and total effects
+                     From               To   Direct Indirect Indirect 95% CI    Total
+    Customer satisfaction Customer loyalty 0.593***                          0.593***
     """
     style, lab = _setup(lang, style)
     if table is None:
@@ -1047,7 +1384,21 @@ def effects(result, *, lang: str = "en", style: TableStyle | None = None,
 def index_scores(index_result, *, lang: str = "en", style: TableStyle | None = None,
                  name: str = "index_scores", by_label: str | None = None) -> Table:
     """The 0-100 index of each construct: all respondents and each group (1 decimal), with
-    each group's n in its header and, when the index was bootstrapped, its 95% CI."""
+    each group's n in its header and, when the index was bootstrapped, its 95% CI.
+
+    Examples
+    --------
+    >>> import csi_model as cm
+    >>> spec = cm.ModelSpec.from_syntax(
+    ...     "SAT =~ SAT1 + SAT2 + SAT3\\nLOY =~ LOY1 + LOY2 + LOY3\\nLOY ~ SAT", name="sat_loy")
+    >>> data = cm.simulate_survey("telecom", n=200, seed=1)
+    >>> index = cm.csi_index(cm.fit_pls(spec, data), scale=(1, 10), target="LOY")
+    >>> print(index_scores(index))
+    CSI scores (0-100)
+                Construct All respondents (n = 200)
+    Customer satisfaction                      65.1
+         Customer loyalty                      63.1
+    """
     style, lab = _setup(lang, style)
     t = index_result.table
     latents = list(dict.fromkeys(t["latent"]))
@@ -1070,13 +1421,28 @@ def index_scores(index_result, *, lang: str = "en", style: TableStyle | None = N
     notes = [lab.note("index")]
     if has_ci and getattr(index_result, "bootstrap", None) is not None:
         notes.append(lab.report("index_ci", B=index_result.bootstrap.B))
-    return Table(name, df, tuple(cols), title=lab.title("index_scores"),
+    grouped = getattr(index_result, "by", None) is not None
+    title = lab.title("index_scores" if grouped else "index_scores_all")
+    return Table(name, df, tuple(cols), title=title,
                  notes=tuple(notes), style=style, labels=lab)
 
 
 @_rebuildable
 def ipma(index_result, *, lang: str = "en", style: TableStyle | None = None) -> Table:
-    """Importance (total effect), performance (index) and impact of each driver."""
+    """Importance (total effect), performance (index) and impact of each driver.
+
+    Examples
+    --------
+    >>> import csi_model as cm
+    >>> spec = cm.ModelSpec.from_syntax(
+    ...     "SAT =~ SAT1 + SAT2 + SAT3\\nLOY =~ LOY1 + LOY2 + LOY3\\nLOY ~ SAT", name="sat_loy")
+    >>> data = cm.simulate_survey("telecom", n=200, seed=1)
+    >>> index = cm.csi_index(cm.fit_pls(spec, data), scale=(1, 10), target="LOY")
+    >>> print(ipma(index))
+    Importance-performance map analysis (target: Customer loyalty)
+                   Driver     β Importance Performance Impact
+    Customer satisfaction 0.520      0.558        65.1   2.79
+    """
     style, lab = _setup(lang, style)
     ix = index_result
     imp = ix.impacts.copy()
@@ -1094,7 +1460,22 @@ def ipma(index_result, *, lang: str = "en", style: TableStyle | None = None) -> 
 
 @_rebuildable
 def invariance(inv, *, lang: str = "en", style: TableStyle | None = None) -> Table:
-    """The invariance ladder with chi-square difference tests and CFI/RMSEA changes."""
+    """The invariance ladder with chi-square difference tests and CFI/RMSEA changes.
+
+    Examples
+    --------
+    >>> import csi_model as cm
+    >>> spec = cm.ModelSpec.from_syntax(
+    ...     "SAT =~ SAT1 + SAT2 + SAT3\\nLOY =~ LOY1 + LOY2 + LOY3\\nLOY ~ SAT", name="sat_loy")
+    >>> survey = cm.read_survey(cm.make_demo_survey(), codebook="telecom", missing_codes=[99])
+    >>> print(invariance(cm.invariance(spec, survey, by="wave")))
+    Measurement invariance across Wave
+                  Model    χ² df  CFI   TLI RMSEA SRMR  Δχ² Δdf p (Δχ²)  ΔCFI ΔRMSEA Decision
+             Configural 17.46 16 .999 0.998  .018 .018                               baseline
+      Metric (loadings) 24.85 20 .997 0.996  .029 .032 7.40   4    .116 -.002   .011    holds
+    Scalar (intercepts) 32.09 24 .995 0.994  .035 .034 7.23   4    .124 -.002   .005    holds
+     Strict (residuals) 34.10 30 .998 0.998  .022 .034 2.02   6    .918  .002  -.013    holds
+    """
     style, lab = _setup(lang, style)
     df = inv.ladder.reset_index()
     cols = [Column("step", "step", "category"), Column("chisq", "chisq", digits=2),
@@ -1112,7 +1493,20 @@ def invariance(inv, *, lang: str = "en", style: TableStyle | None = None) -> Tab
 @_rebuildable
 def group_paths(differences: pd.DataFrame, *, by: str, lang: str = "en",
                 style: TableStyle | None = None) -> Table:
-    """Paths of two groups, their difference (with stars of the Wald test) and the test."""
+    """Paths of two groups, their difference (with stars of the Wald test) and the test.
+
+    Examples
+    --------
+    >>> import csi_model as cm
+    >>> spec = cm.ModelSpec.from_syntax(
+    ...     "SAT =~ SAT1 + SAT2 + SAT3\\nLOY =~ LOY1 + LOY2 + LOY3\\nLOY ~ SAT", name="sat_loy")
+    >>> survey = cm.read_survey(cm.make_demo_survey(), codebook="telecom", missing_codes=[99])
+    >>> mg = cm.fit_multigroup(spec, survey, by="wave", equal=["loadings"])
+    >>> print(group_paths(cm.path_differences(mg), by="wave"))
+    Structural paths by Wave: 2025 vs 2026
+                                        Path  2025  2026 Difference    SE Wald χ²    p
+    Customer satisfaction → Customer loyalty 0.626 0.642      0.016 0.081    0.04 .844
+    """
     style, lab = _setup(lang, style)
     df = differences.copy()
     est_cols = [c for c in df.columns if c.startswith("est.")]

@@ -487,6 +487,8 @@ def expected_signs(spec) -> dict[tuple[str, str], str]:
     separated) to the predictors named. Signs: ``+``, ``-`` or ``any`` (a non-directional
     hypothesis). Paths without a comment are expected positive.
 
+    Examples
+    --------
     >>> from csi_model import ModelSpec
     >>> spec = ModelSpec.from_syntax("A =~ a1 + a2\\nB =~ b1 + b2\\nC =~ c1 + c2\\n"
     ...                              "C ~ A + B   # expect: B -")

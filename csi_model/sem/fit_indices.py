@@ -26,6 +26,8 @@ __all__ = ["chisq_pvalue", "cfi", "tli", "nfi", "rmsea", "rmsea_ci", "rmsea_pclo
 def chisq_pvalue(chisq: float, df: float) -> float:
     """Upper-tail p-value of the chi-square test (NaN when df = 0... lavaan reports NA).
 
+    Examples
+    --------
     >>> round(chisq_pvalue(85.306, 24), 6)
     0.0
     """
@@ -37,6 +39,8 @@ def chisq_pvalue(chisq: float, df: float) -> float:
 def cfi(chisq: float, df: float, chisq_null: float, df_null: float) -> float:
     """Comparative fit index (Bentler 1990), clipped to [0, 1] like lavaan.
 
+    Examples
+    --------
     >>> round(cfi(85.306, 24, 918.852, 36), 3)
     0.931
     """
@@ -53,6 +57,8 @@ def tli(chisq: float, df: float, chisq_null: float, df_null: float) -> float:
     As lavaan 0.6-14 (``lav_fit_tli``): 1 for a saturated model (df = 0) and when the
     baseline fits perfectly (chisq_null = df_null).
 
+    Examples
+    --------
     >>> round(tli(85.306, 24, 918.852, 36), 3)
     0.896
     >>> tli(0.0, 0, 918.852, 36)
@@ -77,6 +83,8 @@ def nfi(chisq: float, chisq_null: float, df: float | None = None,
     With the degrees of freedom, lavaan's conventions: 1 for a saturated model, NaN when
     df > df_null or the baseline chi-square is 0.
 
+    Examples
+    --------
     >>> round(nfi(85.306, 918.852), 3)
     0.907
     >>> nfi(0.0, 918.852, 0, 36)
@@ -93,6 +101,8 @@ def nfi(chisq: float, chisq_null: float, df: float | None = None,
 def rmsea(chisq: float, df: float, n: int, n_groups: int = 1) -> float:
     """Root mean square error of approximation with N (lavaan), times sqrt(G) for G groups.
 
+    Examples
+    --------
     >>> round(rmsea(85.306, 24, 301), 3)
     0.092
     """
@@ -109,6 +119,8 @@ def _ncp_for(chisq: float, df: float, prob: float) -> float:
 def rmsea_ci(chisq: float, df: float, n: int, level: float = 0.90, n_groups: int = 1):
     """Confidence interval of RMSEA by inverting the non-central chi-square.
 
+    Examples
+    --------
     >>> lo, hi = rmsea_ci(85.306, 24, 301)
     >>> round(lo, 3), round(hi, 3)
     (0.071, 0.114)
@@ -125,7 +137,13 @@ def rmsea_ci(chisq: float, df: float, n: int, level: float = 0.90, n_groups: int
 
 
 def rmsea_pclose(chisq: float, df: float, n: int, close: float = 0.05, n_groups: int = 1) -> float:
-    """P(RMSEA <= close): the test of close fit (lavaan's ``rmsea.pvalue``)."""
+    """P(RMSEA <= close): the test of close fit (lavaan's ``rmsea.pvalue``).
+
+    Examples
+    --------
+    >>> round(rmsea_pclose(85.306, 24, 301), 4)
+    0.0007
+    """
     if df <= 0:
         return float("nan")
     lam = close ** 2 * n * df / n_groups
@@ -138,6 +156,13 @@ def srmr(S: np.ndarray, Sigma: np.ndarray, mean: np.ndarray | None = None,
 
     Residual covariances are divided by the observed standard deviations; the
     diagonal is included. With means, the standardized mean residuals are included too.
+
+    Examples
+    --------
+    >>> S = np.array([[1.0, 0.5], [0.5, 1.0]])
+    >>> Sigma = np.array([[1.0, 0.4], [0.4, 1.0]])
+    >>> round(srmr(S, Sigma), 4)                    # sqrt(0.1**2 / 3)
+    0.0577
     """
     sd = np.sqrt(np.diag(S))
     R = (S - Sigma) / np.outer(sd, sd)
@@ -156,6 +181,8 @@ def gfi(S: np.ndarray, Sigma: np.ndarray, mean: np.ndarray | None = None,
     ``fixed``: indices of the fixed.x predictors. As lavaan, their moments get weight 0
     (in the denominator; in the numerator their residuals are 0 anyway).
 
+    Examples
+    --------
     >>> import numpy as np
     >>> S = np.array([[1.0, 0.3], [0.3, 1.0]])
     >>> gfi(S, S)
@@ -192,6 +219,8 @@ def gfi_missing(S: np.ndarray, Sigma: np.ndarray, mean: np.ndarray, mu: np.ndarr
     means and the pairwise covariances with divisor N), ``Sigma`` and ``mu`` the model's.
     With complete data this is :func:`gfi`.
 
+    Examples
+    --------
     >>> import numpy as np
     >>> S = np.array([[1.0, 0.3], [0.3, 1.0]]); m = np.zeros(2)
     >>> Sigma = S * 0.9 + 0.1 * np.eye(2)
@@ -223,7 +252,13 @@ def gfi_missing(S: np.ndarray, Sigma: np.ndarray, mean: np.ndarray, mu: np.ndarr
 
 
 def agfi(gfi_value: float, df: float, n_moments: int) -> float:
-    """Adjusted GFI: 1 - (n_moments / df) * (1 - GFI)."""
+    """Adjusted GFI: 1 - (n_moments / df) * (1 - GFI).
+
+    Examples
+    --------
+    >>> round(agfi(0.95, 24, 45), 4)
+    0.9062
+    """
     if df <= 0:
         return 1.0      # lavaan: 1 for a saturated model
     return float(1.0 - n_moments / df * (1.0 - gfi_value))
@@ -232,6 +267,8 @@ def agfi(gfi_value: float, df: float, n_moments: int) -> float:
 def aic(logl: float, npar: int) -> float:
     """Akaike information criterion, -2 logL + 2 npar.
 
+    Examples
+    --------
     >>> round(aic(-3737.745, 21), 2)
     7517.49
     """
@@ -241,6 +278,8 @@ def aic(logl: float, npar: int) -> float:
 def bic(logl: float, npar: int, n: int) -> float:
     """Bayesian information criterion, -2 logL + npar log N.
 
+    Examples
+    --------
     >>> round(bic(-3737.745, 21, 301), 2)
     7595.34
     """
@@ -248,7 +287,13 @@ def bic(logl: float, npar: int, n: int) -> float:
 
 
 def bic_adjusted(logl: float, npar: int, n: int) -> float:
-    """Sample-size adjusted BIC (Sclove 1987): N* = (N + 2) / 24."""
+    """Sample-size adjusted BIC (Sclove 1987): N* = (N + 2) / 24.
+
+    Examples
+    --------
+    >>> round(bic_adjusted(-3737.745, 21, 301), 2)
+    7528.74
+    """
     return float(-2.0 * logl + npar * math.log((n + 2) / 24))
 
 
@@ -258,6 +303,8 @@ def baseline_chisq_complete(S: np.ndarray, n: int, exogenous=()) -> tuple[float,
     Variances are free; as in lavaan, the covariances among the observed exogenous
     variables (indices ``exogenous``) stay free too.
 
+    Examples
+    --------
     >>> import numpy as np
     >>> S = np.array([[1.0, 0.5], [0.5, 1.0]])
     >>> chi, df = baseline_chisq_complete(S, 100)
@@ -282,6 +329,8 @@ def robust_indices(chisq: float, df: float, c: float, chisq_null: float, df_null
     Brosseau-Liard, Savalei & Li (2012) for RMSEA; Brosseau-Liard & Savalei (2014)
     for CFI and TLI: the non-centrality is estimated as chisq - c * df.
 
+    Examples
+    --------
     >>> r = robust_indices(85.3055, 24, 0.97904, 918.8516, 36, 1.04405, 301)
     >>> round(r["cfi.robust"], 4), round(r["rmsea.robust"], 4)
     (0.9299, 0.0925)

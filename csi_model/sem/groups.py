@@ -280,6 +280,19 @@ class MultiGroupResult:
     ``standardized`` is the std.all solution with SEs (:meth:`standardized_solution` gives the
     others), ``r2`` the R² of every endogenous variable indexed by (group, variable), and
     ``fit_measures`` has lavaan's names.
+
+    Examples
+    --------
+    >>> import csi_model as cm
+    >>> spec = cm.load_model("acsi")
+    >>> survey = cm.read_survey(cm.make_demo_survey(), items=spec.observed, missing_codes=[99])
+    >>> mg = cm.fit_multigroup(spec, survey, by="wave", equal=["loadings"])
+    >>> mg.groups, mg.n, mg.equal
+    (('2025', '2026'), (250, 246), ('loadings',))
+    >>> mg.estimates.query("op == '~'")[["group", "lhs", "rhs", "est"]].head(2).round(3)
+       group   lhs   rhs    est
+    19  2025  QUAL  EXPE  0.456
+    20  2025   VAL  EXPE  0.313
     """
 
     spec: ModelSpec
@@ -407,6 +420,34 @@ class MultiGroupResult:
                              np.asarray(self.acov), level, type)
 
     def summary(self) -> Summary:
+        """The groups, the constraints, the fit and the structural paths per group (prints as
+        text in a console, HTML in Jupyter).
+
+        Examples
+        --------
+        >>> import csi_model as cm
+        >>> spec = cm.load_model("acsi")
+        >>> survey = cm.read_survey(cm.make_demo_survey(), items=spec.observed, missing_codes=[99])
+        >>> mg = cm.fit_multigroup(spec, survey, by="wave")
+        >>> mg.summary()                       # doctest: +ELLIPSIS, +NORMALIZE_WHITESPACE
+        csi_model multi-group CB-SEM by wave
+        ====================================
+        Model                acsi
+        Groups               2025 (n=250), 2026 (n=246)
+        Equal across groups  nothing (configural)
+        Chi-square           324.675 on 288 df
+        CFI / RMSEA / SRMR   0.992 / 0.023 / 0.036
+        <BLANKLINE>
+        WARNINGS
+          ! Listwise deletion within groups: 104 incomplete rows were dropped.
+        <BLANKLINE>
+        Structural paths
+        ----------------
+                              est     se      z  pvalue
+        group lhs  op rhs
+        2025  QUAL ~  EXPE  0.433  0.074  5.844  < .001
+        ...
+        """
         fm = self.fit_measures
         header = [("Model", self.spec.name), ("Groups", ", ".join(
             f"{g} (n={n})" for g, n in zip(self.groups, self.n))),
@@ -871,7 +912,24 @@ def _fit_measures(jm: _JointModel, theta, moments, ns, spec: ModelSpec) -> pd.Se
 # ------------------------------------------------------------------ invariance ladder
 @dataclass(frozen=True, eq=False)
 class InvarianceResult:
-    """The invariance ladder: one row per step with fit, differences and a decision."""
+    """The invariance ladder: one row per step with fit, differences and a decision.
+
+    Examples
+    --------
+    >>> import csi_model as cm
+    >>> spec = cm.load_model("acsi")
+    >>> survey = cm.read_survey(cm.make_demo_survey(), items=spec.observed, missing_codes=[99])
+    >>> inv = cm.invariance(spec, survey, by="wave")
+    >>> inv.ladder[["chisq", "df", "cfi", "decision"]].round(3)  # doctest: +NORMALIZE_WHITESPACE
+                  chisq     df    cfi  decision
+    step
+    configural  324.675  288.0  0.992  baseline
+    metric      338.342  301.0  0.992     holds
+    scalar      350.779  314.0  0.992     holds
+    strict      359.330  332.0  0.994     holds
+    >>> list(inv.fits)
+    ['configural', 'metric', 'scalar', 'strict']
+    """
 
     ladder: pd.DataFrame
     fits: dict
@@ -879,6 +937,28 @@ class InvarianceResult:
     by: str
 
     def summary(self) -> Summary:
+        """The ladder, the parameters to free for partial invariance and the decision rule.
+
+        Examples
+        --------
+        >>> import csi_model as cm
+        >>> spec = cm.load_model("acsi")
+        >>> survey = cm.read_survey(cm.make_demo_survey(), items=spec.observed, missing_codes=[99])
+        >>> inv = cm.invariance(spec, survey, by="wave", steps=("configural", "metric"))
+        >>> inv.summary()                      # doctest: +ELLIPSIS, +NORMALIZE_WHITESPACE
+        Measurement invariance across wave
+        ==================================
+        <BLANKLINE>
+        WARNINGS
+          ! Decisions: the step holds when CFI drops by less than 0.010 (Cheung & Rensvold 2002) ...
+        <BLANKLINE>
+        Invariance ladder
+        -----------------
+         chisq df cfi tli rmsea srmr chisq.diff df.diff pvalue.diff cfi.diff rmsea.diff decision
+        step
+        configural 324.675 288 0.992 0.991 0.023 0.036 baseline
+        metric 338.342 301 0.992 0.991 0.022 0.042 13.667 13 .398 0.000 0.000 holds
+        """
         cols = ["chisq", "df", "cfi", "tli", "rmsea", "srmr", "chisq.diff", "df.diff",
                 "pvalue.diff", "cfi.diff", "rmsea.diff", "decision"]
         tables = [("Invariance ladder", self.ladder[cols].round(4))]
@@ -911,6 +991,17 @@ def invariance(spec: ModelSpec | str, data, *, by: str,
     ``ordered=True`` (ordered items): the Wu & Estabrook (2016) ladder ``configural,
     thresholds, loadings, intercepts`` by WLSMV with lavaan's scaled-shifted difference tests
     (:func:`csi_model.sem.ordinal_groups.invariance_ordered`).
+
+    Examples
+    --------
+    >>> import csi_model as cm
+    >>> spec = cm.load_model("acsi")
+    >>> survey = cm.read_survey(cm.make_demo_survey(), items=spec.observed, missing_codes=[99])
+    >>> inv = cm.invariance(spec, survey, by="wave")
+    >>> inv.ladder.loc[["metric"], ["chisq.diff", "df.diff", "pvalue.diff", "cfi.diff"]].round(3)  # doctest: +NORMALIZE_WHITESPACE
+            chisq.diff  df.diff  pvalue.diff  cfi.diff
+    step
+    metric      13.667     13.0        0.398      -0.0
     """
     spec = _multigroup_spec(spec)
     if ordered is not None and ordered is not False:
@@ -994,6 +1085,19 @@ def path_differences(result: MultiGroupResult, *, first: str | None = None,
     covariance of the estimates, the Wald chi-square (1 df) and its p-value (lavaan:
     ``lavTestWald(fit, "a1 == a2")``). Use a fit with equal loadings (metric invariance)
     so that the paths are on a common scale.
+
+    Examples
+    --------
+    >>> import csi_model as cm
+    >>> spec = cm.load_model("acsi")
+    >>> survey = cm.read_survey(cm.make_demo_survey(), items=spec.observed, missing_codes=[99])
+    >>> mg = cm.fit_multigroup(spec, survey, by="wave", equal=["loadings"])
+    >>> d = cm.path_differences(mg)
+    >>> d.head(3).round(3)
+        lhs op   rhs  est.2025  est.2026   diff  se.diff   wald  df  pvalue
+    0  QUAL  ~  EXPE     0.456     0.527  0.070    0.097  0.530   1   0.467
+    1   VAL  ~  EXPE     0.313     0.094 -0.218    0.140  2.446   1   0.118
+    2   VAL  ~  QUAL     0.756     0.811  0.055    0.136  0.166   1   0.683
     """
     groups = result.groups
     first = first or groups[0]

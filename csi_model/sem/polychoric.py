@@ -56,6 +56,20 @@ class PolychoricResult:
     iterations : int
         Fisher-scoring iterations of the slowest pair.
     warnings : tuple of str
+
+    Examples
+    --------
+    >>> import numpy as np, pandas as pd
+    >>> rng = np.random.default_rng(1)
+    >>> z = rng.multivariate_normal([0, 0], [[1, .6], [.6, 1]], size=2000)
+    >>> likert = pd.DataFrame(np.digitize(z, [-1.5, -.5, .5, 1.5]) + 1, columns=["a", "b"])
+    >>> res = polychoric(likert)
+    >>> res.correlation.round(3)
+           a      b
+    a  1.000  0.605
+    b  0.605  1.000
+    >>> [float(c) for c in res.categories["a"]], res.n, res.missing
+    ([1.0, 2.0, 3.0, 4.0, 5.0], 2000, 'listwise')
     """
 
     correlation: pd.DataFrame

@@ -249,6 +249,8 @@ class Summary:
     one formatting path of every output: fixed decimals, blanks for undefined statistics
     and fixed parameters, one p-value style, integer counts).
 
+    Examples
+    --------
     >>> import pandas as pd
     >>> s = Summary("Demo", [("Data", "x")], [("T", pd.DataFrame({"est": [0.5],
     ...             "pvalue": [0.0]}))], ())
@@ -271,11 +273,36 @@ class Summary:
     column_digits: dict = field(default_factory=dict)
 
     def formatted_tables(self) -> list[tuple[str, pd.DataFrame]]:
-        """The tables as printed: every cell a string."""
+        """The tables as printed: every cell a string.
+
+        Examples
+        --------
+        >>> import pandas as pd
+        >>> s = Summary("Demo", [], [("T", pd.DataFrame({"est": [0.5, 1.0], "se": [0.1, float("nan")],
+        ...             "pvalue": [0.0, float("nan")]}))], ())
+        >>> s.formatted_tables()[0][1]                  # doctest: +NORMALIZE_WHITESPACE
+             est     se  pvalue
+        0  0.500  0.100  < .001
+        1  1.000
+        """
         return [(name, format_frame(table, self.digits, self.column_digits))
                 for name, table in self.tables]
 
     def as_text(self) -> str:
+        """The summary as plain text (what ``print`` and the console show).
+
+        Examples
+        --------
+        >>> import pandas as pd
+        >>> s = Summary("Demo", [("Data", "x")], [], ("Something to check.",))
+        >>> print(s.as_text())
+        Demo
+        ====
+        Data  x
+        <BLANKLINE>
+        WARNINGS
+          ! Something to check.
+        """
         lines = [self.title, "=" * len(self.title)]
         width = max((len(k) for k, _ in self.header), default=0)
         lines += [f"{k:<{width}}  {v}" for k, v in self.header]
@@ -287,6 +314,15 @@ class Summary:
         return "\n".join(lines)
 
     def as_html(self) -> str:
+        """The summary as HTML (what Jupyter shows).
+
+        Examples
+        --------
+        >>> import pandas as pd
+        >>> s = Summary("Demo", [("Data", "x")], [("T", pd.DataFrame({"est": [0.5]}))], ())
+        >>> s.as_html()[:61]
+        "<h3>Demo</h3><table><tr><th style='text-align:left'>Data</th>"
+        """
         parts = [f"<h3>{html.escape(self.title)}</h3><table>"]
         parts += [f"<tr><th style='text-align:left'>{html.escape(k)}</th><td>{html.escape(v)}</td></tr>"
                   for k, v in self.header]
@@ -344,6 +380,23 @@ class SEMResult:
         :attr:`estimates` and of :func:`csi_model.sem.effects.effects` then come from it.
     warnings : tuple of str
         Improper-solution, convergence and data-handling warnings. Shown in every report.
+
+    Examples
+    --------
+    >>> import csi_model as cm
+    >>> res = cm.fit("acsi", cm.simulate_survey("acsi", n=200, seed=1))
+    >>> res
+    <SEMResult acsi: n=200, chisq=121.16 (df=144), CFI=1.000, RMSEA=0.000, 0 warning(s)>
+    >>> res.fit_measures[["chisq", "df", "cfi", "srmr"]].round(3)
+    chisq    121.155
+    df       144.000
+    cfi        1.000
+    srmr       0.037
+    Name: value, dtype: float64
+    >>> res.paths[["lhs", "op", "rhs"]].head(2)
+        lhs op   rhs
+    0  QUAL  ~  EXPE
+    1   VAL  ~  EXPE
     """
 
     spec: ModelSpec
@@ -388,7 +441,18 @@ class SEMResult:
         return self.estimates[self.estimates.op == "=~"].reset_index(drop=True)
 
     def table(self) -> pd.DataFrame:
-        """The estimates with exactly the DESIGN.md columns."""
+        """The estimates with exactly the DESIGN.md columns.
+
+        Examples
+        --------
+        >>> import csi_model as cm
+        >>> res = cm.fit("acsi", cm.simulate_survey("acsi", n=200, seed=1))
+        >>> list(res.table().columns)
+        ['lhs', 'op', 'rhs', 'est', 'se', 'z', 'pvalue', 'ci.lower', 'ci.upper', 'std.all']
+        >>> res.table().loc[[1], ["lhs", "op", "rhs", "est", "se"]].round(3)
+            lhs  op    rhs    est     se
+        1  EXPE  =~  EXPE2  0.993  0.105
+        """
         return self.estimates[ESTIMATE_COLUMNS].copy()
 
     def modification_indices(self) -> pd.DataFrame:
@@ -527,7 +591,32 @@ class SEMResult:
     # --------------------------------------------------------------- reporting
     def summary(self, digits: int = 3) -> Summary:
         """A readable summary: header, warnings, fit measures, loadings, paths, intercepts and
-        means (with a mean structure), defined parameters (``:=``), R² and effects."""
+        means (with a mean structure), defined parameters (``:=``), R² and effects.
+
+        Examples
+        --------
+        >>> import csi_model as cm
+        >>> res = cm.fit("acsi", cm.simulate_survey("acsi", n=200, seed=1))
+        >>> res.summary()                       # doctest: +ELLIPSIS, +NORMALIZE_WHITESPACE
+        csi_model CB-SEM: acsi
+        ======================
+        Model           acsi (6 latents, 19 items, 9 paths)
+        Data            <DataFrame>: 200 of 200 respondents used
+        Estimator       ML, missing = listwise
+        Converged       yes (11 iterations)
+        Chi-square      121.155 on 144 df, p = .917
+        CFI / TLI       1.000 / 1.015
+        RMSEA [90% CI]  0.000 [0.000, 0.013]
+        SRMR            0.037
+        <BLANKLINE>
+        Measurement model
+        -----------------
+                         est     se       z  pvalue std.all
+        lhs  op rhs
+        EXPE =~ EXPE1  1.000                          0.758
+                EXPE2  0.993  0.105   9.418  < .001   0.775
+        ...
+        """
         fm = self.fit_measures
         header = [
             ("Model", f"{self.spec.name} ({len(self.spec.latents)} latents, "
@@ -608,7 +697,21 @@ class SEMResult:
         return self.summary().as_html()
 
     def to_dict(self) -> dict:
-        """JSON-ready dict with DESIGN.md's names (NaN -> None)."""
+        """JSON-ready dict with DESIGN.md's names (NaN -> None).
+
+        Examples
+        --------
+        >>> import csi_model as cm
+        >>> res = cm.fit("acsi", cm.simulate_survey("acsi", n=200, seed=1))
+        >>> import json
+        >>> d = res.to_dict()
+        >>> list(d)
+        ['n', 'estimator', 'missing', 'converged', 'estimates', 'fit_measures', 'r2', 'effects', 'warnings']
+        >>> d["estimates"][0]["pvalue"] is None                 # NaN -> None: valid JSON
+        True
+        >>> len(json.dumps(d)) > 1000
+        True
+        """
         def clean(v):
             if isinstance(v, (float, np.floating)):
                 return None if not np.isfinite(v) else float(v)

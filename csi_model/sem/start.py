@@ -53,6 +53,8 @@ def fabin3_loadings(S: np.ndarray) -> np.ndarray:
     variance. Loadings are clipped as lavaan does, and set to 1 when the three
     covariances of a triad have a negative product (no valid one-factor solution).
 
+    Examples
+    --------
     >>> S = np.outer([1.0, 0.8, 1.2, 0.5], [1.0, 0.8, 1.2, 0.5]) + np.eye(4)
     >>> np.round(fabin3_loadings(S), 6).tolist()
     [1.0, 0.8, 1.2, 0.5]

@@ -10,9 +10,9 @@ Imports: :mod:`csi_model.model` and :mod:`csi_model.exceptions`; no estimator.
 """
 from .codebook import Codebook, CodebookError, bundled_codebooks, load_codebook
 from .moments import SurveyMoments, survey_moments
-from .read import DataReport, Survey, read_survey
+from .read import DataReport, Survey, codebook_from_sav, read_survey
 from .simulate import Population, make_demo_survey, simulate_survey, telecom_population
 
 __all__ = ["read_survey", "Survey", "DataReport", "Codebook", "CodebookError", "load_codebook",
            "bundled_codebooks", "Population", "telecom_population", "simulate_survey",
-           "make_demo_survey", "survey_moments", "SurveyMoments"]
+           "make_demo_survey", "survey_moments", "SurveyMoments", "codebook_from_sav"]

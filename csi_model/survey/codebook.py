@@ -39,7 +39,20 @@ _LANGS = ("en", "zh")
 
 
 class CodebookError(SurveyDataError):
-    """A codebook that cannot be used: missing columns, bad values, or disagreement with the model."""
+    """A codebook that cannot be used: missing columns, bad values, or disagreement with the model.
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> from csi_model import load_model
+    >>> cb = Codebook.from_frame(pd.DataFrame({"item": ["SAT1"], "latent": ["SAT"],
+    ...                                         "scale_min": [1], "scale_max": [10]}))
+    >>> try:
+    ...     cb.check_spec(load_model("acsi"))
+    ... except CodebookError as exc:
+    ...     print(str(exc).split(":")[0])
+    The codebook <DataFrame> has no row for 18 indicator(s) of acsi.lav
+    """
 
 
 @dataclass(frozen=True, eq=False)
@@ -197,6 +210,8 @@ class Codebook:
     def scale(self, item: str) -> tuple[float, float]:
         """The lowest and highest valid answer code of ``item``.
 
+        Examples
+        --------
         >>> load_codebook("telecom").scale("QUAL1")
         (1.0, 10.0)
         """
@@ -204,7 +219,13 @@ class Codebook:
         return float(row["scale_min"]), float(row["scale_max"])
 
     def missing_codes(self, item: str) -> tuple[float, ...]:
-        """The codes of ``item`` that mean "no answer" (e.g. ``(99.0,)``)."""
+        """The codes of ``item`` that mean "no answer" (e.g. ``(99.0,)``).
+
+        Examples
+        --------
+        >>> load_codebook("telecom").missing_codes("QUAL1")
+        (99.0,)
+        """
         return tuple(self._row(item)["missing_codes"])
 
     @property
@@ -213,7 +234,13 @@ class Codebook:
         return tuple(self.items.index[self.items["reverse"].to_numpy(dtype=bool)])
 
     def latent(self, item: str) -> str:
-        """The latent the item measures ("" if none)."""
+        """The latent the item measures ("" if none).
+
+        Examples
+        --------
+        >>> load_codebook("telecom").latent("QUAL1")
+        'QUAL'
+        """
         return str(self._row(item)["latent"])
 
     def label(self, item: str, lang: str = "en") -> str:
@@ -221,6 +248,8 @@ class Codebook:
 
         Falls back to the other language, then to the item code, if the wording is empty.
 
+        Examples
+        --------
         >>> load_codebook("telecom").label("SAT1")
         'Overall, how satisfied are you with [Operator]?'
         """
@@ -232,7 +261,14 @@ class Codebook:
         return str(row[f"wording_{lang}"] or row[f"wording_{other}"] or item)
 
     def labels(self, lang: str = "en") -> dict[str, str]:
-        """Mapping item code -> wording for every item (see :meth:`label`)."""
+        """Mapping item code -> wording for every item (see :meth:`label`).
+
+        Examples
+        --------
+        >>> wording = load_codebook("telecom").labels("zh")
+        >>> wording["SAT1"]
+        '总体而言，您对[运营商]的满意程度如何？'
+        """
         return {item: self.label(item, lang) for item in self.items.index}
 
     # ------------------------------------------------------------------ model check
@@ -296,7 +332,17 @@ class Codebook:
 
     # ------------------------------------------------------------------ display
     def to_frame(self) -> pd.DataFrame:
-        """The codebook as a table in file layout (``missing_codes`` as ``"98;99"`` text)."""
+        """The codebook as a table in file layout (``missing_codes`` as ``"98;99"`` text).
+
+        Examples
+        --------
+        >>> load_codebook("telecom").to_frame().iloc[:2, :4]
+            item  ...          wording_zh
+        0  IMAG1  ...    [运营商]是一个值得信赖的品牌。
+        1  IMAG2  ...  [运营商]的服务具有创新性和前瞻性。
+        <BLANKLINE>
+        [2 rows x 4 columns]
+        """
         out = self.items.reset_index()
         out["missing_codes"] = [";".join(_fmt(c) for c in codes) for codes in out["missing_codes"]]
         return out
@@ -316,6 +362,8 @@ class Codebook:
 def bundled_codebooks() -> list[str]:
     """Names of the codebooks shipped with csi_model.
 
+    Examples
+    --------
     >>> "telecom" in bundled_codebooks()
     True
     """

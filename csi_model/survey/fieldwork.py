@@ -146,6 +146,16 @@ class FieldworkReport:
         The column the speeder rule used.
     speeder_threshold : float
         Seconds (NaN without a duration column).
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> rep = FieldworkReport(320, 290, 286, pd.Series({"unanswered": 3, "duplicate": 1}),
+    ...                       pd.DataFrame(), FieldworkRules(distributed=320))
+    >>> rep.invalid
+    4
+    >>> rep
+    <FieldworkReport: Fieldwork: 320 questionnaires distributed, 290 returned (90.6%), 286 valid (98.6% of those returned, 89.4% of those distributed); 4 invalid: too many "cannot answer" or blank items 3, duplicate questionnaire 1.>
     """
 
     distributed: int | None
@@ -174,6 +184,23 @@ class FieldworkReport:
             Index: the stage (distributed, returned, invalid and each reason, valid);
             columns ``n``, ``% of distributed``, ``% of returned`` (NaN where it does not
             apply; numbers unrounded).
+
+        Examples
+        --------
+        >>> import pandas as pd
+        >>> rep = FieldworkReport(320, 290, 286, pd.Series({"unanswered": 3, "duplicate": 1}),
+        ...                       pd.DataFrame(), FieldworkRules(distributed=320))
+        >>> rep.table().round(1)  # doctest: +NORMALIZE_WHITESPACE
+                                                                n  ...  % of returned
+        questionnaires                                             ...
+        distributed                                         320.0  ...            NaN
+        returned                                            290.0  ...          100.0
+        invalid                                               4.0  ...            1.4
+          of which: too many "cannot answer" or blank i...    3.0  ...            1.0
+          of which: duplicate questionnaire                   1.0  ...            0.3
+        valid                                               286.0  ...           98.6
+        <BLANKLINE>
+        [6 rows x 3 columns]
         """
         if lang not in ("en", "zh"):
             raise ValueError(f"The 'lang' parameter of FieldworkReport.table must be 'en' or "
@@ -203,6 +230,8 @@ class FieldworkReport:
     def summary(self) -> str:
         """One paragraph for the methods section.
 
+        Examples
+        --------
         >>> rep = FieldworkReport(320, 290, 286, pd.Series({"unanswered": 3, "duplicate": 1}),
         ...                       pd.DataFrame(), FieldworkRules(distributed=320))
         >>> print(rep.summary())
@@ -227,7 +256,17 @@ class FieldworkReport:
         return text + "."
 
     def to_dict(self) -> dict:
-        """JSON-ready dict: ``distributed, returned, valid, counts, rows, rules``."""
+        """JSON-ready dict: ``distributed, returned, valid, counts, rows, rules``.
+
+        Examples
+        --------
+        >>> import pandas as pd
+        >>> rep = FieldworkReport(320, 290, 286, pd.Series({"unanswered": 3, "duplicate": 1}),
+        ...                       pd.DataFrame(), FieldworkRules(distributed=320))
+        >>> d = rep.to_dict()
+        >>> d["valid"], d["counts"]
+        (286, {'unanswered': 3, 'duplicate': 1})
+        """
         return _jsonable({"distributed": self.distributed, "returned": self.returned,
                           "valid": self.valid, "counts": self.counts.to_dict(),
                           "rows": self.rows.to_dict(orient="records"),

@@ -45,6 +45,18 @@ class SurveyMoments:
         ``n - 1``).
     partitions : int
     source : str
+
+    Examples
+    --------
+    >>> import csi_model as cm
+    >>> df = cm.simulate_survey("acsi", n=500, seed=1)
+    >>> m = cm.survey_moments(df, ["SAT1", "SAT2", "SAT3"])
+    >>> m
+    <SurveyMoments 3 items: 500 of 500 rows used, 1 partition(s), <DataFrame>>
+    >>> m.mean.round(3)
+    array([6.894, 6.834, 6.992])
+    >>> m.n, m.n_read
+    (500, 500)
     """
 
     items: tuple[str, ...]
@@ -64,7 +76,17 @@ class SurveyMoments:
         return self.cov * self.n / (self.n - 1)
 
     def covariance(self) -> pd.DataFrame:
-        """The covariance matrix (divisor n) as a labelled DataFrame."""
+        """The covariance matrix (divisor n) as a labelled DataFrame.
+
+        Examples
+        --------
+        >>> import csi_model as cm
+        >>> m = cm.survey_moments(cm.simulate_survey("acsi", n=500, seed=1), ["SAT1", "SAT2"])
+        >>> m.covariance().round(3)
+               SAT1   SAT2
+        SAT1  3.655  2.028
+        SAT2  2.028  3.514
+        """
         return pd.DataFrame(self.cov, index=self.items, columns=self.items)
 
     def __repr__(self) -> str:

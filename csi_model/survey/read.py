@@ -72,6 +72,8 @@ def option_names(style: str):
     """Name read_survey's options in messages as ``"python"`` (``scale=(1, 10)``) or ``"cli"``
     (``--scale 1,10``) inside the ``with`` block.
 
+    Examples
+    --------
     >>> with option_names("cli"):
     ...     _opt("missing_codes", [99])
     '--missing-codes 99'
@@ -143,6 +145,20 @@ class DataReport:
         case number for .sav) or the DataFrame's index label.
     warnings : tuple of str
         The messages of the warnings issued while reading.
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> import csi_model as cm
+    >>> df = pd.DataFrame({"SAT1": [7, 99, 9, 8], "SAT2": [6, 7, 99, 9]}, index=[10, 11, 12, 13])
+    >>> survey = cm.read_survey(df, missing_codes=[99])
+    >>> rep = survey.report
+    >>> rep.n_rows_read, rep.n, rep.missing.to_dict()
+    (4, 4, {'SAT1': 1, 'SAT2': 1})
+    >>> print(rep.summary())
+    Survey data <DataFrame>: 4 rows read, 4 kept, 2 items, 0 metadata columns.
+    Missing values per item (rows kept): SAT1 1, SAT2 1.
+    Missing codes set to missing: SAT1 = 99 (1), SAT2 = 99 (1).
     """
 
     source: str
@@ -212,6 +228,8 @@ class DataReport:
     def to_dict(self) -> dict[str, Any]:
         """The report as plain JSON-safe types (int, float, str, list, dict, None).
 
+        Examples
+        --------
         >>> import json
         >>> s = read_survey(pd.DataFrame({"Q1": [1, 2, None], "Q2": [3, 4, None]}))
         >>> d = s.report.to_dict()
@@ -312,6 +330,20 @@ class Survey:
 
         For files, the row number a spreadsheet shows (the header is row 1; the case
         number for .sav files); for a DataFrame, its index labels.
+
+        Examples
+        --------
+        >>> import pandas as pd
+        >>> import csi_model as cm
+        >>> df = pd.DataFrame({"SAT1": [7, 99, 9, 8], "SAT2": [6, 7, 99, 9]}, index=[10, 11, 12, 13])
+        >>> survey = cm.read_survey(df, missing_codes=[99])
+        >>> survey.rows()                          # a DataFrame: its own index labels
+        Index([10, 11, 12, 13], dtype='int64')
+        >>> import os, tempfile
+        >>> path = os.path.join(tempfile.mkdtemp(), "wave1.csv")
+        >>> df.to_csv(path, index=False)
+        >>> cm.read_survey(path, missing_codes=[99]).rows()    # a file: the rows a spreadsheet shows
+        Index([2, 3, 4, 5], dtype='int64', name='row')
         """
         idx = self.data.index if index is None else pd.Index(index)
         if self.row_offset is None:
@@ -334,6 +366,22 @@ class Survey:
         dropped : pandas.DataFrame
             Columns ``row`` (source row label, see :meth:`rows`) and ``reason``
             (``"missing QUAL3, SAT1"``).
+
+        Examples
+        --------
+        >>> import pandas as pd
+        >>> import csi_model as cm
+        >>> df = pd.DataFrame({"SAT1": [7, 99, 9, 8], "SAT2": [6, 7, 99, 9]}, index=[10, 11, 12, 13])
+        >>> survey = cm.read_survey(df, missing_codes=[99])
+        >>> complete, dropped = survey.complete_cases()
+        >>> complete
+            SAT1  SAT2
+        10   7.0   6.0
+        13   8.0   9.0
+        >>> dropped
+           row        reason
+        0   11  missing SAT1
+        1   12  missing SAT2
         """
         cols = list(self.items) if columns is None else (
             [columns] if isinstance(columns, str) else list(columns))

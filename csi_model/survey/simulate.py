@@ -159,6 +159,17 @@ class Population:
         ModelSpecError
             If the population does not fit the model, or if the paths into a
             latent explain more than all of its variance.
+
+        Examples
+        --------
+        >>> from csi_model import ModelSpec, Population
+        >>> pop = Population(loadings={"SAT1": .8, "SAT2": .8, "LOY1": .9, "LOY2": .7},
+        ...                  paths={("SAT", "LOY"): .5})
+        >>> spec = ModelSpec.from_syntax("SAT =~ SAT1 + SAT2\\nLOY =~ LOY1 + LOY2\\nLOY ~ SAT")
+        >>> pop.latent_correlation(spec)
+             SAT  LOY
+        SAT  1.0  0.5
+        LOY  0.5  1.0
         """
         spec = load_model(spec)
         order, phi, _ = _latent_structure(spec, self)
@@ -166,7 +177,17 @@ class Population:
                                                                  list(spec.latents)]
 
     def residual_variances(self, spec: ModelSpec | str) -> dict[str, float]:
-        """Residual variance of each endogenous latent (``1 - R^2``)."""
+        """Residual variance of each endogenous latent (``1 - R^2``).
+
+        Examples
+        --------
+        >>> from csi_model import ModelSpec, Population
+        >>> pop = Population(loadings={"SAT1": .8, "SAT2": .8, "LOY1": .9, "LOY2": .7},
+        ...                  paths={("SAT", "LOY"): .5})
+        >>> spec = ModelSpec.from_syntax("SAT =~ SAT1 + SAT2\\nLOY =~ LOY1 + LOY2\\nLOY ~ SAT")
+        >>> pop.residual_variances(spec)                   # 1 - .5**2
+        {'LOY': 0.75}
+        """
         spec = load_model(spec)
         order, _, psi = _latent_structure(spec, self)
         return {lv: float(psi[i]) for i, lv in enumerate(order) if lv in spec.endogenous_latents}
@@ -176,6 +197,19 @@ class Population:
 
         Computed as ``Lambda (I - B)^-1 Psi (I - B)^-T Lambda' + Theta`` with the
         residual variances of :meth:`residual_variances`.
+
+        Examples
+        --------
+        >>> from csi_model import ModelSpec, Population
+        >>> pop = Population(loadings={"SAT1": .8, "SAT2": .8, "LOY1": .9, "LOY2": .7},
+        ...                  paths={("SAT", "LOY"): .5})
+        >>> spec = ModelSpec.from_syntax("SAT =~ SAT1 + SAT2\\nLOY =~ LOY1 + LOY2\\nLOY ~ SAT")
+        >>> pop.implied_correlation(spec).round(3)
+              SAT1  SAT2  LOY1  LOY2
+        SAT1  1.00  0.64  0.36  0.28
+        SAT2  0.64  1.00  0.36  0.28
+        LOY1  0.36  0.36  1.00  0.63
+        LOY2  0.28  0.28  0.63  1.00
         """
         spec = load_model(spec)
         order, _, psi_diag = _latent_structure(spec, self)

@@ -43,11 +43,30 @@ SAATY_RI = {1: 0.0, 2: 0.0, 3: 0.58, 4: 0.90, 5: 1.12, 6: 1.24, 7: 1.32, 8: 1.41
 
 
 class AHPInputError(CSIModelError, ValueError):
-    """A pairwise-comparison matrix that is not square, positive or reciprocal."""
+    """A pairwise-comparison matrix that is not square, positive or reciprocal.
+
+    Examples
+    --------
+    >>> try:
+    ...     ahp([[1, 3], [3, 1]])
+    ... except AHPInputError as exc:
+    ...     print(exc)
+    Matrix 1: a[1, 2] = 3 and a[2, 1] = 3 are not reciprocal (their product is 9, not 1). Enter a[2, 1] = 1/a[1, 2] = 0.3333, or correct a[1, 2].
+    """
 
 
 class InconsistentJudgementWarning(CSIModelWarning):
-    """CR above 0.10, or a CR that cannot be computed (n > 10)."""
+    """CR above 0.10, or a CR that cannot be computed (n > 10).
+
+    Examples
+    --------
+    >>> import warnings
+    >>> with warnings.catch_warnings(record=True) as caught:
+    ...     warnings.simplefilter("always")
+    ...     res = ahp([[1, 9, 1/9], [1/9, 1, 9], [9, 1/9, 1]])
+    >>> round(res.cr, 2), [w.category.__name__ for w in caught]
+    (6.13, ['InconsistentJudgementWarning'])
+    """
 
 
 @dataclass(frozen=True, eq=False)
@@ -68,6 +87,17 @@ class AHPResult:
     expert_cr : tuple of float
         Each expert's CR (one value for a single matrix).
     warnings : tuple of str
+
+    Examples
+    --------
+    >>> res = ahp([[1, 3, 5], [1/3, 1, 3], [1/5, 1/3, 1]], labels=["net", "bill", "hall"])
+    >>> res.weights.round(4)
+    net     0.6370
+    bill    0.2583
+    hall    0.1047
+    Name: weight, dtype: float64
+    >>> round(res.cr, 4), res.consistent
+    (0.0332, True)
     """
 
     weights: pd.Series
@@ -90,10 +120,32 @@ class AHPResult:
         return bool(self.cr <= 0.10)
 
     def table(self) -> pd.DataFrame:
-        """The matrix with a ``weight`` column (unrounded)."""
+        """The matrix with a ``weight`` column (unrounded).
+
+        Examples
+        --------
+        >>> res = ahp([[1, 3, 5], [1/3, 1, 3], [1/5, 1/3, 1]], labels=["net", "bill", "hall"])
+        >>> res.table().round(4)
+                 net    bill  hall  weight
+        net   1.0000  3.0000   5.0  0.6370
+        bill  0.3333  1.0000   3.0  0.2583
+        hall  0.2000  0.3333   1.0  0.1047
+        """
         return self.matrix.assign(weight=self.weights)
 
     def summary(self) -> str:
+        """One paragraph for the methods section: the weights and the consistency ratio.
+
+        Examples
+        --------
+        >>> res = ahp([[1, 3, 5], [1/3, 1, 3], [1/5, 1/3, 1]], labels=["net", "bill", "hall"])
+        >>> print(res.summary())
+        AHP: 3 elements, 1 expert(s)
+        lambda_max = 3.0385, CI = 0.0193, RI = 0.58, CR = 0.0332 (acceptable)
+          net: 0.6370
+          bill: 0.2583
+          hall: 0.1047
+        """
         lines = [f"AHP: {self.n} elements, {self.n_experts} expert(s)"
                  + (" (geometric mean of the judgements)" if self.n_experts > 1 else ""),
                  f"lambda_max = {self.lambda_max:.4f}, CI = {self.ci:.4f}, RI = {self.ri:.2f}, "
@@ -113,6 +165,15 @@ class AHPResult:
                 + self.table().to_html(float_format=lambda x: f"{x:.4f}"))
 
     def to_dict(self) -> dict:
+        """JSON-ready dict of the weights, consistency figures and the judgements.
+
+        Examples
+        --------
+        >>> res = ahp([[1, 3, 5], [1/3, 1, 3], [1/5, 1/3, 1]], labels=["net", "bill", "hall"])
+        >>> d = res.to_dict()
+        >>> sorted(d)
+        ['ci', 'cr', 'expert_cr', 'lambda_max', 'n_experts', 'ri', 'warnings', 'weights']
+        """
         return {"weights": {str(k): float(v) for k, v in self.weights.items()},
                 "lambda_max": self.lambda_max, "ci": self.ci, "ri": self.ri,
                 "cr": None if math.isnan(self.cr) else self.cr, "n_experts": self.n_experts,

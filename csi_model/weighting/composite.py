@@ -248,6 +248,23 @@ class WeightingComparison:
         The :class:`AHPResult` of each block and ``"drivers"``.
     target : str
     warnings : tuple of str
+
+    Examples
+    --------
+    >>> import csi_model as cm
+    >>> res = cm.csi_index(cm.fit_pls("acsi", cm.simulate_survey("acsi", n=200, seed=3)),
+    ...                    scale=(1, 10))
+    >>> cmp = cm.compare_weightings(res, ahp={"VAL": [[1, 2], [1/2, 1]]})
+    >>> cmp.table[["PLS", "AHP", "entropy", "PCA"]].round(2)  # doctest: +NORMALIZE_WHITESPACE
+                 PLS    AHP  entropy    PCA
+    latent
+    EXPE       67.57    NaN    67.55  67.55
+    QUAL       68.93    NaN    68.92  68.93
+    VAL        68.28  68.37    68.27  68.28
+    SAT        67.55    NaN    67.43  67.54
+    COMP       67.56  67.56    67.56  67.56
+    LOY        66.24    NaN    66.38  66.31
+    composite  68.24    NaN    68.52  68.47
     """
 
     table: pd.DataFrame
@@ -257,6 +274,26 @@ class WeightingComparison:
     warnings: tuple[str, ...] = ()
 
     def summary(self, digits: int = 2) -> str:
+        """A plain-text comparison of the indexes under each weighting.
+
+        Examples
+        --------
+        >>> import csi_model as cm
+        >>> res = cm.csi_index(cm.fit_pls("acsi", cm.simulate_survey("acsi", n=200, seed=3)),
+        ...                    scale=(1, 10))
+        >>> cmp = cm.compare_weightings(res, ahp={"VAL": [[1, 2], [1/2, 1]]})
+        >>> print(cmp.summary())  # doctest: +NORMALIZE_WHITESPACE
+        Index (0-100) by weighting method; composite = the drivers of SAT
+                     PLS    AHP  entropy    PCA  AHP - PLS  entropy - PLS  PCA - PLS
+        latent
+        EXPE       67.57    NaN    67.55  67.55        NaN          -0.03      -0.02
+        QUAL       68.93    NaN    68.92  68.93        NaN          -0.01       0.00
+        VAL        68.28  68.37    68.27  68.28       0.09          -0.01      -0.00
+        SAT        67.55    NaN    67.43  67.54        NaN          -0.12      -0.02
+        COMP       67.56  67.56    67.56  67.56       0.00           0.00       0.00
+        LOY        66.24    NaN    66.38  66.31        NaN           0.15       0.07
+        composite  68.24    NaN    68.52  68.47        NaN           0.28       0.23
+        """
         lines = [f"Index (0-100) by weighting method; composite = the drivers of {self.target}",
                  self.table.round(digits).to_string()]
         lines += [f"! {w}" for w in self.warnings]
@@ -273,6 +310,18 @@ class WeightingComparison:
         return self.table.to_html(float_format=lambda x: f"{x:.2f}", na_rep="")
 
     def to_dict(self) -> dict:
+        """JSON-ready dict of the comparison table, the weights and the notes.
+
+        Examples
+        --------
+        >>> import csi_model as cm
+        >>> res = cm.csi_index(cm.fit_pls("acsi", cm.simulate_survey("acsi", n=200, seed=3)),
+        ...                    scale=(1, 10))
+        >>> cmp = cm.compare_weightings(res, ahp={"VAL": [[1, 2], [1/2, 1]]})
+        >>> d = cmp.to_dict()
+        >>> sorted(d)
+        ['ahp', 'table', 'target', 'warnings', 'weights']
+        """
         return {"table": _records(self.table.reset_index().rename(columns={"index": "latent"})),
                 "weights": _records(self.weights), "target": self.target,
                 "ahp": {k: v.to_dict() for k, v in self.ahp.items()},
