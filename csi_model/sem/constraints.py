@@ -25,6 +25,8 @@ Constraints are available with ``estimator="ML"`` and complete data (listwise de
 """
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 import numpy as np
 
 from ..exceptions import EstimationError, ModelSpecError
@@ -32,6 +34,9 @@ from ..model.spec import ModelSpec
 from ..model.syntax import format_statement
 from . import _estimation as est
 from ._ram import RAMModel
+
+if TYPE_CHECKING:
+    import pandas as pd
 
 __all__ = ["ModelConstraints", "refuse_constraints", "constraint_table"]
 
