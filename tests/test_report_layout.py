@@ -62,7 +62,7 @@ def test_efa_headers_wrap_between_words_only():
 
 
 def test_each_warning_is_listed_once():
-    a = demo_analyses()
+    a = demo_analyses(missing="listwise")     # the listwise warning is the one repeated
     assert len(a.warnings) == len(set(a.warnings))
     # the measurement model, the CB-SEM, the PLS fit and the multi-group fits each report
     # the same listwise deletion: one line in the analyses, the report and the paper
