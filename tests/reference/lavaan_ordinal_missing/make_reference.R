@@ -9,7 +9,7 @@
 #  * telecom5_missing.csv (written here): ../lavaan_ordinal/telecom5.csv (the simulated
 #    telecom survey recoded to 5 categories, n = 1,000) without COMP1, each answer set missing
 #    with probability 0.03 (set.seed(14), runif).
-suppressMessages({library(lavaan); library(jsonlite)})
+suppressMessages({library(lavaan); library(semTools); library(jsonlite)})
 stopifnot(as.character(packageVersion("lavaan")) == "0.6.14")
 
 bfi <- read.csv("../../data/bfi.csv")
@@ -66,9 +66,49 @@ out$telecom_pairwise <- run(telecom, tel, missing = "pairwise")
 out$bfi_listwise <- run(two, d10[, items10])               # the default, for the dropped count
 # (telecom5_missing.csv listwise keeps 455 rows, where IMAG1 has no answer in category 5:
 # lavaan stops, "some categories of variable IMAG1 are empty")
+# respondents without any answer are dropped ("some cases are empty and will be ignored")
+d_empty <- d10[, items10]
+d_empty[c(1, 2, 3), ] <- NA
+out$bfi_pairwise_empty <- run(two, d_empty, missing = "pairwise")
 # 2. sampling weights (listwise, the default, and pairwise)
 out$bfi_weighted <- run(two, d10[, c(items10, "w")], moments = TRUE, sampling.weights = "w")
 out$bfi_weighted_pairwise <- run(two, d10[, c(items10, "w")], sampling.weights = "w",
                                  missing = "pairwise")
-writeLines(toJSON(out, digits = NA, auto_unbox = TRUE, pretty = TRUE, dataframe = "columns"),
+# 3. several groups: the Wu & Estabrook (2016) ladder by gender with missing = "pairwise",
+# models as in ../lavaan_ordinal_groups (semTools' measEq.syntax, ID.fac = "std.lv",
+# ID.cat = "Wu.Estabrook.2016"); lavTestLRT between the steps
+steps <- list(configural = character(0), thresholds = "thresholds",
+              loadings = c("thresholds", "loadings"),
+              intercepts = c("thresholds", "loadings", "intercepts"))
+gdata <- d10[, c(items10, "gender")]
+ladder <- list(model = two, items = items10, group = "gender")
+gfits <- list()
+for (s in names(steps)) {
+  syn <- measEq.syntax(two, data = gdata, ordered = items10, parameterization = "delta",
+                       ID.fac = "std.lv", ID.cat = "Wu.Estabrook.2016", group = "gender",
+                       group.equal = steps[[s]])
+  fit <- cfa(as.character(syn), data = gdata, ordered = items10, group = "gender",
+             estimator = "WLSMV", parameterization = "delta", missing = "pairwise")
+  gfits[[s]] <- fit
+  pe <- parameterEstimates(fit)
+  pe$group_label <- lavInspect(fit, "group.label")[pe$group]
+  fm <- fitMeasures(fit)
+  ladder[[s]] <- list(
+    converged = lavInspect(fit, "converged"), nobs = lavInspect(fit, "nobs"),
+    options = lavInspect(fit, "options")[c("estimator", "missing", "se", "test")],
+    estimates = pe[pe$op != "==", c("group_label", "lhs", "op", "rhs", "est", "se")],
+    fit = as.list(fm[intersect(c(fm_names, "rmsea.ci.lower.scaled", "rmsea.ci.upper.scaled"),
+                               names(fm))]),
+    shift = unname(lavInspect(fit, "test")$scaled.shifted$shift.parameter))
+}
+lrt <- list()
+for (k in 2:length(steps)) {
+  t <- lavTestLRT(gfits[[k - 1]], gfits[[k]])
+  lrt[[names(steps)[k]]] <- list(chisq_diff = t[["Chisq diff"]][2], df_diff = t[["Df diff"]][2],
+                                 pvalue = t[["Pr(>Chisq)"]][2], heading = attr(t, "heading"))
+}
+ladder$lrt <- lrt
+out$groups_pairwise <- ladder
+writeLines(toJSON(out, digits = NA, auto_unbox = TRUE, pretty = TRUE, dataframe = "columns",
+                  na = "string"),
            "reference.json")
