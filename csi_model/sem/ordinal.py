@@ -336,6 +336,13 @@ def fit_ordered(spec, survey, ordered, estimator: str, level: float, t0: float,
 
     items = ordered_items(spec, ordered)
     notes: list[str] = []
+    report = getattr(survey, "report", None)
+    if report is not None and report.n_rows_read > survey.n:
+        gone = report.rows_dropped["row"].tolist()
+        notes.append(f"{report.n_rows_read - survey.n} of {report.n_rows_read} rows answered "
+                     f"none of the items and were dropped when the data were read (rows "
+                     f"{', '.join(map(str, gone[:8]))}{', ...' if len(gone) > 8 else ''}; "
+                     "lavaan: 'some cases are empty and will be ignored').")
     if missing == "listwise":
         frame, dropped = survey.complete_cases(items)
         if len(dropped):
@@ -421,7 +428,8 @@ def _check_categories(survey, frame: pd.DataFrame, items, notes: list[str]) -> N
         before = set(survey.data[c].dropna().unique())
         after = set(frame[c].dropna().unique())
         if before - after:
-            lost.append(f"{c} ({', '.join(str(v) for v in sorted(before - after))})")
+            shown = [int(v) if float(v).is_integer() else v for v in sorted(before - after)]
+            lost.append(f"{c} ({', '.join(str(v) for v in shown)})")
     if lost:
         msg = (f"Listwise deletion left no answer in some categories of {'; '.join(lost)}: "
                "these items have fewer thresholds than categories in the data (lavaan stops "
