@@ -3,9 +3,13 @@
 ``fit(spec, data, ordered=True)`` lands here. What lavaan 0.6-14 does for ``cfa(...,
 ordered = TRUE)`` in one group with the default delta parameterization, and what we do:
 
-1. thresholds and polychoric correlations (:func:`~csi_model.sem.polychoric.polychoric`,
-   listwise) and their asymptotic covariance Gamma (Muthén 1984;
-   :mod:`~csi_model.sem._ordinal_moments`);
+1. thresholds and polychoric correlations (:func:`~csi_model.sem.polychoric.polychoric`)
+   and their asymptotic covariance Gamma (Muthén 1984;
+   :mod:`~csi_model.sem._ordinal_moments`); with listwise deletion (lavaan's default) or, with
+   ``missing="pairwise"`` (lavaan's), each threshold from its item's answers, each correlation
+   from the respondents answering both items and Gamma from the casewise scores of the
+   answers given (N = every respondent with an answer); with sampling weights, weighted
+   proportions, tables and scores (lavaan's ``sampling.weights``);
 2. the model-implied correlation matrix of the latent responses is ``Sigma* = Lambda Psi
    Lambda' + Theta`` with ``diag(Sigma*) = 1``: the items' residual variances are not free but
    ``1 - diag(Lambda Psi Lambda')`` (reported with SE 0, as lavaan); thresholds are free (the
@@ -25,8 +29,8 @@ ordered = TRUE)`` in one group with the default delta parameterization, and what
 (as lavaan). Multi-group models: :mod:`~csi_model.sem.ordinal_groups`.
 
 Not supported yet, each refused with a message: a mix of ordinal and continuous indicators,
-observed exogenous predictors, missing answers other than listwise, the theta
-parameterization.
+observed exogenous predictors, the theta parameterization. FIML (lavaan's ``missing = "ml"``)
+is not available with ordered items, in lavaan neither.
 """
 from __future__ import annotations
 
