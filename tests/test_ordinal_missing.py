@@ -202,6 +202,11 @@ def test_bad_weights_and_missing_choices_are_refused(ref):
         with pytest.raises(ValueError, match="Pairwise deletion is not offered here"):
             resolve_missing("pairwise", kind, "x")
     assert resolve_missing("PAIRWISE", "ordinal", "fit") == "pairwise"
+    # a category answered only by respondents of weight 0 has no weighted share
+    small = pd.DataFrame({"a": [1, 2, 3, 1, 2, 2, 1], "b": [1, 2, 2, 1, 3, 3, 1]})
+    with pytest.raises(SurveyDataError, match=r"answers \[3.0\] to item 'a' come only from "
+                                              "respondents with weight 0"):
+        polychoric(small, weights=[1, 1, 0, 1, 1, 1, 1])
 
 
 # ------------------------------------------------------------------ several groups

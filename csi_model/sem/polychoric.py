@@ -132,7 +132,7 @@ def polychoric(data, items=None, *, missing: str = "listwise", weights=None,
         w = None if w is None else w[keep]
     names = [str(c) for c in frame.columns]
     codes, cats = _categorize(values, names, notes)
-    tau = _thresholds(codes, cats, w)
+    tau = _thresholds(codes, cats, w, names)
     k_max = max(len(c) for c in cats)
     pairs = list(combinations(range(len(names)), 2))
     rho, _, iterations, zero_2x2, boundary = _fit_pairs(codes, tau, k_max, pairs, max_iter, tol,
@@ -228,7 +228,7 @@ def _categorize(values: np.ndarray, names, notes) -> tuple[np.ndarray, list[np.n
     return codes, cats
 
 
-def _thresholds(codes: np.ndarray, cats, w=None) -> list[np.ndarray]:
+def _thresholds(codes: np.ndarray, cats, w=None, names=None) -> list[np.ndarray]:
     """Per item: (-inf, tau_1, ..., tau_{K-1}, +inf) from its available (weighted) answers."""
     out = []
     for v, levels in enumerate(cats):
@@ -236,6 +236,12 @@ def _thresholds(codes: np.ndarray, cats, w=None) -> list[np.ndarray]:
         ok = col >= 0
         counts = np.bincount(col[ok], weights=None if w is None else w[ok],
                              minlength=len(levels))
+        if w is not None and (counts <= 0).any():
+            empty = [float(levels[k]) for k in np.flatnonzero(counts <= 0)]
+            raise SurveyDataError(f"polychoric: the answers {empty} to item {names[v]!r} come only "
+                                  "from respondents with weight 0, so their weighted share is "
+                                  "0 and the threshold is infinite. Merge the category with a "
+                                  "neighbour or check the weights.")
         cum = np.cumsum(counts)[:-1] / counts.sum()
         out.append(np.concatenate([[-np.inf], ndtri(cum), [np.inf]]))
     return out
