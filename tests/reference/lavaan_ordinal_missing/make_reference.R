@@ -64,7 +64,7 @@ out$bfi_pairwise <- run(two, d10[, items10], moments = TRUE, missing = "pairwise
 out$bfi_pairwise_ulsmv <- run(two, d10[, items10], missing = "pairwise", estimator = "ULSMV")
 out$telecom_pairwise <- run(telecom, tel, missing = "pairwise")
 out$bfi_listwise <- run(two, d10[, items10])               # the default, for the dropped count
-# (telecom5_missing.csv listwise keeps 455 rows, where IMAG1 has no answer in category 5:
+# (telecom5_missing.csv listwise keeps 455 rows, where IMAG1 has no answer in category 1:
 # lavaan stops, "some categories of variable IMAG1 are empty")
 # respondents without any answer are dropped ("some cases are empty and will be ignored")
 d_empty <- d10[, items10]
