@@ -261,3 +261,22 @@ def test_groups_refuse_other_missing_methods(ref):
         cm.fit_multigroup(spec, data, by="gender", ordered=True, missing="fiml")
     with pytest.raises(ValueError, match="offered for ordered items only"):
         cm.fit_multigroup(spec, data.dropna(), by="gender", missing="pairwise")
+
+
+def test_compare_with_ordered_items_and_ml_uses_the_pairwise_ladder(ref, ladder):
+    r = ref["groups_pairwise"]
+    spec = cm.ModelSpec.from_syntax(r["model"] + "\nconsc ~ agree")
+    data = _bfi()[r["items"] + ["gender"]].copy()
+    # the index needs positive outer weights: reverse the reverse-keyed items (7 - x), which
+    # leaves every chi-square and fit measure of the ladder as it is
+    data[["A1", "C4", "C5"]] = 7 - data[["A1", "C4", "C5"]]
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        res = cm.compare(spec, data, by="gender", bootstrap=10, n_permutations=10,
+                         scale=(1, 6), ordered=True, missing="ml", seed=1)
+    cols = ["chisq", "df", "chisq.scaled", "cfi.scaled", "rmsea.scaled", "chisq.diff"]
+    np.testing.assert_allclose(res.invariance.ladder[cols].to_numpy(dtype=float),
+                               ladder.ladder[cols].to_numpy(dtype=float), rtol=1e-6)
+    assert res.invariance.ladder.loc["configural", "chisq"] == pytest.approx(
+        r["configural"]["fit"]["chisq"], rel=1e-6)
+    assert any("ladder uses pairwise deletion" in w for w in res.warnings)
