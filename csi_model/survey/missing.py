@@ -104,7 +104,7 @@ def resolve_missing(value, kind: str, func: str, name: str = "missing") -> str:
     hint = ""
     if isinstance(value, str):
         v = value.strip().lower()
-        if kind == "ordinal" and v in ("ml", "fiml", "em", "mean"):
+        if kind == "ordinal" and v in ("ml", "fiml", "em"):
             hint = (" With ordered items there is no FIML (lavaan 0.6-14: 'missing = \"ml\" not "
                     "available in the categorical setting'); missing='pairwise' keeps the "
                     "respondents with missing answers (lavaan's missing = \"pairwise\"), or "
@@ -112,7 +112,12 @@ def resolve_missing(value, kind: str, func: str, name: str = "missing") -> str:
         elif v == "mean":
             hint = (" Mean replacement is a PLS option (fit_pls(missing='mean')); "
                     + ("CB-SEM keeps incomplete respondents with missing='fiml'."
-                       if kind == "cbsem" else "use missing='em' (or 'ml') to keep every respondent."))
+                       if kind == "cbsem" else
+                       "with ordered items missing='pairwise' keeps every respondent."
+                       if kind == "ordinal" else
+                       "use missing='em' (or 'ml') to keep every respondent."))
+        elif kind == "ordinal" and v in ("available", "available.cases"):
+            hint = " lavaan's available-cases analysis of ordered items is missing='pairwise'."
         elif v == "em" and kind == "cbsem":
             hint = " CB-SEM's maximum-likelihood method with missing answers is 'fiml' (or 'ml')."
         elif v == "fiml" and kind in ("pls", "measurement"):
