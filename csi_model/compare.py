@@ -281,8 +281,9 @@ def compare(spec: ModelSpec | str, data, *, by: str | Sequence[str], bootstrap: 
         Wu & Estabrook (2016) steps ``configural, thresholds, loadings, intercepts`` on the
         model's measurement part (latents with two or more items; see
         :mod:`csi_model.sem.ordinal_groups`). The CB-SEM path tests are then skipped (with a
-        note); the PLS-MGA tests and the index are unchanged. With ordered items the ladder
-        uses complete respondents (listwise) whatever ``missing`` says (noted in the output).
+        note); the PLS-MGA tests and the index are unchanged. With ordered items and
+        ``missing="ml"`` the ladder uses pairwise deletion (lavaan's ``missing =
+        "pairwise"``: there is no FIML for ordered items; noted in the output).
     missing : {"listwise", "ml"}
         ``"listwise"`` (default) drops incomplete respondents everywhere; ``"ml"`` (also
         written ``"fiml"`` or ``"em"``) keeps them: the CB-SEM invariance ladder by FIML
@@ -350,14 +351,16 @@ def compare(spec: ModelSpec | str, data, *, by: str | Sequence[str], bootstrap: 
         try:
             if ordinal:
                 inv = ladder(_measurement_part(spec, notes), survey, by=group_col, ordered=True,
-                             steps=_ordinal_steps(invariance_steps))
+                             steps=_ordinal_steps(invariance_steps),
+                             missing="pairwise" if missing == "ml" else "listwise")
                 notes.append("Ordered items: the CB-SEM invariance ladder is fitted to the "
                              "measurement model (WLSMV); CB-SEM path tests are not done with "
                              "ordered items (see the PLS-MGA path tests).")
                 if missing == "ml":
-                    notes.append("Ordered items: the WLSMV invariance ladder uses the complete "
-                                 "respondents (listwise); missing='ml' applies to PLS, PLS-MGA "
-                                 "and the index only.")
+                    notes.append("Ordered items: the WLSMV invariance ladder uses pairwise "
+                                 "deletion (lavaan's missing = \"pairwise\"; there is no FIML "
+                                 "for ordered items); missing='ml' means EM for PLS, PLS-MGA "
+                                 "and the index.")
             else:
                 inv = ladder(spec, survey, by=group_col, steps=invariance_steps,
                              missing="fiml" if missing == "ml" else "listwise")

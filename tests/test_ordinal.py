@@ -130,7 +130,7 @@ def test_what_is_not_supported_is_refused_clearly():
         cm.fit(two, data, ordered=["IMAG1"])
     with pytest.raises(EstimationError, match="bootstrap with ordered items"):
         cm.fit(two, data, ordered=True, bootstrap=10, seed=1)
-    with pytest.raises(EstimationError, match="listwise deletion only"):
+    with pytest.raises(ValueError, match="With ordered items there is no FIML"):
         cm.fit(two, data, ordered=True, missing="fiml")
     with pytest.raises(ValueError, match="is for ordered items"):
         cm.fit(two, data, estimator="WLSMV")

@@ -156,7 +156,6 @@ def test_weighted_fiml_matches_lavaan(key):
 
 
 @pytest.mark.parametrize("kw, match", [
-    (dict(ordered=True), "ordered items"),
     (dict(bootstrap=10, seed=1), "bootstrap"),
 ])
 def test_weights_refused_where_not_available(kw, match):

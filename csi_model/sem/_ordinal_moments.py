@@ -61,13 +61,20 @@ class OrdinalMoments:
         return len(self.thresholds)
 
 
-def ordinal_moments(poly: PolychoricResult, codes: np.ndarray) -> OrdinalMoments:
-    """The WLS statistics and Gamma from a listwise :func:`polychoric` fit.
+def ordinal_moments(poly: PolychoricResult, codes: np.ndarray,
+                    weights: np.ndarray | None = None) -> OrdinalMoments:
+    """The WLS statistics and Gamma from a :func:`polychoric` fit, as lavaan's ``muthen1984``.
 
-    ``codes``: (n, p) category codes 0..K-1 of the same respondents (complete rows).
+    ``codes``: (n, p) category codes 0..K-1 of the respondents ``poly`` was fitted to, -1 for
+    a missing answer (``missing="pairwise"``: each score is 0 where its item or pair is not
+    answered, so every sum runs over the available answers, as lavaan's ``na.rm``).
+    ``weights``: sampling weights summing to n (lavaan's ``sampling.weights``): the bread
+    sums ``w s s'``, the meat ``w^2 s s'``. Gamma is scaled by n, the number of respondents
+    (lavaan's ``nobs``, the sum of the weights).
     """
     items = tuple(poly.correlation.columns)
     p, n = len(items), codes.shape[0]
+    w = np.ones(n) if weights is None else np.asarray(weights, dtype=float)
     th = poly.thresholds
     tau = [np.concatenate([[-np.inf], th.loc[th.item == it, "tau"].to_numpy(), [np.inf]])
            for it in items]
@@ -75,27 +82,31 @@ def ordinal_moments(poly: PolychoricResult, codes: np.ndarray) -> OrdinalMoments
     start = np.concatenate([[0], np.cumsum(nth)])
     R = poly.correlation.to_numpy()
     pairs = pair_order(p)
+    seen = codes >= 0
 
-    # stage 1: threshold scores d log P(X_v = c) / d tau_v,m
+    # stage 1: threshold scores d log P(X_v = c) / d tau_v,m (0 where X_v is missing)
     sc_th = np.zeros((n, start[-1]))
     for v in range(p):
-        t, c = tau[v], codes[:, v]
+        t, ok = tau[v], seen[:, v]
+        c = codes[ok, v]
         prob = ndtr(t[c + 1]) - ndtr(t[c])
         for m in range(1, nth[v] + 1):
             col = start[v] + m - 1
-            sc_th[:, col] = _phi(t[m]) * ((c + 1 == m).astype(float) - (c == m)) / prob
+            sc_th[ok, col] = _phi(t[m]) * ((c + 1 == m).astype(float) - (c == m)) / prob
 
-    # stage 2: correlation scores, and A21 from the cell tables: the cross-product of each
-    # correlation score with the pair likelihood's threshold scores, summed over cells
+    # stage 2: correlation scores, and A21 from the (weighted) cell tables: the cross-product
+    # of each correlation score with the pair likelihood's threshold scores, summed over cells
     sc_cor = np.zeros((n, len(pairs)))
     a21 = np.zeros((len(pairs), start[-1]))
     for k, (i, j) in enumerate(pairs):
         ti, tj, rho = tau[i], tau[j], R[i, j]
         P, dP = rectangle_probabilities(ti, tj, rho)
-        a, b = codes[:, i], codes[:, j]
+        ok = seen[:, i] & seen[:, j]
+        a, b = codes[ok, i], codes[ok, j]
         score = dP / P
-        sc_cor[:, k] = score[a, b]
-        counts = np.bincount(a * P.shape[1] + b, minlength=P.size).reshape(P.shape)
+        sc_cor[ok, k] = score[a, b]
+        counts = np.bincount(a * P.shape[1] + b, weights=w[ok],
+                             minlength=P.size).reshape(P.shape)
         Q = counts * score / P
         s = np.sqrt(1 - rho * rho)
         for v, tv, tw, Qv in ((i, ti, tj, Q), (j, tj, ti, Q.T)):
@@ -107,13 +118,14 @@ def ordinal_moments(poly: PolychoricResult, codes: np.ndarray) -> OrdinalMoments
             a21[k, start[v]:start[v + 1]] = ((Qv[:-1] - Qv[1:]) * edge).sum(axis=1)
 
     sc = np.hstack([sc_th, sc_cor])
-    inner = sc.T @ sc
+    sw = sc * w[:, None]
+    inner = sw.T @ sw
     # B^-1 for the block-triangular bread
     a11_inv = np.zeros((start[-1], start[-1]))
     for v in range(p):
         sl = slice(start[v], start[v + 1])
-        a11_inv[sl, sl] = np.linalg.inv(inner[sl, sl])
-    a22_inv = 1.0 / np.einsum("ij,ij->j", sc_cor, sc_cor)
+        a11_inv[sl, sl] = np.linalg.inv(sw[:, sl].T @ sc[:, sl])
+    a22_inv = 1.0 / np.einsum("ij,ij->j", sw[:, start[-1]:], sc_cor)
     b_inv = np.zeros(inner.shape)
     nt = start[-1]
     b_inv[:nt, :nt] = a11_inv

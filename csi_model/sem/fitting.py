@@ -116,7 +116,7 @@ def _start_values(model: RAMModel, semopy_est: dict, mom: est.Moments) -> np.nda
 
 # ------------------------------------------------------------------------------ fit
 def fit(spec: ModelSpec | str | Path, data, *, estimator: str | None = None,
-        missing: Literal["listwise", "fiml"] = "listwise", missing_codes=None,
+        missing: Literal["listwise", "fiml", "pairwise"] = "listwise", missing_codes=None,
         level: float = 0.95, bootstrap: int | None = None, seed: int | None = None,
         n_jobs: int = 1, backend: str = "loky", progress: bool | None = None,
         ordered=None, auto_cov_y: bool | None = None,
@@ -141,13 +141,17 @@ def fit(spec: ModelSpec | str | Path, data, *, estimator: str | None = None,
         ``"MLR"``: ML estimates with Huber-White robust SEs (observed information) and the
         Yuan-Bentler (Mplus variant) scaled chi-square with robust CFI/TLI/RMSEA, as
         lavaan's ``estimator = "MLR"``; with complete data only.
-    missing : {"listwise", "fiml"}
+    missing : {"listwise", "fiml", "pairwise"}
         ``"listwise"`` drops incomplete rows (reported in the result's warnings);
         ``"fiml"`` uses every observed answer (full-information ML, SEs from the
         observed information), as lavaan's ``missing = "ml"``; lavaan's name ``"ml"`` is
-        accepted as an alias (the result says ``"fiml"``). Respondents who answered none of
-        the model's variables are dropped with a warning naming the rows; an item nobody
-        answered is an error (see :func:`csi_model.survey.missing.check_patterns`).
+        accepted as an alias (the result says ``"fiml"``). ``"pairwise"``, with ``ordered``
+        items only (where FIML is not available, as in lavaan): lavaan's ``missing =
+        "pairwise"``, the thresholds from each item's answers, the polychoric correlations
+        from the respondents answering both items, Gamma from their casewise scores.
+        Respondents who answered none of the model's variables are dropped with a warning
+        naming the rows; an item nobody answered is an error (see
+        :func:`csi_model.survey.missing.check_patterns`).
     missing_codes : sequence of numbers, optional
         Answer codes that mean "missing" (e.g. ``(99, 0)``) when ``data`` is read here.
     scale : (min, max), optional
@@ -175,8 +179,8 @@ def fit(spec: ModelSpec | str | Path, data, *, estimator: str | None = None,
         Treat the items as ordinal (lavaan's ``ordered=``): thresholds and polychoric
         correlations, DWLS estimates with robust SEs and the mean-and-variance adjusted
         (scaled-shifted) test for ``"WLSMV"`` (lavaan's delta parameterization; see
-        :mod:`csi_model.sem.ordinal`). Every item must be ordered; listwise deletion, one
-        group, no bootstrap yet.
+        :mod:`csi_model.sem.ordinal`). Every item must be ordered; listwise or pairwise
+        deletion (``missing``), sampling ``weights`` allowed, one group, no bootstrap yet.
     auto_cov_y : bool, optional
         lavaan's ``auto.cov.y``: free residual covariances among the endogenous variables
         that predict nothing else (e.g. COMP and LOY when both are outcomes of SAT only).
@@ -198,8 +202,9 @@ def fit(spec: ModelSpec | str | Path, data, *, estimator: str | None = None,
         Yuan-Bentler scaled one, with robust CFI/TLI/RMSEA. Negative, missing,
         non-numeric or all-zero weights are an error naming the rows. With
         ``missing="fiml"`` the likelihood of each row is weighted (lavaan's weighted FIML,
-        also robust). Continuous items only for now: ordered items and the bootstrap are
-        refused with weights.
+        also robust). With ``ordered`` items the thresholds, polychoric correlations and
+        Gamma are weighted (lavaan's weighted WLSMV; listwise or pairwise). The bootstrap
+        is refused with weights.
 
     engine : {"csi_model", "semopy"}
         Where the estimation starts; both converge to the same ML solution by Fisher
@@ -274,7 +279,7 @@ def fit(spec: ModelSpec | str | Path, data, *, estimator: str | None = None,
                 "polychoric correlations only. Remove the '~ 1' lines / meanstructure=True, or "
                 "treat the items as continuous (no ordered=).")
         return _fit_ordered(spec, data, ordered, estimator, missing, missing_codes, level,
-                            bootstrap, t0, scale)
+                            bootstrap, t0, scale, weights)
     if isinstance(estimator, str) and estimator.upper() in ("WLSMV", "DWLS", "ULSMV", "ULS"):
         raise ValueError(f"The estimator {estimator!r} is for ordered items: pass ordered=True "
                          "(or the list of ordinal items) to fit.")
@@ -445,7 +450,6 @@ def _check_weights_use(weights, spec: ModelSpec, ordered, missing, bootstrap, da
     if weights is None:
         return None
     refused = [what for what, on in (
-        ("ordered items (lavaan's weighted WLSMV)", ordered is not None and ordered is not False),
         ("bootstrap", bootstrap is not None),
         ("survey moments (the weights need the rows)", isinstance(data, SurveyMoments)))
         if on]
@@ -595,15 +599,13 @@ def _assemble(spec, model: RAMModel, theta, acov, estimates, measures, notes: li
 
 
 def _fit_ordered(spec, data, ordered, estimator, missing, missing_codes, level, bootstrap, t0,
-                 scale):
+                 scale, weights=None):
     from .ordinal import ORDINAL_ESTIMATORS, fit_ordered
 
     estimator = check_choice("WLSMV" if estimator is None else estimator,
                              tuple(ORDINAL_ESTIMATORS), "estimator", "fit")
     from ..survey.missing import resolve_missing
-    if resolve_missing(missing, "cbsem", "fit") != "listwise":
-        raise EstimationError("Ordered items are fitted with listwise deletion only for now; "
-                              "use missing='listwise' (FIML is for continuous items).")
+    missing = resolve_missing(missing, "ordinal", "fit")
     if bootstrap is not None:
         raise EstimationError("bootstrap with ordered items is not available yet; the "
                               f"{estimator} standard errors are robust (sandwich) already.")
@@ -617,7 +619,7 @@ def _fit_ordered(spec, data, ordered, estimator, missing, missing_codes, level, 
     survey = as_survey(data, spec, missing_codes, "fit", scale=scale)
     spec.check_against(survey.data.columns, data_source=survey.source)
     with threadpool_limits(limits=1, user_api="blas"):
-        return fit_ordered(spec, survey, ordered, estimator, level, t0)
+        return fit_ordered(spec, survey, ordered, estimator, level, t0, missing, weights)
 
 
 def _semopy_start(pt: pd.DataFrame, mom: est.Moments, cols: list[str], notes: list[str]) -> dict:

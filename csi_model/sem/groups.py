@@ -498,11 +498,13 @@ def fit_multigroup(spec: ModelSpec | str, data, *, by: str, equal: Sequence[str]
         fixed in every group it is held equal in (lavaan's rules). A group with fewer
         respondents than free parameters is fitted with a caution in the warnings (as
         lavaan fits it); a group whose sample covariance matrix is singular is refused.
-    missing : {"listwise", "fiml"}
+    missing : {"listwise", "fiml", "pairwise"}
         ``"listwise"`` drops incomplete rows within each group; ``"fiml"`` keeps every answer
         (full-information ML per group, SEs from the observed information, chi-square against
         each group's EM-estimated unrestricted model), as lavaan's ``missing = "ml"`` with
-        ``group =``. Rows without any answer are dropped either way.
+        ``group =``. With ``ordered`` items ``"listwise"`` or ``"pairwise"`` (lavaan's
+        ``missing = "pairwise"``, see :mod:`csi_model.sem.ordinal_groups`). Rows without any
+        answer are dropped either way.
     ordered : True or list of str, optional
         Ordered (Likert) items: WLSMV with thresholds, Wu & Estabrook's (2016)
         identification, ``equal`` one of ``()``, ``["thresholds"]``, ``["thresholds",
@@ -527,11 +529,11 @@ def fit_multigroup(spec: ModelSpec | str, data, *, by: str, equal: Sequence[str]
     spec = _multigroup_spec(spec)
     if ordered is not None and ordered is not False:
         from .ordinal_groups import fit_multigroup_ordered
-        if partial or missing != "listwise":
-            raise ValueError("With ordered items, fit_multigroup supports neither 'partial' "
-                             "nor missing='fiml' (listwise deletion within groups).")
+        if partial:
+            raise ValueError("With ordered items, fit_multigroup does not support 'partial' "
+                             "(partial invariance) yet.")
         return fit_multigroup_ordered(spec, data, by=by, equal=equal, ordered=ordered,
-                                      estimator=estimator, level=level)
+                                      estimator=estimator, level=level, missing=missing)
     if estimator not in (None, "ML"):
         raise ValueError(f"The 'estimator' parameter of fit_multigroup is 'ML' for continuous "
                          f"items (WLSMV with ordered=...). Got {estimator!r} instead.")
@@ -1006,13 +1008,13 @@ def invariance(spec: ModelSpec | str, data, *, by: str,
     spec = _multigroup_spec(spec)
     if ordered is not None and ordered is not False:
         from .ordinal_groups import ORDINAL_STEPS, invariance_ordered
-        if partial or missing != "listwise":
-            raise ValueError("With ordered items, invariance supports neither 'partial' nor "
-                             "missing='fiml' (listwise deletion within groups).")
+        if partial:
+            raise ValueError("With ordered items, invariance does not support 'partial' "
+                             "(partial invariance) yet.")
         if tuple(steps) == ("configural", "metric", "scalar", "strict"):
             steps = tuple(ORDINAL_STEPS)                 # the default ladder, for ordered items
         return invariance_ordered(spec, data, by=by, steps=steps, ordered=ordered,
-                                  estimator=estimator)
+                                  estimator=estimator, missing=missing)
     bad = [s for s in steps if s not in STEPS]
     if bad:
         raise ValueError(f"The 'steps' parameter of invariance must contain only "

@@ -3,9 +3,13 @@
 ``fit(spec, data, ordered=True)`` lands here. What lavaan 0.6-14 does for ``cfa(...,
 ordered = TRUE)`` in one group with the default delta parameterization, and what we do:
 
-1. thresholds and polychoric correlations (:func:`~csi_model.sem.polychoric.polychoric`,
-   listwise) and their asymptotic covariance Gamma (Muthén 1984;
-   :mod:`~csi_model.sem._ordinal_moments`);
+1. thresholds and polychoric correlations (:func:`~csi_model.sem.polychoric.polychoric`)
+   and their asymptotic covariance Gamma (Muthén 1984;
+   :mod:`~csi_model.sem._ordinal_moments`); with listwise deletion (lavaan's default) or, with
+   ``missing="pairwise"`` (lavaan's), each threshold from its item's answers, each correlation
+   from the respondents answering both items and Gamma from the casewise scores of the
+   answers given (N = every respondent with an answer); with sampling weights, weighted
+   proportions, tables and scores (lavaan's ``sampling.weights``);
 2. the model-implied correlation matrix of the latent responses is ``Sigma* = Lambda Psi
    Lambda' + Theta`` with ``diag(Sigma*) = 1``: the items' residual variances are not free but
    ``1 - diag(Lambda Psi Lambda')`` (reported with SE 0, as lavaan); thresholds are free (the
@@ -25,16 +29,18 @@ ordered = TRUE)`` in one group with the default delta parameterization, and what
 (as lavaan). Multi-group models: :mod:`~csi_model.sem.ordinal_groups`.
 
 Not supported yet, each refused with a message: a mix of ordinal and continuous indicators,
-observed exogenous predictors, missing answers other than listwise, the theta
-parameterization.
+observed exogenous predictors, the theta parameterization. FIML (lavaan's ``missing = "ml"``)
+is not available with ordered items, in lavaan neither.
 """
 from __future__ import annotations
+
+import warnings
 
 import numpy as np
 import pandas as pd
 from .._distributions import chdtrc, ndtr, ndtri  # scipy.special, imported on first call
 
-from ..exceptions import ModelSpecError, SurveyDataError
+from ..exceptions import DataQualityWarning, ModelSpecError, SurveyDataError
 from . import _estimation as est
 from . import fit_indices as fi
 from ._ordinal_moments import OrdinalMoments, ordinal_moments, pair_order
@@ -91,13 +97,18 @@ def ordered_items(spec, ordered) -> list[str]:
     return chosen
 
 
-def fit_ordinal(spec, frame: pd.DataFrame, items: list[str], estimator: str, notes: list[str]):
-    """Estimate; returns a dict of the pieces of an SEMResult (see sem/fitting.py)."""
+def fit_ordinal(spec, frame: pd.DataFrame, items: list[str], estimator: str, notes: list[str],
+                missing: str = "listwise", weights: np.ndarray | None = None):
+    """Estimate; returns a dict of the pieces of an SEMResult (see sem/fitting.py).
+
+    ``frame``: the respondents used (complete rows for ``"listwise"``; for ``"pairwise"``
+    every row with an answer); ``weights``: their sampling weights, summing to their number.
+    """
     weight, test = ORDINAL_ESTIMATORS[estimator]
-    poly = polychoric(frame[items], missing="listwise")
-    codes = np.column_stack([np.searchsorted(poly.categories[c], frame[c].to_numpy(dtype=float))
+    poly = polychoric(frame[items], missing=missing, weights=weights)
+    codes = np.column_stack([_codes(poly.categories[c], frame[c].to_numpy(dtype=float))
                              for c in items])
-    mom = ordinal_moments(poly, codes)
+    mom = ordinal_moments(poly, codes, weights)
     n = mom.n
     pt = spec.partable()
     model = RAMModel.from_partable(pt, spec.observed, spec.latents)
@@ -168,6 +179,14 @@ def fit_ordinal(spec, frame: pd.DataFrame, items: list[str], estimator: str, not
             "moments": mom, "thresholds": (mom.threshold_names, mom.thresholds, th_se),
             "measures": measures, "iterations": iters, "converged": converged, "n": n,
             "polychoric": poly, "residual_parameters": residual}
+
+
+def _codes(categories, values: np.ndarray) -> np.ndarray:
+    """Category codes 0..K-1 of the answers, -1 for a missing answer."""
+    out = np.full(len(values), -1, dtype=np.int64)
+    ok = ~np.isnan(values)
+    out[ok] = np.searchsorted(categories, values[ok])
+    return out
 
 
 def _residual_parameters(model: RAMModel, items) -> dict[str, int]:
@@ -297,26 +316,64 @@ def _fit_measures(mom: OrdinalMoments, D, w, residuals, npar: int, n: int, test:
 
 
 # ----------------------------------------------------------------------- the result
-def fit_ordered(spec, survey, ordered, estimator: str, level: float, t0: float):
-    """fit(..., ordered=...): the SEMResult of an ordinal CB-SEM (listwise, one group)."""
+def fit_ordered(spec, survey, ordered, estimator: str, level: float, t0: float,
+                missing: str = "listwise", weights: str | None = None):
+    """fit(..., ordered=...): the SEMResult of an ordinal CB-SEM (one group).
+
+    ``missing``: ``"listwise"`` (lavaan's default) or ``"pairwise"`` (lavaan's
+    ``missing = "pairwise"``: each item's thresholds from its answers, each polychoric
+    correlation from the respondents answering both items, Gamma from the casewise scores
+    of the answers given; respondents without any answer are dropped). ``weights``: the
+    sampling-weight column (lavaan's ``sampling.weights``), rescaled to sum to the
+    respondents used.
+    """
     import time
     import warnings
 
     from .. import _distributions as stats  # scipy.special, not scipy.stats (import time)
 
     from ..exceptions import ImproperSolutionWarning
+    from ..survey.missing import check_patterns
+    from ..survey.weights import survey_weights
     from .fitting import _estimate_table, _r_squared
     from .results import SEMResult, admissibility_warnings, standardize
 
     items = ordered_items(spec, ordered)
     notes: list[str] = []
-    frame, dropped = survey.complete_cases(items)
-    if len(dropped):
-        notes.append(f"Listwise deletion: {len(dropped)} of {survey.n} rows with missing answers "
-                     "were dropped (ordered items: listwise only).")
+    report = getattr(survey, "report", None)
+    if report is not None and report.n_rows_read > survey.n:
+        gone = report.rows_dropped["row"].tolist()
+        notes.append(f"{report.n_rows_read - survey.n} of {report.n_rows_read} rows answered "
+                     f"none of the items and were dropped when the data were read (rows "
+                     f"{', '.join(map(str, gone[:8]))}{', ...' if len(gone) > 8 else ''}; "
+                     "lavaan: 'some cases are empty and will be ignored').")
+    if missing == "listwise":
+        frame, dropped = survey.complete_cases(items)
+        if len(dropped):
+            notes.append(f"Listwise deletion: {len(dropped)} of {survey.n} rows with missing "
+                         "answers were dropped (use missing='pairwise' to keep them, as "
+                         "lavaan's missing = \"pairwise\").")
+        _check_categories(survey, frame, items, notes)
+    else:
+        keep, pattern_notes = check_patterns(survey, items, "pairwise", "fit")
+        notes += pattern_notes
+        frame = survey.data.loc[keep]
+        n_miss = int(frame[items].isna().any(axis=1).sum())
+        notes.append(f"Pairwise deletion (lavaan's missing = \"pairwise\"): {n_miss} of "
+                     f"{len(frame)} respondents with missing answers are kept; each threshold "
+                     "uses the answers to its item and each polychoric correlation the "
+                     "respondents who answered both items.")
+    w = None
+    if weights is not None:
+        w = survey_weights(survey, weights, frame.index)
+        n_eff = w.sum() ** 2 / np.sum(w ** 2)
+        notes.append(f"Sampling weights from column '{weights}', rescaled to sum to the "
+                     f"{len(w)} respondents used (Kish effective sample size {n_eff:.0f}): "
+                     "weighted thresholds, polychoric correlations and Gamma, as lavaan's "
+                     "sampling.weights with ordered items.")
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always")
-        out = fit_ordinal(spec, frame, items, estimator, notes)
+        out = fit_ordinal(spec, frame, items, estimator, notes, missing, w)
     notes += [str(w.message) for w in caught if str(w.message) not in notes]
     model, theta = out["model"], out["theta"]
     estimates = _estimate_table(model, theta, out["acov"], level)
@@ -359,11 +416,31 @@ def fit_ordered(spec, survey, ordered, estimator: str, level: float, t0: float):
         warnings.warn(f"Improper solution ({len(improper)} problem(s), see result.warnings): "
                       + " | ".join(improper), ImproperSolutionWarning, stacklevel=3)
     return SEMResult(
-        spec=spec, estimator=estimator, missing="listwise", n=out["n"], n_total=survey.n,
+        spec=spec, estimator=estimator, missing=missing, n=out["n"], n_total=survey.n,
         estimates=estimates, standardized=std, fit_measures=out["measures"], r2=r2,
         warnings=tuple(notes + improper), converged=bool(out["converged"]),
         iterations=int(out["iterations"]), implied_cov=implied, theta=theta, acov=out["acov"],
         data_source=survey.source, elapsed=time.perf_counter() - t0, data_report=survey.report)
+
+
+def _check_categories(survey, frame: pd.DataFrame, items, notes: list[str]) -> None:
+    """A category answered only by dropped respondents disappears from an item (lavaan stops
+    there: 'some categories of variable ... are empty'); say so instead of fitting silently
+    with fewer thresholds."""
+    lost = []
+    for c in items:
+        before = set(survey.data[c].dropna().unique())
+        after = set(frame[c].dropna().unique())
+        if before - after:
+            shown = [int(v) if float(v).is_integer() else v for v in sorted(before - after)]
+            lost.append(f"{c} ({', '.join(str(v) for v in shown)})")
+    if lost:
+        msg = (f"Listwise deletion left no answer in some categories of {'; '.join(lost)}: "
+               "these items have fewer thresholds than categories in the data (lavaan stops "
+               "with 'some categories ... are empty'). Use missing='pairwise' or merge the "
+               "rare categories with a neighbour.")
+        notes.append(msg)
+        warnings.warn(msg, DataQualityWarning, stacklevel=4)
 
 
 def std_values(model: RAMModel, items):

@@ -33,7 +33,10 @@ nested steps: lavaan's ``lavTestLRT`` for WLSMV, Satorra's (2000) scaled-shifted
 Refused, each with a message: structural paths and observed predictors (the ladder is a
 measurement-model question), fixed loadings, labels, lines other than ``=~`` (``~~``, ``~ 1``,
 ``:=``), binary items, a category missing in a group (collapse it with a neighbour),
-estimators other than WLSMV, partial invariance, missing answers other than listwise.
+estimators other than WLSMV, partial invariance. Missing answers: listwise deletion within
+groups (lavaan's default) or ``missing="pairwise"`` (lavaan's: each group's thresholds from
+its answers to each item, polychorics from its respondents answering both items, Gamma from
+their casewise scores; see :mod:`csi_model.sem.ordinal`).
 
 Wu, H., & Estabrook, R. (2016). Identification of confirmatory factor analysis models of
 different levels of invariance for ordered categorical outcomes. Psychometrika, 81(4),
@@ -59,6 +62,7 @@ from . import fit_indices as fi
 from ._ordinal_moments import ordinal_moments, pair_order
 from ._ordinal_robust import NAN_ROBUST, RobustGroup, robust_measures
 from .groups import DELTA_CFI, DELTA_RMSEA, MultiGroupResult
+from .ordinal import _codes
 from .polychoric import polychoric
 from .results import Summary
 
@@ -110,7 +114,7 @@ def _check_spec(spec: ModelSpec, ordered) -> list[str]:
     return items
 
 
-def _group_moments(spec, data, by, items):
+def _group_moments(spec, data, by, items, missing: str = "listwise"):
     from ..survey.read import Survey, read_survey
     survey = data if isinstance(data, Survey) else read_survey(data, items=items)
     frame = survey.data
@@ -135,10 +139,12 @@ def _group_moments(spec, data, by, items):
     moments, dropped = [], 0
     for gname in groups:
         sub = frame.loc[labels.astype(str) == gname, items]
-        complete = sub.dropna()
+        # listwise: the complete rows; pairwise: the rows with an answer (lavaan drops the
+        # empty ones)
+        complete = sub.dropna() if missing == "listwise" else sub.dropna(how="all")
         dropped += len(sub) - len(complete)
         for c in items:
-            seen = np.sort(complete[c].unique())
+            seen = np.sort(complete[c].dropna().unique())
             if len(seen) != len(pooled[c]):
                 missing_cats = [v for v in pooled[c] if v not in set(seen)]
                 counts = complete[c].value_counts().reindex(pooled[c], fill_value=0)
@@ -149,8 +155,8 @@ def _group_moments(spec, data, by, items):
                     f"neighbour in every group (e.g. data['{c}'].clip(lower=...)) and refit.")
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")
-            poly = polychoric(complete, missing="listwise")
-        codes = np.column_stack([np.searchsorted(poly.categories[c], complete[c].to_numpy(float))
+            poly = polychoric(complete, missing=missing)
+        codes = np.column_stack([_codes(poly.categories[c], complete[c].to_numpy(float))
                                  for c in items])
         moments.append(ordinal_moments(poly, codes))
     return survey, groups, moments, dropped
@@ -523,19 +529,26 @@ def _check_estimator(estimator):
                          f"default for ordered items); got {estimator!r}.")
 
 
-def _fit_step(spec, by, groups, moments, dropped, equal, level, warm=None):
+def _fit_step(spec, by, groups, moments, dropped, equal, level, warm=None,
+              missing: str = "listwise"):
     model = _build(spec, groups, equal, [int(np.sum(moments[0].threshold_item == j))
                                          for j in range(len(spec.observed))])
     for gname, m in zip(groups, moments):
         if m.n <= len(spec.observed):
-            raise EstimationError(f"Group {by} = {gname} has {m.n} complete respondents for "
+            raise EstimationError(f"Group {by} = {gname} has {m.n} respondents for "
                                   f"{len(spec.observed)} ordered items: too few. Merge it with "
                                   "another group or drop it.")
     fit = _estimate(model, moments, _start(model, moments, warm))
     notes = []
-    if dropped:
+    if dropped and missing == "listwise":
         notes.append(f"Listwise deletion within groups: {dropped} incomplete rows were dropped "
-                     "(ordered items: listwise only).")
+                     "(missing='pairwise' keeps them, as lavaan's missing = \"pairwise\").")
+    elif missing == "pairwise":
+        notes.append("Pairwise deletion within groups (lavaan's missing = \"pairwise\"): each "
+                     "threshold from the group's answers to its item, each polychoric "
+                     "correlation from the group's respondents answering both items"
+                     + (f"; {dropped} rows without any answer were dropped." if dropped
+                        else "."))
     if not fit.converged:
         notes.append(f"The multi-group WLSMV estimation did not converge in {fit.iterations} "
                      "iterations: the estimates are not a solution.")
@@ -599,12 +612,14 @@ class OrdinalMultiGroupResult(MultiGroupResult):
 
 
 def fit_multigroup_ordered(spec, data, *, by: str, equal: Sequence[str] = (), ordered=True,
-                           estimator: str | None = None, level: float = 0.95):
+                           estimator: str | None = None, level: float = 0.95,
+                           missing: str = "listwise"):
     """``fit_multigroup(..., ordered=...)``: one step of the ordinal invariance ladder.
 
     Parameters are those of :func:`csi_model.sem.groups.fit_multigroup`; ``equal`` is one of
     ``()``, ``("thresholds",)``, ``("thresholds", "loadings")``, ``("thresholds", "loadings",
-    "intercepts")`` (see the module docstring for what each frees and fixes).
+    "intercepts")`` (see the module docstring for what each frees and fixes); ``missing``
+    is ``"listwise"`` or ``"pairwise"`` (lavaan's).
 
     Returns
     -------
@@ -627,9 +642,15 @@ def fit_multigroup_ordered(spec, data, *, by: str, equal: Sequence[str] = (), or
     _check_estimator(estimator)
     equal = _check_equal(equal)
     items = _check_spec(spec, ordered)
+    missing = _check_missing(missing, "fit_multigroup")
     with threadpool_limits(limits=1, user_api="blas"):   # small matrices: threads only cost
-        _, groups, moments, dropped = _group_moments(spec, data, by, items)
-        return _fit_step(spec, by, groups, moments, dropped, equal, level)
+        _, groups, moments, dropped = _group_moments(spec, data, by, items, missing)
+        return _fit_step(spec, by, groups, moments, dropped, equal, level, missing=missing)
+
+
+def _check_missing(missing, func: str) -> str:
+    from ..survey.missing import resolve_missing
+    return resolve_missing(missing, "ordinal", func)
 
 
 # ------------------------------------------------------------------ difference test
@@ -718,7 +739,8 @@ class OrdinalInvarianceResult:
 def invariance_ordered(spec, data, *, by: str,
                        steps: Sequence[str] = ("configural", "thresholds", "loadings",
                                                "intercepts"),
-                       ordered=True, estimator: str | None = None) -> OrdinalInvarianceResult:
+                       ordered=True, estimator: str | None = None,
+                       missing: str = "listwise") -> OrdinalInvarianceResult:
     """``invariance(..., ordered=...)``: the Wu & Estabrook (2016) ladder with WLSMV.
 
     Each step's fit measures (standard, scaled and robust, lavaan's names), and against the
@@ -745,16 +767,17 @@ def invariance_ordered(spec, data, *, by: str,
                          f"only {{{', '.join(ORDINAL_STEPS)}}} (Wu & Estabrook 2016). Got "
                          f"{bad!r} instead.")
     items = _check_spec(spec, ordered)
+    missing = _check_missing(missing, "invariance")
     with threadpool_limits(limits=1, user_api="blas"):   # small matrices: threads only cost
-        return _ladder(spec, by, steps, items, data)
+        return _ladder(spec, by, steps, items, data, missing)
 
 
-def _ladder(spec, by, steps, items, data) -> OrdinalInvarianceResult:
-    _, groups, moments, dropped = _group_moments(spec, data, by, items)
+def _ladder(spec, by, steps, items, data, missing="listwise") -> OrdinalInvarianceResult:
+    _, groups, moments, dropped = _group_moments(spec, data, by, items, missing)
     fits, warm = {}, None
     for s in steps:
         warm = fits[s] = _fit_step(spec, by, groups, moments, dropped, ORDINAL_STEPS[s], 0.95,
-                                   warm)
+                                   warm, missing)
     rows, prev = [], None
     keys = ("chisq", "df", "pvalue", "chisq.scaled", "pvalue.scaled", "cfi", "tli", "rmsea",
             "cfi.scaled", "tli.scaled", "rmsea.scaled", "cfi.robust", "tli.robust",

@@ -86,8 +86,8 @@ class PolychoricResult:
                 f"{len(self.warnings)} warning(s)>")
 
 
-def polychoric(data, items=None, *, missing: str = "listwise", max_iter: int = 100,
-               tol: float = 1e-10) -> PolychoricResult:
+def polychoric(data, items=None, *, missing: str = "listwise", weights=None,
+               max_iter: int = 100, tol: float = 1e-10) -> PolychoricResult:
     """Polychoric correlations and thresholds of ordinal items (lavaan's two-step estimator).
 
     Parameters
@@ -100,6 +100,10 @@ def polychoric(data, items=None, *, missing: str = "listwise", max_iter: int = 1
     missing : {"listwise", "pairwise"}
         ``"listwise"`` (lavaan's default) drops respondents with any missing item;
         ``"pairwise"`` uses each item's and each pair's available answers.
+    weights : array-like, optional
+        Sampling weights, one per row of ``data`` (non-negative; their scale does not
+        matter): weighted proportions give the thresholds and weighted contingency tables the
+        correlations, as lavaan's ``sampling.weights`` do.
     max_iter, tol
         Fisher-scoring limits per pair (|step| < ``tol``).
 
@@ -131,6 +135,7 @@ def polychoric(data, items=None, *, missing: str = "listwise", max_iter: int = 1
         raise ValueError(f"The 'missing' parameter of polychoric must be one of {list(_MISSING)}. "
                          f"Got {missing!r} instead.")
     values = frame.to_numpy(dtype=float)
+    w = _weights(weights, len(values))
     notes: list[str] = []
     if missing == "listwise":
         keep = ~np.isnan(values).any(axis=1)
@@ -138,18 +143,19 @@ def polychoric(data, items=None, *, missing: str = "listwise", max_iter: int = 1
             notes.append(f"{int((~keep).sum())} of {len(values)} respondents have a missing "
                          "answer and were dropped (missing='listwise').")
         values = values[keep]
+        w = None if w is None else w[keep]
     names = [str(c) for c in frame.columns]
     codes, cats = _categorize(values, names, notes)
-    tau = _thresholds(codes, cats)
+    tau = _thresholds(codes, cats, w, names)
     k_max = max(len(c) for c in cats)
     pairs = list(combinations(range(len(names)), 2))
-    rho, n_pair, iterations, zero_2x2, boundary = _fit_pairs(codes, tau, k_max, pairs,
-                                                             max_iter, tol)
+    rho, _, iterations, zero_2x2, boundary = _fit_pairs(codes, tau, k_max, pairs, max_iter, tol,
+                                                        w)
     corr = np.eye(len(names))
-    n_mat = np.diag((codes >= 0).sum(axis=0)).astype(float)
-    for (i, j), r, m in zip(pairs, rho, n_pair):
+    seen = (codes >= 0).astype(float)
+    n_mat = seen.T @ seen                    # respondents answering both (not weighted)
+    for (i, j), r in zip(pairs, rho):
         corr[i, j] = corr[j, i] = r
-        n_mat[i, j] = n_mat[j, i] = m
     for (i, j) in zero_2x2:
         notes.append(f"The 2 x 2 table of {names[i]} and {names[j]} has an empty cell: 0.5 was "
                      "added to it (lavaan's zero.add).")
@@ -203,6 +209,19 @@ def _as_frame(data, items) -> pd.DataFrame:
     return frame
 
 
+def _weights(weights, n: int) -> np.ndarray | None:
+    if weights is None:
+        return None
+    w = np.asarray(weights, dtype=float).ravel()
+    if len(w) != n:
+        raise ValueError(f"The 'weights' parameter of polychoric must have one weight per row "
+                         f"of the data ({n}). Got {len(w)} instead.")
+    if not np.all(np.isfinite(w)) or (w < 0).any() or not (w > 0).any():
+        raise ValueError("The 'weights' parameter of polychoric must be finite, non-negative "
+                         "and not all zero.")
+    return w
+
+
 def _categorize(values: np.ndarray, names, notes) -> tuple[np.ndarray, list[np.ndarray]]:
     """Category codes 0..K-1 (-1 for missing) and each item's sorted categories."""
     codes = np.full(values.shape, -1, dtype=np.int64)
@@ -223,19 +242,27 @@ def _categorize(values: np.ndarray, names, notes) -> tuple[np.ndarray, list[np.n
     return codes, cats
 
 
-def _thresholds(codes: np.ndarray, cats) -> list[np.ndarray]:
-    """Per item: (-inf, tau_1, ..., tau_{K-1}, +inf) from its available answers."""
+def _thresholds(codes: np.ndarray, cats, w=None, names=None) -> list[np.ndarray]:
+    """Per item: (-inf, tau_1, ..., tau_{K-1}, +inf) from its available (weighted) answers."""
     out = []
     for v, levels in enumerate(cats):
         col = codes[:, v]
-        counts = np.bincount(col[col >= 0], minlength=len(levels))
+        ok = col >= 0
+        counts = np.bincount(col[ok], weights=None if w is None else w[ok],
+                             minlength=len(levels))
+        if w is not None and (counts <= 0).any():
+            empty = [float(levels[k]) for k in np.flatnonzero(counts <= 0)]
+            raise SurveyDataError(f"polychoric: the answers {empty} to item {names[v]!r} come only "
+                                  "from respondents with weight 0, so their weighted share is "
+                                  "0 and the threshold is infinite. Merge the category with a "
+                                  "neighbour or check the weights.")
         cum = np.cumsum(counts)[:-1] / counts.sum()
         out.append(np.concatenate([[-np.inf], ndtri(cum), [np.inf]]))
     return out
 
 
 # ----------------------------------------------------------------------- step 2
-def _fit_pairs(codes, tau, k_max, pairs, max_iter, tol):
+def _fit_pairs(codes, tau, k_max, pairs, max_iter, tol, w=None):
     n_pairs = len(pairs)
     tables = np.zeros((n_pairs, k_max, k_max))
     ta = np.full((n_pairs, k_max + 1), np.inf)
@@ -246,7 +273,8 @@ def _fit_pairs(codes, tau, k_max, pairs, max_iter, tol):
         ok = (codes[:, i] >= 0) & (codes[:, j] >= 0)
         a, b = codes[ok, i], codes[ok, j]
         ki, kj = len(tau[i]) - 1, len(tau[j]) - 1
-        tab = np.bincount(a * kj + b, minlength=ki * kj).reshape(ki, kj).astype(float)
+        tab = np.bincount(a * kj + b, weights=None if w is None else w[ok],
+                          minlength=ki * kj).reshape(ki, kj).astype(float)
         if ki == 2 and kj == 2 and (tab == 0).sum() == 1:
             _add_keeping_margins(tab)
             zero_2x2.append((i, j))

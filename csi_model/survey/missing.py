@@ -20,6 +20,12 @@ subcommand):
     lavaan's name, accepted everywhere as an alias of "maximum likelihood with missing
     answers": ``"fiml"`` for CB-SEM, ``"em"`` for PLS and the measurement model. The
     report and ``paper.toml`` use it for the whole analysis.
+``"pairwise"``
+    CB-SEM with ordered items only (``fit(..., ordered=True)``, kind ``"ordinal"``), where
+    FIML is not available (nor in lavaan): lavaan's ``missing = "pairwise"``, thresholds
+    from each item's answers, polychoric correlations from the respondents answering both
+    items. Refused everywhere else: a pairwise covariance matrix of continuous items need
+    not be positive definite and has no single n.
 
 **Patterns** (:func:`check_patterns`): a respondent who answered none of the model's items
 is dropped with a warning naming the rows; an item nobody answered is an error naming the
@@ -43,11 +49,13 @@ MISSING_METHODS = {
     "pls": ("listwise", "mean", "em"),
     "measurement": ("listwise", "em"),
     "analysis": ("listwise", "ml"),      # compare(), the report and paper.toml: every stage
+    "ordinal": ("listwise", "pairwise"),  # fit(..., ordered=...): lavaan's WLSMV routes
 }
 _ML = {"cbsem": "fiml", "pls": "em", "measurement": "em", "analysis": "ml"}
 _LABELS = {"listwise": "listwise deletion", "fiml": "FIML (lavaan missing='ml')",
            "em": "EM covariance matrix (saturated ML, lavaan missing='ml')",
-           "mean": "mean replacement", "ml": "maximum likelihood (FIML / EM)"}
+           "mean": "mean replacement", "ml": "maximum likelihood (FIML / EM)",
+           "pairwise": "pairwise deletion (ordered items, lavaan missing='pairwise')"}
 
 
 def missing_label(method: str) -> str:
@@ -70,7 +78,7 @@ def resolve_missing(value, kind: str, func: str, name: str = "missing") -> str:
         As given by the user (any case). ``"ml"`` is lavaan's alias of the entry point's
         maximum-likelihood method; ``"fiml"`` and ``"em"`` are accepted by compare/report
         (``kind="analysis"``) as ``"ml"``.
-    kind : {"cbsem", "pls", "measurement", "analysis"}
+    kind : {"cbsem", "pls", "measurement", "analysis", "ordinal"}
     func : str
         The function (or CLI option) named in the error.
 
@@ -78,6 +86,8 @@ def resolve_missing(value, kind: str, func: str, name: str = "missing") -> str:
     --------
     >>> resolve_missing("ML", "pls", "fit_pls"), resolve_missing("ml", "cbsem", "fit")
     ('em', 'fiml')
+    >>> resolve_missing("Pairwise", "ordinal", "fit")
+    'pairwise'
     >>> resolve_missing("mean", "cbsem", "fit")
     Traceback (most recent call last):
     ...
@@ -86,26 +96,38 @@ def resolve_missing(value, kind: str, func: str, name: str = "missing") -> str:
     allowed = MISSING_METHODS[kind]
     if isinstance(value, str):
         v = value.strip().lower()
-        if v == "ml" or (kind == "analysis" and v in ("fiml", "em")):
+        if kind in _ML and (v == "ml" or (kind == "analysis" and v in ("fiml", "em"))):
             return _ML[kind]
         if v in allowed:
             return v
-    shown = allowed + (("ml",) if kind != "analysis" else ("fiml", "em"))
+    shown = allowed + ({"analysis": ("fiml", "em"), "ordinal": ()}.get(kind, ("ml",)))
     hint = ""
     if isinstance(value, str):
         v = value.strip().lower()
-        if v == "mean":
+        if kind == "ordinal" and v in ("ml", "fiml", "em"):
+            hint = (" With ordered items there is no FIML (lavaan 0.6-14: 'missing = \"ml\" not "
+                    "available in the categorical setting'); missing='pairwise' keeps the "
+                    "respondents with missing answers (lavaan's missing = \"pairwise\"), or "
+                    "treat the items as continuous (no ordered=) for FIML.")
+        elif v == "mean":
             hint = (" Mean replacement is a PLS option (fit_pls(missing='mean')); "
                     + ("CB-SEM keeps incomplete respondents with missing='fiml'."
-                       if kind == "cbsem" else "use missing='em' (or 'ml') to keep every respondent."))
+                       if kind == "cbsem" else
+                       "with ordered items missing='pairwise' keeps every respondent."
+                       if kind == "ordinal" else
+                       "use missing='em' (or 'ml') to keep every respondent."))
+        elif kind == "ordinal" and v in ("available", "available.cases"):
+            hint = " lavaan's available-cases analysis of ordered items is missing='pairwise'."
         elif v == "em" and kind == "cbsem":
             hint = " CB-SEM's maximum-likelihood method with missing answers is 'fiml' (or 'ml')."
         elif v == "fiml" and kind in ("pls", "measurement"):
             hint = (" FIML is CB-SEM's; here the maximum-likelihood method is 'em' (the EM "
                     "covariance matrix, or its alias 'ml').")
-        elif v in ("pairwise", "available"):
-            hint = (" Pairwise deletion is not offered: its covariance matrix need not be "
-                    "positive definite and has no single n; use 'em' / 'fiml' (or 'ml').")
+        elif v in ("pairwise", "available", "available.cases"):
+            hint = (" Pairwise deletion is not offered here: a pairwise covariance matrix need "
+                    "not be positive definite and has no single n; use 'em' / 'fiml' (or 'ml'). "
+                    "It is offered for ordered items only (fit(..., ordered=True, "
+                    "missing='pairwise'), lavaan's WLSMV with missing = \"pairwise\").")
     raise ValueError(f"The '{name}' parameter of {func} must be one of "
                      f"{{{', '.join(repr(a) for a in shown)}}}. Got {value!r} instead.{hint}")
 
