@@ -386,7 +386,8 @@ def same_warnings(messages) -> list[str]:
             key = ("patterns", p.group(1), p.group(3))
             if key in seen:
                 old = re.fullmatch(_PATTERN_NOTE, out[seen[key]], flags=re.S)
-                methods = list(dict.fromkeys([*old.group(2).split(" and "), p.group(2)]))
+                methods = list(dict.fromkeys([*old.group(2).split(" and "),
+                                             *p.group(2).split(" and ")]))
                 out[seen[key]] = f"{p.group(1)}{' and '.join(methods)}{p.group(3)}"
                 continue
         key = ("listwise", m.group(1), m.group(2)) if m else key if p else ("text", msg)
