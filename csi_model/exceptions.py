@@ -80,12 +80,16 @@ class ModelSpecError(CSIModelError):
 
     Examples
     --------
+    A model whose items are not all columns of the data (the closest column names are
+    suggested):
+
     >>> from csi_model import ModelSpec, ModelSpecError
+    >>> spec = ModelSpec.from_syntax("SAT =~ SAT1 + SAT2 + SAT3\\nLOY =~ LOY1 + LOY2\\nLOY ~ SAT")
     >>> try:
-    ...     ModelSpec.from_syntax("SAT =~ SAT1 + SAT2\\nLOY =~ LOY1\\nSAT ~ LOY\\nLOY ~ SAT")
+    ...     spec.check_against(["SAT1", "SAT2", "SAT3", "LOY1", "LOY_2"], data_source="survey.csv")
     ... except ModelSpecError as exc:
     ...     print(exc)
-    <model>: the structural model has a cycle LOY -> SAT -> LOY (lines 3, 4). CSI models are recursive: remove or reverse one of these paths.
+    <model>, line 2: the model variable 'LOY2' is not a column of the data (survey.csv). Did you mean 'LOY_2', 'LOY1'?
     """
 
 

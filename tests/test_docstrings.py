@@ -26,6 +26,10 @@ ENGINE = {"csi_model.pls.consistent.PLScProblem", "csi_model.pls.consistent.rho_
           "csi_model.sem.defined.defined_rows", "csi_model.sem.defined.defined_hypotheses",
           "csi_model.sem.defined.DefinedValues",
           "csi_model.sem.diagnostics.modification_indices", "csi_model.sem.diagnostics.residuals",
+          # the multi-group RAM models and moments: MultiGroupResult.modification_indices()
+          # and .equality_score_tests() are the users' route (with examples)
+          "csi_model.sem.diagnostics.modification_indices_groups",
+          "csi_model.sem.diagnostics.equality_score_tests",
           "csi_model.sem.ordinal.fit_ordinal", "csi_model.sem.results.standardize",
           "csi_model.sem.results.admissibility_warnings"}
 

@@ -61,8 +61,31 @@ def test_efa_headers_wrap_between_words_only():
     assert "overflow-wrap:normal" in rule and "word-break" not in rule
 
 
+def _report_warnings(page: str) -> list[str]:
+    block = re.search(r'<div class="warnings" id="warnings">(.*?)</div>', page, re.S).group(1)
+    return re.findall(r"<li>(.*?)</li>", block, re.S)
+
+
+@pytest.mark.parametrize("lang", ["en", "zh"])
+def test_each_warning_is_listed_once_with_the_ml_default(lang):
+    # EM (PLS, measurement) and FIML (CB-SEM) each note the same unique missing-data
+    # patterns: one note naming both methods, in the analyses, the report and the paper
+    a = demo_analyses()
+    assert len(a.warnings) == len(set(a.warnings))
+    notes = [w for w in a.warnings if "missing-data pattern(s) occur in one respondent" in w]
+    assert len(notes) == 1, notes
+    assert "That is fine for EM and FIML (each respondent" in notes[0]
+    items = _report_warnings(report_html(a, lang=lang))
+    assert len(items) == len(set(items)) == len(a.warnings)
+    assert sum(("缺失模式" if lang == "zh" else "missing-data pattern") in i for i in items) == 1
+    if lang == "zh":
+        assert any("这对 EM 和 FIML 没有问题" in i for i in items)
+    md = _warnings_markdown(a, lang).splitlines()
+    assert len(md) == len(set(md)) == len(a.warnings)
+
+
 def test_each_warning_is_listed_once():
-    a = demo_analyses(missing="listwise")     # the listwise warning is the one repeated
+    a = demo_analyses(missing="listwise")
     assert len(a.warnings) == len(set(a.warnings))
     # the measurement model, the CB-SEM, the PLS fit and the multi-group fits each report
     # the same listwise deletion: one line in the analyses, the report and the paper
@@ -70,9 +93,7 @@ def test_each_warning_is_listed_once():
     assert len(listwise) == 1, listwise
     assert re.match(r"Listwise deletion: \d+ of \d+ respondents read from .*telecom_demo\.csv",
                     listwise[0])
-    page = report_html(a, lang="en")
-    block = re.search(r'<div class="warnings" id="warnings">(.*?)</div>', page, re.S).group(1)
-    items = re.findall(r"<li>(.*?)</li>", block, re.S)
+    items = _report_warnings(report_html(a, lang="en"))
     assert len(items) == len(set(items)) and sum("Listwise deletion" in i for i in items) == 1
     md = _warnings_markdown(a, "en").splitlines()
     assert len(md) == len(set(md)) == len(a.warnings)

@@ -421,6 +421,7 @@ class MeasurementResult:
         ====================================
         Model              sat_loy (2 latents, 6 items)
         Data               <DataFrame>: 200 of 200 respondents used
+        Missing data       listwise
         KMO                0.817
         Bartlett's test    chi-square 672.291 on 15 df, p < .001
         ...

@@ -86,6 +86,8 @@ class Term:
         A ``c(...)`` modifier must have one entry per group (lavaan: "wrong number of
         arguments in modifier"); a plain modifier holds in every group.
 
+        Examples
+        --------
         >>> t = parse_syntax("f =~ x1 + c(a, b)*x2")[0].terms[1]
         >>> t.for_group(1, 2).label
         'b'

@@ -761,11 +761,12 @@ class PLSResult:
         >>> pls.summary()                      # doctest: +ELLIPSIS, +NORMALIZE_WHITESPACE
         csi_model PLS-PM: acsi
         ======================
-        Model      acsi (6 latents, 19 items, 9 paths)
-        Data       <DataFrame>: 200 of 200 respondents used
-        Estimator  PLS-PM, path weighting scheme, mode A, standardized items
-        Converged  yes (5 iterations, tol 1e-07)
-        GoF        0.350
+        Model         acsi (6 latents, 19 items, 9 paths)
+        Data          <DataFrame>: 200 of 200 respondents used
+        Missing data  listwise (listwise deletion)
+        Estimator     PLS-PM, path weighting scheme, mode A, standardized items
+        Converged     yes (5 iterations, tol 1e-07)
+        GoF           0.350
         <BLANKLINE>
         Outer weights
         -------------

@@ -201,9 +201,10 @@ class IndexResult:
         >>> index.summary()                    # doctest: +ELLIPSIS, +NORMALIZE_WHITESPACE
         csi_model satisfaction index
         ============================
-        Index  ACSI formula: 100 (sum w xbar - sum w min) / (sum w max - sum w min), w the unstandardized outer weights
-        Model  acsi (PLS-PM, path scheme)
-        Data   <DataFrame>: 200 of 200 respondents used
+        Index         ACSI formula: 100 (sum w xbar - sum w min) / (sum w max - sum w min), w the unstandardized outer weights
+        Model         acsi (PLS-PM, path scheme)
+        Data          <DataFrame>: 200 of 200 respondents used
+        Missing data  listwise
         <BLANKLINE>
         Index (0-100)
         -------------

@@ -34,12 +34,12 @@ class Analyses:
     ...     "SAT =~ SAT1 + SAT2 + SAT3\\nLOY =~ LOY1 + LOY2 + LOY3\\nLOY ~ SAT", name="sat_loy")
     >>> survey = cm.read_survey(cm.make_demo_survey(), codebook="telecom", missing_codes=[99])
     >>> a = analyze(spec, survey, bootstrap=0, htmt_bootstrap=0, compare_by=None)
-    >>> a.spec.name, a.sem.n, a.index.by
-    ('sat_loy', 563, 'operator')
+    >>> a.spec.name, a.sem.n, a.index.by       # missing="ml": all 600 respondents kept
+    ('sat_loy', 600, 'operator')
     >>> a.trends.head(2).round(1)
-           operator  wave latent  index   n  ci.lower  ci.upper
-    0  China Mobile  2025    SAT   66.9  96       NaN       NaN
-    1  China Mobile  2025    LOY   65.7  96       NaN       NaN
+           operator  wave latent  index    n  ci.lower  ci.upper
+    0  China Mobile  2025    SAT   67.0  100       NaN       NaN
+    1  China Mobile  2025    LOY   65.4  100       NaN       NaN
     """
 
     spec: Any
@@ -130,11 +130,15 @@ def analyze(spec, survey, *, codebook=None, seed: int = 20240501, bootstrap: int
     >>> a.index.by_group().round(1)  # doctest: +NORMALIZE_WHITESPACE
     latent          LOY   SAT
     group
-    China Mobile   64.7  66.0
-    China Telecom  65.4  66.1
-    China Unicom   62.1  65.6
-    >>> a.warnings[0].split(" read from")[0]
-    'Listwise deletion: 37 of 600 respondents'
+    China Mobile   64.7  65.9
+    China Telecom  66.1  66.7
+    China Unicom   62.9  66.3
+    >>> a.warnings[0].split(";")[0]         # the 37 incomplete respondents are kept
+    'EM: 38 missing answers of 37 of 600 respondents'
+    >>> lw = analyze(spec, survey, bootstrap=0, htmt_bootstrap=0, compare_by=None,
+    ...              missing="listwise")
+    >>> lw.sem.n, lw.warnings[0].split(" read from")[0]
+    (563, 'Listwise deletion: 37 of 600 respondents')
     """
     from ..pls.index import csi_index
     from ..sem.fitting import fit

@@ -144,7 +144,7 @@ def report_html(a, *, lang: str = "en", style: T.TableStyle | None = None,
     >>> page = report_html(a, lang="en")
     >>> page.startswith("<!DOCTYPE html>"), 'src="http' in page     # self-contained
     (True, False)
-    >>> page.count('id="tab-'), "Listwise deletion" in page
+    >>> page.count('id="tab-'), "missing data: full-information ML" in page
     (11, True)
     >>> "顾客满意度" in report_html(a, lang="zh")
     True

@@ -303,7 +303,7 @@ WARNINGS_ZH: tuple[tuple[str, str], ...] = (
      "PLS 算法在 {k} 次迭代内未收敛：请增大 max_iter，或改用路径或因子加权方案。"),
     # missing answers (csi_model.survey.missing, fit_pls / measurement with missing='em')
     (r"Note: (?P<k>\d+) missing-data pattern\(s\) occur in one respondent only \(rows "
-     r"(?P<rows>[^:]*): .*\)\. That is fine for (?P<m>FIML|EM) .*",
+     r"(?P<rows>[^:]*): .*\)\. That is fine for (?P<m>EM and FIML|FIML and EM|FIML|EM) \(.*",
      "注：{k} 种缺失模式仅出现在一位受访者中（行 {rows}）。这对 {m} 没有问题（每位受访者贡献其"
      "已作答题项的似然）；列出它们是因为唯一的缺失模式可能是录入错误。"),
     (r"(?P<src>.+?): (?P<k>\d+) respondent\(s\) answered none of the model's (?P<p>\d+) items "
@@ -328,17 +328,25 @@ WARNINGS_ZH: tuple[tuple[str, str], ...] = (
      "修正指数与标准化残差仅在 missing='listwise' 时计算（FIML 需要缺失数据信息矩阵），此处不显示。"),
 )
 
-_WARNING_WORDS_ZH = {"latent": "潜变量", "residual": "残差", "loading": "载荷", "path": "路径"}
+_WARNING_WORDS_ZH = {"latent": "潜变量", "residual": "残差", "loading": "载荷", "path": "路径",
+                     "EM and FIML": "EM 和 FIML", "FIML and EM": "FIML 和 EM"}
 
 #: Placeholders of the operator's name in item wording (the codebook's convention).
 OPERATOR_PLACEHOLDERS = ("[Operator]", "[运营商]")
 
 
+#: csi_model.survey.missing.check_patterns' note: (rows and patterns, method, the rest)
+_PATTERN_NOTE = (r"(Note: \d+ missing-data pattern\(s\) occur in one respondent only \(.*\)\. "
+                 r"That is fine for )((?:FIML|EM)(?: and (?:FIML|EM))?)( \(each respondent .*)")
+
+
 def same_warnings(messages) -> list[str]:
     """The messages with repeats dropped, in their first order: the same listwise deletion
     reported by the measurement model, the CB-SEM and the PLS fit is listed once (its
-    longest wording), and the multi-group fits' "within groups" deletion of the same
-    number of rows is not listed again.
+    longest wording), the multi-group fits' "within groups" deletion of the same
+    number of rows is not listed again, and the note on missing-data patterns that occur
+    once, which EM (PLS, measurement) and FIML (CB-SEM) each give about the same rows, is
+    one note naming both methods.
 
     Parameters
     ----------
@@ -356,6 +364,12 @@ def same_warnings(messages) -> list[str]:
     ...                "Listwise deletion within groups: 3 incomplete rows were dropped.",
     ...                "Other."])
     ["Listwise deletion: 3 of 50 rows with missing answers were dropped (use missing='fiml' to keep them).", 'Other.']
+    >>> note = ("Note: 1 missing-data pattern(s) occur in one respondent only (rows 7: missing "
+    ...         "SAT3). That is fine for {} (each respondent adds the likelihood of the answers "
+    ...         "given); unique patterns are listed because they can be entry errors.")
+    >>> [w.split(". ")[1].split(" (")[0] for w in same_warnings([note.format("EM"),
+    ...                                                          note.format("FIML")])]
+    ['That is fine for EM and FIML']
     """
     import re
 
@@ -365,9 +379,18 @@ def same_warnings(messages) -> list[str]:
     for msg in dict.fromkeys(messages):
         m = re.match(r"Listwise deletion: (\d+) of (\d+) (?:rows|respondents)", msg)
         g = re.match(r"Listwise deletion within groups: (\d+) incomplete rows", msg)
+        p = re.fullmatch(_PATTERN_NOTE, msg, flags=re.S)
         if g:
             within.append((g.group(1), msg))
-        key = ("listwise", m.group(1), m.group(2)) if m else ("text", msg)
+        if p:                                        # the same rows, another ML method
+            key = ("patterns", p.group(1), p.group(3))
+            if key in seen:
+                old = re.fullmatch(_PATTERN_NOTE, out[seen[key]], flags=re.S)
+                methods = list(dict.fromkeys([*old.group(2).split(" and "),
+                                             *p.group(2).split(" and ")]))
+                out[seen[key]] = f"{p.group(1)}{' and '.join(methods)}{p.group(3)}"
+                continue
+        key = ("listwise", m.group(1), m.group(2)) if m else key if p else ("text", msg)
         if key in seen:
             if len(msg) > len(out[seen[key]]):     # the most informative wording
                 out[seen[key]] = msg

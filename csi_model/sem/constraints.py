@@ -46,6 +46,8 @@ _ACTIVE_TOL = 1e-6
 def refuse_constraints(spec: ModelSpec, what: str) -> None:
     """Raise a clear error if ``spec`` has constraints that ``what`` cannot honour.
 
+    Examples
+    --------
     >>> spec = ModelSpec.from_syntax("f =~ x1 + a*x2 + b*x3\\na == b")
     >>> refuse_constraints(spec, "estimator='MLR'")
     Traceback (most recent call last):
@@ -66,6 +68,8 @@ def constraint_table(spec: ModelSpec, model: RAMModel, theta) -> "pd.DataFrame":
     """The constraints at ``theta``: ``slack`` (lhs - rhs for ``==``, the distance to the
     bound for ``<`` and ``>``, as lavaan's summary) and whether an inequality binds.
 
+    Examples
+    --------
     >>> spec = ModelSpec.from_syntax("f =~ x1 + a*x2 + b*x3\\na == 2*b\\nb < 1")
     >>> model = RAMModel.from_partable(spec.partable(), spec.observed, spec.latents)
     >>> table = constraint_table(spec, model, np.array([1.0, 0.5, 1, 1, 1, 1]))
@@ -155,17 +159,45 @@ class ModelConstraints:
         return env
 
     def all_values(self, theta) -> np.ndarray:
-        """g(theta) of every constraint, in model order."""
+        """g(theta) of every constraint, in model order.
+
+        Examples
+        --------
+        >>> spec = ModelSpec.from_syntax("f =~ x1 + a*x2 + b*x3\\na == 2*b\\nb < 1")
+        >>> cons = ModelConstraints(spec, RAMModel.from_partable(spec.partable(), spec.observed,
+        ...                                                      spec.latents))
+        >>> cons.all_values(np.array([1.0, 0.5, 1, 1, 1, 1]))     # a - 2*b, 1 - b
+        array([0. , 0.5])
+        """
         env = self._env(np.asarray(theta, float), False)
         return np.array([float(g.evaluate(env)) for g in self.functions])
 
     def values(self, theta) -> tuple[np.ndarray, np.ndarray]:
-        """(equality values, inequality values): feasible when ``eq == 0`` and ``ineq >= 0``."""
+        """(equality values, inequality values): feasible when ``eq == 0`` and ``ineq >= 0``.
+
+        Examples
+        --------
+        >>> spec = ModelSpec.from_syntax("f =~ x1 + a*x2 + b*x3\\na == 2*b\\nb < 1")
+        >>> cons = ModelConstraints(spec, RAMModel.from_partable(spec.partable(), spec.observed,
+        ...                                                      spec.latents))
+        >>> cons.values(np.array([1.0, 1.5, 1, 1, 1, 1]))        # b = 1.5 breaks b < 1
+        (array([-2.]), array([-0.5]))
+        """
         v = self.all_values(theta)
         return v[self.eq], v[~self.eq]
 
     def jacobian(self, theta) -> np.ndarray:
-        """The exact Jacobian of every constraint (constraints x free parameters)."""
+        """The exact Jacobian of every constraint (constraints x free parameters).
+
+        Examples
+        --------
+        >>> spec = ModelSpec.from_syntax("f =~ x1 + a*x2 + b*x3\\na == 2*b\\nb < 1")
+        >>> cons = ModelConstraints(spec, RAMModel.from_partable(spec.partable(), spec.observed,
+        ...                                                      spec.latents))
+        >>> cons.jacobian(np.array([1.0, 0.5, 1, 1, 1, 1]))      # columns: a, b, variances
+        array([[ 1., -2.,  0.,  0.,  0.,  0.],
+               [ 0., -1.,  0.,  0.,  0.,  0.]])
+        """
         env = self._env(np.asarray(theta, float), True)
         out = np.zeros((len(self.functions), self.q))
         for i, g in enumerate(self.functions):
@@ -178,7 +210,16 @@ class ModelConstraints:
         return bool(np.allclose(self.jacobian(a), self.jacobian(b), rtol=1e-12, atol=1e-12))
 
     def active(self, theta, tol: float = _ACTIVE_TOL) -> np.ndarray:
-        """Mask of the equalities and of the inequalities that bind at theta."""
+        """Mask of the equalities and of the inequalities that bind at theta.
+
+        Examples
+        --------
+        >>> spec = ModelSpec.from_syntax("f =~ x1 + a*x2 + b*x3\\na == 2*b\\nb < 1")
+        >>> cons = ModelConstraints(spec, RAMModel.from_partable(spec.partable(), spec.observed,
+        ...                                                      spec.latents))
+        >>> cons.active(np.array([1.0, 0.5, 1, 1, 1, 1])), cons.active(np.array([2.0, 1, 1, 1, 1, 1]))
+        (array([ True, False]), array([ True,  True]))
+        """
         v = self.all_values(theta)
         return self.eq | (np.abs(v) <= tol)
 
@@ -188,6 +229,17 @@ class ModelConstraints:
         """The constrained ML estimate from the unconstrained one ``theta0``.
 
         Returns ``(theta, iterations, converged)``.
+
+        Examples
+        --------
+        >>> rng = np.random.default_rng(1)
+        >>> X = rng.normal(size=(200, 1)) * [1, 0.8, 0.4] + rng.normal(size=(200, 3))
+        >>> spec = ModelSpec.from_syntax("f =~ x1 + a*x2 + b*x3\\na == b")
+        >>> model = RAMModel.from_partable(spec.partable(), spec.observed, spec.latents)
+        >>> theta, _, ok = ModelConstraints(spec, model).fit(
+        ...     model, np.array([0.8, 0.4, 1, 1, 1, 1.0]), est.Moments.from_data(X))
+        >>> ok, theta[:2].round(3)                    # a == b, as fit(spec, X) estimates them
+        (True, array([0.57, 0.57]))
         """
         theta0 = np.asarray(theta0, float)
         eq, ineq = self.values(theta0)
@@ -279,7 +331,18 @@ class ModelConstraints:
         return out
 
     def notes(self, theta) -> list[str]:
-        """A note per inequality that binds at theta (the estimate is on its bound)."""
+        """A note per inequality that binds at theta (the estimate is on its bound).
+
+        Examples
+        --------
+        >>> spec = ModelSpec.from_syntax("f =~ x1 + a*x2 + b*x3\\na == 2*b\\nb < 1")
+        >>> cons = ModelConstraints(spec, RAMModel.from_partable(spec.partable(), spec.observed,
+        ...                                                      spec.latents))
+        >>> cons.notes(np.array([1.0, 0.5, 1, 1, 1, 1]))
+        []
+        >>> cons.notes(np.array([2.0, 1.0, 1, 1, 1, 1]))[0].split(":")[0]
+        "The inequality constraint 'b < 1' (line 3) binds"
+        """
         v = self.all_values(theta)
         out = []
         for st, kind, value in zip(self.spec.constraints, self.kinds, v):
@@ -291,7 +354,18 @@ class ModelConstraints:
 
     # ------------------------------------------------------------------ inference
     def null_space(self, theta) -> np.ndarray:
-        """K: an orthonormal basis of the directions the active constraints allow."""
+        """K: an orthonormal basis of the directions the active constraints allow.
+
+        Examples
+        --------
+        >>> spec = ModelSpec.from_syntax("f =~ x1 + a*x2 + b*x3\\na == 2*b\\nb < 1")
+        >>> cons = ModelConstraints(spec, RAMModel.from_partable(spec.partable(), spec.observed,
+        ...                                                      spec.latents))
+        >>> theta = np.array([1.0, 0.5, 1, 1, 1, 1])
+        >>> K = cons.null_space(theta)            # 6 parameters, 1 active constraint
+        >>> K.shape, bool(np.allclose(cons.jacobian(theta)[0] @ K, 0))
+        ((6, 5), True)
+        """
         A = self.jacobian(theta)[self.active(theta)]
         if A.shape[0] == 0:
             return np.eye(self.q)
@@ -301,7 +375,17 @@ class ModelConstraints:
 
     def acov(self, theta, information: np.ndarray) -> np.ndarray:
         """``K (K' I K)^-1 K'`` for the total information ``I`` (N times per observation),
-        lavaan's augmented-information inverse; rows of parameters a constraint fixes are 0."""
+        lavaan's augmented-information inverse; rows of parameters a constraint fixes are 0.
+
+        Examples
+        --------
+        >>> spec = ModelSpec.from_syntax("f =~ x1 + a*x2 + b*x3\\na == 2*b\\nb < 1")
+        >>> cons = ModelConstraints(spec, RAMModel.from_partable(spec.partable(), spec.observed,
+        ...                                                      spec.latents))
+        >>> cons.acov(np.array([1.0, 0.5, 1, 1, 1, 1]), np.eye(6))[:2, :2].round(3)
+        array([[0.8, 0.4],
+               [0.4, 0.2]])
+        """
         K = self.null_space(theta)
         inner = K.T @ information @ K
         try:
@@ -315,12 +399,39 @@ class ModelConstraints:
         return 0.5 * (V + V.T)
 
     def reduced_information(self, theta, information: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-        """(K' I K, K): the information of the free directions, for the identification check."""
+        """(K' I K, K): the information of the free directions, for the identification check.
+
+        Examples
+        --------
+        >>> spec = ModelSpec.from_syntax("f =~ x1 + a*x2 + b*x3\\na == 2*b\\nb < 1")
+        >>> cons = ModelConstraints(spec, RAMModel.from_partable(spec.partable(), spec.observed,
+        ...                                                      spec.latents))
+        >>> reduced, K = cons.reduced_information(np.array([1.0, 0.5, 1, 1, 1, 1]), np.eye(6))
+        >>> reduced.shape, bool(np.allclose(reduced, np.eye(5)))
+        ((5, 5), True)
+        """
         K = self.null_space(theta)
         return K.T @ information @ K, K
 
     def table_fixes(self, estimates, model: RAMModel, acov: np.ndarray):
-        """lavaan's table: a parameter fixed by a binding constraint has se 0 and no z, p."""
+        """lavaan's table: a parameter fixed by a binding constraint has se 0 and no z, p.
+
+        Examples
+        --------
+        >>> spec = ModelSpec.from_syntax("f =~ x1 + a*x2 + x3\\na > 0.9")
+        >>> model = RAMModel.from_partable(spec.partable(), spec.observed, spec.latents)
+        >>> cons = ModelConstraints(spec, model)
+        >>> theta = np.array([0.9, 0.5, 1, 1, 1, 1.0])          # a on its bound
+        >>> acov = cons.acov(theta, 200 * est.expected_information(model, theta))
+        >>> pt = model.partable                                  # z, p of the free rows
+        >>> table = pt[["lhs", "op", "rhs"]].assign(z=np.where(pt["free"] > 0, 5.0, np.nan),
+        ...                                         pvalue=np.where(pt["free"] > 0, 0.0, np.nan))
+        >>> cons.table_fixes(table, model, acov).head(3)       # a: no z and no p
+          lhs  op rhs    z  pvalue
+        0   f  =~  x1  NaN     NaN
+        1   f  =~  x2  NaN     NaN
+        2   f  =~  x3  5.0     0.0
+        """
         free = model.partable["free"].to_numpy()
         var = np.diag(acov)
         zero = np.zeros(len(free), dtype=bool)

@@ -434,6 +434,7 @@ class MultiGroupResult:
         ====================================
         Model                acsi
         Groups               2025 (n=250), 2026 (n=246)
+        Missing data         listwise
         Equal across groups  nothing (configural)
         Chi-square           324.675 on 288 df
         CFI / RMSEA / SRMR   0.992 / 0.023 / 0.036
@@ -443,9 +444,9 @@ class MultiGroupResult:
         <BLANKLINE>
         Structural paths
         ----------------
-                              est     se      z  pvalue
+                              est     se      z  pvalue std.all
         group lhs  op rhs
-        2025  QUAL ~  EXPE  0.433  0.074  5.844  < .001
+        2025  QUAL ~  EXPE  0.433  0.074  5.844  < .001   0.483
         ...
         """
         fm = self.fit_measures

@@ -664,6 +664,19 @@ def difference_test(less, more) -> dict:
     ``a = sqrt(m / tr((U Gamma)^2))``, ``b = m - a tr(U Gamma)``, ``U = V D1 P^-1 A' (A P^-1 A')^+
     A P^-1 D1' V`` over the groups, ``A`` the restrictions (the orthogonal complement of
     ``pinv(D1) D0``, lavaan's ``A.method = "delta"``).
+
+    Examples
+    --------
+    >>> import csi_model as cm
+    >>> from csi_model.sem.ordinal_groups import fit_multigroup_ordered, difference_test
+    >>> d = cm.simulate_survey("telecom", n=400, seed=3, scale=(1, 5)).clip(lower=2)
+    >>> d["op"] = ["A", "B"] * 200
+    >>> spec = cm.ModelSpec.from_syntax("QUAL =~ QUAL1 + QUAL2 + QUAL3\\nSAT =~ SAT1 + SAT2 + SAT3")
+    >>> configural = fit_multigroup_ordered(spec, d, by="op")
+    >>> thresholds = fit_multigroup_ordered(spec, d, by="op", equal=["thresholds"])
+    >>> t = difference_test(configural, thresholds)
+    >>> round(t["chisq.diff"], 3), t["df.diff"], round(t["pvalue"], 3)
+    (4.043, 6, 0.671)
     """
     f1, f0 = less.detail, more.detail
     m = f0.df - f1.df
@@ -721,6 +734,25 @@ class OrdinalInvarianceResult:
     by: str
 
     def summary(self) -> Summary:
+        """The ladder as a printable table (text in a console, HTML in Jupyter), with the
+        decision rule.
+
+        Examples
+        --------
+        >>> import csi_model as cm
+        >>> d = cm.simulate_survey("telecom", n=400, seed=3, scale=(1, 5)).clip(lower=2)
+        >>> d["op"] = ["A", "B"] * 200
+        >>> spec = cm.ModelSpec.from_syntax("QUAL =~ QUAL1 + QUAL2 + QUAL3\\nSAT =~ SAT1 + SAT2 + SAT3")
+        >>> inv = cm.invariance(spec, d, by="op", ordered=True, steps=["configural", "thresholds"])
+        >>> s = inv.summary()
+        >>> s.title
+        'Measurement invariance across op (ordered items)'
+        >>> s.tables[0][1][["df", "chisq.diff", "df.diff", "decision"]]  # doctest: +NORMALIZE_WHITESPACE
+                      df  chisq.diff  df.diff  decision
+        step
+        configural  16.0         NaN      NaN  baseline
+        thresholds  22.0      4.0434      6.0     holds
+        """
         cols = ["chisq.scaled", "df", "pvalue.scaled", "cfi.scaled", "tli.scaled",
                 "rmsea.scaled", "cfi.robust", "rmsea.robust", "srmr", "chisq.diff", "df.diff",
                 "pvalue.diff", "cfi.diff", "rmsea.diff", "decision"]

@@ -706,7 +706,9 @@ class SEMResult:
         >>> import json
         >>> d = res.to_dict()
         >>> list(d)
-        ['n', 'estimator', 'missing', 'converged', 'estimates', 'fit_measures', 'r2', 'effects', 'warnings']
+        ['n', 'n_total', 'estimator', 'missing', 'converged', 'estimates', 'fit_measures', 'r2', 'effects', 'warnings']
+        >>> d["n"], d["n_total"]                  # respondents used, respondents read
+        (200, 200)
         >>> d["estimates"][0]["pvalue"] is None                 # NaN -> None: valid JSON
         True
         >>> len(json.dumps(d)) > 1000
