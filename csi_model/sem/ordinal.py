@@ -38,10 +38,9 @@ import warnings
 
 import numpy as np
 import pandas as pd
-from .._distributions import chdtrc, ndtr, ndtri  # scipy.special, imported on first call
+from .._distributions import chdtrc  # scipy.special, imported on first call
 
-from ..exceptions import DataQualityWarning, ModelSpecError, SurveyDataError
-from . import _estimation as est
+from ..exceptions import DataQualityWarning, ModelSpecError
 from . import fit_indices as fi
 from ._ordinal_moments import OrdinalMoments, ordinal_moments, pair_order
 from ._ordinal_robust import RobustGroup, robust_measures
