@@ -119,3 +119,19 @@ def test_constraint_makes_a_model_identified():
     res = cm.fit(spec, ROOT / "tests" / "data" / "hs1939.csv")
     assert res.fit_measures["df"] == 0 and res.fit_measures["npar"] == 3
     assert np.isfinite(res.estimates["se"]).all()
+
+
+def test_semopy_engine_refuses_a_latent_without_fixed_loading_instead_of_hanging():
+    # semopy 2.3.11 loops forever in start_lambda on a latent with no fixed loading; run in
+    # a subprocess so that a regression fails on the timeout instead of hanging the suite
+    import subprocess
+    import sys
+    code = (
+        "import warnings, csi_model as cm\n"
+        "spec = cm.ModelSpec.from_syntax('visual =~ NA*x1 + l1*x1 + l2*x2 + l3*x3\\n"
+        "textual =~ x4 + x5 + x6\\nspeed =~ x7 + x8 + x9\\nl1 + l2 + l3 == 3')\n"
+        f"r = cm.fit(spec, {str(ROOT / CASES['hs_effect_coding']['data_file'])!r}, engine='semopy')\n"
+        "print(r.converged, any('no fixed loading' in w for w in r.warnings))\n")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                         timeout=120, check=True)
+    assert out.stdout.split() == ["True", "True"]

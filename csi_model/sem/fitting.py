@@ -81,6 +81,11 @@ def semopy_description(pt: pd.DataFrame) -> str:
 def _semopy_estimates(pt: pd.DataFrame, data: pd.DataFrame | None, cov: pd.DataFrame | None,
                       n: int | None = None):
     """Fit with semopy; return {(lhs, op, rhs): estimate} in our orientation."""
+    unscaled = _latents_without_fixed_loading(pt)
+    if unscaled:
+        # semopy 2.3.11's start_lambda loops forever on such a latent (first_manifs -> None)
+        raise ValueError("semopy cannot start a model whose latent(s) "
+                         + ", ".join(unscaled) + " have no fixed loading")
     import semopy  # imported here: ~2 s, and only this module may do it
 
     model = semopy.Model(semopy_description(pt))
@@ -98,6 +103,14 @@ def _semopy_estimates(pt: pd.DataFrame, data: pd.DataFrame | None, cov: pd.DataF
         if op == "~~":
             out[(rhs, op, lhs)] = value
     return out
+
+
+def _latents_without_fixed_loading(pt: pd.DataFrame) -> list[str]:
+    """Latents measured by '=~' none of whose loadings is fixed (scaled by a constraint or
+    by a fixed variance instead)."""
+    loadings = pt[pt["op"] == "=~"]
+    fixed = loadings["free"] == 0
+    return [lv for lv, f in fixed.groupby(loadings["lhs"], sort=False) if not f.any()]
 
 
 def _start_values(model: RAMModel, semopy_est: dict, mom: est.Moments) -> np.ndarray:
@@ -675,7 +688,9 @@ def _converge(run, model: RAMModel, pt: pd.DataFrame, mom: est.Moments, notes: l
     if engine == "semopy":
         return run(_start_values(model, _semopy_start(pt, mom, cols, notes), mom))
     theta, iters, converged = run(start_values(model, mom.cov, mom.mean))
-    if converged:
+    if converged or _latents_without_fixed_loading(pt):
+        # without a fixed loading (effect coding: the constraints scale the latent) the free
+        # model is not identified, and semopy cannot start it; the constrained fit goes on
         return theta, iters, converged
     semopy_est = _semopy_start(pt, mom, cols, notes)
     if not semopy_est:
