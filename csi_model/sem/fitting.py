@@ -485,8 +485,11 @@ def _fit_moments(spec, m, estimator, missing, bootstrap, level, engine, t0):
     if absent:
         raise SurveyDataError(f"{m.source}: the moments have no items {absent}; compute them "
                               "with survey_moments(data, items=spec.observed).")
-    idx = [m.items.index(c) for c in cols]
-    mom = est.Moments(m.n, m.cov[np.ix_(idx, idx)], m.mean[idx])
+    m = m.listwise(cols, "fit")      # the rows complete on the model's items, exactly
+    if m.n < 2:
+        raise SurveyDataError(f"{m.source}: {m.n} row(s) complete on the model's items; the "
+                              "fit needs at least two.")
+    mom = est.Moments(m.n, m.cov, m.mean)
     notes: list[str] = []
     if m.n_dropped:
         notes.append(f"Listwise deletion: {m.n_dropped} of {m.n_read} rows with missing answers "
