@@ -364,28 +364,52 @@ def _partition_moments(frame: pd.DataFrame, items, codes, index: int, by=None,
     read_by = {names[g]: int(k) for g, k in enumerate(np.bincount(gcode, minlength=len(names)))
                if k}
     if patterns:
-        packed = np.packbits(obs, axis=1)
-        _, pat = np.unique(packed, axis=0, return_inverse=True)
-        pat = np.asarray(pat, dtype=np.int64).ravel()
+        pat = _pattern_ids(obs)
         cell = gcode * (int(pat.max()) + 1 if n_rows else 1) + pat
-        use = np.arange(n_rows)
+        use = None
     else:
-        use = np.flatnonzero(obs.all(axis=1))
-        cell = gcode[use]
+        complete = obs.all(axis=1)
+        use = None if complete.all() else np.flatnonzero(complete)
+        cell = gcode if use is None else gcode[use]
     cells: dict = {}
-    if use.size:
-        order = use[np.argsort(cell, kind="stable")]
-        sorted_cell = np.sort(cell, kind="stable")
+    if cell.size and cell.min() == cell.max():           # one cell: no sorting, no copies
+        rows = slice(None) if use is None else use
+        first = 0 if use is None else use[0]
+        mask = obs[first]
+        xs = x[rows] if mask.all() else x[rows][:, mask]
+        cells[(names[gcode[first]], mask.tobytes())] = _cell(xs)
+    elif cell.size:
+        order = np.argsort(cell, kind="stable")
+        sorted_cell = cell[order]
+        if use is not None:
+            order = use[order]
         starts = np.r_[0, np.flatnonzero(np.diff(sorted_cell)) + 1]
         ends = np.r_[starts[1:], sorted_cell.size]
         for s, e in zip(starts, ends):
             rows = order[s:e]
             mask = obs[rows[0]]
             xs = x[rows][:, mask]
-            mean = xs.mean(axis=0) if xs.shape[1] else np.zeros(0)
-            c = xs - mean
-            cells[(names[gcode[rows[0]]], mask.tobytes())] = (len(rows), mean, c.T @ c)
+            cells[(names[gcode[rows[0]]], mask.tobytes())] = _cell(xs)
     return {"n_read": n_rows, "read_by": read_by, "cells": cells, "min": lo, "max": hi}
+
+
+def _pattern_ids(obs: np.ndarray) -> np.ndarray:
+    """A number per row identifying its missing-data pattern (equal iff the same pattern)."""
+    n, p = obs.shape
+    if p <= 63:
+        weights = (np.int64(1) << np.arange(p, dtype=np.int64))
+        key = obs.astype(np.int64) @ weights
+        _, ids = np.unique(key, return_inverse=True)
+    else:
+        _, ids = np.unique(np.packbits(obs, axis=1), axis=0, return_inverse=True)
+    return np.asarray(ids, dtype=np.int64).ravel()
+
+
+def _cell(xs: np.ndarray):
+    """(count, mean, centred cross-products) of the rows ``xs`` (two passes: exact)."""
+    mean = xs.mean(axis=0) if xs.shape[1] else np.zeros(0)
+    c = xs - mean
+    return len(xs), mean, c.T @ c
 
 
 def _chan(a, b):
