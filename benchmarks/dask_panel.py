@@ -104,6 +104,11 @@ class PeakMemory:
         self._thread.join()
 
 
+def warm_up() -> None:
+    """Import csi_model's moments on a worker (once, before the timings)."""
+    import csi_model.survey.moments  # noqa: F401
+
+
 def panel(rows: int, partition_rows: int, corr, missing: float):
     """The lazy Dask DataFrame of the panel (nothing is generated yet)."""
     import dask.dataframe as dd
@@ -206,6 +211,7 @@ def main(argv=None) -> list[dict]:
         client = Client(cluster)
     try:
         pids = list(client.run(os.getpid).values())
+        client.run(warm_up)                    # the workers' imports are not per-row costs
         print(f"dask.distributed: {len(pids)} worker(s), "
               f"{'threads' if args.threads else 'processes'}; "
               f"{args.partition_rows:,} rows a partition; {args.missing:.0%} missing on "

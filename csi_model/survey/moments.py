@@ -339,8 +339,13 @@ def _partition_moments(frame: pd.DataFrame, items, codes, index: int, by=None,
                        patterns: bool = False) -> dict:
     """The cells of one partition, its rows read (per group) and the items' min and max."""
     raw = frame[list(items)]
-    x = raw.apply(pd.to_numeric, errors="coerce").to_numpy(dtype=float)
-    bad = np.isnan(x) & raw.notna().to_numpy()
+    if all(pd.api.types.is_numeric_dtype(t) and not pd.api.types.is_bool_dtype(t)
+           for t in raw.dtypes):
+        x = raw.to_numpy(dtype=float, na_value=np.nan)     # numbers already: no parsing
+        bad = np.zeros(x.shape, dtype=bool)
+    else:
+        x = raw.apply(pd.to_numeric, errors="coerce").to_numpy(dtype=float)
+        bad = np.isnan(x) & raw.notna().to_numpy()
     if bad.any():
         r, c = np.argwhere(bad)[0]
         raise SurveyDataError(f"Partition {index}, row {frame.index[r]!r}, column {items[c]!r}: "
