@@ -240,3 +240,23 @@ def test_groups_and_patterns_on_a_distributed_cluster(survey, moments):
     em_a = _quiet(cm.csi_index, SPEC, m, scale=(1, 10), by="operator", missing="em")
     em_b = _quiet(cm.csi_index, SPEC, moments, scale=(1, 10), by="operator", missing="em")
     np.testing.assert_allclose(em_a.table["index"], em_b.table["index"], **TOL)
+
+
+def test_read_survey_with_the_dask_engine(survey, moments, tmp_path):
+    for k, chunk in enumerate(np.array_split(survey, 3)):
+        chunk.to_parquet(tmp_path / f"part{k}.parquet")
+    glob = str(tmp_path / "*.parquet")
+    ddf = cm.read_survey(glob, engine="dask", items=ITEMS, missing_codes=[99], scale=(1, 10))
+    assert ddf.npartitions == 3 and "operator" in ddf.columns
+    m = cm.survey_moments(ddf, ITEMS, by="operator", patterns=True)
+    assert set(m._cells) == set(moments._cells) and m.n == moments.n
+    np.testing.assert_allclose(m.cov, moments.cov, **TOL)
+    lazy = cm.read_survey(glob, engine="dask", items=ITEMS, scale=(1, 10))   # 99 undeclared
+    with pytest.raises(SurveyDataError, match=r"Partition \d, row \d+, column '\w+': 99 is "
+                                              r"outside the scale 1-10"):
+        cm.survey_moments(lazy, ITEMS)
+    with pytest.raises(ValueError, match="takes items, missing_codes and scale only; got "
+                                         "codebook"):
+        cm.read_survey(glob, engine="dask", codebook="telecom")
+    with pytest.raises(ValueError, match="'engine' parameter of read_survey"):
+        cm.read_survey(glob, engine="spark")

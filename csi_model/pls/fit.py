@@ -1077,10 +1077,15 @@ def fit_pls(spec: ModelSpec | str | Path, data, *,
     spec : ModelSpec, str or Path
         The model (``=~`` lines are the blocks, ``~`` lines the inner model; ``~~`` lines
         are ignored by PLS). A bundled model name or a ``.lav`` path is loaded.
-    data : Survey, DataFrame or path
+    data : Survey, DataFrame, path or SurveyMoments
         The survey (read with :func:`~csi_model.read_survey` if not a Survey). Incomplete
         rows are dropped (listwise): the result says ``n`` used of ``n_total`` read and
         carries a warning (a :class:`~csi_model.DataQualityWarning` is also issued).
+        :class:`~csi_model.SurveyMoments` (:func:`~csi_model.survey_moments`: Dask
+        partitions, Parquet/CSV globs, a cluster) give the same fit from moments
+        (:mod:`csi_model.pls._moments`): listwise, and with ``patterns=True`` moments
+        ``missing="mean"`` and ``"em"`` too. What needs the rows (bootstrap, scores,
+        PLSpredict, FIMIX, sampling weights) is then refused with a clear error.
     scheme : {"path", "centroid", "factorial"}
         Inner weighting scheme (SmartPLS's default is ``"path"``, plspm's ``"centroid"``).
     mode : "A", "B" or dict

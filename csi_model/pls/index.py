@@ -386,8 +386,12 @@ def csi_index(result: PLSResult | Any, data=None, *, scale=None, by: str | None 
     result : PLSResult, or a model
         A PLS fit; or a ModelSpec / bundled name / ``.lav`` path, fitted here on ``data``
         with :func:`~csi_model.pls.fit.fit_pls` (``fit_options`` passed on; path scheme).
-    data : Survey, DataFrame or path, optional
-        The survey, when ``result`` is a model.
+    data : Survey, DataFrame, path or SurveyMoments, optional
+        The survey, when ``result`` is a model. From SurveyMoments (or a PLSResult fitted on
+        them) the index needs ``scale=`` (answers outside it, from the moments' per-item
+        min and max, are an error) and, for ``by=``, moments computed with
+        ``survey_moments(..., by=...)``; the respondents' index scores and the bootstrap
+        need the rows and are refused.
     scale : (min, max) or dict, optional
         The answer scale of the items (all, or per item). Default: the survey's codebook.
         Without either, :class:`~csi_model.exceptions.SurveyDataError`: the scale of the

@@ -32,7 +32,7 @@ import pandas as pd
 
 from ..exceptions import SurveyDataError
 
-__all__ = ["SurveyMoments", "PatternMoments", "survey_moments"]
+__all__ = ["SurveyMoments", "PatternMoments", "survey_moments", "read_partitions"]
 
 # A cell: (count, mean of the answered items, centred cross-products of the answered items);
 # cells are keyed by (group label or None, observed-mask bytes over the moments' items).
@@ -303,9 +303,7 @@ def survey_moments(data, items: Sequence[str], *, missing_codes: Sequence = (),
 
         source = data if isinstance(data, str) else "<dask DataFrame>"
         if isinstance(data, str):
-            ddf = (dd.read_parquet(data, columns=cols) if ".parquet" in data or
-                   not data.lower().endswith((".csv", ".txt", ".tsv")) else
-                   dd.read_csv(data, usecols=cols, sep="\t" if data.endswith(".tsv") else ","))
+            ddf = _read_lazy(data, cols)
         elif isinstance(data, pd.DataFrame):
             ddf = dd.from_pandas(data, npartitions=1)
         else:
@@ -326,6 +324,95 @@ def survey_moments(data, items: Sequence[str], *, missing_codes: Sequence = (),
                               "two are needed for a covariance matrix (survey_moments(..., "
                               "patterns=True) keeps the incomplete rows for the EM).")
     return m
+
+
+def _read_lazy(path: str, columns=None):
+    """A lazy dask DataFrame of Parquet or CSV partitions (a path or glob)."""
+    import dask.dataframe as dd
+    if ".parquet" in path or not path.lower().endswith((".csv", ".txt", ".tsv")):
+        return dd.read_parquet(path, columns=columns)
+    return dd.read_csv(path, usecols=columns, sep="\t" if path.endswith(".tsv") else ",")
+
+
+def read_partitions(source, *, items: Sequence[str] | None = None, missing_codes: Sequence = (),
+                    scale=None):
+    """A survey larger than memory, read lazily: ``read_survey(..., engine="dask")``.
+
+    Parameters
+    ----------
+    source : str or dask DataFrame
+        A path or glob of Parquet (``.parquet``) or CSV files, or a dask DataFrame.
+    items : list of str, optional
+        The item columns (default: every numeric column).
+    missing_codes : sequence
+        Codes meaning "no answer", set to NaN in the items.
+    scale : (min, max), optional
+        Answers outside it are an error (naming the partition, row and column) when the
+        partitions are computed.
+
+    Returns
+    -------
+    dask DataFrame
+        The items as float (NaN for no answer) and the other columns unchanged; nothing is
+        read until it is computed (e.g. by :func:`survey_moments`).
+
+    Examples
+    --------
+    >>> import csi_model as cm, dask.dataframe as dd
+    >>> df = cm.simulate_survey("acsi", n=300, seed=1, missing_rate=0.02, missing_codes=99)
+    >>> ddf = cm.read_survey(dd.from_pandas(df, npartitions=3), engine="dask",
+    ...                      items=["SAT1", "SAT2", "SAT3"], missing_codes=[99], scale=(1, 10))
+    >>> m = cm.survey_moments(ddf, ["SAT1", "SAT2", "SAT3"], patterns=True)
+    >>> m.partitions, m.maximum.tolist()
+    (3, [10.0, 10.0, 10.0])
+    """
+    ddf = _read_lazy(source) if isinstance(source, str) else source
+    if not hasattr(ddf, "map_partitions"):
+        raise ValueError("read_survey(engine='dask') needs a path or glob of Parquet/CSV files "
+                         f"or a dask DataFrame. Got {type(source).__name__} instead.")
+    if items is None:
+        items = [c for c, t in ddf.dtypes.items() if pd.api.types.is_numeric_dtype(t)]
+    items = [str(i) for i in ([items] if isinstance(items, str) else items)]
+    _check_columns(ddf.columns, items, source if isinstance(source, str) else "the DataFrame")
+    if scale is not None:
+        try:
+            lo, hi = (float(v) for v in scale)
+        except (TypeError, ValueError):
+            raise ValueError(f"The 'scale' parameter of read_survey must be (min, max), e.g. "
+                             f"(1, 10). Got {scale!r} instead.") from None
+        scale = (lo, hi)
+    meta = ddf._meta.copy()
+    for c in items:
+        meta[c] = meta[c].astype(float)
+    return ddf.map_partitions(_clean_partition, items, tuple(missing_codes or ()), scale,
+                              meta=meta)
+
+
+def _clean_partition(frame: pd.DataFrame, items, codes, scale, partition_info=None):
+    index = None if partition_info is None else partition_info.get("number")
+    out = frame.copy()
+    raw = frame[list(items)]
+    x = raw.apply(pd.to_numeric, errors="coerce").to_numpy(dtype=float)
+    bad = np.isnan(x) & raw.notna().to_numpy()
+    where = f"Partition {index}" if index is not None else "A partition"
+    if bad.any():
+        r, c = np.argwhere(bad)[0]
+        raise SurveyDataError(f"{where}, row {frame.index[r]!r}, column {items[c]!r}: "
+                              f"{raw.iat[r, c]!r} is not a number.")
+    for code in codes:
+        x[x == float(code)] = np.nan
+    if scale is not None:
+        with np.errstate(invalid="ignore"):
+            off = (x < scale[0]) | (x > scale[1])
+        if off.any():
+            r, c = np.argwhere(off)[0]
+            raise SurveyDataError(f"{where}, row {frame.index[r]!r}, column {items[c]!r}: "
+                                  f"{x[r, c]:g} is outside the scale {scale[0]:g}-"
+                                  f"{scale[1]:g}; declare it as a missing code "
+                                  "(missing_codes=[...]) or correct the scale.")
+    for j, c in enumerate(items):
+        out[c] = x[:, j]
+    return out
 
 
 def _check_columns(columns, items, source) -> None:
