@@ -133,7 +133,9 @@ def fit(spec: ModelSpec | str | Path, data, *, estimator: str | None = None,
         The survey. A DataFrame or file is read with :func:`~csi_model.read_survey` first
         (validated; the caller's object is never modified). A
         :class:`~csi_model.SurveyMoments` (:func:`~csi_model.survey_moments`: Dask partitions,
-        Parquet/CSV globs, a cluster) is fitted by ML from its moments, listwise; the same
+        Parquet/CSV globs, a cluster) is fitted by ML from its moments, listwise on the
+        model's items (exact from ``patterns=True`` moments for a model using some of their
+        items; otherwise refused when rows with a missing answer would differ); the same
         estimates as from the rows.
     estimator : {"ML", "MLR"}, or with ``ordered``: {"WLSMV", "DWLS", "ULSMV", "ULS"}
         Default ``"ML"``, or ``"WLSMV"`` when items are ordered (lavaan's defaults).
