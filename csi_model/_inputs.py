@@ -47,7 +47,7 @@ def as_survey(data, spec: ModelSpec, missing_codes, func: str, items=None, scale
         raise SurveyDataError(
             f"{func} needs the respondents' answers, but was given SurveyMoments ({data.n:,} "
             f"rows of {data.source} reduced to their means and covariances). Of the estimators "
-            "only cm.fit (CB-SEM) works from moments so far; pass the survey itself (a "
+            "cm.fit (CB-SEM), cm.fit_pls and cm.csi_index work from moments; pass the survey itself (a "
             f"DataFrame, a file or cm.read_survey(...)) to {func}.")
     if isinstance(data, Survey):
         if missing_codes:

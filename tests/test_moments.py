@@ -109,12 +109,10 @@ def test_fit_from_moments_refuses_what_needs_rows(survey):
             cm.fit(SPEC, m, **kwargs)
 
 
-def test_pls_and_the_index_refuse_moments_with_a_clear_error(survey):
-    """PLS and the index are not wired to SurveyMoments yet (issue 19, goal 5): a clear
-    refusal naming the function and the way out, not a TypeError from read_survey."""
+def test_estimators_without_a_moments_path_refuse_them_clearly(survey):
+    """fit, fit_pls and csi_index work from moments (tests/test_moments_pls.py); the others
+    say so and name the way out, instead of a TypeError from read_survey."""
     m = cm.survey_moments(survey, ITEMS, missing_codes=[99])
-    for call in (lambda: cm.fit_pls(SPEC, m), lambda: cm.csi_index(SPEC, m, scale=(1, 10))):
-        # csi_index fits through fit_pls, which names itself
-        with pytest.raises(SurveyDataError, match="fit_pls needs the respondents' answers.*"
-                                                  "only cm.fit"):
-            call()
+    with pytest.raises(SurveyDataError, match="measurement needs the respondents' answers.*"
+                                              "cm.fit_pls and cm.csi_index work from moments"):
+        cm.measurement(SPEC, m)

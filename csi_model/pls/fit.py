@@ -269,6 +269,10 @@ class _Data:
     X_obs: np.ndarray | None = None   # missing="em": the answers with NaN in the gaps
     weights: np.ndarray | None = None   # sampling weights of the rows, summing to n
 
+    @property
+    def n(self) -> int:
+        return self.X.shape[0]
+
     def cov(self) -> np.ndarray:
         """The item covariance matrix, divisor n: the EM estimate (missing='em'), or that of
         the rows, weighted with sampling weights (they sum to n)."""
@@ -281,7 +285,11 @@ class _Data:
 
 def _require_rows(result, func: str) -> None:
     """Refuse a method that refits on the rows (cross-validation, segments, two stages)
-    for a fit with missing='em': the filled-in values are expectations, not answers."""
+    for a fit with missing='em' (the filled-in values are expectations, not answers), or for
+    a fit from SurveyMoments (no rows at all)."""
+    if getattr(result._data, "rows_free", False):
+        from ._moments import rows_needed
+        raise rows_needed(func, result._data.source)
     if getattr(result._data, "X_obs", None) is not None:
         raise EstimationError(
             f"{func} refits PLS on respondents' answers, and this fit used missing='em' (the "
@@ -305,6 +313,9 @@ def _statistic(result, rows=None, extra=None):
     refits on resampled covariance matrices; with missing='em' the EM is re-run on every
     resample (weighted by the case counts, warm-started from the full-sample EM)."""
     dat = result._data
+    if getattr(dat, "rows_free", False):
+        from ._moments import rows_needed
+        raise rows_needed("Resampling (bootstrap, permutation)", dat.source)
     sub = slice(None) if rows is None else rows
     if dat.X_obs is not None:
         return _EMStatistic(result._problem, dat.X_obs[sub], dat.S, dat.mean, extra=extra)
@@ -524,8 +535,7 @@ class PLSResult:
                              "loading": c["loadings"], "communality": c["comm"],
                              "redundancy": c["redundancy"], "weight.raw": c["w_raw"],
                              "mean": self._data.mean[pr.col],
-                             "sd": (self._data.sd * math.sqrt(len(self._data.X)
-                                                             / (len(self._data.X) - 1)))[pr.col]})
+                             "sd": (self._data.sd * math.sqrt(self.n / (self.n - 1)))[pr.col]})
 
     @cached_property
     def estimates(self) -> pd.DataFrame:
@@ -620,6 +630,9 @@ class PLSResult:
 
     @cached_property
     def scores(self) -> pd.DataFrame:
+        if getattr(self._data, "rows_free", False):
+            from ._moments import rows_needed
+            raise rows_needed("PLSResult.scores (construct scores)", self._data.source)
         Xc = self._data.X - self._data.mean
         return pd.DataFrame(Xc @ self._core["Wraw"], index=self._data.rows,
                             columns=self._problem.latents)
@@ -1064,10 +1077,15 @@ def fit_pls(spec: ModelSpec | str | Path, data, *,
     spec : ModelSpec, str or Path
         The model (``=~`` lines are the blocks, ``~`` lines the inner model; ``~~`` lines
         are ignored by PLS). A bundled model name or a ``.lav`` path is loaded.
-    data : Survey, DataFrame or path
+    data : Survey, DataFrame, path or SurveyMoments
         The survey (read with :func:`~csi_model.read_survey` if not a Survey). Incomplete
         rows are dropped (listwise): the result says ``n`` used of ``n_total`` read and
         carries a warning (a :class:`~csi_model.DataQualityWarning` is also issued).
+        :class:`~csi_model.SurveyMoments` (:func:`~csi_model.survey_moments`: Dask
+        partitions, Parquet/CSV globs, a cluster) give the same fit from moments
+        (:mod:`csi_model.pls._moments`): listwise, and with ``patterns=True`` moments
+        ``missing="mean"`` and ``"em"`` too. What needs the rows (bootstrap, scores,
+        PLSpredict, FIMIX, sampling weights) is then refused with a clear error.
     scheme : {"path", "centroid", "factorial"}
         Inner weighting scheme (SmartPLS's default is ``"path"``, plspm's ``"centroid"``).
     mode : "A", "B" or dict
@@ -1168,8 +1186,16 @@ def fit_pls(spec: ModelSpec | str | Path, data, *,
     if not 0 < level < 1:
         raise ValueError(f"The 'level' parameter of fit_pls must be in (0, 1). Got {level!r} instead.")
     _check_structure(spec)
-    survey = as_survey(data, spec, missing_codes, "fit_pls", scale=scale)
-    spec.check_against(survey.data.columns, data_source=survey.source)
+    from ..survey.moments import SurveyMoments
+    if isinstance(data, SurveyMoments):       # no rows: csi_model/pls/_moments.py
+        from ._moments import check_moment_options, check_scale
+        check_moment_options(data, bootstrap=bootstrap, weights=weights,
+                             missing_codes=missing_codes)
+        check_scale(data, [i for i in spec.observed if i in data.items], scale, "fit_pls")
+        survey = None
+    else:
+        survey = as_survey(data, spec, missing_codes, "fit_pls", scale=scale)
+        spec.check_against(survey.data.columns, data_source=survey.source)
     notes: list[str] = []
     if any(st.op == "~~" for st in spec.statements):
         notes.append("The model's '~~' (covariance) lines are ignored by PLS path modelling.")
@@ -1186,7 +1212,11 @@ def fit_pls(spec: ModelSpec | str | Path, data, *,
         raise EstimationError(f"fit_pls: sampling weights with missing='{missing}' are not "
                               "available yet (the replacement means or the EM moments would "
                               "have to be weighted); use missing='listwise' with weights=.")
-    dat = _prepare_data(spec, survey, notes, missing, weights)
+    if survey is None:
+        from ._moments import moment_data
+        dat = moment_data(spec, data, notes, missing)
+    else:
+        dat = _prepare_data(spec, survey, notes, missing, weights)
     if consistent:
         from .consistent import PLScProblem
         problem = PLScProblem(spec, scheme, modes, bool(scaled), int(max_iter), float(tol),
@@ -1194,7 +1224,9 @@ def fit_pls(spec: ModelSpec | str | Path, data, *,
     else:
         problem = _PLSProblem(spec, scheme, modes, bool(scaled), int(max_iter), float(tol))
     result = _fit_data(problem, spec, dat, notes, survey=survey, level=level,
-                       ci_method=ci_method, t0=t0)
+                       ci_method=ci_method, t0=t0,
+                       n_total=None if survey is not None else data.n_read,
+                       source=None if survey is not None else data.source)
     if bootstrap:
         B = DEFAULT_PLS_BOOTSTRAP if bootstrap is True else int(bootstrap)
         result = bootstrap_pls(result, B=B, seed=seed, n_jobs=n_jobs, level=level,
@@ -1203,10 +1235,10 @@ def fit_pls(spec: ModelSpec | str | Path, data, *,
 
 
 def _fit_data(problem: _PLSProblem, spec: ModelSpec, dat: _Data, notes: list[str], *,
-              survey=None, level=0.95, ci_method="percentile", t0=None) -> PLSResult:
+              survey=None, level=0.95, ci_method="percentile", t0=None, n_total=None,
+              source=None) -> PLSResult:
     t0 = time.perf_counter() if t0 is None else t0
-    X = dat.X
-    n = X.shape[0]
+    n = dat.n
     S_raw = dat.cov()[None]
     Se, sd_e, sd_w = _working_cov(problem, S_raw)
     est = problem.estimate(Se, sd_w if not problem.scaled else None)
@@ -1233,7 +1265,7 @@ def _fit_data(problem: _PLSProblem, spec: ModelSpec, dat: _Data, notes: list[str
     to_sample = math.sqrt((n - 1) / n)
     core["w_raw"] = (w / sd_item if problem.scaled else w.copy()) * to_sample
     core["w_std"] = w if problem.scaled else w * sd_item
-    Wraw = np.zeros((X.shape[1], problem.L))
+    Wraw = np.zeros((len(dat.mean), problem.L))
     np.add.at(Wraw, (problem.col, problem.owner), core["w_raw"])
     core["Wraw"] = Wraw
     comm = core["loadings"] ** 2
@@ -1259,10 +1291,11 @@ def _fit_data(problem: _PLSProblem, spec: ModelSpec, dat: _Data, notes: list[str
                             "items in a mode B block). The 0-100 index assumes positive weights.")
     return PLSResult(
         spec=spec, scheme=problem.scheme, modes=dict(zip(lat, problem.modes)),
-        scaled=problem.scaled, n=n, n_total=survey.n if survey is not None else n,
+        scaled=problem.scaled, n=n,
+        n_total=n_total if n_total is not None else survey.n if survey is not None else n,
         iterations=iters, converged=conv, warnings=tuple(notes + improper), level=level,
         ci_method=ci_method, max_iter=problem.max_iter, tol=problem.tol,
-        data_source=survey.source if survey is not None else "",
+        data_source=source if source is not None else survey.source if survey is not None else "",
         elapsed=time.perf_counter() - t0, survey=survey, _data=dat, _problem=problem, _core=core)
 
 

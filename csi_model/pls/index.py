@@ -299,8 +299,11 @@ def _scales(result: PLSResult, scale, notes: list[str]) -> tuple[np.ndarray, np.
     # Never guess the questionnaire's scale from the answers: the observed range is not the
     # scale (nobody answering 1 on a 1-10 item moves its whole index), and a guessed
     # standard scale is silently wrong for a 0-10 or 1-7 item. The scale is one argument.
-    X = result._data.X
-    lo, hi = X.min(axis=0), X.max(axis=0)
+    dat = result._data
+    if getattr(dat, "rows_free", False):      # from moments: the answers' min and max
+        lo, hi = dat.minimum, dat.maximum
+    else:
+        lo, hi = dat.X.min(axis=0), dat.X.max(axis=0)
     missing = items if cb is None else [it for it in items if it not in cb]
     where = ("no codebook was given" if cb is None else
              f"the codebook has no scale for {', '.join(missing[:6])}"
@@ -332,7 +335,7 @@ class _IndexMaker:
         self.drivers = [i for i, j in pr.effect_pairs if j == target]
         self.groups = groups            # (n, G) one-hot or None
         self.gain = gain
-        self.X = result._data.X
+        self.X = None if getattr(result._data, "rows_free", False) else result._data.X
 
     def parts(self, w_raw, mean_e, total):
         """index (b, L), v (b, m), index SD (b, L), impacts (b, ndrivers)."""
@@ -383,8 +386,12 @@ def csi_index(result: PLSResult | Any, data=None, *, scale=None, by: str | None 
     result : PLSResult, or a model
         A PLS fit; or a ModelSpec / bundled name / ``.lav`` path, fitted here on ``data``
         with :func:`~csi_model.pls.fit.fit_pls` (``fit_options`` passed on; path scheme).
-    data : Survey, DataFrame or path, optional
-        The survey, when ``result`` is a model.
+    data : Survey, DataFrame, path or SurveyMoments, optional
+        The survey, when ``result`` is a model. From SurveyMoments (or a PLSResult fitted on
+        them) the index needs ``scale=`` (answers outside it, from the moments' per-item
+        min and max, are an error) and, for ``by=``, moments computed with
+        ``survey_moments(..., by=...)``; the respondents' index scores and the bootstrap
+        need the rows and are refused.
     scale : (min, max) or dict, optional
         The answer scale of the items (all, or per item). Default: the survey's codebook.
         Without either, :class:`~csi_model.exceptions.SurveyDataError`: the scale of the
@@ -440,8 +447,15 @@ def csi_index(result: PLSResult | Any, data=None, *, scale=None, by: str | None 
                              f"PLSResult was fitted with missing={result.missing!r}. Refit it: "
                              f"fit_pls(..., missing={missing!r}).")
     pr = result._problem
+    rows_free = getattr(result._data, "rows_free", False)     # fitted from SurveyMoments
+    if rows_free and bootstrap:
+        from ._moments import rows_needed
+        raise rows_needed("csi_index(bootstrap=...)", result._data.source)
     notes: list[str] = list(result.warnings)      # e.g. the rows the PLS fit dropped
     lo, hi = _scales(result, scale, notes)
+    if rows_free and scale is not None:
+        from ._moments import check_scale_from_data
+        check_scale_from_data(result._data, lo, hi, "csi_index")
     if target is None:
         target = "SAT" if "SAT" in pr.latents else pr.latents[pr.endo[-1]]
     if target not in pr.latents:
@@ -451,7 +465,12 @@ def csi_index(result: PLSResult | Any, data=None, *, scale=None, by: str | None 
 
     # groups
     groups = labels = None
-    if by is not None:
+    group_list = []                 # (label, rows used, item means)
+    if by is not None and rows_free:
+        from ._moments import index_groups
+        group_list = index_groups(result, by)
+        labels = [g for g, _, _ in group_list]
+    elif by is not None:
         survey = result.survey
         if survey is None or by not in survey.data.columns:
             cols = [] if survey is None else list(survey.metadata)
@@ -465,6 +484,11 @@ def csi_index(result: PLSResult | Any, data=None, *, scale=None, by: str | None 
         inverse = np.asarray(inverse).ravel()
         groups = np.zeros((len(inverse), len(labels)))
         groups[np.arange(len(inverse)), inverse] = 1.0
+        X = result._data.X
+        w_rows = result._data.weights
+        for g, name in enumerate(labels):
+            cg = groups[:, g] if w_rows is None else groups[:, g] * w_rows
+            group_list.append((name, int(groups[:, g].sum()), cg @ X / cg.sum()))
 
     maker = _IndexMaker(result, lo, hi, t, groups, float(gain))
     core = result._core
@@ -483,19 +507,14 @@ def csi_index(result: PLSResult | Any, data=None, *, scale=None, by: str | None 
             warnings.warn(msg, NegativeWeightWarning, stacklevel=2)
 
     # tables
-    X = result._data.X
     rows = [{"group": ALL, "latent": lv, "n": result.n, "index": index[k]}
             for k, lv in enumerate(pr.latents)]
-    if groups is not None:
-        w_rows = result._data.weights
-        for g, name in enumerate(labels):
-            cg = groups[:, g] if w_rows is None else groups[:, g] * w_rows
-            mg = cg @ X / cg.sum()
-            perf = 100 * (mg[pr.col] - maker.lo_e) / maker.rng_e
-            gi = np.zeros(pr.L)
-            np.add.at(gi, pr.owner, v * perf)
-            rows += [{"group": name, "latent": lv, "n": int(groups[:, g].sum()), "index": gi[k]}
-                     for k, lv in enumerate(pr.latents)]
+    for name, n_g, mg in group_list:
+        perf = 100 * (mg[pr.col] - maker.lo_e) / maker.rng_e
+        gi = np.zeros(pr.L)
+        np.add.at(gi, pr.owner, v * perf)
+        rows += [{"group": name, "latent": lv, "n": n_g, "index": gi[k]}
+                 for k, lv in enumerate(pr.latents)]
     table = pd.DataFrame(rows)
     perf_items = 100 * (result._data.mean[pr.col] - maker.lo_e) / maker.rng_e
     weights = pd.DataFrame({"latent": [p[0] for p in pr.pairs], "item": [p[1] for p in pr.pairs],
@@ -518,11 +537,17 @@ def csi_index(result: PLSResult | Any, data=None, *, scale=None, by: str | None 
     ipma = pd.DataFrame(ipma_rows, columns=["level", "construct", "name", "importance",
                                             "performance"])
     # respondent index scores
-    Wv = np.zeros((X.shape[1], pr.L))
-    np.add.at(Wv, (pr.col, pr.owner), v * 100 / maker.rng_e)
-    offs = np.zeros(pr.L)
-    np.add.at(offs, pr.owner, v * 100 * maker.lo_e / maker.rng_e)
-    scores = pd.DataFrame(X @ Wv - offs, index=result._data.rows, columns=pr.latents)
+    if rows_free:
+        from ._moments import RowsNeeded
+        scores = RowsNeeded("IndexResult.scores (respondents' index scores)",
+                            result._data.source)
+    else:
+        X = result._data.X
+        Wv = np.zeros((X.shape[1], pr.L))
+        np.add.at(Wv, (pr.col, pr.owner), v * 100 / maker.rng_e)
+        offs = np.zeros(pr.L)
+        np.add.at(offs, pr.owner, v * 100 * maker.lo_e / maker.rng_e)
+        scores = pd.DataFrame(X @ Wv - offs, index=result._data.rows, columns=pr.latents)
 
     bt = None
     if bootstrap:

@@ -146,7 +146,9 @@ def fit(spec: ModelSpec | str | Path, data, *, estimator: str | None = None,
         The survey. A DataFrame or file is read with :func:`~csi_model.read_survey` first
         (validated; the caller's object is never modified). A
         :class:`~csi_model.SurveyMoments` (:func:`~csi_model.survey_moments`: Dask partitions,
-        Parquet/CSV globs, a cluster) is fitted by ML from its moments, listwise; the same
+        Parquet/CSV globs, a cluster) is fitted by ML from its moments, listwise on the
+        model's items (exact from ``patterns=True`` moments for a model using some of their
+        items; otherwise refused when rows with a missing answer would differ); the same
         estimates as from the rows.
     estimator : {"ML", "MLR"}, or with ``ordered``: {"WLSMV", "DWLS", "ULSMV", "ULS"}
         Default ``"ML"``, or ``"WLSMV"`` when items are ordered (lavaan's defaults).
@@ -498,8 +500,11 @@ def _fit_moments(spec, m, estimator, missing, bootstrap, level, engine, t0):
     if absent:
         raise SurveyDataError(f"{m.source}: the moments have no items {absent}; compute them "
                               "with survey_moments(data, items=spec.observed).")
-    idx = [m.items.index(c) for c in cols]
-    mom = est.Moments(m.n, m.cov[np.ix_(idx, idx)], m.mean[idx])
+    m = m.listwise(cols, "fit")      # the rows complete on the model's items, exactly
+    if m.n < 2:
+        raise SurveyDataError(f"{m.source}: {m.n} row(s) complete on the model's items; the "
+                              "fit needs at least two.")
+    mom = est.Moments(m.n, m.cov, m.mean)
     notes: list[str] = []
     if m.n_dropped:
         notes.append(f"Listwise deletion: {m.n_dropped} of {m.n_read} rows with missing answers "

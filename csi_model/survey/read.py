@@ -423,7 +423,7 @@ def read_survey(source: "pd.DataFrame | str | Path", codebook: "Codebook | str |
                 missing_codes: Iterable[float | str] = (),
                 scale: tuple[float, float] | None = None, out_of_range: str = "error",
                 sheet: int | str | None = None, encoding: str | None = None,
-                decimal: str = ".", screening: Any = None) -> Survey:
+                decimal: str = ".", screening: Any = None, engine: str = "pandas") -> Survey:
     """Read and validate a survey; return a :class:`Survey` (data copy + report).
 
     Parameters
@@ -467,10 +467,19 @@ def read_survey(source: "pd.DataFrame | str | Path", codebook: "Codebook | str |
         the valid ones are kept and ``report.fieldwork`` holds the bookkeeping. Answers
         outside the declared scale are then a reason to reject the questionnaire (its
         out-of-range rule), not an error.
+    engine : {"pandas", "dask"}
+        ``"dask"``: a survey larger than memory. ``source`` is a path or glob of Parquet or
+        CSV partitions (``"panel/*.parquet"``) or a dask DataFrame, and a lazy dask DataFrame
+        of the items (numbers, missing codes turned into NaN, answers outside ``scale`` an
+        error naming the partition, row and column when computed) and the other columns is
+        returned, for :func:`~csi_model.survey_moments` (see
+        :func:`csi_model.survey.moments.read_partitions`). Only ``items``,
+        ``missing_codes`` and ``scale`` apply then.
 
     Returns
     -------
     Survey
+        (a dask DataFrame with ``engine="dask"``)
 
     Raises
     ------
@@ -502,6 +511,21 @@ def read_survey(source: "pd.DataFrame | str | Path", codebook: "Codebook | str |
     >>> df["SAT1"].tolist()           # the caller's data are untouched
     [' 7', '99', '8 ']
     """
+    if engine != "pandas":
+        if engine != "dask":
+            raise ValueError("The 'engine' parameter of read_survey must be 'pandas' or "
+                             f"'dask'. Got {engine!r} instead.")
+        given = [name for name, v, d in (("codebook", codebook, None), ("sheet", sheet, None),
+                                         ("encoding", encoding, None), ("decimal", decimal, "."),
+                                         ("screening", screening, None),
+                                         ("out_of_range", out_of_range, "error")) if v != d]
+        if given:
+            raise ValueError(f"read_survey(engine='dask') reads partitions lazily and takes "
+                             f"items, missing_codes and scale only; got {', '.join(given)}. "
+                             "Pass them to read_survey on a sample in memory, or set the "
+                             "codebook's missing codes and scale explicitly.")
+        from .moments import read_partitions
+        return read_partitions(source, items=items, missing_codes=missing_codes, scale=scale)
     cb = None if codebook is None else load_codebook(codebook)
     scale_arg = _check_scale(scale)
     codes_num, codes_str = _split_codes(missing_codes)
