@@ -196,7 +196,8 @@ def test_measurement_em_equals_listwise_tables_on_data_with_the_em_moments():
     np.testing.assert_allclose(m.htmt.to_numpy(), c.htmt.to_numpy(), atol=1e-9)
     np.testing.assert_allclose(m.cross_loadings.to_numpy(), c.cross_loadings.to_numpy(), atol=1e-6)
     assert m.kmo == pytest.approx(c.kmo, abs=1e-9)
-    np.testing.assert_allclose(m.efa.loadings.to_numpy(), c.efa.loadings.to_numpy(), atol=1e-6)
+    # factor_analyzer's minres stops at its optimizer's tolerance: 1.6e-6 apart with scipy 1.17
+    np.testing.assert_allclose(m.efa.loadings.to_numpy(), c.efa.loadings.to_numpy(), atol=1e-5)
     assert m.bartlett["chisq"] == pytest.approx(c.bartlett["chisq"], rel=1e-9)
 
 
