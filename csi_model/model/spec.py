@@ -214,6 +214,8 @@ class ModelSpec:
         [('eq', '(a)-(2*b)'), ('ineq', '(1)-(b)')]
         """
         labels = {t.label for st in self.statements for t in st.terms if t.label}
+        labels |= {g[1] for st in self.statements for t in st.terms if t.groups
+                   for g in t.groups if g[1]}     # c(b1, b2)*x: a label per group
         defined = {d.name: d.line for d in self.defined_parameters}
         out = []
         for st in self.constraints:

@@ -38,7 +38,8 @@ from ._ram import RAMModel
 if TYPE_CHECKING:
     import pandas as pd
 
-__all__ = ["ModelConstraints", "refuse_constraints", "constraint_table"]
+__all__ = ["ModelConstraints", "refuse_constraints", "constraint_table", "LinearEqualities",
+           "multigroup_equalities"]
 
 _ACTIVE_TOL = 1e-6
 
@@ -439,3 +440,139 @@ class ModelConstraints:
         out = estimates.copy()
         out.loc[zero, ["z", "pvalue"]] = np.nan
         return out
+
+
+class LinearEqualities:
+    """Linear equality constraints ``A theta = b`` as a reparameterization ``theta = t0 + K z``.
+
+    ``K`` is an orthonormal basis of the null space of ``A`` and ``t0`` the solution of
+    ``A theta = b`` of least norm, so every ``z`` gives a feasible ``theta``; estimation over
+    ``z`` and ``acov = K (K' I K)^-1 K'`` give lavaan's estimates and SEs of linear
+    equalities (its ``lav_constraints_R2K`` and augmented information).
+
+    Parameters
+    ----------
+    cons : ModelConstraints
+        Constraints that are all linear equalities.
+
+    Examples
+    --------
+    >>> spec = ModelSpec.from_syntax("f =~ x1 + a*x2 + b*x3\\na == 2*b - 0.5")
+    >>> model = RAMModel.from_partable(spec.partable(), spec.observed, spec.latents)
+    >>> lin = LinearEqualities(ModelConstraints(spec, model))
+    >>> lin.n_eq, lin.K.shape
+    (1, (6, 5))
+    >>> theta = lin.theta(np.zeros(5))                  # feasible: a - 2*b = -0.5
+    >>> float(round(theta[0] - 2 * theta[1], 12))
+    -0.5
+    """
+
+    def __init__(self, cons: ModelConstraints):
+        if not (cons.eq.all() and cons.linear):
+            raise ValueError("LinearEqualities takes linear equality constraints only.")
+        zero = np.zeros(cons.q)
+        A = cons.jacobian(zero)
+        b = -cons.all_values(zero)                  # g(theta) = A theta - b
+        _, sv, vt = np.linalg.svd(A)
+        rank = int(np.sum(sv > 1e-10 * max(1.0, sv.max(initial=0.0))))
+        self.A, self.b, self.n_eq = A, b, rank
+        self.K = vt[rank:].T
+        self.t0 = np.linalg.pinv(A) @ b
+        if not np.allclose(A @ self.t0, b, atol=1e-8):
+            st = cons.spec.constraints[0]
+            raise ModelSpecError(
+                f"{cons.spec.source or '<model>'}, line {st.line}: the equality constraints "
+                "contradict each other (no parameter values satisfy them all). Remove or "
+                "correct one of them.")
+
+    def theta(self, z) -> np.ndarray:
+        """The parameters of the free coordinates ``z`` (they satisfy every constraint)."""
+        return self.t0 + self.K @ np.asarray(z, float)
+
+    def z(self, theta) -> np.ndarray:
+        """The free coordinates of ``theta`` (of its projection onto the constraints)."""
+        return self.K.T @ (np.asarray(theta, float) - self.t0)
+
+    def acov(self, information: np.ndarray) -> np.ndarray:
+        """``K (K' I K)^-1 K'`` for the total information ``I``; rows a constraint fixes are 0."""
+        inner = self.K.T @ information @ self.K
+        try:
+            inv = np.linalg.inv(inner)
+        except np.linalg.LinAlgError:
+            inv = np.linalg.pinv(inner)
+        V = self.K @ inv @ self.K.T
+        fixed = np.linalg.norm(self.K, axis=1) < 1e-8
+        V[fixed, :] = 0.0
+        V[:, fixed] = 0.0
+        return 0.5 * (V + V.T)
+
+
+class _JointTable:
+    """The parameter table of a multi-group model seen as one model by ModelConstraints."""
+
+    def __init__(self, table, n_params: int):
+        self.partable = table
+        self.n_free = n_params
+
+
+def multigroup_equalities(spec: ModelSpec, table, n_params: int, *,
+                          missing: str = "listwise") -> "LinearEqualities | None":
+    """The ``==`` constraints of a multi-group model, or None when it has none.
+
+    Labels name parameters across groups: ``c(b1, b2)*x`` labels the path in each group and
+    ``b1 == b2`` holds them equal (as a shared label would), ``a1 == 2*a2`` or ``l1 + l2 ==
+    1`` are linear equalities; lavaan's df convention (each adds one df and removes one
+    parameter). Nonlinear equalities and inequalities across groups are refused with a
+    message saying what to do instead, as are constraints with FIML.
+
+    Parameters
+    ----------
+    spec : ModelSpec
+    table : DataFrame
+        The joint parameter table (``group, lhs, op, rhs, label, free, ustart``; ``free``
+        numbers the shared parameter vector from 1).
+    n_params : int
+        The length of the shared parameter vector.
+    missing : str
+        ``"listwise"`` (constraints are estimated) or anything else (refused).
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> spec = ModelSpec.from_syntax("y ~ c(b1, b2)*x\\nb1 == b2")
+    >>> table = pd.DataFrame({"lhs": ["y", "y"], "op": ["~", "~"], "rhs": ["x", "x"],
+    ...                       "label": ["b1", "b2"], "free": [1, 2], "ustart": [None, None]})
+    >>> lin = multigroup_equalities(spec, table, 2)
+    >>> lin.n_eq, lin.theta(lin.z([0.3, 0.5])).round(2).tolist()
+    (1, [0.4, 0.4])
+    >>> multigroup_equalities(ModelSpec.from_syntax("y ~ c(b1, b2)*x\\nb1 < b2"), table, 2)
+    Traceback (most recent call last):
+    ...
+    csi_model.exceptions.EstimationError: <model>, line 2: the constraint 'b1 < b2' is an ...
+    """
+    if not spec.constraints:
+        return None
+    where = spec.source or "<model>"
+    cons = ModelConstraints(spec, _JointTable(table, n_params))
+    for st, kind in zip(spec.constraints, cons.kinds):
+        if kind != "eq":
+            raise EstimationError(
+                f"{where}, line {st.line}: the constraint '{format_statement(st)}' is an "
+                "inequality; a multi-group fit estimates linear equality constraints ('==') "
+                "only. Fit each group on its own with fit(), where inequalities are estimated, "
+                "or drop the constraint.")
+    if not cons.linear:
+        st = spec.constraints[0]
+        raise EstimationError(
+            f"{where}, line {st.line}: a multi-group fit estimates linear equality constraints "
+            f"only (e.g. 'b1 == b2', 'a1 == 2*a2'), and '{format_statement(st)}' with the "
+            "others is nonlinear. Write it as a linear equality or as a shared label, or fit "
+            "each group on its own with fit(), where nonlinear constraints are estimated.")
+    if missing != "listwise":
+        st = spec.constraints[0]
+        raise EstimationError(
+            f"{where}, line {st.line}: constraints ('{format_statement(st)}') in a multi-group "
+            f"fit are estimated with complete data (missing='listwise'); missing={missing!r} is "
+            "not available with them yet. Use missing='listwise', or write the equality as a "
+            "shared label (e.g. 'c(b, b)*x'), which FIML honours.")
+    return LinearEqualities(cons)

@@ -32,7 +32,7 @@ from . import _estimation as est
 from . import _fiml as fiml
 from . import fit_indices as fi
 from ._ram import RAMModel
-from .constraints import refuse_constraints
+from .constraints import multigroup_equalities, refuse_constraints
 from ..exceptions import (ConvergenceWarning, CSIModelWarning, DataQualityWarning, EstimationError,
                           SurveyDataError)
 from .results import Summary
@@ -195,7 +195,9 @@ def _start(jm: _JointModel, spec: ModelSpec, moments, pooled: est.Moments,
     ``notes`` receives the note if that start needed semopy's estimates (the fallback)."""
     from .fitting import _converge
     notes = [] if notes is None else notes
-    pt = spec._partable(False, None, None).copy()     # the c(...) modifiers left out
+    # the c(...) modifiers left out; with the mean structure, so that a user's 'x ~ 1' row
+    # does not leave the other intercepts at 0 (a distorted start that need not converge)
+    pt = spec._partable(True, None, None).copy()
     single = RAMModel.from_partable(pt, spec.observed, spec.latents)
     theta1, _, _ = _converge(lambda t0: est.fit_ml(single, t0, pooled), single, pt, pooled,
                              notes, "csi_model")
@@ -530,6 +532,7 @@ def fit_multigroup(spec: ModelSpec | str, data, *, by: str, equal: Sequence[str]
     spec = _multigroup_spec(spec)
     if ordered is not None and ordered is not False:
         from .ordinal_groups import fit_multigroup_ordered
+        refuse_constraints(spec, "a multi-group fit with ordered items")
         if partial:
             raise ValueError("With ordered items, fit_multigroup does not support 'partial' "
                              "(partial invariance) yet.")
@@ -551,8 +554,7 @@ def fit_multigroup(spec: ModelSpec | str, data, *, by: str, equal: Sequence[str]
 def _multigroup_spec(spec: ModelSpec | str) -> ModelSpec:
     """The model of a multi-group fit, refused if it has what multi-group ML lacks."""
     spec = spec if isinstance(spec, ModelSpec) else load_model(spec)
-    refuse_constraints(spec, "a multigroup fit")     # '==', '<', '>': single-group ML only
-    spec.check_composite_identification()
+    spec.check_composite_identification()     # '==' across groups: _fit_joint (linear only)
     return spec
 
 
@@ -594,6 +596,7 @@ def _fit_joint(spec, by, groups, Xs, dropped, equal, partial, level=0.95,
     ``screening``: a fit whose chi-square only ranks candidates (the release tests of
     :func:`invariance`): no polishing, no standardized solutions, R² or ':=' rows."""
     jm = _joint_model(spec, groups, equal, partial)
+    lin = multigroup_equalities(spec, jm.table, jm.n_params, missing=missing)
     known = {_param_name(*r) for r in zip(jm.table.lhs, jm.table.op, jm.table.rhs)}
     unknown = [p for p in partial if p not in known]
     if unknown:
@@ -634,6 +637,9 @@ def _fit_joint(spec, by, groups, Xs, dropped, equal, partial, level=0.95,
     moments = [est.Moments.from_data(X) for X in Xs]
     N = sum(ns)
     weights = [n / N for n in ns]
+    if lin is not None:
+        return _fit_joint_equalities(spec, by, groups, jm, lin, moments, ns, equal, partial,
+                                     level, warm, notes, screening)
     with threadpool_limits(limits=1, user_api="blas"):
         if warm is None:
             theta0 = _start(jm, spec, moments, est.Moments.from_data(np.vstack(Xs)), notes)
@@ -680,6 +686,47 @@ def _result(spec, by, groups, equal, partial, ns, jm, theta, acov, level, measur
                             estimates, measures, tuple(notes), bool(ok), theta, acov, jm.table,
                             std, _r2(spec, jm, theta), level, moments,
                             "listwise" if moments is not None else "fiml")
+
+
+def _fit_joint_equalities(spec, by, groups, jm, lin, moments, ns, equal, partial, level, warm,
+                          notes, screening) -> MultiGroupResult:
+    """The joint ML fit under linear '==' constraints: Fisher scoring on the free coordinates
+    z of ``theta = t0 + K z`` (:class:`~csi_model.sem.constraints.LinearEqualities`), SEs
+    ``K (K' N I K)^-1 K'``, each equality one more df and one parameter fewer (lavaan)."""
+    N = sum(ns)
+    weights = [n / N for n in ns]
+    K = lin.K
+    with threadpool_limits(limits=1, user_api="blas"):
+        if warm is None:
+            theta0 = _start(jm, spec, moments, _pooled_moments(moments), notes)
+        else:
+            theta0 = _warm_start(jm, warm)
+        shared = _SharedDerivatives(jm)
+        f = lambda z: _objective(jm, moments, weights, lin.theta(z))  # noqa: E731
+        g = lambda z: K.T @ _gradient(jm, moments, weights, lin.theta(z),  # noqa: E731
+                                      shared(lin.theta(z)))
+        h = lambda z: K.T @ (2 * _information(jm, weights, lin.theta(z),  # noqa: E731
+                                              shared(lin.theta(z)))) @ K
+        z, iters, ok = est.fisher_scoring(f, g, h, lin.z(theta0))
+        if ok and not screening:
+            z = est.polish(f, g, h, z)
+        theta = lin.theta(z)
+        acov = lin.acov(N * _information(jm, weights, theta, shared(theta)))
+    if not ok:
+        notes.append(f"The multi-group estimation did not converge in {iters} iterations.")
+        warnings.warn(notes[-1], ConvergenceWarning, stacklevel=4)
+    acov = _fix_exogenous(jm, acov)
+    measures = _fit_measures(jm, theta, moments, ns, spec, n_eq=lin.n_eq)
+    return _result(spec, by, groups, equal, partial, ns, jm, theta, acov, level, measures,
+                   notes, ok, tuple(moments), screening)
+
+
+def _pooled_moments(moments) -> est.Moments:
+    """The moments of the pooled groups (for the start values) from each group's moments."""
+    n = sum(m.n for m in moments)
+    mean = sum(m.n * m.mean for m in moments) / n
+    cov = sum(m.n * (m.cov + np.outer(m.mean - mean, m.mean - mean)) for m in moments) / n
+    return est.Moments(n, cov, mean)
 
 
 def _fit_joint_fiml(spec, by, groups, Xs, jm, equal, partial, level, warm, notes):
@@ -877,10 +924,12 @@ def _n_exo_params(jm: _JointModel) -> int:
     return int(t[(t.free > 0) & (t.exo == 1)]["free"].nunique())
 
 
-def _fit_measures(jm: _JointModel, theta, moments, ns, spec: ModelSpec) -> pd.Series:
+def _fit_measures(jm: _JointModel, theta, moments, ns, spec: ModelSpec,
+                  n_eq: int = 0) -> pd.Series:
     """lavaan's fit measures of a multi-group ML fit; with observed predictors (fixed.x) the
-    log-likelihood is the outcomes' given the predictors, and npar leaves their moments out."""
-    G, p, q = len(ns), jm.models[0].p, jm.n_params
+    log-likelihood is the outcomes' given the predictors, and npar leaves their moments out.
+    ``n_eq`` equality constraints ('==') add to df and are subtracted from npar (lavaan)."""
+    G, p, q = len(ns), jm.models[0].p, jm.n_params - n_eq
     N = sum(ns)
     exo_idx = [spec.observed.index(v) for v in spec.exogenous_observed] if spec.fixed_x else []
     k = len(exo_idx)
