@@ -100,7 +100,13 @@ def test_nonlinear_and_inequality_across_groups_are_refused(extra, message):
         _fit(CASES["fb_sex_equal"], FB_MODEL + "\n" + extra)
 
 
-def test_fiml_and_ordered_items_refuse_constraints():
+def test_fiml_refuses_constraints_across_groups():
     spec = cm.ModelSpec.from_syntax(FB_MODEL + "\nb1 == b2")
     with pytest.raises(CSIModelError, match="missing='listwise'.*'fiml' is not available"):
         cm.fit_multigroup(spec, pd.read_csv(FB), by="Sex", missing="fiml")
+
+
+def test_diagnostics_that_would_ignore_the_constraints_are_refused(fits):
+    for method in ("modification_indices", "equality_score_tests"):
+        with pytest.raises(ValueError, match="with '==' constraints.*shared label"):
+            getattr(fits["fb_sex_equal"], method)()

@@ -341,6 +341,7 @@ class MultiGroupResult:
         """
         from .diagnostics import modification_indices_groups
 
+        self._refuse_constraints("Modification indices")
         if self.moments is None:
             raise ValueError("Modification indices are computed for complete-data multi-group "
                              "fits; this fit used missing='fiml'. Refit with "
@@ -374,11 +375,20 @@ class MultiGroupResult:
         """
         from .diagnostics import equality_score_tests
 
+        self._refuse_constraints("Score tests")
         if self.moments is None:
             raise ValueError("Score tests are computed for complete-data multi-group fits; this "
                              "fit used missing='fiml'. Refit with missing='listwise'.")
         return equality_score_tests(self._joint().models, np.asarray(self.theta), self.moments,
                                     self.groups)
+
+    def _refuse_constraints(self, what: str) -> None:
+        if self.spec.constraints:
+            st = self.spec.constraints[0]
+            raise ValueError(f"{what} of a multi-group fit with '==' constraints (line {st.line}: "
+                             f"'{st.text.strip()}') are not computed yet (they would ignore "
+                             "the constraints). Write the equality as a shared label (e.g. "
+                             "'c(b, b)*x') to get them.")
 
     def _joint(self) -> _JointModel:
         return _joint_model(self.spec, self.groups, self.equal, self.partial)
