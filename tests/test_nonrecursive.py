@@ -65,3 +65,39 @@ def test_pls_refuses_a_feedback_loop():
     with pytest.raises(CSIModelError, match="feedback loop.*recursive models only"):
         cm.fit_pls(cm.ModelSpec.from_syntax(CASES["csi_reciprocal"]["model"]),
                    ROOT / CASES["csi_reciprocal"]["data_file"])
+
+
+@pytest.mark.parametrize("model, equation, condition", [
+    # SAT <-> LOY with correlated disturbances and no instrument: order condition
+    ("SAT1 ~ LOY1\nLOY1 ~ SAT1\nSAT1 ~~ LOY1", "'SAT1'", "order"),
+    ("SAT1 ~ QUAL1 + LOY1\nLOY1 ~ QUAL1 + SAT1\nSAT1 ~~ LOY1", "'SAT1'", "order"),
+    # y1 excludes x1 and x2 (order holds) but only y3's equation has them: rank 1 < 2
+    ("y1 ~ y2 + y3\ny2 ~ y1\ny3 ~ y1 + x1 + x2\ny1 ~~ y2\ny2 ~~ y3", "'y1'", "rank"),
+])
+def test_unidentified_loop_is_refused_naming_the_equation(model, equation, condition):
+    with pytest.raises(CSIModelError, match=f"line 1: The equation of {equation} in the "
+                                            f"feedback loop .* \\({condition} condition\\)"):
+        cm.ModelSpec.from_syntax(model)
+
+
+def test_loop_with_an_instrument_each_passes_the_check_and_agrees_with_lavaan(fits):
+    """The rank and order conditions hold with one instrument per equation (QUAL for SAT,
+    EXPE for LOY) even with correlated disturbances; lavaan's estimates, above."""
+    spec = cm.ModelSpec.from_syntax(CASES["csi_reciprocal_cov"]["model"])
+    assert spec.feedback_loops == (("SAT", "LOY"),)
+    assert_agrees(fits["csi_reciprocal_cov"], CASES["csi_reciprocal_cov"])
+
+
+def test_loop_without_instruments_and_uncorrelated_disturbances_warns():
+    """Not identified (4 structural parameters for 3 moments of SAT and LOY): the empirical
+    check names the loop's parameters and the SEs are NaN, as lavaan."""
+    spec = cm.ModelSpec.from_syntax("SAT =~ SAT1 + SAT2 + SAT3\nLOY =~ LOY1 + LOY2 + LOY3\n"
+                                    "SAT ~ LOY\nLOY ~ SAT")
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", cm.CSIModelWarning)
+        res = cm.fit(spec, ROOT / "tests" / "data" / "nonrecursive_sim.csv")
+    assert any("not identified" in w and "SAT ~ LOY, LOY ~ SAT" in w for w in res.warnings)
+    assert res.estimates.query("op == '~'")["se"].isna().all()
+    with pytest.raises(CSIModelError, match="not identified: it has 4 free parameters"):
+        cm.fit(cm.ModelSpec.from_syntax("SAT1 ~ LOY1\nLOY1 ~ SAT1"),
+               ROOT / "tests" / "data" / "nonrecursive_sim.csv")
