@@ -486,15 +486,45 @@ class LinearEqualities:
                 "correct one of them.")
 
     def theta(self, z) -> np.ndarray:
-        """The parameters of the free coordinates ``z`` (they satisfy every constraint)."""
+        """The parameters of the free coordinates ``z`` (they satisfy every constraint).
+
+        Examples
+        --------
+        >>> spec = ModelSpec.from_syntax("f =~ x1 + a*x2 + b*x3\\na == 2*b - 0.5")
+        >>> model = RAMModel.from_partable(spec.partable(), spec.observed, spec.latents)
+        >>> lin = LinearEqualities(ModelConstraints(spec, model))
+        >>> t = lin.theta(np.ones(5))
+        >>> float(round(t[0] - 2 * t[1], 12))
+        -0.5
+        """
         return self.t0 + self.K @ np.asarray(z, float)
 
     def z(self, theta) -> np.ndarray:
-        """The free coordinates of ``theta`` (of its projection onto the constraints)."""
+        """The free coordinates of ``theta`` (of its projection onto the constraints).
+
+        Examples
+        --------
+        >>> spec = ModelSpec.from_syntax("f =~ x1 + a*x2 + b*x3\\na == 2*b - 0.5")
+        >>> model = RAMModel.from_partable(spec.partable(), spec.observed, spec.latents)
+        >>> lin = LinearEqualities(ModelConstraints(spec, model))
+        >>> z = np.arange(5.0)
+        >>> bool(np.allclose(lin.z(lin.theta(z)), z))
+        True
+        """
         return self.K.T @ (np.asarray(theta, float) - self.t0)
 
     def acov(self, information: np.ndarray) -> np.ndarray:
-        """``K (K' I K)^-1 K'`` for the total information ``I``; rows a constraint fixes are 0."""
+        """``K (K' I K)^-1 K'`` for the total information ``I``; rows a constraint fixes are 0.
+
+        Examples
+        --------
+        >>> spec = ModelSpec.from_syntax("f =~ x1 + a*x2 + b*x3\\na == 2*b - 0.5")
+        >>> model = RAMModel.from_partable(spec.partable(), spec.observed, spec.latents)
+        >>> lin = LinearEqualities(ModelConstraints(spec, model))
+        >>> lin.acov(np.eye(6))[:2, :2].round(3)       # a = 2*b - 0.5: var(a) = 4 var(b)
+        array([[0.8, 0.4],
+               [0.4, 0.2]])
+        """
         inner = self.K.T @ information @ self.K
         try:
             inv = np.linalg.inv(inner)
