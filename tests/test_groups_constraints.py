@@ -110,3 +110,22 @@ def test_diagnostics_that_would_ignore_the_constraints_are_refused(fits):
     for method in ("modification_indices", "equality_score_tests"):
         with pytest.raises(ValueError, match="with '==' constraints.*shared label"):
             getattr(fits["fb_sex_equal"], method)()
+
+
+def test_summary_lists_the_constraints(fits):
+    text = fits["hs_school_equal"].summary().as_text()
+    assert "Constraints" in text and "a1 == a2; c1 + c2 == 1.5" in text
+
+
+def test_invariance_ladder_keeps_the_constraints(fits):
+    case = CASES["hs_school_equal"]
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", cm.CSIModelWarning)
+        inv = cm.invariance(cm.ModelSpec.from_syntax(case["model"]),
+                            pd.read_csv(ROOT / case["data_file"]), by=case["by"],
+                            steps=("configural", "metric"))
+    configural = inv.ladder.loc["configural"]
+    assert configural["df"] == case["fit_measures"]["df"]
+    assert configural["chisq"] == pytest.approx(case["fit_measures"]["chisq"], rel=1e-6)
+    est = inv.fits["metric"].estimates.set_index("label")["est"]
+    assert est["c1"] + est["c2"] == pytest.approx(1.5, abs=1e-10)

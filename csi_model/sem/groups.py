@@ -37,6 +37,7 @@ from ..exceptions import (ConvergenceWarning, CSIModelWarning, DataQualityWarnin
                           SurveyDataError)
 from .results import Summary
 from ..model.spec import ModelSpec, load_model
+from ..model.syntax import format_statement
 from .defined import DefinedValues, _se_from_cov, _wald
 from .results import STD_TYPES, _std_plan, _std_values, standardize
 
@@ -466,6 +467,8 @@ class MultiGroupResult:
             f"{g} (n={n})" for g, n in zip(self.groups, self.n))),
             ("Missing data", self.missing),
             ("Equal across groups", ", ".join(self.equal) or "nothing (configural)"),
+            *([("Constraints", "; ".join(format_statement(st) for st in self.spec.constraints))]
+              if self.spec.constraints else []),
             ("Chi-square", f"{fm['chisq']:.3f} on {int(fm['df'])} df"),
             ("CFI / RMSEA / SRMR", f"{fm['cfi']:.3f} / {fm['rmsea']:.3f} / {fm['srmr']:.3f}")]
         paths = self.estimates[self.estimates.op == "~"].set_index(["group", "lhs", "op", "rhs"])
