@@ -5,6 +5,12 @@ can be mailed or archived as it is. A tiny inline script records on load how man
 decoded (``<html data-images-loaded="k" data-images-total="n">``), which headless browsers
 and tests can read from the DOM.
 
+The page fits an A4 sheet: below 820 px (an A4 page is ~720 CSS px wide at 96 dpi without
+its margins) the tables use a smaller type; printed (``@page`` A4, 14 mm × 12 mm margins)
+the tables lose their scroll boxes so that no column is clipped, headers wrap between
+words only, and cells are top-aligned as in APA tables. Wider tables still scroll on
+screen. ``tests/test_report_layout.py`` checks both in Chromium and in the printed PDF.
+
 Usage: ``report_html(analyze(spec, survey), lang="zh")`` returns the page as a string
 (:func:`csi_model.report.analysis.analyze` runs the analyses); ``csi-model report`` writes it,
 and ``tests/test_paper_report.py`` opens it in headless Chromium.
@@ -43,7 +49,18 @@ table.csi-table th.num{white-space:normal;vertical-align:bottom;hyphens:none;ove
 table.csi-table tfoot td{font-size:12px;color:#444;padding-top:.4em;white-space:normal}
 figure{margin:1.5em 0}figure img{max-width:100%;height:auto}
 figcaption{font-size:13px;color:#333;margin-top:.3em}
-nav ul{columns:2;font-size:14px}.scroll{overflow-x:auto}
+nav ul{columns:2;font-size:14px}.scroll{overflow-x:auto;max-width:100%}
+table.csi-table th{vertical-align:bottom}table.csi-table td{vertical-align:top}
+@media (max-width:820px){body{padding:0 .5em;font-size:14px}
+table.csi-table{font-size:12px}table.csi-table th,table.csi-table td{padding:.15em .3em}
+table.csi-table tfoot td{font-size:11px}nav ul{columns:1}}
+@page{size:A4;margin:14mm 12mm}
+@media print{body{max-width:none;margin:0;padding:0;font-size:10pt;color:#000}
+.scroll{overflow:visible}table.csi-table{font-size:8.5pt;margin:.8em 0}
+table.csi-table th,table.csi-table td{padding:.12em .3em}table.csi-table tfoot td{font-size:8pt}
+h1,h2,caption{break-after:avoid}figure{break-inside:avoid}
+figure img{max-width:100%;max-height:200mm;width:auto}nav{display:none}
+.warnings{background:none}}
 """
 
 _SCRIPT = """<script>
