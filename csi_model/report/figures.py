@@ -306,8 +306,9 @@ def _point_along(pts, t: float):
     return tuple(P[-1])
 
 
-_TOKENS = re.compile(r"[\u2e80-\u9fff]|[\uff00-\uffef\u3000-\u303f]|[^\s\u2e80-\u9fff"
-                     r"\uff00-\uffef\u3000-\u303f]+|\s+")
+# spaces are " \t\n" only: the no-break spaces that keep "p < .05" together are not
+_TOKENS = re.compile(r"[\u2e80-\u9fff]|[\uff00-\uffef\u3000-\u303f]|[^ \t\n\u2e80-\u9fff"
+                     r"\uff00-\uffef\u3000-\u303f]+|[ \t\n]+")
 _NO_LINE_START = set("，。；：、）)」』!?！？.,;:")
 
 
@@ -908,7 +909,12 @@ def index_trends(trends: pd.DataFrame, *, latent: str = "SAT", ax=None, lang: st
     ax.set_ylim(*ylim)
     ax.set_xlabel(labels.header("wave"))
     name = labels.construct(latent)
-    ax.set_ylabel(f"{name}（0-100）" if lang == "zh" else f"{name} (0-100)")
+    ylab = ax.set_ylabel(f"{name}（0-100）" if lang == "zh" else f"{name} (0-100)")
+    ylab.set_fontfamily(list(font_families()))      # measured with the CJK fallback
+    fig = ax.figure
+    if ylab.get_window_extent(fig.canvas.get_renderer()).height > 0.8 * fig.bbox.height * \
+            ax.get_position().height:        # longer than the axis (at a column width): 2 lines
+        ylab.set_text(f"{name}\n（0-100）" if lang == "zh" else f"{name}\n(0-100)")
     ax.legend(frameon=False, fontsize=8, title=labels.header("operator"), title_fontsize=8,
               loc="lower right")
     if has_ci:
