@@ -165,3 +165,20 @@ def test_a_wide_table_goes_landscape_and_a_narrow_one_stays_portrait():
     # the wording column gets the room: no item runs to more than 4 lines
     k = [c.kind for c in items.columns].index("longtext")
     assert wide.widths[k] == max(wide.widths)
+
+
+@needs_tools
+def test_rows_are_evenly_spaced_when_cells_are_empty(tmp_path):
+    # the rows after a construct's first have empty construct and reliability cells; their
+    # paragraph marks took the Normal style's 11 pt, so IMAG1-IMAG2 were 11 pt apart and
+    # IMAG2-IMAG5 16 pt: every row of a single-line table now has the same pitch
+    a = demo_analyses()
+    path = tmp_path / "measurement.docx"
+    tab = next(t for t in T.all_tables(a, lang="en") if t.name == "measurement_model")
+    tab.to_docx(path)
+    words = _pdf_words(_to_pdf(path))
+    ys = {w[1]: w[3] for w in words if re.fullmatch(r"(IMAG|QUAL)\d", w[1])}
+    assert len(ys) == 12, sorted(ys)
+    for stem, k in (("IMAG", 5), ("QUAL", 7)):
+        gaps = [ys[f"{stem}{i + 1}"] - ys[f"{stem}{i}"] for i in range(1, k)]
+        assert max(gaps) - min(gaps) < 0.5, (stem, gaps)

@@ -864,17 +864,21 @@ def measurement(spec: ModelSpec | str | Path, data, *, missing_codes=None,
                          "cross_factors": ", ".join(others)})
         efa_tab = pd.DataFrame(rows)
         for r in efa_tab[efa_tab["wrong_factor"]].itertuples(index=False):
-            # Name the factor by what loads on it: "the factor of SAT" only when items of SAT
-            # load most there, otherwise by the items that do (the matching alone is no reason).
+            # Name the factor by the latent matched to it only when items of that latent load
+            # most there: the matching gives every factor a latent, also one whose items
+            # barely load on it (COMP1 at .05 on "the factor of COMP"); such a factor, and
+            # one matched to no latent, is "an unmatched factor".
             on = efa_tab.loc[efa_tab["primary_factor"] == r.primary_factor]
             if r.primary_latent and (on["latent"] == r.primary_latent).any():
-                where = f"the factor of {r.primary_latent}"
-            elif len(on) > 1:
-                where = f"the factor on which {', '.join(on['item'])} load most"
+                where = f"{r.primary_factor}, the factor of {r.primary_latent} "
+                tail = "({a} vs {b} on its own factor)." if r.factor is not None else \
+                    "({a}; no factor is matched to {lv})."
             else:
-                where = "a factor on which no other item loads most"
-            warn(f"EFA: {r.item} (an item of {r.latent}) loads most on {r.primary_factor}, "
-                 f"{where} ({r.primary_loading:.2f} vs {r.loading:.2f} on its own factor).",
+                where = f"an unmatched factor ({r.primary_factor})"
+                tail = ": {a} vs {b} on its own factor." if r.factor is not None else \
+                    ": {a}; no factor is matched to {lv}."
+            warn(f"EFA: {r.item} (an item of {r.latent}) loads most on {where}" +
+                 tail.format(a=f"{r.primary_loading:.2f}", b=f"{r.loading:.2f}", lv=r.latent),
                  CSIModelWarning)
 
     # ---------------------------------------------------------------- reliability

@@ -5,6 +5,12 @@ can be mailed or archived as it is. A tiny inline script records on load how man
 decoded (``<html data-images-loaded="k" data-images-total="n">``), which headless browsers
 and tests can read from the DOM.
 
+The page fits an A4 sheet: below 820 px (an A4 page is ~720 CSS px wide at 96 dpi without
+its margins) the tables use a smaller type; printed (``@page`` A4, 14 mm × 12 mm margins)
+the tables lose their scroll boxes so that no column is clipped, headers wrap between
+words only, and cells are top-aligned as in APA tables. Wider tables still scroll on
+screen. ``tests/test_report_layout.py`` checks both in Chromium and in the printed PDF.
+
 Usage: ``report_html(analyze(spec, survey), lang="zh")`` returns the page as a string
 (:func:`csi_model.report.analysis.analyze` runs the analyses); ``csi-model report`` writes it,
 and ``tests/test_paper_report.py`` opens it in headless Chromium.
@@ -30,7 +36,8 @@ body{font-family:"Noto Sans","Helvetica Neue",Arial,"Noto Sans CJK SC","Source H
 padding:0 1.2em;color:#222;line-height:1.45;font-size:15px}
 h1{font-size:1.7em;border-bottom:2px solid #1f4e79;padding-bottom:.2em;color:#1f4e79}
 h2{font-size:1.3em;color:#1f4e79;margin-top:1.8em;border-bottom:1px solid #ccd}
-.meta td{padding:.1em 1em .1em 0;vertical-align:top}.meta td:first-child{font-weight:600}
+.meta td{padding:.1em 1em .1em 0;vertical-align:top}
+.meta td:first-child{font-weight:600;white-space:nowrap}
 .warnings{border-left:4px solid #c00;background:#fff5f5;padding:.4em 1em;margin:1em 0}
 table.csi-table{border-collapse:collapse;margin:1.2em 0;font-size:13px;
 font-variant-numeric:tabular-nums}
@@ -43,7 +50,20 @@ table.csi-table th.num{white-space:normal;vertical-align:bottom;hyphens:none;ove
 table.csi-table tfoot td{font-size:12px;color:#444;padding-top:.4em;white-space:normal}
 figure{margin:1.5em 0}figure img{max-width:100%;height:auto}
 figcaption{font-size:13px;color:#333;margin-top:.3em}
-nav ul{columns:2;font-size:14px}.scroll{overflow-x:auto}
+nav ul{columns:2;font-size:14px}.scroll{overflow-x:auto;max-width:100%}
+table.csi-table th{vertical-align:bottom}table.csi-table td{vertical-align:top}
+html[lang|=zh] table.csi-table th{word-break:keep-all}
+@media (max-width:820px){body{padding:0 .5em;font-size:14px}
+table.csi-table{font-size:12px}table.csi-table th,table.csi-table td{padding:.15em .3em}
+table.csi-table tfoot td{font-size:11px}nav ul{columns:1}}
+@page{size:A4;margin:14mm 12mm}
+@media print{body{max-width:none;margin:0;padding:0;font-size:10pt;color:#000}
+.scroll{overflow:visible;break-inside:avoid}table.csi-table{font-size:8.5pt;margin:.8em 0}
+table.csi-table tr{break-inside:avoid}table.csi-table tfoot{display:table-row-group}
+table.csi-table th,table.csi-table td{padding:.12em .3em}table.csi-table tfoot td{font-size:8pt}
+h1,h2,caption{break-after:avoid}figure{break-inside:avoid}
+figure img{max-width:100%;max-height:200mm;width:auto}nav{display:none}
+.warnings{background:none}}
 """
 
 _SCRIPT = """<script>

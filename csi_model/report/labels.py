@@ -263,15 +263,15 @@ WARNINGS_ZH: tuple[tuple[str, str], ...] = (
     (r"EFA: (?P<item>\S+) \(an item of (?P<lv>\S+)\) loads most on (?P<f>\S+), the factor of "
      r"(?P<lv2>\S+) \((?P<a>[-\d.]+) vs (?P<b>[-\d.]+) on its own factor\)\.",
      "EFA：{lv} 的题项 {item} 在因子 {f}（对应 {lv2}）上的载荷最高（{a}，在本因子上为 {b}）。"),
-    (r"EFA: (?P<item>\S+) \(an item of (?P<lv>\S+)\) loads most on (?P<f>\S+), a factor "
-     r"matched to no latent \((?P<a>[-\d.]+) vs (?P<b>[-\d.]+) on its own factor\)\.",
-     "EFA：{lv} 的题项 {item} 在未与任何潜变量匹配的因子 {f} 上载荷最高（{a}，在本因子上为 {b}）。"),
-    (r"EFA: (?P<item>\S+) \(an item of (?P<lv>\S+)\) loads most on (?P<f>\S+), the factor on "
-     r"which (?P<others>.+?) load most \((?P<a>[-\d.]+) vs (?P<b>[-\d.]+) on its own factor\)\.",
-     "EFA：{lv} 的题项 {item} 在因子 {f}（{others} 载荷最高的因子）上的载荷最高（{a}，在本因子上为 {b}）。"),
-    (r"EFA: (?P<item>\S+) \(an item of (?P<lv>\S+)\) loads most on (?P<f>\S+), a factor on "
-     r"which no other item loads most \((?P<a>[-\d.]+) vs (?P<b>[-\d.]+) on its own factor\)\.",
-     "EFA：{lv} 的题项 {item} 在因子 {f}（没有其他题项在其上载荷最高）上的载荷最高（{a}，在本因子上为 {b}）。"),
+    (r"EFA: (?P<item>\S+) \(an item of (?P<lv>\S+)\) loads most on (?P<f>\S+), the factor of "
+     r"(?P<lv2>\S+) \((?P<a>[-\d.]+); no factor is matched to \S+\)\.",
+     "EFA：{lv} 的题项 {item} 在因子 {f}（对应 {lv2}）上的载荷最高（{a}；没有因子与 {lv} 匹配）。"),
+    (r"EFA: (?P<item>\S+) \(an item of (?P<lv>\S+)\) loads most on an unmatched factor "
+     r"\((?P<f>[^)]+)\): (?P<a>[-\d.]+) vs (?P<b>[-\d.]+) on its own factor\.",
+     "EFA：{lv} 的题项 {item} 在未匹配的因子（{f}）上载荷最高（{a}，在本因子上为 {b}）。"),
+    (r"EFA: (?P<item>\S+) \(an item of (?P<lv>\S+)\) loads most on an unmatched factor "
+     r"\((?P<f>[^)]+)\): (?P<a>[-\d.]+); no factor is matched to \S+\.",
+     "EFA：{lv} 的题项 {item} 在未匹配的因子（{f}）上载荷最高（{a}；没有因子与 {lv} 匹配）。"),
     (r"Bootstrap: (?P<B>\d+) resamples \(seed (?P<seed>[^)]*)\); standard errors and percentile "
      r"intervals come from the resamples\.",
      "Bootstrap：{B} 次重抽样（随机种子 {seed}）；标准误与百分位区间均由重抽样得到。"),

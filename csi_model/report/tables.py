@@ -813,6 +813,20 @@ def _border(cell, **sides):
         borders.append(el)
 
 
+def _mark_size(par, pt: float) -> None:
+    """Size a cell paragraph's mark as its text: the mark of an empty cell otherwise takes
+    the Normal style's 11 pt and makes its row taller than a row whose cells all hold text
+    (the rows of a construct after its first were 5 pt further apart than the first two)."""
+    from docx.oxml.ns import qn
+    pPr = par._p.get_or_add_pPr()
+    rPr = pPr.find(qn("w:rPr"))
+    if rPr is None:
+        rPr = pPr.makeelement(qn("w:rPr"), {})
+        pPr.append(rPr)
+    for tag in ("w:sz", "w:szCs"):
+        rPr.append(rPr.makeelement(qn(tag), {qn("w:val"): str(round(pt * 2))}))
+
+
 def _doc_is_empty(doc) -> bool:
     return not doc.tables and not any(p.text for p in doc.paragraphs)
 
@@ -905,6 +919,7 @@ def _add_docx_table(doc, table: Table, paper: str = "a4", number: int | None = N
                 par.paragraph_format.keep_with_next = True   # last row with the note
             for run in par.runs:
                 run.font.size = size
+            _mark_size(par, lay.size_pt)
             if i == 0:
                 _border(cell, top=12, bottom=6)
             if i == len(rows) - 1:

@@ -735,7 +735,7 @@ class OrdinalInvarianceResult:
 
     def summary(self) -> Summary:
         """The ladder as a printable table (text in a console, HTML in Jupyter), with the
-        decision rule.
+        decision rule under WARNINGS (as :meth:`InvarianceResult.summary`).
 
         Examples
         --------
@@ -747,6 +747,12 @@ class OrdinalInvarianceResult:
         >>> s = inv.summary()
         >>> s.title
         'Measurement invariance across op (ordered items)'
+        >>> print(str(s)[:170])          # the decision rule under WARNINGS, as InvarianceResult's
+        Measurement invariance across op (ordered items)
+        ================================================
+        <BLANKLINE>
+        WARNINGS
+          ! Ordered items (WLSMV, Wu & Estabrook 2016 identification).
         >>> s.tables[0][1][["df", "chisq.diff", "df.diff", "decision"]]  # doctest: +NORMALIZE_WHITESPACE
                       df  chisq.diff  df.diff  decision
         step

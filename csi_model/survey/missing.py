@@ -41,7 +41,8 @@ from typing import Sequence
 import numpy as np
 import pandas as pd
 
-__all__ = ["MISSING_METHODS", "resolve_missing", "check_patterns", "missing_label"]
+__all__ = ["MISSING_METHODS", "resolve_missing", "check_patterns", "missing_label",
+           "missing_text"]
 
 #: The methods of each entry point (the first is the default).
 MISSING_METHODS = {
@@ -67,6 +68,26 @@ def missing_label(method: str) -> str:
     "EM covariance matrix (saturated ML, lavaan missing='ml')"
     """
     return _LABELS.get(method, method)
+
+
+def missing_text(method: str) -> str:
+    """The missing-data method for a summary header, said once: its readable name when that
+    starts with the method ("listwise deletion", not "listwise (listwise deletion)"), else
+    ``"method: name"``.
+
+    Examples
+    --------
+    >>> missing_text("listwise"), missing_text("mean")
+    ('listwise deletion', 'mean replacement')
+    >>> missing_text("em")
+    "EM covariance matrix (saturated ML, lavaan missing='ml')"
+    >>> missing_text("ml"), missing_text("other")
+    ('ml: maximum likelihood (FIML / EM)', 'other')
+    """
+    label = missing_label(method)
+    if label == method or label.lower().startswith(method.lower()):
+        return label
+    return f"{method}: {label}"
 
 
 def resolve_missing(value, kind: str, func: str, name: str = "missing") -> str:
