@@ -250,6 +250,7 @@ class _Canvas:
         self.width = width
         self.renderer = self.fig.canvas.get_renderer()
         self.placed: list[tuple[float, float, float, float]] = []   # boxes (x0, y0, x1, y1)
+        self.curves: list[np.ndarray] = []       # points along each arrow drawn, <= 0.02 in apart
 
     def extent(self, text: str, size: float = MIN_FONT_PT, rotation: float = 0) -> tuple:
         """Width and height in inches of ``text`` at ``size`` points."""
@@ -269,6 +270,17 @@ class _Canvas:
 
     def reserve(self, box) -> None:
         self.placed.append(box)
+
+    def clear_of_curves(self, box, own: int | None = None, pad: float = 0.02) -> bool:
+        """No arrow but ``own`` (an index of :attr:`curves`) passes through ``box``."""
+        x0, y0, x1, y1 = box
+        for k, pts in enumerate(self.curves):
+            if k == own:
+                continue
+            if ((pts[:, 0] > x0 - pad) & (pts[:, 0] < x1 + pad) &
+                    (pts[:, 1] > y0 - pad) & (pts[:, 1] < y1 + pad)).any():
+                return False
+        return True
 
     def finish(self, height: float):
         if self.own:
@@ -384,11 +396,20 @@ def _codes_note(nodes, labels, lang) -> str:
                     if labels.construct(n) != n) + ("。" if lang == "zh" else ".")
 
 
-def _arrow(cv, pts, sig, zorder=2):
+def _arrow(cv, pts, sig, zorder=2) -> int:
+    """Draw the arrow through ``pts``; returns its index in ``cv.curves``."""
     from matplotlib.patches import FancyArrowPatch
-    cv.ax.add_patch(FancyArrowPatch(path=_catmull_rom(pts), arrowstyle="-|>", mutation_scale=9,
+    path = _catmull_rom(pts)
+    cv.ax.add_patch(FancyArrowPatch(path=path, arrowstyle="-|>", mutation_scale=9,
                                     lw=0.9, color="#333333" if sig else "#8c8c8c",
                                     linestyle="-" if sig else (0, (4, 3)), zorder=zorder))
+    dense = []
+    for poly in path.to_polygons(closed_only=False):
+        for a, b in zip(poly[:-1], poly[1:]):
+            n = max(2, int(math.ceil(math.hypot(*(b - a)) / 0.02)) + 1)
+            dense.append(np.linspace(a, b, n))
+    cv.curves.append(np.vstack(dense) if dense else np.asarray(pts, float))
+    return len(cv.curves) - 1
 
 
 def _coef_text(value, pvalue, style):
@@ -400,12 +421,15 @@ def _is_sig(pvalue, style):
     return (not np.isfinite(pvalue)) or pvalue < (style.stars[0] if style.stars else 0.05)
 
 
-def _label(cv, candidates, text, rotation=0, zorder=5):
-    """Put ``text`` at the first candidate point where it overlaps nothing placed."""
+def _label(cv, candidates, text, rotation=0, zorder=5, own: int | None = None):
+    """Put ``text`` at the first candidate point where it overlaps nothing placed and no
+    arrow but its own (``own``, an index of ``cv.curves``) runs under it; failing that, at
+    the first where it overlaps no other label or node."""
     w, h = cv.extent(text, MIN_FONT_PT, rotation)
     box_at = lambda x, y: (x - w / 2, y - h / 2, x + w / 2, y + h / 2)  # noqa: E731
     inside = lambda b: b[0] >= 0.02 and b[2] <= cv.width - 0.02 and b[1] >= 0  # noqa: E731
-    spot = next((c for c in candidates if inside(box_at(*c)) and cv.free(box_at(*c))), None)
+    ok = [c for c in candidates if inside(box_at(*c)) and cv.free(box_at(*c))]
+    spot = next((c for c in ok if cv.clear_of_curves(box_at(*c), own)), ok[0] if ok else None)
     if spot is None:
         return False
     cv.reserve(box_at(*spot))
@@ -463,6 +487,7 @@ def _draw_structural(cv, result, labels, style, lang, show_r2, names):
                                  "(size='page' or a width in inches).") from None
             cv.ax.cla()
             cv.placed.clear()
+            cv.curves.clear()
 
 
 class _NoRoom(Exception):
@@ -494,15 +519,11 @@ def _draw_plan(cv, planned, use_codes, vertical, nodes, edges, paths, pos, route
         start = _boundary(P[a], mids[0] if mids else P[b], ew, eh)
         end = _boundary(P[b], mids[-1] if mids else P[a], ew, eh)
         pts = [start, *mids, end]
-        _arrow(cv, pts, _is_sig(row.pvalue, style))
-        arrows.append((pts, _coef_text(row.value, row.pvalue, style)))
-    ts = (0.5, 0.42, 0.58, 0.34, 0.66, 0.26, 0.74, 0.2, 0.8)
-    for pts, text in sorted(arrows, key=lambda a: len(a[0])):
-        cands = [_point_along(pts, t) for t in ts]
-        cands += [(x, y + dy) for x, y in cands for dy in (0.12, -0.12, 0.24, -0.24)]
-        if not _label(cv, cands, text):
-            raise _NoRoom(text)
-    if show_r2:   # under the construct (left-to-right) or beside it (top-to-bottom)
+        k = _arrow(cv, pts, _is_sig(row.pvalue, style))
+        arrows.append((pts, _coef_text(row.value, row.pvalue, style), k))
+    # the R² first, beside (top-to-bottom) or under (left-to-right) its construct where no
+    # arrow runs, then the coefficients along their arrows around them
+    if show_r2:
         for n in nodes:
             if n in r2.index and np.isfinite(r2[n]):
                 t = f"R² = {format_number(r2[n], style.digits, bounded=True, style=style)}"
@@ -512,8 +533,16 @@ def _draw_plan(cv, planned, use_codes, vertical, nodes, edges, paths, pos, route
                 right, left = (x + ew / 2 + w2 / 2 + 0.06, y), (x - ew / 2 - w2 / 2 - 0.06, y)
                 cands = [right, left, below] if vertical else [below, right, left]
                 cands += [(cx, cy + d) for cx, cy in cands for d in (0.1, -0.1, 0.2, -0.2)]
+                dx, dy = ew / 2 + w2 / 2 - 0.12, eh / 2 + h2 / 2 + 0.03     # at the corners
+                cands += [(x + sx * dx, y + sy * dy) for sy in (-1, 1) for sx in (1, -1)]
                 if not _label(cv, cands, t, zorder=4):
                     raise _NoRoom(t)
+    ts = (0.5, 0.42, 0.58, 0.34, 0.66, 0.26, 0.74, 0.2, 0.8)
+    for pts, text, k in sorted(arrows, key=lambda a: len(a[0])):
+        cands = [_point_along(pts, t) for t in ts]
+        cands += [(x, y + dy) for x, y in cands for dy in (0.12, -0.12, 0.24, -0.24)]
+        if not _label(cv, cands, text, own=k):
+            raise _NoRoom(text)
     cv.ax.text(margin, 0.05, note, fontsize=MIN_FONT_PT, color="#404040", va="bottom", ha="left")
     cv.finish(max(height, note_h + 0.5))
 
