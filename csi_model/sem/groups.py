@@ -58,6 +58,7 @@ def _kind(row, latents) -> str | None:
 
 
 def _kind_of(lhs, op, rhs, latents) -> str | None:
+    """The ``group.equal`` type of a parameter-table row (lavaan's names)."""
     if op == "=~":
         return "loadings"
     if op == "~":
@@ -81,14 +82,6 @@ class _JointModel:
     models: tuple[RAMModel, ...]
     table: pd.DataFrame           # group, lhs, op, rhs, free (global, 1-based), ustart, kind
     n_params: int
-
-
-def _equal_kind(row, latents, exo: bool) -> str | None:
-    """The ``group.equal`` type of a row as lavaan's ``lav_partable_labels`` (fixed.x rows
-    and the predictors' means are never constrained)."""
-    if exo:
-        return None
-    return _kind(row, latents)
 
 
 def _joint_model(spec: ModelSpec, groups: Sequence[str], equal: Sequence[str],
