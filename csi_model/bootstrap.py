@@ -109,7 +109,7 @@ def _run_chunk(statistic, seeds: list, n_cases: int, groups, k: int, one_thread:
     """Evaluate the statistic on the resamples of ``seeds``; returns (values, n_errors, message)."""
     from contextlib import nullcontext
     try:
-        from threadpoolctl import threadpool_limits
+        from ._threads import threadpool_limits
         ctx = threadpool_limits(limits=1, user_api="blas") if one_thread else nullcontext()
     except ImportError:  # pragma: no cover - threadpoolctl is a dependency
         ctx = nullcontext()
@@ -255,7 +255,7 @@ def bootstrap(statistic: Callable[[np.ndarray], np.ndarray], n_cases: int, *, B:
         if workers == 1 and backend in ("loky", "multiprocessing", "sequential"):
             # BLAS pinned to one thread once for all chunks (threadpoolctl's look-up of the
             # loaded libraries costs ~10 ms a time)
-            from threadpoolctl import threadpool_limits
+            from ._threads import threadpool_limits
             with threadpool_limits(limits=1, user_api="blas"):
                 for bd in bounds:
                     collect(bd, _run_chunk(statistic, children[bd[0]:bd[1]], n_cases, groups, k,

@@ -54,26 +54,28 @@ class RAMModel:
         n_free = n_params if n_params is not None else (int(pt["free"].max()) if len(pt) else 0)
         free_rows = np.full(n_free, -1)
         meanstructure = bool((pt["op"] == "~1").any())
-        for r, row in enumerate(pt.itertuples(index=False)):
-            k = int(row.free) - 1
+        rows = zip(pt["free"].tolist(), pt["op"].tolist(), pt["lhs"].tolist(),
+                   pt["rhs"].tolist(), pt["ustart"].tolist())   # columns: no pandas per row
+        for r, (free, op, lhs, rhs, ustart) in enumerate(rows):
+            k = int(free) - 1
             if k >= 0 and free_rows[k] < 0:
                 free_rows[k] = r
-            if row.op == "=~":
-                i, j = pos[row.rhs], pos[row.lhs]
+            if op == "=~":
+                i, j = pos[rhs], pos[lhs]
                 target, entries = A0, a
-            elif row.op in ("~", "<~"):      # '<~': the composite regressed on its items
-                i, j = pos[row.lhs], pos[row.rhs]
+            elif op in ("~", "<~"):          # '<~': the composite regressed on its items
+                i, j = pos[lhs], pos[rhs]
                 target, entries = A0, a
-            elif row.op == "~~":
-                i, j = pos[row.lhs], pos[row.rhs]
+            elif op == "~~":
+                i, j = pos[lhs], pos[rhs]
                 target, entries = S0, s
-            elif row.op == "~1":
-                i = pos[row.lhs]
+            elif op == "~1":
+                i = pos[lhs]
                 if k >= 0:
                     m[0].append(i)
                     m[1].append(k)
                 else:
-                    m0[i] = row.ustart
+                    m0[i] = ustart
                 continue
             else:  # ':=' rows are not model parameters
                 continue
@@ -82,9 +84,9 @@ class RAMModel:
                 entries[1].append(j)
                 entries[2].append(k)
             else:
-                target[i, j] = row.ustart
+                target[i, j] = ustart
                 if target is S0:
-                    S0[j, i] = row.ustart
+                    S0[j, i] = ustart
         as_arrays = lambda t: tuple(np.asarray(x, dtype=int) for x in t)  # noqa: E731
         return cls(tuple(observed), tuple(latents), pt.reset_index(drop=True), meanstructure,
                    n_free, A0, S0, m0, as_arrays(a), as_arrays(s), as_arrays(m), free_rows)

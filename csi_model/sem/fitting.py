@@ -35,7 +35,7 @@ from typing import Literal
 import numpy as np
 import pandas as pd
 from .. import _distributions as stats  # scipy.special, not scipy.stats (import time)
-from threadpoolctl import threadpool_limits
+from .._threads import threadpool_limits
 
 from . import _estimation as est
 from . import _fiml as fiml

@@ -26,7 +26,7 @@ from typing import Sequence
 import numpy as np
 import pandas as pd
 from .. import _distributions as stats  # scipy.special, not scipy.stats (import time)
-from threadpoolctl import threadpool_limits
+from .._threads import threadpool_limits
 
 from . import _estimation as est
 from . import _fiml as fiml
@@ -55,7 +55,11 @@ DELTA_RMSEA = 0.015
 
 
 def _kind(row, latents) -> str | None:
-    op, lhs, rhs = row.op, row.lhs, row.rhs
+    return _kind_of(row.lhs, row.op, row.rhs, latents)
+
+
+def _kind_of(lhs, op, rhs, latents) -> str | None:
+    """The ``group.equal`` type of a parameter-table row (lavaan's names)."""
     if op == "=~":
         return "loadings"
     if op == "~":
@@ -81,14 +85,6 @@ class _JointModel:
     n_params: int
 
 
-def _equal_kind(row, latents, exo: bool) -> str | None:
-    """The ``group.equal`` type of a row as lavaan's ``lav_partable_labels`` (fixed.x rows
-    and the predictors' means are never constrained)."""
-    if exo:
-        return None
-    return _kind(row, latents)
-
-
 def _joint_model(spec: ModelSpec, groups: Sequence[str], equal: Sequence[str],
                  partial: Sequence[str]) -> _JointModel:
     """One parameter vector for all groups, resolved as lavaan's ``lavaanify``.
@@ -100,45 +96,44 @@ def _joint_model(spec: ModelSpec, groups: Sequence[str], equal: Sequence[str],
     is fixed, all are fixed at the first fixed value (lavaan: a fixed marker or a
     ``c(0.5, NA)`` value with ``group.equal`` fixes the parameter in every group).
     """
+    # Column lists rather than DataFrame rows: the release tests of invariance() build
+    # one joint model per candidate constraint, and row access in pandas dominated that.
     G = len(groups)
     latents = set(spec.latents)
     partial = set(partial)
-    tables = []
+    tables, cols = [], []
     for g in range(G):
         pt = spec.partable(meanstructure=True, group=g, n_groups=G).copy()
-        pt["ustart"] = pt["ustart"].astype(float)
-        for r, row in enumerate(pt.itertuples(index=False)):
-            kind = _kind(row, latents)
-            if kind == "means" and "intercepts" in equal and g > 0 and "means" not in equal \
-                    and not row.user:                       # lavaan: a user's '~1' row stays
-                pt.iat[r, pt.columns.get_loc("free")] = 1   # identified by equal intercepts
-                pt.iat[r, pt.columns.get_loc("ustart")] = np.nan
+        c = {k: pt[k].tolist() for k in ("lhs", "op", "rhs", "label", "user", "exo")}
+        c["kind"] = [_kind_of(lhs, op, rhs, latents)
+                     for lhs, op, rhs in zip(c["lhs"], c["op"], c["rhs"])]
+        c["free"] = pt["free"].tolist()
+        c["ustart"] = pt["ustart"].to_numpy(dtype=float).copy()
+        if "intercepts" in equal and g > 0 and "means" not in equal:
+            for r, (kind, user) in enumerate(zip(c["kind"], c["user"])):
+                if kind == "means" and not user:        # lavaan: a user's '~1' row stays
+                    c["free"][r] = 1                    # identified by equal intercepts
+                    c["ustart"][r] = np.nan
+        c["key"] = [
+            "label:" + label if label
+            else "default:" + name if kind in equal and not exo and name not in partial
+            else "default:" + name + (f".g{g + 1}" if g else "")
+            for label, kind, exo, name in zip(
+                c["label"], c["kind"], c["exo"],
+                (_param_name(lhs, op, rhs) for lhs, op, rhs in zip(c["lhs"], c["op"], c["rhs"])))]
         tables.append(pt)
-    keys: list[list[str]] = []
-    for g, pt in enumerate(tables):
-        ks = []
-        for row in pt.itertuples(index=False):
-            name = _param_name(row.lhs, row.op, row.rhs)
-            kind = _equal_kind(row, latents, bool(row.exo))
-            if row.label:
-                ks.append("label:" + row.label)
-            elif kind in equal and name not in partial:
-                ks.append("default:" + name)
-            else:
-                ks.append("default:" + name + (f".g{g + 1}" if g else ""))
-        keys.append(ks)
+        cols.append(c)
     fixed_at: dict[str, float] = {}
-    for pt, ks in zip(tables, keys):
-        for k, row in zip(ks, pt.itertuples(index=False)):
-            if row.free == 0 and k not in fixed_at:
-                fixed_at[k] = float(row.ustart)
+    for c in cols:
+        for k, free, ustart in zip(c["key"], c["free"], c["ustart"]):
+            if free == 0 and k not in fixed_at:
+                fixed_at[k] = float(ustart)
     shared: dict[str, int] = {}
     counter = 0
-    rows, models = [], []
-    for g, (pt, ks) in enumerate(zip(tables, keys)):
+    for pt, c in zip(tables, cols):
         free = np.zeros(len(pt), dtype=int)
-        ustart = pt["ustart"].to_numpy(dtype=float).copy()
-        for r, k in enumerate(ks):
+        ustart = c["ustart"]
+        for r, k in enumerate(c["key"]):
             if k in fixed_at:
                 ustart[r] = fixed_at[k]
                 continue
@@ -148,14 +143,17 @@ def _joint_model(spec: ModelSpec, groups: Sequence[str], equal: Sequence[str],
             free[r] = shared[k]
         pt["free"] = free
         pt["ustart"] = ustart
-        for row in pt.itertuples(index=False):
-            rows.append(dict(group=groups[g], lhs=row.lhs, op=row.op, rhs=row.rhs, free=row.free,
-                             ustart=row.ustart, label=row.label, exo=row.exo,
-                             kind=_kind(row, latents)))
-        models.append(pt)
+    table = pd.DataFrame({
+        "group": [groups[g] for g, pt in enumerate(tables) for _ in range(len(pt))],
+        **{k: [v for c in cols for v in c[k]] for k in ("lhs", "op", "rhs")},
+        "free": np.concatenate([pt["free"].to_numpy() for pt in tables]),
+        "ustart": np.concatenate([pt["ustart"].to_numpy(dtype=float) for pt in tables]),
+        "label": [v for c in cols for v in c["label"]],
+        "exo": np.concatenate([pt["exo"].to_numpy() for pt in tables]),
+        "kind": [v for c in cols for v in c["kind"]]})
     rams = tuple(RAMModel.from_partable(pt, spec.observed, spec.latents, n_params=counter)
-                 for pt in models)
-    return _JointModel(rams, pd.DataFrame(rows), counter)
+                 for pt in tables)
+    return _JointModel(rams, table, counter)
 
 
 def _objective(jm, moments, weights, theta):
@@ -202,20 +200,23 @@ def _start(jm: _JointModel, spec: ModelSpec, moments, pooled: est.Moments,
     single = RAMModel.from_partable(pt, spec.observed, spec.latents)
     theta1, _, _ = _converge(lambda t0: est.fit_ml(single, t0, pooled), single, pt, pooled,
                              notes, "csi_model")
-    values = {}
-    for k, r in enumerate(single.free_rows):
-        row = single.partable.iloc[r]
-        values[(row.lhs, row.op, row.rhs)] = theta1[k]
+    def rows(model):             # (lhs, op, rhs) of every row of a model's table
+        t = model.partable
+        return list(zip(t["lhs"].tolist(), t["op"].tolist(), t["rhs"].tolist()))
+
+    one = rows(single)
+    values = {one[r]: theta1[k] for k, r in enumerate(single.free_rows)}
     theta = np.zeros(jm.n_params)
     for g, (m, mom) in enumerate(zip(jm.models, moments)):
+        table = rows(m)
         for k, r in enumerate(m.free_rows):
             if r < 0:
                 continue
-            row = m.partable.iloc[r]
-            if row.op == "~1":
-                theta[k] = mom.mean[m.observed.index(row.lhs)] if row.lhs in m.observed else 0.0
+            lhs, op, rhs = table[r]
+            if op == "~1":
+                theta[k] = mom.mean[m.observed.index(lhs)] if lhs in m.observed else 0.0
             else:
-                theta[k] = values.get((row.lhs, row.op, row.rhs), 0.0)
+                theta[k] = values.get((lhs, op, rhs), 0.0)
     return theta
 
 
@@ -579,8 +580,9 @@ def _check_missing(missing, where: str) -> str:
 def _free_per_group(jm: _JointModel) -> list[int]:
     """Free parameters with an entry in each group (lavaan's count: fixed.x rows left out)."""
     t = jm.table
-    return [int(t[(t.group == g) & (t.free > 0) & (t.exo == 0)]["free"].nunique())
-            for g in pd.unique(t.group)]
+    group, free = t["group"].to_numpy(), t["free"].to_numpy()
+    counted = (free > 0) & (t["exo"].to_numpy() == 0)
+    return [len(np.unique(free[counted & (group == g)])) for g in pd.unique(group)]
 
 
 def _check_group_covariance(spec: ModelSpec, by: str, gname: str, X: np.ndarray) -> None:
@@ -826,11 +828,13 @@ def _fit_measures_fiml(jm: _JointModel, theta, datas, h1) -> pd.Series:
 
 def _warm_start(jm: _JointModel, previous: "MultiGroupResult") -> np.ndarray:
     """Start values from another fit of the same groups (e.g. the previous ladder step)."""
-    values = {(r.group, r.lhs, r.op, r.rhs): r.est for r in previous.estimates.itertuples()}
+    e, t = previous.estimates, jm.table
+    key = ("group", "lhs", "op", "rhs")
+    values = dict(zip(zip(*(e[k].tolist() for k in key)), e["est"].tolist()))
     theta = np.zeros(jm.n_params)
-    for r in jm.table.itertuples():
-        if r.free > 0:
-            theta[r.free - 1] = values.get((r.group, r.lhs, r.op, r.rhs), 0.0)
+    for free, *row in zip(t["free"].tolist(), *(t[k].tolist() for k in key)):
+        if free > 0:
+            theta[free - 1] = values.get(tuple(row), 0.0)
     return theta
 
 

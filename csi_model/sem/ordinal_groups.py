@@ -52,7 +52,7 @@ from typing import Sequence
 
 import numpy as np
 import pandas as pd
-from threadpoolctl import threadpool_limits
+from .._threads import threadpool_limits
 
 from .. import _distributions as stats
 from ..exceptions import (ConvergenceWarning, EstimationError, ModelSpecError,
