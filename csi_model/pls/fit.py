@@ -56,6 +56,7 @@ from ..exceptions import (CSIModelWarning, ConvergenceWarning, DataQualityWarnin
 from ..sem.results import Summary, _fmt
 from ..model.spec import ModelSpec
 from ..survey.weights import check_weight_column, survey_weights
+from ..survey.missing import missing_text
 
 __all__ = ["fit_pls", "PLSResult", "bootstrap_pls", "compare_estimators", "DEFAULT_PLS_BOOTSTRAP"]
 
@@ -776,7 +777,7 @@ class PLSResult:
         ======================
         Model         acsi (6 latents, 19 items, 9 paths)
         Data          <DataFrame>: 200 of 200 respondents used
-        Missing data  listwise (listwise deletion)
+        Missing data  listwise deletion
         Estimator     PLS-PM, path weighting scheme, mode A, standardized items
         Converged     yes (5 iterations, tol 1e-07)
         GoF           0.350
@@ -796,7 +797,7 @@ class PLSResult:
             ("Model", f"{self.spec.name} ({len(self.spec.latents)} latents, "
                       f"{len(self._problem.items)} items, {len(self.spec.structural_paths)} paths)"),
             ("Data", f"{self.data_source}: {self.n} of {self.n_total} respondents used"),
-            ("Missing data", _missing_text(self.missing)),
+            ("Missing data", missing_text(self.missing)),
             ("Estimator", f"{'PLSc (consistent PLS)' if self.consistent else 'PLS-PM'}, {self.scheme} weighting scheme, mode {mode_txt}, "
                           f"{'standardized' if self.scaled else 'centred (unscaled)'} items"),
             ("Converged", f"{'yes' if self.converged else 'NO'} ({self.iterations} iterations, "
@@ -875,11 +876,6 @@ class PLSResult:
                                 "level": self.level, "ci_method": self.ci_method,
                                 "statistics": _records(bt.rename_axis("name").reset_index())}
         return out
-
-
-def _missing_text(method: str) -> str:
-    from ..survey.missing import missing_label
-    return f"{method} ({missing_label(method)})"
 
 
 def _clean(v):
