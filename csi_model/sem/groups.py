@@ -313,6 +313,7 @@ class MultiGroupResult:
     level: float = 0.95
     moments: tuple = field(default=None, repr=False)
     missing: str = "listwise"
+    weights: str | None = None
 
     def modification_indices(self) -> pd.DataFrame:
         """lavaan's ``modindices(fit)`` of a multi-group fit, per group.
@@ -339,6 +340,7 @@ class MultiGroupResult:
         """
         from .diagnostics import modification_indices_groups
 
+        self._refuse_weighted("Modification indices")
         if self.moments is None:
             raise ValueError("Modification indices are computed for complete-data multi-group "
                              "fits; this fit used missing='fiml'. Refit with "
@@ -372,11 +374,18 @@ class MultiGroupResult:
         """
         from .diagnostics import equality_score_tests
 
+        self._refuse_weighted("Score tests of the equality constraints")
         if self.moments is None:
             raise ValueError("Score tests are computed for complete-data multi-group fits; this "
                              "fit used missing='fiml'. Refit with missing='listwise'.")
         return equality_score_tests(self._joint().models, np.asarray(self.theta), self.moments,
                                     self.groups)
+
+    def _refuse_weighted(self, what: str) -> None:
+        if self.weights is not None:
+            raise EstimationError(f"{what} of a fit with sampling weights ('{self.weights}') "
+                                  "are not available yet (lavaan's would use the robust "
+                                  "information). Refit without weights= to get them.")
 
     def _joint(self) -> _JointModel:
         return _joint_model(self.spec, self.groups, self.equal, self.partial)
@@ -475,7 +484,7 @@ class MultiGroupResult:
 def fit_multigroup(spec: ModelSpec | str, data, *, by: str, equal: Sequence[str] = (),
                    partial: Sequence[str] = (), level: float = 0.95,
                    missing: str = "listwise", ordered=None,
-                   estimator: str | None = None) -> MultiGroupResult:
+                   estimator: str | None = None, weights: str | None = None) -> MultiGroupResult:
     """Fit one CB-SEM to several groups in one likelihood.
 
     Parameters
@@ -512,7 +521,17 @@ def fit_multigroup(spec: ModelSpec | str, data, *, by: str, equal: Sequence[str]
         "loadings"]``, ``["thresholds", "loadings", "intercepts"]`` (see
         :mod:`csi_model.sem.ordinal_groups`; measurement models only).
     estimator : str, optional
-        ``"WLSMV"`` (the default and only choice with ordered items); ML otherwise.
+        ``"WLSMV"`` (the default and only choice with ordered items); ML otherwise
+        (``"MLR"`` is accepted with ``weights``, which make ML robust anyway).
+    weights : str, optional
+        The column of sampling weights, as lavaan 0.6-14's ``sampling.weights`` with
+        ``group``: the weights of the rows used are rescaled over all groups together to sum
+        to their number (``sampling.weights.normalization = "total"``), a group's N in the
+        likelihood is the sum of its weights, the estimates are ML on each group's weighted
+        moments, the SEs robust (Huber-White) and the test the Yuan-Bentler (Mplus) scaled
+        one with the ``.scaled`` and ``.robust`` CFI/TLI/RMSEA (see
+        :mod:`csi_model.sem._wgroups`). Listwise deletion and continuous items only;
+        modification indices and score tests are refused for a weighted fit.
 
     Returns
     -------
@@ -528,6 +547,11 @@ def fit_multigroup(spec: ModelSpec | str, data, *, by: str, equal: Sequence[str]
     (('2025', '2026'), 301)
     """
     spec = _multigroup_spec(spec)
+    from ._wgroups import check_weights_groups
+    weights = check_weights_groups(weights, spec, by, ordered=ordered, missing=missing,
+                                   func="fit_multigroup")
+    if weights is not None and estimator in ("MLR", "mlr"):
+        estimator = None                     # with sampling weights ML is MLR (lavaan)
     if ordered is not None and ordered is not False:
         from .ordinal_groups import fit_multigroup_ordered
         if partial:
@@ -545,7 +569,16 @@ def fit_multigroup(spec: ModelSpec | str, data, *, by: str, equal: Sequence[str]
     missing = _check_missing(missing, "fit_multigroup")
     survey, groups, Xs, dropped = _group_data(spec, data, by, "data", missing)
     return _fit_joint(spec, by, groups, Xs, dropped, tuple(equal), tuple(partial), level,
-                      missing=missing)
+                      missing=missing,
+                      sampling_weights=_sampling_weights(survey, spec, by, groups, weights))
+
+
+def _sampling_weights(survey, spec, by, groups, weights):
+    """(column, weights of each group's rows) for :func:`_fit_joint`, or None."""
+    if weights is None:
+        return None
+    from ._wgroups import group_weights
+    return weights, group_weights(survey, spec, by, groups, weights)
 
 
 def _multigroup_spec(spec: ModelSpec | str) -> ModelSpec:
@@ -588,7 +621,7 @@ def _check_group_covariance(spec: ModelSpec, by: str, gname: str, X: np.ndarray)
 
 def _fit_joint(spec, by, groups, Xs, dropped, equal, partial, level=0.95,
                warm: "MultiGroupResult | None" = None, missing: str = "listwise",
-               screening: bool = False) -> MultiGroupResult:
+               screening: bool = False, sampling_weights=None) -> MultiGroupResult:
     """Fit the joint model to grouped data (complete, or FIML); ``warm`` gives start values.
 
     ``screening``: a fit whose chi-square only ranks candidates (the release tests of
@@ -631,6 +664,10 @@ def _fit_joint(spec, by, groups, Xs, dropped, equal, partial, level=0.95,
                 "yet. Use missing='listwise', or pass a model with fixed_x=False "
                 "(spec.with_defaults(fixed_x=False)).")
         return _fit_joint_fiml(spec, by, groups, Xs, jm, equal, partial, level, warm, notes)
+    if sampling_weights is not None:      # (column, per-group weights): csi_model.sem._wgroups
+        from ._wgroups import fit_joint_weighted
+        return fit_joint_weighted(spec, by, groups, Xs, jm, equal, partial, level, warm, notes,
+                                  sampling_weights, screening)
     moments = [est.Moments.from_data(X) for X in Xs]
     N = sum(ns)
     weights = [n / N for n in ns]
