@@ -48,6 +48,10 @@ EQUALITY_TYPES = ("loadings", "intercepts", "residuals", "regressions", "lv.vari
                   "lv.covariances", "means")
 STEPS = {"configural": (), "metric": ("loadings",), "scalar": ("loadings", "intercepts"),
          "strict": ("loadings", "intercepts", "residuals")}
+#: The ladder's extra columns with sampling weights (lavaan's MLR measures).
+WEIGHTED_LADDER_KEYS = ("chisq.scaled", "pvalue.scaled", "chisq.scaling.factor", "cfi.scaled",
+                        "tli.scaled", "rmsea.scaled", "cfi.robust", "tli.robust",
+                        "rmsea.robust")
 #: Cut-offs of the invariance decisions: Cheung & Rensvold (2002) for CFI, Chen (2007) for RMSEA.
 DELTA_CFI = -0.010
 DELTA_RMSEA = 0.015
@@ -465,6 +469,12 @@ class MultiGroupResult:
             ("Equal across groups", ", ".join(self.equal) or "nothing (configural)"),
             ("Chi-square", f"{fm['chisq']:.3f} on {int(fm['df'])} df"),
             ("CFI / RMSEA / SRMR", f"{fm['cfi']:.3f} / {fm['rmsea']:.3f} / {fm['srmr']:.3f}")]
+        if self.weights is not None:
+            header[2:2] = [("Sampling weights", f"column '{self.weights}' (robust SEs, MLR)")]
+            header += [("Scaled chi-square", f"{fm['chisq.scaled']:.3f} (Yuan-Bentler, "
+                                             f"scaling factor {fm['chisq.scaling.factor']:.3f})"),
+                       ("Robust CFI / RMSEA", f"{fm['cfi.robust']:.3f} / "
+                                              f"{fm['rmsea.robust']:.3f}")]
         paths = self.estimates[self.estimates.op == "~"].set_index(["group", "lhs", "op", "rhs"])
         cols = ["est", "se", "z", "pvalue"] + (["std.all"] if "std.all" in paths else [])
         tables = [("Structural paths", paths[cols].round(3))]
@@ -1001,6 +1011,10 @@ class InvarianceResult:
         """
         cols = ["chisq", "df", "cfi", "tli", "rmsea", "srmr", "chisq.diff", "df.diff",
                 "pvalue.diff", "cfi.diff", "rmsea.diff", "decision"]
+        weighted = "chisq.scaled" in self.ladder.columns
+        if weighted:
+            cols = ["chisq", "chisq.scaled", "df", "cfi.robust", "tli.robust", "rmsea.robust",
+                    "srmr", *cols[6:]]
         tables = [("Invariance ladder", self.ladder[cols].round(4))]
         if len(self.suggestions):
             tables.append(("Parameters to free for partial invariance (largest LR first)",
@@ -1008,6 +1022,11 @@ class InvarianceResult:
         notes = (f"Decisions: the step holds when CFI drops by less than {-DELTA_CFI:.3f} "
                  f"(Cheung & Rensvold 2002) and RMSEA rises by less than {DELTA_RMSEA:.3f} "
                  "(Chen 2007); the chi-square difference test is shown beside them.",)
+        if weighted:
+            notes = (f"Sampling weights: decisions by the robust CFI and RMSEA (the step "
+                     f"holds when the robust CFI drops by less than {-DELTA_CFI:.3f} and the "
+                     f"robust RMSEA rises by less than {DELTA_RMSEA:.3f}); chisq.diff is "
+                     "lavaan's scaled difference test for MLR (Satorra & Bentler 2001).",)
         return Summary(f"Measurement invariance across {self.by}", [], tables, notes)
 
     def _repr_html_(self) -> str:
@@ -1018,7 +1037,7 @@ def invariance(spec: ModelSpec | str, data, *, by: str,
                steps: Sequence[str] = ("configural", "metric", "scalar", "strict"),
                partial: Sequence[str] = (), suggest: bool = True,
                missing: str = "listwise", ordered=None,
-               estimator: str | None = None) -> InvarianceResult:
+               estimator: str | None = None, weights: str | None = None) -> InvarianceResult:
     """Fit the invariance ladder (configural, metric, scalar, strict) and test each step.
 
     Each step adds equality constraints to the one before. The table gives chisq, df,
@@ -1031,6 +1050,10 @@ def invariance(spec: ModelSpec | str, data, *, by: str,
     ``ordered=True`` (ordered items): the Wu & Estabrook (2016) ladder ``configural,
     thresholds, loadings, intercepts`` by WLSMV with lavaan's scaled-shifted difference tests
     (:func:`csi_model.sem.ordinal_groups.invariance_ordered`).
+    ``weights="COLUMN"`` (sampling weights, see :func:`fit_multigroup`): every step is
+    weighted ML with robust SEs; the ladder adds the scaled and robust measures, ``chisq.diff``
+    is lavaan's ``lavTestLRT`` for MLR, the Satorra-Bentler (2001) scaled difference, and
+    the decisions use the robust CFI and RMSEA (Brosseau-Liard & Savalei).
 
     Examples
     --------
@@ -1044,6 +1067,11 @@ def invariance(spec: ModelSpec | str, data, *, by: str,
     metric      13.667     13.0        0.398      -0.0
     """
     spec = _multigroup_spec(spec)
+    from ._wgroups import check_weights_groups
+    weights = check_weights_groups(weights, spec, by, ordered=ordered, missing=missing,
+                                   func="invariance")
+    if weights is not None and estimator in ("MLR", "mlr"):
+        estimator = None                     # with sampling weights ML is MLR (lavaan)
     if ordered is not None and ordered is not False:
         from .ordinal_groups import ORDINAL_STEPS, invariance_ordered
         if partial:
@@ -1059,22 +1087,31 @@ def invariance(spec: ModelSpec | str, data, *, by: str,
                          f"{{{', '.join(STEPS)}}}. Got {bad!r} instead.")
     missing = _check_missing(missing, "invariance")
     survey, groups, Xs, dropped = _group_data(spec, data, by, "data", missing)
+    sw = _sampling_weights(survey, spec, by, groups, weights)
     fits, warm = {}, None
     for s in steps:
         warm = fits[s] = _fit_joint(spec, by, groups, Xs, dropped, STEPS[s], tuple(partial),
-                                    warm=warm, missing=missing)
+                                    warm=warm, missing=missing, sampling_weights=sw)
     rows = []
     prev = None
+    keys = ("chisq", "df", "pvalue", "cfi", "tli", "rmsea", "srmr", "aic", "bic", "npar")
+    if sw is not None:
+        keys += WEIGHTED_LADDER_KEYS
+    cfi_key, rmsea_key = ("cfi.robust", "rmsea.robust") if sw is not None else ("cfi", "rmsea")
     for s in steps:
         fm = fits[s].fit_measures
-        row = {"step": s, **{k: fm[k] for k in ("chisq", "df", "pvalue", "cfi", "tli", "rmsea",
-                                                  "srmr", "aic", "bic", "npar")}}
+        row = {"step": s, **{k: fm[k] for k in keys}}
         if prev is not None:
             pm = fits[prev].fit_measures
             dchi, ddf = fm["chisq"] - pm["chisq"], fm["df"] - pm["df"]
-            row.update({"chisq.diff": dchi, "df.diff": ddf,
-                        "pvalue.diff": float(stats.chi2.sf(dchi, ddf)) if ddf > 0 else np.nan,
-                        "cfi.diff": fm["cfi"] - pm["cfi"], "rmsea.diff": fm["rmsea"] - pm["rmsea"]})
+            pdiff = float(stats.chi2.sf(dchi, ddf)) if ddf > 0 else np.nan
+            if sw is not None:                   # lavTestLRT for MLR: Satorra-Bentler 2001
+                from ._wgroups import sb2001_difference
+                d = sb2001_difference(fits[prev], fits[s])
+                dchi, ddf, pdiff = d["chisq.diff"], d["df.diff"], d["pvalue"]
+            row.update({"chisq.diff": dchi, "df.diff": ddf, "pvalue.diff": pdiff,
+                        "cfi.diff": fm[cfi_key] - pm[cfi_key],
+                        "rmsea.diff": fm[rmsea_key] - pm[rmsea_key]})
             holds = row["cfi.diff"] > DELTA_CFI and row["rmsea.diff"] < DELTA_RMSEA
             row["decision"] = "holds" if holds else "rejected"
             row["lrt.rejects"] = bool(row["pvalue.diff"] < 0.05)
@@ -1090,12 +1127,12 @@ def invariance(spec: ModelSpec | str, data, *, by: str,
         failing = [s for s in steps[1:] if ladder.loc[s, "lrt.rejects"]]
         if failing:
             suggestions = _release_tests(spec, (groups, Xs, dropped), by, steps, failing[0],
-                                         fits, partial, missing)
+                                         fits, partial, missing, sampling_weights=sw)
     return InvarianceResult(ladder, fits, suggestions, by)
 
 
 def _release_tests(spec, grouped, by, steps, step, fits, partial,
-                   missing: str = "listwise") -> pd.DataFrame:
+                   missing: str = "listwise", sampling_weights=None) -> pd.DataFrame:
     groups, Xs, dropped = grouped
     constrained = fits[step]
     new_kinds = set(STEPS[step]) - set(STEPS[steps[list(steps).index(step) - 1]])
@@ -1108,9 +1145,13 @@ def _release_tests(spec, grouped, by, steps, step, fits, partial,
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")
             freed = _fit_joint(spec, by, groups, Xs, dropped, STEPS[step], (*partial, name),
-                               warm=constrained, missing=missing, screening=True)
+                               warm=constrained, missing=missing, screening=True,
+                               sampling_weights=sampling_weights)
         d = base_chisq - freed.fit_measures["chisq"]
         ddf = constrained.fit_measures["df"] - freed.fit_measures["df"]
+        if sampling_weights is not None:     # the scaled (Satorra-Bentler 2001) difference
+            from ._wgroups import sb2001_difference
+            d = sb2001_difference(freed, constrained)["chisq.diff"]
         rows.append({"step": step, "parameter": name, "chisq.diff": d, "df.diff": ddf,
                      "pvalue": float(stats.chi2.sf(d, ddf)) if ddf > 0 else np.nan})
     return pd.DataFrame(rows).sort_values("chisq.diff", ascending=False).reset_index(drop=True)
