@@ -167,11 +167,27 @@ def test_weighted_fit_refuses_modification_indices_and_score_tests():
     assert "Sampling weights" in text and "Scaled chi-square" in text
 
 
-def test_observed_predictors_with_fixed_x_are_refused():
+@pytest.mark.parametrize("step", ["configural", "metric"])
+def test_observed_predictor_with_fixed_x_matches_lavaan(step):
     hs = pd.read_csv(REF / "hs_weighted.csv").drop(columns=["sex", "grade"])
-    spec = cm.ModelSpec.from_syntax("visual =~ x1 + x2 + x3\nvisual ~ ageyr")
-    with pytest.raises(EstimationError, match="fixed_x=True are not available yet"):
-        cm.fit_multigroup(spec, hs, by="school", weights="w")
+    spec = cm.ModelSpec.from_syntax("visual =~ x1 + x2 + x3\ntextual =~ x4 + x5 + x6\n"
+                                    "textual ~ visual + ageyr")
+    res = _quiet(cm.fit_multigroup, spec, hs, by="school", equal=STEPS[step], weights="w")
+    _check_fit(res, R["holzinger_fixedx"]["fits"][step])
+    if step == "metric":
+        inv = _quiet(cm.invariance, spec, hs, by="school", steps=["configural", "metric"],
+                     weights="w", suggest=False)
+        lrt = R["holzinger_fixedx"]["lrt"][0]
+        np.testing.assert_allclose(inv.ladder.loc["metric", "chisq.diff"], lrt["chisq_diff"],
+                                   rtol=1e-4)
+
+
+def test_observed_predictor_with_fixed_x_false_matches_lavaan():
+    hs = pd.read_csv(REF / "hs_weighted.csv").drop(columns=["sex", "grade"])
+    spec = cm.ModelSpec.from_syntax("visual =~ x1 + x2 + x3\ntextual =~ x4 + x5 + x6\n"
+                                    "textual ~ visual + ageyr").with_defaults(fixed_x=False)
+    res = _quiet(cm.fit_multigroup, spec, hs, by="school", weights="w")
+    _check_fit(res, R["holzinger_randomx"])
 
 
 def test_compare_runs_the_weighted_ladder():

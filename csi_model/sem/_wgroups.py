@@ -52,12 +52,6 @@ def check_weights_groups(weights, spec, by: str, *, ordered, missing: str, func:
             f"multi-group fit yet ({func}). Use missing='listwise' with the weights, fit "
             "each group alone with fit(..., missing='fiml', weights=...), or leave out "
             "weights=.")
-    if spec.fixed_x and spec.exogenous_observed:
-        raise EstimationError(
-            f"Sampling weights ('{weights}') in a multi-group fit of a model with observed "
-            f"predictors ({', '.join(spec.exogenous_observed)}) and fixed_x=True are not "
-            "available yet. Pass a model with fixed_x=False (spec.with_defaults("
-            "fixed_x=False)), or leave out weights=.")
     return weights
 
 
@@ -139,25 +133,38 @@ def fit_joint_weighted(spec, by, groups, Xs, jm, equal, partial, level, warm, no
         warnings.warn(notes[-1], ConvergenceWarning, stacklevel=4)
     acov = _fix_exogenous(jm, acov)
     measures = _fit_measures(jm, theta, moments, Ns, spec)
+    t = jm.table   # fixed.x: the predictors' moments are not parameters of the test
+    exo_free = np.unique(t[(t.free > 0) & (t.exo == 1)]["free"].to_numpy()) - 1
+    keep = np.setdiff1d(np.arange(jm.n_params), exo_free)
+    exo_idx = ([spec.observed.index(v) for v in spec.exogenous_observed] if spec.fixed_x
+               else [])
     measures = pd.concat([measures, pd.Series(
-        _robust_measures(measures, bread, scores, Xs, ws, moments, Ns, len(groups)),
+        _robust_measures(measures, bread[np.ix_(keep, keep)], scores[:, keep], Xs, ws,
+                         moments, Ns, len(groups), exo_idx),
         dtype=float)]).rename("value")
     res = _result(spec, by, groups, equal, partial, [len(X) for X in Xs], jm, theta, acov,
                   level, measures, notes, ok, tuple(moments), screening)
     return dataclasses.replace(res, weights=column)
 
 
-def _robust_measures(measures, bread, scores, Xs, ws, moments, Ns, G) -> dict[str, float]:
-    """lavaan's ``.scaled`` and ``.robust`` fit measures of a weighted multi-group fit."""
+def _robust_measures(measures, bread, scores, Xs, ws, moments, Ns, G,
+                     exo_idx=()) -> dict[str, float]:
+    """lavaan's ``.scaled`` and ``.robust`` fit measures of a weighted multi-group fit
+    (``exo_idx``: the fixed.x predictors; ``bread`` and ``scores`` without their moments)."""
     N = sum(Ns)
     trace_h1 = trace_base = 0.0
     for X, w, mom, n in zip(Xs, ws, moments, Ns):
-        a, b = h1_traces(X, mom.cov, mom.mean, n, (), True, w)
+        a, b = h1_traces(X, mom.cov, mom.mean, n, exo_idx, True, w)
         trace_h1, trace_base = trace_h1 + a, trace_base + b
     m = measures
     chisq, df = float(m["chisq"]), int(m["df"])
-    p = moments[0].cov.shape[0]
-    logl_h1 = sum(-0.5 * n * (p * est.LOG2PI + mom.logdet + p) for mom, n in zip(moments, Ns))
+    p, k = moments[0].cov.shape[0], len(exo_idx)
+    logl_h1 = 0.0
+    for mom, n in zip(moments, Ns):
+        logl_h1 += -0.5 * n * (p * est.LOG2PI + mom.logdet + p)
+        if k:    # fixed.x: the outcomes' log-likelihood given the predictors, as lavaan's
+            Sx = mom.cov[np.ix_(exo_idx, exo_idx)]
+            logl_h1 -= -0.5 * n * (k * est.LOG2PI + np.linalg.slogdet(Sx)[1] + k)
     out = scaled_measures(chisq, df, float(m["baseline.chisq"]), int(m["baseline.df"]),
                           trace_h1, model_trace(bread, scores, N), trace_base, N, n_groups=G)
     out["unrestricted.logl"] = logl_h1

@@ -78,6 +78,14 @@ out$holzinger_configural_groupnorm <- one(cfa(hs_model, data = hs, group = "scho
                                               sampling.weights = "w",
                                               sampling.weights.normalization = "group"))
 
+# an observed predictor (fixed.x = TRUE, lavaan's default): configural and metric
+hs_x <- 'visual =~ x1 + x2 + x3
+textual =~ x4 + x5 + x6
+textual ~ visual + ageyr'
+out$holzinger_fixedx <- ladder(hs_x, hs, "school", "w", steps[1:2])
+out$holzinger_randomx <- one(sem(hs_x, data = hs, group = "school", sampling.weights = "w",
+                                  fixed.x = FALSE))
+
 # ---- the simulated telecom survey with its weight, two groups by row parity
 tel <- read.csv("tests/data/telecom_weighted.csv")
 tel$op <- ifelse(seq_len(nrow(tel)) %% 2 == 1, "A", "B")
