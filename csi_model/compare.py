@@ -149,7 +149,12 @@ class ComparisonResult:
                     "pvalue.diff", "cfi.diff", "rmsea.diff", "decision"]
             title = ("Measurement invariance (CB-SEM); a step holds when CFI drops by "
                      "< .010 (Cheung & Rensvold 2002) and RMSEA rises by < .015 (Chen 2007)")
-            if "cfi.scaled" in self.invariance.ladder:      # ordered items (WLSMV)
+            if self.options.get("weights") and "cfi.robust" in self.invariance.ladder:
+                cols[:4] = ["chisq.scaled", "df", "cfi.robust", "rmsea.robust"]   # MLR
+                title += ("; sampling weights: weighted ML (MLR), Yuan-Bentler scaled "
+                          "chi-square, robust CFI/RMSEA, Satorra-Bentler (2001) scaled "
+                          "difference tests")
+            elif "cfi.scaled" in self.invariance.ladder:      # ordered items (WLSMV)
                 cols[:4] = ["chisq.scaled", "df", "cfi.scaled", "rmsea.scaled"]
                 title += ("; ordered items: WLSMV, scaled CFI/RMSEA, scaled-shifted "
                           "difference tests (Wu & Estabrook 2016 steps)")

@@ -206,10 +206,24 @@ def test_compare_runs_the_weighted_ladder():
     assert any("PLS-MGA/MICOM permutation tests are not available with weights" in w
                for w in res.warnings)
     assert any("Satorra-Bentler (2001)" in w for w in res.warnings)
+    text = res.summary().as_text()
+    assert "robust CFI/RMSEA, Satorra-Bentler (2001)" in text and "cfi.robust" in text
     # weighted EM/FIML is not matched: refused with a message, never a TypeError
     with pytest.raises(EstimationError, match="missing='listwise' with weights="):
         _quiet(cm.compare, TEL_MODEL, tel, by="op", weights="w", bootstrap=20,
                scale=(1, 10), missing="ml", invariance_steps=("configural",))
+
+
+def test_weighted_path_wald_test_matches_lavtestwald():
+    ref = R["telecom_wald_sat_qual"]
+    mg = _quiet(cm.fit_multigroup, TEL_MODEL, _telecom(), by="op", equal=["loadings"],
+                weights="w")
+    row = cm.path_differences(mg).query("lhs == 'SAT' and rhs == 'QUAL'").iloc[0]
+    np.testing.assert_allclose([row["est.A"], row["est.B"]], ref["est"], rtol=1e-3, atol=1e-4)
+    np.testing.assert_allclose(row["wald"], ref["wald"], rtol=0, atol=1e-4)
+    np.testing.assert_allclose(row["pvalue"], ref["pvalue"], rtol=0, atol=1e-3)
+    se = mg.estimates.query("lhs == 'SAT' and op == '~' and rhs == 'QUAL'")["se"]
+    np.testing.assert_allclose(se, ref["se"], rtol=1e-2)
 
 
 def test_cli_compare_with_weights(tmp_path):

@@ -91,6 +91,18 @@ tel <- read.csv("tests/data/telecom_weighted.csv")
 tel$op <- ifelse(seq_len(nrow(tel)) %% 2 == 1, "A", "B")
 tel_model <- read_model("tests/reference/lavaan/telecom.lav")
 out$telecom <- ladder(tel_model, tel, "op", "w", steps[1:3])
+# Wald test of equal SAT ~ QUAL across the groups in the weighted metric model (robust vcov)
+tel_lines <- strsplit(tel_model, "\n")[[1]]
+tel_lines <- sub("^SAT  ~ IMAG \\+ EXPE \\+ QUAL \\+ VAL", "SAT ~ IMAG + EXPE + c(a1, a2)*QUAL + VAL",
+                 tel_lines)
+stopifnot(any(grepl("c(a1, a2)*QUAL", tel_lines, fixed = TRUE)))
+f <- sem(paste(tel_lines, collapse = "\n"), data = tel, group = "op", group.equal = "loadings",
+         sampling.weights = "w")
+w <- lavTestWald(f, constraints = "a1 == a2")
+pe <- parameterEstimates(f)
+r <- pe[pe$lhs == "SAT" & pe$op == "~" & pe$rhs == "QUAL", ]
+out$telecom_wald_sat_qual <- list(est = r$est, se = r$se, wald = w$stat, df = w$df,
+                                  pvalue = w$p.value)
 
 writeLines(toJSON(out, digits = NA, auto_unbox = TRUE, pretty = TRUE, na = "null",
                   dataframe = "rows"), file.path(ref_dir, "reference.json"))
