@@ -46,7 +46,8 @@ def check_weights_groups(weights, spec, by: str, *, ordered, missing: str, func:
             f"multi-group fit yet ({func}). Treat the items as continuous (leave out "
             "ordered=: weighted ML with robust SEs and the scaled test, as lavaan), fit each "
             "group alone with fit(..., ordered=..., weights=...), or leave out weights=.")
-    if missing != "listwise":
+    from ..survey.missing import resolve_missing
+    if resolve_missing(missing, "cbsem", func) != "listwise":    # a bad value: its own error
         raise EstimationError(
             f"Sampling weights ('{weights}') with missing='{missing}' are not available in a "
             f"multi-group fit yet ({func}). Use missing='listwise' with the weights, fit "
