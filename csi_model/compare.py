@@ -149,7 +149,12 @@ class ComparisonResult:
                     "pvalue.diff", "cfi.diff", "rmsea.diff", "decision"]
             title = ("Measurement invariance (CB-SEM); a step holds when CFI drops by "
                      "< .010 (Cheung & Rensvold 2002) and RMSEA rises by < .015 (Chen 2007)")
-            if "cfi.scaled" in self.invariance.ladder:      # ordered items (WLSMV)
+            if self.options.get("weights") and "cfi.robust" in self.invariance.ladder:
+                cols[:4] = ["chisq.scaled", "df", "cfi.robust", "rmsea.robust"]   # MLR
+                title += ("; sampling weights: weighted ML (MLR), Yuan-Bentler scaled "
+                          "chi-square, robust CFI/RMSEA, Satorra-Bentler (2001) scaled "
+                          "difference tests")
+            elif "cfi.scaled" in self.invariance.ladder:      # ordered items (WLSMV)
                 cols[:4] = ["chisq.scaled", "df", "cfi.scaled", "rmsea.scaled"]
                 title += ("; ordered items: WLSMV, scaled CFI/RMSEA, scaled-shifted "
                           "difference tests (Wu & Estabrook 2016 steps)")
@@ -251,6 +256,23 @@ def _ordinal_steps(steps) -> tuple[str, ...]:
     return tuple(steps)
 
 
+def _weighted_ladder(spec, survey, group_col, steps, missing, weights, notes):
+    """The CB-SEM invariance ladder with sampling weights (weighted ML, robust SEs,
+    Satorra-Bentler scaled differences), or None with a note saying why it was skipped."""
+    from .sem.groups import invariance
+    try:           # missing='ml' with weights never gets here: fit_pls refuses it first
+        inv = invariance(spec, survey, by=group_col, steps=steps, weights=weights,
+                         missing="fiml" if missing == "ml" else "listwise")
+    except EstimationError as exc:   # e.g. cells too small for a configural CB-SEM
+        notes.append(f"CB-SEM invariance and path tests skipped: {exc}")
+        return None
+    notes.append(f"Sampling weights ('{weights}'): the CB-SEM invariance ladder is weighted "
+                 "ML with robust SEs (lavaan's sampling.weights: MLR); its chisq.diff is the "
+                 "Satorra-Bentler (2001) scaled difference and its decisions use the robust "
+                 "CFI and RMSEA.")
+    return inv
+
+
 def compare(spec: ModelSpec | str, data, *, by: str | Sequence[str], bootstrap: int = 1000,
             n_permutations: int = 1000, seed: int = 1, scale=None, missing_codes=None,
             level: float = 0.95, invariance_steps=("configural", "metric", "scalar", "strict"),
@@ -293,8 +315,11 @@ def compare(spec: ModelSpec | str, data, *, by: str | Sequence[str], bootstrap: 
         The column of sampling weights: the PLS fit is weighted
         (:func:`~csi_model.pls.fit.fit_pls`), so are the indices of every group and their
         differences (a bootstrap resample draws respondents within groups, each keeping its
-        weight). The CB-SEM invariance ladder and the PLS-MGA/MICOM permutation tests are not
-        weighted yet: with ``weights`` they are skipped, and the result's warnings say so.
+        weight), and the CB-SEM invariance ladder with its path and latent-mean tests
+        (``invariance(..., weights=)``: weighted ML with robust SEs, Satorra-Bentler scaled
+        differences, as lavaan's ``sampling.weights``; listwise, continuous items). The
+        PLS-MGA/MICOM permutation tests are not weighted yet: with ``weights`` they are
+        skipped, and the result's warnings say so.
 
     Returns
     -------
@@ -342,11 +367,18 @@ def compare(spec: ModelSpec | str, data, *, by: str | Sequence[str], bootstrap: 
     groups = tuple(dict.fromkeys(labels))
     inv, cbsem_paths, means_table = None, pd.DataFrame(), pd.DataFrame()
     ordinal = ordered is not None and ordered is not False
+    if weights is not None and ordinal:
+        notes.append(f"Sampling weights ('{weights}'): the CB-SEM invariance ladder with "
+                     "ordered items is not available with weights yet and was skipped; run "
+                     "compare without ordered= for the weighted (MLR) ladder.")
+    elif weights is not None:
+        inv = _weighted_ladder(spec, survey, group_col, invariance_steps, missing, weights,
+                               notes)
     if weights is not None:
-        notes.append(f"Sampling weights ('{weights}'): the CB-SEM invariance ladder and path "
-                     "tests and the PLS-MGA/MICOM permutation tests are not available with "
-                     "weights yet and were skipped; the indices and their differences are "
-                     "weighted. Run compare without weights for the unweighted tests.")
+        notes.append(f"Sampling weights ('{weights}'): the PLS-MGA/MICOM permutation tests "
+                     "are not available with weights yet and were skipped (a permutation "
+                     "would have to carry the weights); the indices and their differences "
+                     "are weighted. Run compare without weights for the permutation tests.")
     else:
         try:
             if ordinal:

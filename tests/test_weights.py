@@ -282,7 +282,9 @@ def test_compare_with_weights_gives_the_replicated_rows_indices():
     res = cm.compare("telecom", tel, by="op", weights="k", bootstrap=20, scale=(1, 10))
     ref = cm.csi_index("telecom", rep, by="op", scale=(1, 10))
     np.testing.assert_allclose(res.index.table["index"], ref.table["index"], atol=1e-10)
-    assert res.invariance is None and res.pls_paths.empty
+    # the CB-SEM ladder is weighted (tests/test_weights_groups.py); PLS-MGA is skipped
+    assert res.invariance is not None and res.invariance.fits["configural"].weights == "k"
+    assert res.pls_paths.empty
     assert any("not available with weights yet and were skipped" in w for w in res.warnings)
     assert any("Sampling weights from column 'k'" in w for w in res.warnings)
     assert "not available with weights" in res.summary().as_text()

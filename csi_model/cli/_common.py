@@ -62,13 +62,15 @@ _MISSING_HELP = {
 }
 
 
-def missing_argument(p: argparse.ArgumentParser, kind: str, default: str = "listwise") -> None:
+def missing_argument(p: argparse.ArgumentParser, kind: str, default: str = "listwise",
+                     extra: tuple[str, ...] = (), extra_help: str = "") -> None:
     """--missing, with the methods of the entry point (csi_model.survey.missing), the same
-    names in every subcommand; the value is normalised (e.g. 'ml' -> 'fiml' for CB-SEM)."""
+    names in every subcommand; the value is normalised (e.g. 'ml' -> 'fiml' for CB-SEM).
+    ``extra``: more methods of the subcommand (e.g. 'pairwise' for fit with --ordered)."""
     from ..survey.missing import MISSING_METHODS
-    choices = MISSING_METHODS[kind] + (("ml",) if kind != "analysis" else ("fiml", "em"))
+    choices = MISSING_METHODS[kind] + (("ml",) if kind != "analysis" else ("fiml", "em")) + extra
     p.add_argument("--missing", type=str.lower, choices=choices, default=default,
-                   help=f"{_MISSING_HELP[kind]}; default {default}")
+                   help=f"{_MISSING_HELP[kind]}{extra_help}; default {default}")
 
 
 def survey_arguments(p: argparse.ArgumentParser, missing_codes: str = "") -> None:

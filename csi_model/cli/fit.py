@@ -44,14 +44,22 @@ def add_parser(sub, common: argparse.ArgumentParser) -> None:
             examples:
               csi-model fit survey.csv --model telecom --missing-codes 99
               csi-model fit survey.csv --model acsi --missing fiml --json acsi.json
+              csi-model fit survey.csv --model telecom --ordered --missing pairwise
               csi-model fit wave2.xlsx --model my_model.lav --estimator MLR --out results/ --quiet
               csi-model fit survey.csv --model telecom --bootstrap 1000 --seed 1 --json fit.json
             """))
     survey_arguments(p)
-    p.add_argument("--estimator", type=str.upper, choices=("ML", "MLR"), default="ML",
+    p.add_argument("--estimator", type=str.upper,
+                   choices=("ML", "MLR", "WLSMV", "DWLS", "ULSMV", "ULS"), default=None,
                    help="ML (default; SEs from the expected information) or MLR "
-                        "(robust Huber-White SEs)")
-    missing_argument(p, "cbsem")
+                        "(robust Huber-White SEs); with --ordered WLSMV (default), DWLS, "
+                        "ULSMV or ULS")
+    p.add_argument("--ordered", action="store_true",
+                   help="treat every item as ordered (Likert) categories: thresholds, "
+                        "polychoric correlations and WLSMV, as lavaan's ordered=")
+    missing_argument(p, "cbsem", extra=("pairwise",),
+                     extra_help="; with --ordered: listwise or pairwise (lavaan's "
+                                "missing = \"pairwise\" for ordered items)")
     weights_argument(p)
     p.add_argument("--allow-cross-loadings", action="store_true",
                    help="allow an item to load on more than one latent")
@@ -91,7 +99,8 @@ def run(args: argparse.Namespace) -> int:
         spec, path, missing_codes=codes, estimator=args.estimator, missing=args.missing,
         bootstrap=args.bootstrap or None, seed=args.seed, n_jobs=args.n_jobs,
         progress=None if not args.quiet else False, options=options,
-        meanstructure=True if args.meanstructure else None, weights=args.weights)
+        meanstructure=True if args.meanstructure else None, weights=args.weights,
+        ordered=True if args.ordered else None)
     data_warnings += [w for w in boot_warnings if w not in data_warnings]
     failed = None if result.converged else not_converged_message(result, survey, data_warnings)
     if failed:                               # first in every output; exit status 3 below
@@ -116,10 +125,11 @@ def run(args: argparse.Namespace) -> int:
     return 0
 
 
-def read_and_fit(spec, path: Path, *, missing_codes, estimator: str, missing: str,
+def read_and_fit(spec, path: Path, *, missing_codes, estimator: str | None, missing: str,
                  bootstrap: int | None = None, seed: int | None = None, n_jobs: int = 1,
                  progress: bool | None = None, options: dict | None = None,
-                 meanstructure: bool | None = None, weights: str | None = None):
+                 meanstructure: bool | None = None, weights: str | None = None,
+                 ordered=None):
     """Read the survey and fit, capturing warnings (they go into the reports, not stderr)."""
     from ..exceptions import CSIModelWarning
     from ..sem.fitting import fit
@@ -130,7 +140,7 @@ def read_and_fit(spec, path: Path, *, missing_codes, estimator: str, missing: st
         warnings.simplefilter("always")
         result = fit(spec, survey, estimator=estimator, missing=missing, bootstrap=bootstrap,
                      seed=seed, n_jobs=n_jobs, progress=progress, meanstructure=meanstructure,
-                     weights=weights)
+                     weights=weights, ordered=ordered)
     # CSIModelWarnings of the fit are on result.warnings; keep any that are not.
     for w in caught:
         msg = str(w.message)

@@ -68,6 +68,58 @@ def _baseline_parts(S: np.ndarray, mean: np.ndarray, X: np.ndarray, fixed=(),
     return E, scores
 
 
+def h1_traces(X: np.ndarray, S: np.ndarray, mean: np.ndarray, n: float, fixed=(),
+              means: bool = False, weights: np.ndarray | None = None) -> tuple[float, float]:
+    """The h1 and the baseline traces of one group's Yuan-Bentler (Mplus) scaling factors.
+
+    Returns ``tr(A1^-1 B1)`` of the unrestricted model (unstructured, at the sample moments)
+    and ``tr(E^-1 B0)`` of the independence model, with the first-order informations divided
+    by ``n`` (the group's N: its number of rows, or the sum of its sampling weights, as
+    lavaan's ``nobs`` with ``sampling.weights``); ``weights`` multiply each case's scores.
+    """
+    A1, h1_scores = _h1_parts(S, mean, X, fixed, means)
+    E_base, base_scores = _baseline_parts(S, mean, X, fixed, means)
+    if weights is not None:
+        h1_scores = h1_scores * weights[:, None]
+        base_scores = base_scores * weights[:, None]
+    B1 = h1_scores.T @ h1_scores / n
+    B0_base = base_scores.T @ base_scores / n
+    return (float(np.sum(B1 * np.linalg.inv(A1).T)),
+            float(np.sum(B0_base * np.linalg.inv(E_base).T)))
+
+
+def model_trace(bread: np.ndarray, model_scores: np.ndarray, n: float) -> float:
+    """``tr(E^-1 B0)`` of the model: ``bread`` its observed information per case, B0 the
+    cross-products of the (weighted) casewise scores over ``n`` (all groups stacked)."""
+    B0 = model_scores.T @ model_scores / n
+    return float(np.sum(B0 * np.linalg.inv(bread).T))
+
+
+def scaled_measures(chisq: float, df: int, chisq0: float, df0: int, trace_h1: float,
+                    trace_h0: float, trace_base: float, n: float,
+                    n_groups: int = 1) -> dict[str, float]:
+    """lavaan's ``.scaled`` and ``.robust`` measures from the traces (summed over groups):
+    ``c = (trace_h1 - trace_h0) / df``, ``c0 = (trace_h1 - trace_base) / df0``; RMSEA times
+    sqrt(G) for G groups."""
+    c = (trace_h1 - trace_h0) / df if df > 0 else float("nan")
+    c0 = (trace_h1 - trace_base) / df0
+    # a saturated model (df = 0) has no scaling factor: lavaan keeps the unscaled statistic
+    chisq_s, chisq0_s = (chisq / c if df > 0 else chisq), chisq0 / c0
+    out = {"chisq.scaled": chisq_s, "df.scaled": float(df),
+           "pvalue.scaled": fi.chisq_pvalue(chisq_s, df), "chisq.scaling.factor": c,
+           "baseline.chisq.scaled": chisq0_s, "baseline.df.scaled": float(df0),
+           "baseline.pvalue.scaled": fi.chisq_pvalue(chisq0_s, df0),
+           "baseline.chisq.scaling.factor": c0,
+           "cfi.scaled": fi.cfi(chisq_s, df, chisq0_s, df0),
+           "tli.scaled": fi.tli(chisq_s, df, chisq0_s, df0),
+           "rmsea.scaled": fi.rmsea(chisq_s, df, n, n_groups=n_groups)}
+    out.update(fi.robust_indices(chisq, df, c, chisq0, df0, c0, n, n_groups=n_groups))
+    if df == 0:      # lavaan 0.6-14's values for a saturated model
+        out.update({"rmsea.scaled": float("nan"), "cfi.robust": float("nan"),
+                    "tli.robust": float("nan"), "rmsea.robust": 0.0})
+    return out
+
+
 def scaled_test(X: np.ndarray, S: np.ndarray, mean: np.ndarray, bread: np.ndarray,
                 model_scores: np.ndarray, chisq: float, df: int, chisq0: float, df0: int,
                 n: int, fixed=(), means: bool = False,
@@ -87,33 +139,9 @@ def scaled_test(X: np.ndarray, S: np.ndarray, mean: np.ndarray, bread: np.ndarra
         then the weighted moments, ``model_scores`` the weighted casewise scores, and the h1
         and baseline scores are weighted the same way (each case's score times its weight).
     """
-    A1, h1_scores = _h1_parts(S, mean, X, fixed, means)
-    if weights is not None:
-        h1_scores = h1_scores * weights[:, None]
-    B1 = h1_scores.T @ h1_scores / n
-    trace_h1 = np.sum(B1 * np.linalg.inv(A1).T)
-    B0 = model_scores.T @ model_scores / n
-    c = (trace_h1 - np.sum(B0 * np.linalg.inv(bread).T)) / df if df > 0 else float("nan")
-    E_base, base_scores = _baseline_parts(S, mean, X, fixed, means)
-    if weights is not None:
-        base_scores = base_scores * weights[:, None]
-    B0_base = base_scores.T @ base_scores / n
-    c0 = (trace_h1 - np.sum(B0_base * np.linalg.inv(E_base).T)) / df0
-    # a saturated model (df = 0) has no scaling factor: lavaan keeps the unscaled statistic
-    chisq_s, chisq0_s = (chisq / c if df > 0 else chisq), chisq0 / c0
-    out = {"chisq.scaled": chisq_s, "df.scaled": float(df),
-           "pvalue.scaled": fi.chisq_pvalue(chisq_s, df), "chisq.scaling.factor": c,
-           "baseline.chisq.scaled": chisq0_s, "baseline.df.scaled": float(df0),
-           "baseline.pvalue.scaled": fi.chisq_pvalue(chisq0_s, df0),
-           "baseline.chisq.scaling.factor": c0,
-           "cfi.scaled": fi.cfi(chisq_s, df, chisq0_s, df0),
-           "tli.scaled": fi.tli(chisq_s, df, chisq0_s, df0),
-           "rmsea.scaled": fi.rmsea(chisq_s, df, n)}
-    out.update(fi.robust_indices(chisq, df, c, chisq0, df0, c0, n))
-    if df == 0:      # lavaan 0.6-14's values for a saturated model
-        out.update({"rmsea.scaled": float("nan"), "cfi.robust": float("nan"),
-                    "tli.robust": float("nan"), "rmsea.robust": 0.0})
-    return out
+    trace_h1, trace_base = h1_traces(X, S, mean, n, fixed, means, weights)
+    return scaled_measures(chisq, df, chisq0, df0, trace_h1, model_trace(bread, model_scores, n),
+                           trace_base, n)
 
 
 # ----------------------------------------------------------------------------- FIML

@@ -323,11 +323,12 @@ def baseline_chisq_complete(S: np.ndarray, n: int, exogenous=()) -> tuple[float,
 
 
 def robust_indices(chisq: float, df: float, c: float, chisq_null: float, df_null: float,
-                   c_null: float, n: int) -> dict[str, float]:
+                   c_null: float, n: int, n_groups: int = 1) -> dict[str, float]:
     """Robust CFI, TLI and RMSEA from unscaled statistics and scaling factors.
 
     Brosseau-Liard, Savalei & Li (2012) for RMSEA; Brosseau-Liard & Savalei (2014)
-    for CFI and TLI: the non-centrality is estimated as chisq - c * df.
+    for CFI and TLI: the non-centrality is estimated as chisq - c * df. With ``n_groups``
+    G > 1 the RMSEA is multiplied by sqrt(G), as lavaan's.
 
     Examples
     --------
@@ -342,5 +343,5 @@ def robust_indices(chisq: float, df: float, c: float, chisq_null: float, df_null
     if df > 0 and df_null > 0 and chisq_null / df_null != c_null:
         out["tli.robust"] = 1.0 - (chisq / df - c) / (chisq_null / df_null - c_null)
     if df > 0:
-        out["rmsea.robust"] = float(math.sqrt(max((chisq / df - c) / n, 0.0)))
+        out["rmsea.robust"] = float(math.sqrt(max((chisq / df - c) / n, 0.0) * n_groups))
     return out

@@ -49,6 +49,10 @@ EQUALITY_TYPES = ("loadings", "intercepts", "residuals", "regressions", "lv.vari
                   "lv.covariances", "means")
 STEPS = {"configural": (), "metric": ("loadings",), "scalar": ("loadings", "intercepts"),
          "strict": ("loadings", "intercepts", "residuals")}
+#: The ladder's extra columns with sampling weights (lavaan's MLR measures).
+WEIGHTED_LADDER_KEYS = ("chisq.scaled", "pvalue.scaled", "chisq.scaling.factor", "cfi.scaled",
+                        "tli.scaled", "rmsea.scaled", "cfi.robust", "tli.robust",
+                        "rmsea.robust")
 #: Cut-offs of the invariance decisions: Cheung & Rensvold (2002) for CFI, Chen (2007) for RMSEA.
 DELTA_CFI = -0.010
 DELTA_RMSEA = 0.015
@@ -317,6 +321,7 @@ class MultiGroupResult:
     level: float = 0.95
     moments: tuple = field(default=None, repr=False)
     missing: str = "listwise"
+    weights: str | None = None
 
     def modification_indices(self) -> pd.DataFrame:
         """lavaan's ``modindices(fit)`` of a multi-group fit, per group.
@@ -344,6 +349,7 @@ class MultiGroupResult:
         from .diagnostics import modification_indices_groups
 
         self._refuse_constraints("Modification indices")
+        self._refuse_weighted("Modification indices")
         if self.moments is None:
             raise ValueError("Modification indices are computed for complete-data multi-group "
                              "fits; this fit used missing='fiml'. Refit with "
@@ -378,6 +384,7 @@ class MultiGroupResult:
         from .diagnostics import equality_score_tests
 
         self._refuse_constraints("Score tests")
+        self._refuse_weighted("Score tests of the equality constraints")
         if self.moments is None:
             raise ValueError("Score tests are computed for complete-data multi-group fits; this "
                              "fit used missing='fiml'. Refit with missing='listwise'.")
@@ -391,6 +398,12 @@ class MultiGroupResult:
                              f"'{st.text.strip()}') are not computed yet (they would ignore "
                              "the constraints). Write the equality as a shared label (e.g. "
                              "'c(b, b)*x') to get them.")
+
+    def _refuse_weighted(self, what: str) -> None:
+        if self.weights is not None:
+            raise EstimationError(f"{what} of a fit with sampling weights ('{self.weights}') "
+                                  "are not available yet (lavaan's would use the robust "
+                                  "information). Refit without weights= to get them.")
 
     def _joint(self) -> _JointModel:
         return _joint_model(self.spec, self.groups, self.equal, self.partial)
@@ -472,6 +485,12 @@ class MultiGroupResult:
               if self.spec.constraints else []),
             ("Chi-square", f"{fm['chisq']:.3f} on {int(fm['df'])} df"),
             ("CFI / RMSEA / SRMR", f"{fm['cfi']:.3f} / {fm['rmsea']:.3f} / {fm['srmr']:.3f}")]
+        if self.weights is not None:
+            header[2:2] = [("Sampling weights", f"column '{self.weights}' (robust SEs, MLR)")]
+            header += [("Scaled chi-square", f"{fm['chisq.scaled']:.3f} (Yuan-Bentler, "
+                                             f"scaling factor {fm['chisq.scaling.factor']:.3f})"),
+                       ("Robust CFI / RMSEA", f"{fm['cfi.robust']:.3f} / "
+                                              f"{fm['rmsea.robust']:.3f}")]
         paths = self.estimates[self.estimates.op == "~"].set_index(["group", "lhs", "op", "rhs"])
         cols = ["est", "se", "z", "pvalue"] + (["std.all"] if "std.all" in paths else [])
         tables = [("Structural paths", paths[cols].round(3))]
@@ -491,7 +510,7 @@ class MultiGroupResult:
 def fit_multigroup(spec: ModelSpec | str, data, *, by: str, equal: Sequence[str] = (),
                    partial: Sequence[str] = (), level: float = 0.95,
                    missing: str = "listwise", ordered=None,
-                   estimator: str | None = None) -> MultiGroupResult:
+                   estimator: str | None = None, weights: str | None = None) -> MultiGroupResult:
     """Fit one CB-SEM to several groups in one likelihood.
 
     Parameters
@@ -528,7 +547,17 @@ def fit_multigroup(spec: ModelSpec | str, data, *, by: str, equal: Sequence[str]
         "loadings"]``, ``["thresholds", "loadings", "intercepts"]`` (see
         :mod:`csi_model.sem.ordinal_groups`; measurement models only).
     estimator : str, optional
-        ``"WLSMV"`` (the default and only choice with ordered items); ML otherwise.
+        ``"WLSMV"`` (the default and only choice with ordered items); ML otherwise
+        (``"MLR"`` is accepted with ``weights``, which make ML robust anyway).
+    weights : str, optional
+        The column of sampling weights, as lavaan 0.6-14's ``sampling.weights`` with
+        ``group``: the weights of the rows used are rescaled over all groups together to sum
+        to their number (``sampling.weights.normalization = "total"``), a group's N in the
+        likelihood is the sum of its weights, the estimates are ML on each group's weighted
+        moments, the SEs robust (Huber-White) and the test the Yuan-Bentler (Mplus) scaled
+        one with the ``.scaled`` and ``.robust`` CFI/TLI/RMSEA (see
+        :mod:`csi_model.sem._wgroups`). Listwise deletion and continuous items only;
+        modification indices and score tests are refused for a weighted fit.
 
     Returns
     -------
@@ -544,6 +573,11 @@ def fit_multigroup(spec: ModelSpec | str, data, *, by: str, equal: Sequence[str]
     (('2025', '2026'), 301)
     """
     spec = _multigroup_spec(spec)
+    from ._wgroups import check_weights_groups
+    weights = check_weights_groups(weights, spec, by, ordered=ordered, missing=missing,
+                                   func="fit_multigroup")
+    if weights is not None and estimator in ("MLR", "mlr"):
+        estimator = None                     # with sampling weights ML is MLR (lavaan)
     if ordered is not None and ordered is not False:
         from .ordinal_groups import fit_multigroup_ordered
         refuse_constraints(spec, "a multi-group fit with ordered items")
@@ -562,7 +596,16 @@ def fit_multigroup(spec: ModelSpec | str, data, *, by: str, equal: Sequence[str]
     missing = _check_missing(missing, "fit_multigroup")
     survey, groups, Xs, dropped = _group_data(spec, data, by, "data", missing)
     return _fit_joint(spec, by, groups, Xs, dropped, tuple(equal), tuple(partial), level,
-                      missing=missing)
+                      missing=missing,
+                      sampling_weights=_sampling_weights(survey, spec, by, groups, weights))
+
+
+def _sampling_weights(survey, spec, by, groups, weights):
+    """(column, weights of each group's rows) for :func:`_fit_joint`, or None."""
+    if weights is None:
+        return None
+    from ._wgroups import group_weights
+    return weights, group_weights(survey, spec, by, groups, weights)
 
 
 def _multigroup_spec(spec: ModelSpec | str) -> ModelSpec:
@@ -605,7 +648,7 @@ def _check_group_covariance(spec: ModelSpec, by: str, gname: str, X: np.ndarray)
 
 def _fit_joint(spec, by, groups, Xs, dropped, equal, partial, level=0.95,
                warm: "MultiGroupResult | None" = None, missing: str = "listwise",
-               screening: bool = False) -> MultiGroupResult:
+               screening: bool = False, sampling_weights=None) -> MultiGroupResult:
     """Fit the joint model to grouped data (complete, or FIML); ``warm`` gives start values.
 
     ``screening``: a fit whose chi-square only ranks candidates (the release tests of
@@ -649,6 +692,16 @@ def _fit_joint(spec, by, groups, Xs, dropped, equal, partial, level=0.95,
                 "yet. Use missing='listwise', or pass a model with fixed_x=False "
                 "(spec.with_defaults(fixed_x=False)).")
         return _fit_joint_fiml(spec, by, groups, Xs, jm, equal, partial, level, warm, notes)
+    if sampling_weights is not None and lin is not None:
+        st = spec.constraints[0]
+        raise EstimationError(f"'==' constraints across groups (line {st.line}: "
+                              f"'{st.text.strip()}') with sampling weights are not available "
+                              "yet. Write the equality as a shared label (e.g. 'c(b, b)*x'), "
+                              "which the weighted fit honours, or fit without weights=.")
+    if sampling_weights is not None:      # (column, per-group weights): csi_model.sem._wgroups
+        from ._wgroups import fit_joint_weighted
+        return fit_joint_weighted(spec, by, groups, Xs, jm, equal, partial, level, warm, notes,
+                                  sampling_weights, screening)
     moments = [est.Moments.from_data(X) for X in Xs]
     N = sum(ns)
     weights = [n / N for n in ns]
@@ -1030,6 +1083,10 @@ class InvarianceResult:
         """
         cols = ["chisq", "df", "cfi", "tli", "rmsea", "srmr", "chisq.diff", "df.diff",
                 "pvalue.diff", "cfi.diff", "rmsea.diff", "decision"]
+        weighted = "chisq.scaled" in self.ladder.columns
+        if weighted:
+            cols = ["chisq", "chisq.scaled", "df", "cfi.robust", "tli.robust", "rmsea.robust",
+                    "srmr", *cols[6:]]
         tables = [("Invariance ladder", self.ladder[cols].round(4))]
         if len(self.suggestions):
             tables.append(("Parameters to free for partial invariance (largest LR first)",
@@ -1037,6 +1094,11 @@ class InvarianceResult:
         notes = (f"Decisions: the step holds when CFI drops by less than {-DELTA_CFI:.3f} "
                  f"(Cheung & Rensvold 2002) and RMSEA rises by less than {DELTA_RMSEA:.3f} "
                  "(Chen 2007); the chi-square difference test is shown beside them.",)
+        if weighted:
+            notes = (f"Sampling weights: decisions by the robust CFI and RMSEA (the step "
+                     f"holds when the robust CFI drops by less than {-DELTA_CFI:.3f} and the "
+                     f"robust RMSEA rises by less than {DELTA_RMSEA:.3f}); chisq.diff is "
+                     "lavaan's scaled difference test for MLR (Satorra & Bentler 2001).",)
         return Summary(f"Measurement invariance across {self.by}", [], tables, notes)
 
     def _repr_html_(self) -> str:
@@ -1047,7 +1109,7 @@ def invariance(spec: ModelSpec | str, data, *, by: str,
                steps: Sequence[str] = ("configural", "metric", "scalar", "strict"),
                partial: Sequence[str] = (), suggest: bool = True,
                missing: str = "listwise", ordered=None,
-               estimator: str | None = None) -> InvarianceResult:
+               estimator: str | None = None, weights: str | None = None) -> InvarianceResult:
     """Fit the invariance ladder (configural, metric, scalar, strict) and test each step.
 
     Each step adds equality constraints to the one before. The table gives chisq, df,
@@ -1060,6 +1122,10 @@ def invariance(spec: ModelSpec | str, data, *, by: str,
     ``ordered=True`` (ordered items): the Wu & Estabrook (2016) ladder ``configural,
     thresholds, loadings, intercepts`` by WLSMV with lavaan's scaled-shifted difference tests
     (:func:`csi_model.sem.ordinal_groups.invariance_ordered`).
+    ``weights="COLUMN"`` (sampling weights, see :func:`fit_multigroup`): every step is
+    weighted ML with robust SEs; the ladder adds the scaled and robust measures, ``chisq.diff``
+    is lavaan's ``lavTestLRT`` for MLR, the Satorra-Bentler (2001) scaled difference, and
+    the decisions use the robust CFI and RMSEA (Brosseau-Liard & Savalei).
 
     Examples
     --------
@@ -1073,6 +1139,11 @@ def invariance(spec: ModelSpec | str, data, *, by: str,
     metric      13.667     13.0        0.398      -0.0
     """
     spec = _multigroup_spec(spec)
+    from ._wgroups import check_weights_groups
+    weights = check_weights_groups(weights, spec, by, ordered=ordered, missing=missing,
+                                   func="invariance")
+    if weights is not None and estimator in ("MLR", "mlr"):
+        estimator = None                     # with sampling weights ML is MLR (lavaan)
     if ordered is not None and ordered is not False:
         from .ordinal_groups import ORDINAL_STEPS, invariance_ordered
         if partial:
@@ -1088,22 +1159,31 @@ def invariance(spec: ModelSpec | str, data, *, by: str,
                          f"{{{', '.join(STEPS)}}}. Got {bad!r} instead.")
     missing = _check_missing(missing, "invariance")
     survey, groups, Xs, dropped = _group_data(spec, data, by, "data", missing)
+    sw = _sampling_weights(survey, spec, by, groups, weights)
     fits, warm = {}, None
     for s in steps:
         warm = fits[s] = _fit_joint(spec, by, groups, Xs, dropped, STEPS[s], tuple(partial),
-                                    warm=warm, missing=missing)
+                                    warm=warm, missing=missing, sampling_weights=sw)
     rows = []
     prev = None
+    keys = ("chisq", "df", "pvalue", "cfi", "tli", "rmsea", "srmr", "aic", "bic", "npar")
+    if sw is not None:
+        keys += WEIGHTED_LADDER_KEYS
+    cfi_key, rmsea_key = ("cfi.robust", "rmsea.robust") if sw is not None else ("cfi", "rmsea")
     for s in steps:
         fm = fits[s].fit_measures
-        row = {"step": s, **{k: fm[k] for k in ("chisq", "df", "pvalue", "cfi", "tli", "rmsea",
-                                                  "srmr", "aic", "bic", "npar")}}
+        row = {"step": s, **{k: fm[k] for k in keys}}
         if prev is not None:
             pm = fits[prev].fit_measures
             dchi, ddf = fm["chisq"] - pm["chisq"], fm["df"] - pm["df"]
-            row.update({"chisq.diff": dchi, "df.diff": ddf,
-                        "pvalue.diff": float(stats.chi2.sf(dchi, ddf)) if ddf > 0 else np.nan,
-                        "cfi.diff": fm["cfi"] - pm["cfi"], "rmsea.diff": fm["rmsea"] - pm["rmsea"]})
+            pdiff = float(stats.chi2.sf(dchi, ddf)) if ddf > 0 else np.nan
+            if sw is not None:                   # lavTestLRT for MLR: Satorra-Bentler 2001
+                from ._wgroups import sb2001_difference
+                d = sb2001_difference(fits[prev], fits[s])
+                dchi, ddf, pdiff = d["chisq.diff"], d["df.diff"], d["pvalue"]
+            row.update({"chisq.diff": dchi, "df.diff": ddf, "pvalue.diff": pdiff,
+                        "cfi.diff": fm[cfi_key] - pm[cfi_key],
+                        "rmsea.diff": fm[rmsea_key] - pm[rmsea_key]})
             holds = row["cfi.diff"] > DELTA_CFI and row["rmsea.diff"] < DELTA_RMSEA
             row["decision"] = "holds" if holds else "rejected"
             row["lrt.rejects"] = bool(row["pvalue.diff"] < 0.05)
@@ -1119,12 +1199,12 @@ def invariance(spec: ModelSpec | str, data, *, by: str,
         failing = [s for s in steps[1:] if ladder.loc[s, "lrt.rejects"]]
         if failing:
             suggestions = _release_tests(spec, (groups, Xs, dropped), by, steps, failing[0],
-                                         fits, partial, missing)
+                                         fits, partial, missing, sampling_weights=sw)
     return InvarianceResult(ladder, fits, suggestions, by)
 
 
 def _release_tests(spec, grouped, by, steps, step, fits, partial,
-                   missing: str = "listwise") -> pd.DataFrame:
+                   missing: str = "listwise", sampling_weights=None) -> pd.DataFrame:
     groups, Xs, dropped = grouped
     constrained = fits[step]
     new_kinds = set(STEPS[step]) - set(STEPS[steps[list(steps).index(step) - 1]])
@@ -1137,9 +1217,13 @@ def _release_tests(spec, grouped, by, steps, step, fits, partial,
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")
             freed = _fit_joint(spec, by, groups, Xs, dropped, STEPS[step], (*partial, name),
-                               warm=constrained, missing=missing, screening=True)
+                               warm=constrained, missing=missing, screening=True,
+                               sampling_weights=sampling_weights)
         d = base_chisq - freed.fit_measures["chisq"]
         ddf = constrained.fit_measures["df"] - freed.fit_measures["df"]
+        if sampling_weights is not None:     # the scaled (Satorra-Bentler 2001) difference
+            from ._wgroups import sb2001_difference
+            d = sb2001_difference(freed, constrained)["chisq.diff"]
         rows.append({"step": step, "parameter": name, "chisq.diff": d, "df.diff": ddf,
                      "pvalue": float(stats.chi2.sf(d, ddf)) if ddf > 0 else np.nan})
     return pd.DataFrame(rows).sort_values("chisq.diff", ascending=False).reset_index(drop=True)

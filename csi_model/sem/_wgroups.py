@@ -1,0 +1,206 @@
+"""Sampling weights in the joint multi-group CB-SEM: lavaan 0.6-14's ``group =`` with
+``sampling.weights =``.
+
+As lavaan (``lav_data_full``, ``lav_samplestats_from_data``):
+
+* the weights of the rows used are rescaled over all groups together to sum to the total
+  number of rows N (``sampling.weights.normalization = "total"``, the default), and a
+  group's N_g in the likelihood is the sum of its weights (not its number of rows);
+* each group's moments are the weighted ones (divisor N_g), the estimates ML on them
+  (chi-square = sum of N_g * F_g);
+* ML becomes MLR: Huber-White SEs, bread the observed information sum_g (N_g/N) H_g, meat
+  the cross-products of the weighted casewise scores over N; the Yuan-Bentler (Mplus) scaled
+  test with the traces summed over groups (:mod:`csi_model.sem._robust`), and the robust
+  CFI/TLI/RMSEA (RMSEA times sqrt(G));
+* nested models are compared by the Satorra-Bentler (2001) scaled difference, the default
+  of ``lavTestLRT`` for MLR.
+"""
+from __future__ import annotations
+
+import dataclasses
+
+import numpy as np
+import pandas as pd
+from threadpoolctl import threadpool_limits
+
+from . import _estimation as est
+from . import fit_indices as fi
+from ._robust import h1_traces, model_trace, scaled_measures
+from ..exceptions import EstimationError, SurveyDataError
+
+__all__ = ["group_weights", "fit_joint_weighted", "sb2001_difference", "check_weights_groups"]
+
+
+def check_weights_groups(weights, spec, by: str, *, ordered, missing: str, func: str):
+    """The weight column of a multi-group fit, or a clear refusal of what is not done."""
+    from ..survey.weights import check_weight_column
+    weights = check_weight_column(weights, spec.observed, func=func)
+    if weights is None:
+        return None
+    if weights == by:
+        raise SurveyDataError(f"The weight column '{weights}' is also the grouping column "
+                              f"(by='{by}'). Pass the column that holds the sampling weights.")
+    if ordered is not None and ordered is not False:
+        raise EstimationError(
+            f"Sampling weights ('{weights}') with ordered items are not available in a "
+            f"multi-group fit yet ({func}). Treat the items as continuous (leave out "
+            "ordered=: weighted ML with robust SEs and the scaled test, as lavaan), fit each "
+            "group alone with fit(..., ordered=..., weights=...), or leave out weights=.")
+    from ..survey.missing import resolve_missing
+    if resolve_missing(missing, "cbsem", func) != "listwise":    # a bad value: its own error
+        raise EstimationError(
+            f"Sampling weights ('{weights}') with missing='{missing}' are not available in a "
+            f"multi-group fit yet ({func}). Use missing='listwise' with the weights, fit "
+            "each group alone with fit(..., missing='fiml', weights=...), or leave out "
+            "weights=.")
+    return weights
+
+
+def group_weights(survey, spec, by: str, groups, column: str) -> list[np.ndarray]:
+    """The checked weights of the rows each group uses (listwise), rescaled over all groups
+    together to sum to the number of rows (lavaan's ``"total"`` normalization)."""
+    from ..survey.weights import survey_weights
+    frame = survey.data
+    labels = frame[by].astype(str)
+    cols = list(spec.observed)
+    index = [frame.loc[labels == g, cols].dropna().index for g in groups]
+    w = survey_weights(survey, column, index[0].append(index[1:]))
+    out, start = [], 0
+    for g, idx in zip(groups, index):
+        part = w[start:start + len(idx)]
+        start += len(idx)
+        if not (part > 0).any():
+            raise SurveyDataError(f"{getattr(survey, 'source', 'DataFrame')}, weight column "
+                                  f"'{column}': every weight in group {by} = {g} is zero; "
+                                  "that group has no weighted sample. Check the weights, or "
+                                  "drop the group.")
+        out.append(part)
+    return out
+
+
+def _note(column: str, ws, groups, by: str) -> str:
+    w = np.concatenate(ws)
+    n_eff = w.sum() ** 2 / np.sum(w ** 2)
+    sizes = ", ".join(f"{g}: {part.sum():.1f}" for g, part in zip(groups, ws))
+    return (f"Sampling weights from column '{column}', rescaled over all groups to sum to the "
+            f"{len(w)} rows used (Kish effective sample size {n_eff:.0f}); each group's N in "
+            f"the likelihood is the sum of its weights ({by} = {sizes}): estimates from the "
+            "weighted moments, robust (Huber-White) standard errors and the Yuan-Bentler "
+            "scaled test, as lavaan's sampling.weights with group=.")
+
+
+def fit_joint_weighted(spec, by, groups, Xs, jm, equal, partial, level, warm, notes,
+                       sampling_weights, screening: bool = False):
+    """The joint model on the groups' weighted moments, with lavaan's MLR SEs and tests
+    (see the module docstring). ``sampling_weights``: (column, one array per group)."""
+    from .groups import (_SharedDerivatives, _fix_exogenous, _fit_measures, _gradient,
+                         _information, _objective, _result, _start, _warm_start)
+    from ..exceptions import ConvergenceWarning
+    import warnings
+
+    column, ws = sampling_weights
+    moments = [est.Moments.from_data(X, w) for X, w in zip(Xs, ws)]
+    Ns = [float(w.sum()) for w in ws]
+    N = sum(Ns)
+    fg = [n / N for n in Ns]
+    if not screening:
+        notes.append(_note(column, ws, groups, by))
+    with threadpool_limits(limits=1, user_api="blas"):
+        if warm is None:
+            pooled = est.Moments.from_data(np.vstack(Xs), np.concatenate(ws))
+            theta0 = _start(jm, spec, moments, pooled, notes)
+        else:
+            theta0 = _warm_start(jm, warm)
+        shared = _SharedDerivatives(jm)
+        theta, iters, ok = est.fisher_scoring(
+            lambda t: _objective(jm, moments, fg, t),
+            lambda t: _gradient(jm, moments, fg, t, shared(t)),
+            lambda t: 2 * _information(jm, fg, t, shared(t)), theta0)
+        if ok:   # the sandwich and the scaling factors want the optimum (screening too)
+            theta = est.polish(lambda t: _objective(jm, moments, fg, t),
+                               lambda t: _gradient(jm, moments, fg, t, shared(t)),
+                               lambda t: 2 * _information(jm, fg, t, shared(t)), theta)
+        # observed information per case of the whole sample: sum_g (N_g / N) H_g
+        bread = est.numeric_jacobian(lambda t: _gradient(jm, moments, fg, t) / 2, theta)
+        scores = np.vstack([est.casewise_scores(m, theta, X) * w[:, None]
+                            for m, X, w in zip(jm.models, Xs, ws)])
+        try:
+            H_inv = np.linalg.inv(bread)
+        except np.linalg.LinAlgError:
+            H_inv = np.linalg.pinv(bread)
+        acov = H_inv @ (scores.T @ scores / N) @ H_inv / N
+    if not ok:
+        notes.append(f"The multi-group estimation did not converge in {iters} iterations.")
+        warnings.warn(notes[-1], ConvergenceWarning, stacklevel=4)
+    acov = _fix_exogenous(jm, acov)
+    measures = _fit_measures(jm, theta, moments, Ns, spec)
+    t = jm.table   # fixed.x: the predictors' moments are not parameters of the test
+    exo_free = np.unique(t[(t.free > 0) & (t.exo == 1)]["free"].to_numpy()) - 1
+    keep = np.setdiff1d(np.arange(jm.n_params), exo_free)
+    exo_idx = ([spec.observed.index(v) for v in spec.exogenous_observed] if spec.fixed_x
+               else [])
+    measures = pd.concat([measures, pd.Series(
+        _robust_measures(measures, bread[np.ix_(keep, keep)], scores[:, keep], Xs, ws,
+                         moments, Ns, len(groups), exo_idx),
+        dtype=float)]).rename("value")
+    res = _result(spec, by, groups, equal, partial, [len(X) for X in Xs], jm, theta, acov,
+                  level, measures, notes, ok, tuple(moments), screening)
+    return dataclasses.replace(res, weights=column)
+
+
+def _robust_measures(measures, bread, scores, Xs, ws, moments, Ns, G,
+                     exo_idx=()) -> dict[str, float]:
+    """lavaan's ``.scaled`` and ``.robust`` fit measures of a weighted multi-group fit
+    (``exo_idx``: the fixed.x predictors; ``bread`` and ``scores`` without their moments)."""
+    N = sum(Ns)
+    trace_h1 = trace_base = 0.0
+    for X, w, mom, n in zip(Xs, ws, moments, Ns):
+        a, b = h1_traces(X, mom.cov, mom.mean, n, exo_idx, True, w)
+        trace_h1, trace_base = trace_h1 + a, trace_base + b
+    m = measures
+    chisq, df = float(m["chisq"]), int(m["df"])
+    p, k = moments[0].cov.shape[0], len(exo_idx)
+    logl_h1 = 0.0
+    for mom, n in zip(moments, Ns):
+        logl_h1 += -0.5 * n * (p * est.LOG2PI + mom.logdet + p)
+        if k:    # fixed.x: the outcomes' log-likelihood given the predictors, as lavaan's
+            Sx = mom.cov[np.ix_(exo_idx, exo_idx)]
+            logl_h1 -= -0.5 * n * (k * est.LOG2PI + np.linalg.slogdet(Sx)[1] + k)
+    out = scaled_measures(chisq, df, float(m["baseline.chisq"]), int(m["baseline.df"]),
+                          trace_h1, model_trace(bread, scores, N), trace_base, N, n_groups=G)
+    out["unrestricted.logl"] = logl_h1
+    if df > 0:
+        c, chisq_s = out["chisq.scaling.factor"], out["chisq.scaled"]
+        # lavaan: the scaled interval inverts the unscaled statistic on c * df degrees of
+        # freedom; the robust one the scaled statistic, rescaled by sqrt(c)
+        lo, hi = fi.rmsea_ci(chisq, c * df, N, n_groups=G)
+        out["rmsea.ci.lower.scaled"], out["rmsea.ci.upper.scaled"] = lo, hi
+        lo, hi = fi.rmsea_ci(chisq_s, df, N, n_groups=G)
+        out["rmsea.ci.lower.robust"], out["rmsea.ci.upper.robust"] = lo * c ** 0.5, hi * c ** 0.5
+    return out
+
+
+def sb2001_difference(less, more) -> dict[str, float]:
+    """lavaan's ``lavTestLRT(less, more)`` for MLR: the Satorra-Bentler (2001) scaled
+    difference ``(T_more - T_less) / cd``, ``cd = (df_more c_more - df_less c_less) / m``
+    with m the difference in df (a saturated ``less`` has c = 1).
+
+    Returns ``chisq.diff, df.diff, pvalue, scaling.factor`` (NaN for a negative cd, which
+    lavaan warns about).
+    """
+    a, b = less.fit_measures, more.fit_measures
+    r1, r0 = int(a["df"]), int(b["df"])
+    c1 = 1.0 if r1 == 0 else float(a["chisq.scaling.factor"])
+    c0 = float(b["chisq.scaling.factor"])
+    m = r0 - r1
+    d = float(b["chisq"] - a["chisq"])
+    if m == 0:
+        return {"chisq.diff": d, "df.diff": 0, "pvalue": float("nan"),
+                "scaling.factor": float("nan")}
+    cd = (r0 * c0 - r1 * c1) / m
+    if cd < 0:
+        return {"chisq.diff": float("nan"), "df.diff": m, "pvalue": float("nan"),
+                "scaling.factor": float("nan")}
+    T = d / cd
+    return {"chisq.diff": T, "df.diff": m, "pvalue": fi.chisq_pvalue(T, m),
+            "scaling.factor": cd}
