@@ -6,6 +6,7 @@ the refusals of what is not matched.
 References: tests/reference/lavaan_weights_groups/make_reference.R (reference.json; the
 weighted HolzingerSwineford1939 in hs_weighted.csv); tests/data/telecom_weighted.csv.
 """
+import dataclasses
 import json
 import warnings
 from pathlib import Path
@@ -251,3 +252,19 @@ def test_weights_with_equality_constraints_across_groups_are_refused():
                                     "SAT ~ c(b1, b2)*QUAL\nb1 == b2")
     with pytest.raises(CSIModelError, match="line 4: 'b1 == b2'.*shared label"):
         cm.fit_multigroup(spec, d, by="op", weights="w")
+
+
+def test_an_undefined_scaled_difference_is_said_not_left_blank():
+    from csi_model.sem._wgroups import sb2001_difference
+    inv = _quiet(cm.invariance, HS_MODEL, _hs(), by="school", weights="w",
+                 steps=("configural", "metric"), suggest=False)
+    conf, metric = inv.fits["configural"], inv.fits["metric"]
+    # a scaling factor that makes cd negative: the difference is undefined, as in lavaan
+    fake = dataclasses.replace(metric, fit_measures=metric.fit_measures.copy())
+    fake.fit_measures["chisq.scaling.factor"] = 0.01
+    assert np.isnan(sb2001_difference(conf, fake)["chisq.diff"])
+    ladder = inv.ladder.copy()
+    ladder.loc["metric", "chisq.diff"] = np.nan
+    text = str(dataclasses.replace(inv, ladder=ladder).summary())
+    assert "scaled difference of 'metric' against 'configural' is undefined" in text
+    assert "is undefined" not in str(inv.summary())

@@ -1099,10 +1099,23 @@ class InvarianceResult:
                      f"holds when the robust CFI drops by less than {-DELTA_CFI:.3f} and the "
                      f"robust RMSEA rises by less than {DELTA_RMSEA:.3f}); chisq.diff is "
                      "lavaan's scaled difference test for MLR (Satorra & Bentler 2001).",)
+            notes += tuple(_undefined_sb2001(self.ladder))
         return Summary(f"Measurement invariance across {self.by}", [], tables, notes)
 
     def _repr_html_(self) -> str:
         return self.summary().as_html()
+
+
+def _sb2001_message(step: str, previous: str) -> str:
+    return (f"The Satorra-Bentler (2001) scaled difference of '{step}' against "
+            f"'{previous}' is undefined (its scaling factor is negative; lavaan warns the "
+            "same): judge that step by the robust CFI and RMSEA changes.")
+
+
+def _undefined_sb2001(ladder: pd.DataFrame) -> list[str]:
+    steps = list(ladder.index)
+    return [_sb2001_message(s, steps[i - 1]) for i, s in enumerate(steps)
+            if i and ladder.loc[s, "df.diff"] > 0 and np.isnan(ladder.loc[s, "chisq.diff"])]
 
 
 def invariance(spec: ModelSpec | str, data, *, by: str,
@@ -1181,6 +1194,8 @@ def invariance(spec: ModelSpec | str, data, *, by: str,
                 from ._wgroups import sb2001_difference
                 d = sb2001_difference(fits[prev], fits[s])
                 dchi, ddf, pdiff = d["chisq.diff"], d["df.diff"], d["pvalue"]
+                if ddf > 0 and np.isnan(dchi):
+                    warnings.warn(_sb2001_message(s, prev), CSIModelWarning, stacklevel=2)
             row.update({"chisq.diff": dchi, "df.diff": ddf, "pvalue.diff": pdiff,
                         "cfi.diff": fm[cfi_key] - pm[cfi_key],
                         "rmsea.diff": fm[rmsea_key] - pm[rmsea_key]})
