@@ -178,6 +178,8 @@ class ComparisonResult:
                     if len(self.micom) else self.micom),
                    ("Index (0-100) by group", self.index.table),
                    ("Index differences", self.index_diff)]
+        # a step that was skipped (its reason is under WARNINGS) has an empty, column-less table
+        tables = [(title, t) for title, t in tables if t.shape[1]]
         return Summary(f"csi_model comparison by {' x '.join(self.by)}", header, tables,
                        self.warnings)
 
