@@ -123,7 +123,7 @@ def test_outputs_show_thresholds_and_the_scaled_test(fits):
 def test_what_is_not_supported_is_refused_clearly():
     spec = cm.load_model("telecom")
     data = pd.read_csv(REF_DIR / "telecom5.csv")
-    with pytest.raises(ModelSpecError, match="Single-indicator latents with an ordered item"):
+    with pytest.raises(ModelSpecError, match="Latents measured by a single ordered item.*leave out ordered="):
         cm.fit(spec, data, ordered=True)
     two = cm.ModelSpec.from_syntax("f =~ IMAG1 + IMAG2 + IMAG3")
     with pytest.raises(ModelSpecError, match="Ordinal and continuous indicators together"):

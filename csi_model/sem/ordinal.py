@@ -85,10 +85,10 @@ def ordered_items(spec, ordered) -> list[str]:
     single = [lv for lv, its in spec.indicators.items() if len(its) == 1 and its[0] in chosen]
     if single:
         raise ModelSpecError(
-            f"Single-indicator latents with an ordered item are not identified with ordered "
-            f"items ({single}: the item's residual variance and the latent's variance cannot "
-            "both be recovered; lavaan gives no standard errors for it). Give the latent two or "
-            "more items, or fit the model with estimator='ML' on the raw answers.")
+            f"Latents measured by a single ordered item are not identified ({single}: the "
+            "item's residual variance and the latent's variance cannot both be recovered; "
+            "lavaan gives no standard errors for it). Give each such latent two or more items, "
+            "or fit the answers as continuous (ML: leave out ordered= / --ordered).")
     if spec.exogenous_observed:
         raise ModelSpecError("Observed exogenous predictors with ordered items are not supported "
                              f"yet ({list(spec.exogenous_observed)}); model them as "
