@@ -21,7 +21,7 @@ import dataclasses
 
 import numpy as np
 import pandas as pd
-from threadpoolctl import threadpool_limits
+from .._threads import threadpool_limits
 
 from . import _estimation as est
 from . import fit_indices as fi
@@ -93,8 +93,7 @@ def fit_joint_weighted(spec, by, groups, Xs, jm, equal, partial, level, warm, no
                        sampling_weights, screening: bool = False):
     """The joint model on the groups' weighted moments, with lavaan's MLR SEs and tests
     (see the module docstring). ``sampling_weights``: (column, one array per group)."""
-    from .groups import (_SharedDerivatives, _fix_exogenous, _fit_measures, _gradient,
-                         _information, _objective, _result, _start, _warm_start)
+    from .groups import _fit_measures, _fix_exogenous, _gradient, _ml_estimate, _result
     from ..exceptions import ConvergenceWarning
     import warnings
 
@@ -106,20 +105,11 @@ def fit_joint_weighted(spec, by, groups, Xs, jm, equal, partial, level, warm, no
     if not screening:
         notes.append(_note(column, ws, groups, by))
     with threadpool_limits(limits=1, user_api="blas"):
-        if warm is None:
-            pooled = est.Moments.from_data(np.vstack(Xs), np.concatenate(ws))
-            theta0 = _start(jm, spec, moments, pooled, notes)
-        else:
-            theta0 = _warm_start(jm, warm)
-        shared = _SharedDerivatives(jm)
-        theta, iters, ok = est.fisher_scoring(
-            lambda t: _objective(jm, moments, fg, t),
-            lambda t: _gradient(jm, moments, fg, t, shared(t)),
-            lambda t: 2 * _information(jm, fg, t, shared(t)), theta0)
-        if ok:   # the sandwich and the scaling factors want the optimum (screening too)
-            theta = est.polish(lambda t: _objective(jm, moments, fg, t),
-                               lambda t: _gradient(jm, moments, fg, t, shared(t)),
-                               lambda t: 2 * _information(jm, fg, t, shared(t)), theta)
+        # polished also when screening: the sandwich and the scaling factors want the optimum
+        theta, iters, ok, _ = _ml_estimate(
+            jm, spec, moments, fg,
+            lambda: est.Moments.from_data(np.vstack(Xs), np.concatenate(ws)), warm, notes,
+            polish=True)
         # observed information per case of the whole sample: sum_g (N_g / N) H_g
         bread = est.numeric_jacobian(lambda t: _gradient(jm, moments, fg, t) / 2, theta)
         scores = np.vstack([est.casewise_scores(m, theta, X) * w[:, None]

@@ -709,19 +709,9 @@ def _fit_joint(spec, by, groups, Xs, dropped, equal, partial, level=0.95,
         return _fit_joint_equalities(spec, by, groups, jm, lin, moments, ns, equal, partial,
                                      level, warm, notes, screening)
     with threadpool_limits(limits=1, user_api="blas"):
-        if warm is None:
-            theta0 = _start(jm, spec, moments, est.Moments.from_data(np.vstack(Xs)), notes)
-        else:
-            theta0 = _warm_start(jm, warm)
-        shared = _SharedDerivatives(jm)
-        theta, iters, ok = est.fisher_scoring(
-            lambda t: _objective(jm, moments, weights, t),
-            lambda t: _gradient(jm, moments, weights, t, shared(t)),
-            lambda t: 2 * _information(jm, weights, t, shared(t)), theta0)
-        if ok and not screening:
-            theta = est.polish(lambda t: _objective(jm, moments, weights, t),
-                               lambda t: _gradient(jm, moments, weights, t, shared(t)),
-                               lambda t: 2 * _information(jm, weights, t, shared(t)), theta)
+        theta, iters, ok, shared = _ml_estimate(
+            jm, spec, moments, weights, lambda: est.Moments.from_data(np.vstack(Xs)), warm,
+            notes, polish=not screening)
         acov = np.linalg.pinv(N * _information(jm, weights, theta, shared(theta)))
     if not ok:
         notes.append(f"The multi-group estimation did not converge in {iters} iterations.")
@@ -754,6 +744,22 @@ def _result(spec, by, groups, equal, partial, ns, jm, theta, acov, level, measur
                             estimates, measures, tuple(notes), bool(ok), theta, acov, jm.table,
                             std, _r2(spec, jm, theta), level, moments,
                             "listwise" if moments is not None else "fiml")
+
+
+def _ml_estimate(jm, spec, moments, weights, pooled, warm, notes, polish: bool):
+    """The joint ML estimate on the groups' ``moments`` (``weights``: each group's share of
+    N): Fisher scoring from the start values (of ``pooled()``, the pooled moments) or from
+    ``warm``, polished if asked. Returns ``(theta, iterations, converged, shared)``."""
+    theta0 = (_start(jm, spec, moments, pooled(), notes) if warm is None
+              else _warm_start(jm, warm))
+    shared = _SharedDerivatives(jm)
+    f = lambda t: _objective(jm, moments, weights, t)                      # noqa: E731
+    g = lambda t: _gradient(jm, moments, weights, t, shared(t))            # noqa: E731
+    h = lambda t: 2 * _information(jm, weights, t, shared(t))              # noqa: E731
+    theta, iters, ok = est.fisher_scoring(f, g, h, theta0)
+    if ok and polish:
+        theta = est.polish(f, g, h, theta)
+    return theta, iters, ok, shared
 
 
 def _fit_joint_equalities(spec, by, groups, jm, lin, moments, ns, equal, partial, level, warm,
