@@ -258,13 +258,13 @@ def _ordinal_steps(steps) -> tuple[str, ...]:
     return tuple(steps)
 
 
-def _weighted_ladder(spec, survey, group_col, steps, missing, weights, notes):
+def _weighted_ladder(spec, survey, group_col, steps, weights, notes):
     """The CB-SEM invariance ladder with sampling weights (weighted ML, robust SEs,
-    Satorra-Bentler scaled differences), or None with a note saying why it was skipped."""
+    Satorra-Bentler scaled differences), or None with a note saying why it was skipped.
+    Listwise: missing='ml' with weights never gets here (fit_pls refuses it first)."""
     from .sem.groups import invariance
-    try:           # missing='ml' with weights never gets here: fit_pls refuses it first
-        inv = invariance(spec, survey, by=group_col, steps=steps, weights=weights,
-                         missing="fiml" if missing == "ml" else "listwise")
+    try:
+        inv = invariance(spec, survey, by=group_col, steps=steps, weights=weights)
     except EstimationError as exc:   # e.g. cells too small for a configural CB-SEM
         notes.append(f"CB-SEM invariance and path tests skipped: {exc}")
         return None
@@ -374,8 +374,7 @@ def compare(spec: ModelSpec | str, data, *, by: str | Sequence[str], bootstrap: 
                      "ordered items is not available with weights yet and was skipped; run "
                      "compare without ordered= for the weighted (MLR) ladder.")
     elif weights is not None:
-        inv = _weighted_ladder(spec, survey, group_col, invariance_steps, missing, weights,
-                               notes)
+        inv = _weighted_ladder(spec, survey, group_col, invariance_steps, weights, notes)
     if weights is not None:
         notes.append(f"Sampling weights ('{weights}'): the PLS-MGA/MICOM permutation tests "
                      "are not available with weights yet and were skipped (a permutation "
