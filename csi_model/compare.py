@@ -170,9 +170,10 @@ class ComparisonResult:
                            "means)", lm.drop(columns="reference").set_index(["latent", "group"])[
                                ["kind", "est", "se", "z", "pvalue", "implied", "implied.se",
                                 "implied.pvalue"]]))
+        weighted = " (weighted)" if self.options.get("weights") else ""
         tables += [("Structural paths: CB-SEM Wald tests (metric model)", self.cbsem_paths),
-                   ("Structural paths: PLS-MGA permutation tests", self.pls_paths),
-                   ("MICOM (PLS measurement invariance of composites)",
+                   ("Structural paths: PLS-MGA permutation tests" + weighted, self.pls_paths),
+                   ("MICOM (PLS measurement invariance of composites)" + weighted,
                     self.micom[["group_b", "latent", "step2.c", "step2.c_q05", "step3.mean_diff",
                                 "step3.logvar_diff", "verdict"]]
                     if len(self.micom) else self.micom),
@@ -320,8 +321,10 @@ def compare(spec: ModelSpec | str, data, *, by: str | Sequence[str], bootstrap: 
         weight), and the CB-SEM invariance ladder with its path and latent-mean tests
         (``invariance(..., weights=)``: weighted ML with robust SEs, Satorra-Bentler scaled
         differences, as lavaan's ``sampling.weights``; listwise, continuous items). The
-        PLS-MGA/MICOM permutation tests are not weighted yet: with ``weights`` they are
-        skipped, and the result's warnings say so.
+        PLS-MGA permutation tests and MICOM are weighted as well
+        (:func:`~csi_model.pls.mga.pls_permutation_test`: every permuted group is a
+        weighted PLS fit, each respondent keeping its weight; MICOM uses weighted
+        correlations, means and variances); the result's warnings and summary say so.
 
     Returns
     -------
@@ -376,10 +379,12 @@ def compare(spec: ModelSpec | str, data, *, by: str | Sequence[str], bootstrap: 
     elif weights is not None:
         inv = _weighted_ladder(spec, survey, group_col, invariance_steps, weights, notes)
     if weights is not None:
-        notes.append(f"Sampling weights ('{weights}'): the PLS-MGA/MICOM permutation tests "
-                     "are not available with weights yet and were skipped (a permutation "
-                     "would have to carry the weights); the indices and their differences "
-                     "are weighted. Run compare without weights for the permutation tests.")
+        notes.append(f"Sampling weights ('{weights}'): the PLS-MGA permutation tests and "
+                     "MICOM are weighted (each permuted group is a weighted PLS fit, every "
+                     "respondent keeping its weight; MICOM with weighted correlations, means "
+                     "and variances); permutation p-values assume respondents exchangeable "
+                     "between groups, which very unequal weights make only approximate. The "
+                     "indices and their differences are weighted too.")
     else:
         try:
             if ordinal:
@@ -425,7 +430,7 @@ def compare(spec: ModelSpec | str, data, *, by: str | Sequence[str], bootstrap: 
                              "partial-invariance table lists (invariance(..., partial=[...])).")
 
     pls_rows, micom_rows = [], []
-    for g in (groups[1:] if weights is None else ()):
+    for g in groups[1:]:
         res = pls_permutation_test(pls, by=group_col, groups=(groups[0], g),
                                    n_permutations=n_permutations, seed=seed, level=level)
         t = res.paths.rename(columns={f"est.{groups[0]}": "est.a", f"est.{g}": "est.b"})

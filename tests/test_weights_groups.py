@@ -198,14 +198,13 @@ def test_compare_runs_the_weighted_ladder():
     lrt = R["telecom"]["lrt"][0]
     np.testing.assert_allclose(res.invariance.ladder.loc["metric", "chisq.diff"],
                                lrt["chisq_diff"], rtol=1e-4)
-    assert len(res.cbsem_paths) and res.pls_paths.empty
+    assert len(res.cbsem_paths) and len(res.pls_paths)      # PLS-MGA weighted too
     # the path tests use the robust covariance of the weighted metric fit
     metric = res.invariance.fits["metric"]
     assert metric.weights == "w"
     np.testing.assert_allclose(res.cbsem_paths["se.diff"].iloc[0],
                                cm.path_differences(metric)["se.diff"].iloc[0], rtol=1e-12)
-    assert any("PLS-MGA/MICOM permutation tests are not available with weights" in w
-               for w in res.warnings)
+    assert any("PLS-MGA permutation tests and MICOM are weighted" in w for w in res.warnings)
     assert any("Satorra-Bentler (2001)" in w for w in res.warnings)
     text = res.summary().as_text()
     assert "robust CFI/RMSEA, Satorra-Bentler (2001)" in text and "cfi.robust" in text

@@ -31,7 +31,7 @@ import numpy as np
 import pandas as pd
 
 from ..exceptions import SurveyDataError
-from .fit import PLSResult, _statistic, refuse_weighted
+from .fit import PLSResult, _statistic
 
 __all__ = ["pls_mga", "micom_all_pairs"]
 
@@ -87,6 +87,18 @@ def pls_mga(result: PLSResult, *, by: str, B: int = 1000, seed, groups=None,
     correction : {"holm", "bonferroni", "fdr_bh", "none"}
         Adjustment of each path's two-sided p values over the pairs of groups.
 
+    Notes
+    -----
+    With sampling weights (``fit_pls(..., weights=)``) each group's estimate is the
+    weighted PLS fit of its respondents (their weights rescaled to sum to the group's
+    ``n``), and a bootstrap resample draws respondents within the group, each keeping its
+    weight, and is refitted with the weights rescaled to sum to its rows - as
+    :func:`~csi_model.bootstrap_pls` resamples a weighted fit. The SEs are then the SDs of
+    these weighted replicates; ``n_a`` and ``n_b`` in the parametric and Welch tests are
+    the groups' respondents (rows), as for the unweighted test. With integer frequency
+    weights the group estimates and their differences equal those of the unweighted
+    analysis of the data with every row repeated that many times.
+
     Returns
     -------
     DataFrame
@@ -104,7 +116,8 @@ def pls_mga(result: PLSResult, *, by: str, B: int = 1000, seed, groups=None,
     >>> len(mga) == 3 * len(cm.fit_pls("telecom", s).paths)
     True
     """
-    refuse_weighted(result, "pls_mga")
+    from .mga import _row_weights
+    _row_weights(result, "pls_mga")       # weights with missing='em': refused
     from scipy import stats   # here: scipy.stats takes 1-2 s to import
     from ..bootstrap import bootstrap as engine
     if seed is None:
