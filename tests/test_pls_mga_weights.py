@@ -282,3 +282,18 @@ def test_compare_with_weights_runs_weighted_pls_mga_and_micom():
                         n_permutations=30, scale=(1, 10), seed=2,
                         invariance_steps=("configural",)).summary().as_text()
     assert "(weighted)" not in unweighted
+
+
+def test_a_group_without_positive_weights_is_refused_naming_it():
+    tel, _ = _replicated()
+    tel["k"] = np.where(tel.g == "A", 0.0, tel.k)
+    fit = _quiet(cm.fit_pls, "telecom", tel, weights="k")
+    with pytest.raises(cm.SurveyDataError, match="every weight in group g = A is zero"):
+        cm.pls_permutation_test(fit, by="g", n_permutations=10, seed=1)
+    with pytest.raises(cm.SurveyDataError, match="every weight in group g = A is zero"):
+        cm.pls_mga(fit, by="g", B=10, seed=1)
+    tel["k"] = np.where(tel.g == "A", 0.0, 1.0)
+    tel.loc[tel.index[tel.g == "A"][:4], "k"] = 1.0
+    fit = _quiet(cm.fit_pls, "telecom", tel, weights="k")
+    with pytest.raises(cm.SurveyDataError, match="only 4 respondent.s. in group g = A"):
+        cm.pls_mga(fit, by="g", B=10, seed=1)

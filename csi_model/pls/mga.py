@@ -101,6 +101,20 @@ def _row_weights(result: PLSResult, func: str):
     return None if w is None else np.asarray(w, dtype=float)
 
 
+def _check_group_weights(w, by: str, group: str, func: str, minimum: int = 1) -> None:
+    """A weighted group needs respondents with positive weight (at least ``minimum``)."""
+    positive = int((w > 0).sum())
+    if positive == 0:
+        raise SurveyDataError(f"{func}: every weight in group {by} = {group} is zero, so its "
+                              "weighted PLS fit would be empty. Leave the group out "
+                              "(groups=...) or check the weight column.")
+    if positive < minimum:
+        raise SurveyDataError(f"{func}: only {positive} respondent(s) in group {by} = {group} "
+                              f"have a positive weight; a weighted group fit needs at least "
+                              f"{minimum}. Leave the group out (groups=...) or check the "
+                              "weight column.")
+
+
 def _weighted_cor(X: np.ndarray, w: np.ndarray) -> np.ndarray:
     """Correlation matrix of the columns of X with row weights w (any scale)."""
     p = w / w.sum()
@@ -193,6 +207,9 @@ def pls_permutation_test(result: PLSResult, *, by: str, groups=None, n_permutati
     groups, rows, in_a = _two_groups(result, by, groups)
     weights = _row_weights(result, "pls_permutation_test")
     w = None if weights is None else weights[rows]      # they travel with the rows
+    if w is not None:
+        for g, mask in zip(groups, (in_a, ~in_a)):
+            _check_group_weights(w[mask], by, g, "pls_permutation_test")
     pr = result._problem
     X = result._data.X[rows]
     stat = _statistic(result, rows)     # weighted: a group's case counts times its weights

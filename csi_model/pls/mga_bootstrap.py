@@ -22,6 +22,9 @@ package's engine, seeded) and compares every path between every pair of groups (
   are adjusted over the pairs (``correction``: Holm, Bonferroni or Benjamini-Hochberg).
 
 :func:`micom_all_pairs` runs MICOM (steps 1-3, :func:`csi_model.micom`) for every pair.
+
+With sampling weights (``fit_pls(..., weights=)``) every group fit and every bootstrap
+resample is a weighted PLS fit, each respondent keeping its weight (see :func:`pls_mga`).
 """
 from __future__ import annotations
 
@@ -116,8 +119,8 @@ def pls_mga(result: PLSResult, *, by: str, B: int = 1000, seed, groups=None,
     >>> len(mga) == 3 * len(cm.fit_pls("telecom", s).paths)
     True
     """
-    from .mga import _row_weights
-    _row_weights(result, "pls_mga")       # weights with missing='em': refused
+    from .mga import _check_group_weights, _row_weights
+    weights = _row_weights(result, "pls_mga")       # weights with missing='em': refused
     from scipy import stats   # here: scipy.stats takes 1-2 s to import
     from ..bootstrap import bootstrap as engine
     if seed is None:
@@ -140,6 +143,8 @@ def pls_mga(result: PLSResult, *, by: str, B: int = 1000, seed, groups=None,
         if X.shape[0] < 10:
             raise SurveyDataError(f"pls_mga: the group '{g}' of '{by}' has {X.shape[0]} "
                                   "respondents; PLS needs more (at least 10).")
+        if weights is not None:
+            _check_group_weights(weights[rows_g], by, g, "pls_mga", minimum=10)
         stat = _statistic(result, rows_g)
         names = stat.names()
         idx = [names.index(f"{t} ~ {f}") for f, t in pr.paths]
