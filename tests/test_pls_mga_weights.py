@@ -278,6 +278,11 @@ def test_compare_with_weights_runs_weighted_pls_mga_and_micom():
     assert "PLS-MGA permutation tests (weighted)" in text
     assert "MICOM (PLS measurement invariance of composites) (weighted)" in text
     assert "approximate" in text
+    again = _quiet(cm.compare, "telecom", tel, by="g", weights="k", bootstrap=20,
+                   n_permutations=30, scale=(1, 10), seed=2,
+                   invariance_steps=("configural", "metric"))
+    assert again.pls_paths.to_csv() == res.pls_paths.to_csv()
+    assert again.micom.to_csv() == res.micom.to_csv()
     unweighted = _quiet(cm.compare, "telecom", tel.drop(columns="k"), by="g", bootstrap=20,
                         n_permutations=30, scale=(1, 10), seed=2,
                         invariance_steps=("configural",)).summary().as_text()
@@ -297,3 +302,14 @@ def test_a_group_without_positive_weights_is_refused_naming_it():
     fit = _quiet(cm.fit_pls, "telecom", tel, weights="k")
     with pytest.raises(cm.SurveyDataError, match="only 4 respondent.s. in group g = A"):
         cm.pls_mga(fit, by="g", B=10, seed=1)
+
+
+def test_micom_all_pairs_with_weights_is_micom_of_each_pair():
+    tel, _ = _replicated()
+    tel["g"] = np.array(["A", "B", "C"])[np.arange(len(tel)) % 3]
+    fit = _quiet(cm.fit_pls, "telecom", tel, weights="k")
+    allp = cm.micom_all_pairs(fit, by="g", n_permutations=20, seed=3)
+    one = cm.micom(fit, by="g", groups=("B", "C"), n_permutations=20, seed=3)
+    part = allp[(allp["group.a"] == "B") & (allp["group.b"] == "C")].drop(
+        columns=["group.a", "group.b"]).reset_index(drop=True)
+    pd.testing.assert_frame_equal(part, one)
