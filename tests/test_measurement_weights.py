@@ -58,7 +58,7 @@ def results():
 # optimizer tolerance (bfi: 2e-5 relative), their SEs to 1e-3; the EFA (factor_analyzer vs psych's
 # optim) to 5e-4 absolute, as in tests/test_measurement.py.
 def _tol(case):
-    return dict(rtol=1e-5, atol=2e-6) if case == "telecom_em" else dict(rtol=1e-6, atol=1e-9)
+    return {"rtol": 1e-5, "atol": 2e-6} if case == "telecom_em" else {"rtol": 1e-6, "atol": 1e-9}
 
 
 @pytest.mark.parametrize("case", list(REF))
