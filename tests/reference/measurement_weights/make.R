@@ -74,9 +74,8 @@ run_case <- function(case, model_file, data, nfactors, missing = "listwise") {
   }
   ht <- htmt(syntax, sample.cov = S, htmt2 = FALSE)
   ht2 <- htmt(syntax, sample.cov = S, htmt2 = TRUE)
-  mi <- tryCatch({
-    m <- modindices(fit, sort. = TRUE); m[, c("lhs", "op", "rhs", "mi", "epc", "sepc.all")]
-  }, error = function(e) NULL)
+  mi_all <- modindices(fit, sort. = TRUE)
+  mi <- head(mi_all[, c("lhs", "op", "rhs", "mi", "epc", "sepc.all")], 30)   # the largest 30
   r_no <- tryCatch(matrix_rows(residuals(fit, type = "normalized")$cov),
                    error = function(e) NULL)
   list(
@@ -100,7 +99,7 @@ run_case <- function(case, model_file, data, nfactors, missing = "listwise") {
                rho_c = rho_c,
                omega = named_list(compRelSEM(fit)),
                ave = named_list(AVE(fit, dropSingle = FALSE)),
-               modindices = mi, residuals_normalized = r_no),
+               n_modindices = nrow(mi_all), modindices = mi, residuals_normalized = r_no),
     htmt = matrix_rows(ht), htmt2 = matrix_rows(ht2))
 }
 
