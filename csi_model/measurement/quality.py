@@ -77,6 +77,7 @@ from ..exceptions import (CSIModelWarning, DataQualityWarning, EstimationError, 
 from ..sem.results import SEMResult, Summary, _fmt
 from ..model.spec import ModelSpec, load_model  # noqa: F401 (load_model: the doctests)
 from ..model.syntax import format_statement
+from ..survey.moments import SurveyMoments
 
 __all__ = ["measurement", "MeasurementResult", "Thresholds", "THRESHOLD_SOURCES", "cfa_spec",
            "cronbach_alpha", "htmt", "rho_a"]
@@ -651,22 +652,6 @@ class _EMCorrelations:
         return self._batch([indices])[0]
 
 
-def _rows_with_correlations(R: np.ndarray, items: list[str]) -> pd.DataFrame:
-    """Rows whose correlation matrix is exactly ``R`` (mean 0; ``max(2p, p + 10)`` rows).
-
-    PLS outer weights on standardized items depend on the data only through the items'
-    correlation matrix, so the PLS fit of these rows is the PLS fit of ``R`` - here the
-    weighted (EM) correlation matrix of a weighted survey."""
-    p = len(items)
-    m = max(2 * p, p + 10)
-    Z = np.random.default_rng(0).standard_normal((m, p))
-    Z -= Z.mean(axis=0)
-    Z = Z @ np.linalg.inv(np.linalg.cholesky(Z.T @ Z / m)).T      # exactly identity
-    val, vec = np.linalg.eigh(R)
-    root = vec * np.sqrt(np.clip(val, 0.0, None)) @ vec.T
-    return pd.DataFrame(Z @ root, columns=items)
-
-
 def _converged_weights(spec: ModelSpec, blocks: dict, frame: pd.DataFrame, warn,
                        missing: str = "listwise"):
     """Converged mode-A PLS weights of every block for rho_A, and a note of how they came.
@@ -976,7 +961,9 @@ def measurement(spec: ModelSpec | str | Path, data, *, missing_codes=None,
     else:
         # weighted: PLS of the weighted (EM) correlation matrix (the weights' only input)
         pls_w, rho_a_source = _converged_weights(
-            spec, blocks, _rows_with_correlations(R, items) if sw is not None else frame[items],
+            spec, blocks,
+            frame[items] if sw is None else SurveyMoments.from_matrix(items, n, mu_mat, S_mat,
+                                                                      survey.source),
             warn, "em" if em and sw is None else "listwise")
     cov = S_mat if matrix else np.cov(X, rowvar=False)
     pos = {it: j for j, it in enumerate(items)}
