@@ -258,18 +258,20 @@ def _ordinal_steps(steps) -> tuple[str, ...]:
     return tuple(steps)
 
 
-def _weighted_ladder(spec, survey, group_col, steps, weights, notes):
+def _weighted_ladder(spec, survey, group_col, steps, weights, notes, missing="listwise"):
     """The CB-SEM invariance ladder with sampling weights (weighted ML, robust SEs,
     Satorra-Bentler scaled differences), or None with a note saying why it was skipped.
-    Listwise: missing='ml' with weights never gets here (fit_pls refuses it first)."""
+    ``missing="ml"``: weighted FIML (``invariance(..., missing="fiml", weights=)``)."""
     from .sem.groups import invariance
     try:
-        inv = invariance(spec, survey, by=group_col, steps=steps, weights=weights)
+        inv = invariance(spec, survey, by=group_col, steps=steps, weights=weights,
+                         missing="fiml" if missing == "ml" else "listwise")
     except EstimationError as exc:   # e.g. cells too small for a configural CB-SEM
         notes.append(f"CB-SEM invariance and path tests skipped: {exc}")
         return None
-    notes.append(f"Sampling weights ('{weights}'): the CB-SEM invariance ladder is weighted "
-                 "ML with robust SEs (lavaan's sampling.weights: MLR); its chisq.diff is the "
+    how = "weighted FIML" if missing == "ml" else "weighted ML"
+    notes.append(f"Sampling weights ('{weights}'): the CB-SEM invariance ladder is {how} "
+                 "with robust SEs (lavaan's sampling.weights: MLR); its chisq.diff is the "
                  "Satorra-Bentler (2001) scaled difference and its decisions use the robust "
                  "CFI and RMSEA.")
     return inv
@@ -319,7 +321,8 @@ def compare(spec: ModelSpec | str, data, *, by: str | Sequence[str], bootstrap: 
         differences (a bootstrap resample draws respondents within groups, each keeping its
         weight), and the CB-SEM invariance ladder with its path and latent-mean tests
         (``invariance(..., weights=)``: weighted ML with robust SEs, Satorra-Bentler scaled
-        differences, as lavaan's ``sampling.weights``; listwise, continuous items). The
+        differences, as lavaan's ``sampling.weights``; continuous items; with ``missing="ml"``
+        weighted FIML, as far as the PLS fit allows the weights with it). The
         PLS-MGA/MICOM permutation tests are not weighted yet: with ``weights`` they are
         skipped, and the result's warnings say so.
 
@@ -374,7 +377,8 @@ def compare(spec: ModelSpec | str, data, *, by: str | Sequence[str], bootstrap: 
                      "ordered items is not available with weights yet and was skipped; run "
                      "compare without ordered= for the weighted (MLR) ladder.")
     elif weights is not None:
-        inv = _weighted_ladder(spec, survey, group_col, invariance_steps, weights, notes)
+        inv = _weighted_ladder(spec, survey, group_col, invariance_steps, weights, notes,
+                               missing)
     if weights is not None:
         notes.append(f"Sampling weights ('{weights}'): the PLS-MGA/MICOM permutation tests "
                      "are not available with weights yet and were skipped (a permutation "

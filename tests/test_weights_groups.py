@@ -148,7 +148,6 @@ def test_weights_with_the_group_column_or_zero_group_are_refused():
 
 
 @pytest.mark.parametrize("kw, match", [
-    (dict(missing="fiml"), "missing='fiml' are not available in a multi-group fit"),
     (dict(ordered=True), "with ordered items are not available in a multi-group fit"),
 ])
 def test_unmatched_combinations_are_refused_clearly(kw, match):
