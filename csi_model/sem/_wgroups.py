@@ -13,7 +13,14 @@ As lavaan (``lav_data_full``, ``lav_samplestats_from_data``):
   test with the traces summed over groups (:mod:`csi_model.sem._robust`), and the robust
   CFI/TLI/RMSEA (RMSEA times sqrt(G));
 * nested models are compared by the Satorra-Bentler (2001) scaled difference, the default
-  of ``lavTestLRT`` for MLR.
+  of ``lavTestLRT`` for MLR;
+* with ``missing="fiml"`` (lavaan's ``missing = "ml"``) each row's log-likelihood of its
+  answers is weighted (:func:`fit_joint_fiml_weighted`): the bread is the observed
+  information of the weighted log-likelihood, the scaled test uses each group's
+  missing-data h1 informations at its weighted EM moments, and the robust CFI/TLI/RMSEA are
+  lavaan's FIML-corrected ones over the groups;
+* ordered items (WLSMV) are weighted in :mod:`csi_model.sem.ordinal_groups` (each group's
+  weighted thresholds, polychorics and Gamma), with the weights of :func:`group_weights`.
 """
 from __future__ import annotations
 
@@ -27,9 +34,10 @@ from . import _estimation as est
 from . import _fiml as fiml
 from . import fit_indices as fi
 from ._robust import h1_traces, model_trace, scaled_measures
-from ..exceptions import EstimationError, SurveyDataError
+from ..exceptions import SurveyDataError
 
-__all__ = ["group_weights", "fit_joint_weighted", "sb2001_difference", "check_weights_groups"]
+__all__ = ["group_weights", "fit_joint_weighted", "fit_joint_fiml_weighted", "sb2001_difference",
+           "check_weights_groups"]
 
 
 def check_weights_groups(weights, spec, by: str, *, ordered, missing: str, func: str):
@@ -41,14 +49,9 @@ def check_weights_groups(weights, spec, by: str, *, ordered, missing: str, func:
     if weights == by:
         raise SurveyDataError(f"The weight column '{weights}' is also the grouping column "
                               f"(by='{by}'). Pass the column that holds the sampling weights.")
-    if ordered is not None and ordered is not False:
-        raise EstimationError(
-            f"Sampling weights ('{weights}') with ordered items are not available in a "
-            f"multi-group fit yet ({func}). Treat the items as continuous (leave out "
-            "ordered=: weighted ML with robust SEs and the scaled test, as lavaan), fit each "
-            "group alone with fit(..., ordered=..., weights=...), or leave out weights=.")
     from ..survey.missing import resolve_missing
-    resolve_missing(missing, "cbsem", func)                        # a bad value: its own error
+    resolve_missing(missing, "ordinal" if ordered is not None and ordered is not False
+                    else "cbsem", func)                          # a bad value: its own error
     return weights
 
 
@@ -77,10 +80,17 @@ def group_weights(survey, spec, by: str, groups, column: str,
     return out
 
 
-def _note(column: str, ws, groups, by: str, fiml: bool = False) -> str:
+def _note(column: str, ws, groups, by: str, fiml: bool = False, how: str | None = None) -> str:
+    """What a weighted multi-group fit did (``how``: the ordered items' WLSMV wording)."""
     w = np.concatenate(ws)
     n_eff = w.sum() ** 2 / np.sum(w ** 2)
     sizes = ", ".join(f"{g}: {part.sum():.1f}" for g, part in zip(groups, ws))
+    if how is not None:
+        return (f"Sampling weights from column '{column}', rescaled over all groups to sum "
+                f"to the {len(w)} rows used (Kish effective sample size {n_eff:.0f}); each "
+                f"group's N is the sum of its weights ({by} = {sizes}): {how}, robust SEs "
+                "and the scaled-shifted test from the weighted Gamma, as lavaan's "
+                "sampling.weights with group= and ordered=.")
     how = ("estimates by weighted FIML (each row's log-likelihood of its answers times its "
            "weight)" if fiml else "estimates from the weighted moments")
     return (f"Sampling weights from column '{column}', rescaled over all groups to sum to the "

@@ -559,8 +559,11 @@ def fit_multigroup(spec: ModelSpec | str, data, *, by: str, equal: Sequence[str]
         :mod:`csi_model.sem._wgroups`). With ``missing="fiml"`` each row's log-likelihood
         of its answers is weighted (lavaan's ``missing = "ml"`` with ``sampling.weights``),
         with the same robust SEs and scaled test and lavaan's FIML-corrected robust
-        CFI/TLI/RMSEA. Continuous items only; modification indices and score tests are
-        refused for a weighted fit.
+        CFI/TLI/RMSEA. With ``ordered`` items weighted WLSMV: each group's thresholds,
+        polychoric correlations and Gamma from its weighted answers (its N the sum of its
+        weights; :mod:`csi_model.sem.ordinal_groups`), as lavaan's ``sampling.weights`` with
+        ``ordered`` and ``group``. Modification indices and score tests are refused for a
+        weighted fit.
 
     Returns
     -------
@@ -579,7 +582,7 @@ def fit_multigroup(spec: ModelSpec | str, data, *, by: str, equal: Sequence[str]
     from ._wgroups import check_weights_groups
     weights = check_weights_groups(weights, spec, by, ordered=ordered, missing=missing,
                                    func="fit_multigroup")
-    if weights is not None and estimator in ("MLR", "mlr"):
+    if weights is not None and estimator in ("MLR", "mlr") and ordered in (None, False):
         estimator = None                     # with sampling weights ML is MLR (lavaan)
     if ordered is not None and ordered is not False:
         from .ordinal_groups import fit_multigroup_ordered
@@ -588,7 +591,8 @@ def fit_multigroup(spec: ModelSpec | str, data, *, by: str, equal: Sequence[str]
             raise ValueError("With ordered items, fit_multigroup does not support 'partial' "
                              "(partial invariance) yet.")
         return fit_multigroup_ordered(spec, data, by=by, equal=equal, ordered=ordered,
-                                      estimator=estimator, level=level, missing=missing)
+                                      estimator=estimator, level=level, missing=missing,
+                                      weights=weights)
     if estimator not in (None, "ML"):
         raise ValueError(f"The 'estimator' parameter of fit_multigroup is 'ML' for continuous "
                          f"items (WLSMV with ordered=...). Got {estimator!r} instead.")
@@ -1170,7 +1174,8 @@ def invariance(spec: ModelSpec | str, data, *, by: str,
     weighted ML with robust SEs; the ladder adds the scaled and robust measures, ``chisq.diff``
     is lavaan's ``lavTestLRT`` for MLR, the Satorra-Bentler (2001) scaled difference, and
     the decisions use the robust CFI and RMSEA (Brosseau-Liard & Savalei); with
-    ``missing="fiml"`` every step is weighted FIML, as lavaan's ``missing = "ml"``.
+    ``missing="fiml"`` every step is weighted FIML, as lavaan's ``missing = "ml"``; with
+    ``ordered`` items the Wu & Estabrook ladder by weighted WLSMV.
 
     Examples
     --------
@@ -1187,7 +1192,7 @@ def invariance(spec: ModelSpec | str, data, *, by: str,
     from ._wgroups import check_weights_groups
     weights = check_weights_groups(weights, spec, by, ordered=ordered, missing=missing,
                                    func="invariance")
-    if weights is not None and estimator in ("MLR", "mlr"):
+    if weights is not None and estimator in ("MLR", "mlr") and ordered in (None, False):
         estimator = None                     # with sampling weights ML is MLR (lavaan)
     if ordered is not None and ordered is not False:
         from .ordinal_groups import ORDINAL_STEPS, invariance_ordered
@@ -1197,7 +1202,7 @@ def invariance(spec: ModelSpec | str, data, *, by: str,
         if tuple(steps) == ("configural", "metric", "scalar", "strict"):
             steps = tuple(ORDINAL_STEPS)                 # the default ladder, for ordered items
         return invariance_ordered(spec, data, by=by, steps=steps, ordered=ordered,
-                                  estimator=estimator, missing=missing)
+                                  estimator=estimator, missing=missing, weights=weights)
     bad = [s for s in steps if s not in STEPS]
     if bad:
         raise ValueError(f"The 'steps' parameter of invariance must contain only "
