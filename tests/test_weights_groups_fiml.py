@@ -152,3 +152,20 @@ def test_the_users_frame_is_not_changed():
     before = hs.copy()
     _quiet(cm.fit_multigroup, HS_MODEL, hs, by="school", weights="w", missing="fiml")
     pd.testing.assert_frame_equal(hs, before)
+
+
+def test_complete_data_weighted_fiml_is_weighted_ml_but_for_the_fiml_corrected_indices():
+    """With complete answers weighted FIML is the weighted ML fit (estimates, SEs, the scaled
+    test); lavaan's missing = "ml" still reports the FIML-corrected robust CFI/TLI/RMSEA."""
+    hs = pd.read_csv(HERE / "reference" / "lavaan_weights_groups" / "hs_weighted.csv")
+    hs = hs.drop(columns=["sex", "grade", "ageyr"])
+    ref = R["holzinger_complete_metric"]
+    fiml = _quiet(cm.fit_multigroup, HS_MODEL, hs, by="school", equal=["loadings"],
+                  weights="w", missing="fiml")
+    _check_fit(fiml, ref)
+    ml = _quiet(cm.fit_multigroup, HS_MODEL, hs, by="school", equal=["loadings"], weights="w")
+    np.testing.assert_allclose(fiml.estimates["est"], ml.estimates["est"], atol=1e-5)
+    np.testing.assert_allclose(fiml.estimates["se"], ml.estimates["se"], atol=1e-5)
+    for k in ("chisq", "chisq.scaled", "cfi.scaled"):
+        np.testing.assert_allclose(fiml.fit_measures[k], ml.fit_measures[k], rtol=1e-6)
+    assert abs(fiml.fit_measures["cfi.robust"] - ml.fit_measures["cfi.robust"]) > 1e-3

@@ -69,6 +69,13 @@ out$holzinger <- ladder(hs_model, hs, "school", "w", steps)
 # the unweighted FIML configural fit (ML), to show the weights change it
 out$holzinger_unweighted <- one(cfa(hs_model, data = hs, group = "school", missing = "ml"))
 
+# complete data with missing = "ml": the FIML-corrected robust CFI/TLI/RMSEA differ from
+# the listwise fit's (../lavaan_weights_groups/), the rest is the same
+hs_complete <- read.csv("tests/reference/lavaan_weights_groups/hs_weighted.csv")
+out$holzinger_complete_metric <- one(cfa(hs_model, data = hs_complete, group = "school",
+                                         group.equal = "loadings", sampling.weights = "w",
+                                         missing = "ml"))
+
 # ---- the simulated telecom survey with its weight (../../data/telecom_weighted.csv), answers
 # removed by the same rule (items j = 1..24 in column order), two groups by row parity
 tel <- read.csv("tests/data/telecom_weighted.csv")
