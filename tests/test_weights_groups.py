@@ -147,17 +147,6 @@ def test_weights_with_the_group_column_or_zero_group_are_refused():
         cm.invariance(HS_MODEL, bad, by="school", weights="w")
 
 
-@pytest.mark.parametrize("kw, match", [
-    (dict(missing="fiml"), "missing='fiml' are not available in a multi-group fit"),
-    (dict(ordered=True), "with ordered items are not available in a multi-group fit"),
-])
-def test_unmatched_combinations_are_refused_clearly(kw, match):
-    for f in (cm.fit_multigroup, cm.invariance):
-        with pytest.raises(EstimationError, match=match) as exc:
-            f(HS_MODEL, _hs(), by="school", weights="w", **kw)
-        assert "leave out weights=" in str(exc.value)
-
-
 def test_weighted_fit_refuses_modification_indices_and_score_tests():
     res = _quiet(cm.fit_multigroup, HS_MODEL, _hs(), by="school", equal=["loadings"],
                  weights="w")

@@ -556,8 +556,14 @@ def fit_multigroup(spec: ModelSpec | str, data, *, by: str, equal: Sequence[str]
         likelihood is the sum of its weights, the estimates are ML on each group's weighted
         moments, the SEs robust (Huber-White) and the test the Yuan-Bentler (Mplus) scaled
         one with the ``.scaled`` and ``.robust`` CFI/TLI/RMSEA (see
-        :mod:`csi_model.sem._wgroups`). Listwise deletion and continuous items only;
-        modification indices and score tests are refused for a weighted fit.
+        :mod:`csi_model.sem._wgroups`). With ``missing="fiml"`` each row's log-likelihood
+        of its answers is weighted (lavaan's ``missing = "ml"`` with ``sampling.weights``),
+        with the same robust SEs and scaled test and lavaan's FIML-corrected robust
+        CFI/TLI/RMSEA. With ``ordered`` items weighted WLSMV: each group's thresholds,
+        polychoric correlations and Gamma from its weighted answers (its N the sum of its
+        weights; :mod:`csi_model.sem.ordinal_groups`), as lavaan's ``sampling.weights`` with
+        ``ordered`` and ``group``. Modification indices and score tests are refused for a
+        weighted fit.
 
     Returns
     -------
@@ -576,7 +582,7 @@ def fit_multigroup(spec: ModelSpec | str, data, *, by: str, equal: Sequence[str]
     from ._wgroups import check_weights_groups
     weights = check_weights_groups(weights, spec, by, ordered=ordered, missing=missing,
                                    func="fit_multigroup")
-    if weights is not None and estimator in ("MLR", "mlr"):
+    if weights is not None and estimator in ("MLR", "mlr") and ordered in (None, False):
         estimator = None                     # with sampling weights ML is MLR (lavaan)
     if ordered is not None and ordered is not False:
         from .ordinal_groups import fit_multigroup_ordered
@@ -585,7 +591,8 @@ def fit_multigroup(spec: ModelSpec | str, data, *, by: str, equal: Sequence[str]
             raise ValueError("With ordered items, fit_multigroup does not support 'partial' "
                              "(partial invariance) yet.")
         return fit_multigroup_ordered(spec, data, by=by, equal=equal, ordered=ordered,
-                                      estimator=estimator, level=level, missing=missing)
+                                      estimator=estimator, level=level, missing=missing,
+                                      weights=weights)
     if estimator not in (None, "ML"):
         raise ValueError(f"The 'estimator' parameter of fit_multigroup is 'ML' for continuous "
                          f"items (WLSMV with ordered=...). Got {estimator!r} instead.")
@@ -597,15 +604,16 @@ def fit_multigroup(spec: ModelSpec | str, data, *, by: str, equal: Sequence[str]
     survey, groups, Xs, dropped = _group_data(spec, data, by, "data", missing)
     return _fit_joint(spec, by, groups, Xs, dropped, tuple(equal), tuple(partial), level,
                       missing=missing,
-                      sampling_weights=_sampling_weights(survey, spec, by, groups, weights))
+                      sampling_weights=_sampling_weights(survey, spec, by, groups, weights,
+                                                         missing))
 
 
-def _sampling_weights(survey, spec, by, groups, weights):
+def _sampling_weights(survey, spec, by, groups, weights, missing: str = "listwise"):
     """(column, weights of each group's rows) for :func:`_fit_joint`, or None."""
     if weights is None:
         return None
     from ._wgroups import group_weights
-    return weights, group_weights(survey, spec, by, groups, weights)
+    return weights, group_weights(survey, spec, by, groups, weights, missing)
 
 
 def _multigroup_spec(spec: ModelSpec | str) -> ModelSpec:
@@ -691,6 +699,10 @@ def _fit_joint(spec, by, groups, Xs, dropped, equal, partial, level=0.95,
                 f"({', '.join(spec.exogenous_observed)}) and fixed_x=True is not available "
                 "yet. Use missing='listwise', or pass a model with fixed_x=False "
                 "(spec.with_defaults(fixed_x=False)).")
+        if sampling_weights is not None:  # weighted FIML with MLR: csi_model.sem._wgroups
+            from ._wgroups import fit_joint_fiml_weighted
+            return fit_joint_fiml_weighted(spec, by, groups, Xs, jm, equal, partial, level,
+                                           warm, notes, sampling_weights, screening)
         return _fit_joint_fiml(spec, by, groups, Xs, jm, equal, partial, level, warm, notes)
     if sampling_weights is not None and lin is not None:
         st = spec.constraints[0]
@@ -806,47 +818,14 @@ def _pooled_moments(moments) -> est.Moments:
 def _fit_joint_fiml(spec, by, groups, Xs, jm, equal, partial, level, warm, notes):
     """The joint model by FIML: each group's missing-data likelihood, one parameter vector.
 
-    Starts from the joint ML fit of the groups' EM moments, then takes Fisher-scoring steps
-    with the complete-data expected information as the metric (it bounds the FIML
-    information, so steps are conservative). SEs from the observed information of the sum
-    of the groups' log-likelihoods, as lavaan's ``missing = "ml"``.
+    SEs from the observed information of the sum of the groups' log-likelihoods, as
+    lavaan's ``missing = "ml"`` (see :func:`_fiml_estimate`).
     """
     datas = [fiml.MissingData(X) for X in Xs]
     h1 = [fiml.em_saturated(d) for d in datas]
     ns = [d.n for d in datas]
-    N = sum(ns)
-    weights = [n / N for n in ns]
-    moments = [est.Moments(d.n, S, mu) for d, (S, mu, _, _) in zip(datas, h1)]
-    engines = [fiml.BatchFIML(m, d) for m, d in zip(jm.models, datas)]
-
-    def both(theta):
-        F, g = 0.0, np.zeros_like(theta)
-        for w, e in zip(weights, engines):
-            Fg, gg = e.evaluate(theta[None])
-            F, g = F + 2 * w * Fg[0], g + 2 * w * gg[0]
-        return F, g
-
     with threadpool_limits(limits=1, user_api="blas"):
-        if warm is None:
-            pooled = fiml.em_saturated(fiml.MissingData(np.vstack(Xs)))
-            theta0 = _start(jm, spec, moments, est.Moments(N, pooled[0], pooled[1]), notes)
-        else:
-            theta0 = _warm_start(jm, warm)
-        shared = _SharedDerivatives(jm)
-        theta0, _, _ = est.fisher_scoring(
-            lambda t: _objective(jm, moments, weights, t),
-            lambda t: _gradient(jm, moments, weights, t, shared(t)),
-            lambda t: 2 * _information(jm, weights, t, shared(t)), theta0)
-        last = {}
-
-        def both_once(theta):        # the objective and then the gradient at one theta
-            if "theta" not in last or not np.array_equal(last["theta"], theta):
-                last.update(theta=np.array(theta, dtype=float), value=both(theta))
-            return last["value"]
-
-        theta, iters, ok = est.fisher_scoring(
-            lambda t: both_once(t)[0], lambda t: both_once(t)[1],
-            lambda t: 2 * _information(jm, weights, t, shared(t)), theta0, max_iter=2000)
+        theta, iters, ok = _fiml_estimate(jm, spec, datas, h1, warm, notes)
         hessian = sum(n * fiml.observed_information(m, theta, d)
                       for n, m, d in zip(ns, jm.models, datas))
         acov = np.linalg.pinv(hessian)
@@ -858,20 +837,70 @@ def _fit_joint_fiml(spec, by, groups, Xs, jm, equal, partial, level, warm, notes
                    notes, ok)
 
 
+def _fiml_estimate(jm, spec, datas, h1, warm, notes):
+    """The joint FIML estimate: ``(theta, iterations, converged)``.
+
+    Starts from the joint ML fit of the groups' EM moments, then takes Fisher-scoring steps
+    with the complete-data expected information as the metric (it bounds the FIML
+    information, so steps are conservative). The objective is ``-2 sum_g loglik_g / N``;
+    with sampling weights (``MissingData.weights``) the log-likelihoods are weighted and a
+    group's N is the sum of its weights.
+    """
+    ns = [float(d.w.sum()) for d in datas]
+    N = sum(ns)
+    weights = [n / N for n in ns]
+    rows = [d.n / N for d in datas]       # BatchFIML's objective is -loglik / (rows)
+    moments = [est.Moments(n, S, mu) for n, (S, mu, _, _) in zip(ns, h1)]
+    engines = [fiml.BatchFIML(m, d) for m, d in zip(jm.models, datas)]
+
+    def both(theta):
+        F, g = 0.0, np.zeros_like(theta)
+        for r, e in zip(rows, engines):
+            Fg, gg = e.evaluate(theta[None])
+            F, g = F + 2 * r * Fg[0], g + 2 * r * gg[0]
+        return F, g
+
+    if warm is None:
+        w_all = (None if datas[0].weights is None
+                 else np.concatenate([d.weights for d in datas]))
+        pooled = fiml.em_saturated(fiml.MissingData(np.vstack([d.X for d in datas]), w_all))
+        theta0 = _start(jm, spec, moments, est.Moments(N, pooled[0], pooled[1]), notes)
+    else:
+        theta0 = _warm_start(jm, warm)
+    shared = _SharedDerivatives(jm)
+    theta0, _, _ = est.fisher_scoring(
+        lambda t: _objective(jm, moments, weights, t),
+        lambda t: _gradient(jm, moments, weights, t, shared(t)),
+        lambda t: 2 * _information(jm, weights, t, shared(t)), theta0)
+    last = {}
+
+    def both_once(theta):        # the objective and then the gradient at one theta
+        if "theta" not in last or not np.array_equal(last["theta"], theta):
+            last.update(theta=np.array(theta, dtype=float), value=both(theta))
+        return last["value"]
+
+    return est.fisher_scoring(
+        lambda t: both_once(t)[0], lambda t: both_once(t)[1],
+        lambda t: 2 * _information(jm, weights, t, shared(t)), theta0, max_iter=2000)
+
+
 def _fit_measures_fiml(jm: _JointModel, theta, datas, h1) -> pd.Series:
-    """lavaan's fit measures of a multi-group FIML fit (chi-square against the groups' EM h1)."""
+    """lavaan's fit measures of a multi-group FIML fit (chi-square against the groups' EM h1;
+    with sampling weights the weighted log-likelihoods and a group's N the sum of its
+    weights)."""
     G, p, q = len(datas), jm.models[0].p, jm.n_params
-    ns = [d.n for d in datas]
+    ns = [float(d.w.sum()) for d in datas]
     N = sum(ns)
     logl = logl_h1 = logl0 = srmr = 0.0
-    for m, d, (S_em, mu_em, ll_h1, _) in zip(jm.models, datas, h1):
+    for m, d, n, (S_em, mu_em, ll_h1, _) in zip(jm.models, datas, ns, h1):
         Sigma, mu = m.implied(theta)
         logl += fiml.loglik(Sigma, mu, d)
         logl_h1 += ll_h1
-        for j in range(p):                           # independence model: own mean and variance
-            x = d.X[:, j][~np.isnan(d.X[:, j])]
-            logl0 += -0.5 * len(x) * (est.LOG2PI + np.log(x.var()) + 1.0)
-        srmr += d.n / N * fi.srmr(S_em, Sigma, mu_em, mu)
+        # independence model: each variable's own (weighted) mean and variance
+        _, var = fiml.observed_moments(d)
+        answered = d.w @ d.observed_f
+        logl0 += float(np.sum(-0.5 * answered * (est.LOG2PI + np.log(var) + 1.0)))
+        srmr += n / N * fi.srmr(S_em, Sigma, mu_em, mu)
     chisq, chisq0 = 2 * (logl_h1 - logl), 2 * (logl_h1 - logl0)
     df = G * (p * (p + 1) // 2 + p) - q
     df0 = G * (p * (p - 1) // 2)
@@ -1144,7 +1173,9 @@ def invariance(spec: ModelSpec | str, data, *, by: str,
     ``weights="COLUMN"`` (sampling weights, see :func:`fit_multigroup`): every step is
     weighted ML with robust SEs; the ladder adds the scaled and robust measures, ``chisq.diff``
     is lavaan's ``lavTestLRT`` for MLR, the Satorra-Bentler (2001) scaled difference, and
-    the decisions use the robust CFI and RMSEA (Brosseau-Liard & Savalei).
+    the decisions use the robust CFI and RMSEA (Brosseau-Liard & Savalei); with
+    ``missing="fiml"`` every step is weighted FIML, as lavaan's ``missing = "ml"``; with
+    ``ordered`` items the Wu & Estabrook ladder by weighted WLSMV.
 
     Examples
     --------
@@ -1161,7 +1192,7 @@ def invariance(spec: ModelSpec | str, data, *, by: str,
     from ._wgroups import check_weights_groups
     weights = check_weights_groups(weights, spec, by, ordered=ordered, missing=missing,
                                    func="invariance")
-    if weights is not None and estimator in ("MLR", "mlr"):
+    if weights is not None and estimator in ("MLR", "mlr") and ordered in (None, False):
         estimator = None                     # with sampling weights ML is MLR (lavaan)
     if ordered is not None and ordered is not False:
         from .ordinal_groups import ORDINAL_STEPS, invariance_ordered
@@ -1171,14 +1202,14 @@ def invariance(spec: ModelSpec | str, data, *, by: str,
         if tuple(steps) == ("configural", "metric", "scalar", "strict"):
             steps = tuple(ORDINAL_STEPS)                 # the default ladder, for ordered items
         return invariance_ordered(spec, data, by=by, steps=steps, ordered=ordered,
-                                  estimator=estimator, missing=missing)
+                                  estimator=estimator, missing=missing, weights=weights)
     bad = [s for s in steps if s not in STEPS]
     if bad:
         raise ValueError(f"The 'steps' parameter of invariance must contain only "
                          f"{{{', '.join(STEPS)}}}. Got {bad!r} instead.")
     missing = _check_missing(missing, "invariance")
     survey, groups, Xs, dropped = _group_data(spec, data, by, "data", missing)
-    sw = _sampling_weights(survey, spec, by, groups, weights)
+    sw = _sampling_weights(survey, spec, by, groups, weights, missing)
     fits, warm = {}, None
     for s in steps:
         warm = fits[s] = _fit_joint(spec, by, groups, Xs, dropped, STEPS[s], tuple(partial),
