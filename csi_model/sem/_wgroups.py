@@ -14,6 +14,11 @@ As lavaan (``lav_data_full``, ``lav_samplestats_from_data``):
   CFI/TLI/RMSEA (RMSEA times sqrt(G));
 * nested models are compared by the Satorra-Bentler (2001) scaled difference, the default
   of ``lavTestLRT`` for MLR;
+* the modification indices and the score tests of the equality constraints are lavaan's
+  ``modindices`` and ``lavTestScore`` of a weighted fit: the ordinary score tests (expected
+  information) on the weighted moments, each group's N the sum of its weights (the stored
+  moments carry it); lavaan has no robust version of either (``lavTestScore`` warns that it
+  falls back to the ordinary test);
 * with ``missing="fiml"`` (lavaan's ``missing = "ml"``) each row's log-likelihood of its
   answers is weighted (:func:`fit_joint_fiml_weighted`): the bread is the observed
   information of the weighted log-likelihood, the scaled test uses each group's
@@ -144,8 +149,11 @@ def fit_joint_weighted(spec, by, groups, Xs, jm, equal, partial, level, warm, no
         _robust_measures(measures, bread[np.ix_(keep, keep)], scores[:, keep], Xs, ws,
                          moments, Ns, len(groups), exo_idx),
         dtype=float)]).rename("value")
+    # the stored moments carry each group's N in the likelihood (the sum of its weights):
+    # the modification indices and score tests weight the groups by it, as lavaan
+    kept = tuple(dataclasses.replace(mom, n=n) for mom, n in zip(moments, Ns))
     res = _result(spec, by, groups, equal, partial, [len(X) for X in Xs], jm, theta, acov,
-                  level, measures, notes, ok, tuple(moments), screening)
+                  level, measures, notes, ok, kept, screening)
     return dataclasses.replace(res, weights=column)
 
 

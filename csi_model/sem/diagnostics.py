@@ -147,6 +147,12 @@ def _sepc(model: RAMModel, ram: RAMModel, theta, rows, epc, start, ov_x) -> pd.D
         k, li, ri, scaled = _std_plan(ram, kind, ov_x)
         plan = (k[rows], li[rows], ri[rows], scaled)
         std = np.sign(epc) * _std_formula(plan, value, var, res_var)
+        if kind == "std.nox":
+            # a candidate regression of a predictor (lavaan's ov.x) on another variable:
+            # lavaan's std.nox divides by the sd of its lhs all the same
+            x_lhs = (plan[0] == 1) & ~scaled[plan[1]]
+            with np.errstate(divide="ignore", invalid="ignore"):
+                std = np.where(x_lhs, std / np.sqrt(var[plan[1]]), std)
         out["sepc." + kind[4:]] = np.where(small, 0.0, std)
     return pd.DataFrame(out)
 
@@ -215,8 +221,13 @@ def equality_score_tests(models, theta: np.ndarray, moments, groups) -> tuple[pd
     A parameter held equal in several rows (``group.equal`` or a shared label) is one entry of
     ``theta``; each row after the first carrying it is released alone (``uni``: 1 df each) and
     all at once (``total``), in the joint likelihood of the groups: with the released row's
-    value ``theta_k + delta``, ``X2 = N g_delta^2 / V`` at ``delta = 0`` (``V`` the information
-    of ``delta`` given the model's parameters), as the modification indices.
+    value ``theta_k + delta``, ``X2 = N g' J^+ g`` at ``delta = 0`` over the model's
+    parameters and the released deltas (lavaan's form: ``g`` the gradient of ``fmin``, whose
+    model part is 0 at the optimum, so that this is ``N g_delta^2 / V`` with ``V`` the
+    information of ``delta`` given the model's parameters, as the modification indices;
+    ``J^+`` the pseudo-inverse of the expected information per case, as ``MASS::ginv``).
+    With sampling weights ``moments`` carry each group's weighted moments and N (the sum of
+    its weights), as lavaan's naive ``lavTestScore`` of a weighted fit.
 
     Returns
     -------
@@ -257,19 +268,30 @@ def equality_score_tests(models, theta: np.ndarray, moments, groups) -> tuple[pd
     for e, (_, _, k, _) in enumerate(released):
         T[q + e, k] = 1.0
     g, J = T.T @ g, T.T @ J @ T
-    m_idx, e_idx = np.arange(q), np.arange(q, q + E)
-    Jmm_inv = np.linalg.pinv(J[np.ix_(m_idx, m_idx)])
-    V = J[np.ix_(e_idx, e_idx)] - J[np.ix_(e_idx, m_idx)] @ Jmm_inv @ J[np.ix_(m_idx, e_idx)]
-    ge = g[e_idx]
-    X2 = N * ge ** 2 / np.diag(V)
+    # lavaan's form: N g' J^+ g over the model's parameters and the released ones, with the
+    # model's own gradient (0 at an exact optimum) and a pseudo-inverse (MASS::ginv), so that
+    # a release equivalent to a free parameter (e.g. the intercept of a single indicator
+    # beside a free latent mean) gives ~0 rather than 0 / 0
+    m_idx = np.arange(q)
+
+    def stat(idx):
+        return float(N * g[idx] @ _ginv(J[np.ix_(idx, idx)]) @ g[idx])
+
+    X2 = np.array([stat(np.append(m_idx, q + e)) for e in range(E)])
     rows = []
     for (gi, r, k, ref), x2 in zip(released, X2):
         row = models[gi].partable.iloc[r]
         rows.append({"group": groups[gi], "lhs": row.lhs, "op": row.op, "rhs": row.rhs,
                      "ref.group": ref, "X2": x2, "df": 1, "pvalue": float(stats.chi2.sf(x2, 1))})
-    total = float(N * ge @ np.linalg.pinv(V) @ ge)
+    total = stat(np.arange(q + E))
     return pd.DataFrame(rows, columns=cols), {"X2": total, "df": E,
                                               "pvalue": float(stats.chi2.sf(total, E))}
+
+
+def _ginv(A: np.ndarray) -> np.ndarray:
+    """The Moore-Penrose inverse with MASS::ginv's tolerance (sqrt(eps) times the largest
+    singular value)."""
+    return np.linalg.pinv(A, rcond=np.sqrt(np.finfo(float).eps), hermitian=True)
 
 
 def residuals(model: RAMModel, theta: np.ndarray, mom: est.Moments) -> dict[str, pd.DataFrame]:

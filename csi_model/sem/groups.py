@@ -329,8 +329,14 @@ class MultiGroupResult:
         Each parameter that could be freed in a group (loadings, residual covariances, latent
         covariances, regressions among the variables of the regressions, the group's fixed
         parameters) is scored in the joint likelihood. Equality constraints across groups
-        are not released here (lavaan: ``lavTestScore``); :func:`invariance` ranks them by
-        the likelihood-ratio test in its suggestions. Listwise fits only.
+        are not released here (:meth:`equality_score_tests`, lavaan's ``lavTestScore``);
+        :func:`invariance` ranks them by the likelihood-ratio test in its suggestions.
+        Listwise ML fits only (not FIML, not ordered items).
+
+        With sampling weights (``weights=``) they are lavaan 0.6-14's ``modindices()`` of a
+        ``sampling.weights`` fit: the ordinary score test (expected information) on each
+        group's weighted moments, the groups weighted by their N (the sum of their
+        weights), not a robust score test.
 
         Returns
         -------
@@ -349,11 +355,7 @@ class MultiGroupResult:
         from .diagnostics import modification_indices_groups
 
         self._refuse_constraints("Modification indices")
-        self._refuse_weighted("Modification indices")
-        if self.moments is None:
-            raise ValueError("Modification indices are computed for complete-data multi-group "
-                             "fits; this fit used missing='fiml'. Refit with "
-                             "missing='listwise' to get them.")
+        self._refuse_uncomputed("Modification indices")
         return modification_indices_groups(self._joint().models, np.asarray(self.theta),
                                            self.moments, self.groups,
                                            ov_x=self.spec.exogenous_observed)
@@ -364,6 +366,12 @@ class MultiGroupResult:
         Each row held equal to a row before it (by ``equal=`` or a shared label) is released
         alone (1 df) and all together. The modification indices of the parameters that
         could be freed are :meth:`modification_indices`.
+
+        With sampling weights these are what lavaan 0.6-14's ``lavTestScore()`` gives for a
+        ``sampling.weights`` fit: it warns "se is not `standard'; ... falling back to
+        ordinary score test" and computes the naive score test (expected information) on
+        the weighted moments; there is no scaled (robust) version to match. Listwise ML
+        fits only.
 
         Returns
         -------
@@ -384,10 +392,7 @@ class MultiGroupResult:
         from .diagnostics import equality_score_tests
 
         self._refuse_constraints("Score tests")
-        self._refuse_weighted("Score tests of the equality constraints")
-        if self.moments is None:
-            raise ValueError("Score tests are computed for complete-data multi-group fits; this "
-                             "fit used missing='fiml'. Refit with missing='listwise'.")
+        self._refuse_uncomputed("Score tests of the equality constraints")
         return equality_score_tests(self._joint().models, np.asarray(self.theta), self.moments,
                                     self.groups)
 
@@ -399,11 +404,19 @@ class MultiGroupResult:
                              "the constraints). Write the equality as a shared label (e.g. "
                              "'c(b, b)*x') to get them.")
 
-    def _refuse_weighted(self, what: str) -> None:
-        if self.weights is not None:
-            raise EstimationError(f"{what} of a fit with sampling weights ('{self.weights}') "
-                                  "are not available yet (lavaan's would use the robust "
-                                  "information). Refit without weights= to get them.")
+    def _refuse_uncomputed(self, what: str) -> None:
+        """Refuse the fits whose modification indices and score tests are not computed:
+        ordered items (WLSMV) and FIML (their moments are not stored)."""
+        if getattr(self, "estimator", "ML") != "ML":
+            raise ValueError(f"{what} are computed for multi-group ML fits of continuous "
+                             f"items; this fit has ordered items ({self.estimator}). Refit "
+                             "without ordered= (ML) to get them, or compare the steps of "
+                             "invariance(..., ordered=...) by their difference tests.")
+        if self.moments is None:
+            weighted = " with sampling weights" if self.weights is not None else ""
+            raise ValueError(f"{what} are computed for complete-data multi-group fits; this "
+                             f"fit used missing='fiml'{weighted}. Refit with "
+                             "missing='listwise' to get them.")
 
     def _joint(self) -> _JointModel:
         return _joint_model(self.spec, self.groups, self.equal, self.partial)
@@ -562,8 +575,10 @@ def fit_multigroup(spec: ModelSpec | str, data, *, by: str, equal: Sequence[str]
         CFI/TLI/RMSEA. With ``ordered`` items weighted WLSMV: each group's thresholds,
         polychoric correlations and Gamma from its weighted answers (its N the sum of its
         weights; :mod:`csi_model.sem.ordinal_groups`), as lavaan's ``sampling.weights`` with
-        ``ordered`` and ``group``. Modification indices and score tests are refused for a
-        weighted fit.
+        ``ordered`` and ``group``. The modification indices and score tests of a weighted
+        listwise fit are lavaan's (the ordinary score tests on the weighted moments, see
+        :meth:`MultiGroupResult.modification_indices`); they are refused for FIML and
+        ordered items, weighted or not.
 
     Returns
     -------
