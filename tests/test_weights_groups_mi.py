@@ -1,5 +1,5 @@
 """Modification indices and score tests of the equality constraints of a sampling-weighted
-multi-group CB-SEM (fit_multigroup(..., weights=)) against lavaan 0.6-14's modindices() and
+multi-group CB-SEM (fit_multigroup(..., weights=), listwise and FIML) against lavaan 0.6-14's modindices() and
 lavTestScore() of cfa(..., group =, group.equal =, sampling.weights =).
 
 lavaan's are the ordinary (naive) score tests with the expected information, on each group's
@@ -8,7 +8,10 @@ weighted moments with the group's N the sum of its weights; lavTestScore() of th
 
 References: tests/reference/lavaan_weights_groups_mi/make.R (reference.json), with the data
 of tests/reference/lavaan_weights_groups/ (the weighted HolzingerSwineford1939 by school)
-and tests/data/telecom_weighted.csv (two groups by row parity).
+and tests/data/telecom_weighted.csv (two groups by row parity); with missing="fiml"
+(lavaan's missing = "ml": the gradient and the expected information of the weighted
+missing-data likelihood) the data of tests/reference/lavaan_weights_groups_fiml/, weighted
+and unweighted.
 """
 import dataclasses
 import json
@@ -29,32 +32,50 @@ TEL_MODEL = HERE / "reference" / "lavaan" / "telecom.lav"
 HS_X = "visual =~ x1 + x2 + x3\ntextual =~ x4 + x5 + x6\ntextual ~ visual + ageyr"
 
 
+FIML = HERE / "reference" / "lavaan_weights_groups_fiml"
+
+
 def _hs(keep_age=False):
     return pd.read_csv(HS).drop(columns=["sex", "grade"] + ([] if keep_age else ["ageyr"]))
 
 
-def _telecom():
-    tel = pd.read_csv(HERE / "data" / "telecom_weighted.csv")
+def _telecom(path=HERE / "data" / "telecom_weighted.csv"):
+    tel = pd.read_csv(path)
     tel["op"] = np.where(np.arange(len(tel)) % 2 == 0, "A", "B")      # as make.R
     return tel
 
 
-CASES = {"holzinger_configural": (HS_MODEL, _hs, "school", []),
-         "holzinger_metric": (HS_MODEL, _hs, "school", ["loadings"]),
-         "holzinger_scalar": (HS_MODEL, _hs, "school", ["loadings", "intercepts"]),
-         "holzinger_fixedx_metric": (HS_X, lambda: _hs(True), "school", ["loadings"]),
-         "telecom_metric": (TEL_MODEL, _telecom, "op", ["loadings"]),
-         "telecom_scalar": (TEL_MODEL, _telecom, "op", ["loadings", "intercepts"])}
+def _hs_missing():
+    return pd.read_csv(FIML / "hs_weighted_missing.csv")
+
+
+LISTWISE = {"holzinger_configural": (HS_MODEL, _hs, "school", []),
+            "holzinger_metric": (HS_MODEL, _hs, "school", ["loadings"]),
+            "holzinger_scalar": (HS_MODEL, _hs, "school", ["loadings", "intercepts"]),
+            "holzinger_fixedx_metric": (HS_X, lambda: _hs(True), "school", ["loadings"]),
+            "telecom_metric": (TEL_MODEL, _telecom, "op", ["loadings"]),
+            "telecom_scalar": (TEL_MODEL, _telecom, "op", ["loadings", "intercepts"])}
+# missing="fiml" (lavaan's missing = "ml"): the data of tests/test_weights_groups_fiml.py
+FIML_CASES = {
+    "fiml_holzinger_configural": (HS_MODEL, _hs_missing, "school", []),
+    "fiml_holzinger_metric": (HS_MODEL, _hs_missing, "school", ["loadings"]),
+    "fiml_holzinger_scalar": (HS_MODEL, _hs_missing, "school", ["loadings", "intercepts"]),
+    "fiml_telecom_metric": (TEL_MODEL, lambda: _telecom(FIML / "telecom_weighted_missing.csv"),
+                            "op", ["loadings"]),
+    "fiml_holzinger_metric_unweighted": (HS_MODEL, _hs_missing, "school", ["loadings"])}
+CASES = {**LISTWISE, **FIML_CASES}
 SCORED = [c for c in CASES if "score" in R[c]]
 
 
 def _fit(case, data=None):
     model, make, by, equal = CASES[case]
     spec = cm.ModelSpec.from_syntax(model) if isinstance(model, str) else model
+    weights = None if case.endswith("_unweighted") else "w"
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
         return cm.fit_multigroup(spec, make() if data is None else data, by=by, equal=equal,
-                                 weights="w")
+                                 weights=weights,
+                                 missing="fiml" if case in FIML_CASES else "listwise")
 
 
 @pytest.fixture(scope="module")
@@ -111,7 +132,8 @@ def _at_lavaan(res, ref):
 @pytest.mark.parametrize("case", list(CASES))
 def test_weighted_modification_indices_match_lavaan(fits, case):
     res = fits[case]
-    assert res.weights == "w"
+    assert res.weights == (None if case.endswith("_unweighted") else "w")
+    assert res.missing == ("fiml" if case in FIML_CASES else "listwise")
     m = _merge_mi(res, R[case])
     # lavaan's optimizer stops ~1e-5 from the optimum csi_model polishes to: the MIs agree
     # to 1e-3 relative (max |diff| 1.7e-3 in mi, 2.4e-4 in epc; small ones absolutely)
@@ -135,7 +157,8 @@ def test_weighted_score_tests_match_lavtestscore(fits, case):
     ref = R[case]
     # lavaan 0.6-14 has no robust score test: lavTestScore() of the weighted fit is the
     # ordinary one, and it says so
-    assert "falling back to ordinary score test" in ref["score"]["warning"]
+    if not case.endswith("_unweighted"):
+        assert "falling back to ordinary score test" in ref["score"]["warning"]
     m, total = _merge_scores(fits[case], ref)
     np.testing.assert_allclose(m["X2"], m["X2_lavaan"], rtol=1e-3, atol=1e-5)
     np.testing.assert_allclose(m["pvalue"], m["p_lavaan"], rtol=1e-3, atol=1e-6)
@@ -178,18 +201,7 @@ def test_the_groups_are_weighted_by_the_sum_of_their_weights(fits):
                            plain.equality_score_tests()[1]["X2"], rtol=1e-3)
 
 
-def test_weighted_fiml_and_ordered_fits_refuse_them_clearly():
-    data = pd.read_csv(HERE / "reference" / "lavaan_weights_groups_fiml"
-                       / "hs_weighted_missing.csv")
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore")
-        res = cm.fit_multigroup(HS_MODEL, data[[f"x{i}" for i in range(1, 10)]
-                                               + ["school", "w"]],
-                                by="school", equal=["loadings"], weights="w", missing="fiml")
-    for call in (res.modification_indices, res.equality_score_tests):
-        with pytest.raises(ValueError, match="missing='fiml' with sampling weights.*"
-                                             "missing='listwise'"):
-            call()
+def test_ordered_fits_refuse_them_clearly():
     d = cm.simulate_survey("telecom", n=400, seed=3, scale=(1, 5)).clip(lower=2)
     d["op"] = ["A", "B"] * 200
     d["w"] = np.random.default_rng(4).uniform(0.5, 2.0, len(d))

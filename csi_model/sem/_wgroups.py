@@ -17,8 +17,9 @@ As lavaan (``lav_data_full``, ``lav_samplestats_from_data``):
 * the modification indices and the score tests of the equality constraints are lavaan's
   ``modindices`` and ``lavTestScore`` of a weighted fit: the ordinary score tests (expected
   information) on the weighted moments, each group's N the sum of its weights (the stored
-  moments carry it); lavaan has no robust version of either (``lavTestScore`` warns that it
-  falls back to the ordinary test);
+  moments carry it), or with FIML on the weighted missing-data likelihood (its expected
+  information per pattern); lavaan has no robust version of either (``lavTestScore`` warns
+  that it falls back to the ordinary test);
 * with ``missing="fiml"`` (lavaan's ``missing = "ml"``) each row's log-likelihood of its
   answers is weighted (:func:`fit_joint_fiml_weighted`): the bread is the observed
   information of the weighted log-likelihood, the scaled test uses each group's
@@ -231,7 +232,7 @@ def fit_joint_fiml_weighted(spec, by, groups, Xs, jm, equal, partial, level, war
     measures = pd.concat([measures, pd.Series(robust, dtype=float)]).rename("value")
     res = _result(spec, by, groups, equal, partial, [len(X) for X in Xs], jm, theta, acov,
                   level, measures, notes, ok, None, screening)
-    return dataclasses.replace(res, weights=column)
+    return dataclasses.replace(res, weights=column, fiml_data=tuple(datas))
 
 
 def _bdiag(blocks) -> np.ndarray:

@@ -12,8 +12,10 @@ Mathematics only (no semopy, no user input), with lavaan 0.6's conventions:
   ``sepc.lv/all/nox`` standardize ``|EPC|`` with the fitted variances. Rows with ``V`` ~ 0
   (a parameter equivalent to one in the model) are dropped, as lavaan's ``na.remove``.
   :func:`modification_indices_groups` does the same per group in the joint likelihood of a
-  multi-group fit (gradients and information weighted by ``N_g / N``) and
-  :func:`equality_score_tests` releases its equality constraints (``lavTestScore``).
+  multi-group fit (gradients and information weighted by ``N_g / N``; with sampling weights
+  on the weighted moments, N_g the sum of the weights; with FIML the missing-data
+  likelihood's gradient and expected information) and :func:`equality_score_tests` releases
+  its equality constraints (``lavTestScore``).
 * :func:`residuals` gives the raw covariance residuals ``S - Sigma`` and lavaan's
   ``type = "normalized"`` residuals: divided by the standard error of the sample covariance
   under the unrestricted normal model, ``sqrt((s_ii s_jj + s_ij^2) / N)`` (they agree with
@@ -104,8 +106,9 @@ def _mi_table(models, theta, moments, ns, ov_x=(), groups=None) -> pd.DataFrame:
     for m, (ext, rows, start, _), mom, n in zip(models, exts, moments, ns):
         ram = RAMModel.from_partable(ext, m.observed, m.latents, n_params=first)
         rams.append(ram)
-        g += n / N * 0.5 * est.ml_gradient(ram, theta_ext, mom)     # lavaan's fmin
-        J += n / N * est.expected_information(ram, theta_ext)
+        g_k, J_k = _group_terms(ram, theta_ext, mom, n, N)
+        g += g_k
+        J += J_k
     m_idx, e_idx = np.arange(q), np.arange(q, first)
     Jmm = J[np.ix_(m_idx, m_idx)]
     Jem = J[np.ix_(e_idx, m_idx)]
@@ -130,6 +133,30 @@ def _mi_table(models, theta, moments, ns, ov_x=(), groups=None) -> pd.DataFrame:
     out = pd.concat(parts, ignore_index=True)
     out = out[np.isfinite(out["mi"].to_numpy(dtype=float))]
     return out[cols].sort_values("mi", ascending=False, kind="stable").reset_index(drop=True)
+
+
+def _group_terms(ram: RAMModel, theta, source, n, N) -> tuple[np.ndarray, np.ndarray]:
+    """One group's share of the gradient of lavaan's ``fmin`` and of the expected information
+    per case of the whole sample (``n`` the group's N, ``N`` the total).
+
+    ``source`` is the group's :class:`~csi_model.sem._estimation.Moments` (complete data:
+    ``fmin = F / 2``) or its :class:`~csi_model.sem._fiml.MissingData` (FIML, lavaan's
+    ``missing = "ml"``: ``fmin = -loglik / N``, and the expected information of the
+    missing-data likelihood, ``lav_mvnorm_missing_information_expected``: per pattern of
+    answers the complete-data information of the answered moments at the implied moments,
+    times the pattern's (weighted) count).
+    """
+    from . import _fiml as fiml
+    if not isinstance(source, fiml.MissingData):
+        return (n / N * 0.5 * est.ml_gradient(ram, theta, source),
+                n / N * est.expected_information(ram, theta))
+    Sigma, mu = ram.implied(theta)
+    _, GS, gm = fiml.case_terms(Sigma[None], mu[None], source)
+    dS, dm = ram.jacobian(theta)
+    dll = np.einsum("kpq,pq->k", dS, GS[0]) + dm @ gm[0]
+    Delta = fiml.moment_jacobian(dS, dm)
+    A = fiml.h1_information(Sigma, mu, source, observed=False) * source.n   # a sum over cases
+    return -dll / N, Delta.T @ A @ Delta / N
 
 
 def _sepc(model: RAMModel, ram: RAMModel, theta, rows, epc, start, ov_x) -> pd.DataFrame:
@@ -205,6 +232,9 @@ def modification_indices_groups(models, theta: np.ndarray, moments, groups, *,
     Equality constraints across groups are not released here (lavaan: ``lavTestScore``; see
     :func:`csi_model.invariance`'s suggestions); a fixed parameter that equal loadings make
     free-able (e.g. one group's marker) is listed per group, as lavaan lists it.
+    ``moments`` holds each group's complete-data :class:`~csi_model.sem._estimation.Moments`
+    (weighted ones with sampling weights, their ``n`` the group's N) or its FIML
+    :class:`~csi_model.sem._fiml.MissingData` (see :func:`_group_terms`).
 
     Returns
     -------
@@ -212,7 +242,13 @@ def modification_indices_groups(models, theta: np.ndarray, moments, groups, *,
         ``lhs, op, rhs, group, mi, epc, sepc.lv, sepc.all, sepc.nox``, largest ``mi`` first.
     """
     return _mi_table(list(models), np.asarray(theta, float), list(moments),
-                     [m.n for m in moments], ov_x, list(groups))
+                     [_group_n(m) for m in moments], ov_x, list(groups))
+
+
+def _group_n(source) -> float:
+    """A group's N: its moments' n, or the sum of its (FIML) data's weights."""
+    from . import _fiml as fiml
+    return float(source.w.sum()) if isinstance(source, fiml.MissingData) else source.n
 
 
 def equality_score_tests(models, theta: np.ndarray, moments, groups) -> tuple[pd.DataFrame, dict]:
@@ -227,7 +263,8 @@ def equality_score_tests(models, theta: np.ndarray, moments, groups) -> tuple[pd
     information of ``delta`` given the model's parameters, as the modification indices;
     ``J^+`` the pseudo-inverse of the expected information per case, as ``MASS::ginv``).
     With sampling weights ``moments`` carry each group's weighted moments and N (the sum of
-    its weights), as lavaan's naive ``lavTestScore`` of a weighted fit.
+    its weights), as lavaan's naive ``lavTestScore`` of a weighted fit; for FIML they are the
+    groups' :class:`~csi_model.sem._fiml.MissingData` (see :func:`_group_terms`).
 
     Returns
     -------
@@ -239,7 +276,8 @@ def equality_score_tests(models, theta: np.ndarray, moments, groups) -> tuple[pd
 
     theta = np.asarray(theta, float)
     q = len(theta)
-    N = sum(m.n for m in moments)
+    ns = [_group_n(m) for m in moments]
+    N = sum(ns)
     seen: dict[int, str] = {}
     released = []              # (group index, row, parameter index 0-based)
     for gi, m in enumerate(models):
@@ -260,10 +298,11 @@ def equality_score_tests(models, theta: np.ndarray, moments, groups) -> tuple[pd
     theta_full = np.concatenate([theta, theta[[k for _, _, k, _ in released]]])
     g = np.zeros(q + E)
     J = np.zeros((q + E, q + E))
-    for m, pt, mom in zip(models, tables, moments):
+    for m, pt, mom, n in zip(models, tables, moments, ns):
         ram = RAMModel.from_partable(pt, m.observed, m.latents, n_params=q + E)
-        g += mom.n / N * 0.5 * est.ml_gradient(ram, theta_full, mom)
-        J += mom.n / N * est.expected_information(ram, theta_full)
+        g_k, J_k = _group_terms(ram, theta_full, mom, n, N)
+        g += g_k
+        J += J_k
     T = np.eye(q + E)                   # (theta, delta) -> the split parameters
     for e, (_, _, k, _) in enumerate(released):
         T[q + e, k] = 1.0

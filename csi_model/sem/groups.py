@@ -20,7 +20,7 @@ invariance. Structural Equation Modeling 14(3), 464-504.
 from __future__ import annotations
 
 import warnings
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Sequence
 
 import numpy as np
@@ -322,6 +322,8 @@ class MultiGroupResult:
     moments: tuple = field(default=None, repr=False)
     missing: str = "listwise"
     weights: str | None = None
+    #: FIML fits: each group's data (MissingData), for the modification indices and score tests
+    fiml_data: tuple = field(default=None, repr=False)
 
     def modification_indices(self) -> pd.DataFrame:
         """lavaan's ``modindices(fit)`` of a multi-group fit, per group.
@@ -331,7 +333,8 @@ class MultiGroupResult:
         parameters) is scored in the joint likelihood. Equality constraints across groups
         are not released here (:meth:`equality_score_tests`, lavaan's ``lavTestScore``);
         :func:`invariance` ranks them by the likelihood-ratio test in its suggestions.
-        Listwise ML fits only (not FIML, not ordered items).
+        ML fits, listwise or FIML (``missing="fiml"``: lavaan's ``missing = "ml"``, with the
+        expected information of the missing-data likelihood); not with ordered items.
 
         With sampling weights (``weights=``) they are lavaan 0.6-14's ``modindices()`` of a
         ``sampling.weights`` fit: the ordinary score test (expected information) on each
@@ -357,7 +360,7 @@ class MultiGroupResult:
         self._refuse_constraints("Modification indices")
         self._refuse_uncomputed("Modification indices")
         return modification_indices_groups(self._joint().models, np.asarray(self.theta),
-                                           self.moments, self.groups,
+                                           self._sources(), self.groups,
                                            ov_x=self.spec.exogenous_observed)
 
     def equality_score_tests(self) -> tuple[pd.DataFrame, dict]:
@@ -370,8 +373,8 @@ class MultiGroupResult:
         With sampling weights these are what lavaan 0.6-14's ``lavTestScore()`` gives for a
         ``sampling.weights`` fit: it warns "se is not `standard'; ... falling back to
         ordinary score test" and computes the naive score test (expected information) on
-        the weighted moments; there is no scaled (robust) version to match. Listwise ML
-        fits only.
+        the weighted moments; there is no scaled (robust) version to match. ML fits,
+        listwise or FIML (as :meth:`modification_indices`); not with ordered items.
 
         Returns
         -------
@@ -393,8 +396,8 @@ class MultiGroupResult:
 
         self._refuse_constraints("Score tests")
         self._refuse_uncomputed("Score tests of the equality constraints")
-        return equality_score_tests(self._joint().models, np.asarray(self.theta), self.moments,
-                                    self.groups)
+        return equality_score_tests(self._joint().models, np.asarray(self.theta),
+                                    self._sources(), self.groups)
 
     def _refuse_constraints(self, what: str) -> None:
         if self.spec.constraints:
@@ -406,17 +409,20 @@ class MultiGroupResult:
 
     def _refuse_uncomputed(self, what: str) -> None:
         """Refuse the fits whose modification indices and score tests are not computed:
-        ordered items (WLSMV) and FIML (their moments are not stored)."""
+        ordered items (WLSMV), and a fit that kept neither moments nor data."""
         if getattr(self, "estimator", "ML") != "ML":
             raise ValueError(f"{what} are computed for multi-group ML fits of continuous "
                              f"items; this fit has ordered items ({self.estimator}). Refit "
                              "without ordered= (ML) to get them, or compare the steps of "
                              "invariance(..., ordered=...) by their difference tests.")
-        if self.moments is None:
-            weighted = " with sampling weights" if self.weights is not None else ""
-            raise ValueError(f"{what} are computed for complete-data multi-group fits; this "
-                             f"fit used missing='fiml'{weighted}. Refit with "
-                             "missing='listwise' to get them.")
+        if self.moments is None and self.fiml_data is None:
+            raise ValueError(f"{what} need the data of the fit, which this result does not "
+                             "keep (a screening fit of invariance's release tests). Refit "
+                             "it with fit_multigroup to get them.")
+
+    def _sources(self) -> tuple:
+        """Each group's moments (complete data) or FIML data, for the score tests."""
+        return self.moments if self.moments is not None else self.fiml_data
 
     def _joint(self) -> _JointModel:
         return _joint_model(self.spec, self.groups, self.equal, self.partial)
@@ -576,9 +582,9 @@ def fit_multigroup(spec: ModelSpec | str, data, *, by: str, equal: Sequence[str]
         polychoric correlations and Gamma from its weighted answers (its N the sum of its
         weights; :mod:`csi_model.sem.ordinal_groups`), as lavaan's ``sampling.weights`` with
         ``ordered`` and ``group``. The modification indices and score tests of a weighted
-        listwise fit are lavaan's (the ordinary score tests on the weighted moments, see
-        :meth:`MultiGroupResult.modification_indices`); they are refused for FIML and
-        ordered items, weighted or not.
+        fit are lavaan's (the ordinary score tests on the weighted moments or the weighted
+        FIML likelihood, see :meth:`MultiGroupResult.modification_indices`); they are
+        refused for ordered items, weighted or not.
 
     Returns
     -------
@@ -848,8 +854,8 @@ def _fit_joint_fiml(spec, by, groups, Xs, jm, equal, partial, level, warm, notes
         notes.append(f"The multi-group estimation did not converge in {iters} iterations.")
         warnings.warn(notes[-1], ConvergenceWarning, stacklevel=4)
     measures = _fit_measures_fiml(jm, theta, datas, h1)
-    return _result(spec, by, groups, equal, partial, ns, jm, theta, acov, level, measures,
-                   notes, ok)
+    return replace(_result(spec, by, groups, equal, partial, ns, jm, theta, acov, level,
+                           measures, notes, ok), fiml_data=tuple(datas))
 
 
 def _fiml_estimate(jm, spec, datas, h1, warm, notes):

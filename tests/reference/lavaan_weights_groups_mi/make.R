@@ -66,13 +66,22 @@ out$holzinger_fixedx_metric <- case(fit(hs_x, hs, "school", "loadings"))
 out$telecom_metric <- case(fit(tel_model, tel, "op", "loadings"))
 out$telecom_scalar <- case(fit(tel_model, tel, "op", c("loadings", "intercepts")))
 
-# weighted FIML (missing = "ml") and weighted WLSMV with groups: does lavaan give them?
-# (csi_model refuses both; recorded for the README of this folder)
-probe <- function(expr) tryCatch({v <- expr; list(ok = TRUE, n = nrow(v))},
-                                 error = function(e) list(ok = FALSE, error = conditionMessage(e)))
-f_ml <- fit(hs_model, hs, "school", "loadings", missing = "ml")
-out$probe_fiml <- list(modindices = probe(modindices(f_ml)),
-                       score = probe(suppressWarnings(lavTestScore(f_ml))$uni))
+# weighted FIML (missing = "ml"): lavaan gives them too, with the expected information of
+# the missing-data likelihood (lav_mvnorm_missing_information_expected: per pattern, at the
+# implied moments, the patterns' weighted counts) and the gradient of the weighted FIML
+# log-likelihood; and an unweighted FIML case beside it
+fiml_dir <- "tests/reference/lavaan_weights_groups_fiml"
+hs_m <- read.csv(file.path(fiml_dir, "hs_weighted_missing.csv"))
+tel_m <- read.csv(file.path(fiml_dir, "telecom_weighted_missing.csv"))
+tel_m$op <- ifelse(seq_len(nrow(tel_m)) %% 2 == 1, "A", "B")
+out$fiml_holzinger_configural <- case(fit(hs_model, hs_m, "school", "", missing = "ml"),
+                                      score = FALSE)
+out$fiml_holzinger_metric <- case(fit(hs_model, hs_m, "school", "loadings", missing = "ml"))
+out$fiml_holzinger_scalar <- case(fit(hs_model, hs_m, "school", c("loadings", "intercepts"),
+                                      missing = "ml"))
+out$fiml_telecom_metric <- case(fit(tel_model, tel_m, "op", "loadings", missing = "ml"))
+out$fiml_holzinger_metric_unweighted <- case(cfa(hs_model, data = hs_m, group = "school",
+                                                 group.equal = "loadings", missing = "ml"))
 writeLines(toJSON(out, digits = NA, auto_unbox = TRUE, pretty = TRUE, na = "null",
                   dataframe = "rows"), file.path(ref_dir, "reference.json"))
 cat("written", file.path(ref_dir, "reference.json"), "\n")
