@@ -82,6 +82,6 @@ out$fiml_holzinger_scalar <- case(fit(hs_model, hs_m, "school", c("loadings", "i
 out$fiml_telecom_metric <- case(fit(tel_model, tel_m, "op", "loadings", missing = "ml"))
 out$fiml_holzinger_metric_unweighted <- case(cfa(hs_model, data = hs_m, group = "school",
                                                  group.equal = "loadings", missing = "ml"))
-writeLines(toJSON(out, digits = NA, auto_unbox = TRUE, pretty = TRUE, na = "null",
-                  dataframe = "rows"), file.path(ref_dir, "reference.json"))
+writeLines(toJSON(out, digits = NA, auto_unbox = TRUE, pretty = FALSE, na = "null",
+                  dataframe = "columns"), file.path(ref_dir, "reference.json"))
 cat("written", file.path(ref_dir, "reference.json"), "\n")
