@@ -338,8 +338,8 @@ class MultiGroupResult:
 
         With sampling weights (``weights=``) they are lavaan 0.6-14's ``modindices()`` of a
         ``sampling.weights`` fit: the ordinary score test (expected information) on each
-        group's weighted moments, the groups weighted by their N (the sum of their
-        weights), not a robust score test.
+        group's weighted moments (with FIML its weighted missing-data likelihood), the
+        groups weighted by their N (the sum of their weights), not a robust score test.
 
         Returns
         -------
@@ -373,7 +373,8 @@ class MultiGroupResult:
         With sampling weights these are what lavaan 0.6-14's ``lavTestScore()`` gives for a
         ``sampling.weights`` fit: it warns "se is not `standard'; ... falling back to
         ordinary score test" and computes the naive score test (expected information) on
-        the weighted moments; there is no scaled (robust) version to match. ML fits,
+        the weighted moments (or FIML likelihood); there is no scaled (robust) version to
+        match. ML fits,
         listwise or FIML (as :meth:`modification_indices`); not with ordered items.
 
         Returns
