@@ -97,3 +97,29 @@ def test_block_keeps_values_dtypes_and_column_order(index):
     assert df["Q3"].tolist() == ["1", " 4 ", "5", "2"]            # the input is untouched
     s.data.loc[s.data.index[0], "w"] = 99.0                        # a copy, not a view
     assert df["w"].iloc[0] == 0.5
+
+
+def test_complete_cases_is_a_copy_and_the_fit_path_reads_the_data_itself():
+    df = pd.DataFrame({"Q1": [1, 2, 3, 4], "Q2": [2, 3, 4, 1]})
+    s = read_survey(df)
+    frame, dropped = s.complete_cases()
+    assert frame is not s.data and frame.equals(s.data) and len(dropped) == 0
+    same, _ = s._complete(None, copy=False)
+    assert same is s.data
+    with_gap = read_survey(pd.DataFrame({"Q1": [1, np.nan, 3, 4], "Q2": [2, 3, 4, 1]}))
+    a, da = with_gap.complete_cases()
+    b, db = with_gap._complete(None, copy=False)
+    assert a.equals(b) and da.equals(db) and list(da["reason"]) == ["missing Q1"]
+
+
+def test_std_of_complete_rows_equals_nanstd():
+    """fit's constant-item check uses np.std when no answer is missing: the same numbers."""
+    rng = np.random.default_rng(0)
+    for t in range(60):
+        n, k = int(rng.integers(2, 3000)), int(rng.integers(1, 25))
+        X = (rng.integers(1, 11, (n, k)).astype(float) if t % 3 == 0
+             else rng.normal(rng.normal(0, 1e3), rng.uniform(1e-6, 1e3), (n, k)))
+        if t % 3 == 2:
+            X = np.asfortranarray(X)
+            X[:, 0] = 7.3
+        np.testing.assert_array_equal(np.std(X, axis=0), np.nanstd(X, axis=0))

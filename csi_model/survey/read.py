@@ -383,13 +383,21 @@ class Survey:
         0   11  missing SAT1
         1   12  missing SAT2
         """
+        return self._complete(columns, copy=True)
+
+    def _complete(self, columns, *, copy: bool):
+        """:meth:`complete_cases`; ``copy=False`` returns :attr:`data` itself (not a copy)
+        when no row is dropped, for callers that only read it (a 1M-row fit saves a copy)."""
         cols = list(self.items) if columns is None else (
             [columns] if isinstance(columns, str) else list(columns))
         unknown = [c for c in cols if c not in self.data.columns]
         if unknown:
             raise SurveyDataError(_absent_message(unknown, list(self.data.columns), self.source,
                                                   "complete_cases()"))
-        miss = self.data[cols].isna().to_numpy()
+        # column by column: the same booleans as data[cols].isna(), without copying the columns
+        miss = np.empty((len(self.data), len(cols)), dtype=bool)
+        for j, c in enumerate(cols):
+            miss[:, j] = self.data[c].isna().to_numpy()
         empty = [c for c, m in zip(cols, miss.all(axis=0)) if m] if len(miss) else []
         if empty:
             raise SurveyDataError(
@@ -399,8 +407,9 @@ class Survey:
                 "missing?) or leave it out of the model.")
         bad = miss.any(axis=1)
         if not bad.any():
-            return self.data.copy(), pd.DataFrame({"row": pd.Series([], dtype=object),
-                                                   "reason": pd.Series([], dtype=object)})
+            none = pd.DataFrame({"row": pd.Series([], dtype=object),
+                                 "reason": pd.Series([], dtype=object)})
+            return (self.data.copy() if copy else self.data), none
         patterns, inverse = np.unique(miss[bad], axis=0, return_inverse=True)
         texts = np.array(["missing " + ", ".join(str(c) for c, m in zip(cols, p) if m)
                           for p in patterns], dtype=object)
