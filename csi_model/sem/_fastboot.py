@@ -19,9 +19,10 @@ symmetric rank-2 term ``s_e (a b' + b a')`` whose vectors a, b are columns of
 resample and iteration instead of q^2 p^2. Only the k columns of U that some entry
 uses enter M (in the CSI models the items' and latents' columns of F B and the
 latents' of F B S B', 37 of 62 for the telecom model), the items' columns of F B are
-unit vectors (V e_i is a column of V), J is looked up in M in one gather, and only
-the diagonal pairs N[a_e, b_e] of N are formed. Each resample's iterates are the same
-as with the full products, to rounding (tests/test_bootstrap_regression.py).
+unit vectors (V e_i is a column of V), J's upper triangle is looked up in M in one
+gather and mirrored, and only the diagonal pairs N[a_e, b_e] of N are formed. Each
+resample's iterates are the same as with the full products, to rounding
+(tests/test_bootstrap_regression.py).
 """
 from __future__ import annotations
 
@@ -49,12 +50,14 @@ class BatchML:
     g_cols: np.ndarray = field(init=False)    # columns of F B that the entries use
     h_cols: np.ndarray = field(init=False)    # columns of F B S B' that the entries use
     idx_J: np.ndarray = field(init=False)     # flat positions in M of J's four factors
+    upper_flat: np.ndarray = field(init=False)  # flat positions of J's upper triangle
+    lower_flat: np.ndarray = field(init=False)  # and of their mirror images
     idx_g: np.ndarray = field(init=False)     # flat positions in M of the gradient's terms
     a_local: np.ndarray = field(init=False)   # column of the used U for vector a of each entry
     b_local: np.ndarray = field(init=False)
     n_unit: int = field(init=False)           # leading used columns that are unit vectors
     _no_units: np.ndarray = field(init=False)
-    scale2: np.ndarray = field(init=False)    # 2 s_e s_e' (raveled)
+    scale2: np.ndarray = field(init=False)    # 2 s_e s_e' over the upper triangle
 
     def __post_init__(self):
         m = self.model
@@ -94,9 +97,11 @@ class BatchML:
         object.__setattr__(self, "h_cols", cols[cols >= nv] - nv)
         # flat positions in the (k, k) matrices: M[a_e, b_e'], M[b_e, b_e'], M[a_e, a_e'] and
         # the diagonal pairs N[a_e, b_e]
+        iu, ju = np.triu_indices(ne)                 # J's upper triangle, e <= e'
         object.__setattr__(self, "idx_J", np.concatenate([
-            (k * b[:, None] + b[None, :]).ravel(), (k * a[:, None] + a[None, :]).ravel(),
-            (k * a[:, None] + b[None, :]).ravel(), (k * b[:, None] + a[None, :]).ravel()]))
+            k * b[iu] + b[ju], k * a[iu] + a[ju], k * a[iu] + b[ju], k * b[iu] + a[ju]]))
+        object.__setattr__(self, "upper_flat", iu * ne + ju)
+        object.__setattr__(self, "lower_flat", ju * ne + iu)
         object.__setattr__(self, "idx_g", k * a + b)
         object.__setattr__(self, "a_local", a)
         object.__setattr__(self, "b_local", b)
@@ -104,7 +109,7 @@ class BatchML:
         n_unit = int(np.sum(cols < p)) if blocked else 0
         object.__setattr__(self, "n_unit", n_unit)
         object.__setattr__(self, "_no_units", np.zeros(0, int))
-        object.__setattr__(self, "scale2", 2.0 * np.outer(scale, scale).ravel())
+        object.__setattr__(self, "scale2", 2.0 * scale[iu] * scale[ju])
 
     # -------------------------------------------------------------- evaluation
     def implied(self, theta: np.ndarray):
@@ -184,15 +189,19 @@ class BatchML:
         M = np.concatenate([VU[:, unit, :], Urest.transpose(0, 2, 1) @ VU], axis=1)
         Mf = M.reshape(R, -1)
         ne = self.idx_g.size
-        # one look-up of M[b_e, b_e'], M[a_e, a_e'], M[a_e, b_e'] and M[b_e, a_e']
-        X = Mf[:, self.idx_J].reshape(R, 4, ne * ne)
-        J_e = X[:, 0] * X[:, 1]
-        J_e += X[:, 2] * X[:, 3]
-        J_e *= self.scale2
+        # one look-up of M[b_e, b_e'], M[a_e, a_e'], M[a_e, b_e'] and M[b_e, a_e'] for the
+        # upper triangle e <= e' of J, which is symmetric; mirrored into the lower one
+        X = Mf[:, self.idx_J].reshape(R, 4, -1)
+        upper = X[:, 0] * X[:, 1]
+        upper += X[:, 2] * X[:, 3]
+        upper *= self.scale2
+        J_e = np.empty((R, ne * ne))
+        J_e[:, self.lower_flat] = upper
+        J_e[:, self.upper_flat] = upper
         J_e = J_e.reshape(R, ne, ne)
         # gradient: 2 s_e a_e' (V - V S V) b_e = 2 s_e (M[a_e, b_e] - (V a_e)' S (V b_e))
-        SVb = cov @ VU[:, :, self.b_local]
-        quad = np.einsum("rpe,rpe->re", VU[:, :, self.a_local], SVb)
+        SVU = cov @ VU                                                 # (R, p, k)
+        quad = np.einsum("rpe,rpe->re", VU[:, :, self.a_local], SVU[:, :, self.b_local])
         g_e = 2 * self.scale * (Mf[:, self.idx_g] - quad)
         if self.E is None:
             return F, g_e, J_e
