@@ -123,3 +123,34 @@ def test_std_of_complete_rows_equals_nanstd():
             X = np.asfortranarray(X)
             X[:, 0] = 7.3
         np.testing.assert_array_equal(np.std(X, axis=0), np.nanstd(X, axis=0))
+
+
+def test_copied_items_screen_from_the_covariance_finds_the_same_pairs():
+    from csi_model.sem.fitting import _copied_items
+    rng = np.random.default_rng(2)
+    cols = ["a", "b", "c", "d"]
+    for t in range(40):
+        X = rng.normal(size=(500, 4))
+        if t % 4 == 1:
+            X[:, 2] = X[:, 0]                                   # a copy
+        elif t % 4 == 2:
+            X[:, 3] = X[:, 1] + rng.normal(scale=5e-3, size=500)   # correlation ~0.99999
+        elif t % 4 == 3:
+            X[:, 3] = X[:, 1] + rng.normal(scale=3e-2, size=500)   # ~0.9996: below
+        Xc = X - X.mean(axis=0)
+        cov = Xc.T @ Xc / len(X)
+        assert _copied_items(X, cols, cov) == _copied_items(X, cols)
+
+
+def test_constant_item_check_is_unchanged():
+    import csi_model as cm
+    from csi_model.exceptions import SurveyDataError
+    from csi_model.sem.fitting import _all_vary
+    spec = cm.load_model("telecom")
+    df = cm.simulate_survey(spec, n=200, seed=3)
+    assert _all_vary(df[list(spec.observed)].to_numpy(float))
+    df["QUAL3"] = 4
+    with pytest.raises(SurveyDataError, match="'QUAL3': the item is constant"):
+        cm.fit(spec, df)
+    tiny = np.array([[1e-200, 1.0], [2e-200, 2.0], [3e-200, 1.5]])
+    assert not _all_vary(tiny)                                   # the full check decides
