@@ -352,8 +352,12 @@ def fit(spec: ModelSpec | str | Path, data, *, estimator: str | None = None,
         X = _drop_missing_predictors(X, cols, spec, notes)
     notes.extend(_random_predictor_notes(spec))
     _check_data(X, cols, survey.source, spec)
-    # complete data: the moments the fit uses, computed once (also for the copied-items screen)
-    mom0 = est.Moments.from_data(X, w) if missing == "listwise" else None
+    # complete data: the moments the fit uses, computed once (also for the copied-items screen),
+    # with BLAS on one thread as in the estimation itself (the same numbers as before)
+    mom0 = None
+    if missing == "listwise":
+        with threadpool_limits(limits=1, user_api="blas"):
+            mom0 = est.Moments.from_data(X, w)
     copies = _copied_items(X, cols, mom0.cov if mom0 is not None and w is None else None)
     if copies:
         # a copied item makes the sample covariance singular: ML is undefined (lavaan stops too),
