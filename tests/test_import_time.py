@@ -75,3 +75,20 @@ def test_public_names_resolve_to_their_definitions_whatever_is_imported_first():
     out = subprocess.run([sys.executable, "-c", "import csi_model\ncsi_model.no_such_name"],
                          capture_output=True, text=True)
     assert out.returncode == 1 and "has no attribute 'no_such_name'" in out.stderr
+
+
+@pytest.mark.parametrize("argv", [["--help"], ["fit", "--help"], ["compare", "--help"],
+                                  ["pls", "--help"], ["measure", "--help"]])
+def test_cli_help_imports_neither_numpy_nor_pandas(argv):
+    """``csi-model --help`` and every subcommand's ``--help`` print before the numerical
+    stack is loaded (the --missing choices come from csi_model._missing_methods)."""
+    code = ("import sys\nfrom csi_model.cli._main import main\n"
+            f"try:\n    main({argv!r})\nexcept SystemExit:\n    pass\n")
+    loaded = _modules_after(code)
+    assert "numpy" not in loaded and "pandas" not in loaded
+
+
+def test_missing_methods_are_one_vocabulary():
+    from csi_model._missing_methods import MISSING_METHODS as light
+    from csi_model.survey.missing import MISSING_METHODS
+    assert MISSING_METHODS is light

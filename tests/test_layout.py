@@ -37,8 +37,9 @@ DOCUMENTED_MODULES = ["csi_model.report.tables", "csi_model.report.figures", "cs
 #: measurement and pls are siblings (rank 4) and may not import each other; _inputs (the
 #: argument checks every estimator shares) sits on model and survey; weighting (AHP, entropy,
 #: PCA beside the PLS index) uses pls; _distributions (scipy.special's normal and chi-square
-#: functions, for every stage) and _threads (threadpoolctl's limits, scanned once) sit below all.
-STAGE_RANK = {"_distributions": -1, "_threads": -1, "exceptions": 0, "_format": 0, "bootstrap": 0, "_atomic": 0,
+#: functions, for every stage), _threads (threadpoolctl's limits, scanned once) and
+#: _missing_methods (the --missing vocabulary in plain Python, for the CLI's parsers) sit below all.
+STAGE_RANK = {"_distributions": -1, "_threads": -1, "_missing_methods": -1, "exceptions": 0, "_format": 0, "bootstrap": 0, "_atomic": 0,
               "data": 0, "models": 0, "model": 1, "survey": 2,
               "_inputs": 2.5, "sem": 3, "measurement": 4, "pls": 4, "weighting": 4.5, "compare": 5, "report": 6,
               "cli": 7}

@@ -67,7 +67,8 @@ def missing_argument(p: argparse.ArgumentParser, kind: str, default: str = "list
     """--missing, with the methods of the entry point (csi_model.survey.missing), the same
     names in every subcommand; the value is normalised (e.g. 'ml' -> 'fiml' for CB-SEM).
     ``extra``: more methods of the subcommand (e.g. 'pairwise' for fit with --ordered)."""
-    from ..survey.missing import MISSING_METHODS
+    # plain Python: --help needs neither numpy nor pandas
+    from .._missing_methods import MISSING_METHODS
     choices = MISSING_METHODS[kind] + (("ml",) if kind != "analysis" else ("fiml", "em")) + extra
     p.add_argument("--missing", type=str.lower, choices=choices, default=default,
                    help=f"{_MISSING_HELP[kind]}{extra_help}; default {default}")

@@ -16,7 +16,13 @@ symmetric rank-2 term ``s_e (a b' + b a')`` whose vectors a, b are columns of
     J_ee'       = s_e s_e' (M[b_e, a_e'] M[a_e, b_e'] + M[b_e, b_e'] M[a_e, a_e'])
 
 (J per observation, E[d2F] = 2J), which costs two (2m x p x p) products per
-resample and iteration instead of q^2 p^2.
+resample and iteration instead of q^2 p^2. Only the k columns of U that some entry
+uses enter M (in the CSI models the items' and latents' columns of F B and the
+latents' of F B S B', 37 of 62 for the telecom model), the items' columns of F B are
+unit vectors (V e_i is a column of V), J's upper triangle is looked up in M in one
+gather and mirrored, and only the diagonal pairs N[a_e, b_e] of N are formed. Each
+resample's iterates are the same as with the full products, to rounding
+(tests/test_bootstrap_regression.py).
 """
 from __future__ import annotations
 
@@ -41,6 +47,17 @@ class BatchML:
     root_scale: np.ndarray = field(init=False)
     E: np.ndarray | None = field(init=False)  # (q, n_entries) entry -> parameter sum
     blocked: bool = field(init=False)
+    g_cols: np.ndarray = field(init=False)    # columns of F B that the entries use
+    h_cols: np.ndarray = field(init=False)    # columns of F B S B' that the entries use
+    idx_J: np.ndarray = field(init=False)     # flat positions in M of J's four factors
+    upper_flat: np.ndarray = field(init=False)  # flat positions of J's upper triangle
+    lower_flat: np.ndarray = field(init=False)  # and of their mirror images
+    idx_g: np.ndarray = field(init=False)     # flat positions in M of the gradient's terms
+    a_local: np.ndarray = field(init=False)   # column of the used U for vector a of each entry
+    b_local: np.ndarray = field(init=False)
+    n_unit: int = field(init=False)           # leading used columns that are unit vectors
+    _no_units: np.ndarray = field(init=False)
+    scale2: np.ndarray = field(init=False)    # 2 s_e s_e' over the upper triangle
 
     def __post_init__(self):
         m = self.model
@@ -71,6 +88,28 @@ class BatchML:
         object.__setattr__(self, "root_scale", np.sqrt(scale))
         object.__setattr__(self, "E", E)
         object.__setattr__(self, "blocked", blocked)
+        # only the columns of U that some entry uses enter M and N (for the CSI models: the
+        # items' and latents' columns of F B and the latents' of F B S B', about 40 of 2m = 62)
+        cols, inv = np.unique(np.concatenate([alpha, beta]), return_inverse=True)
+        k, ne = cols.size, alpha.size
+        a, b = inv[:ne], inv[ne:]
+        object.__setattr__(self, "g_cols", cols[cols < nv])
+        object.__setattr__(self, "h_cols", cols[cols >= nv] - nv)
+        # flat positions in the (k, k) matrices: M[a_e, b_e'], M[b_e, b_e'], M[a_e, a_e'] and
+        # the diagonal pairs N[a_e, b_e]
+        iu, ju = np.triu_indices(ne)                 # J's upper triangle, e <= e'
+        object.__setattr__(self, "idx_J", np.concatenate([
+            k * b[iu] + b[ju], k * a[iu] + a[ju], k * a[iu] + b[ju], k * b[iu] + a[ju]]))
+        object.__setattr__(self, "upper_flat", iu * ne + ju)
+        object.__setattr__(self, "lower_flat", ju * ne + iu)
+        object.__setattr__(self, "idx_g", k * a + b)
+        object.__setattr__(self, "a_local", a)
+        object.__setattr__(self, "b_local", b)
+        # in a blocked model an item's column of F B is the unit vector e_i
+        n_unit = int(np.sum(cols < p)) if blocked else 0
+        object.__setattr__(self, "n_unit", n_unit)
+        object.__setattr__(self, "_no_units", np.zeros(0, int))
+        object.__setattr__(self, "scale2", 2.0 * scale[iu] * scale[ju])
 
     # -------------------------------------------------------------- evaluation
     def implied(self, theta: np.ndarray):
@@ -100,10 +139,40 @@ class BatchML:
         Sigma = H[:, :, :p]
         return G, H, Sigma
 
+    def _columns(self, theta: np.ndarray):
+        """Sigma (R, p, p) and the used columns of U = [F B, F B S B'] for each row of theta:
+        (unit, Urest) with ``unit`` the indices of the columns that are unit vectors e_i
+        (an item's own column of F B in a blocked model) and Urest (R, p, k - len(unit))
+        the others, in the order of ``g_cols, h_cols``."""
+        if not self.blocked:
+            G, H, Sigma = self.implied(theta)
+            return Sigma, self._no_units, np.concatenate(
+                [G[:, :, self.g_cols], H[:, :, self.h_cols]], axis=2)
+        m = self.model
+        R, p, nv = theta.shape[0], m.p, m.A0.shape[0]
+        A = np.broadcast_to(m.A0, (R, nv, nv)).copy()
+        S = np.broadcast_to(m.S0, (R, nv, nv)).copy()
+        ai, aj, ak = m.a_entries
+        A[:, ai, aj] = theta[:, ak]
+        si, sj, sk = m.s_entries
+        S[:, si, sj] = theta[:, sk]
+        S[:, sj, si] = theta[:, sk]
+        # B = [[I, Lam], [0, Bl]] with Bl = (I - A_ll)^-1 and Lam = A_ol Bl, so that
+        # F B S = [S_oo + Lam S_lo, S_ol + Lam S_ll] and H = F B S B' = [.. + GS_l Lam', GS_l Bl']
+        Bl = np.linalg.inv(np.eye(nv - p) - A[:, p:, p:])
+        Lam = A[:, :p, p:] @ Bl
+        GS_l = S[:, :p, p:] + Lam @ S[:, p:, p:]
+        Sigma = S[:, :p, :p] + Lam @ S[:, p:, :p]
+        Sigma += GS_l @ Lam.transpose(0, 2, 1)
+        H_l = GS_l @ Bl.transpose(0, 2, 1)
+        Urest = np.concatenate([Lam[:, :, self.g_cols[self.n_unit:] - p],
+                                H_l[:, :, self.h_cols - p]], axis=2)
+        return Sigma, self.g_cols[:self.n_unit], Urest
+
     def evaluate(self, theta: np.ndarray, cov: np.ndarray, logdet_cov: np.ndarray):
         """F, gradient and 2J for each row of theta (R, q); F = inf where Sigma is not PD."""
         p = self.model.p
-        G, H, Sigma = self.implied(theta)
+        Sigma, unit, Urest = self._columns(theta)
         sign, logdet = np.linalg.slogdet(Sigma)
         ok = sign > 0
         F = np.full(theta.shape[0], np.inf)
@@ -112,32 +181,41 @@ class BatchML:
         V = np.linalg.inv(Sigma)
         trSV = np.einsum("rij,rji->r", cov, V)
         F[ok] = (logdet + trSV - logdet_cov - p)[ok]
-        # the vectors a_e, b_e of every entry, scaled by sqrt(s_e) so that s_e s_e' folds in
-        U = np.concatenate([G, H], axis=2)                  # (R, p, 2m)
-        Ua = U[:, :, self.alpha] * self.root_scale          # (R, p, n_entries)
-        Ub = U[:, :, self.beta] * self.root_scale
-        VUa, VUb = V @ Ua, V @ Ub
-        UaT, UbT = Ua.transpose(0, 2, 1), Ub.transpose(0, 2, 1)
-        # M[b_e, a_e'] is the transpose of M[a_e, b_e'] (V is symmetric): one more product
-        # is cheaper than multiplying by a transposed (strided) stack
-        J_e = (UbT @ VUa) * (UaT @ VUb)
-        J_e += (UbT @ VUb) * (UaT @ VUa)
-        # gradient: 2 s_e a_e' (V - V S V) b_e
-        WUb = VUb - V @ (cov @ VUb)
-        g_e = 2 * np.einsum("rpe,rpe->re", Ua, WUb)
+        # M = U' V U over the used columns of U only; every entry's terms are then looked up
+        # in it (about 10x fewer products than per entry). V e_i is V's column i.
+        R = theta.shape[0]
+        VUrest = V @ Urest
+        VU = np.concatenate([V[:, :, unit], VUrest], axis=2)          # (R, p, k)
+        M = np.concatenate([VU[:, unit, :], Urest.transpose(0, 2, 1) @ VU], axis=1)
+        Mf = M.reshape(R, -1)
+        ne = self.idx_g.size
+        # one look-up of M[b_e, b_e'], M[a_e, a_e'], M[a_e, b_e'] and M[b_e, a_e'] for the
+        # upper triangle e <= e' of J, which is symmetric; mirrored into the lower one
+        X = Mf[:, self.idx_J].reshape(R, 4, -1)
+        upper = X[:, 0] * X[:, 1]
+        upper += X[:, 2] * X[:, 3]
+        upper *= self.scale2
+        J_e = np.empty((R, ne * ne))
+        J_e[:, self.lower_flat] = upper
+        J_e[:, self.upper_flat] = upper
+        J_e = J_e.reshape(R, ne, ne)
+        # gradient: 2 s_e a_e' (V - V S V) b_e = 2 s_e (M[a_e, b_e] - (V a_e)' S (V b_e))
+        SVU = cov @ VU                                                 # (R, p, k)
+        quad = np.einsum("rpe,rpe->re", VU[:, :, self.a_local], SVU[:, :, self.b_local])
+        g_e = 2 * self.scale * (Mf[:, self.idx_g] - quad)
         if self.E is None:
-            return F, g_e, 2 * J_e
+            return F, g_e, J_e
         g = g_e @ self.E.T
-        R, ne = J_e.shape[0], J_e.shape[1]
+        ne = J_e.shape[1]
         q = self.E.shape[0]
         # E J_e E' as two plain matrix products (a broadcast 2-D @ 3-D matmul is slow)
         JE = (J_e.reshape(R * ne, ne) @ self.E.T).reshape(R, ne, q)
-        J2 = 2 * (JE.transpose(0, 2, 1).reshape(R * q, ne) @ self.E.T).reshape(R, q, q)
+        J2 = (JE.transpose(0, 2, 1).reshape(R * q, ne) @ self.E.T).reshape(R, q, q)
         return F, g, J2
 
     def objective(self, theta: np.ndarray, cov: np.ndarray, logdet_cov: np.ndarray):
         p = self.model.p
-        _, _, Sigma = self.implied(theta)
+        Sigma = self._columns(theta)[0]         # as evaluate's, to the last bit
         sign, logdet = np.linalg.slogdet(Sigma)
         F = np.full(theta.shape[0], np.inf)
         ok = sign > 0

@@ -131,18 +131,32 @@ class RAMModel:
         H = C[:p, :]            # F B S B'
         dS = np.zeros((q, p * p))
         dm = np.zeros((q, p))
-        Pa, Ps, Pm = self._incidence
         ai, aj, ak = self.a_entries
+        si, sj, sk = self.s_entries
+        mi, mk = self.m_entries
+        if self._one_entry_each:
+            # every parameter has one entry: the 0/1 products below are plain row copies
+            # (1 * x + 0 * y = x exactly), written directly
+            if len(ak):
+                blocks = np.einsum("pe,qe->epq", G[:, ai], H[:, aj])
+                dS[ak] = (blocks + blocks.transpose(0, 2, 1)).reshape(len(ak), -1)
+                dm[ak] = (G[:, ai] * bm[aj]).T
+            if len(sk):
+                blocks = np.einsum("pe,qe->epq", G[:, si], G[:, sj])
+                off = (si != sj)[:, None, None]
+                dS[sk] = (blocks + off * blocks.transpose(0, 2, 1)).reshape(len(sk), -1)
+            if len(mk):
+                dm[mk] = G[:, mi].T
+            return dS.reshape(q, p, p), dm
+        Pa, Ps, Pm = self._incidence
         if len(ak):             # the entries of one parameter are summed by a 0/1 matrix product
             blocks = np.einsum("pe,qe->epq", G[:, ai], H[:, aj])
             dS += Pa @ (blocks + blocks.transpose(0, 2, 1)).reshape(len(ak), -1)
             dm += Pa @ (G[:, ai] * bm[aj]).T
-        si, sj, sk = self.s_entries
         if len(sk):
             blocks = np.einsum("pe,qe->epq", G[:, si], G[:, sj])
             off = (si != sj)[:, None, None]
             dS += Ps @ (blocks + off * blocks.transpose(0, 2, 1)).reshape(len(sk), -1)
-        mi, mk = self.m_entries
         if len(mk):
             dm += Pm @ G[:, mi].T
         return dS.reshape(q, p, p), dm
@@ -152,6 +166,12 @@ class RAMModel:
         """The parameters (0-based) with an entry in this model's matrices."""
         return np.unique(np.concatenate([self.a_entries[2], self.s_entries[2],
                                          self.m_entries[1]])).astype(int)
+
+    @cached_property
+    def _one_entry_each(self) -> bool:
+        """No parameter has two entries (no equality labels within the model)."""
+        k = np.concatenate([self.a_entries[2], self.s_entries[2], self.m_entries[1]])
+        return np.unique(k).size == k.size
 
     @cached_property
     def _incidence(self):

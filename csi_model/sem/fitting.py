@@ -328,7 +328,7 @@ def fit(spec: ModelSpec | str | Path, data, *, estimator: str | None = None,
     notes: list[str] = []
 
     if missing == "listwise":
-        frame, dropped = survey.complete_cases(cols)
+        frame, dropped = survey._complete(cols, copy=False)     # only read here
         if len(dropped):
             notes.append(f"Listwise deletion: {len(dropped)} of {survey.n} rows with missing "
                          "answers were dropped (use missing='fiml' to keep them).")
@@ -352,7 +352,13 @@ def fit(spec: ModelSpec | str | Path, data, *, estimator: str | None = None,
         X = _drop_missing_predictors(X, cols, spec, notes)
     notes.extend(_random_predictor_notes(spec))
     _check_data(X, cols, survey.source, spec)
-    copies = _copied_items(X, cols)
+    # complete data: the moments the fit uses, computed once (also for the copied-items screen),
+    # with BLAS on one thread as in the estimation itself (the same numbers as before)
+    mom0 = None
+    if missing == "listwise":
+        with threadpool_limits(limits=1, user_api="blas"):
+            mom0 = est.Moments.from_data(X, w)
+    copies = _copied_items(X, cols, mom0.cov if mom0 is not None and w is None else None)
     if copies:
         # a copied item makes the sample covariance singular: ML is undefined (lavaan stops too),
         # and whether the optimizer fails or stalls depends on the BLAS, so say it before fitting
@@ -376,7 +382,7 @@ def fit(spec: ModelSpec | str | Path, data, *, estimator: str | None = None,
     with threadpool_limits(limits=1, user_api="blas"):
         try:
             theta, iters, converged, mom, patterns, h1 = _estimate(model, pt, X, missing, notes,
-                                                                    engine, w)
+                                                                    engine, w, mom0)
             _check_implied_cov(model, theta)
             cons = ModelConstraints(spec, model) if spec.constraints else None
             if cons is not None:       # from the unconstrained ML estimate, as lavaan
@@ -656,12 +662,14 @@ def _semopy_start(pt: pd.DataFrame, mom: est.Moments, cols: list[str], notes: li
 
 
 def _estimate(model: RAMModel, pt: pd.DataFrame, X: np.ndarray, missing: str, notes: list[str],
-              engine: str = "csi_model", weights: np.ndarray | None = None):
+              engine: str = "csi_model", weights: np.ndarray | None = None,
+              mom: est.Moments | None = None):
     """(theta, iterations, converged, moments, patterns, h1) for complete data or FIML
-    (``weights``: sampling weights of complete data, summing to N)."""
+    (``weights``: sampling weights of complete data, summing to N; ``mom``: the moments of
+    complete data ``Moments.from_data(X, weights)`` if computed already)."""
     n = X.shape[0]
     if missing == "listwise":
-        mom = est.Moments.from_data(X, weights)
+        mom = est.Moments.from_data(X, weights) if mom is None else mom
         theta, iters, converged = _converge(lambda t0: est.fit_ml(model, t0, mom),
                                             model, pt, mom, notes, engine)
         if converged:
@@ -915,8 +923,21 @@ def _singular_sigma_error(spec: ModelSpec, pt: pd.DataFrame, X: np.ndarray | Non
                            f"likelihood.{cause}")
 
 
-def _copied_items(X: np.ndarray, cols: list[str]) -> list[tuple[str, str]]:
-    """Pairs of items whose complete answers correlate above 0.9999 (one is a copy)."""
+def _copied_items(X: np.ndarray, cols: list[str], cov: np.ndarray | None = None
+                  ) -> list[tuple[str, str]]:
+    """Pairs of items whose complete answers correlate above 0.9999 (one is a copy).
+
+    ``cov``: the covariance matrix of the rows of X (complete), if computed already: when no
+    correlation from it comes within 1e-4 of the threshold (rounding moves them by ~1e-15)
+    there is no pair, without a second pass over the data; otherwise the check runs as always.
+    """
+    if cov is not None and len(X) >= 3:
+        d = np.sqrt(np.diag(cov))
+        with np.errstate(invalid="ignore", divide="ignore"):
+            R = cov / np.outer(d, d)
+        off = np.abs(R[np.triu_indices(len(d), 1)])
+        if off.size and np.all(d > 0) and np.all(np.isfinite(off)) and off.max() < 0.9998:
+            return []
     ok = ~np.isnan(X).any(axis=1)
     if ok.sum() < 3:
         return []
@@ -961,8 +982,12 @@ def _check_data(X: np.ndarray, cols: list[str], source: str, spec: ModelSpec) ->
     if n < 2:
         raise EstimationError(f"{source}: only {n} usable rows for the model's {len(cols)} items; "
                               "nothing can be estimated. Check the missing codes and the data.")
+    if n and not np.isnan(X).any() and _all_vary(X):
+        return _check_size(X, cols, source, n)
     with np.errstate(invalid="ignore"):
-        sd = np.nanstd(X, axis=0)
+        # complete rows (listwise): np.std, the same numbers as np.nanstd at a third of the
+        # passes over the data (tests/test_read_exactness.py)
+        sd = np.nanstd(X, axis=0) if np.isnan(X).any() else np.std(X, axis=0)
     for j, c in enumerate(cols):
         if not np.isfinite(sd[j]) or sd[j] == 0:
             vals = X[:, j][~np.isnan(X[:, j])]
@@ -971,6 +996,20 @@ def _check_data(X: np.ndarray, cols: list[str], source: str, spec: ModelSpec) ->
                                   "rows used); a constant item has no variance. Drop it from the "
                                   f"model (line {spec.statement_line(*_owner(spec, c))}) or check "
                                   "the data.")
+    _check_size(X, cols, source, n)
+
+
+def _all_vary(X: np.ndarray) -> bool:
+    """True when every column of the complete, finite X has a standard deviation that is
+    certainly positive and finite: its answers span more than 1e-150 (so the squared deviation
+    of the farthest answer from the mean does not underflow) and stay below 1e100 (read_survey's
+    bound; no overflow). Then the np.std check below would flag nothing; otherwise it runs."""
+    lo, hi = X.min(axis=0), X.max(axis=0)
+    return bool(np.all(hi - lo > 1e-150) and np.all(np.abs(lo) < 1e100)
+                and np.all(np.abs(hi) < 1e100))
+
+
+def _check_size(X: np.ndarray, cols: list[str], source: str, n: int) -> None:
     if n <= len(cols) and not np.isnan(X).any():
         raise EstimationError(f"{source}: {n} complete rows for {len(cols)} model items; ML needs "
                               "more respondents than items (the sample covariance is singular).")

@@ -41,17 +41,13 @@ from typing import Sequence
 import numpy as np
 import pandas as pd
 
+# MISSING_METHODS (the methods of each entry point, the first the default) lives in a module of
+# plain Python, which the command line's parsers import without numpy or pandas
+from .._missing_methods import MISSING_METHODS
+
 __all__ = ["MISSING_METHODS", "resolve_missing", "check_patterns", "missing_label",
            "missing_text"]
 
-#: The methods of each entry point (the first is the default).
-MISSING_METHODS = {
-    "cbsem": ("listwise", "fiml"),
-    "pls": ("listwise", "mean", "em"),
-    "measurement": ("listwise", "em"),
-    "analysis": ("listwise", "ml"),      # compare(), the report and paper.toml: every stage
-    "ordinal": ("listwise", "pairwise"),  # fit(..., ordered=...): lavaan's WLSMV routes
-}
 _ML = {"cbsem": "fiml", "pls": "em", "measurement": "em", "analysis": "ml"}
 _LABELS = {"listwise": "listwise deletion", "fiml": "FIML (lavaan missing='ml')",
            "em": "EM covariance matrix (saturated ML, lavaan missing='ml')",

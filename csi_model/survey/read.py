@@ -383,13 +383,21 @@ class Survey:
         0   11  missing SAT1
         1   12  missing SAT2
         """
+        return self._complete(columns, copy=True)
+
+    def _complete(self, columns, *, copy: bool):
+        """:meth:`complete_cases`; ``copy=False`` returns :attr:`data` itself (not a copy)
+        when no row is dropped, for callers that only read it (a 1M-row fit saves a copy)."""
         cols = list(self.items) if columns is None else (
             [columns] if isinstance(columns, str) else list(columns))
         unknown = [c for c in cols if c not in self.data.columns]
         if unknown:
             raise SurveyDataError(_absent_message(unknown, list(self.data.columns), self.source,
                                                   "complete_cases()"))
-        miss = self.data[cols].isna().to_numpy()
+        # column by column: the same booleans as data[cols].isna(), without copying the columns
+        miss = np.empty((len(self.data), len(cols)), dtype=bool)
+        for j, c in enumerate(cols):
+            miss[:, j] = self.data[c].isna().to_numpy()
         empty = [c for c, m in zip(cols, miss.all(axis=0)) if m] if len(miss) else []
         if empty:
             raise SurveyDataError(
@@ -399,8 +407,9 @@ class Survey:
                 "missing?) or leave it out of the model.")
         bad = miss.any(axis=1)
         if not bad.any():
-            return self.data.copy(), pd.DataFrame({"row": pd.Series([], dtype=object),
-                                                   "reason": pd.Series([], dtype=object)})
+            none = pd.DataFrame({"row": pd.Series([], dtype=object),
+                                 "reason": pd.Series([], dtype=object)})
+            return (self.data.copy() if copy else self.data), none
         patterns, inverse = np.unique(miss[bad], axis=0, return_inverse=True)
         texts = np.array(["missing " + ", ".join(str(c) for c, m in zip(cols, p) if m)
                           for p in patterns], dtype=object)
@@ -589,9 +598,23 @@ def read_survey(source: "pd.DataFrame | str | Path", codebook: "Codebook | str |
     nonfinite_cells: list[tuple[int, Any, Any]] = []
     n_nonfinite = 0
     code_rows: list[dict] = []
+    # the parsed items are written into one float block, in the file's column order: the
+    # rows of the survey's data (assembled below without building and stacking columns)
+    in_file = [c for c in columns if c in item_set]
+    block = np.empty((len(in_file), len(frame)))
+    row_of = {c: block[j] for j, c in enumerate(in_file)}
     for col in item_list:
         s = frame[col]
-        if _is_numeric(s):
+        if isinstance(s.dtype, np.dtype) and s.dtype.kind in "iuf":
+            x = row_of[col]
+            np.copyto(x, s.to_numpy(copy=False), casting="unsafe")   # = astype(float64)
+            with np.errstate(invalid="ignore"):
+                huge = np.isinf(x) | (np.abs(x) >= MAX_ABS_ANSWER)
+            if huge.any():
+                n_nonfinite += int(huge.sum())
+                nonfinite_cells += [(int(pos), col, s.iloc[pos])
+                                    for pos in np.flatnonzero(huge)[:_MAX_LISTED]]
+        elif _is_numeric(s):
             x = s.to_numpy(dtype=np.float64, na_value=np.nan, copy=True)
             with np.errstate(invalid="ignore"):
                 huge = np.isinf(x) | (np.abs(x) >= MAX_ABS_ANSWER)
@@ -730,14 +753,15 @@ def read_survey(source: "pd.DataFrame | str | Path", codebook: "Codebook | str |
         messages.append(msg)
         warnings.warn(msg, DataQualityWarning, stacklevel=2)
 
-    # ---- assemble the copy
-    out_cols = {}
-    for col in columns:
-        if col in item_set:
-            out_cols[col] = pd.Series(values[col], index=frame.index, name=col)
-        else:
-            out_cols[col] = raw.metadata(col)
-    data = pd.DataFrame(out_cols, index=frame.index, columns=columns, copy=True)
+    # ---- assemble the copy: the items as one float block (what pandas would consolidate
+    # them into; most were parsed into it in place), the other columns inserted where they stand
+    for col in in_file:
+        if values[col] is not row_of[col]:       # parsed from text, or reverse-coded
+            row_of[col][:] = values[col]
+    data = pd.DataFrame(block.T, index=frame.index, columns=in_file, copy=False)
+    for pos, col in enumerate(columns):
+        if col not in item_set:
+            data.insert(pos, col, raw.metadata(col).copy())
     if not keep.all():
         data = data.loc[keep].copy()
     missing = pd.Series({col: int(np.isnan(values[col][keep]).sum()) for col in item_list},
@@ -1224,8 +1248,47 @@ def _group_codes(raw: _Raw, findings: list) -> list[str]:
     return out
 
 
+def _nothing_implausible(x: np.ndarray) -> bool:
+    """True when :func:`_implausible` is sure to find nothing, decided from the counts of the
+    distinct answers of an integer-coded column (one bincount instead of a dozen passes over
+    the cells and a percentile); False means "look" (the full checks then run unchanged)."""
+    finite = x[~np.isnan(x)]
+    if finite.size < 3:
+        return True
+    lo_all, hi_all = finite.min(), finite.max()
+    if lo_all < 0 or hi_all - lo_all > 100_000 or lo_all != np.floor(lo_all):
+        return False                     # negative answers, a wide range or fractions: look
+    shifted = finite - lo_all
+    codes = shifted.astype(np.int64)
+    if not np.array_equal(codes, shifted):
+        return False
+    counts = np.bincount(codes)
+    present = np.flatnonzero(counts)
+    values, counts = present + lo_all, counts[present]
+    is_code = np.isin(values, _CODE_LIKE)
+    if counts[~is_code].sum() >= 3:      # all integers: the 'no answer' code rule applies
+        lo, hi = values[~is_code].min(), values[~is_code].max()
+        if lo in (0.0, 1.0) and hi in _COMMON_TOPS and np.any(
+                is_code & ((values < lo) | (values > hi))):
+            return False
+    # no cell flagged and none negative: only the "orders of magnitude" rule is left. Its 90th
+    # percentile of |x| is a distinct answer itself when the sorted positions around it hold
+    # one value (then numpy's interpolation returns it exactly); otherwise look
+    n = int(counts.sum())
+    ends = np.cumsum(counts)                      # the last position + 1 of each value
+    k = int(np.floor(0.9 * (n - 1)))
+    around = np.clip([k - 1, k, k + 1, k + 2], 0, n - 1)
+    which = np.searchsorted(ends, around, side="right")
+    if not np.all(which == which[0]):
+        return False
+    typical = float(values[which[0]])
+    return not np.any(values > 100 * max(typical, 1.0))
+
+
 def _implausible(raw: _Raw, col: Any, x: np.ndarray) -> list:
     """Warnings about values that do not fit the scale inferred from the column (none declared)."""
+    if _nothing_implausible(x):
+        return []
     finite = x[~np.isnan(x)]
     if finite.size < 3:
         return []
