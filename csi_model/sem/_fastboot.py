@@ -112,11 +112,10 @@ class BatchML:
         object.__setattr__(self, "scale2", 2.0 * scale[iu] * scale[ju])
 
     # -------------------------------------------------------------- evaluation
-    def implied(self, theta: np.ndarray):
-        """Batched (R, q) -> G = F B, H = F B S B', Sigma (R, p, p)."""
+    def _matrices(self, theta: np.ndarray):
+        """The RAM matrices A and S (R, nv, nv) of each row of theta."""
         m = self.model
-        R = theta.shape[0]
-        nv = m.A0.shape[0]
+        R, nv = theta.shape[0], m.A0.shape[0]
         A = np.broadcast_to(m.A0, (R, nv, nv)).copy()
         S = np.broadcast_to(m.S0, (R, nv, nv)).copy()
         ai, aj, ak = m.a_entries
@@ -124,6 +123,14 @@ class BatchML:
         si, sj, sk = m.s_entries
         S[:, si, sj] = theta[:, sk]
         S[:, sj, si] = theta[:, sk]
+        return A, S
+
+    def implied(self, theta: np.ndarray):
+        """Batched (R, q) -> G = F B, H = F B S B', Sigma (R, p, p)."""
+        m = self.model
+        R = theta.shape[0]
+        nv = m.A0.shape[0]
+        A, S = self._matrices(theta)
         p = m.p
         if self.blocked:
             # B = [[I, L Bl], [0, Bl]] with Bl = (I - A_ll)^-1 and L the loadings
@@ -149,14 +156,8 @@ class BatchML:
             return Sigma, self._no_units, np.concatenate(
                 [G[:, :, self.g_cols], H[:, :, self.h_cols]], axis=2)
         m = self.model
-        R, p, nv = theta.shape[0], m.p, m.A0.shape[0]
-        A = np.broadcast_to(m.A0, (R, nv, nv)).copy()
-        S = np.broadcast_to(m.S0, (R, nv, nv)).copy()
-        ai, aj, ak = m.a_entries
-        A[:, ai, aj] = theta[:, ak]
-        si, sj, sk = m.s_entries
-        S[:, si, sj] = theta[:, sk]
-        S[:, sj, si] = theta[:, sk]
+        p, nv = m.p, m.A0.shape[0]
+        A, S = self._matrices(theta)
         # B = [[I, Lam], [0, Bl]] with Bl = (I - A_ll)^-1 and Lam = A_ol Bl, so that
         # F B S = [S_oo + Lam S_lo, S_ol + Lam S_ll] and H = F B S B' = [.. + GS_l Lam', GS_l Bl']
         Bl = np.linalg.inv(np.eye(nv - p) - A[:, p:, p:])

@@ -605,17 +605,13 @@ def read_survey(source: "pd.DataFrame | str | Path", codebook: "Codebook | str |
     row_of = {c: block[j] for j, c in enumerate(in_file)}
     for col in item_list:
         s = frame[col]
-        if isinstance(s.dtype, np.dtype) and s.dtype.kind in "iuf":
-            x = row_of[col]
-            np.copyto(x, s.to_numpy(copy=False), casting="unsafe")   # = astype(float64)
-            with np.errstate(invalid="ignore"):
-                huge = np.isinf(x) | (np.abs(x) >= MAX_ABS_ANSWER)
-            if huge.any():
-                n_nonfinite += int(huge.sum())
-                nonfinite_cells += [(int(pos), col, s.iloc[pos])
-                                    for pos in np.flatnonzero(huge)[:_MAX_LISTED]]
-        elif _is_numeric(s):
-            x = s.to_numpy(dtype=np.float64, na_value=np.nan, copy=True)
+        plain = isinstance(s.dtype, np.dtype) and s.dtype.kind in "iuf"
+        if plain or _is_numeric(s):
+            if plain:
+                x = row_of[col]
+                np.copyto(x, s.to_numpy(copy=False), casting="unsafe")   # = astype(float64)
+            else:
+                x = s.to_numpy(dtype=np.float64, na_value=np.nan, copy=True)
             with np.errstate(invalid="ignore"):
                 huge = np.isinf(x) | (np.abs(x) >= MAX_ABS_ANSWER)
             if huge.any():
