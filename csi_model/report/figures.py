@@ -796,8 +796,12 @@ def _draw_full(cv, result, labels, style, lang, show_r2, names):
         return texts, ew, eh
 
     chosen = None
-    for use_codes in ((False, True) if names == "auto" else (names == "codes",)):
+    # ellipses of one size where they fit, else each as wide as its name
+    for use_codes, same in itertools.product(
+            (False, True) if names == "auto" else (names == "codes",), (True, False)):
         texts, ew, eh = sizes(use_codes)
+        if same:
+            ew = dict.fromkeys(ew, max(ew.values()))
         geo = _FullGeometry(nodes, edges, blocks, ew, eh, pitch, box_h, cv.width, margin,
                             gap=cv.extent("0.000***")[0] + 0.22)
         best = geo.best()
@@ -884,7 +888,7 @@ def _draw_full_at(cv, geo, P, row, y_mid, arrows, blocks, texts, ew, eh, pitch, 
         text = (_coef_text(v, p, style) if np.isfinite(p) else
                 format_number(v, 2, style=style).replace("-", "\u2212"))
         drawn.append((pts, text, k))
-    ts = (0.5, 0.4, 0.6, 0.3, 0.7, 0.22, 0.78)
+    ts = (0.5, 0.44, 0.56, 0.38, 0.62, 0.32, 0.68, 0.26, 0.74, 0.2, 0.8)
     # the most constrained (shortest) arrows first
     for pts, text, k in sorted(drawn, key=lambda d: _length(d[0])):
         on = [_point_along(pts, t) for t in ts]
