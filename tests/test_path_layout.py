@@ -170,6 +170,11 @@ def test_nonrecursive_model_draws_the_feedback():
     assert x["IMAG"] < x["SAT"] <= x["LOY"]
     dashed = [p for p in _arrows(ax) if p.get_linestyle() not in ("-", "solid")]
     assert len(dashed) == 1                  # SAT ~ LOY, p = .3
+    # the two arrows of the feedback loop run side by side, not on top of each other
+    solid = [p for p in _arrows(ax) if p.get_path().vertices.shape[0] > 2
+             and p not in dashed and p._posA_posB is None]
+    back = dashed[0].get_path().vertices
+    assert min(np.abs(p.get_path().vertices[0, 0] - back[0, 0]) for p in solid) > 0.1
     plt.close(ax.figure)
 
 

@@ -8,7 +8,9 @@ Chinese labels (``lang="zh"``) use the CJK fallback fonts of :mod:`csi_model.rep
   by the topological depth of the structural DAG (layered drawing: long paths pass through
   dummy positions, layers are ordered by the barycenter heuristic to reduce crossings;
   left to right, or top to bottom when the layers do not fit the width); ``full=True``
-  draws the items and loadings too; no graphviz needed;
+  draws the items and loadings too, the constructs in the order of their layers cut into
+  columns of one or two (sources left, outcomes right, as the ACSI/ECSI figures), the
+  items above the top row and below the others; no graphviz needed;
 - :func:`scree` - eigenvalues with parallel analysis;
 - :func:`ipma_map` - importance-performance map;
 - :func:`index_trends` - the index by operator and wave;
@@ -355,8 +357,21 @@ def path_diagram(result, *, ax=None, lang: str = "en", labels: Labels | None = N
     8 pt at that size and no two labels overlap. Constructs are named in full when that
     fits, else by their codes (``names="codes"``/``"full"`` to choose), with the codes
     explained in the note. The structural model is laid out left to right by depth, or
-    top to bottom when the layers do not fit the width; the full model places the
-    constructs in a row over their items. Save with :func:`save` (300 dpi, or SVG/PDF).
+    top to bottom when the layers do not fit the width.
+
+    The full model (``full=True``) is laid out as the ACSI/ECSI figures: the constructs in
+    the order of their structural layer (the longest path from a source; a path closing a
+    cycle is left out of the layering and drawn right to left or upward), cut into columns
+    of one or two, a pair one above the other and a lone construct on the centre line; of
+    the splits that fit the width, and the rows of each column, the one with the fewest
+    arrows through a construct or its items, then the fewest crossings, then the shortest
+    arrows. The items stand in a row above a top-row construct and below the others.
+    Arrows are straight, or gently curved where a straight line would run through a
+    construct or items (the two arrows of a feedback loop side by side); each
+    coefficient sits on its arrow in a white box, where it overlaps no other label,
+    construct or item. A construct measured by constructs (a second-order factor) is
+    joined to them by arrows with its loadings; a formative block's arrows point from
+    the items, with their weights. Save with :func:`save` (300 dpi, or SVG/PDF).
 
     Examples
     --------
@@ -365,6 +380,12 @@ def path_diagram(result, *, ax=None, lang: str = "en", labels: Labels | None = N
     >>> ax = path_diagram(res, size="column")
     >>> float(ax.figure.get_figwidth())
     3.5
+    >>> full = path_diagram(res, full=True, names="codes")      # items and loadings too
+    >>> from matplotlib.patches import Ellipse
+    >>> x = {t.get_text().split()[0]: t.get_position()[0] for t in full.texts
+    ...      for e in full.patches if isinstance(e, Ellipse) and e.center == t.get_position()}
+    >>> bool(x["EXPE"] < x["SAT"] < x["LOY"])
+    True
     """
     if names not in ("auto", "full", "codes"):
         raise ValueError("The 'names' parameter of path_diagram must be one of "
@@ -559,19 +580,22 @@ def _compositions(n: int, cap: int = 2):
             yield (k, *rest)
 
 
-def _in_ellipse(pts: np.ndarray, c, a: float, b: float) -> np.ndarray:
-    return ((pts[:, 0] - c[0]) / a) ** 2 + ((pts[:, 1] - c[1]) / b) ** 2 < 1
-
-
-def _in_box(pts: np.ndarray, box) -> np.ndarray:
-    x0, y0, x1, y1 = box
-    return (pts[:, 0] > x0) & (pts[:, 0] < x1) & (pts[:, 1] > y0) & (pts[:, 1] < y1)
-
-
 def _bezier(s, c, e, n: int = 41) -> np.ndarray:
     t = np.linspace(0, 1, n)[:, None]
     s, c, e = (np.asarray(p, float) for p in (s, c, e))
     return (1 - t) ** 2 * s + 2 * t * (1 - t) * c + t ** 2 * e
+
+
+def _leave(A, B, c, w, h):
+    """Where the segment from ``A`` (inside the ellipse w x h at ``c``) to ``B`` leaves it."""
+    d, f = B - A, A - np.asarray(c, float)
+    a2, b2 = (w / 2) ** 2, (h / 2) ** 2
+    qa = d[0] ** 2 / a2 + d[1] ** 2 / b2
+    qb = 2 * (f[0] * d[0] / a2 + f[1] * d[1] / b2)
+    qc = f[0] ** 2 / a2 + f[1] ** 2 / b2 - 1
+    disc = max(qb * qb - 4 * qa * qc, 0.0)
+    t = (-qb + math.sqrt(disc)) / (2 * qa) if qa else 0.0
+    return A + min(max(t, 0.0), 1.0) * d
 
 
 def _crosses(p: np.ndarray, q: np.ndarray) -> bool:
@@ -658,21 +682,41 @@ class _FullGeometry:
         y1 = y - self.eh / 2 - 0.08
         return (x - half, y1 + 0.08 - self.load_gap - self.box_h, x + half, y1)
 
-    def obstacles(self, P, row, skip=()):
-        ell = [(P[n], self.ew[n] / 2 + 0.05, self.eh / 2 + 0.05) for n in self.nodes
-               if n not in skip]
-        boxes = [b for n in self.nodes if (b := self.item_region(n, P, row)) is not None]
-        return ell, boxes
+    def _arrays(self, P, row):
+        """The ellipses (centre, half axes padded 0.05 in) and the item regions as arrays,
+        one row per construct (NaN where it has no items)."""
+        key = tuple((n, P[n], row[n]) for n in self.nodes)
+        if getattr(self, "_key", None) != key:
+            ell = np.array([[*P[n], self.ew[n] / 2 + 0.05, self.eh / 2 + 0.05]
+                            for n in self.nodes])
+            box = np.array([self.item_region(n, P, row) or (np.nan,) * 4 for n in self.nodes],
+                           dtype=float)
+            self._key, self._ell, self._box = key, ell, box
+        return self._ell, self._box
 
     def hits(self, pts, P, row, a, b) -> int:
-        ell, boxes = self.obstacles(P, row, skip=(a, b))
-        return int(sum(_in_ellipse(pts, *e).sum() for e in ell) +
-                   sum(_in_box(pts, bx).sum() for bx in boxes))
+        """How many of ``pts`` fall in another construct or in any construct's items."""
+        ell, box = self._arrays(P, row)
+        pts = np.asarray(pts, float)
+        x, y = pts[:, :1], pts[:, 1:]
+        keep = np.array([n not in (a, b) for n in self.nodes])
+        inside = ((x - ell[:, 0]) / ell[:, 2]) ** 2 + ((y - ell[:, 1]) / ell[:, 3]) ** 2 < 1
+        with np.errstate(invalid="ignore"):
+            in_box = (x > box[:, 0]) & (x < box[:, 2]) & (y > box[:, 1]) & (y < box[:, 3])
+        return int(inside[:, keep].sum() + in_box.sum())
 
     def straight(self, a, b, P):
-        s = _boundary(P[a], P[b], self.ew[a], self.eh)
-        e = _boundary(P[b], P[a], self.ew[b], self.eh)
-        return s, e
+        """The ends of the straight arrow a -> b on the two ellipses; of a reciprocal pair
+        (a -> b and b -> a) each runs 0.07 in to its right of the centre line."""
+        if (b, a) not in set(self.edges):
+            return (_boundary(P[a], P[b], self.ew[a], self.eh),
+                    _boundary(P[b], P[a], self.ew[b], self.eh))
+        (xa, ya), (xb, yb) = P[a], P[b]
+        L = math.hypot(xb - xa, yb - ya) or 1.0
+        ox, oy = 0.07 * (yb - ya) / L, -0.07 * (xb - xa) / L
+        A, B = np.array([xa + ox, ya + oy]), np.array([xb + ox, yb + oy])
+        return (tuple(_leave(A, B, P[a], self.ew[a], self.eh)),
+                tuple(_leave(B, A, P[b], self.ew[b], self.eh)))
 
     def score(self, split, rows) -> float:
         P, row = self.place(split, rows)
@@ -729,9 +773,12 @@ class _FullGeometry:
         sign = 1.0 if (y_mid - my) * ny + 0.0 * nx >= 0 else -1.0
         if abs(ny) < 1e-9:          # a vertical arrow: bow to the right first
             sign = 1.0 if nx > 0 else -1.0
+        signs = (sign, -sign)
+        if (b, a) in set(self.edges):   # a reciprocal pair bows to either side
+            signs = (1.0,)
         best = None
         for d in (0.35, 0.6, 0.85, 1.1, 1.4, 1.8):
-            for sg in (sign, -sign):
+            for sg in signs:
                 c = (mx + sg * d * nx, my + sg * d * ny)
                 s2 = _boundary(P[a], c, self.ew[a], self.eh)
                 e2 = _boundary(P[b], c, self.ew[b], self.eh)
