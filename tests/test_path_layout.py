@@ -142,6 +142,25 @@ def test_every_bundled_model_draws_cleanly(bundled, name, lang):
     plt.close(ax.figure)
 
 
+@pytest.mark.parametrize("name", cm.bundled_models())
+@pytest.mark.parametrize("lang", ["en", "zh"])
+def test_structural_diagram_is_layered_in_rows_at_page_width(bundled, name, lang):
+    res = bundled[name]
+    ax = F.path_diagram(res, lang=lang, names="codes")
+    _check_clean(ax)
+    ellipses, _, labels, names, r = _boxes(ax)
+    x = {n: e.center[0] for n, e in names.items()}
+    assert all(x[a] <= x[b] + 1e-9 for a, b in res.spec.structural_paths)
+    assert len({round(e.center[1], 6) for e in ellipses}) <= 3        # rows, not a column
+    # the R² over or under its construct, on no ellipse or coefficient
+    r2 = [t.get_window_extent(r) for t in ax.texts if t.get_text().startswith("R²")]
+    assert len(r2) == len(res.r2.dropna())
+    assert not any(_overlap(a, e.get_window_extent(r)) for a in r2 for e in ellipses)
+    assert not any(_overlap(a, bb) for a in r2 for _, bb in labels)
+    assert len(_arrows(ax)) == len(res.spec.structural_paths)
+    plt.close(ax.figure)
+
+
 def _fake(rows, latents=(), composites=None, r2=None):
     """A result-like object: lavaan-style estimates and R² (what path_diagram reads)."""
     est = pd.DataFrame(rows, columns=["lhs", "op", "rhs", "std.all", "pvalue"])

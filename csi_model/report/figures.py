@@ -398,7 +398,7 @@ def path_diagram(result, *, ax=None, lang: str = "en", labels: Labels | None = N
     cv = _Canvas(width, ax)
     if full:
         _draw_full(cv, result, labels, style, lang, show_r2, names)
-    else:
+    elif not _draw_full(cv, result, labels, style, lang, show_r2, names, items=False):
         _draw_structural(cv, result, labels, style, lang, show_r2, names)
     if title:
         cv.ax.set_title(labels.title("path_diagram"), fontsize=10)
@@ -615,7 +615,8 @@ class _FullGeometry:
     row above it, of the others below it. The arrows run in the channel between the rows."""
 
     def __init__(self, nodes, edges, blocks, ew, eh, pitch, box_h, width, margin=0.06,
-                 gap=0.5, load_gap=0.55, channel=1.0):
+                 gap=0.5, load_gap=0.55, channel=1.0, outer=None):
+        self.outer = outer or {}      # node -> (text, w, h) of a label over/under it
         self.nodes, self.edges, self.blocks = nodes, edges, blocks
         self.ew, self.eh, self.pitch, self.box_h = ew, eh, pitch, box_h
         self.width, self.margin, self.gap, self.load_gap = width, margin, gap, load_gap
@@ -623,7 +624,8 @@ class _FullGeometry:
         pos, _ = layout(edges, nodes)
         self.rank = {n: int(pos[n][0]) for n in nodes}
         self.seq = sorted(nodes, key=lambda n: (pos[n][0], -pos[n][1], nodes.index(n)))
-        self.cell = {n: max(ew[n], len(blocks.get(n, ())) * pitch) for n in nodes}
+        self.cell = {n: max(ew[n], len(blocks.get(n, ())) * pitch,
+                            self.outer[n][1] + 0.1 if n in self.outer else 0) for n in nodes}
 
     def columns(self, split):
         out, k = [], 0
@@ -672,9 +674,13 @@ class _FullGeometry:
     def item_region(self, n, P, row):
         """The box of the items and their loading arrows (x0, y0, x1, y1)."""
         k = len(self.blocks.get(n, ()))
+        x, y = P[n]
+        if not k and n in self.outer:
+            _, w, h = self.outer[n]
+            cy = y + (1 if row[n] == "top" else -1) * (self.eh / 2 + 0.05 + h / 2)
+            return (x - w / 2 - 0.03, cy - h / 2 - 0.02, x + w / 2 + 0.03, cy + h / 2 + 0.02)
         if not k:
             return None
-        x, y = P[n]
         half = k * self.pitch / 2
         if row[n] == "top":
             y0 = y + self.eh / 2 + 0.08
@@ -806,14 +812,17 @@ def _blocks_of(est, nodes_hint, composites):
     return blocks
 
 
-def _draw_full(cv, result, labels, style, lang, show_r2, names):
+def _draw_full(cv, result, labels, style, lang, show_r2, names, items: bool = True) -> bool:
+    """The layered two-row drawing: the full model (``items``; raises where it does not
+    fit) or the structural model alone (R² under or over each construct; returns False
+    where it does not fit, for the caller's other layouts)."""
     from matplotlib.patches import Ellipse, FancyArrowPatch, Rectangle
 
     est = result.estimates if hasattr(result, "estimates") else result
     paths = _structural(result)
     spec = getattr(result, "spec", None)
     composites = set(getattr(spec, "composites", None) or {}) if spec is not None else set()
-    blocks = _blocks_of(est, None, composites)
+    blocks = _blocks_of(est, None, composites) if items else {}
     nodes = [lv for lv in (spec.latents if spec is not None else []) if
              lv in blocks or lv in set(paths["from"]) | set(paths["to"])]
     nodes += [n for n in dict.fromkeys([*blocks, *paths["from"], *paths["to"]])
@@ -828,15 +837,21 @@ def _draw_full(cv, result, labels, style, lang, show_r2, names):
         blocks[n] = [b for b in blocks[n] if b[0] not in nodes]
     edges = [(a, b) for a, b, _, _ in arrows]
     r2 = getattr(result, "r2", pd.Series(dtype=float))
-    items = [i for b in blocks.values() for i, _, _ in b]
-    item_w, item_h = cv.extent(max(items, key=len) if items else "X", rotation=90)
+    item_names = [i for b in blocks.values() for i, _, _ in b]
+    item_w, item_h = cv.extent(max(item_names, key=len) if item_names else "X", rotation=90)
     pitch = item_w + 0.13
     box_h = item_h + 0.1
     margin = 0.06
+    outer = {}     # the structural model's R² over or under its construct
+    if not items and show_r2:
+        for n in nodes:
+            if n in r2.index and np.isfinite(r2[n]):
+                outer[n] = (f"R² = {format_number(r2[n], style.digits, bounded=True, style=style)}")
+        outer = {n: (t, *cv.extent(t)) for n, t in outer.items()}
 
     def sizes(use_codes):
-        texts = {n: _node_text(n, labels, lang, use_codes, r2, show_r2, style, inside_r2=True)
-                 for n in nodes}
+        texts = {n: _node_text(n, labels, lang, use_codes, r2, show_r2, style,
+                               inside_r2=items) for n in nodes}
         ext = {n: cv.extent(t) for n, t in texts.items()}
         ew = {n: ext[n][0] * 1.12 + 0.16 for n in nodes}
         eh = max(h for _, h in ext.values()) * 1.3 + 0.12
@@ -850,23 +865,27 @@ def _draw_full(cv, result, labels, style, lang, show_r2, names):
         if same:
             ew = dict.fromkeys(ew, max(ew.values()))
         geo = _FullGeometry(nodes, edges, blocks, ew, eh, pitch, box_h, cv.width, margin,
-                            gap=cv.extent("0.000***")[0] + 0.22)
+                            gap=cv.extent("0.000***")[0] + 0.22, outer=outer)
         best = geo.best()
         if best is not None:
             chosen = (use_codes, texts, ew, eh, geo, best)
             break
     if chosen is None:
-        raise ValueError(f"The full model ({len(nodes)} constructs, {len(items)} items) does "
-                         f"not fit a width of {cv.width:g} in with 8 pt labels: use "
+        if not items:
+            return False
+        raise ValueError(f"The full model ({len(nodes)} constructs, {len(item_names)} items) "
+                         f"does not fit a width of {cv.width:g} in with 8 pt labels: use "
                          "size='page' or a larger width in inches, or draw the structural "
                          "model (full=False).")
     use_codes, texts, ew, eh, geo, (_, split, rows) = chosen
-    note = _diagram_note(lang, style, True)
+    note = _diagram_note(lang, style, items)
     if use_codes:
         note = _codes_note(nodes, labels, lang) + " " + note
     note = _wrap_to(note, cv.width - 2 * margin, cv)
     note_h = cv.extent(note)[1] + 0.12
-    for channel, load_gap in ((1.0, 0.55), (1.35, 0.7), (1.7, 0.85), (2.1, 1.0)):
+    steps = ((1.0, 0.55), (1.35, 0.7), (1.7, 0.85), (2.1, 1.0)) if items else \
+        ((1.4, 0.55), (1.8, 0.55), (2.2, 0.55))
+    for channel, load_gap in steps:
         geo.channel, geo.load_gap = channel, load_gap
         P, row = geo.place(split, rows)
         regions = {n: geo.item_region(n, P, row) for n in nodes}
@@ -883,12 +902,18 @@ def _draw_full(cv, result, labels, style, lang, show_r2, names):
                          item_w, style, Ellipse, FancyArrowPatch, Rectangle):
             break
     else:
-        raise ValueError(f"The full model ({len(nodes)} constructs, {len(items)} items) does "
-                         f"not fit a width of {cv.width:g} in with 8 pt labels that do not "
-                         "overlap: use a larger width in inches, or draw the structural model "
-                         "(full=False).")
+        if not items:
+            cv.ax.cla()
+            cv.placed.clear()
+            cv.curves.clear()
+            return False
+        raise ValueError(f"The full model ({len(nodes)} constructs, {len(item_names)} items) "
+                         f"does not fit a width of {cv.width:g} in with 8 pt labels that do "
+                         "not overlap: use a larger width in inches, or draw the structural "
+                         "model (full=False).")
     cv.ax.text(margin, 0.05, note, fontsize=MIN_FONT_PT, color="#404040", va="bottom", ha="left")
     cv.finish(height)
+    return True
 
 
 def _draw_full_at(cv, geo, P, row, y_mid, arrows, blocks, texts, ew, eh, pitch, box_h, item_w,
@@ -928,6 +953,11 @@ def _draw_full_at(cv, geo, P, row, y_mid, arrows, blocks, texts, ew, eh, pitch, 
         cv.ax.add_patch(Ellipse(P[n], ew[n], eh, facecolor="#eaf1fb", edgecolor="#1f4e79",
                                 lw=1.0, zorder=3))
         cv.ax.text(*P[n], texts[n], ha="center", va="center", fontsize=MIN_FONT_PT, zorder=4)
+        if n in geo.outer and not blocks.get(n):
+            x0, y0, x1, y1 = geo.item_region(n, P, row)
+            cv.reserve((x0, y0, x1, y1))
+            cv.ax.text((x0 + x1) / 2, (y0 + y1) / 2, geo.outer[n][0], ha="center",
+                       va="center", fontsize=MIN_FONT_PT, zorder=4)
     drawn = []
     for a, b, v, p in arrows:
         pts = geo.route(a, b, P, row, y_mid)
