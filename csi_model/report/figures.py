@@ -5,12 +5,12 @@ figures are formatted by :mod:`csi_model.report.tables` (the only place that rou
 Chinese labels (``lang="zh"``) use the CJK fallback fonts of :mod:`csi_model.report.fonts`.
 
 - :func:`path_diagram` - the structural model with coefficients, stars and R², laid out
-  by the topological depth of the structural DAG (layered drawing: long paths pass through
-  dummy positions, layers are ordered by the barycenter heuristic to reduce crossings;
-  left to right, or top to bottom when the layers do not fit the width); ``full=True``
-  draws the items and loadings too, the constructs in the order of their layers cut into
-  columns of one or two (sources left, outcomes right, as the ACSI/ECSI figures), the
-  items above the top row and below the others; no graphviz needed;
+  by the layers of the structural DAG (longest path from a source, layers ordered by the
+  barycenter heuristic) as the ACSI/ECSI figures: the constructs in layer order cut into
+  columns of one or two, in two rows (sources left, outcomes right); where that does not
+  fit the width, left to right or top to bottom by layer (long paths through dummy
+  positions); ``full=True`` draws the items and loadings too, above the top row and below
+  the others; no graphviz needed;
 - :func:`scree` - eigenvalues with parallel analysis;
 - :func:`ipma_map` - importance-performance map;
 - :func:`index_trends` - the index by operator and wave;
@@ -356,22 +356,26 @@ def path_diagram(result, *, ax=None, lang: str = "en", labels: Labels | None = N
     default), ``"column"`` (3.5 in, 89 mm) or a width in inches; every text is at least
     8 pt at that size and no two labels overlap. Constructs are named in full when that
     fits, else by their codes (``names="codes"``/``"full"`` to choose), with the codes
-    explained in the note. The structural model is laid out left to right by depth, or
-    top to bottom when the layers do not fit the width.
+    explained in the note.
 
-    The full model (``full=True``) is laid out as the ACSI/ECSI figures: the constructs in
-    the order of their structural layer (the longest path from a source; a path closing a
-    cycle is left out of the layering and drawn right to left or upward), cut into columns
-    of one or two, a pair one above the other and a lone construct on the centre line; of
-    the splits that fit the width, and the rows of each column, the one with the fewest
-    arrows through a construct or its items, then the fewest crossings, then the shortest
-    arrows. The items stand in a row above a top-row construct and below the others.
-    Arrows are straight, or gently curved where a straight line would run through a
-    construct or items (the two arrows of a feedback loop side by side); each
-    coefficient sits on its arrow in a white box, where it overlaps no other label,
-    construct or item. A construct measured by constructs (a second-order factor) is
-    joined to them by arrows with its loadings; a formative block's arrows point from
-    the items, with their weights. Save with :func:`save` (300 dpi, or SVG/PDF).
+    Both drawings are laid out as the ACSI/ECSI figures: the constructs in the order of
+    their structural layer (the longest path from a source; a path closing a cycle is left
+    out of the layering and drawn right to left or upward), cut into columns of one or
+    two, a pair one above the other and a lone construct on the centre line; of the splits
+    that fit the width, and the rows of each column, the one with the fewest arrows through
+    a construct or its items, then the fewest crossings, then the shortest arrows. Arrows
+    are straight, or gently curved where a straight line would run through a construct or
+    items (the two arrows of a feedback loop side by side); each coefficient sits on its
+    arrow in a white box, where it overlaps no other label, construct or item.
+
+    The structural model has each R² over a top-row construct and under the others; where
+    no split fits the width (at ``size="column"``) it is drawn left to right by layer, or
+    top to bottom when the layers do not fit either. The full model (``full=True``) has
+    the R² inside the constructs and the items in a row above a top-row construct and
+    below the others, and is refused where it does not fit; a construct measured by
+    constructs (a second-order factor) is joined to them by arrows with its loadings, and
+    a formative block's arrows point from the items, with their weights. Save with
+    :func:`save` (300 dpi, or SVG/PDF).
 
     Examples
     --------
