@@ -285,6 +285,13 @@ class _Canvas:
                 return False
         return True
 
+    def curves_under(self, box, own: int | None = None, pad: float = 0.04) -> int:
+        """How many arrows but ``own`` pass through ``box`` (grown by ``pad``)."""
+        x0, y0, x1, y1 = box
+        return sum(1 for k, pts in enumerate(self.curves) if k != own and
+                   ((pts[:, 0] > x0 - pad) & (pts[:, 0] < x1 + pad) &
+                    (pts[:, 1] > y0 - pad) & (pts[:, 1] < y1 + pad)).any())
+
     def finish(self, height: float):
         if self.own:
             self.fig.set_size_inches(self.width, height)
@@ -973,8 +980,19 @@ def _draw_full_at(cv, geo, P, row, y_mid, arrows, blocks, texts, ew, eh, pitch, 
     # the most constrained (shortest) arrows first
     for pts, text, k in sorted(drawn, key=lambda d: _length(d[0])):
         on = [_point_along(pts, t) for t in ts]
-        cands = on + [(x + dx, y + dy) for x, y in on for dx, dy in
-                      ((0, 0.1), (0, -0.1), (0.12, 0), (-0.12, 0), (0, 0.2), (0, -0.2))]
+        off = [(x + dx, y + dy) for x, y in on for dx, dy in
+               ((0, 0.1), (0, -0.1), (0.12, 0), (-0.12, 0), (0, 0.2), (0, -0.2))]
+        # on the arrow where fewest other arrows run under the label (then nearest the
+        # middle); off the arrow only where no place on it is free
+        w, h = cv.extent(text)
+        box = lambda c: (c[0] - w / 2, c[1] - h / 2, c[0] + w / 2, c[1] + h / 2)  # noqa: E731
+        free = [c for c in on if cv.free(box(c)) and box(c)[0] >= 0.02 and
+                box(c)[2] <= cv.width - 0.02 and box(c)[1] >= 0]
+        if free:
+            best = min(range(len(free)), key=lambda i: (cv.curves_under(box(free[i]), k), i))
+            cands = [free[best]]
+        else:
+            cands = off
         if not _label(cv, cands, text, own=k):
             return False
     return True
