@@ -233,3 +233,14 @@ def test_full_diagram_into_a_given_axes(analyses):
     fig, ax = plt.subplots(figsize=(8, 6))
     assert F.path_diagram(analyses.sem, full=True, ax=ax) is ax
     plt.close(fig)
+
+
+def test_coefficients_without_p_values_keep_their_digits():
+    # a PLS fit without bootstrap has no p-values: the paths still print 3 decimals (only
+    # loadings and weights print 2) and are drawn solid
+    res = _fake([(lv, "=~", f"{lv}{k}", 0.8, 0.0) for lv in ("SAT", "LOY") for k in (1, 2)] +
+                [("LOY", "~", "SAT", 0.4567, np.nan)], ["SAT", "LOY"], r2={"LOY": 0.2})
+    ax = F.path_diagram(res, full=True)
+    texts = [t for t, _ in _boxes(ax)[2]]
+    assert "0.457" in texts and texts.count("0.80") == 4
+    plt.close(ax.figure)

@@ -839,14 +839,15 @@ def _draw_full(cv, result, labels, style, lang, show_r2, names, items: bool = Tr
     nodes += [n for n in dict.fromkeys([*blocks, *paths["from"], *paths["to"]])
               if n not in nodes]
     # a construct measured by constructs (a second-order factor): an arrow between ellipses
-    arrows = [(a, b, v, p) for a, b, v, p in zip(paths["from"], paths["to"], paths["value"],
-                                                  paths["pvalue"])]
+    # (from, to, value, p-value, is a loading or weight)
+    arrows = [(a, b, v, p, False) for a, b, v, p in
+              zip(paths["from"], paths["to"], paths["value"], paths["pvalue"])]
     for n in list(blocks):
         inner = [(it, v, f) for it, v, f in blocks[n] if it in nodes]
         for it, v, f in inner:
-            arrows.append((it, n, v, np.nan) if f else (n, it, v, np.nan))
+            arrows.append((it, n, v, np.nan, True) if f else (n, it, v, np.nan, True))
         blocks[n] = [b for b in blocks[n] if b[0] not in nodes]
-    edges = [(a, b) for a, b, _, _ in arrows]
+    edges = [(a, b) for a, b, *_ in arrows]
     r2 = getattr(result, "r2", pd.Series(dtype=float))
     item_names = [i for b in blocks.values() for i, _, _ in b]
     item_w, item_h = cv.extent(max(item_names, key=len) if item_names else "X", rotation=90)
@@ -970,11 +971,11 @@ def _draw_full_at(cv, geo, P, row, y_mid, arrows, blocks, texts, ew, eh, pitch, 
             cv.ax.text((x0 + x1) / 2, (y0 + y1) / 2, geo.outer[n][0], ha="center",
                        va="center", fontsize=MIN_FONT_PT, zorder=4)
     drawn = []
-    for a, b, v, p in arrows:
+    for a, b, v, p, loading in arrows:
         pts = geo.route(a, b, P, row, y_mid)
         k = _arrow(cv, pts, _is_sig(p, style))
-        text = (_coef_text(v, p, style) if np.isfinite(p) else
-                format_number(v, 2, style=style).replace("-", "\u2212"))
+        text = (format_number(v, 2, style=style).replace("-", "\u2212") if loading else
+                _coef_text(v, p, style))
         drawn.append((pts, text, k))
     ts = (0.5, 0.44, 0.56, 0.38, 0.62, 0.32, 0.68, 0.26, 0.74, 0.2, 0.8)
     # the most constrained (shortest) arrows first
