@@ -375,7 +375,9 @@ def path_diagram(result, *, ax=None, lang: str = "en", labels: Labels | None = N
     items (the two arrows of a feedback loop side by side); each coefficient sits on its
     arrow in a white box, where it overlaps no other label, construct or item.
 
-    The structural model has each R² over a top-row construct and under the others; where
+    The structural model has each R² over a top-row construct and under the others, and a
+    layer of three or more constructs with no path between them (six drivers of
+    satisfaction) may stand in one column, stacked; where
     no split fits the width (at ``size="column"``) it is drawn left to right by layer, or
     top to bottom when the layers do not fit either. The full model (``full=True``) has
     the R² inside the constructs and the items in a row above a top-row construct and
@@ -622,12 +624,15 @@ class _FullGeometry:
     """Where the constructs of the full model go: the constructs in the order of their
     structural layer (longest path from a source; edges closing a cycle ignored), cut into
     columns of one or two (left to right), a two-construct column one above the other, a
-    lone construct on the centre line or in either row; the items of a construct in the top
-    row above it, of the others below it. The arrows run in the channel between the rows."""
+    lone construct on the centre line or in either row (with ``cap`` > 2, a column of three
+    or more constructs with no arrow between them is a stack); the items of a construct in
+    the top row above it, of the others below it. The arrows run in the channel between the
+    rows."""
 
     def __init__(self, nodes, edges, blocks, ew, eh, pitch, box_h, width, margin=0.06,
-                 gap=0.5, load_gap=0.55, channel=1.0, outer=None):
+                 gap=0.5, load_gap=0.55, channel=1.0, outer=None, cap=2):
         self.outer = outer or {}      # node -> (text, w, h) of a label over/under it
+        self.cap = cap                # constructs in a column: more than 2 only unlinked
         self.nodes, self.edges, self.blocks = nodes, edges, blocks
         self.ew, self.eh, self.pitch, self.box_h = ew, eh, pitch, box_h
         self.width, self.margin, self.gap, self.load_gap = width, margin, gap, load_gap
@@ -655,7 +660,11 @@ class _FullGeometry:
         return cell, d
 
     def fits(self, split) -> bool:
-        cell, d = self._centres(self.columns(split))
+        cols = self.columns(split)
+        linked = set(self.edges)
+        if any(len(c) > 2 and any((a, b) in linked for a in c for b in c) for c in cols):
+            return False      # a column of three or more: no arrow between its constructs
+        cell, d = self._centres(cols)
         return sum(d) + (cell[0] + cell[-1]) / 2 + 2 * self.margin <= self.width + 1e-9
 
     def place(self, split, rows):
@@ -668,10 +677,18 @@ class _FullGeometry:
         extra = min(spare / len(d), 0.9) if d else 0.0
         x = (self.width - sum(d) - extra * len(d)) / 2 + (cell[0] - cell[-1]) / 4
         y_top = self.eh + self.channel
+        tall = max(split)
+        if tall > 2:      # a stack: one construct (and its label under it) per step
+            step = self.eh + max((h for _, _, h in self.outer.values()), default=0) + 0.25
+            y_top = max(y_top, (tall - 1) * step)
+        self.y_top = y_top
         P, row = {}, {}
         for k, (c, r) in enumerate(zip(cols, rows)):
             cx = x
-            if len(c) == 2:
+            if len(c) > 2:
+                for j, n in enumerate(c if r == 0 else c[::-1]):
+                    P[n], row[n] = (cx, y_top * (1 - j / (len(c) - 1))), "top" if j == 0 else "bot"
+            elif len(c) == 2:
                 top, bot = (c if r == 0 else c[::-1])
                 P[top], row[top] = (cx, y_top), "top"
                 P[bot], row[bot] = (cx, 0.0), "bot"
@@ -747,6 +764,10 @@ class _FullGeometry:
         for (ea, p), (eb, q) in itertools.combinations(segs, 2):
             if not set(ea) & set(eb) and _crosses(p, q):
                 total += 1.0
+        # a layer spread over several columns reads as a chain: keep each layer together
+        col_of = {n: k for k, c in enumerate(self.columns(split)) for n in c}
+        for r in set(self.rank.values()):
+            total += len({col_of[n] for n in self.nodes if self.rank[n] == r}) - 1
         # a lone construct in a row of its own leaves the other row empty: slightly worse
         total += 0.05 * sum(1 for n in self.nodes if row[n] != "mid" and
                             sum(len(c) for c in self.columns(split) if n in c) == 1)
@@ -757,14 +778,14 @@ class _FullGeometry:
         or its items, then the fewest crossings and the shortest arrows (deterministic:
         the first best in a fixed order; rows improved column by column, two passes)."""
         best = None
-        for split in _compositions(len(self.seq)):
+        for split in _compositions(len(self.seq), self.cap):
             if not self.fits(split):
                 continue
             rows = [0] * len(split)
             cur = self.score(split, rows)
             for _ in range(2):
                 for k, size in enumerate(split):
-                    for r in range(2 if size == 2 else 3):
+                    for r in range(3 if size == 1 else 2):
                         if r == rows[k]:
                             continue
                         trial = rows[:k] + [r] + rows[k + 1:]
@@ -877,7 +898,8 @@ def _draw_full(cv, result, labels, style, lang, show_r2, names, items: bool = Tr
         if same:
             ew = dict.fromkeys(ew, max(ew.values()))
         geo = _FullGeometry(nodes, edges, blocks, ew, eh, pitch, box_h, cv.width, margin,
-                            gap=cv.extent("0.000***")[0] + 0.22, outer=outer)
+                            gap=cv.extent("0.000***")[0] + 0.22, outer=outer,
+                            cap=2 if items else max(2, len(nodes)))
         best = geo.best()
         if best is not None:
             chosen = (use_codes, texts, ew, eh, geo, best)
@@ -905,7 +927,7 @@ def _draw_full(cv, result, labels, style, lang, show_r2, names, items: bool = Tr
         ys += [v for b in regions.values() if b for v in (b[1], b[3])]
         shift = note_h + 0.08 - min(ys)
         P = {n: (x, y + shift) for n, (x, y) in P.items()}
-        y_mid = shift + (eh + channel) / 2
+        y_mid = shift + geo.y_top / 2
         height = max(ys) + shift + 0.08
         cv.ax.cla()
         cv.placed.clear()
