@@ -830,7 +830,7 @@ class _FullGeometry:
         return [tuple(p) for p in curve[::5]] + [tuple(curve[-1])]
 
 
-def _blocks_of(est, nodes_hint, composites):
+def _blocks_of(est, composites):
     """construct -> [(item, value, formative)] (standardized loadings, or the weights of
     a formative block)."""
     blocks: dict[str, list[tuple[str, float, bool]]] = {}
@@ -854,7 +854,7 @@ def _draw_full(cv, result, labels, style, lang, show_r2, names, items: bool = Tr
     paths = _structural(result)
     spec = getattr(result, "spec", None)
     composites = set(getattr(spec, "composites", None) or {}) if spec is not None else set()
-    blocks = _blocks_of(est, None, composites) if items else {}
+    blocks = _blocks_of(est, composites) if items else {}
     nodes = [lv for lv in (spec.latents if spec is not None else []) if
              lv in blocks or lv in set(paths["from"]) | set(paths["to"])]
     nodes += [n for n in dict.fromkeys([*blocks, *paths["from"], *paths["to"]])
