@@ -5,10 +5,12 @@ figures are formatted by :mod:`csi_model.report.tables` (the only place that rou
 Chinese labels (``lang="zh"``) use the CJK fallback fonts of :mod:`csi_model.report.fonts`.
 
 - :func:`path_diagram` - the structural model with coefficients, stars and R², laid out
-  by the topological depth of the structural DAG (layered drawing: long paths pass through
-  dummy positions, layers are ordered by the barycenter heuristic to reduce crossings;
-  left to right, or top to bottom when the layers do not fit the width); ``full=True``
-  draws the items and loadings too; no graphviz needed;
+  by the layers of the structural DAG (longest path from a source, layers ordered by the
+  barycenter heuristic) as the ACSI/ECSI figures: the constructs in layer order cut into
+  columns of one or two, in two rows (sources left, outcomes right); where that does not
+  fit the width, left to right or top to bottom by layer (long paths through dummy
+  positions); ``full=True`` draws the items and loadings too, above the top row and below
+  the others; no graphviz needed;
 - :func:`scree` - eigenvalues with parallel analysis;
 - :func:`ipma_map` - importance-performance map;
 - :func:`index_trends` - the index by operator and wave;
@@ -21,6 +23,7 @@ inches): every text is at least :data:`MIN_FONT_PT` (8 pt) at that size.
 """
 from __future__ import annotations
 
+import itertools
 import math
 import re
 from pathlib import Path
@@ -282,6 +285,13 @@ class _Canvas:
                 return False
         return True
 
+    def curves_under(self, box, own: int | None = None, pad: float = 0.04) -> int:
+        """How many arrows but ``own`` pass through ``box`` (grown by ``pad``)."""
+        x0, y0, x1, y1 = box
+        return sum(1 for k, pts in enumerate(self.curves) if k != own and
+                   ((pts[:, 0] > x0 - pad) & (pts[:, 0] < x1 + pad) &
+                    (pts[:, 1] > y0 - pad) & (pts[:, 1] < y1 + pad)).any())
+
     def finish(self, height: float):
         if self.own:
             self.fig.set_size_inches(self.width, height)
@@ -353,9 +363,28 @@ def path_diagram(result, *, ax=None, lang: str = "en", labels: Labels | None = N
     default), ``"column"`` (3.5 in, 89 mm) or a width in inches; every text is at least
     8 pt at that size and no two labels overlap. Constructs are named in full when that
     fits, else by their codes (``names="codes"``/``"full"`` to choose), with the codes
-    explained in the note. The structural model is laid out left to right by depth, or
-    top to bottom when the layers do not fit the width; the full model places the
-    constructs in a row over their items. Save with :func:`save` (300 dpi, or SVG/PDF).
+    explained in the note.
+
+    Both drawings are laid out as the ACSI/ECSI figures: the constructs in the order of
+    their structural layer (the longest path from a source; a path closing a cycle is left
+    out of the layering and drawn right to left or upward), cut into columns of one or
+    two, a pair one above the other and a lone construct on the centre line; of the splits
+    that fit the width, and the rows of each column, the one with the fewest arrows through
+    a construct or its items, then the fewest crossings, then the shortest arrows. Arrows
+    are straight, or gently curved where a straight line would run through a construct or
+    items (the two arrows of a feedback loop side by side); each coefficient sits on its
+    arrow in a white box, where it overlaps no other label, construct or item.
+
+    The structural model has each R² over a top-row construct and under the others, and a
+    layer of three or more constructs with no path between them (six drivers of
+    satisfaction) may stand in one column, stacked; where
+    no split fits the width (at ``size="column"``) it is drawn left to right by layer, or
+    top to bottom when the layers do not fit either. The full model (``full=True``) has
+    the R² inside the constructs and the items in a row above a top-row construct and
+    below the others, and is refused where it does not fit; a construct measured by
+    constructs (a second-order factor) is joined to them by arrows with its loadings, and
+    a formative block's arrows point from the items, with their weights. Save with
+    :func:`save` (300 dpi, or SVG/PDF).
 
     Examples
     --------
@@ -364,6 +393,12 @@ def path_diagram(result, *, ax=None, lang: str = "en", labels: Labels | None = N
     >>> ax = path_diagram(res, size="column")
     >>> float(ax.figure.get_figwidth())
     3.5
+    >>> full = path_diagram(res, full=True, names="codes")      # items and loadings too
+    >>> from matplotlib.patches import Ellipse
+    >>> x = {t.get_text().split()[0]: t.get_position()[0] for t in full.texts
+    ...      for e in full.patches if isinstance(e, Ellipse) and e.center == t.get_position()}
+    >>> bool(x["EXPE"] < x["SAT"] < x["LOY"])
+    True
     """
     if names not in ("auto", "full", "codes"):
         raise ValueError("The 'names' parameter of path_diagram must be one of "
@@ -376,7 +411,7 @@ def path_diagram(result, *, ax=None, lang: str = "en", labels: Labels | None = N
     cv = _Canvas(width, ax)
     if full:
         _draw_full(cv, result, labels, style, lang, show_r2, names)
-    else:
+    elif not _draw_full(cv, result, labels, style, lang, show_r2, names, items=False):
         _draw_structural(cv, result, labels, style, lang, show_r2, names)
     if title:
         cv.ax.set_title(labels.title("path_diagram"), fontsize=10)
@@ -548,120 +583,447 @@ def _draw_plan(cv, planned, use_codes, vertical, nodes, edges, paths, pos, route
     cv.finish(max(height, note_h + 0.5))
 
 
-def _draw_full(cv, result, labels, style, lang, show_r2, names):
+def _compositions(n: int, cap: int = 2):
+    """Every split of a sequence of ``n`` into contiguous runs of 1..``cap`` (fixed order)."""
+    if n == 0:
+        yield ()
+        return
+    for k in range(1, min(cap, n) + 1):
+        for rest in _compositions(n - k, cap):
+            yield (k, *rest)
+
+
+def _bezier(s, c, e, n: int = 41) -> np.ndarray:
+    t = np.linspace(0, 1, n)[:, None]
+    s, c, e = (np.asarray(p, float) for p in (s, c, e))
+    return (1 - t) ** 2 * s + 2 * t * (1 - t) * c + t ** 2 * e
+
+
+def _leave(A, B, c, w, h):
+    """Where the segment from ``A`` (inside the ellipse w x h at ``c``) to ``B`` leaves it."""
+    d, f = B - A, A - np.asarray(c, float)
+    a2, b2 = (w / 2) ** 2, (h / 2) ** 2
+    qa = d[0] ** 2 / a2 + d[1] ** 2 / b2
+    qb = 2 * (f[0] * d[0] / a2 + f[1] * d[1] / b2)
+    qc = f[0] ** 2 / a2 + f[1] ** 2 / b2 - 1
+    disc = max(qb * qb - 4 * qa * qc, 0.0)
+    t = (-qb + math.sqrt(disc)) / (2 * qa) if qa else 0.0
+    return A + min(max(t, 0.0), 1.0) * d
+
+
+def _crosses(p: np.ndarray, q: np.ndarray) -> bool:
+    """Whether the segments p (2x2) and q (2x2) cross properly."""
+    def orient(a, b, c):
+        return (b[0] - a[0]) * (c[1] - a[1]) - (b[1] - a[1]) * (c[0] - a[0])
+    d1, d2 = orient(q[0], q[1], p[0]), orient(q[0], q[1], p[1])
+    d3, d4 = orient(p[0], p[1], q[0]), orient(p[0], p[1], q[1])
+    return d1 * d2 < 0 and d3 * d4 < 0
+
+
+class _FullGeometry:
+    """Where the constructs of the full model go: the constructs in the order of their
+    structural layer (longest path from a source; edges closing a cycle ignored), cut into
+    columns of one or two (left to right), a two-construct column one above the other, a
+    lone construct on the centre line or in either row (with ``cap`` > 2, a column of three
+    or more constructs with no arrow between them is a stack); the items of a construct in
+    the top row above it, of the others below it. The arrows run in the channel between the
+    rows."""
+
+    def __init__(self, nodes, edges, blocks, ew, eh, pitch, box_h, width, margin=0.06,
+                 gap=0.5, load_gap=0.55, channel=1.0, outer=None, cap=2):
+        self.outer = outer or {}      # node -> (text, w, h) of a label over/under it
+        self.cap = cap                # constructs in a column: more than 2 only unlinked
+        self.nodes, self.edges, self.blocks = nodes, edges, blocks
+        self.ew, self.eh, self.pitch, self.box_h = ew, eh, pitch, box_h
+        self.width, self.margin, self.gap, self.load_gap = width, margin, gap, load_gap
+        self.channel = channel
+        pos, _ = layout(edges, nodes)
+        self.rank = {n: int(pos[n][0]) for n in nodes}
+        self.seq = sorted(nodes, key=lambda n: (pos[n][0], -pos[n][1], nodes.index(n)))
+        self.cell = {n: max(ew[n], len(blocks.get(n, ())) * pitch,
+                            self.outer[n][1] + 0.1 if n in self.outer else 0) for n in nodes}
+
+    def columns(self, split):
+        out, k = [], 0
+        for size in split:
+            out.append(self.seq[k:k + size])
+            k += size
+        return out
+
+    def _centres(self, cols):
+        """The smallest distances between neighbouring column centres: the cells (items
+        included) 0.15 in apart, the ellipses far enough apart for a coefficient between."""
+        cell = [max(self.cell[n] for n in c) for c in cols]
+        ell = [max(self.ew[n] for n in c) for c in cols]
+        d = [max((cell[k] + cell[k + 1]) / 2 + 0.15, (ell[k] + ell[k + 1]) / 2 + self.gap)
+             for k in range(len(cols) - 1)]
+        return cell, d
+
+    def fits(self, split) -> bool:
+        cols = self.columns(split)
+        linked = set(self.edges)
+        if any(len(c) > 2 and any((a, b) in linked for a in c for b in c) for c in cols):
+            return False      # a column of three or more: no arrow between its constructs
+        cell, d = self._centres(cols)
+        return sum(d) + (cell[0] + cell[-1]) / 2 + 2 * self.margin <= self.width + 1e-9
+
+    def place(self, split, rows):
+        """Centres of the constructs (y from the bottom row's centre at 0) and the row of
+        each ('top', 'mid' or 'bot'); ``rows[k]`` is 0/1 (a pair: in order or swapped) or
+        0/1/2 (a lone construct: middle, bottom, top)."""
+        cols = self.columns(split)
+        cell, d = self._centres(cols)
+        spare = self.width - 2 * self.margin - sum(d) - (cell[0] + cell[-1]) / 2
+        extra = min(spare / len(d), 0.9) if d else 0.0
+        x = (self.width - sum(d) - extra * len(d)) / 2 + (cell[0] - cell[-1]) / 4
+        y_top = self.eh + self.channel
+        tall = max(split)
+        if tall > 2:      # a stack: one construct (and its label under it) per step
+            step = self.eh + max((h for _, _, h in self.outer.values()), default=0) + 0.25
+            y_top = max(y_top, (tall - 1) * step)
+        self.y_top = y_top
+        P, row = {}, {}
+        for k, (c, r) in enumerate(zip(cols, rows)):
+            cx = x
+            if len(c) > 2:
+                for j, n in enumerate(c if r == 0 else c[::-1]):
+                    P[n], row[n] = (cx, y_top * (1 - j / (len(c) - 1))), "top" if j == 0 else "bot"
+            elif len(c) == 2:
+                top, bot = (c if r == 0 else c[::-1])
+                P[top], row[top] = (cx, y_top), "top"
+                P[bot], row[bot] = (cx, 0.0), "bot"
+            else:
+                P[c[0]], row[c[0]] = {0: ((cx, y_top / 2), "mid"), 1: ((cx, 0.0), "bot"),
+                                      2: ((cx, y_top), "top")}[r]
+            if k < len(d):
+                x += d[k] + extra
+        return P, row
+
+    def item_region(self, n, P, row):
+        """The box of the items and their loading arrows (x0, y0, x1, y1)."""
+        k = len(self.blocks.get(n, ()))
+        x, y = P[n]
+        if not k and n in self.outer:
+            _, w, h = self.outer[n]
+            cy = y + (1 if row[n] == "top" else -1) * (self.eh / 2 + 0.05 + h / 2)
+            return (x - w / 2 - 0.03, cy - h / 2 - 0.02, x + w / 2 + 0.03, cy + h / 2 + 0.02)
+        if not k:
+            return None
+        half = k * self.pitch / 2
+        if row[n] == "top":
+            y0 = y + self.eh / 2 + 0.08
+            return (x - half, y0, x + half, y0 - 0.08 + self.load_gap + self.box_h)
+        y1 = y - self.eh / 2 - 0.08
+        return (x - half, y1 + 0.08 - self.load_gap - self.box_h, x + half, y1)
+
+    def _arrays(self, P, row):
+        """The ellipses (centre, half axes padded 0.05 in) and the item regions as arrays,
+        one row per construct (NaN where it has no items)."""
+        key = tuple((n, P[n], row[n]) for n in self.nodes)
+        if getattr(self, "_key", None) != key:
+            ell = np.array([[*P[n], self.ew[n] / 2 + 0.05, self.eh / 2 + 0.05]
+                            for n in self.nodes])
+            box = np.array([self.item_region(n, P, row) or (np.nan,) * 4 for n in self.nodes],
+                           dtype=float)
+            self._key, self._ell, self._box = key, ell, box
+        return self._ell, self._box
+
+    def hits(self, pts, P, row, a, b) -> int:
+        """How many of ``pts`` fall in another construct or in any construct's items."""
+        ell, box = self._arrays(P, row)
+        pts = np.asarray(pts, float)
+        x, y = pts[:, :1], pts[:, 1:]
+        keep = np.array([n not in (a, b) for n in self.nodes])
+        inside = ((x - ell[:, 0]) / ell[:, 2]) ** 2 + ((y - ell[:, 1]) / ell[:, 3]) ** 2 < 1
+        with np.errstate(invalid="ignore"):
+            in_box = (x > box[:, 0]) & (x < box[:, 2]) & (y > box[:, 1]) & (y < box[:, 3])
+        return int(inside[:, keep].sum() + in_box.sum())
+
+    def straight(self, a, b, P):
+        """The ends of the straight arrow a -> b on the two ellipses; of a reciprocal pair
+        (a -> b and b -> a) each runs 0.07 in to its right of the centre line."""
+        if (b, a) not in set(self.edges):
+            return (_boundary(P[a], P[b], self.ew[a], self.eh),
+                    _boundary(P[b], P[a], self.ew[b], self.eh))
+        (xa, ya), (xb, yb) = P[a], P[b]
+        L = math.hypot(xb - xa, yb - ya) or 1.0
+        ox, oy = 0.07 * (yb - ya) / L, -0.07 * (xb - xa) / L
+        A, B = np.array([xa + ox, ya + oy]), np.array([xb + ox, yb + oy])
+        return (tuple(_leave(A, B, P[a], self.ew[a], self.eh)),
+                tuple(_leave(B, A, P[b], self.ew[b], self.eh)))
+
+    def score(self, split, rows) -> float:
+        P, row = self.place(split, rows)
+        segs, total = [], 0.0
+        for a, b in self.edges:
+            s, e = self.straight(a, b, P)
+            pts = np.linspace(s, e, 30)
+            total += 4.0 * (self.hits(pts, P, row, a, b) > 0)
+            total += 0.1 * math.hypot(e[0] - s[0], e[1] - s[1])
+            segs.append(((a, b), np.array([s, e])))
+        for (ea, p), (eb, q) in itertools.combinations(segs, 2):
+            if not set(ea) & set(eb) and _crosses(p, q):
+                total += 1.0
+        # a layer spread over several columns reads as a chain: keep each layer together
+        col_of = {n: k for k, c in enumerate(self.columns(split)) for n in c}
+        for r in set(self.rank.values()):
+            total += len({col_of[n] for n in self.nodes if self.rank[n] == r}) - 1
+        # a lone construct in a row of its own leaves the other row empty: slightly worse
+        total += 0.05 * sum(1 for n in self.nodes if row[n] != "mid" and
+                            sum(len(c) for c in self.columns(split) if n in c) == 1)
+        return total
+
+    def best(self):
+        """The split into columns and the rows with the fewest arrows through a construct
+        or its items, then the fewest crossings and the shortest arrows (deterministic:
+        the first best in a fixed order; rows improved column by column, two passes)."""
+        best = None
+        for split in _compositions(len(self.seq), self.cap):
+            if not self.fits(split):
+                continue
+            rows = [0] * len(split)
+            cur = self.score(split, rows)
+            for _ in range(2):
+                for k, size in enumerate(split):
+                    for r in range(3 if size == 1 else 2):
+                        if r == rows[k]:
+                            continue
+                        trial = rows[:k] + [r] + rows[k + 1:]
+                        s = self.score(split, trial)
+                        if s < cur - 1e-12:
+                            cur, rows = s, trial
+            if best is None or cur < best[0] - 1e-12:
+                best = (cur, split, rows)
+        return best
+
+    def route(self, a, b, P, row, y_mid):
+        """The points of the arrow a -> b: straight between the ellipses, or a gentle
+        quadratic curve (its control point moved off the line, toward the channel first)
+        where the straight line would run through another construct or items."""
+        s, e = self.straight(a, b, P)
+        pts = np.linspace(s, e, 30)
+        if self.hits(pts, P, row, a, b) == 0:
+            return [s, e]
+        mx, my = (P[a][0] + P[b][0]) / 2, (P[a][1] + P[b][1]) / 2
+        dx, dy = P[b][0] - P[a][0], P[b][1] - P[a][1]
+        L = math.hypot(dx, dy) or 1.0
+        nx, ny = -dy / L, dx / L
+        sign = 1.0 if (y_mid - my) * ny + 0.0 * nx >= 0 else -1.0
+        if abs(ny) < 1e-9:          # a vertical arrow: bow to the right first
+            sign = 1.0 if nx > 0 else -1.0
+        signs = (sign, -sign)
+        if (b, a) in set(self.edges):   # a reciprocal pair bows to either side
+            signs = (1.0,)
+        best = None
+        for d in (0.35, 0.6, 0.85, 1.1, 1.4, 1.8):
+            for sg in signs:
+                c = (mx + sg * d * nx, my + sg * d * ny)
+                s2 = _boundary(P[a], c, self.ew[a], self.eh)
+                e2 = _boundary(P[b], c, self.ew[b], self.eh)
+                curve = _bezier(s2, c, e2)
+                h = self.hits(curve, P, row, a, b)
+                if best is None or h < best[0]:
+                    best = (h, curve)
+                if h == 0:
+                    return [tuple(p) for p in curve[::5]] + [tuple(curve[-1])]
+        curve = best[1]
+        return [tuple(p) for p in curve[::5]] + [tuple(curve[-1])]
+
+
+def _blocks_of(est, composites):
+    """construct -> [(item, value, formative)] (standardized loadings, or the weights of
+    a formative block)."""
+    blocks: dict[str, list[tuple[str, float, bool]]] = {}
+    for op, formative in (("=~", False), ("<~", True)):
+        rows = est[est["op"] == op]
+        value = rows["std.all"] if "std.all" in rows else rows["est"]
+        for lv, it, v in zip(rows["lhs"], rows["rhs"], value.to_numpy(dtype=float)):
+            if (lv in composites) != formative:
+                continue
+            blocks.setdefault(lv, []).append((it, v, formative))
+    return blocks
+
+
+def _draw_full(cv, result, labels, style, lang, show_r2, names, items: bool = True) -> bool:
+    """The layered two-row drawing: the full model (``items``; raises where it does not
+    fit) or the structural model alone (R² under or over each construct; returns False
+    where it does not fit, for the caller's other layouts)."""
     from matplotlib.patches import Ellipse, FancyArrowPatch, Rectangle
-    from matplotlib.path import Path as MPath
 
     est = result.estimates if hasattr(result, "estimates") else result
     paths = _structural(result)
     spec = getattr(result, "spec", None)
-    load = est[est["op"] == "=~"]
-    lvalue = load["std.all"] if "std.all" in load else load["est"]
-    blocks: dict[str, list[tuple[str, float]]] = {}
-    for lv, it, v in zip(load["lhs"], load["rhs"], lvalue.to_numpy(dtype=float)):
-        blocks.setdefault(lv, []).append((it, v))
-    pos, _ = layout(list(zip(paths["from"], paths["to"])), list(spec.latents) if spec else None)
-    order = sorted(blocks, key=lambda n: (pos.get(n, (0, 0))[0], -pos.get(n, (0, 0))[1]))
+    composites = set(getattr(spec, "composites", None) or {}) if spec is not None else set()
+    blocks = _blocks_of(est, composites) if items else {}
+    nodes = [lv for lv in (spec.latents if spec is not None else []) if
+             lv in blocks or lv in set(paths["from"]) | set(paths["to"])]
+    nodes += [n for n in dict.fromkeys([*blocks, *paths["from"], *paths["to"]])
+              if n not in nodes]
+    # a construct measured by constructs (a second-order factor): an arrow between ellipses
+    # (from, to, value, p-value, is a loading or weight)
+    arrows = [(a, b, v, p, False) for a, b, v, p in
+              zip(paths["from"], paths["to"], paths["value"], paths["pvalue"])]
+    for n in list(blocks):
+        inner = [(it, v, f) for it, v, f in blocks[n] if it in nodes]
+        for it, v, f in inner:
+            arrows.append((it, n, v, np.nan, True) if f else (n, it, v, np.nan, True))
+        blocks[n] = [b for b in blocks[n] if b[0] not in nodes]
+    edges = [(a, b) for a, b, *_ in arrows]
     r2 = getattr(result, "r2", pd.Series(dtype=float))
-    item_w, item_h = cv.extent(max((i for b in blocks.values() for i, _ in b), key=len),
-                               rotation=90)
-    pitch = item_w + 0.08
+    item_names = [i for b in blocks.values() for i, _, _ in b]
+    item_w, item_h = cv.extent(max(item_names, key=len) if item_names else "X", rotation=90)
+    pitch = item_w + 0.13
     box_h = item_h + 0.1
-    margin, gap = 0.06, 0.06
+    margin = 0.06
+    outer = {}     # the structural model's R² over or under its construct
+    if not items and show_r2:
+        for n in nodes:
+            if n in r2.index and np.isfinite(r2[n]):
+                outer[n] = (f"R² = {format_number(r2[n], style.digits, bounded=True, style=style)}")
+        outer = {n: (t, *cv.extent(t)) for n, t in outer.items()}
 
-    def widths(use_codes):
-        texts = {n: _node_text(n, labels, lang, use_codes, r2, show_r2, style, inside_r2=True)
-                 for n in order}
+    def sizes(use_codes):
+        texts = {n: _node_text(n, labels, lang, use_codes, r2, show_r2, style,
+                               inside_r2=items) for n in nodes}
         ext = {n: cv.extent(t) for n, t in texts.items()}
-        ew = {n: ext[n][0] * 1.15 + 0.1 for n in order}
-        bw = {n: max(len(blocks[n]) * pitch, ew[n] + gap) for n in order}
-        return texts, ext, ew, bw
+        ew = {n: ext[n][0] * 1.12 + 0.16 for n in nodes}
+        eh = max(h for _, h in ext.values()) * 1.3 + 0.12
+        return texts, ew, eh
 
-    for use_codes in ((False, True) if names == "auto" else (names == "codes",)):
-        texts, ext, ew, bw = widths(use_codes)
-        if sum(bw.values()) + 2 * margin <= cv.width:
+    chosen = None
+    # ellipses of one size where they fit, else each as wide as its name
+    for use_codes, same in itertools.product(
+            (False, True) if names == "auto" else (names == "codes",), (True, False)):
+        texts, ew, eh = sizes(use_codes)
+        if same:
+            ew = dict.fromkeys(ew, max(ew.values()))
+        geo = _FullGeometry(nodes, edges, blocks, ew, eh, pitch, box_h, cv.width, margin,
+                            gap=cv.extent("0.000***")[0] + 0.22, outer=outer,
+                            cap=2 if items else max(2, len(nodes)))
+        best = geo.best()
+        if best is not None:
+            chosen = (use_codes, texts, ew, eh, geo, best)
             break
-    else:
-        n_items = sum(len(b) for b in blocks.values())
-        raise ValueError(f"The full model ({len(order)} constructs, {n_items} items) does not "
-                         f"fit a width of {cv.width:g} in with 8 pt labels: use size='page' or "
-                         "a larger width in inches, or draw the structural model (full=False).")
-    spare = (cv.width - 2 * margin - sum(bw.values())) / len(order)
-    eh = max(h for _, h in ext.values()) * 1.3 + 0.1
-    note = _diagram_note(lang, style, True)
+    if chosen is None:
+        if not items:
+            return False
+        raise ValueError(f"The full model ({len(nodes)} constructs, {len(item_names)} items) "
+                         f"does not fit a width of {cv.width:g} in with 8 pt labels: use "
+                         "size='page' or a larger width in inches, or draw the structural "
+                         "model (full=False).")
+    use_codes, texts, ew, eh, geo, (_, split, rows) = chosen
+    note = _diagram_note(lang, style, items)
     if use_codes:
-        note = _codes_note(order, labels, lang) + " " + note
+        note = _codes_note(nodes, labels, lang) + " " + note
     note = _wrap_to(note, cv.width - 2 * margin, cv)
     note_h = cv.extent(note)[1] + 0.12
-    y_items = note_h + 0.05
-    y_lat = y_items + box_h + 0.75 + eh / 2
-    x, P = margin, {}
-    for n in order:
-        w = bw[n] + spare
-        P[n] = (x + w / 2, y_lat)
-        items = blocks[n]
-        x0 = P[n][0] - len(items) * pitch / 2 + pitch / 2
-        for k, (it, v) in enumerate(items):
+    steps = ((1.0, 0.55), (1.35, 0.7), (1.7, 0.85), (2.1, 1.0)) if items else \
+        ((1.4, 0.55), (1.8, 0.55), (2.2, 0.55))
+    for channel, load_gap in steps:
+        geo.channel, geo.load_gap = channel, load_gap
+        P, row = geo.place(split, rows)
+        regions = {n: geo.item_region(n, P, row) for n in nodes}
+        ys = [P[n][1] - eh / 2 for n in nodes] + [P[n][1] + eh / 2 for n in nodes]
+        ys += [v for b in regions.values() if b for v in (b[1], b[3])]
+        shift = note_h + 0.08 - min(ys)
+        P = {n: (x, y + shift) for n, (x, y) in P.items()}
+        y_mid = shift + geo.y_top / 2
+        height = max(ys) + shift + 0.08
+        cv.ax.cla()
+        cv.placed.clear()
+        cv.curves.clear()
+        if _draw_full_at(cv, geo, P, row, y_mid, arrows, blocks, texts, ew, eh, pitch, box_h,
+                         item_w, style, Ellipse, FancyArrowPatch, Rectangle):
+            break
+    else:
+        if not items:
+            cv.ax.cla()
+            cv.placed.clear()
+            cv.curves.clear()
+            return False
+        raise ValueError(f"The full model ({len(nodes)} constructs, {len(item_names)} items) "
+                         f"does not fit a width of {cv.width:g} in with 8 pt labels that do "
+                         "not overlap: use a larger width in inches, or draw the structural "
+                         "model (full=False).")
+    cv.ax.text(margin, 0.05, note, fontsize=MIN_FONT_PT, color="#404040", va="bottom", ha="left")
+    cv.finish(height)
+    return True
+
+
+def _draw_full_at(cv, geo, P, row, y_mid, arrows, blocks, texts, ew, eh, pitch, box_h, item_w,
+                  style, Ellipse, FancyArrowPatch, Rectangle) -> bool:
+    """Draw the full model at the centres ``P``; False when a coefficient found no place."""
+    for n in geo.nodes:
+        cv.reserve((P[n][0] - ew[n] / 2, P[n][1] - eh / 2, P[n][0] + ew[n] / 2,
+                    P[n][1] + eh / 2))
+    loading_labels = []
+    for n, block in blocks.items():
+        x, y = P[n]
+        up = row[n] == "top"
+        edge_y = y + eh / 2 if up else y - eh / 2
+        box_y0 = edge_y + geo.load_gap if up else edge_y - geo.load_gap - box_h
+        x0 = x - len(block) * pitch / 2 + pitch / 2
+        for k, (it, v, formative) in enumerate(block):
             ix = x0 + k * pitch
-            cv.ax.add_patch(Rectangle((ix - item_w / 2 - 0.04, y_items), item_w + 0.08, box_h,
+            cv.ax.add_patch(Rectangle((ix - item_w / 2 - 0.04, box_y0), item_w + 0.08, box_h,
                                       facecolor="white", edgecolor="#1f4e79", lw=0.8, zorder=3))
-            cv.ax.text(ix, y_items + box_h / 2, it, rotation=90, ha="center", va="center",
+            cv.ax.text(ix, box_y0 + box_h / 2, it, rotation=90, ha="center", va="center",
                        fontsize=MIN_FONT_PT, zorder=4)
-            cv.reserve((ix - item_w / 2 - 0.04, y_items, ix + item_w / 2 + 0.04, y_items + box_h))
-            start = _boundary(P[n], (ix, y_items + box_h), ew[n], eh)
-            end = (ix, y_items + box_h)
-            cv.ax.add_patch(FancyArrowPatch(start, end, arrowstyle="-|>", mutation_scale=7,
-                                            lw=0.7, color="#555555", zorder=2))
-            lx, ly = _point_along([start, end], 0.72)
-            _label(cv, [(lx, ly), (lx, ly + 0.1), (lx, ly - 0.08)],
-                   format_number(v, 2, style=style).replace("-", "\u2212"), rotation=90)
-        x += w
-    for n in order:
+            cv.reserve((ix - item_w / 2 - 0.04, box_y0, ix + item_w / 2 + 0.04, box_y0 + box_h))
+            near = (ix, box_y0 if up else box_y0 + box_h)
+            start = _boundary(P[n], near, ew[n], eh)
+            a, b = (near, start) if formative else (start, near)
+            cv.ax.add_patch(FancyArrowPatch(a, b, arrowstyle="-|>", mutation_scale=7,
+                                            lw=0.7, color="#555555", zorder=2,
+                                            shrinkA=0, shrinkB=0))
+            loading_labels.append(((start, near), format_number(v, 2, style=style)
+                                   .replace("-", "\u2212")))
+    for k, ((start, near), text) in enumerate(loading_labels):
+        # neighbours staggered along their arrows where the arrows converge
+        ts = (0.72, 0.55, 0.85, 0.4) if k % 2 == 0 else (0.72, 0.85, 0.55, 0.4)
+        if not _label(cv, [_point_along([start, near], t) for t in ts], text, rotation=90):
+            return False
+    for n in geo.nodes:
         cv.ax.add_patch(Ellipse(P[n], ew[n], eh, facecolor="#eaf1fb", edgecolor="#1f4e79",
                                 lw=1.0, zorder=3))
         cv.ax.text(*P[n], texts[n], ha="center", va="center", fontsize=MIN_FONT_PT, zorder=4)
-        cv.reserve((P[n][0] - ew[n] / 2, P[n][1] - eh / 2, P[n][0] + ew[n] / 2, P[n][1] + eh / 2))
-    top = y_lat + eh / 2
-    high = top
-    arcs = sorted(zip(paths["from"], paths["to"], paths["value"], paths["pvalue"]),
-                  key=lambda r: abs(P[r[0]][0] - P[r[1]][0]))
-    # each arc leaves and enters a construct at its own point along the top, ordered by the
-    # position of the other end, so that arcs do not start on top of each other
-    ends: dict[str, list[tuple[float, tuple]]] = {}
-    for a, b, *_ in arcs:
-        ends.setdefault(a, []).append((P[b][0], (a, b)))
-        ends.setdefault(b, []).append((P[a][0], (a, b)))
-    attach = {}
-    for n, lst in ends.items():
-        lst.sort()
-        for k, (_, key) in enumerate(lst):
-            f = (k + 0.5) / len(lst) * 1.2 - 0.6
-            attach[(n, key)] = (P[n][0] + f * ew[n] / 2,
-                                top - eh / 2 * (1 - math.sqrt(max(0.0, 1 - f * f))) - 0.01)
-    for a, b, v, p in arcs:
-        (xa, _), (xb, _) = P[a], P[b]
-        text = _coef_text(v, p, style)
+        if n in geo.outer and not blocks.get(n):
+            x0, y0, x1, y1 = geo.item_region(n, P, row)
+            cv.reserve((x0, y0, x1, y1))
+            cv.ax.text((x0 + x1) / 2, (y0 + y1) / 2, geo.outer[n][0], ha="center",
+                       va="center", fontsize=MIN_FONT_PT, zorder=4)
+    drawn = []
+    for a, b, v, p, loading in arrows:
+        pts = geo.route(a, b, P, row, y_mid)
+        k = _arrow(cv, pts, _is_sig(p, style))
+        text = (format_number(v, 2, style=style).replace("-", "\u2212") if loading else
+                _coef_text(v, p, style))
+        drawn.append((pts, text, k))
+    ts = (0.5, 0.44, 0.56, 0.38, 0.62, 0.32, 0.68, 0.26, 0.74, 0.2, 0.8)
+    # the most constrained (shortest) arrows first
+    for pts, text, k in sorted(drawn, key=lambda d: _length(d[0])):
+        on = [_point_along(pts, t) for t in ts]
+        off = [(x + dx, y + dy) for x, y in on for dx, dy in
+               ((0, 0.1), (0, -0.1), (0.12, 0), (-0.12, 0), (0, 0.2), (0, -0.2))]
+        # on the arrow where fewest other arrows run under the label (then nearest the
+        # middle); off the arrow only where no place on it is free
         w, h = cv.extent(text)
-        rise = 0.35 + 0.25 * abs(xb - xa)
-        while True:   # the lowest arc whose label is free
-            mid = ((xa + xb) / 2, top + rise / 2)
-            box = (mid[0] - w / 2, mid[1] - h / 2, mid[0] + w / 2, mid[1] + h / 2)
-            if cv.free(box):
-                break
-            rise += h + 0.04
-        start, end = attach[(a, (a, b))], attach[(b, (a, b))]
-        ctrl = ((xa + xb) / 2, top + rise)
-        path = MPath([start, ctrl, end], [MPath.MOVETO, MPath.CURVE3, MPath.CURVE3])
-        sig = _is_sig(p, style)
-        cv.ax.add_patch(FancyArrowPatch(path=path, arrowstyle="-|>", mutation_scale=8, lw=0.9,
-                                        color="#333333" if sig else "#8c8c8c",
-                                        linestyle="-" if sig else (0, (4, 3)), zorder=2))
-        cv.reserve(box)
-        cv.ax.text(*mid, text, ha="center", va="center", fontsize=MIN_FONT_PT, zorder=5,
-                   bbox=dict(boxstyle="square,pad=0.05", fc="white", ec="none"))
-        high = max(high, mid[1] + h / 2)
-    cv.ax.text(margin, 0.05, note, fontsize=MIN_FONT_PT, color="#404040", va="bottom", ha="left")
-    cv.finish(high + 0.1)
+        box = lambda c: (c[0] - w / 2, c[1] - h / 2, c[0] + w / 2, c[1] + h / 2)  # noqa: E731
+        free = [c for c in on if cv.free(box(c)) and box(c)[0] >= 0.02 and
+                box(c)[2] <= cv.width - 0.02 and box(c)[1] >= 0]
+        if free:
+            best = min(range(len(free)), key=lambda i: (cv.curves_under(box(free[i]), k), i))
+            cands = [free[best]]
+        else:
+            cands = off
+        if not _label(cv, cands, text, own=k):
+            return False
+    return True
+
+
+def _length(pts) -> float:
+    P = np.asarray(pts, float)
+    return float(np.hypot(*np.diff(P, axis=0).T).sum())
 
 
 # ============================================================================ other figures
