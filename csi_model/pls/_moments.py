@@ -30,7 +30,7 @@ import warnings
 import numpy as np
 
 from ..exceptions import DataQualityWarning, EstimationError, SurveyDataError
-from ..survey.moments import SurveyMoments, _chan
+from ..survey.moments import SurveyMoments, merge_cells
 
 __all__ = ["MomentData", "moment_data", "rows_needed", "RowsNeeded", "check_moment_options",
            "check_scale", "check_scale_from_data", "index_groups"]
@@ -169,7 +169,7 @@ def _mask(key) -> np.ndarray:
 def _merge_all(stats):
     total = None
     for s in stats:
-        total = s if total is None else _chan(total, s)
+        total = s if total is None else merge_cells(total, s)
     return total
 
 
@@ -376,7 +376,7 @@ def moment_data(spec, m: SurveyMoments, notes: list[str], missing: str) -> Momen
 def _pooled_masks(cells: dict) -> dict:
     out: dict = {}
     for (g, key), c in sorted(cells.items(), key=lambda kv: (kv[0][1], str(kv[0][0]))):
-        out[key] = _chan(out[key], c) if key in out else c
+        out[key] = merge_cells(out[key], c) if key in out else c
     return out
 
 

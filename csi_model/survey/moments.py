@@ -32,7 +32,7 @@ import pandas as pd
 
 from ..exceptions import SurveyDataError
 
-__all__ = ["SurveyMoments", "PatternMoments", "survey_moments", "read_partitions"]
+__all__ = ["SurveyMoments", "PatternMoments", "survey_moments", "read_partitions", "merge_cells"]
 
 # A cell: (count, mean of the answered items, centred cross-products of the answered items);
 # cells are keyed by (group label or None, observed-mask bytes over the moments' items).
@@ -231,7 +231,7 @@ class SurveyMoments:
             keep = pos[idx[sub]]
             reduced = (cell[0], cell[1][keep], cell[2][np.ix_(keep, keep)])
             key = (group, sub.tobytes())
-            out[key] = _chan(out[key], reduced) if key in out else reduced
+            out[key] = merge_cells(out[key], reduced) if key in out else reduced
         return out
 
     def listwise(self, items: Sequence[str], func: str = "this estimator") -> "SurveyMoments":
@@ -535,8 +535,23 @@ def _cell(xs: np.ndarray):
     return len(xs), mean, c.T @ c
 
 
-def _chan(a, b):
-    """Merge two (count, mean, centred cross-products) exactly (Chan, Golub & LeVeque)."""
+def merge_cells(a, b):
+    """Merge two (count, mean, centred cross-products) exactly (Chan, Golub & LeVeque).
+
+    The cells of two sets of rows give the cell of their union, so moments add up
+    partition by partition (and, in :mod:`csi_model.pls._moments`, pattern by pattern).
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> x = np.arange(12.0).reshape(6, 2) ** 1.5
+    >>> def cell(xs):
+    ...     c = xs - xs.mean(axis=0)
+    ...     return len(xs), xs.mean(axis=0), c.T @ c
+    >>> n, mean, m2 = merge_cells(cell(x[:2]), cell(x[2:]))
+    >>> n, bool(np.allclose(m2 / n, np.cov(x.T, bias=True)))
+    (6, True)
+    """
     n_a, mean_a, m2_a = a
     n_b, mean_b, m2_b = b
     n = n_a + n_b
@@ -548,7 +563,7 @@ def _chan(a, b):
 def _merge(a: dict, b: dict) -> dict:
     cells = dict(a["cells"])
     for key, s in b["cells"].items():
-        cells[key] = _chan(cells[key], s) if key in cells else s
+        cells[key] = merge_cells(cells[key], s) if key in cells else s
     read_by = dict(a["read_by"])
     for g, k in b["read_by"].items():
         read_by[g] = read_by.get(g, 0) + k
@@ -566,7 +581,7 @@ def _pooled(cells: Mapping) -> dict:
     out: dict = {}
     for key in sorted(cells, key=_sort_key):
         mask_b = key[1]
-        out[mask_b] = _chan(out[mask_b], cells[key]) if mask_b in out else cells[key]
+        out[mask_b] = merge_cells(out[mask_b], cells[key]) if mask_b in out else cells[key]
     return out
 
 
