@@ -780,20 +780,31 @@ def _result(spec, by, groups, equal, partial, ns, jm, theta, acov, level, measur
                             "listwise" if moments is not None else "fiml")
 
 
-def _ml_estimate(jm, spec, moments, weights, pooled, warm, notes, polish: bool):
+def _ml_estimate(jm, spec, moments, weights, pooled, warm, notes, polish: bool, lin=None):
     """The joint ML estimate on the groups' ``moments`` (``weights``: each group's share of
     N): Fisher scoring from the start values (of ``pooled()``, the pooled moments) or from
-    ``warm``, polished if asked. Returns ``(theta, iterations, converged, shared)``."""
+    ``warm``, polished if asked; under linear '==' constraints ``lin``
+    (:class:`~csi_model.sem.constraints.LinearEqualities`) on the free coordinates z of
+    ``theta = t0 + K z``. Returns ``(theta, iterations, converged, shared)``."""
     theta0 = (_start(jm, spec, moments, pooled(), notes) if warm is None
               else _warm_start(jm, warm))
     shared = _SharedDerivatives(jm)
     f = lambda t: _objective(jm, moments, weights, t)                      # noqa: E731
     g = lambda t: _gradient(jm, moments, weights, t, shared(t))            # noqa: E731
     h = lambda t: 2 * _information(jm, weights, t, shared(t))              # noqa: E731
-    theta, iters, ok = est.fisher_scoring(f, g, h, theta0)
+    if lin is None:
+        theta, iters, ok = est.fisher_scoring(f, g, h, theta0)
+        if ok and polish:
+            theta = est.polish(f, g, h, theta)
+        return theta, iters, ok, shared
+    K = lin.K
+    fz = lambda z: f(lin.theta(z))                                         # noqa: E731
+    gz = lambda z: K.T @ g(lin.theta(z))                                   # noqa: E731
+    hz = lambda z: K.T @ h(lin.theta(z)) @ K                               # noqa: E731
+    z, iters, ok = est.fisher_scoring(fz, gz, hz, lin.z(theta0))
     if ok and polish:
-        theta = est.polish(f, g, h, theta)
-    return theta, iters, ok, shared
+        z = est.polish(fz, gz, hz, z)
+    return lin.theta(z), iters, ok, shared
 
 
 def _fit_joint_equalities(spec, by, groups, jm, lin, moments, ns, equal, partial, level, warm,
@@ -803,22 +814,10 @@ def _fit_joint_equalities(spec, by, groups, jm, lin, moments, ns, equal, partial
     ``K (K' N I K)^-1 K'``, each equality one more df and one parameter fewer (lavaan)."""
     N = sum(ns)
     weights = [n / N for n in ns]
-    K = lin.K
     with threadpool_limits(limits=1, user_api="blas"):
-        if warm is None:
-            theta0 = _start(jm, spec, moments, _pooled_moments(moments), notes)
-        else:
-            theta0 = _warm_start(jm, warm)
-        shared = _SharedDerivatives(jm)
-        f = lambda z: _objective(jm, moments, weights, lin.theta(z))  # noqa: E731
-        g = lambda z: K.T @ _gradient(jm, moments, weights, lin.theta(z),  # noqa: E731
-                                      shared(lin.theta(z)))
-        h = lambda z: K.T @ (2 * _information(jm, weights, lin.theta(z),  # noqa: E731
-                                              shared(lin.theta(z)))) @ K
-        z, iters, ok = est.fisher_scoring(f, g, h, lin.z(theta0))
-        if ok and not screening:
-            z = est.polish(f, g, h, z)
-        theta = lin.theta(z)
+        theta, iters, ok, shared = _ml_estimate(
+            jm, spec, moments, weights, lambda: _pooled_moments(moments), warm, notes,
+            polish=not screening, lin=lin)
         acov = lin.acov(N * _information(jm, weights, theta, shared(theta)))
     if not ok:
         notes.append(f"The multi-group estimation did not converge in {iters} iterations.")
