@@ -208,40 +208,14 @@ def em_saturated(data: MissingData, *, tol: float = 1e-9, max_iter: int = 10000)
     """ML mean and covariance of the unrestricted model by EM (lavaan's h1 with missing data).
 
     The E-step uses ``E[y_m | y_o] = mu_m - inv(P_mm) (P r)_m`` and
-    ``Cov[y_m | y_o] = inv(P_mm)``. Returns (Sigma, mu, loglik, iterations).
+    ``Cov[y_m | y_o] = inv(P_mm)``; the rows' sampling weights (``data.w``) weight the
+    M-step. It is :func:`em_saturated_batch` with the one set of case weights, started from
+    the answers' means and variances. Returns (Sigma, mu, loglik, iterations).
     """
-    X, obs = data.X, data.observed
-    n, p = X.shape
     mu, var = observed_moments(data)
-    Sigma = np.diag(var)
-    for it in range(1, max_iter + 1):
-        P = np.linalg.inv(Sigma)
-        res = np.where(obs, X - mu, 0.0)
-        U = res @ P
-        filled = np.where(obs, X, 0.0)
-        extra = np.zeros((p, p))
-        for grp in data.groups:
-            c, mcase = grp.cases, grp.midx[grp.pos]
-            m = grp.midx
-            Pmm_inv = np.linalg.inv(P[m[:, :, None], m[:, None, :]])     # (P_j, j, j)
-            um = np.take_along_axis(U[c], mcase, axis=1)
-            cond = mu[mcase] - np.einsum("cab,cb->ca", Pmm_inv[grp.pos], um)
-            rows = np.repeat(c, mcase.shape[1])
-            filled[rows, mcase.ravel()] = cond.ravel()
-            # the conditional covariances, weighted by the cases of each pattern
-            C = Pmm_inv * data.counts[grp.patterns][:, None, None]
-            np.add.at(extra, (m[:, :, None], m[:, None, :]), C)
-        w = data.w
-        mu_new = w @ filled / w.sum()
-        Fc = filled - mu_new
-        Sigma_new = ((Fc * w[:, None]).T @ Fc + extra) / w.sum()
-        # EM converges linearly: stop on the change of the moments, scaled by their size
-        change = max(np.abs(mu_new - mu).max() / np.sqrt(np.diag(Sigma)).max(),
-                     np.abs(Sigma_new - Sigma).max() / np.abs(Sigma).max())
-        mu, Sigma = mu_new, Sigma_new
-        if change < tol:
-            return Sigma, mu, loglik(Sigma, mu, data), it
-    return Sigma, mu, loglik(Sigma, mu, data), max_iter
+    Sigma, mu, _, it, conv = em_saturated_batch(data, data.w[None], np.diag(var)[None],
+                                                mu[None], tol=tol, max_iter=max_iter)
+    return Sigma[0], mu[0], loglik(Sigma[0], mu[0], data), it
 
 
 # ------------------------------------------------------------- information in moment space
