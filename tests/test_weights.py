@@ -226,8 +226,10 @@ def test_weighted_pls_bootstrap_and_index_are_the_replicated_ones():
     t1, t0 = r1.bootstrap_table(), r0.bootstrap_table()
     pd.testing.assert_frame_equal(t1, r2.bootstrap_table())
     assert not np.allclose(t1.iloc[:, -1].to_numpy(float), t0.iloc[:, -1].to_numpy(float))
-    with pytest.raises(EstimationError, match="missing='mean'"):
-        cm.fit_pls("telecom", tel, weights="k", missing="mean")
+    # with missing answers too (tests/test_pls_weights_missing.py): weighted mean replacement
+    mean = cm.fit_pls("telecom", tel, weights="k", missing="mean")
+    np.testing.assert_allclose(mean.paths["est"], cm.fit_pls("telecom", tel, weights="k")
+                               .paths["est"], atol=1e-12)      # no gaps: the same fit
 
 
 # ------------------------------------------------------------------------------- CLI
