@@ -172,3 +172,25 @@ def test_an_item_answered_only_with_weight_zero_is_refused(missing):
     tel.loc[tel["SAT2"].isna(), "k"] = 1
     with pytest.raises(EstimationError, match=r"SAT2.*sampling weight 0 \(column 'k'\)"):
         _quiet(cm.fit_pls, "telecom", tel, weights="k", missing=missing)
+
+
+@pytest.mark.parametrize("missing", ["listwise", "mean"])
+def test_a_weighted_resample_is_the_replicated_resample(missing):
+    """Listwise and mean replacement: a bootstrap resample of the weighted fit (rows drawn with
+    repetition, each keeping its weight) has the estimates of the unweighted fit of those
+    rows, each repeated k times (mean replacement: of the replaced data, as the bootstrap
+    resamples it)."""
+    tel, _ = _survey_with_gaps()
+    if missing == "listwise":
+        tel = tel.dropna().reset_index(drop=True)
+    res = _quiet(cm.fit_pls, "telecom", tel, weights="k", missing=missing)
+    stat = _statistic(res)
+    idx = np.random.default_rng(4).integers(0, res.n, res.n)
+    got = pd.Series(stat._batch([idx])[0], index=stat.names())
+    items = list(dict.fromkeys(i for lv in res.spec.latents for i in res.spec.indicators[lv]))
+    filled = pd.DataFrame(res._data.X, columns=items)     # the (replaced) data of the fit
+    k = tel["k"].to_numpy()[idx]
+    rep = filled.iloc[np.repeat(idx, k)].reset_index(drop=True)
+    ref = _estimates(_quiet(cm.fit_pls, "telecom", rep))
+    for (lhs, op, rhs), v in ref.items():
+        assert got[f"{lhs} {op} {rhs}"] == pytest.approx(v, abs=1e-10)
