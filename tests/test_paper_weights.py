@@ -127,6 +127,7 @@ def test_every_output_of_the_weighted_paper_says_it_is_weighted(paper):
     assert manifest["data"]["kish_effective_n"] == pytest.approx(w.sum() ** 2 / (w ** 2).sum(),
                                                                  abs=0.01)
     assert any(n.startswith("Weighted analyses") for n in manifest["warnings"])
+    assert res.notes[0].startswith("Weighted analyses: sampling weights from column 'w' (Kish")
 
 
 def test_analyze_and_the_html_report_with_weights():
@@ -169,6 +170,16 @@ def test_bad_weights_in_paper_toml_and_analyze_are_clear_errors(tmp_path):
     with pytest.raises(cm.SurveyDataError, match="also a grouping column"):
         analyze(spec, survey, bootstrap=0, htmt_bootstrap=0, compare_by=None,
                 weights="operator")
+
+
+def test_cli_paper_build_reads_the_weights_from_paper_toml(paper, tmp_path, capsys):
+    from csi_model.cli import main
+    d, _, _ = paper
+    assert main(["paper", "build", str(d), "--out", str(tmp_path / "b"), "--no-pdf"]) == 0
+    out = capsys.readouterr().out
+    assert "note: Weighted analyses: sampling weights from column 'w' (Kish" in out
+    assert (tmp_path / "b" / "tables" / "fit_measures.csv").read_text(encoding="utf-8") == \
+        (d / "_build" / "tables" / "fit_measures.csv").read_text(encoding="utf-8")
 
 
 def test_cli_report_takes_weights(tmp_path, capsys):

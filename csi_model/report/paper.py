@@ -540,6 +540,8 @@ def _build(cfg: PaperConfig, build: Path, pdf, progress, template_text, t0) -> "
                 compare_by=cfg.compare_by, missing=cfg.missing, progress=bool(progress),
                 weights=cfg.weights)
     timings["analyses"] = time.perf_counter() - t
+    if a.weights is not None:           # also in the build's summary (the CLI prints it)
+        res.notes.append(a.weighting)
     for w in _weight_notes(a):
         say(f"note: {w}")
     for w in a.warnings:
