@@ -51,8 +51,8 @@ def paper(tmp_path_factory):
         'group_by = "operator"\nwave_by = "wave"\ncompare_by = "wave"\n'
         '[output]\ntable_formats = ["csv", "md", "html", "docx"]\nfigure_formats = ["png"]\n'
         'pdf = false\n', encoding="utf-8")
-    (d / "paper.md").write_text("# Weighted\n\n{{table:fit_measures}}\n\nn = {{n}}\n\n"
-                                "See the warnings.\n", encoding="utf-8")
+    (d / "paper.md").write_text("# Weighted\n\n{{table:fit_measures}}\n\n"
+                                "n = {{n}} of {{n_total}}\n\n{{warnings}}\n", encoding="utf-8")
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
         res = build_paper(d)
@@ -117,6 +117,7 @@ def test_every_output_of_the_weighted_paper_says_it_is_weighted(paper):
     text = "\n".join(p.text for p in doc.paragraphs)
     assert text.count(NOTE) >= 10
     paper_md = (build / "paper.md").read_text(encoding="utf-8")
+    assert "n = 600 of 600" in paper_md and "{{" not in paper_md
     assert "Weighted analyses: sampling weights from column 'w' (Kish effective sample size" \
         in paper_md
     assert "the CB-SEM bootstrap is not available with weights" in paper_md

@@ -281,7 +281,8 @@ def _atomic_write(path: Path, content: str | bytes) -> None:
 
 
 _PLACEHOLDER = re.compile(r"\{\{(.*?)\}\}", re.S)
-_PLACEHOLDER_KINDS = {"table": True, "figure": True, "fit": True, "n": False}
+_PLACEHOLDER_KINDS = {"table": True, "figure": True, "fit": True, "n": False, "n_total": False,
+                      "warnings": False}
 _COMMENT = re.compile(r"<!--.*?-->", re.S)
 
 
