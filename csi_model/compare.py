@@ -149,15 +149,19 @@ class ComparisonResult:
                     "pvalue.diff", "cfi.diff", "rmsea.diff", "decision"]
             title = ("Measurement invariance (CB-SEM); a step holds when CFI drops by "
                      "< .010 (Cheung & Rensvold 2002) and RMSEA rises by < .015 (Chen 2007)")
-            if self.options.get("weights") and "cfi.robust" in self.invariance.ladder:
+            ladder = self.invariance.ladder
+            if self.options.get("weights") and "chisq.scaling.factor" in ladder:
                 cols[:4] = ["chisq.scaled", "df", "cfi.robust", "rmsea.robust"]   # MLR
-                title += ("; sampling weights: weighted ML (MLR), Yuan-Bentler scaled "
+                how = "weighted FIML" if missing != "listwise" else "weighted ML"
+                title += (f"; sampling weights: {how} (MLR), Yuan-Bentler scaled "
                           "chi-square, robust CFI/RMSEA, Satorra-Bentler (2001) scaled "
                           "difference tests")
-            elif "cfi.scaled" in self.invariance.ladder:      # ordered items (WLSMV)
+            elif "cfi.scaled" in ladder:      # ordered items (WLSMV)
                 cols[:4] = ["chisq.scaled", "df", "cfi.scaled", "rmsea.scaled"]
-                title += ("; ordered items: WLSMV, scaled CFI/RMSEA, scaled-shifted "
-                          "difference tests (Wu & Estabrook 2016 steps)")
+                title += ("; ordered items: " + ("weighted " if self.options.get("weights")
+                                                 else "") +
+                          "WLSMV, scaled CFI/RMSEA, scaled-shifted difference tests (Wu & "
+                          "Estabrook 2016 steps)")
             tables.append((title, self.invariance.ladder[cols]))
             if len(self.invariance.suggestions):
                 tables.append(("Partial invariance: constraints to release first",
@@ -170,9 +174,10 @@ class ComparisonResult:
                            "means)", lm.drop(columns="reference").set_index(["latent", "group"])[
                                ["kind", "est", "se", "z", "pvalue", "implied", "implied.se",
                                 "implied.pvalue"]]))
+        weighted = " (weighted)" if self.options.get("weights") else ""
         tables += [("Structural paths: CB-SEM Wald tests (metric model)", self.cbsem_paths),
-                   ("Structural paths: PLS-MGA permutation tests", self.pls_paths),
-                   ("MICOM (PLS measurement invariance of composites)",
+                   ("Structural paths: PLS-MGA permutation tests" + weighted, self.pls_paths),
+                   ("MICOM (PLS measurement invariance of composites)" + weighted,
                     self.micom[["group_b", "latent", "step2.c", "step2.c_q05", "step3.mean_diff",
                                 "step3.logvar_diff", "verdict"]]
                     if len(self.micom) else self.micom),
@@ -258,18 +263,42 @@ def _ordinal_steps(steps) -> tuple[str, ...]:
     return tuple(steps)
 
 
-def _weighted_ladder(spec, survey, group_col, steps, weights, notes):
-    """The CB-SEM invariance ladder with sampling weights (weighted ML, robust SEs,
-    Satorra-Bentler scaled differences), or None with a note saying why it was skipped.
-    Listwise: missing='ml' with weights never gets here (fit_pls refuses it first)."""
+def _weighted_ladder(spec, survey, group_col, steps, weights, notes, missing="listwise",
+                     ordinal: bool = False):
+    """The CB-SEM invariance ladder with sampling weights, or None with a note saying why it
+    was skipped: weighted ML (``missing="ml"``: weighted FIML) with robust SEs and
+    Satorra-Bentler scaled differences; with ordered items weighted WLSMV on the
+    measurement model (``missing="ml"``: pairwise deletion) with scaled-shifted
+    differences."""
     from .sem.groups import invariance
     try:
-        inv = invariance(spec, survey, by=group_col, steps=steps, weights=weights)
+        if ordinal:
+            inv = invariance(_measurement_part(spec, notes), survey, by=group_col,
+                             ordered=True, steps=_ordinal_steps(steps), weights=weights,
+                             missing="pairwise" if missing == "ml" else "listwise")
+        else:
+            inv = invariance(spec, survey, by=group_col, steps=steps, weights=weights,
+                             missing="fiml" if missing == "ml" else "listwise")
     except EstimationError as exc:   # e.g. cells too small for a configural CB-SEM
         notes.append(f"CB-SEM invariance and path tests skipped: {exc}")
         return None
-    notes.append(f"Sampling weights ('{weights}'): the CB-SEM invariance ladder is weighted "
-                 "ML with robust SEs (lavaan's sampling.weights: MLR); its chisq.diff is the "
+    except SurveyDataError as exc:   # ordered items: e.g. a category empty in a group
+        if not ordinal:
+            raise
+        notes.append(f"CB-SEM invariance (ordered items) skipped: {exc}")
+        return None
+    if ordinal:
+        notes.append(f"Sampling weights ('{weights}'), ordered items: the CB-SEM invariance "
+                     "ladder is weighted WLSMV on the measurement model (weighted thresholds, "
+                     "polychoric correlations and Gamma, as lavaan's sampling.weights); its "
+                     "chisq.diff is the scaled-shifted difference test. CB-SEM path tests "
+                     "are not done with ordered items (see the PLS-MGA path tests)."
+                     + (" It uses pairwise deletion (lavaan's missing = \"pairwise\"; there "
+                        "is no FIML for ordered items)." if missing == "ml" else ""))
+        return inv
+    how = "weighted FIML" if missing == "ml" else "weighted ML"
+    notes.append(f"Sampling weights ('{weights}'): the CB-SEM invariance ladder is {how} "
+                 "with robust SEs (lavaan's sampling.weights: MLR); its chisq.diff is the "
                  "Satorra-Bentler (2001) scaled difference and its decisions use the robust "
                  "CFI and RMSEA.")
     return inv
@@ -319,9 +348,12 @@ def compare(spec: ModelSpec | str, data, *, by: str | Sequence[str], bootstrap: 
         differences (a bootstrap resample draws respondents within groups, each keeping its
         weight), and the CB-SEM invariance ladder with its path and latent-mean tests
         (``invariance(..., weights=)``: weighted ML with robust SEs, Satorra-Bentler scaled
-        differences, as lavaan's ``sampling.weights``; listwise, continuous items). The
-        PLS-MGA/MICOM permutation tests are not weighted yet: with ``weights`` they are
-        skipped, and the result's warnings say so.
+        differences, as lavaan's ``sampling.weights``; with ``missing="ml"`` weighted FIML,
+        as far as the PLS fit allows the weights with it; with ``ordered`` weighted WLSMV,
+        ``invariance(..., ordered=True, weights=)``). The PLS-MGA permutation tests and MICOM
+        are weighted as well (:func:`~csi_model.pls.mga.pls_permutation_test`: every permuted
+        group is a weighted PLS fit, each respondent keeping its weight; MICOM uses weighted
+        correlations, means and variances); the result's warnings and summary say so.
 
     Returns
     -------
@@ -369,17 +401,15 @@ def compare(spec: ModelSpec | str, data, *, by: str | Sequence[str], bootstrap: 
     groups = tuple(dict.fromkeys(labels))
     inv, cbsem_paths, means_table = None, pd.DataFrame(), pd.DataFrame()
     ordinal = ordered is not None and ordered is not False
-    if weights is not None and ordinal:
-        notes.append(f"Sampling weights ('{weights}'): the CB-SEM invariance ladder with "
-                     "ordered items is not available with weights yet and was skipped; run "
-                     "compare without ordered= for the weighted (MLR) ladder.")
-    elif weights is not None:
-        inv = _weighted_ladder(spec, survey, group_col, invariance_steps, weights, notes)
     if weights is not None:
-        notes.append(f"Sampling weights ('{weights}'): the PLS-MGA/MICOM permutation tests "
-                     "are not available with weights yet and were skipped (a permutation "
-                     "would have to carry the weights); the indices and their differences "
-                     "are weighted. Run compare without weights for the permutation tests.")
+        inv = _weighted_ladder(spec, survey, group_col, invariance_steps, weights, notes,
+                               missing, ordinal)
+        notes.append(f"Sampling weights ('{weights}'): the PLS-MGA permutation tests and "
+                     "MICOM are weighted (each permuted group is a weighted PLS fit, every "
+                     "respondent keeping its weight; MICOM with weighted correlations, means "
+                     "and variances); permutation p-values assume respondents exchangeable "
+                     "between groups, which very unequal weights make only approximate. The "
+                     "indices and their differences are weighted too.")
     else:
         try:
             if ordinal:
@@ -425,7 +455,7 @@ def compare(spec: ModelSpec | str, data, *, by: str | Sequence[str], bootstrap: 
                              "partial-invariance table lists (invariance(..., partial=[...])).")
 
     pls_rows, micom_rows = [], []
-    for g in (groups[1:] if weights is None else ()):
+    for g in groups[1:]:
         res = pls_permutation_test(pls, by=group_col, groups=(groups[0], g),
                                    n_permutations=n_permutations, seed=seed, level=level)
         t = res.paths.rename(columns={f"est.{groups[0]}": "est.a", f"est.{g}": "est.b"})

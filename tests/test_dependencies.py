@@ -10,7 +10,6 @@ import warnings
 from importlib.metadata import version
 
 import numpy as np
-import pandas as pd
 import pytest
 from packaging.version import Version
 
@@ -43,7 +42,6 @@ def test_semopy_fit_and_inspect_layout():
 
 def test_semopy_fit_from_covariance_needs_n_samples():
     """The FIML start fits semopy to the EM covariance; semopy needs n_samples for that."""
-    import semopy
     data = cm.simulate_survey("acsi", n=300, seed=2)
     spec = cm.load_model("acsi")
     cov = data[list(spec.observed)].cov()

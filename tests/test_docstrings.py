@@ -15,7 +15,6 @@ import importlib
 import inspect
 import re
 
-import pytest
 
 PACKAGES = ["csi_model", "csi_model.model", "csi_model.survey", "csi_model.sem",
             "csi_model.measurement", "csi_model.pls", "csi_model.weighting", "csi_model.report",

@@ -16,7 +16,6 @@ import pandas as pd
 import pytest
 
 import csi_model as cm
-from csi_model.exceptions import ImproperSolutionWarning
 
 HERE = Path(__file__).parent
 REF = HERE / "reference" / "lavaan"

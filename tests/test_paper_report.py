@@ -2,7 +2,6 @@
 Chromium, and figures with Chinese labels (no missing glyphs)."""
 from __future__ import annotations
 
-import base64
 import hashlib
 import json
 import re
@@ -11,7 +10,6 @@ import subprocess
 import warnings
 from pathlib import Path
 
-import numpy as np
 import pytest
 
 import csi_model as cm

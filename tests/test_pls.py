@@ -350,7 +350,6 @@ def test_compare_estimators(mobi):
 
 
 def test_defined_parameters_are_not_silently_dropped_by_pls():
-    import warnings
     from csi_model.exceptions import CSIModelWarning
     spec = cm.ModelSpec.from_syntax("A =~ IMAG1 + IMAG2 + IMAG3\nB =~ SAT1 + SAT2 + SAT3\n"
                                     "B ~ a*A\nd := 2*a")

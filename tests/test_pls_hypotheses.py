@@ -8,10 +8,8 @@ in the bootstrap table. Tolerances are explicit.
 """
 from __future__ import annotations
 
-import warnings
 from pathlib import Path
 
-import docx
 import numpy as np
 import pandas as pd
 import pytest

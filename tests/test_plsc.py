@@ -13,7 +13,6 @@ import pytest
 
 import csi_model as cm
 from csi_model.bootstrap import resample_indices
-from csi_model.pls.fit import _PLSStatistic
 
 HERE = Path(__file__).parent
 REF = HERE / "reference" / "plsc"

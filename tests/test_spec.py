@@ -1,7 +1,6 @@
 """Model syntax, validation errors (what and where) and the parameter table."""
 from __future__ import annotations
 
-import numpy as np
 import pandas as pd
 import pytest
 

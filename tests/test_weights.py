@@ -267,10 +267,9 @@ def test_cli_weights_on_fit_pls_and_index(tmp_path, capsys):
 def test_pls_follow_ups_that_would_ignore_weights_are_refused():
     tel = _telecom()
     res = cm.fit_pls("telecom", tel, weights="w")
-    for call in (lambda: cm.pls_htmt(res), lambda: cm.pls_predict(res, seed=1),
-                 lambda: cm.pls_model_fit(res, bootstrap=10, seed=1)):
-        with pytest.raises(EstimationError, match="sampling weights is not available yet"):
-            call()
+    # (pls_htmt and pls_model_fit(bootstrap=) are weighted: tests/test_pls_mga_weights.py)
+    with pytest.raises(EstimationError, match="sampling weights is not available yet"):
+        cm.pls_predict(res, seed=1)
     # the saturated SRMR uses the weighted item correlations
     fit_w = cm.pls_model_fit(res)
     fit_0 = cm.pls_model_fit(cm.fit_pls("telecom", tel.drop(columns="w")))
@@ -284,14 +283,15 @@ def test_compare_with_weights_gives_the_replicated_rows_indices():
     res = cm.compare("telecom", tel, by="op", weights="k", bootstrap=20, scale=(1, 10))
     ref = cm.csi_index("telecom", rep, by="op", scale=(1, 10))
     np.testing.assert_allclose(res.index.table["index"], ref.table["index"], atol=1e-10)
-    # the CB-SEM ladder is weighted (tests/test_weights_groups.py); PLS-MGA is skipped
+    # the CB-SEM ladder is weighted (tests/test_weights_groups.py); so are PLS-MGA and MICOM
+    # (tests/test_pls_mga_weights.py)
     assert res.invariance is not None and res.invariance.fits["configural"].weights == "k"
-    assert res.pls_paths.empty
-    assert any("not available with weights yet and were skipped" in w for w in res.warnings)
+    assert len(res.pls_paths) and len(res.micom)
+    assert any("PLS-MGA permutation tests and MICOM are weighted" in w for w in res.warnings)
     assert any("Sampling weights from column 'k'" in w for w in res.warnings)
     text = res.summary().as_text()
-    assert "not available with weights" in text
-    assert "Empty DataFrame" not in text and "PLS-MGA permutation tests\n" not in text
+    assert "PLS-MGA permutation tests (weighted)" in text
+    assert "Empty DataFrame" not in text
 
 
 # ------------------------------------------------------------------------- descriptives

@@ -7,7 +7,7 @@ from pathlib import Path
 
 from ._common import (FORMATTER, UsageError, atomic_directory, check_bootstrap, epilog, missing_argument,
                       json_argument, model_inputs, out_argument, parse_codes, quiet_argument,
-                      read_options, survey_arguments, survey_path)
+                      read_options, survey_arguments, survey_path, weights_argument)
 from ._io import all_warnings, check_outputs, not_in_report, read_survey_for, write_json, write_text
 
 #: The files ``--out DIR`` writes.
@@ -35,11 +35,13 @@ def add_parser(sub, common: argparse.ArgumentParser) -> None:
               csi-model measure survey.csv --model telecom --missing-codes 99
               csi-model measure ecsi_mobi.csv --model ecsi_mobi --json measurement.json
               csi-model measure survey.csv --model my_model.lav --rotation promax --htmt 0.90
+              csi-model measure weighted.csv --model telecom --weights w
             """))
     survey_arguments(p)
     p.add_argument("--allow-cross-loadings", action="store_true",
                    help="allow an item to load on more than one latent")
     missing_argument(p, "measurement")
+    weights_argument(p)
     p.add_argument("--n-factors", type=int, metavar="K",
                    help="factors of the EFA (default: the number of latents)")
     p.add_argument("--method", type=str.lower, choices=("minres", "ml"), default="minres",
@@ -84,7 +86,7 @@ def run(args: argparse.Namespace) -> int:
         result = measurement(spec, survey, n_factors=args.n_factors, method=args.method,
                              rotation=None if args.rotation == "none" else args.rotation,
                              thresholds=Thresholds(htmt=args.htmt), n_boot=args.bootstrap,
-                             seed=args.seed, missing=args.missing)
+                             seed=args.seed, missing=args.missing, weights=args.weights)
     written: list[Path] = []
     if json_path is not None:
         payload = result.to_dict()

@@ -32,7 +32,7 @@ from ..sem._bivnorm import bvn_cdf
 __all__ = ["ordinal_reliability"]
 
 
-def ordinal_reliability(spec, data, *, missing_codes=None) -> pd.DataFrame:
+def ordinal_reliability(spec, data, *, missing_codes=None, weights=None) -> pd.DataFrame:
     """Ordinal alpha and omega of every latent with two or more ordered items.
 
     Parameters
@@ -44,6 +44,9 @@ def ordinal_reliability(spec, data, *, missing_codes=None) -> pd.DataFrame:
         flips the items its codebook marks reverse-coded). Listwise deletion.
     missing_codes : sequence, optional
         Answer codes meaning "no answer" when ``data`` is read here.
+    weights : None
+        Sampling weights are not available here yet (the polychoric correlations would have
+        to be weighted): any column name is refused with an error that says what to do.
 
     Returns
     -------
@@ -75,6 +78,13 @@ def ordinal_reliability(spec, data, *, missing_codes=None) -> pd.DataFrame:
     from ..sem.polychoric import polychoric
 
     spec = as_spec(spec, "ordinal_reliability")
+    if weights is not None:
+        from ..exceptions import EstimationError
+        raise EstimationError(
+            f"ordinal_reliability: sampling weights ('{weights}') are not available for the "
+            "ordinal alpha and omega yet (the polychoric correlations and thresholds would have "
+            "to be weighted). Use measurement(spec, data, weights=...) for alpha, omega and AVE "
+            "of the items as continuous answers, or leave out weights=.")
     survey = as_survey(data, spec, missing_codes, "ordinal_reliability")
     res = fit(spec, survey, ordered=True)
     frame, _ = survey.complete_cases(list(spec.observed))

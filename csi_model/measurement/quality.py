@@ -48,6 +48,9 @@ rho_a                     Dijkstra & Henseler (2015): ``(w'w)^2 w'(S - diag S)w 
 htmt, htmt2               Henseler, Ringle & Sarstedt (2015) and Roemer, Schuberth &
                           Henseler (2021), on the absolute item correlations
                           (``semTools::htmt(model, data, htmt2 = FALSE / TRUE)``)
+sampling weights          ``weights="w"``: everything from the weighted covariance matrix
+                          (divisor n) and a weighted CFA, as lavaan's ``sampling.weights``
+                          (see :func:`measurement`)
 modification indices      lavaan's ``modindices()`` (score test, expected information)
 residuals                 lavaan's ``residuals(fit, type = "normalized")``
 ========================  ==================================================================
@@ -74,6 +77,7 @@ from ..exceptions import (CSIModelWarning, DataQualityWarning, EstimationError, 
 from ..sem.results import SEMResult, Summary, _fmt
 from ..model.spec import ModelSpec, load_model  # noqa: F401 (load_model: the doctests)
 from ..model.syntax import format_statement
+from ..survey.moments import SurveyMoments
 
 __all__ = ["measurement", "MeasurementResult", "Thresholds", "THRESHOLD_SOURCES", "cfa_spec",
            "cronbach_alpha", "htmt", "rho_a"]
@@ -441,6 +445,9 @@ class MeasurementResult:
             ("Data", f"{self.data_source}: {self.n} of {self.n_total} respondents used"),
             ("Missing data", self.options.get("missing", "listwise")),
         ]
+        if self.options.get("weights"):
+            header.append(("Sampling weights",
+                           f"column '{self.options['weights']}' (see the warnings)"))
         if self.kmo is not None:
             header.append(("KMO", _fmt(self.kmo, digits)))
         if self.bartlett is not None:
@@ -595,12 +602,15 @@ def _pls_weight_map(pls_weights) -> dict[str, dict[str, float]] | None:
                     f"Got {type(pls_weights).__name__} instead.")
 
 
-def _em_moments(X: np.ndarray, source: str):
-    """EM (saturated ML) covariance (divisor n) and means of items with missing answers."""
+def _em_moments(X: np.ndarray, source: str, weights: np.ndarray | None = None):
+    """EM (saturated ML) covariance (divisor n) and means of items with missing answers;
+    with sampling ``weights`` (summing to n) the weighted EM (lavaan's h1 of a fit with
+    ``missing = "ml"`` and ``sampling.weights``)."""
     from ..sem._fiml import MissingData, em_saturated_batch
     data = MissingData(X)
+    W = np.ones((1, data.n)) if weights is None else np.asarray(weights, float)[None]
     S, mu, _, iters, conv = em_saturated_batch(
-        data, np.ones((1, data.n)), np.diag(np.nanvar(X, axis=0))[None],
+        data, W, np.diag(np.nanvar(X, axis=0))[None],
         np.nanmean(X, axis=0)[None], tol=1e-12, max_iter=20000)
     if not conv[0]:
         raise EstimationError(f"{source}: the EM estimate of the item covariance matrix did not "
@@ -610,11 +620,14 @@ def _em_moments(X: np.ndarray, source: str):
 
 class _EMCorrelations:
     """HTMT bootstrap statistic with missing='em': the weighted EM per resample (batched,
-    warm-started from the full-sample EM), then ``f`` of the correlation matrix."""
+    warm-started from the full-sample EM), then ``f`` of the correlation matrix. The case
+    weights of a resample are its bootstrap counts, times the rows' sampling ``weights``
+    when there are some (a row drawn carries its weight)."""
 
-    def __init__(self, X, S, mu, f):
+    def __init__(self, X, S, mu, f, weights=None):
         from ..sem._fiml import MissingData
         self.data, self.S, self.mu, self.f = MissingData(X), S, mu, f
+        self.weights = None if weights is None else np.asarray(weights, float)
         self.batch = self._batch
 
     def _batch(self, index_list):
@@ -622,6 +635,8 @@ class _EMCorrelations:
         n = self.data.n
         idx = np.stack([np.asarray(i) for i in index_list])
         W = np.stack([np.bincount(i, minlength=n) for i in idx]).astype(float)
+        if self.weights is not None:
+            W = W * self.weights
         R = len(W)
         S, _, _, _, conv = em_saturated_batch(self.data, W, np.repeat(self.S[None], R, 0),
                                               np.repeat(self.mu[None], R, 0), tol=1e-9,
@@ -687,7 +702,7 @@ def measurement(spec: ModelSpec | str | Path, data, *, missing_codes=None,
                 rotation: str | None = "oblimin", thresholds: Thresholds | None = None,
                 n_boot: int = 1000, seed: int = 0, level: float = 0.95,
                 n_iter_parallel: int = 20, pls_weights=None, scale=None,
-                missing: str = "listwise") -> MeasurementResult:
+                missing: str = "listwise", weights: str | None = None) -> MeasurementResult:
     """Assess the measurement model: EFA, reliability, validity and CFA diagnostics.
 
     Parameters
@@ -708,6 +723,32 @@ def measurement(spec: ModelSpec | str | Path, data, *, missing_codes=None,
         ``missing = "ml"``), and the HTMT bootstrap re-runs the EM on every resample.
         Modification indices and normalized residuals are listwise-only (None with
         ``"em"``).
+    weights : str, optional
+        The column of sampling weights (post-stratification, quotas; lavaan's
+        ``sampling.weights``; not a model item). The weights of the respondents used are
+        rescaled to sum to their number ``n``, and every statistic comes from the weighted
+        covariance matrix of the items, divisor ``n`` (R's ``cov.wt(x, wt, method = "ML")``,
+        lavaan's weighted moments; with ``missing="em"`` the weighted EM of the saturated
+        model, lavaan's h1 of a fit with ``missing = "ml"`` and ``sampling.weights``):
+        Cronbach's alpha raw (on that covariance matrix; alpha does not depend on the divisor)
+        and standardized, the item-rest correlations, alpha if deleted, rho_A (PLS of the
+        weighted correlation matrix), KMO, Bartlett's test, the eigenvalues, the parallel
+        analysis, the EFA, the cross-loadings and HTMT - exactly the ``missing="em"`` path
+        from a matrix (psych's ``alpha``, ``KMO``, ``cortest.bartlett(R, n)`` and ``fa(r = R,
+        n.obs = n)`` of the weighted matrix). Bartlett's test and the parallel analysis use
+        ``n`` = the number of respondents (the weights sum to it, as lavaan's rescaled
+        weights), not Kish's effective sample size ``(sum w)^2 / sum w^2``, which the note in
+        ``warnings`` reports. The CFA is ``fit(..., weights=)``: weighted ML (weighted FIML
+        with ``"em"``) with robust (Huber-White) standard errors; omega and AVE use its
+        loadings with the weighted covariance matrix as the observed variances (semTools'
+        ``compRelSEM`` / ``AVE`` of a lavaan fit with ``sampling.weights``, whose observed
+        variances are ``lavInspect(fit, "sampstat")``, the weighted moments). The HTMT
+        bootstrap draws respondents with their weights (re-rescaled in each resample; with
+        ``"em"`` the weighted EM of the counts times the weights). Modification indices are
+        lavaan's ``modindices()`` of the weighted fit (score tests of the weighted moments,
+        not robust ones); normalized residuals are not computed with weights (None, said in
+        ``warnings``). Negative, missing, non-numeric or all-zero weights are an error naming
+        the rows. ``options["weights"]`` holds the column.
     missing_codes : sequence, optional
         Answer codes meaning "no answer" when ``data`` is read here.
     scale : (min, max), optional
@@ -745,6 +786,14 @@ def measurement(spec: ModelSpec | str | Path, data, *, missing_codes=None,
     np.True_
     >>> res.reliability.set_index("latent").loc["COMP", "note"]
     'single item: alpha, rho_c, omega, rho_A and AVE are undefined'
+
+    With sampling weights (a column of the survey):
+
+    >>> df = simulate_survey("telecom", n=300, seed=1)
+    >>> df["w"] = np.where(df["SAT1"] > 6, 0.8, 1.3)
+    >>> wres = measurement("telecom", df, weights="w", n_boot=0, n_iter_parallel=5)
+    >>> wres.options["weights"], wres.warnings[0][:60]
+    ('w', "Sampling weights from column 'w', rescaled to sum to the 300")
     """
     spec = as_spec(spec, "measurement")
     thr = Thresholds() if thresholds is None else thresholds
@@ -763,6 +812,8 @@ def measurement(spec: ModelSpec | str | Path, data, *, missing_codes=None,
         raise EstimationError(f"The model {spec.name} has no latent measured by observed items "
                               "('LV =~ item1 + item2'); there is no measurement model to assess.")
     items = list(dict.fromkeys(i for its in blocks.values() for i in its))
+    from ..survey.weights import check_weight_column, survey_weights
+    wcol = check_weight_column(weights, items, func="measurement")
     survey = as_survey(data, spec, missing_codes, "measurement", items=items, scale=scale)
     spec.check_against(survey.data.columns, data_source=survey.source)
     msgs: list[str] = []
@@ -779,7 +830,8 @@ def measurement(spec: ModelSpec | str | Path, data, *, missing_codes=None,
         msgs.extend(pnotes)
         frame = survey.data.loc[keep]
         X = frame[items].to_numpy(dtype=float)
-        S_em, mu_em = _em_moments(X, survey.source)
+        sw = None if wcol is None else survey_weights(survey, wcol, keep)
+        S_mat, mu_mat = _em_moments(X, survey.source, sw)
         msgs.append(f"EM: {int(np.isnan(X).sum())} missing answers of "
                     f"{int(np.isnan(X).any(axis=1).sum())} of {len(X)} respondents; reliability, "
                     "validity, EFA and HTMT use the EM covariance matrix of the items and the CFA "
@@ -789,18 +841,39 @@ def measurement(spec: ModelSpec | str | Path, data, *, missing_codes=None,
         if len(dropped):
             warn(listwise_message(survey, dropped))
         X = frame[items].to_numpy(dtype=float)
+        sw = None if wcol is None else survey_weights(survey, wcol, frame.index)
+        if sw is not None:
+            wmom = est.Moments.from_data(X, sw)
+            S_mat, mu_mat = wmom.cov, wmom.mean
+    # "matrix": every statistic from the (EM and/or weighted) covariance matrix of the items
+    matrix = em or sw is not None
     n, p = X.shape
+    if sw is not None:
+        n_eff = float(sw.sum() ** 2 / np.sum(sw ** 2))
+        msgs.append(
+            f"Sampling weights from column '{wcol}', rescaled to sum to the {n} respondents "
+            f"used (Kish effective sample size {n_eff:.0f}): alpha, the item-rest correlations, "
+            "rho_A, KMO, Bartlett's test, the eigenvalues, the parallel analysis, the EFA, the "
+            "cross-loadings and HTMT use the weighted " + ("EM " if em else "") +
+            "covariance matrix of the items (divisor n, as lavaan's sampling.weights); "
+            f"Bartlett's test and the parallel analysis take n = {n} rows (the weights sum to "
+            f"it), not the effective {n_eff:.0f}, so their p-values and simulated eigenvalues "
+            "are those of an unweighted sample of that size; the CFA is weighted " +
+            ("FIML" if em else "ML") + " with robust (Huber-White) standard errors, and omega "
+            "and AVE use the weighted covariance matrix as the observed variances" +
+            ("; a bootstrap resample of the HTMT draws respondents with their weights."
+             if n_boot > 0 else "."))
     if n < 3:
         raise EstimationError(f"{survey.source}: only {n} complete rows for {p} items; nothing "
                               "can be assessed. Check the missing codes and the data.")
-    sd = np.sqrt(np.diag(S_em)) if em else X.std(axis=0)
+    sd = np.sqrt(np.diag(S_mat)) if matrix else X.std(axis=0)
     const = [c for c, s in zip(items, sd) if not s > 1e-12 * max(1.0, float(sd.max()))]
     if const:
         raise SurveyDataError(f"{survey.source}: the item(s) {', '.join(const)} are constant in "
                               "the rows used; a constant item has no variance. Drop them from "
                               "the model or check the data.")
-    if em:
-        R = S_em / np.outer(sd, sd)
+    if matrix:
+        R = S_mat / np.outer(sd, sd)
         Xf = _efa.CorrelationMatrix(pd.DataFrame(R, index=items, columns=items), n)
     else:
         Xf = pd.DataFrame(X, columns=items)
@@ -886,9 +959,13 @@ def measurement(spec: ModelSpec | str | Path, data, *, missing_codes=None,
     if pls_w is not None:
         rho_a_source = "pls_weights (given)"
     else:
-        pls_w, rho_a_source = _converged_weights(spec, blocks, frame[items], warn,
-                                                 "em" if em else "listwise")
-    cov = S_em if em else np.cov(X, rowvar=False)
+        # weighted: PLS of the weighted (EM) correlation matrix (the weights' only input)
+        pls_w, rho_a_source = _converged_weights(
+            spec, blocks,
+            frame[items] if sw is None else SurveyMoments.from_matrix(items, n, mu_mat, S_mat,
+                                                                      survey.source),
+            warn, "em" if em and sw is None else "listwise")
+    cov = S_mat if matrix else np.cov(X, rowvar=False)
     pos = {it: j for j, it in enumerate(items)}
     rel_rows, item_rows = [], []
     weights = np.zeros((p, len(lat_names)))
@@ -948,29 +1025,42 @@ def measurement(spec: ModelSpec | str | Path, data, *, missing_codes=None,
         cspec = cfa_spec(spec)
         with warnings.catch_warnings(record=True) as caught:
             warnings.simplefilter("always")
-            cfa = fit(cspec, frame[list(cspec.observed)], level=level,
-                      missing="fiml" if em else "listwise")
+            cols = list(cspec.observed) + ([wcol] if wcol is not None else [])
+            cfa = fit(cspec, frame[cols], level=level, missing="fiml" if em else "listwise",
+                      weights=wcol)
         for w_ in caught:
             if not issubclass(w_.category, CSIModelWarning):
                 warnings.warn(w_.message, w_.category, stacklevel=2)
         for m in cfa.warnings:
             # listwise notes and the missing-data pattern checks are this function's own
-            if not m.startswith(("Listwise", "Note: ")) and "answered none" not in m \
+            if not m.startswith(("Listwise", "Note: ", "Sampling weights from column")) \
+                    and "answered none" not in m \
                     and "more than half" not in m:
                 warn(f"CFA: {m}", CSIModelWarning)
+        cpos0 = [items.index(v) for v in cspec.observed]
+        if matrix:
+            mom = est.Moments(n, S_mat[np.ix_(cpos0, cpos0)], mu_mat[cpos0])
         if em:
-            cpos0 = [items.index(v) for v in cspec.observed]
-            mom = est.Moments(n, S_em[np.ix_(cpos0, cpos0)], mu_em[cpos0])
             msgs.append("Modification indices and normalized residuals are computed with "
                         "missing='listwise' only (FIML's need the missing-data information); "
                         "they are not shown.")
         else:
+            # lavaan's modindices() of a weighted fit is that of the weighted moments (the
+            # naive score test, expected information); its normalized residuals are not the
+            # normal-theory ones of the weighted moments, so they are not shown
             model = RAMModel.from_partable(cspec.partable(), cspec.observed, cspec.latents)
-            Xc = frame[list(cspec.observed)].to_numpy(dtype=float)
-            mom = est.Moments.from_data(Xc)
+            if sw is None:
+                mom = est.Moments.from_data(frame[list(cspec.observed)].to_numpy(dtype=float))
             theta = np.asarray(cfa.theta)
             mi = _diagnostics.modification_indices(model, theta, mom)
-            resid = _diagnostics.residuals(model, theta, mom)["normalized"]
+            if sw is None:
+                resid = _diagnostics.residuals(model, theta, mom)["normalized"]
+            else:
+                msgs.append("Normalized residuals are computed without sampling weights only "
+                            "(the weighted ones need the sampling variances of the weighted "
+                            "covariances); they are not shown. The modification indices are "
+                            "the score tests of the weighted moments (lavaan's modindices() "
+                            "of a fit with sampling.weights), not robust ones.")
         std = cfa.standardized
         lam = std[std.op == "=~"].set_index(["lhs", "rhs"])
         ests = cfa.estimates
@@ -1040,10 +1130,14 @@ def measurement(spec: ModelSpec | str | Path, data, *, missing_codes=None,
                                    _htmt_matrix(Ab, blk_idx, True)[iu][defined]])
 
         def statistic(indices):
-            return from_corr(np.corrcoef(X[indices], rowvar=False))
+            if sw is None:
+                return from_corr(np.corrcoef(X[indices], rowvar=False))
+            C = est.Moments.from_data(X[indices], sw[indices]).cov   # weights travel with rows
+            d = np.sqrt(np.diag(C))
+            return from_corr(C / np.outer(d, d))
 
         if em:
-            statistic = _EMCorrelations(X, S_em, mu_em, from_corr)
+            statistic = _EMCorrelations(X, S_mat, mu_mat, from_corr, sw)
 
         with warnings.catch_warnings():
             warnings.simplefilter("ignore", RuntimeWarning)
@@ -1112,4 +1206,4 @@ def measurement(spec: ModelSpec | str | Path, data, *, missing_codes=None,
         options={"missing": "em" if missing == "em" else "listwise",
                  "method": method, "rotation": rotation, "n_boot": int(n_boot), "seed": seed,
                  "level": level, "n_iter_parallel": n_iter_parallel,
-                 "rho_a_weights": rho_a_source})
+                 "rho_a_weights": rho_a_source, "weights": wcol})

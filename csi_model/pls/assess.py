@@ -14,7 +14,10 @@
   construct (Sharma, Sarstedt, Shmueli, Kim & Thiele 2019, *JAIS* 20(4));
 * :func:`pls_htmt` - HTMT with its bootstrap mean, SD and percentile interval.
 
-All of them take a :class:`~csi_model.PLSResult` (PLS or PLSc, ``scaled=True``).
+All of them take a :class:`~csi_model.PLSResult` (PLS or PLSc, ``scaled=True``). On a fit
+with sampling weights (``fit_pls(..., weights=)``) every criterion uses the weighted item
+correlations, and a bootstrap resample draws respondents, each keeping its weight (its
+case count times its weight in the resample's moments), as :func:`~csi_model.bootstrap_pls`.
 """
 from __future__ import annotations
 
@@ -23,7 +26,7 @@ import math
 import numpy as np
 import pandas as pd
 
-from .fit import PLSResult, _moments_from_counts, _counts, _working_cov, _require_rows, refuse_weighted
+from .fit import PLSResult, _moments_from_counts, _counts, _working_cov, _require_rows
 
 __all__ = ["pls_vif", "pls_reliability", "pls_model_fit", "pls_information_criteria",
            "pls_htmt"]
@@ -215,7 +218,10 @@ def pls_model_fit(result: PLSResult, *, bootstrap: int = 0, seed=None) -> pd.Dat
     (``Z S^-½ Sigma^½``, Beran & Srivastava 1985, for each model), resampled B times,
     refitted and the distances recomputed; the columns ``q95`` and ``q99`` are their 95%
     and 99% quantiles (cSEM's ``testOMF``, SmartPLS's HI95/HI99): a distance above its
-    quantile rejects exact fit.
+    quantile rejects exact fit. On a fit with sampling weights the distances use the weighted
+    item correlations, the transformation standardizes with weighted means and SDs (so the
+    transformed data's weighted correlation matrix is the implied one), and a resample
+    draws respondents, each keeping its weight.
 
     Returns
     -------
@@ -231,8 +237,6 @@ def pls_model_fit(result: PLSResult, *, bootstrap: int = 0, seed=None) -> pd.Dat
     >>> list(fit.index), list(fit.columns)
     (['SRMR', 'd_ULS', 'd_G'], ['saturated', 'estimated'])
     """
-    if bootstrap:
-        refuse_weighted(result, "pls_model_fit(bootstrap=...)")
     _check(result, "pls_model_fit")
     pr = result._problem
     if len(pr.items) != pr.m:
@@ -255,10 +259,16 @@ def pls_model_fit(result: PLSResult, *, bootstrap: int = 0, seed=None) -> pd.Dat
         from ..bootstrap import bootstrap as engine
         _require_rows(result, "pls_model_fit(bootstrap=...)")
         X = result._data.X
-        Z = (X - X.mean(axis=0)) / X.std(axis=0)
+        w = result._data.weights
+        if w is None:
+            Z = (X - X.mean(axis=0)) / X.std(axis=0)
+        else:     # weighted standardization: the transformed data's weighted S is Sigma
+            p_w = w / w.sum()
+            mu = p_w @ X
+            Z = (X - mu) / np.sqrt(p_w @ (X - mu) ** 2)
         for name, sat in (("saturated", True), ("estimated", False)):
             Xt = Z @ _sqrtm(S[0], inverse=True) @ _sqrtm(implied[name][0])
-            stat = _FitStatistic(pr, Xt, sat)
+            stat = _FitStatistic(pr, Xt, sat, weights=w)
             bt = engine(stat, result.n, B=int(bootstrap), seed=seed,
                         names=["SRMR", "d_ULS", "d_G"])
             good = bt.replicates[bt.ok]
@@ -270,14 +280,18 @@ def pls_model_fit(result: PLSResult, *, bootstrap: int = 0, seed=None) -> pd.Dat
 class _FitStatistic:
     """Distances of a refit on resampled (transformed) data; batched like _PLSStatistic."""
 
-    def __init__(self, problem, X, saturated):
+    def __init__(self, problem, X, saturated, weights=None):
         self.problem = problem
-        self.Xc = X - X.mean(axis=0)
+        self.weights = None if weights is None else np.asarray(weights, dtype=float)
+        self.Xc = X - (X.mean(axis=0) if weights is None
+                       else self.weights @ X / self.weights.sum())
         self.saturated = saturated
         self.batch = self._batch
 
     def _batch(self, index_list):
         counts = _counts(index_list, self.Xc.shape[0])
+        if self.weights is not None:      # each drawn row keeps its sampling weight
+            counts = counts * self.weights
         _, S_raw = _moments_from_counts(self.Xc, counts, None)
         Se, _, _ = _working_cov(self.problem, S_raw)
         with np.errstate(invalid="ignore", divide="ignore"):
@@ -356,9 +370,11 @@ def _htmt_batch(R, slices, multi):
 
 
 class _HTMTStatistic:
-    def __init__(self, problem, X):
+    def __init__(self, problem, X, weights=None):
         self.problem = problem
-        self.Xc = X - X.mean(axis=0)
+        self.weights = None if weights is None else np.asarray(weights, dtype=float)
+        self.Xc = X - (X.mean(axis=0) if weights is None
+                       else self.weights @ X / self.weights.sum())
         self.multi = [sl.stop - sl.start > 1 for sl in problem.slices]
         L = problem.L
         iu = np.triu_indices(L, 1)
@@ -368,6 +384,8 @@ class _HTMTStatistic:
 
     def _batch(self, index_list):
         counts = _counts(index_list, self.Xc.shape[0])
+        if self.weights is not None:      # each drawn row keeps its sampling weight
+            counts = counts * self.weights
         _, S_raw = _moments_from_counts(self.Xc, counts, None)
         Se, _, _ = _working_cov(self.problem, S_raw)
         H = _htmt_batch(Se, self.problem.slices, self.multi)
@@ -388,6 +406,11 @@ def pls_htmt(result: PLSResult, *, bootstrap: int = 0, seed=None,
     (SmartPLS's and seminr's bootstrapped HTMT; HTMT < 0.85 or 0.90 with the upper bound
     below 1 supports discriminant validity).
 
+    On a fit with sampling weights the correlations are the weighted ones (the fit's weighted
+    item covariance matrix), and a bootstrap resample draws respondents, each keeping its
+    weight; with integer frequency weights the HTMT is that of the data with every row
+    repeated that many times.
+
     Returns
     -------
     DataFrame
@@ -401,13 +424,12 @@ def pls_htmt(result: PLSResult, *, bootstrap: int = 0, seed=None,
     >>> list(h.columns)
     ['lhs', 'rhs', 'htmt', 'mean', 'sd', 'ci.lower', 'ci.upper']
     """
-    refuse_weighted(result, "pls_htmt")
     _check(result, "pls_htmt")
     if not 0 < level < 1:
         raise ValueError(f"The 'level' parameter of pls_htmt must be in (0, 1). Got {level!r}.")
     pr = result._problem
     _require_rows(result, "pls_htmt(bootstrap=...)")
-    stat = _HTMTStatistic(pr, result._data.X)
+    stat = _HTMTStatistic(pr, result._data.X, result._data.weights)
     lat = pr.latents
     iu = stat.iu
     out = pd.DataFrame({"lhs": [lat[j] for j in iu[1]], "rhs": [lat[i] for i in iu[0]],

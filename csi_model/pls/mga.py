@@ -5,12 +5,26 @@ many permutations at a time (the batched PLS statistic of :mod:`csi_model.pls.fi
 Permutations are drawn from ``numpy.random.SeedSequence(seed)``, so the same seed
 gives the same table.
 
+**Sampling weights** (``fit_pls(..., weights=)``): a permutation relabels respondents,
+and each respondent keeps its weight; every (observed or permuted) group is a weighted
+PLS fit (Becker & Ismail's WPLS, SmartPLS's weighting vector) whose weights are rescaled
+to sum to the group's respondents, and MICOM's step 2 and 3 use weighted correlations,
+means and variances. This is the design-based analogue of the unweighted tests. The
+permutation null distribution assumes that respondents are exchangeable between the
+groups; with very unequal weights (or a weighting that differs systematically between
+the groups) that holds only approximately, and the p-values are then approximate too
+(Toth 2017 proposes a pseudo-permutation test for complex samples).
+
 References
 ----------
 Chin, W. W., & Dibbern, J. (2010). An introduction to a permutation based procedure for
 multi-group PLS analysis. In Handbook of Partial Least Squares, 171-193. Springer.
 Henseler, J., Ringle, C. M., & Sarstedt, M. (2016). Testing measurement invariance of
 composites using partial least squares. International Marketing Review 33(3), 405-431.
+Becker, J.-M., & Ismail, I. R. (2016). Accounting for sampling weights in PLS path
+modeling: Simulations and empirical examples. European Management Journal 34(6), 606-617.
+Toth, D. (2017). A permutation test on complex sample data. Bureau of Labor Statistics,
+arXiv preprint (December 2017).
 """
 from __future__ import annotations
 
@@ -19,8 +33,8 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from ..exceptions import SurveyDataError
-from .fit import PLSResult, _statistic, refuse_weighted
+from ..exceptions import EstimationError, SurveyDataError
+from .fit import PLSResult, _statistic
 
 __all__ = ["pls_permutation_test", "micom", "PermutationResult"]
 
@@ -71,6 +85,59 @@ def _two_groups(result: PLSResult, by: str, groups=None):
     return tuple(groups), rows, in_a
 
 
+def _row_weights(result: PLSResult, func: str):
+    """The sampling weights of the fit's rows (None without weights).
+
+    Refuses weights together with missing='em' rather than ignore either: the EM moments
+    of a group (MICOM step 2) and of a resample would have to be weighted EM moments.
+    """
+    dat = result._data
+    w = getattr(dat, "weights", None)
+    if w is not None and getattr(dat, "X_obs", None) is not None:
+        raise EstimationError(f"{func} on a PLS fit with sampling weights and missing='em' is "
+                              "not available yet (the groups' EM moments would have to be "
+                              "weighted). Refit with fit_pls(..., weights=..., "
+                              "missing='listwise') for it.")
+    return None if w is None else np.asarray(w, dtype=float)
+
+
+def _check_group_weights(w, by: str, group: str, func: str, minimum: int = 1) -> None:
+    """A weighted group needs respondents with positive weight (at least ``minimum``)."""
+    positive = int((w > 0).sum())
+    if positive == 0:
+        raise SurveyDataError(f"{func}: every weight in group {by} = {group} is zero, so its "
+                              "weighted PLS fit would be empty. Leave the group out "
+                              "(groups=...) or check the weight column.")
+    if positive < minimum:
+        raise SurveyDataError(f"{func}: only {positive} respondent(s) in group {by} = {group} "
+                              f"have a positive weight; a weighted group fit needs at least "
+                              f"{minimum}. Leave the group out (groups=...) or check the "
+                              "weight column.")
+
+
+def _weighted_cor(X: np.ndarray, w: np.ndarray) -> np.ndarray:
+    """Correlation matrix of the columns of X with row weights w (any scale)."""
+    p = w / w.sum()
+    Xc = X - p @ X
+    C = (Xc * p[:, None]).T @ Xc
+    d = np.sqrt(np.diag(C))
+    return C / np.outer(d, d)
+
+
+def _weighted_moments(scores: np.ndarray, w: np.ndarray):
+    """Weighted means and variances (columns of scores) of one group.
+
+    The weights are rescaled to sum to the group's n rows and the variance divides by
+    n - 1, so that weights 1 give the usual ``var(ddof=1)``:
+    ``var = n / (n - 1) * sum w (s - m)² / sum w``.
+    """
+    n = len(w)
+    W = w.sum()
+    m = w @ scores / W
+    ss = w @ (scores - m) ** 2
+    return m, ss / W * (n / (n - 1))
+
+
 def _permutations(in_a: np.ndarray, n_perm: int, seed: int):
     rng = np.random.default_rng(np.random.SeedSequence(seed))
     return [rng.permutation(in_a) for _ in range(n_perm)]
@@ -103,6 +170,23 @@ def pls_permutation_test(result: PLSResult, *, by: str, groups=None, n_permutati
         means and variances on pooled-weight scores: differences with permutation
         intervals at ``level``).
 
+    Notes
+    -----
+    With sampling weights (``fit_pls(..., weights=)``) both groups of the observed split and
+    of every permutation are weighted PLS fits: a permutation reassigns respondents to the
+    groups and each takes its weight along, and a group's weights are rescaled to sum to its
+    respondents (what :func:`~csi_model.fit_pls` does with the pooled sample). MICOM step 2
+    correlates the two groups' composites under the weighted item correlations of the two
+    groups' respondents; step 3 standardizes the items with their weighted pooled means and
+    SDs and compares weighted composite means and variances (``var = n_g / (n_g - 1) * sum
+    w (s - m)² / sum w`` in a group of ``n_g`` respondents, so weights 1 give the unweighted
+    statistics). With integer frequency weights the group estimates and the step-3 mean
+    differences are those of the unweighted test on the data with every row repeated that
+    many times (the log-variance differences too, up to the ``n / (n - 1)`` factors, which
+    count rows, not weights). The permutation distribution treats respondents as
+    exchangeable between the groups; with very unequal weights, or weights that differ
+    systematically between the groups, this holds only approximately (see the module notes).
+
     Examples
     --------
     >>> import csi_model as cm
@@ -117,14 +201,18 @@ def pls_permutation_test(result: PLSResult, *, by: str, groups=None, n_permutati
     1   VAL  ~  EXPE     0.187     0.090 -0.097   0.196
     2   VAL  ~  QUAL     0.480     0.583  0.103   0.216
     """
-    refuse_weighted(result, "pls_permutation_test")
     if not isinstance(n_permutations, (int, np.integer)) or n_permutations < 10:
         raise ValueError("The 'n_permutations' parameter of pls_permutation_test must be an "
                          f"integer >= 10. Got {n_permutations!r} instead.")
     groups, rows, in_a = _two_groups(result, by, groups)
+    weights = _row_weights(result, "pls_permutation_test")
+    w = None if weights is None else weights[rows]      # they travel with the rows
+    if w is not None:
+        for g, mask in zip(groups, (in_a, ~in_a)):
+            _check_group_weights(w[mask], by, g, "pls_permutation_test")
     pr = result._problem
     X = result._data.X[rows]
-    stat = _statistic(result, rows)
+    stat = _statistic(result, rows)     # weighted: a group's case counts times its weights
     names = stat.names()
     m = len(pr.pairs)
     path_idx = [names.index(f"{t} ~ {f}") for f, t in pr.paths]
@@ -159,8 +247,10 @@ def pls_permutation_test(result: PLSResult, *, by: str, groups=None, n_permutati
         S_em = em_saturated(MissingData(result._data.X_obs[rows]), tol=1e-10)[0]
         d = np.sqrt(np.diag(S_em))
         R = (S_em / np.outer(d, d))[np.ix_(pr.col, pr.col)]
-    else:
+    elif w is None:
         R = np.corrcoef(Xe, rowvar=False)
+    else:
+        R = _weighted_cor(Xe, w)
     same = pr.D @ pr.D.T                           # 1 where two expanded items share a block
     Rb = R * same
 
@@ -176,15 +266,27 @@ def pls_permutation_test(result: PLSResult, *, by: str, groups=None, n_permutati
     c_p = (1 + (c_perm <= c_obs + 1e-12).sum(axis=0)) / (1 + ok.sum())
 
     # ---- MICOM step 3: composite means and variances, pooled weights, pooled standardization
-    Z = (Xe - Xe.mean(axis=0)) / Xe.std(axis=0)
     w_pooled = result._core["w"]
-    scores = (Z * w_pooled) @ pr.D                 # blocks' weighted sums
-    scores = scores / scores.std(axis=0)
+    if w is None:
+        Z = (Xe - Xe.mean(axis=0)) / Xe.std(axis=0)
+        scores = (Z * w_pooled) @ pr.D                 # blocks' weighted sums
+        scores = scores / scores.std(axis=0)
 
-    def mean_var_diff(mask_a):
-        sa, sb = scores[mask_a], scores[~mask_a]
-        return (sa.mean(axis=0) - sb.mean(axis=0),
-                np.log(sa.var(axis=0, ddof=1)) - np.log(sb.var(axis=0, ddof=1)))
+        def mean_var_diff(mask_a):
+            sa, sb = scores[mask_a], scores[~mask_a]
+            return (sa.mean(axis=0) - sb.mean(axis=0),
+                    np.log(sa.var(axis=0, ddof=1)) - np.log(sb.var(axis=0, ddof=1)))
+    else:   # the same with the respondents' sampling weights (pooled and within group)
+        p_w = w / w.sum()
+        mu = p_w @ Xe
+        Z = (Xe - mu) / np.sqrt(p_w @ (Xe - mu) ** 2)
+        scores = (Z * w_pooled) @ pr.D
+        scores = scores / np.sqrt(p_w @ (scores - p_w @ scores) ** 2)
+
+        def mean_var_diff(mask_a):
+            ma, va = _weighted_moments(scores[mask_a], w[mask_a])
+            mb, vb = _weighted_moments(scores[~mask_a], w[~mask_a])
+            return ma - mb, np.log(va) - np.log(vb)
 
     dm_obs, dv_obs = mean_var_diff(in_a)
     dm_perm, dv_perm = map(np.array, zip(*(mean_var_diff(p) for p in perms)))

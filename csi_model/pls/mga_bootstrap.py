@@ -22,6 +22,9 @@ package's engine, seeded) and compares every path between every pair of groups (
   are adjusted over the pairs (``correction``: Holm, Bonferroni or Benjamini-Hochberg).
 
 :func:`micom_all_pairs` runs MICOM (steps 1-3, :func:`csi_model.micom`) for every pair.
+
+With sampling weights (``fit_pls(..., weights=)``) every group fit and every bootstrap
+resample is a weighted PLS fit, each respondent keeping its weight (see :func:`pls_mga`).
 """
 from __future__ import annotations
 
@@ -31,7 +34,7 @@ import numpy as np
 import pandas as pd
 
 from ..exceptions import SurveyDataError
-from .fit import PLSResult, _statistic, refuse_weighted
+from .fit import PLSResult, _statistic
 
 __all__ = ["pls_mga", "micom_all_pairs"]
 
@@ -87,6 +90,18 @@ def pls_mga(result: PLSResult, *, by: str, B: int = 1000, seed, groups=None,
     correction : {"holm", "bonferroni", "fdr_bh", "none"}
         Adjustment of each path's two-sided p values over the pairs of groups.
 
+    Notes
+    -----
+    With sampling weights (``fit_pls(..., weights=)``) each group's estimate is the
+    weighted PLS fit of its respondents (their weights rescaled to sum to the group's
+    ``n``), and a bootstrap resample draws respondents within the group, each keeping its
+    weight, and is refitted with the weights rescaled to sum to its rows - as
+    :func:`~csi_model.bootstrap_pls` resamples a weighted fit. The SEs are then the SDs of
+    these weighted replicates; ``n_a`` and ``n_b`` in the parametric and Welch tests are
+    the groups' respondents (rows), as for the unweighted test. With integer frequency
+    weights the group estimates and their differences equal those of the unweighted
+    analysis of the data with every row repeated that many times.
+
     Returns
     -------
     DataFrame
@@ -104,7 +119,8 @@ def pls_mga(result: PLSResult, *, by: str, B: int = 1000, seed, groups=None,
     >>> len(mga) == 3 * len(cm.fit_pls("telecom", s).paths)
     True
     """
-    refuse_weighted(result, "pls_mga")
+    from .mga import _check_group_weights, _row_weights
+    weights = _row_weights(result, "pls_mga")       # weights with missing='em': refused
     from scipy import stats   # here: scipy.stats takes 1-2 s to import
     from ..bootstrap import bootstrap as engine
     if seed is None:
@@ -127,6 +143,8 @@ def pls_mga(result: PLSResult, *, by: str, B: int = 1000, seed, groups=None,
         if X.shape[0] < 10:
             raise SurveyDataError(f"pls_mga: the group '{g}' of '{by}' has {X.shape[0]} "
                                   "respondents; PLS needs more (at least 10).")
+        if weights is not None:
+            _check_group_weights(weights[rows_g], by, g, "pls_mga", minimum=10)
         stat = _statistic(result, rows_g)
         names = stat.names()
         idx = [names.index(f"{t} ~ {f}") for f, t in pr.paths]

@@ -12,8 +12,10 @@ Mathematics only (no semopy, no user input), with lavaan 0.6's conventions:
   ``sepc.lv/all/nox`` standardize ``|EPC|`` with the fitted variances. Rows with ``V`` ~ 0
   (a parameter equivalent to one in the model) are dropped, as lavaan's ``na.remove``.
   :func:`modification_indices_groups` does the same per group in the joint likelihood of a
-  multi-group fit (gradients and information weighted by ``N_g / N``) and
-  :func:`equality_score_tests` releases its equality constraints (``lavTestScore``).
+  multi-group fit (gradients and information weighted by ``N_g / N``; with sampling weights
+  on the weighted moments, N_g the sum of the weights; with FIML the missing-data
+  likelihood's gradient and expected information) and :func:`equality_score_tests` releases
+  its equality constraints (``lavTestScore``).
 * :func:`residuals` gives the raw covariance residuals ``S - Sigma`` and lavaan's
   ``type = "normalized"`` residuals: divided by the standard error of the sample covariance
   under the unrestricted normal model, ``sqrt((s_ii s_jj + s_ij^2) / N)`` (they agree with
@@ -104,8 +106,9 @@ def _mi_table(models, theta, moments, ns, ov_x=(), groups=None) -> pd.DataFrame:
     for m, (ext, rows, start, _), mom, n in zip(models, exts, moments, ns):
         ram = RAMModel.from_partable(ext, m.observed, m.latents, n_params=first)
         rams.append(ram)
-        g += n / N * 0.5 * est.ml_gradient(ram, theta_ext, mom)     # lavaan's fmin
-        J += n / N * est.expected_information(ram, theta_ext)
+        g_k, J_k = _group_terms(ram, theta_ext, mom, n, N)
+        g += g_k
+        J += J_k
     m_idx, e_idx = np.arange(q), np.arange(q, first)
     Jmm = J[np.ix_(m_idx, m_idx)]
     Jem = J[np.ix_(e_idx, m_idx)]
@@ -132,6 +135,30 @@ def _mi_table(models, theta, moments, ns, ov_x=(), groups=None) -> pd.DataFrame:
     return out[cols].sort_values("mi", ascending=False, kind="stable").reset_index(drop=True)
 
 
+def _group_terms(ram: RAMModel, theta, source, n, N) -> tuple[np.ndarray, np.ndarray]:
+    """One group's share of the gradient of lavaan's ``fmin`` and of the expected information
+    per case of the whole sample (``n`` the group's N, ``N`` the total).
+
+    ``source`` is the group's :class:`~csi_model.sem._estimation.Moments` (complete data:
+    ``fmin = F / 2``) or its :class:`~csi_model.sem._fiml.MissingData` (FIML, lavaan's
+    ``missing = "ml"``: ``fmin = -loglik / N``, and the expected information of the
+    missing-data likelihood, ``lav_mvnorm_missing_information_expected``: per pattern of
+    answers the complete-data information of the answered moments at the implied moments,
+    times the pattern's (weighted) count).
+    """
+    from . import _fiml as fiml
+    if not isinstance(source, fiml.MissingData):
+        return (n / N * 0.5 * est.ml_gradient(ram, theta, source),
+                n / N * est.expected_information(ram, theta))
+    Sigma, mu = ram.implied(theta)
+    _, GS, gm = fiml.case_terms(Sigma[None], mu[None], source)
+    dS, dm = ram.jacobian(theta)
+    dll = np.einsum("kpq,pq->k", dS, GS[0]) + dm @ gm[0]
+    Delta = fiml.moment_jacobian(dS, dm)
+    A = fiml.h1_information(Sigma, mu, source, observed=False) * source.n   # a sum over cases
+    return -dll / N, Delta.T @ A @ Delta / N
+
+
 def _sepc(model: RAMModel, ram: RAMModel, theta, rows, epc, start, ov_x) -> pd.DataFrame:
     """lavaan's sepc.lv, sepc.all and sepc.nox: sign(epc) times the standardized |epc|, with the
     variances of the fitted model (for a freed variance: its current value, 0 if ~0)."""
@@ -147,6 +174,12 @@ def _sepc(model: RAMModel, ram: RAMModel, theta, rows, epc, start, ov_x) -> pd.D
         k, li, ri, scaled = _std_plan(ram, kind, ov_x)
         plan = (k[rows], li[rows], ri[rows], scaled)
         std = np.sign(epc) * _std_formula(plan, value, var, res_var)
+        if kind == "std.nox":
+            # a candidate regression of a predictor (lavaan's ov.x) on another variable:
+            # lavaan's std.nox divides by the sd of its lhs all the same
+            x_lhs = (plan[0] == 1) & ~scaled[plan[1]]
+            with np.errstate(divide="ignore", invalid="ignore"):
+                std = np.where(x_lhs, std / np.sqrt(var[plan[1]]), std)
         out["sepc." + kind[4:]] = np.where(small, 0.0, std)
     return pd.DataFrame(out)
 
@@ -199,6 +232,9 @@ def modification_indices_groups(models, theta: np.ndarray, moments, groups, *,
     Equality constraints across groups are not released here (lavaan: ``lavTestScore``; see
     :func:`csi_model.invariance`'s suggestions); a fixed parameter that equal loadings make
     free-able (e.g. one group's marker) is listed per group, as lavaan lists it.
+    ``moments`` holds each group's complete-data :class:`~csi_model.sem._estimation.Moments`
+    (weighted ones with sampling weights, their ``n`` the group's N) or its FIML
+    :class:`~csi_model.sem._fiml.MissingData` (see :func:`_group_terms`).
 
     Returns
     -------
@@ -206,7 +242,13 @@ def modification_indices_groups(models, theta: np.ndarray, moments, groups, *,
         ``lhs, op, rhs, group, mi, epc, sepc.lv, sepc.all, sepc.nox``, largest ``mi`` first.
     """
     return _mi_table(list(models), np.asarray(theta, float), list(moments),
-                     [m.n for m in moments], ov_x, list(groups))
+                     [_group_n(m) for m in moments], ov_x, list(groups))
+
+
+def _group_n(source) -> float:
+    """A group's N: its moments' n, or the sum of its (FIML) data's weights."""
+    from . import _fiml as fiml
+    return float(source.w.sum()) if isinstance(source, fiml.MissingData) else source.n
 
 
 def equality_score_tests(models, theta: np.ndarray, moments, groups) -> tuple[pd.DataFrame, dict]:
@@ -215,8 +257,14 @@ def equality_score_tests(models, theta: np.ndarray, moments, groups) -> tuple[pd
     A parameter held equal in several rows (``group.equal`` or a shared label) is one entry of
     ``theta``; each row after the first carrying it is released alone (``uni``: 1 df each) and
     all at once (``total``), in the joint likelihood of the groups: with the released row's
-    value ``theta_k + delta``, ``X2 = N g_delta^2 / V`` at ``delta = 0`` (``V`` the information
-    of ``delta`` given the model's parameters), as the modification indices.
+    value ``theta_k + delta``, ``X2 = N g' J^+ g`` at ``delta = 0`` over the model's
+    parameters and the released deltas (lavaan's form: ``g`` the gradient of ``fmin``, whose
+    model part is 0 at the optimum, so that this is ``N g_delta^2 / V`` with ``V`` the
+    information of ``delta`` given the model's parameters, as the modification indices;
+    ``J^+`` the pseudo-inverse of the expected information per case, as ``MASS::ginv``).
+    With sampling weights ``moments`` carry each group's weighted moments and N (the sum of
+    its weights), as lavaan's naive ``lavTestScore`` of a weighted fit; for FIML they are the
+    groups' :class:`~csi_model.sem._fiml.MissingData` (see :func:`_group_terms`).
 
     Returns
     -------
@@ -228,7 +276,8 @@ def equality_score_tests(models, theta: np.ndarray, moments, groups) -> tuple[pd
 
     theta = np.asarray(theta, float)
     q = len(theta)
-    N = sum(m.n for m in moments)
+    ns = [_group_n(m) for m in moments]
+    N = sum(ns)
     seen: dict[int, str] = {}
     released = []              # (group index, row, parameter index 0-based)
     for gi, m in enumerate(models):
@@ -249,27 +298,39 @@ def equality_score_tests(models, theta: np.ndarray, moments, groups) -> tuple[pd
     theta_full = np.concatenate([theta, theta[[k for _, _, k, _ in released]]])
     g = np.zeros(q + E)
     J = np.zeros((q + E, q + E))
-    for m, pt, mom in zip(models, tables, moments):
+    for m, pt, mom, n in zip(models, tables, moments, ns):
         ram = RAMModel.from_partable(pt, m.observed, m.latents, n_params=q + E)
-        g += mom.n / N * 0.5 * est.ml_gradient(ram, theta_full, mom)
-        J += mom.n / N * est.expected_information(ram, theta_full)
+        g_k, J_k = _group_terms(ram, theta_full, mom, n, N)
+        g += g_k
+        J += J_k
     T = np.eye(q + E)                   # (theta, delta) -> the split parameters
     for e, (_, _, k, _) in enumerate(released):
         T[q + e, k] = 1.0
     g, J = T.T @ g, T.T @ J @ T
-    m_idx, e_idx = np.arange(q), np.arange(q, q + E)
-    Jmm_inv = np.linalg.pinv(J[np.ix_(m_idx, m_idx)])
-    V = J[np.ix_(e_idx, e_idx)] - J[np.ix_(e_idx, m_idx)] @ Jmm_inv @ J[np.ix_(m_idx, e_idx)]
-    ge = g[e_idx]
-    X2 = N * ge ** 2 / np.diag(V)
+    # lavaan's form: N g' J^+ g over the model's parameters and the released ones, with the
+    # model's own gradient (0 at an exact optimum) and a pseudo-inverse (MASS::ginv), so that
+    # a release equivalent to a free parameter (e.g. the intercept of a single indicator
+    # beside a free latent mean) gives ~0 rather than 0 / 0
+    m_idx = np.arange(q)
+
+    def stat(idx):
+        return float(N * g[idx] @ _ginv(J[np.ix_(idx, idx)]) @ g[idx])
+
+    X2 = np.array([stat(np.append(m_idx, q + e)) for e in range(E)])
     rows = []
     for (gi, r, k, ref), x2 in zip(released, X2):
         row = models[gi].partable.iloc[r]
         rows.append({"group": groups[gi], "lhs": row.lhs, "op": row.op, "rhs": row.rhs,
                      "ref.group": ref, "X2": x2, "df": 1, "pvalue": float(stats.chi2.sf(x2, 1))})
-    total = float(N * ge @ np.linalg.pinv(V) @ ge)
+    total = stat(np.arange(q + E))
     return pd.DataFrame(rows, columns=cols), {"X2": total, "df": E,
                                               "pvalue": float(stats.chi2.sf(total, E))}
+
+
+def _ginv(A: np.ndarray) -> np.ndarray:
+    """The Moore-Penrose inverse with MASS::ginv's tolerance (sqrt(eps) times the largest
+    singular value)."""
+    return np.linalg.pinv(A, rcond=np.sqrt(np.finfo(float).eps), hermitian=True)
 
 
 def residuals(model: RAMModel, theta: np.ndarray, mom: est.Moments) -> dict[str, pd.DataFrame]:

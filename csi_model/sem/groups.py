@@ -20,7 +20,7 @@ invariance. Structural Equation Modeling 14(3), 464-504.
 from __future__ import annotations
 
 import warnings
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Sequence
 
 import numpy as np
@@ -322,6 +322,8 @@ class MultiGroupResult:
     moments: tuple = field(default=None, repr=False)
     missing: str = "listwise"
     weights: str | None = None
+    #: FIML fits: each group's data (MissingData), for the modification indices and score tests
+    fiml_data: tuple = field(default=None, repr=False)
 
     def modification_indices(self) -> pd.DataFrame:
         """lavaan's ``modindices(fit)`` of a multi-group fit, per group.
@@ -329,8 +331,15 @@ class MultiGroupResult:
         Each parameter that could be freed in a group (loadings, residual covariances, latent
         covariances, regressions among the variables of the regressions, the group's fixed
         parameters) is scored in the joint likelihood. Equality constraints across groups
-        are not released here (lavaan: ``lavTestScore``); :func:`invariance` ranks them by
-        the likelihood-ratio test in its suggestions. Listwise fits only.
+        are not released here (:meth:`equality_score_tests`, lavaan's ``lavTestScore``);
+        :func:`invariance` ranks them by the likelihood-ratio test in its suggestions.
+        ML fits, listwise or FIML (``missing="fiml"``: lavaan's ``missing = "ml"``, with the
+        expected information of the missing-data likelihood); not with ordered items.
+
+        With sampling weights (``weights=``) they are lavaan 0.6-14's ``modindices()`` of a
+        ``sampling.weights`` fit: the ordinary score test (expected information) on each
+        group's weighted moments (with FIML its weighted missing-data likelihood), the
+        groups weighted by their N (the sum of their weights), not a robust score test.
 
         Returns
         -------
@@ -349,13 +358,9 @@ class MultiGroupResult:
         from .diagnostics import modification_indices_groups
 
         self._refuse_constraints("Modification indices")
-        self._refuse_weighted("Modification indices")
-        if self.moments is None:
-            raise ValueError("Modification indices are computed for complete-data multi-group "
-                             "fits; this fit used missing='fiml'. Refit with "
-                             "missing='listwise' to get them.")
+        self._refuse_uncomputed("Modification indices")
         return modification_indices_groups(self._joint().models, np.asarray(self.theta),
-                                           self.moments, self.groups,
+                                           self._sources(), self.groups,
                                            ov_x=self.spec.exogenous_observed)
 
     def equality_score_tests(self) -> tuple[pd.DataFrame, dict]:
@@ -364,6 +369,13 @@ class MultiGroupResult:
         Each row held equal to a row before it (by ``equal=`` or a shared label) is released
         alone (1 df) and all together. The modification indices of the parameters that
         could be freed are :meth:`modification_indices`.
+
+        With sampling weights these are what lavaan 0.6-14's ``lavTestScore()`` gives for a
+        ``sampling.weights`` fit: it warns "se is not `standard'; ... falling back to
+        ordinary score test" and computes the naive score test (expected information) on
+        the weighted moments (or FIML likelihood); there is no scaled (robust) version to
+        match. ML fits,
+        listwise or FIML (as :meth:`modification_indices`); not with ordered items.
 
         Returns
         -------
@@ -384,12 +396,9 @@ class MultiGroupResult:
         from .diagnostics import equality_score_tests
 
         self._refuse_constraints("Score tests")
-        self._refuse_weighted("Score tests of the equality constraints")
-        if self.moments is None:
-            raise ValueError("Score tests are computed for complete-data multi-group fits; this "
-                             "fit used missing='fiml'. Refit with missing='listwise'.")
-        return equality_score_tests(self._joint().models, np.asarray(self.theta), self.moments,
-                                    self.groups)
+        self._refuse_uncomputed("Score tests of the equality constraints")
+        return equality_score_tests(self._joint().models, np.asarray(self.theta),
+                                    self._sources(), self.groups)
 
     def _refuse_constraints(self, what: str) -> None:
         if self.spec.constraints:
@@ -399,11 +408,22 @@ class MultiGroupResult:
                              "the constraints). Write the equality as a shared label (e.g. "
                              "'c(b, b)*x') to get them.")
 
-    def _refuse_weighted(self, what: str) -> None:
-        if self.weights is not None:
-            raise EstimationError(f"{what} of a fit with sampling weights ('{self.weights}') "
-                                  "are not available yet (lavaan's would use the robust "
-                                  "information). Refit without weights= to get them.")
+    def _refuse_uncomputed(self, what: str) -> None:
+        """Refuse the fits whose modification indices and score tests are not computed:
+        ordered items (WLSMV), and a fit that kept neither moments nor data."""
+        if getattr(self, "estimator", "ML") != "ML":
+            raise ValueError(f"{what} are computed for multi-group ML fits of continuous "
+                             f"items; this fit has ordered items ({self.estimator}). Refit "
+                             "without ordered= (ML) to get them, or compare the steps of "
+                             "invariance(..., ordered=...) by their difference tests.")
+        if self.moments is None and self.fiml_data is None:
+            raise ValueError(f"{what} need the data of the fit, which this result does not "
+                             "keep (a screening fit of invariance's release tests). Refit "
+                             "it with fit_multigroup to get them.")
+
+    def _sources(self) -> tuple:
+        """Each group's moments (complete data) or FIML data, for the score tests."""
+        return self.moments if self.moments is not None else self.fiml_data
 
     def _joint(self) -> _JointModel:
         return _joint_model(self.spec, self.groups, self.equal, self.partial)
@@ -556,8 +576,16 @@ def fit_multigroup(spec: ModelSpec | str, data, *, by: str, equal: Sequence[str]
         likelihood is the sum of its weights, the estimates are ML on each group's weighted
         moments, the SEs robust (Huber-White) and the test the Yuan-Bentler (Mplus) scaled
         one with the ``.scaled`` and ``.robust`` CFI/TLI/RMSEA (see
-        :mod:`csi_model.sem._wgroups`). Listwise deletion and continuous items only;
-        modification indices and score tests are refused for a weighted fit.
+        :mod:`csi_model.sem._wgroups`). With ``missing="fiml"`` each row's log-likelihood
+        of its answers is weighted (lavaan's ``missing = "ml"`` with ``sampling.weights``),
+        with the same robust SEs and scaled test and lavaan's FIML-corrected robust
+        CFI/TLI/RMSEA. With ``ordered`` items weighted WLSMV: each group's thresholds,
+        polychoric correlations and Gamma from its weighted answers (its N the sum of its
+        weights; :mod:`csi_model.sem.ordinal_groups`), as lavaan's ``sampling.weights`` with
+        ``ordered`` and ``group``. The modification indices and score tests of a weighted
+        fit are lavaan's (the ordinary score tests on the weighted moments or the weighted
+        FIML likelihood, see :meth:`MultiGroupResult.modification_indices`); they are
+        refused for ordered items, weighted or not.
 
     Returns
     -------
@@ -576,7 +604,7 @@ def fit_multigroup(spec: ModelSpec | str, data, *, by: str, equal: Sequence[str]
     from ._wgroups import check_weights_groups
     weights = check_weights_groups(weights, spec, by, ordered=ordered, missing=missing,
                                    func="fit_multigroup")
-    if weights is not None and estimator in ("MLR", "mlr"):
+    if weights is not None and estimator in ("MLR", "mlr") and ordered in (None, False):
         estimator = None                     # with sampling weights ML is MLR (lavaan)
     if ordered is not None and ordered is not False:
         from .ordinal_groups import fit_multigroup_ordered
@@ -585,7 +613,8 @@ def fit_multigroup(spec: ModelSpec | str, data, *, by: str, equal: Sequence[str]
             raise ValueError("With ordered items, fit_multigroup does not support 'partial' "
                              "(partial invariance) yet.")
         return fit_multigroup_ordered(spec, data, by=by, equal=equal, ordered=ordered,
-                                      estimator=estimator, level=level, missing=missing)
+                                      estimator=estimator, level=level, missing=missing,
+                                      weights=weights)
     if estimator not in (None, "ML"):
         raise ValueError(f"The 'estimator' parameter of fit_multigroup is 'ML' for continuous "
                          f"items (WLSMV with ordered=...). Got {estimator!r} instead.")
@@ -597,15 +626,16 @@ def fit_multigroup(spec: ModelSpec | str, data, *, by: str, equal: Sequence[str]
     survey, groups, Xs, dropped = _group_data(spec, data, by, "data", missing)
     return _fit_joint(spec, by, groups, Xs, dropped, tuple(equal), tuple(partial), level,
                       missing=missing,
-                      sampling_weights=_sampling_weights(survey, spec, by, groups, weights))
+                      sampling_weights=_sampling_weights(survey, spec, by, groups, weights,
+                                                         missing))
 
 
-def _sampling_weights(survey, spec, by, groups, weights):
+def _sampling_weights(survey, spec, by, groups, weights, missing: str = "listwise"):
     """(column, weights of each group's rows) for :func:`_fit_joint`, or None."""
     if weights is None:
         return None
     from ._wgroups import group_weights
-    return weights, group_weights(survey, spec, by, groups, weights)
+    return weights, group_weights(survey, spec, by, groups, weights, missing)
 
 
 def _multigroup_spec(spec: ModelSpec | str) -> ModelSpec:
@@ -691,6 +721,10 @@ def _fit_joint(spec, by, groups, Xs, dropped, equal, partial, level=0.95,
                 f"({', '.join(spec.exogenous_observed)}) and fixed_x=True is not available "
                 "yet. Use missing='listwise', or pass a model with fixed_x=False "
                 "(spec.with_defaults(fixed_x=False)).")
+        if sampling_weights is not None:  # weighted FIML with MLR: csi_model.sem._wgroups
+            from ._wgroups import fit_joint_fiml_weighted
+            return fit_joint_fiml_weighted(spec, by, groups, Xs, jm, equal, partial, level,
+                                           warm, notes, sampling_weights, screening)
         return _fit_joint_fiml(spec, by, groups, Xs, jm, equal, partial, level, warm, notes)
     if sampling_weights is not None and lin is not None:
         st = spec.constraints[0]
@@ -806,47 +840,14 @@ def _pooled_moments(moments) -> est.Moments:
 def _fit_joint_fiml(spec, by, groups, Xs, jm, equal, partial, level, warm, notes):
     """The joint model by FIML: each group's missing-data likelihood, one parameter vector.
 
-    Starts from the joint ML fit of the groups' EM moments, then takes Fisher-scoring steps
-    with the complete-data expected information as the metric (it bounds the FIML
-    information, so steps are conservative). SEs from the observed information of the sum
-    of the groups' log-likelihoods, as lavaan's ``missing = "ml"``.
+    SEs from the observed information of the sum of the groups' log-likelihoods, as
+    lavaan's ``missing = "ml"`` (see :func:`_fiml_estimate`).
     """
     datas = [fiml.MissingData(X) for X in Xs]
     h1 = [fiml.em_saturated(d) for d in datas]
     ns = [d.n for d in datas]
-    N = sum(ns)
-    weights = [n / N for n in ns]
-    moments = [est.Moments(d.n, S, mu) for d, (S, mu, _, _) in zip(datas, h1)]
-    engines = [fiml.BatchFIML(m, d) for m, d in zip(jm.models, datas)]
-
-    def both(theta):
-        F, g = 0.0, np.zeros_like(theta)
-        for w, e in zip(weights, engines):
-            Fg, gg = e.evaluate(theta[None])
-            F, g = F + 2 * w * Fg[0], g + 2 * w * gg[0]
-        return F, g
-
     with threadpool_limits(limits=1, user_api="blas"):
-        if warm is None:
-            pooled = fiml.em_saturated(fiml.MissingData(np.vstack(Xs)))
-            theta0 = _start(jm, spec, moments, est.Moments(N, pooled[0], pooled[1]), notes)
-        else:
-            theta0 = _warm_start(jm, warm)
-        shared = _SharedDerivatives(jm)
-        theta0, _, _ = est.fisher_scoring(
-            lambda t: _objective(jm, moments, weights, t),
-            lambda t: _gradient(jm, moments, weights, t, shared(t)),
-            lambda t: 2 * _information(jm, weights, t, shared(t)), theta0)
-        last = {}
-
-        def both_once(theta):        # the objective and then the gradient at one theta
-            if "theta" not in last or not np.array_equal(last["theta"], theta):
-                last.update(theta=np.array(theta, dtype=float), value=both(theta))
-            return last["value"]
-
-        theta, iters, ok = est.fisher_scoring(
-            lambda t: both_once(t)[0], lambda t: both_once(t)[1],
-            lambda t: 2 * _information(jm, weights, t, shared(t)), theta0, max_iter=2000)
+        theta, iters, ok = _fiml_estimate(jm, spec, datas, h1, warm, notes)
         hessian = sum(n * fiml.observed_information(m, theta, d)
                       for n, m, d in zip(ns, jm.models, datas))
         acov = np.linalg.pinv(hessian)
@@ -854,24 +855,74 @@ def _fit_joint_fiml(spec, by, groups, Xs, jm, equal, partial, level, warm, notes
         notes.append(f"The multi-group estimation did not converge in {iters} iterations.")
         warnings.warn(notes[-1], ConvergenceWarning, stacklevel=4)
     measures = _fit_measures_fiml(jm, theta, datas, h1)
-    return _result(spec, by, groups, equal, partial, ns, jm, theta, acov, level, measures,
-                   notes, ok)
+    return replace(_result(spec, by, groups, equal, partial, ns, jm, theta, acov, level,
+                           measures, notes, ok), fiml_data=tuple(datas))
+
+
+def _fiml_estimate(jm, spec, datas, h1, warm, notes):
+    """The joint FIML estimate: ``(theta, iterations, converged)``.
+
+    Starts from the joint ML fit of the groups' EM moments, then takes Fisher-scoring steps
+    with the complete-data expected information as the metric (it bounds the FIML
+    information, so steps are conservative). The objective is ``-2 sum_g loglik_g / N``;
+    with sampling weights (``MissingData.weights``) the log-likelihoods are weighted and a
+    group's N is the sum of its weights.
+    """
+    ns = [float(d.w.sum()) for d in datas]
+    N = sum(ns)
+    weights = [n / N for n in ns]
+    rows = [d.n / N for d in datas]       # BatchFIML's objective is -loglik / (rows)
+    moments = [est.Moments(n, S, mu) for n, (S, mu, _, _) in zip(ns, h1)]
+    engines = [fiml.BatchFIML(m, d) for m, d in zip(jm.models, datas)]
+
+    def both(theta):
+        F, g = 0.0, np.zeros_like(theta)
+        for r, e in zip(rows, engines):
+            Fg, gg = e.evaluate(theta[None])
+            F, g = F + 2 * r * Fg[0], g + 2 * r * gg[0]
+        return F, g
+
+    if warm is None:
+        w_all = (None if datas[0].weights is None
+                 else np.concatenate([d.weights for d in datas]))
+        pooled = fiml.em_saturated(fiml.MissingData(np.vstack([d.X for d in datas]), w_all))
+        theta0 = _start(jm, spec, moments, est.Moments(N, pooled[0], pooled[1]), notes)
+    else:
+        theta0 = _warm_start(jm, warm)
+    shared = _SharedDerivatives(jm)
+    theta0, _, _ = est.fisher_scoring(
+        lambda t: _objective(jm, moments, weights, t),
+        lambda t: _gradient(jm, moments, weights, t, shared(t)),
+        lambda t: 2 * _information(jm, weights, t, shared(t)), theta0)
+    last = {}
+
+    def both_once(theta):        # the objective and then the gradient at one theta
+        if "theta" not in last or not np.array_equal(last["theta"], theta):
+            last.update(theta=np.array(theta, dtype=float), value=both(theta))
+        return last["value"]
+
+    return est.fisher_scoring(
+        lambda t: both_once(t)[0], lambda t: both_once(t)[1],
+        lambda t: 2 * _information(jm, weights, t, shared(t)), theta0, max_iter=2000)
 
 
 def _fit_measures_fiml(jm: _JointModel, theta, datas, h1) -> pd.Series:
-    """lavaan's fit measures of a multi-group FIML fit (chi-square against the groups' EM h1)."""
+    """lavaan's fit measures of a multi-group FIML fit (chi-square against the groups' EM h1;
+    with sampling weights the weighted log-likelihoods and a group's N the sum of its
+    weights)."""
     G, p, q = len(datas), jm.models[0].p, jm.n_params
-    ns = [d.n for d in datas]
+    ns = [float(d.w.sum()) for d in datas]
     N = sum(ns)
     logl = logl_h1 = logl0 = srmr = 0.0
-    for m, d, (S_em, mu_em, ll_h1, _) in zip(jm.models, datas, h1):
+    for m, d, n, (S_em, mu_em, ll_h1, _) in zip(jm.models, datas, ns, h1):
         Sigma, mu = m.implied(theta)
         logl += fiml.loglik(Sigma, mu, d)
         logl_h1 += ll_h1
-        for j in range(p):                           # independence model: own mean and variance
-            x = d.X[:, j][~np.isnan(d.X[:, j])]
-            logl0 += -0.5 * len(x) * (est.LOG2PI + np.log(x.var()) + 1.0)
-        srmr += d.n / N * fi.srmr(S_em, Sigma, mu_em, mu)
+        # independence model: each variable's own (weighted) mean and variance
+        _, var = fiml.observed_moments(d)
+        answered = d.w @ d.observed_f
+        logl0 += float(np.sum(-0.5 * answered * (est.LOG2PI + np.log(var) + 1.0)))
+        srmr += n / N * fi.srmr(S_em, Sigma, mu_em, mu)
     chisq, chisq0 = 2 * (logl_h1 - logl), 2 * (logl_h1 - logl0)
     df = G * (p * (p + 1) // 2 + p) - q
     df0 = G * (p * (p - 1) // 2)
@@ -1144,7 +1195,9 @@ def invariance(spec: ModelSpec | str, data, *, by: str,
     ``weights="COLUMN"`` (sampling weights, see :func:`fit_multigroup`): every step is
     weighted ML with robust SEs; the ladder adds the scaled and robust measures, ``chisq.diff``
     is lavaan's ``lavTestLRT`` for MLR, the Satorra-Bentler (2001) scaled difference, and
-    the decisions use the robust CFI and RMSEA (Brosseau-Liard & Savalei).
+    the decisions use the robust CFI and RMSEA (Brosseau-Liard & Savalei); with
+    ``missing="fiml"`` every step is weighted FIML, as lavaan's ``missing = "ml"``; with
+    ``ordered`` items the Wu & Estabrook ladder by weighted WLSMV.
 
     Examples
     --------
@@ -1161,7 +1214,7 @@ def invariance(spec: ModelSpec | str, data, *, by: str,
     from ._wgroups import check_weights_groups
     weights = check_weights_groups(weights, spec, by, ordered=ordered, missing=missing,
                                    func="invariance")
-    if weights is not None and estimator in ("MLR", "mlr"):
+    if weights is not None and estimator in ("MLR", "mlr") and ordered in (None, False):
         estimator = None                     # with sampling weights ML is MLR (lavaan)
     if ordered is not None and ordered is not False:
         from .ordinal_groups import ORDINAL_STEPS, invariance_ordered
@@ -1171,14 +1224,14 @@ def invariance(spec: ModelSpec | str, data, *, by: str,
         if tuple(steps) == ("configural", "metric", "scalar", "strict"):
             steps = tuple(ORDINAL_STEPS)                 # the default ladder, for ordered items
         return invariance_ordered(spec, data, by=by, steps=steps, ordered=ordered,
-                                  estimator=estimator, missing=missing)
+                                  estimator=estimator, missing=missing, weights=weights)
     bad = [s for s in steps if s not in STEPS]
     if bad:
         raise ValueError(f"The 'steps' parameter of invariance must contain only "
                          f"{{{', '.join(STEPS)}}}. Got {bad!r} instead.")
     missing = _check_missing(missing, "invariance")
     survey, groups, Xs, dropped = _group_data(spec, data, by, "data", missing)
-    sw = _sampling_weights(survey, spec, by, groups, weights)
+    sw = _sampling_weights(survey, spec, by, groups, weights, missing)
     fits, warm = {}, None
     for s in steps:
         warm = fits[s] = _fit_joint(spec, by, groups, Xs, dropped, STEPS[s], tuple(partial),

@@ -36,7 +36,10 @@ measurement-model question), fixed loadings, labels, lines other than ``=~`` (``
 estimators other than WLSMV, partial invariance. Missing answers: listwise deletion within
 groups (lavaan's default) or ``missing="pairwise"`` (lavaan's: each group's thresholds from
 its answers to each item, polychorics from its respondents answering both items, Gamma from
-their casewise scores; see :mod:`csi_model.sem.ordinal`).
+their casewise scores; see :mod:`csi_model.sem.ordinal`). Sampling weights (``weights=``,
+lavaan's ``sampling.weights``): rescaled over all groups together to sum to the rows used
+(``"total"``), each group's thresholds, polychorics and Gamma from its weighted answers, and
+its N in all of the above the sum of its weights (Gamma = muthen1984's WLS.W times that N).
 
 Wu, H., & Estabrook, R. (2016). Identification of confirmatory factor analysis models of
 different levels of invariance for ordered categorical outcomes. Psychometrika, 81(4),
@@ -46,6 +49,7 @@ structures. In Heijmans et al. (eds.), Innovations in multivariate statistical a
 """
 from __future__ import annotations
 
+import dataclasses
 import warnings
 from dataclasses import dataclass, field
 from typing import Sequence
@@ -114,7 +118,11 @@ def _check_spec(spec: ModelSpec, ordered) -> list[str]:
     return items
 
 
-def _group_moments(spec, data, by, items, missing: str = "listwise"):
+def _group_moments(spec, data, by, items, missing: str = "listwise", weights=None):
+    """(survey, groups, moments, dropped rows, notes). ``weights``: a sampling-weight column
+    (lavaan's ``sampling.weights``): the weights of the rows used are rescaled over all groups
+    together to sum to their number (``"total"``), each group's thresholds, polychorics and
+    Gamma are the weighted ones, and its N (``moments.n``) is the sum of its weights."""
     from ..survey.read import Survey, read_survey
     survey = data if isinstance(data, Survey) else read_survey(data, items=items)
     frame = survey.data
@@ -136,8 +144,15 @@ def _group_moments(spec, data, by, items, missing: str = "listwise"):
         raise SurveyDataError(
             f"{survey.source}: {few} have fewer than 3 categories; binary items need another "
             "identification than Wu & Estabrook's for polytomous items (not supported).")
-    moments, dropped = [], 0
-    for gname in groups:
+    moments, dropped, notes = [], 0, []
+    sw = None
+    if weights is not None:
+        from ._wgroups import _note, group_weights
+        sw = group_weights(survey, spec, by, groups, weights,
+                           "listwise" if missing == "listwise" else "pairwise")
+        notes.append(_note(weights, sw, groups, by, how="weighted thresholds, polychoric "
+                           "correlations and Gamma (WLSMV)"))
+    for k, gname in enumerate(groups):
         sub = frame.loc[labels.astype(str) == gname, items]
         # listwise: the complete rows; pairwise: the rows with an answer (lavaan drops the
         # empty ones)
@@ -153,13 +168,20 @@ def _group_moments(spec, data, by, items, missing: str = "listwise"):
                     f"group {by} = {gname} (counts {dict(zip(pooled[c].tolist(), counts.tolist()))}"
                     "); thresholds cannot be compared. Collapse the empty category with its "
                     f"neighbour in every group (e.g. data['{c}'].clip(lower=...)) and refit.")
+        w = None if sw is None else sw[k]
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")
-            poly = polychoric(complete, missing=missing)
+            poly = polychoric(complete, missing=missing, weights=w)
         codes = np.column_stack([_codes(poly.categories[c], complete[c].to_numpy(float))
                                  for c in items])
-        moments.append(ordinal_moments(poly, codes))
-    return survey, groups, moments, dropped
+        mom = ordinal_moments(poly, codes, w)
+        if w is not None:
+            # lavaan: the group's N is the sum of its weights, and Gamma (NACOV) is
+            # muthen1984's WLS.W (free of the weights' scale) times that N
+            n_w = float(w.sum())
+            mom = dataclasses.replace(mom, n=n_w, gamma=mom.gamma * (n_w / len(complete)))
+        moments.append(mom)
+    return survey, groups, moments, dropped, notes
 
 
 # ------------------------------------------------------------------ the model
@@ -432,8 +454,8 @@ def _scaled_shifted(jac, weights, moments, e_inv, df):
 def _fit_measures(fit: _Fit, equal) -> pd.Series:
     moms = fit.moments
     G = len(moms)
-    ns = np.array([m.n for m in moms])
-    N = int(ns.sum())
+    ns = np.array([m.n for m in moms], dtype=float)
+    N = float(ns.sum())          # the sum of the weights with sampling weights
     chisq, df = fit.chisq, fit.df
     p = len(fit.model.items)
     chisq0 = float(sum((m.n - 1) * m.correlations @ (w[m.n_thresholds:] * m.correlations)
@@ -462,7 +484,8 @@ def _fit_measures(fit: _Fit, equal) -> pd.Series:
     for g, m in enumerate(moms):
         r = m.correlations - _implied(fit.model, fit.theta, g)[0][m.n_thresholds:]
         srmr += m.n / N * float(np.sqrt(np.sum(r ** 2) / (p * (p + 1) / 2)))
-    out = {"npar": fit.model.n_params, "nobs": N, "chisq": chisq, "df": df,
+    out = {"npar": fit.model.n_params, "nobs": sum(_rows(m) for m in moms), "chisq": chisq,
+           "df": df,
            "pvalue": fi.chisq_pvalue(chisq, df),
            "chisq.scaled": scaled, "df.scaled": df, "pvalue.scaled": fi.chisq_pvalue(scaled, df),
            "chisq.scaling.factor": 1 / a, "chisq.shift.parameters": shift,
@@ -529,17 +552,22 @@ def _check_estimator(estimator):
                          f"default for ordered items); got {estimator!r}.")
 
 
+def _rows(m) -> int:
+    """The respondents of a group's moments (``m.n`` is the sum of the weights when weighted)."""
+    return int(m.scores.shape[0])
+
+
 def _fit_step(spec, by, groups, moments, dropped, equal, level, warm=None,
-              missing: str = "listwise"):
+              missing: str = "listwise", notes=(), weights: str | None = None):
     model = _build(spec, groups, equal, [int(np.sum(moments[0].threshold_item == j))
                                          for j in range(len(spec.observed))])
     for gname, m in zip(groups, moments):
-        if m.n <= len(spec.observed):
-            raise EstimationError(f"Group {by} = {gname} has {m.n} respondents for "
+        if _rows(m) <= len(spec.observed):
+            raise EstimationError(f"Group {by} = {gname} has {_rows(m)} respondents for "
                                   f"{len(spec.observed)} ordered items: too few. Merge it with "
                                   "another group or drop it.")
     fit = _estimate(model, moments, _start(model, moments, warm))
-    notes = []
+    notes = list(notes)
     if dropped and missing == "listwise":
         notes.append(f"Listwise deletion within groups: {dropped} incomplete rows were dropped "
                      "(missing='pairwise' keeps them, as lavaan's missing = \"pairwise\").")
@@ -561,10 +589,11 @@ def _fit_step(spec, by, groups, moments, dropped, equal, level, warm=None,
     measures = _fit_measures(fit, equal)
     table = model.table.assign(free=model.table["free"] + 1)
     return OrdinalMultiGroupResult(spec=spec, by=by, groups=tuple(groups), equal=tuple(equal),
-                                   partial=(), n=tuple(m.n for m in moments),
+                                   partial=(), n=tuple(_rows(m) for m in moments),
                                    estimates=estimates, fit_measures=measures,
                                    warnings=tuple(notes), converged=bool(fit.converged),
-                                   theta=fit.theta, acov=fit.acov, table=table, detail=fit)
+                                   theta=fit.theta, acov=fit.acov, table=table, detail=fit,
+                                   weights=weights)
 
 
 @dataclass(frozen=True, eq=False)
@@ -590,7 +619,8 @@ class OrdinalMultiGroupResult(MultiGroupResult):
         fm = self.fit_measures
         header = [("Model", self.spec.name), ("Groups", ", ".join(
             f"{g} (n={n})" for g, n in zip(self.groups, self.n))),
-            ("Estimator", "WLSMV, ordered items (Wu & Estabrook 2016 identification)"),
+            ("Estimator", "WLSMV, ordered items (Wu & Estabrook 2016 identification)"
+             + (f"; sampling weights, column '{self.weights}'" if self.weights else "")),
             ("Equal across groups", ", ".join(self.equal) or "nothing (configural)"),
             ("Chi-square", f"{fm['chisq']:.3f} on {int(fm['df'])} df; scaled-shifted "
                            f"{fm['chisq.scaled']:.3f}"),
@@ -613,13 +643,16 @@ class OrdinalMultiGroupResult(MultiGroupResult):
 
 def fit_multigroup_ordered(spec, data, *, by: str, equal: Sequence[str] = (), ordered=True,
                            estimator: str | None = None, level: float = 0.95,
-                           missing: str = "listwise"):
+                           missing: str = "listwise", weights: str | None = None):
     """``fit_multigroup(..., ordered=...)``: one step of the ordinal invariance ladder.
 
     Parameters are those of :func:`csi_model.sem.groups.fit_multigroup`; ``equal`` is one of
     ``()``, ``("thresholds",)``, ``("thresholds", "loadings")``, ``("thresholds", "loadings",
     "intercepts")`` (see the module docstring for what each frees and fixes); ``missing``
-    is ``"listwise"`` or ``"pairwise"`` (lavaan's).
+    is ``"listwise"`` or ``"pairwise"`` (lavaan's); ``weights`` a sampling-weight column
+    (lavaan's ``sampling.weights`` with ``group``: rescaled over all groups together to sum to
+    the rows used, each group's thresholds, polychorics and Gamma weighted, its N the sum of
+    its weights).
 
     Returns
     -------
@@ -644,8 +677,10 @@ def fit_multigroup_ordered(spec, data, *, by: str, equal: Sequence[str] = (), or
     items = _check_spec(spec, ordered)
     missing = _check_missing(missing, "fit_multigroup")
     with threadpool_limits(limits=1, user_api="blas"):   # small matrices: threads only cost
-        _, groups, moments, dropped = _group_moments(spec, data, by, items, missing)
-        return _fit_step(spec, by, groups, moments, dropped, equal, level, missing=missing)
+        _, groups, moments, dropped, notes = _group_moments(spec, data, by, items, missing,
+                                                            weights)
+        return _fit_step(spec, by, groups, moments, dropped, equal, level, missing=missing,
+                         notes=notes, weights=weights)
 
 
 def _check_missing(missing, func: str) -> str:
@@ -778,7 +813,8 @@ def invariance_ordered(spec, data, *, by: str,
                        steps: Sequence[str] = ("configural", "thresholds", "loadings",
                                                "intercepts"),
                        ordered=True, estimator: str | None = None,
-                       missing: str = "listwise") -> OrdinalInvarianceResult:
+                       missing: str = "listwise",
+                       weights: str | None = None) -> OrdinalInvarianceResult:
     """``invariance(..., ordered=...)``: the Wu & Estabrook (2016) ladder with WLSMV.
 
     Each step's fit measures (standard, scaled and robust, lavaan's names), and against the
@@ -807,15 +843,17 @@ def invariance_ordered(spec, data, *, by: str,
     items = _check_spec(spec, ordered)
     missing = _check_missing(missing, "invariance")
     with threadpool_limits(limits=1, user_api="blas"):   # small matrices: threads only cost
-        return _ladder(spec, by, steps, items, data, missing)
+        return _ladder(spec, by, steps, items, data, missing, weights)
 
 
-def _ladder(spec, by, steps, items, data, missing="listwise") -> OrdinalInvarianceResult:
-    _, groups, moments, dropped = _group_moments(spec, data, by, items, missing)
+def _ladder(spec, by, steps, items, data, missing="listwise",
+            weights=None) -> OrdinalInvarianceResult:
+    _, groups, moments, dropped, notes = _group_moments(spec, data, by, items, missing,
+                                                        weights)
     fits, warm = {}, None
     for s in steps:
         warm = fits[s] = _fit_step(spec, by, groups, moments, dropped, ORDINAL_STEPS[s], 0.95,
-                                   warm, missing)
+                                   warm, missing, notes, weights)
     rows, prev = [], None
     keys = ("chisq", "df", "pvalue", "chisq.scaled", "pvalue.scaled", "cfi", "tli", "rmsea",
             "cfi.scaled", "tli.scaled", "rmsea.scaled", "cfi.robust", "tli.robust",

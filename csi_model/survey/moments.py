@@ -134,6 +134,37 @@ class SurveyMoments:
     patterns: PatternMoments | None = field(default=None, repr=False)
     _cells: Mapping = field(default_factory=dict, repr=False)
 
+    @classmethod
+    def from_matrix(cls, items: Sequence[str], n: int, mean, cov,
+                    source: str = "<moments>") -> "SurveyMoments":
+        """Complete-data moments from a mean vector and a covariance matrix (divisor ``n``).
+
+        For moments computed elsewhere, e.g. a weighted or EM covariance matrix: the fits
+        from them are those of a survey of ``n`` complete rows with these moments.
+
+        Examples
+        --------
+        >>> import numpy as np
+        >>> from csi_model.survey.moments import SurveyMoments
+        >>> m = SurveyMoments.from_matrix(["a", "b"], 100, [3.0, 4.0], np.eye(2))
+        >>> m
+        <SurveyMoments 2 items: 100 of 100 rows used, 1 partition(s), <moments>>
+        >>> m.listwise(["a", "b"]).cov
+        array([[1., 0.],
+               [0., 1.]])
+        """
+        items = tuple(str(i) for i in items)
+        mean = np.asarray(mean, dtype=float)
+        cov = np.asarray(cov, dtype=float)
+        p = len(items)
+        if mean.shape != (p,) or cov.shape != (p, p):
+            raise ValueError(f"SurveyMoments.from_matrix: {p} items need a mean of shape ({p},) "
+                             f"and a covariance of shape ({p}, {p}). Got {mean.shape} and "
+                             f"{cov.shape}.")
+        full = np.ones(p, dtype=bool).tobytes()
+        return _build(items, {(None, full): (int(n), mean, cov * n)}, int(n), None, None, 1,
+                      source, None, {}, False)
+
     @property
     def n_dropped(self) -> int:
         return self.n_read - self.n
