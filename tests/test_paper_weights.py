@@ -98,6 +98,11 @@ def test_the_weighted_paper_tables_are_the_weighted_estimators(paper):
     assert _csv(build, "measurement_model") == T.measurement_model(m).to_csv()
     assert _csv(build, "htmt") == T.htmt(m).to_csv()
     assert fm[1] == T.fit_measures({"cfa": m.cfa}, robust=True).to_csv().splitlines()[1]
+    # the group comparison: weighted (listwise: the weighted PLS-MGA needs complete answers)
+    cmp = _quiet(cm.compare, spec, survey, by="wave", weights="w", missing="listwise",
+                 bootstrap=B, n_permutations=B, seed=SEED, scale=scale)
+    assert _csv(build, "invariance") == T.invariance(cmp.invariance).to_csv()
+    assert cmp.invariance.fits["configural"].weights == "w"
 
 
 def test_every_output_of_the_weighted_paper_says_it_is_weighted(paper):
@@ -121,7 +126,10 @@ def test_every_output_of_the_weighted_paper_says_it_is_weighted(paper):
     assert "Weighted analyses: sampling weights from column 'w' (Kish effective sample size" \
         in paper_md
     assert "the CB-SEM bootstrap is not available with weights" in paper_md
-    assert "PLS-MGA/MICOM permutation tests are not available with weights" in paper_md
+    # what the weighted group comparison did differently is in the paper too
+    assert "the group comparison (invariance ladder, path tests, PLS-MGA/MICOM and the group " \
+        "index differences) uses the complete respondents only" in paper_md
+    assert "the CB-SEM invariance ladder is" in paper_md
     manifest = json.loads((build / "manifest.json").read_text(encoding="utf-8"))
     assert manifest["data"]["weights"] == "w"
     w = _weighted_demo()["w"].to_numpy()

@@ -316,9 +316,8 @@ def test_weighted_item_descriptives():
         item_descriptives(tel.assign(w=-tel["w"]), spec, weights="w")
 
 
-def test_paper_toml_weights_key_is_refused_clearly(tmp_path):
-    from csi_model.report.paper import PaperConfigError, load_config
+def test_paper_toml_weights_key_makes_a_weighted_paper(tmp_path):
+    # the weighted paper itself: tests/test_paper_weights.py
+    from csi_model.report.paper import load_config
     (tmp_path / "paper.toml").write_text('[data]\nsurvey = "demo"\nweights = "w"\n')
-    with pytest.raises(PaperConfigError, match=r"weights = 'w': a weighted paper is not "
-                                               r"available yet"):
-        load_config(tmp_path)
+    assert load_config(tmp_path).weights == "w"
