@@ -16,7 +16,7 @@ import pandas as pd
 import pytest
 
 import csi_model as cm
-from csi_model.exceptions import CSIModelError, EstimationError, SurveyDataError
+from csi_model.exceptions import CSIModelError, SurveyDataError
 
 HERE = Path(__file__).parent
 REF = HERE / "reference" / "lavaan_weights_groups"
