@@ -226,8 +226,10 @@ def test_weighted_pls_bootstrap_and_index_are_the_replicated_ones():
     t1, t0 = r1.bootstrap_table(), r0.bootstrap_table()
     pd.testing.assert_frame_equal(t1, r2.bootstrap_table())
     assert not np.allclose(t1.iloc[:, -1].to_numpy(float), t0.iloc[:, -1].to_numpy(float))
-    with pytest.raises(EstimationError, match="missing='mean'"):
-        cm.fit_pls("telecom", tel, weights="k", missing="mean")
+    # with missing answers too (tests/test_pls_weights_missing.py): weighted mean replacement
+    mean = cm.fit_pls("telecom", tel, weights="k", missing="mean")
+    np.testing.assert_allclose(mean.paths["est"], cm.fit_pls("telecom", tel, weights="k")
+                               .paths["est"], atol=1e-12)      # no gaps: the same fit
 
 
 # ------------------------------------------------------------------------------- CLI
@@ -314,9 +316,8 @@ def test_weighted_item_descriptives():
         item_descriptives(tel.assign(w=-tel["w"]), spec, weights="w")
 
 
-def test_paper_toml_weights_key_is_refused_clearly(tmp_path):
-    from csi_model.report.paper import PaperConfigError, load_config
+def test_paper_toml_weights_key_makes_a_weighted_paper(tmp_path):
+    # the weighted paper itself: tests/test_paper_weights.py
+    from csi_model.report.paper import load_config
     (tmp_path / "paper.toml").write_text('[data]\nsurvey = "demo"\nweights = "w"\n')
-    with pytest.raises(PaperConfigError, match=r"weights = 'w': a weighted paper is not "
-                                               r"available yet"):
-        load_config(tmp_path)
+    assert load_config(tmp_path).weights == "w"

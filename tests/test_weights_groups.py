@@ -16,7 +16,7 @@ import pandas as pd
 import pytest
 
 import csi_model as cm
-from csi_model.exceptions import CSIModelError, EstimationError, SurveyDataError
+from csi_model.exceptions import CSIModelError, SurveyDataError
 
 HERE = Path(__file__).parent
 REF = HERE / "reference" / "lavaan_weights_groups"
@@ -196,10 +196,11 @@ def test_compare_runs_the_weighted_ladder():
     assert any("Satorra-Bentler (2001)" in w for w in res.warnings)
     text = res.summary().as_text()
     assert "robust CFI/RMSEA, Satorra-Bentler (2001)" in text and "cfi.robust" in text
-    # weighted EM/FIML is not matched: refused with a message, never a TypeError
-    with pytest.raises(EstimationError, match="missing='listwise' with weights="):
-        _quiet(cm.compare, TEL_MODEL, tel, by="op", weights="w", bootstrap=20,
-               scale=(1, 10), missing="ml", invariance_steps=("configural",))
+    # missing='ml' with weights: weighted EM for PLS (fit_pls) and weighted FIML for the ladder
+    ml = _quiet(cm.compare, TEL_MODEL, tel, by="op", weights="w", bootstrap=20,
+                scale=(1, 10), missing="ml", invariance_steps=("configural",))
+    assert ml.invariance.fits["configural"].weights == "w"
+    assert ml.invariance.fits["configural"].missing == "fiml"
 
 
 def test_weighted_path_wald_test_matches_lavtestwald():

@@ -7,7 +7,7 @@ from pathlib import Path
 
 from ._common import (EXIT_NOT_CONVERGED, FORMATTER, UsageError, check_bootstrap, check_column,
                       epilog, missing_argument, model_inputs, out_argument, parse_codes, quiet_argument,
-                      read_options, survey_arguments, survey_path)
+                      read_options, survey_arguments, survey_path, weights_argument)
 from ._io import check_outputs, not_converged_message, read_survey_for, write_text
 
 
@@ -29,6 +29,10 @@ def add_parser(sub, common: argparse.ArgumentParser) -> None:
             examples:
               csi-model report survey.csv --model telecom --out report.html
               csi-model report survey.csv --model telecom --lang zh --bootstrap 1000 --seed 1 --out 报告.html
+              csi-model report survey.csv --model telecom --weights w --out weighted.html
+
+            With --weights every table and estimate is weighted and says so (the CB-SEM then
+            has robust standard errors instead of the bootstrap).
             """))
     survey_arguments(p, missing_codes="99")
     out_argument(p, "the HTML file to write", metavar="OUT", short=True, required=True)
@@ -46,6 +50,7 @@ def add_parser(sub, common: argparse.ArgumentParser) -> None:
     p.add_argument("--compare", default=None, metavar="COLUMN",
                    help="groups of the invariance ladder and path comparison (default: wave, "
                         "if the survey has it)")
+    weights_argument(p)
     quiet_argument(p)
     p.set_defaults(handler=run)
 
@@ -73,13 +78,14 @@ def run(args: argparse.Namespace) -> int:
         given = getattr(args, attr)
         check_column(flag, given, columns, args.survey)
         chosen[attr] = given if given is not None else (default if default in columns else None)
+    check_column("--weights", args.weights, columns, args.survey)
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")       # shown in the report
         a = analyze(spec, survey, codebook=codebook, seed=args.seed, bootstrap=args.bootstrap,
                     htmt_bootstrap=min(args.bootstrap, 200) if args.bootstrap else 0,
                     group_by=chosen["by"], wave_by=chosen["wave"],
                     compare_by=chosen["compare"], scale=options["scale"],
-                    progress=not args.quiet, missing=args.missing)
+                    progress=not args.quiet, missing=args.missing, weights=args.weights)
         html_text = report_html(a, lang=args.lang,
                                 extra_warnings=[*boot_warnings, *data_warnings],
                                 progress=not args.quiet)

@@ -319,7 +319,8 @@ def _statistic(result, rows=None, extra=None):
         raise rows_needed("Resampling (bootstrap, permutation)", dat.source)
     sub = slice(None) if rows is None else rows
     if dat.X_obs is not None:
-        return _EMStatistic(result._problem, dat.X_obs[sub], dat.S, dat.mean, extra=extra)
+        return _EMStatistic(result._problem, dat.X_obs[sub], dat.S, dat.mean, extra=extra,
+                            weights=None if dat.weights is None else dat.weights[sub])
     return _PLSStatistic(result._problem, dat.X[sub], extra=extra,
                          weights=None if dat.weights is None else dat.weights[sub])
 
@@ -399,12 +400,15 @@ class _PLSStatistic:
 class _EMStatistic(_PLSStatistic):
     """The statistic of a missing='em' fit: per resample, the weighted EM of the item moments
     (warm-started from the full-sample EM), then PLS on them. A resample whose EM does not
-    converge, or whose covariance matrix is not positive definite, counts as failed."""
+    converge, or whose covariance matrix is not positive definite, counts as failed.
+    With sampling ``weights`` a resampled row keeps its weight: its case weight in the EM
+    (and in ``extra``) is its count times its weight."""
 
-    def __init__(self, problem, X_obs, S, mean, extra=None):
+    def __init__(self, problem, X_obs, S, mean, extra=None, weights=None):
         from ..sem._fiml import MissingData
         keep = ~np.isnan(X_obs).all(axis=1)
         self.problem = problem
+        self.weights = None if weights is None else np.asarray(weights, float)
         self.data = MissingData(X_obs[keep])
         self.keep = keep
         self.S0, self.mu0 = S, mean
@@ -415,6 +419,8 @@ class _EMStatistic(_PLSStatistic):
         from ..sem._fiml import em_saturated_batch
         n = self.keep.size
         counts = _counts(index_list, n)
+        if self.weights is not None:
+            counts = counts * self.weights
         W = counts[:, self.keep]
         R = len(W)
         with np.errstate(invalid="ignore", divide="ignore"):
@@ -973,18 +979,35 @@ def _prepare_data(spec: ModelSpec, survey, notes: list[str], missing: str = "lis
         rows = keep
         X = survey.data.loc[keep, items].to_numpy(dtype=float)
     if np.isnan(X).any() and missing == "em":
-        return _em_data(X, rows, items, survey, notes)
+        w = None if weights is None else survey_weights(survey, weights, rows)
+        return _em_data(X, rows, items, survey, notes, w, weights)
+    w = None
     if np.isnan(X).any() and missing == "mean":
         holes = np.isnan(X)
         empty = [it for it, h in zip(items, holes.all(axis=0)) if h]
         if empty:
             raise EstimationError(f"{survey.source}: the item(s) {empty} have no answer at all; "
                                   "mean replacement needs some. Drop them from the model.")
-        X = np.where(holes, np.nanmean(X, axis=0), X)
+        if weights is None:
+            fill = np.nanmean(X, axis=0)
+        else:
+            # the weighted mean of each item over the respondents who answered it
+            w = survey_weights(survey, weights, rows)
+            wo = (~holes) * w[:, None]
+            tot = wo.sum(axis=0)
+            zero = [it for it, t in zip(items, tot) if not t > 0]
+            if zero:
+                raise EstimationError(f"{survey.source}: every respondent who answered the "
+                                      f"item(s) {zero} has sampling weight 0 (column "
+                                      f"'{weights}'); the weighted mean replacement needs a "
+                                      "weighted answer. Drop the item(s) or check the weights.")
+            fill = (wo * np.where(holes, 0.0, X)).sum(axis=0) / tot
+        X = np.where(holes, fill, X)
         per_item = ", ".join(f"{it} {int(k)}" for it, k in zip(items, holes.sum(axis=0)) if k)
         msg = (f"Mean replacement: {int(holes.sum())} missing answers of "
                f"{int(holes.any(axis=1).sum())} of {len(X)} respondents were replaced by their "
-               f"item's mean ({per_item}); every respondent is kept.")
+               f"item's {'weighted ' if weights is not None else ''}mean ({per_item}); every "
+               "respondent is kept.")
         notes.append(msg)
         warnings.warn(msg, DataQualityWarning, stacklevel=4)
     if np.isnan(X).any():
@@ -998,18 +1021,14 @@ def _prepare_data(spec: ModelSpec, survey, notes: list[str], missing: str = "lis
     if n < 3:
         raise EstimationError(f"{survey.source}: only {n} complete respondents; PLS path "
                               "modelling needs more than that.")
-    w = None
     if weights is None:
         mean = X.mean(axis=0)
         sd = X.std(axis=0)
     else:
-        w = survey_weights(survey, weights, rows)
+        w = survey_weights(survey, weights, rows) if w is None else w
         mean = w @ X / n
         sd = np.sqrt(w @ (X - mean) ** 2 / n)
-        notes.append(f"Sampling weights from column '{weights}', rescaled to sum to the {n} "
-                     f"respondents used (Kish effective sample size {n ** 2 / np.sum(w ** 2):.0f}):"
-                     " weighted item means, SDs and covariances (weighted PLS, as SmartPLS's "
-                     "weighting vector); a bootstrap resample draws respondents with their weights.")
+        notes.append(_weights_note(weights, w))
     const = [it for it, s in zip(items, sd) if not s > 0]
     if const:
         raise EstimationError(f"{survey.source}: the item(s) {const} have the same answer from "
@@ -1018,23 +1037,50 @@ def _prepare_data(spec: ModelSpec, survey, notes: list[str], missing: str = "lis
                  method=missing, weights=w)
 
 
-def _em_data(X, rows, items, survey, notes) -> _Data:
+def _weights_note(column: str, w: np.ndarray, em: bool = False) -> str:
+    """What a weighted PLS fit did, for result.warnings (and so every output)."""
+    n = len(w)
+    what = ("weighted EM means and covariance matrix of the items (each respondent's "
+            "contribution to the E- and M-steps multiplied by the weight)" if em else
+            "weighted item means, SDs and covariances")
+    return (f"Sampling weights from column '{column}', rescaled to sum to the {n} "
+            f"respondents used (Kish effective sample size {n ** 2 / np.sum(w ** 2):.0f}): "
+            f"{what} (weighted PLS, as SmartPLS's weighting vector); a bootstrap resample "
+            "draws respondents with their weights.")
+
+
+def _em_data(X, rows, items, survey, notes, w=None, column=None) -> _Data:
     """missing='em': the EM (saturated ML) means and covariance matrix of the items; the gaps
-    of the data filled with their conditional expectations at those moments (for scores)."""
+    of the data filled with their conditional expectations at those moments (for scores).
+    ``w``: sampling weights of the rows (summing to n), the case weights of the EM."""
     from ..sem._fiml import MissingData, em_saturated_batch
     data = MissingData(X)
     n = data.n
     if n < 3:
         raise EstimationError(f"{survey.source}: only {n} respondents; PLS path modelling needs "
                               "more than that.")
-    sd0 = np.nanstd(X, axis=0)
+    if w is None:
+        sd0 = np.nanstd(X, axis=0)
+        mu0 = np.nanmean(X, axis=0)
+    else:
+        wo = (~np.isnan(X)) * w[:, None]
+        tot = wo.sum(axis=0)
+        zero = [it for it, t in zip(items, tot) if not t > 0]
+        if zero:
+            raise EstimationError(f"{survey.source}: every respondent who answered the item(s) "
+                                  f"{zero} has sampling weight 0 (column '{column}'); the "
+                                  "weighted EM needs a weighted answer. Drop the item(s) or "
+                                  "check the weights.")
+        X0 = np.where(np.isnan(X), 0.0, X)
+        mu0 = (wo * X0).sum(axis=0) / tot
+        sd0 = np.sqrt((wo * (X0 - mu0) ** 2).sum(axis=0) / tot)
     const = [it for it, v in zip(items, sd0) if not v > 0]
     if const:
         raise EstimationError(f"{survey.source}: the item(s) {const} have the same answer from "
                               "every respondent who answered them (variance 0); drop them from "
                               "the model.")
     S, mu, filled, iters, conv = em_saturated_batch(
-        data, np.ones((1, n)), np.diag(sd0 ** 2)[None], np.nanmean(X, axis=0)[None],
+        data, np.ones((1, n)) if w is None else w[None], np.diag(sd0 ** 2)[None], mu0[None],
         tol=1e-12, max_iter=20000)
     S, mu, filled = S[0], mu[0], filled[0]
     if not conv[0]:
@@ -1053,8 +1099,10 @@ def _em_data(X, rows, items, survey, notes) -> _Data:
            "their missing answers given the answers they gave.")
     notes.append(msg)
     warnings.warn(msg, DataQualityWarning, stacklevel=4)
+    if w is not None:
+        notes.append(_weights_note(column, w, em=True))
     return _Data(X=filled, mean=mu, sd=np.sqrt(np.diag(S)), rows=rows, method="em", S=S,
-                 X_obs=X)
+                 X_obs=X, weights=w)
 
 
 def fit_pls(spec: ModelSpec | str | Path, data, *,
@@ -1130,6 +1178,12 @@ def fit_pls(spec: ModelSpec | str | Path, data, *,
         weights the same as the fit on the data with each row repeated that many times. A
         bootstrap resample draws respondents, each keeping its weight. The index
         (:func:`~csi_model.pls.index.csi_index`) then uses the weighted item means.
+        With ``missing="mean"`` a missing answer is replaced by the weighted mean of its
+        item over the respondents who answered it; with ``missing="em"`` the EM is the
+        weighted one (each respondent's E-step contribution multiplied by its weight in the
+        M-step: the weighted ML means and covariance matrix under MAR, lavaan's weighted h1),
+        and the bootstrap re-runs it per resample with the rows' weights. Either way, integer
+        weights give the fit on the data with each row repeated that many times.
         Negative, missing, non-numeric or all-zero weights are an error naming the rows.
     scale : (min, max), optional
         The answer scale of every item: answers outside it are an error (see
@@ -1204,10 +1258,6 @@ def fit_pls(spec: ModelSpec | str | Path, data, *,
     from ..survey.missing import resolve_missing
     missing = resolve_missing(missing, "pls", "fit_pls")
     weights = check_weight_column(weights, spec.observed, func="fit_pls")
-    if weights is not None and missing != "listwise":
-        raise EstimationError(f"fit_pls: sampling weights with missing='{missing}' are not "
-                              "available yet (the replacement means or the EM moments would "
-                              "have to be weighted); use missing='listwise' with weights=.")
     if survey is None:
         from ._moments import moment_data
         dat = moment_data(spec, data, notes, missing)

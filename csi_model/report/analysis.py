@@ -57,6 +57,7 @@ class Analyses:
     compare_by: str | None = None
     group_by: str | None = None
     wave_by: str | None = None
+    weights: str | None = None      # the column of sampling weights (weighted analyses)
     options: dict = field(default_factory=dict)
     notes: tuple = ()
     warnings: tuple = ()
@@ -74,11 +75,22 @@ class Analyses:
         extra = [c for c in ("n", "ci.lower", "ci.upper") if c in t]
         return t[["operator", "wave", "latent", "index", *extra]].reset_index(drop=True)
 
+    @property
+    def weighting(self) -> str:
+        """The one-line weighting note of every output (column, Kish effective n), ``""``
+        for unweighted analyses."""
+        if self.weights is None:
+            return ""
+        return (f"Weighted analyses: sampling weights from column '{self.weights}' (Kish "
+                f"effective sample size {self.options.get('kish_n', float('nan')):.0f} of "
+                f"{self.options.get('n_weighted', 0)} respondents).")
+
 
 def analyze(spec, survey, *, codebook=None, seed: int = 20240501, bootstrap: int = 200,
             htmt_bootstrap: int = 200, group_by: str | None = "operator",
             wave_by: str | None = "wave", compare_by: str | None = "wave",
-            scale=None, progress: bool = False, missing: str = "ml") -> Analyses:
+            scale=None, progress: bool = False, missing: str = "ml",
+            weights: str | None = None) -> Analyses:
     """Fit everything a CSI paper reports.
 
     Parameters
@@ -113,6 +125,18 @@ def analyze(spec, survey, *, codebook=None, seed: int = 20240501, bootstrap: int
     progress : bool
         Show a progress bar of the steps (tqdm.auto: a widget in Jupyter, stderr in a
         terminal); False (the default) shows nothing.
+    weights : str, optional
+        The survey's column of sampling weights: every step is weighted - the item
+        descriptives (weighted means and SDs), the measurement model
+        (``measurement(..., weights=)``), CB-SEM (``fit(..., weights=)``: weighted ML or
+        FIML with robust SEs and the Yuan-Bentler scaled test, as lavaan's
+        ``sampling.weights``; the CB-SEM bootstrap is not available with weights, so
+        ``bootstrap`` then only sets the resamples of the PLS index, whose resamples keep
+        each respondent's weight), PLS and the index (``fit_pls(..., weights=)``, weighted
+        EM with ``missing="ml"``) and the group comparison (``compare(..., weights=)``; the
+        steps it skips with weights are named in the warnings). The weighting note (column,
+        Kish effective sample size) is :attr:`Analyses.weighting`, first in
+        :attr:`Analyses.notes`, and in every table's notes.
 
     Every warning of every result (rows dropped, improper solutions, ...) is gathered in
     :attr:`Analyses.warnings`, which the HTML report and the paper build show.
@@ -156,6 +180,19 @@ def analyze(spec, survey, *, codebook=None, seed: int = 20240501, bootstrap: int
     notes: list[str] = []
     caught: list[str] = []
     out: dict[str, Any] = {}
+    wopts: dict[str, Any] = {}
+    sem_boot = bootstrap
+    if weights is not None:
+        wopts = _check_weights(spec, survey, weights, (group_by, wave_by, compare_by))
+        notes.append(wopts.pop("note"))
+        if bootstrap:
+            sem_boot = 0
+            notes.append(f"Sampling weights ('{weights}'): the CB-SEM bootstrap is not "
+                         "available with weights yet and was not run; the CB-SEM standard "
+                         "errors and intervals are the robust (Huber-White) ones of the "
+                         f"weighted fit. The PLS index intervals use {bootstrap} bootstrap "
+                         "resamples, each respondent keeping its weight.")
+    wkw = {} if weights is None else {"weights": weights}
     planned = ["measurement model", "CB-SEM", "PLS index"]
     planned += ["index trends"] if group_by and wave_by else []
     planned += ["group comparison"] if compare_by else []
@@ -164,10 +201,10 @@ def analyze(spec, survey, *, codebook=None, seed: int = 20240501, bootstrap: int
         warnings.simplefilter("always")
         with steps.step("measurement model"):
             out["measurement"] = measurement(spec, survey, seed=seed, n_boot=htmt_bootstrap,
-                                             missing="em" if ml else "listwise")
-        with steps.step("CB-SEM" + (f" (bootstrap B = {bootstrap})" if bootstrap else "")):
-            out["sem"] = fit(spec, survey, missing="fiml" if ml else "listwise",
-                             **({"bootstrap": bootstrap, "seed": seed} if bootstrap else {}))
+                                             missing="em" if ml else "listwise", **wkw)
+        with steps.step("CB-SEM" + (f" (bootstrap B = {sem_boot})" if sem_boot else "")):
+            out["sem"] = fit(spec, survey, missing="fiml" if ml else "listwise", **wkw,
+                             **({"bootstrap": sem_boot, "seed": seed} if sem_boot else {}))
         if scale is None and codebook is not None:
             items = list(spec.observed)
             absent = [i for i in items if i not in codebook]
@@ -187,7 +224,8 @@ def analyze(spec, survey, *, codebook=None, seed: int = 20240501, bootstrap: int
         # bootstrapped (same B and seed as the SEM) so that tables and trend plots show CIs
         boot = {"bootstrap": bootstrap, "seed": seed} if bootstrap else {}
         with steps.step("PLS index"):
-            out["pls"] = pls = fit_pls(spec, psurvey, missing="em" if ml else "listwise")
+            out["pls"] = pls = fit_pls(spec, psurvey, missing="em" if ml else "listwise",
+                                       **wkw)
             out["index"] = csi_index(pls, scale=scale, by=group_by, **boot)
         if group_by and wave_by:
             with steps.step("index trends"):
@@ -195,7 +233,8 @@ def analyze(spec, survey, *, codebook=None, seed: int = 20240501, bootstrap: int
         if compare_by:
             with steps.step("group comparison"):
                 out.update(_comparison(spec, survey, compare_by, scale=scale, seed=seed,
-                                       bootstrap=bootstrap, notes=notes, missing=missing))
+                                       bootstrap=bootstrap, notes=notes, missing=missing,
+                                       weights=weights))
     for w in rec:
         msg = str(w.message)
         if msg not in caught:
@@ -205,23 +244,52 @@ def analyze(spec, survey, *, codebook=None, seed: int = 20240501, bootstrap: int
         caught += [w for w in getattr(out.get(name), "warnings", ()) if w not in caught]
     options = {"seed": seed, "bootstrap": bootstrap, "htmt_bootstrap": htmt_bootstrap,
                "group_by": group_by, "wave_by": wave_by, "compare_by": compare_by,
-               "missing": missing}
+               "missing": missing, "weights": weights, **wopts}
     return Analyses(spec=spec, survey=survey, codebook=codebook, compare_by=compare_by,
-                    group_by=group_by, wave_by=wave_by, options=options, notes=tuple(notes),
+                    group_by=group_by, wave_by=wave_by, weights=weights, options=options,
+                    notes=tuple(dict.fromkeys(notes)),
                     warnings=tuple(same_warnings(caught)), **out)
 
 
 def _comparison(spec, survey, by: str, *, scale, seed: int, bootstrap: int,
-                notes: list[str], missing: str = "listwise") -> dict[str, Any]:
+                notes: list[str], missing: str = "listwise",
+                weights: str | None = None) -> dict[str, Any]:
     """compare() by ``by``, and the pieces the paper's tables take from it."""
     from ..compare import compare
 
+    from ..exceptions import EstimationError
+
     resamples = bootstrap if bootstrap and bootstrap >= 2 else 200
-    comparison = compare(spec, survey, by=by, bootstrap=resamples, n_permutations=resamples,
-                         seed=seed, scale=scale, missing=missing)
+    kw = {"by": by, "bootstrap": resamples, "n_permutations": resamples, "seed": seed,
+          "scale": scale, **({} if weights is None else {"weights": weights})}
+    used = missing
+    try:
+        comparison = compare(spec, survey, missing=missing, **kw)
+    except EstimationError as exc:
+        # weights with missing answers: a step of the comparison that has no weighted EM yet
+        # (the PLS-MGA permutation tests and MICOM) refuses; the whole comparison is then
+        # listwise, weighted, and says so
+        if weights is None or missing != "ml" or "sampling weights and missing='em'" not in str(exc):
+            raise
+        comparison, used = compare(spec, survey, missing="listwise", **kw), "listwise"
+        notes.append(f"Sampling weights ('{weights}'): the group comparison (invariance "
+                     "ladder, path tests, PLS-MGA/MICOM and the group index differences) uses "
+                     "the complete respondents only (listwise deletion), because the weighted "
+                     f"PLS-MGA permutation tests are not available with missing answers yet "
+                     f"({exc}). The other analyses keep every respondent.")
     notes += [w for w in comparison.warnings if w.startswith("CB-SEM invariance")]
     out: dict[str, Any] = {"comparison": comparison, "invariance": comparison.invariance}
     inv = comparison.invariance
+    if weights is not None:
+        # what the weighted comparison skipped or did differently reaches every output
+        notes += [w for w in comparison.warnings if w.startswith("Sampling weights (")]
+        if inv is not None and used == "ml":
+            first = next(iter(inv.fits.values()))
+            if getattr(first, "missing", "listwise") == "listwise":
+                notes.append(f"Sampling weights ('{weights}'): the group comparison's CB-SEM "
+                             "invariance ladder is weighted ML on the complete respondents "
+                             "(listwise deletion: weighted multi-group FIML is not available "
+                             "yet); the other analyses keep every respondent.")
     if inv is not None:
         out["multigroup"] = inv.fits.get("metric")
         paths = comparison.cbsem_paths
@@ -231,3 +299,42 @@ def _comparison(spec, survey, by: str, *, scale, seed: int, bootstrap: int,
                                    .rename(columns={"est.a": f"est.{a}", "est.b": f"est.{b}"})
                                    .reset_index(drop=True))
     return out
+
+
+def _measurement_takes_weights() -> bool:
+    """Whether this version's measurement() has ``weights=`` (a weighted measurement model)."""
+    import inspect
+
+    from ..measurement.quality import measurement
+    return "weights" in inspect.signature(measurement).parameters
+
+
+def _check_weights(spec, survey, column: str, group_columns) -> dict[str, Any]:
+    """The checked weight column of a weighted report: every row's weight (errors name the
+    rows), the Kish effective sample size and the weighting note; a clear refusal when a
+    step cannot be weighted."""
+    import numpy as np
+
+    from ..exceptions import EstimationError, SurveyDataError
+    from ..survey.weights import check_weight_column, survey_weights
+
+    check_weight_column(column, spec.observed, func="analyze")
+    if column in [c for c in group_columns if c]:
+        raise SurveyDataError(f"The weight column '{column}' is also a grouping column of the "
+                              "report (group_by, wave_by or compare_by). Pass the column that "
+                              "holds the sampling weights.")
+    if not _measurement_takes_weights():
+        raise EstimationError(
+            f"analyze(weights='{column}'): a weighted measurement model (alpha, EFA, HTMT, CFA) "
+            "is not available in this version of csi_model, and a weighted report with an "
+            "unweighted measurement model would be inconsistent. Fit the weighted models with "
+            "fit(..., weights=), fit_pls and csi_index (or 'csi-model fit/pls/index --weights "
+            "COLUMN'), or leave out weights= for an unweighted report.")
+    w = survey_weights(survey, column)
+    n = len(w)
+    kish = float(w.sum() ** 2 / np.sum(w ** 2))
+    note = (f"Weighted analyses: sampling weights from column '{column}' (Kish effective "
+            f"sample size {kish:.0f} of {n} respondents); item descriptives, the measurement "
+            "model, CB-SEM (robust standard errors and the Yuan-Bentler scaled test, as "
+            "lavaan's sampling.weights), PLS, the index and the group comparison are weighted.")
+    return {"kish_n": kish, "n_weighted": n, "note": note}

@@ -213,6 +213,11 @@ def report_html(a, *, lang: str = "en", style: T.TableStyle | None = None,
             est.append(lab.report("bootstrap_line", B=sem.bootstrap.B, seed=a.options.get("seed")))
         est.append(lab.report("pls_line"))
         rows.append((S["estimator"], sep.join(est)))
+    if getattr(a, "weights", None) is not None:
+        rows.append((lab.report("weights"),
+                     lab.report("weights_line", column=a.weights,
+                                kish=a.options.get("kish_n", float("nan")),
+                                n=a.options.get("n_weighted", ""))))
     rows += list((meta or {}).items())
     data_report = getattr(a.survey, "report", None)
     warn = same_warnings([*extra_warnings, *getattr(data_report, "warnings", ()),

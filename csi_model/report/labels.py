@@ -206,6 +206,18 @@ NOTES: dict[str, tuple[str, str]] = {
     "group_paths": ("Unstandardized paths with equal loadings across groups; Wald test of "
                     "equal paths (1 df).", "载荷跨组等同的非标准化路径；路径相等的 Wald 检验"
                     "（自由度 1）。"),
+    "weighted": ("Weighted by the sampling weights in column '{column}' (Kish effective sample "
+                 "size {kish:.0f} of {n}).",
+                 "按“{column}”列的抽样权重加权（Kish 有效样本量 {kish:.0f}，共 {n} 人）。"),
+    "weighted_descriptives": ("Mean, SD, skewness and kurtosis are weighted by the sampling "
+                              "weights in column '{column}'; N counts the answers, min and max "
+                              "are unweighted.",
+                              "均值、标准差、偏度与峰度按“{column}”列的抽样权重加权；N 为回答人数，"
+                              "最小值与最大值未加权。"),
+    "fit_robust": ("Weighted fits: Yuan-Bentler scaled χ² (its df and p) and robust CFI, TLI "
+                   "and RMSEA (lavaan's .scaled and .robust measures).",
+                   "加权模型：Yuan-Bentler 校正 χ²（及其自由度与 p 值）与稳健 CFI、TLI、RMSEA"
+                   "（lavaan 的 .scaled 与 .robust 指标）。"),
 }
 
 
@@ -225,6 +237,10 @@ REPORT: dict[str, tuple[str, str]] = {
     "bootstrap_line": ("bootstrap B = {B}, seed = {seed}", "Bootstrap 重抽样 B = {B}，随机种子 = {seed}"),
     "pls_line": ("PLS-PM (path weighting scheme) for the index", "指数由 PLS-PM（路径加权方案）计算"),
     "listwise": ("listwise deletion", "列删除"), "fiml": ("full-information ML", "全信息极大似然"),
+    "weights": ("Sampling weights", "抽样权重"),
+    "weights_line": ("column '{column}', Kish effective sample size {kish:.0f} of {n}; every "
+                     "table and estimate is weighted",
+                     "“{column}”列，Kish 有效样本量 {kish:.0f}（共 {n} 人）；所有表格与估计均已加权"),
     "untranslated": ("", "以下警告暂无中文译文，保留英文原文："),
     "your_operator": ("your operator", "您的运营商"),
     "ci_bootstrap": ("bootstrap percentile ({B} resamples)", "Bootstrap 百分位区间（{B} 次重抽样）"),

@@ -24,6 +24,8 @@ same data gives byte-identical tables.
     survey = "demo"            # "demo" (the embedded survey) or a path relative to paper.toml
     codebook = "telecom"       # bundled name or path; gives scales, missing codes, wording
     missing_codes = [99]
+    # weights = "w"            # a column of sampling weights: a weighted paper (every table
+    #                          # weighted and saying so; no CB-SEM bootstrap: robust SEs)
 
     [model]
     model = "telecom"          # bundled model or a .lav path relative to paper.toml
@@ -109,6 +111,8 @@ class PaperConfig:
     template: str | None = "paper.md"
     pdf: bool = True
     title: str = ""
+    #: the survey's column of sampling weights (a weighted paper), or None
+    weights: str | None = None
     #: the column settings paper.toml gives (the others are defaults, used when present)
     explicit_columns: tuple = ()
 
@@ -162,14 +166,23 @@ def load_config(directory) -> PaperConfig:
                 raise PaperConfigError(f"{path}: unknown key '{k}' in [{sec}]. Keys: "
                                        f"{', '.join(sorted(known[sec]))}.")
             flat[k] = v
-    if flat.get("weights"):
-        raise PaperConfigError(
-            f"{path}: [data] weights = {flat['weights']!r}: a weighted paper is not available "
-            "yet - its measurement tables (alpha, EFA, HTMT), the CB-SEM bootstrap and the group "
-            "invariance tests are not weighted. Remove the key for an unweighted paper, or fit "
-            "the weighted models with fit(..., weights=), fit_pls and csi_index (or "
-            "'csi-model fit/pls/index --weights COLUMN').")
-    flat.pop("weights", None)
+    if "weights" in flat:
+        wcol = flat["weights"]
+        if wcol == "" or wcol is None:
+            flat["weights"] = None
+        elif not isinstance(wcol, str):
+            raise PaperConfigError(f"{path}: [data] weights must be the name of the column of "
+                                   f"sampling weights (e.g. weights = \"w\"). Got {wcol!r} "
+                                   "instead.")
+        else:
+            from .analysis import _measurement_takes_weights
+            if not _measurement_takes_weights():
+                raise PaperConfigError(
+                    f"{path}: [data] weights = {wcol!r}: a weighted paper is not available "
+                    "yet - its measurement tables (alpha, EFA, HTMT) are not weighted in this "
+                    "version. Remove the key for an unweighted paper, or fit the weighted "
+                    "models with fit(..., weights=), fit_pls and csi_index (or 'csi-model "
+                    "fit/pls/index --weights COLUMN').")
     if "language" in flat:
         flat["languages"] = [flat.pop("language")]
     for k in ("missing_codes", "languages", "table_formats", "figure_formats"):
@@ -268,7 +281,8 @@ def _atomic_write(path: Path, content: str | bytes) -> None:
 
 
 _PLACEHOLDER = re.compile(r"\{\{(.*?)\}\}", re.S)
-_PLACEHOLDER_KINDS = {"table": True, "figure": True, "fit": True, "n": False}
+_PLACEHOLDER_KINDS = {"table": True, "figure": True, "fit": True, "n": False, "n_total": False,
+                      "warnings": False}
 _COMMENT = re.compile(r"<!--.*?-->", re.S)
 
 
@@ -356,18 +370,27 @@ def _fill_template(text: str, build: Path, tables: dict, figures: dict, a, lang:
     text = re.sub(r"<!--.*?-->\n?", "", text, flags=re.S)   # template comments stay out
     has_warnings = re.search(r"\{\{\s*warnings\s*\}\}", text) is not None
     text = re.sub(r"\{\{\s*([a-z_]+(?::[A-Za-z0-9_.]+)?)\s*\}\}", repl, text)
-    if not has_warnings and a.warnings:
+    if not has_warnings and (a.warnings or _weight_notes(a)):
         # never silent: a template without {{warnings}} gets them at the end
         title = "警告" if lang == "zh" else "Warnings"
         text = text.rstrip("\n") + f"\n\n## {title}\n\n" + _warnings_markdown(a, lang)
     return text
 
 
+def _weight_notes(a) -> list[str]:
+    """The notes of a weighted analysis (the weighting, what was skipped with weights)."""
+    if getattr(a, "weights", None) is None:
+        return []
+    return [n for n in a.notes if n.startswith(("Weighted analyses", "Sampling weights"))]
+
+
 def _warnings_markdown(a, lang: str) -> str:
-    """The analyses' warnings (rows dropped, improper solutions...) as a Markdown list."""
-    if not a.warnings:
+    """The analyses' warnings (rows dropped, improper solutions...) as a Markdown list; a
+    weighted paper's weighting notes first."""
+    items = [*_weight_notes(a), *[w for w in a.warnings if w not in _weight_notes(a)]]
+    if not items:
         return "无。\n" if lang == "zh" else "None.\n"
-    return "".join(f"- {w}\n" for w in a.warnings)
+    return "".join(f"- {w}\n" for w in items)
 
 
 def _pandoc(build: Path, lang: str, notes: list[str], want_pdf: bool) -> list[Path]:
@@ -500,7 +523,7 @@ def _build(cfg: PaperConfig, build: Path, pdf, progress, template_text, t0) -> "
         warnings.simplefilter("ignore")
         survey = read_survey(str(survey_path), codebook, items=None if codebook else
                              list(spec.observed), missing_codes=list(cfg.missing_codes))
-    for key in cfg.explicit_columns:
+    for key in (*cfg.explicit_columns, *(("weights",) if cfg.weights else ())):
         column = getattr(cfg, key)
         if column not in survey.data.columns:
             import difflib
@@ -515,8 +538,13 @@ def _build(cfg: PaperConfig, build: Path, pdf, progress, template_text, t0) -> "
     t = time.perf_counter()
     a = analyze(spec, survey, codebook=codebook, seed=cfg.seed, bootstrap=cfg.bootstrap,
                 htmt_bootstrap=cfg.htmt_bootstrap, group_by=cfg.group_by, wave_by=cfg.wave_by,
-                compare_by=cfg.compare_by, missing=cfg.missing, progress=bool(progress))
+                compare_by=cfg.compare_by, missing=cfg.missing, progress=bool(progress),
+                weights=cfg.weights)
     timings["analyses"] = time.perf_counter() - t
+    if a.weights is not None:           # also in the build's summary (the CLI prints it)
+        res.notes.append(a.weighting)
+    for w in _weight_notes(a):
+        say(f"note: {w}")
     for w in a.warnings:
         say(f"warning: {w}")
 
@@ -607,7 +635,8 @@ def _build(cfg: PaperConfig, build: Path, pdf, progress, template_text, t0) -> "
                  "rows": int(survey.data.shape[0]), "respondents_used":
                  int(a.sem.n) if a.sem is not None else None,
                  "codebook": cfg.codebook, "missing_codes": list(cfg.missing_codes),
-                 "missing": cfg.missing},
+                 "missing": cfg.missing, "weights": cfg.weights,
+                 **({"kish_effective_n": round(a.options["kish_n"], 2)} if cfg.weights else {})},
         "model": {"name": spec.name, "source": cfg.model,
                   "sha256": _sha256(spec.to_syntax().encode("utf-8"))},
         "seeds": {"measurement (HTMT bootstrap, parallel analysis)": cfg.seed,

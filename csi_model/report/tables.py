@@ -1057,7 +1057,8 @@ def item_descriptives(survey, spec=None, *, codebook=None, lang: str = "en",
     cols += [Column("n", "n", "int"), Column("mean", "mean", digits=2),
              Column("sd", "sd", digits=2), Column("min", "min", "int"), Column("max", "max", "int"),
              Column("skew", "skew", digits=2), Column("kurtosis", "kurtosis", digits=2)]
-    return _T("item_descriptives", df, cols, lab, style)
+    notes = (lab.note("weighted_descriptives", column=weights),) if weights is not None else ()
+    return _T("item_descriptives", df, cols, lab, style, notes=notes)
 
 
 def _descriptive_pairs(data: pd.DataFrame, spec, exclude=None) -> list[tuple[str, str]]:
@@ -1268,12 +1269,16 @@ def htmt(m, *, lang: str = "en", style: TableStyle | None = None) -> Table:
 
 
 @_rebuildable
-def fit_measures(results: Any, *, lang: str = "en", style: TableStyle | None = None) -> Table:
+def fit_measures(results: Any, *, lang: str = "en", style: TableStyle | None = None,
+                 robust: bool = False) -> Table:
     """Chi-square, df, chi-square/df, p, CFI, TLI, RMSEA [90% CI] and SRMR, one row per model.
 
     ``results`` is one fit (SEMResult, or a Series of lavaan-named fit measures) or a
     mapping ``{row label: fit}``; row labels that are header keys (``"cfa"``, ``"sem"``)
-    are translated.
+    are translated. ``robust=True`` (weighted fits) shows the Yuan-Bentler scaled
+    chi-square with its df and p (``chisq.scaled``, ``df.scaled``, ``pvalue.scaled``) and
+    the robust CFI, TLI and RMSEA with its interval (``cfi.robust``, ...), as lavaan's
+    robust column, and says so in the note; a fit without them keeps the standard ones.
 
     Examples
     --------
@@ -1291,8 +1296,18 @@ def fit_measures(results: Any, *, lang: str = "en", style: TableStyle | None = N
     if not isinstance(results, dict):
         results = {"sem": results}
     rows = []
+    scaled = False
     for key, r in results.items():
         fm = r.fit_measures if hasattr(r, "fit_measures") else pd.Series(r)
+        if robust and "chisq.scaled" in fm:
+            scaled = True
+            fm = pd.Series({"chisq": fm.get("chisq.scaled"),
+                            "df": fm.get("df.scaled", fm.get("df")),
+                            "pvalue": fm.get("pvalue.scaled"), "cfi": fm.get("cfi.robust"),
+                            "tli": fm.get("tli.robust"), "rmsea": fm.get("rmsea.robust"),
+                            "rmsea.ci.lower": fm.get("rmsea.ci.lower.robust", np.nan),
+                            "rmsea.ci.upper": fm.get("rmsea.ci.upper.robust", np.nan),
+                            "srmr": fm.get("srmr")})
         rows.append({"model": key, "chisq": fm.get("chisq"), "df": fm.get("df"),
                      "chisq_df": fm.get("chisq") / fm.get("df") if fm.get("df") else np.nan,
                      "pvalue": fm.get("pvalue"), "cfi": fm.get("cfi"), "tli": fm.get("tli"),
@@ -1305,7 +1320,8 @@ def fit_measures(results: Any, *, lang: str = "en", style: TableStyle | None = N
             Column("tli", "tli"), Column("rmsea", "rmsea", bounded=True),
             Column("lo", "rmsea_ci", "ci", bounded=True, upper="hi"),
             Column("srmr", "srmr", bounded=True)]
-    return _T("fit_measures", df, cols, lab, style, notes=(lab.note("fit"),))
+    return _T("fit_measures", df, cols, lab, style,
+              notes=(lab.note("fit"), lab.note("fit_robust") if scaled else ""))
 
 
 @_rebuildable
@@ -1539,7 +1555,8 @@ def all_tables(analyses, *, lang: str = "en", style: TableStyle | None = None) -
     """Every table of :func:`csi_model.report.analysis.analyze`'s results that exists."""
     a = analyses
     kw = {"lang": lang, "style": style}
-    out = [item_descriptives(a.survey, a.spec, codebook=a.codebook, **kw)]
+    weights = getattr(a, "weights", None)
+    out = [item_descriptives(a.survey, a.spec, codebook=a.codebook, weights=weights, **kw)]
     if a.measurement is not None:
         m = a.measurement
         if m.kmo is not None:
@@ -1553,7 +1570,7 @@ def all_tables(analyses, *, lang: str = "en", style: TableStyle | None = None) -
     if a.sem is not None:
         fits = {"cfa": a.measurement.cfa} if a.measurement is not None and a.measurement.cfa else {}
         fits["sem"] = a.sem
-        out.append(fit_measures(fits, **kw))
+        out.append(fit_measures(fits, robust=weights is not None, **kw))
         out.append(hypotheses(a.sem, **kw))
         out.append(effects(a.sem, **kw))
     if a.index is not None:
@@ -1563,4 +1580,31 @@ def all_tables(analyses, *, lang: str = "en", style: TableStyle | None = None) -
         out.append(invariance(a.invariance, **kw))
     if a.path_differences is not None:
         out.append(group_paths(a.path_differences, by=a.compare_by, **kw))
+    if weights is not None:
+        weighting = {"column": weights, "kish": a.options.get("kish_n", np.nan),
+                     "n": a.options.get("n_weighted", "")}
+        out = [with_note(t, "weighted", **weighting) for t in out]
     return out
+
+
+def with_note(table: Table, key: str, **kw) -> Table:
+    """``table`` with the note ``key`` of :data:`~csi_model.report.labels.NOTES` added
+    last, in the table's language - also when it is rebuilt in another language
+    (``with_style(lang=...)``).
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> t = Table("demo", pd.DataFrame({"p": [0.01]}), (Column("p", "p", "p"),))
+    >>> t = with_note(t, "weighted", column="w", kish=412.4, n=600)
+    >>> t.notes
+    ("Weighted by the sampling weights in column 'w' (Kish effective sample size 412 of 600).",)
+    """
+    note = table._labels.note(key, **kw)
+    recipe = None if table.recipe is None else (_rebuild_with_note, (table.recipe, key), kw)
+    return replace(table, notes=(*table.notes, note), recipe=recipe)
+
+
+def _rebuild_with_note(recipe, key, *, lang, style, **kw):
+    build, args, kwargs = recipe
+    return with_note(build(*args, **{**kwargs, "lang": lang, "style": style}), key, **kw)
