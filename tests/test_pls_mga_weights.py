@@ -16,7 +16,6 @@ import pandas as pd
 import pytest
 
 import csi_model as cm
-from csi_model.exceptions import EstimationError
 from csi_model.survey.simulate import Population
 
 HERE = Path(__file__).parent
@@ -240,17 +239,31 @@ def test_weighted_model_fit_bootstrap_transforms_to_the_implied_weighted_correla
     assert np.max(np.abs(np.corrcoef(Xt, rowvar=False) - Sigma)) > 1e-3
 
 
-def test_weights_with_em_are_refused_not_ignored(heavy_rows):
-    """A weighted fit with missing='em' (should fit_pls ever allow it) is refused by the
-    permutation tests and MGA rather than run with unweighted EM moments."""
-    import dataclasses
-    wfit, _ = heavy_rows
-    fake = dataclasses.replace(wfit, _data=dataclasses.replace(wfit._data,
-                                                               X_obs=wfit._data.X.copy()))
-    with pytest.raises(EstimationError, match="missing='em' is not available yet"):
-        cm.pls_permutation_test(fake, by="g", n_permutations=10, seed=1)
-    with pytest.raises(EstimationError, match="missing='em' is not available yet"):
-        cm.pls_mga(fake, by="g", B=10, seed=1)
+def test_weighted_em_groups_are_the_replicated_rows_em_groups():
+    """missing='em' with weights: each group's (and permuted group's) EM is the weighted EM,
+    so integer weights give the replicated rows' group estimates, MICOM and PLS-MGA."""
+    tel, _ = _replicated()
+    items = [c for c in tel.columns if c not in ("k", "g")]
+    holes = np.random.default_rng(7).random((len(tel), len(items))) < 0.04
+    tel[items] = tel[items].mask(holes)
+    rep = tel.loc[tel.index.repeat(tel["k"])].reset_index(drop=True).drop(columns="k")
+    wfit = _quiet(cm.fit_pls, "telecom", tel, weights="k", missing="em")
+    rfit = _quiet(cm.fit_pls, "telecom", rep, missing="em")
+    tw = _quiet(cm.pls_permutation_test, wfit, by="g", n_permutations=20, seed=1)
+    tr = _quiet(cm.pls_permutation_test, rfit, by="g", n_permutations=20, seed=1)
+    for col in [c for c in tw.paths.columns if c.startswith("est.")] + ["diff"]:
+        np.testing.assert_allclose(tw.paths[col], tr.paths[col], rtol=0, atol=1e-8, err_msg=col)
+    mw, mr = tw.micom.set_index("latent"), tr.micom.set_index("latent")
+    for col in ("step2.c", "step3.mean_diff"):
+        np.testing.assert_allclose(mw[col], mr[col], rtol=0, atol=1e-8, err_msg=col)
+    gw = _quiet(cm.pls_mga, wfit, by="g", B=10, seed=3)
+    gr = _quiet(cm.pls_mga, rfit, by="g", B=10, seed=3)
+    for col in ("est.a", "est.b", "diff"):
+        np.testing.assert_allclose(gw[col], gr[col], rtol=0, atol=1e-8, err_msg=col)
+    # and not the unweighted EM of the 300 rows
+    ufit = _quiet(cm.fit_pls, "telecom", tel.drop(columns="k"), missing="em")
+    tu = _quiet(cm.pls_permutation_test, ufit, by="g", n_permutations=20, seed=1)
+    assert np.max(np.abs(tu.paths["diff"] - tw.paths["diff"])) > 1e-3
 
 
 # ------------------------------------------------------------------- (d) compare

@@ -33,7 +33,7 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from ..exceptions import EstimationError, SurveyDataError
+from ..exceptions import SurveyDataError
 from .fit import PLSResult, _statistic
 
 __all__ = ["pls_permutation_test", "micom", "PermutationResult"]
@@ -85,19 +85,11 @@ def _two_groups(result: PLSResult, by: str, groups=None):
     return tuple(groups), rows, in_a
 
 
-def _row_weights(result: PLSResult, func: str):
-    """The sampling weights of the fit's rows (None without weights).
-
-    Refuses weights together with missing='em' rather than ignore either: the EM moments
-    of a group (MICOM step 2) and of a resample would have to be weighted EM moments.
-    """
-    dat = result._data
-    w = getattr(dat, "weights", None)
-    if w is not None and getattr(dat, "X_obs", None) is not None:
-        raise EstimationError(f"{func} on a PLS fit with sampling weights and missing='em' is "
-                              "not available yet (the groups' EM moments would have to be "
-                              "weighted). Refit with fit_pls(..., weights=..., "
-                              "missing='listwise') for it.")
+def _row_weights(result: PLSResult):
+    """The sampling weights of the fit's rows (None without weights). With missing='em'
+    the groups' and resamples' EM moments are weighted EM moments (each row's case weight
+    its count times its weight)."""
+    w = getattr(result._data, "weights", None)
     return None if w is None else np.asarray(w, dtype=float)
 
 
@@ -205,7 +197,7 @@ def pls_permutation_test(result: PLSResult, *, by: str, groups=None, n_permutati
         raise ValueError("The 'n_permutations' parameter of pls_permutation_test must be an "
                          f"integer >= 10. Got {n_permutations!r} instead.")
     groups, rows, in_a = _two_groups(result, by, groups)
-    weights = _row_weights(result, "pls_permutation_test")
+    weights = _row_weights(result)
     w = None if weights is None else weights[rows]      # they travel with the rows
     if w is not None:
         for g, mask in zip(groups, (in_a, ~in_a)):
@@ -244,7 +236,7 @@ def pls_permutation_test(result: PLSResult, *, by: str, groups=None, n_permutati
     Xe = X[:, pr.col]
     if result._data.X_obs is not None:      # missing='em': the EM correlations of these rows
         from ..sem._fiml import MissingData, em_saturated
-        S_em = em_saturated(MissingData(result._data.X_obs[rows]), tol=1e-10)[0]
+        S_em = em_saturated(MissingData(result._data.X_obs[rows], w), tol=1e-10)[0]
         d = np.sqrt(np.diag(S_em))
         R = (S_em / np.outer(d, d))[np.ix_(pr.col, pr.col)]
     elif w is None:

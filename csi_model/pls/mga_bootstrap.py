@@ -120,7 +120,7 @@ def pls_mga(result: PLSResult, *, by: str, B: int = 1000, seed, groups=None,
     True
     """
     from .mga import _check_group_weights, _row_weights
-    weights = _row_weights(result, "pls_mga")       # weights with missing='em': refused
+    weights = _row_weights(result)
     from scipy import stats   # here: scipy.stats takes 1-2 s to import
     from ..bootstrap import bootstrap as engine
     if seed is None:

@@ -257,39 +257,16 @@ def _comparison(spec, survey, by: str, *, scale, seed: int, bootstrap: int,
     """compare() by ``by``, and the pieces the paper's tables take from it."""
     from ..compare import compare
 
-    from ..exceptions import EstimationError
-
     resamples = bootstrap if bootstrap and bootstrap >= 2 else 200
     kw = {"by": by, "bootstrap": resamples, "n_permutations": resamples, "seed": seed,
           "scale": scale, **({} if weights is None else {"weights": weights})}
-    used = missing
-    try:
-        comparison = compare(spec, survey, missing=missing, **kw)
-    except EstimationError as exc:
-        # weights with missing answers: a step of the comparison that has no weighted EM yet
-        # (the PLS-MGA permutation tests and MICOM) refuses; the whole comparison is then
-        # listwise, weighted, and says so
-        if weights is None or missing != "ml" or "sampling weights and missing='em'" not in str(exc):
-            raise
-        comparison, used = compare(spec, survey, missing="listwise", **kw), "listwise"
-        notes.append(f"Sampling weights ('{weights}'): the group comparison (invariance "
-                     "ladder, path tests, PLS-MGA/MICOM and the group index differences) uses "
-                     "the complete respondents only (listwise deletion), because the weighted "
-                     f"PLS-MGA permutation tests are not available with missing answers yet "
-                     f"({exc}). The other analyses keep every respondent.")
+    comparison = compare(spec, survey, missing=missing, **kw)
     notes += [w for w in comparison.warnings if w.startswith("CB-SEM invariance")]
     out: dict[str, Any] = {"comparison": comparison, "invariance": comparison.invariance}
     inv = comparison.invariance
     if weights is not None:
         # what the weighted comparison skipped or did differently reaches every output
         notes += [w for w in comparison.warnings if w.startswith("Sampling weights (")]
-        if inv is not None and used == "ml":
-            first = next(iter(inv.fits.values()))
-            if getattr(first, "missing", "listwise") == "listwise":
-                notes.append(f"Sampling weights ('{weights}'): the group comparison's CB-SEM "
-                             "invariance ladder is weighted ML on the complete respondents "
-                             "(listwise deletion: weighted multi-group FIML is not available "
-                             "yet); the other analyses keep every respondent.")
     if inv is not None:
         out["multigroup"] = inv.fits.get("metric")
         paths = comparison.cbsem_paths
