@@ -278,21 +278,12 @@ def _comparison(spec, survey, by: str, *, scale, seed: int, bootstrap: int,
     return out
 
 
-def _measurement_takes_weights() -> bool:
-    """Whether this version's measurement() has ``weights=`` (a weighted measurement model)."""
-    import inspect
-
-    from ..measurement.quality import measurement
-    return "weights" in inspect.signature(measurement).parameters
-
-
 def _check_weights(spec, survey, column: str, group_columns) -> dict[str, Any]:
     """The checked weight column of a weighted report: every row's weight (errors name the
-    rows), the Kish effective sample size and the weighting note; a clear refusal when a
-    step cannot be weighted."""
+    rows), the Kish effective sample size and the weighting note."""
     import numpy as np
 
-    from ..exceptions import EstimationError, SurveyDataError
+    from ..exceptions import SurveyDataError
     from ..survey.weights import check_weight_column, survey_weights
 
     check_weight_column(column, spec.observed, func="analyze")
@@ -300,13 +291,6 @@ def _check_weights(spec, survey, column: str, group_columns) -> dict[str, Any]:
         raise SurveyDataError(f"The weight column '{column}' is also a grouping column of the "
                               "report (group_by, wave_by or compare_by). Pass the column that "
                               "holds the sampling weights.")
-    if not _measurement_takes_weights():
-        raise EstimationError(
-            f"analyze(weights='{column}'): a weighted measurement model (alpha, EFA, HTMT, CFA) "
-            "is not available in this version of csi_model, and a weighted report with an "
-            "unweighted measurement model would be inconsistent. Fit the weighted models with "
-            "fit(..., weights=), fit_pls and csi_index (or 'csi-model fit/pls/index --weights "
-            "COLUMN'), or leave out weights= for an unweighted report.")
     w = survey_weights(survey, column)
     n = len(w)
     kish = float(w.sum() ** 2 / np.sum(w ** 2))

@@ -174,15 +174,6 @@ def load_config(directory) -> PaperConfig:
             raise PaperConfigError(f"{path}: [data] weights must be the name of the column of "
                                    f"sampling weights (e.g. weights = \"w\"). Got {wcol!r} "
                                    "instead.")
-        else:
-            from .analysis import _measurement_takes_weights
-            if not _measurement_takes_weights():
-                raise PaperConfigError(
-                    f"{path}: [data] weights = {wcol!r}: a weighted paper is not available "
-                    "yet - its measurement tables (alpha, EFA, HTMT) are not weighted in this "
-                    "version. Remove the key for an unweighted paper, or fit the weighted "
-                    "models with fit(..., weights=), fit_pls and csi_index (or 'csi-model "
-                    "fit/pls/index --weights COLUMN').")
     if "language" in flat:
         flat["languages"] = [flat.pop("language")]
     for k in ("missing_codes", "languages", "table_formats", "figure_formats"):
