@@ -17,7 +17,7 @@ from scipy.optimize import linear_sum_assignment
 
 import csi_model as cm
 from csi_model.cli import main
-from csi_model.exceptions import EstimationError, SurveyDataError
+from csi_model.exceptions import SurveyDataError
 
 HERE = Path(__file__).parent
 DATA = HERE / "data"
@@ -262,12 +262,13 @@ def test_weight_column_checks():
         quiet(cm.measurement, "telecom", df, weights=df["w"], n_boot=0)
 
 
-def test_ordinal_reliability_refuses_weights():
+def test_ordinal_reliability_takes_weights():
+    # weighted polychorics and the weighted WLSMV fit (issue 14; against lavaan, semTools and
+    # psych in tests/test_ordinal_reliability_weights.py)
     df = _telecom(100)
     spec = cm.ModelSpec.from_syntax("SAT =~ SAT1 + SAT2 + SAT3")
-    with pytest.raises(EstimationError, match="sampling weights \\('w'\\) are not available "
-                                              "for the ordinal alpha"):
-        cm.ordinal_reliability(spec, df, weights="w")
+    rel = quiet(cm.ordinal_reliability, spec, df, weights="w")
+    assert any("Kish effective sample size" in w for w in rel.attrs["warnings"])
 
 
 # ------------------------------------------------------------------ CLI

@@ -13,6 +13,10 @@ For each latent of the model, from the items' polychoric correlations and the or
   ``sum_ij sum_cc' [Phi2(tau_ic, tau_jc'; lambda_i lambda_j psi) - Phi(tau_ic) Phi(tau_jc')]``,
   over the same sum with the polychoric correlations (semTools' default, ``ord.scale = TRUE``).
 
+With sampling weights (``weights="w"``) all three come from the weighted thresholds and
+polychoric correlations and the weighted WLSMV fit, as lavaan's ``sampling.weights`` with
+ordered items.
+
 Green, S. B., & Yang, Y. (2009). Reliability of summed item scores using structural equation
 modeling: An alternative to coefficient alpha. Psychometrika, 74, 155-167.
 Zumbo, B. D., Gadermann, A. M., & Zeisser, C. (2007). Ordinal versions of coefficients alpha
@@ -44,19 +48,31 @@ def ordinal_reliability(spec, data, *, missing_codes=None, weights=None) -> pd.D
         flips the items its codebook marks reverse-coded). Listwise deletion.
     missing_codes : sequence, optional
         Answer codes meaning "no answer" when ``data`` is read here.
-    weights : None
-        Sampling weights are not available here yet (the polychoric correlations would have
-        to be weighted): any column name is refused with an error that says what to do.
+    weights : str, optional
+        The column of sampling weights (lavaan's ``sampling.weights``; not a model item). The
+        weights of the complete rows are rescaled to sum to their number; the thresholds are
+        the weighted proportions' normal quantiles, the polychoric correlations maximize the
+        weighted pair likelihoods (lavaan's ``lavCor(..., sampling.weights =)``), the CFA is
+        the weighted WLSMV fit ``fit(spec, data, ordered=True, weights=)``, and alpha and
+        both omegas come from these. Negative, missing, non-numeric or all-zero weights are
+        an error naming the rows.
 
     Returns
     -------
     DataFrame
         Index ``latent``; columns ``items, alpha.ordinal, omega.latent, omega.ordinal``.
+        ``attrs["warnings"]``: the ordinal CFA's warnings (data handling, improper
+        solutions; with ``weights`` the weighting note with Kish's effective sample size)
+        and this function's own.
 
     Notes
     -----
     In R: ``psych::alpha(psych::polychoric(x)$rho)`` and ``semTools::compRelSEM(fit)`` /
-    ``compRelSEM(fit, ord.scale = FALSE)`` on ``fit <- cfa(model, data, ordered = TRUE)``.
+    ``compRelSEM(fit, ord.scale = FALSE)`` on ``fit <- cfa(model, data, ordered = TRUE)``;
+    with weights ``compRelSEM`` on ``fit <- cfa(model, data, ordered = TRUE,
+    sampling.weights = "w")`` and ``psych::alpha`` of its weighted polychoric matrix
+    ``lavInspect(fit, "sampstat")$cov`` (lavaan 0.6-14's ``lavCor(x, sampling.weights =)``
+    does not weight a data frame: it returns the unweighted matrix).
     An item loading with the opposite sign of the others gets a warning: it is probably
     reverse-keyed and not flipped, and alpha and omega of the unflipped block are meaningless.
 
@@ -72,25 +88,34 @@ def ordinal_reliability(spec, data, *, missing_codes=None, weights=None) -> pd.D
                      items  alpha.ordinal  omega.latent  omega.ordinal
     latent
     F       q1, q2, q3, q4           0.88          0.88           0.84
+
+    With sampling weights (a column of the data, here one that counts the low answers of q1
+    twice); the note with Kish's effective sample size is among the warnings:
+
+    >>> x["w"] = np.where(x["q1"] <= 2, 2.0, 1.0)
+    >>> wrel = cm.ordinal_reliability(cm.ModelSpec.from_syntax("F =~ q1 + q2 + q3 + q4"), x,
+    ...                               weights="w")
+    >>> round(float(wrel.loc["F", "omega.ordinal"]), 2)
+    0.83
+    >>> note = next(w for w in wrel.attrs["warnings"] if w.startswith("Sampling weights"))
+    >>> note[note.index("(Kish"):note.index(")") + 1]
+    '(Kish effective sample size 723)'
     """
     from .._inputs import as_spec, as_survey
     from ..sem.fitting import fit
     from ..sem.polychoric import polychoric
+    from ..survey.weights import check_weight_column, survey_weights
 
     spec = as_spec(spec, "ordinal_reliability")
-    if weights is not None:
-        from ..exceptions import EstimationError
-        raise EstimationError(
-            f"ordinal_reliability: sampling weights ('{weights}') are not available for the "
-            "ordinal alpha and omega yet (the polychoric correlations and thresholds would have "
-            "to be weighted). Use measurement(spec, data, weights=...) for alpha, omega and AVE "
-            "of the items as continuous answers, or leave out weights=.")
+    weights = check_weight_column(weights, spec.observed, func="ordinal_reliability")
     survey = as_survey(data, spec, missing_codes, "ordinal_reliability")
-    res = fit(spec, survey, ordered=True)
+    res = fit(spec, survey, ordered=True, weights=weights)
     frame, _ = survey.complete_cases(list(spec.observed))
+    w = None if weights is None else survey_weights(survey, weights, frame.index)
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", DataQualityWarning)   # the fit reported them
-        poly = polychoric(frame[list(spec.observed)])
+        poly = polychoric(frame[list(spec.observed)], weights=w)
+    notes = list(res.warnings)
     est = res.estimates
     rows = []
     for lv, items in spec.indicators.items():
@@ -104,9 +129,10 @@ def ordinal_reliability(spec, data, *, missing_codes=None, weights=None) -> pd.D
         majority = np.sign(np.median(lam)) or 1.0
         odd = [i for i, v in zip(items, lam) if np.sign(v) == -majority]
         if odd:
-            warnings.warn(f"{lv}: {odd} load(s) with the opposite sign of the other items: "
-                          "reverse-keyed items must be flipped before reliability is computed "
-                          "(mark them in the codebook).", DataQualityWarning, stacklevel=2)
+            notes.append(f"{lv}: {odd} load(s) with the opposite sign of the other items: "
+                         "reverse-keyed items must be flipped before reliability is computed "
+                         "(mark them in the codebook).")
+            warnings.warn(notes[-1], DataQualityWarning, stacklevel=2)
         taus = [est[(est.op == "|") & (est.lhs == i)]["est"].to_numpy() for i in items]
         factor = _ordinal_covariance(taus, np.outer(lam, lam) * psi)
         total = _ordinal_covariance(taus, R)
@@ -114,7 +140,9 @@ def ordinal_reliability(spec, data, *, missing_codes=None, weights=None) -> pd.D
                      "alpha.ordinal": k / (k - 1) * (1 - k / R.sum()),
                      "omega.latent": lam.sum() ** 2 * psi / R.sum(),
                      "omega.ordinal": factor / total})
-    return pd.DataFrame(rows).set_index("latent")
+    out = pd.DataFrame(rows).set_index("latent")
+    out.attrs["warnings"] = tuple(notes)
+    return out
 
 
 def _value(est: pd.DataFrame, lhs: str, op: str, rhs: str) -> float:
