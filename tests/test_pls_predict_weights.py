@@ -243,3 +243,14 @@ def test_weighted_em_fit_is_refused_as_unweighted():
         cm.pls_predict(res, folds=5, seed=1)
     with pytest.raises(EstimationError, match="missing='em'"):
         cm.pls_cvpat(res, folds=5, seed=1)
+
+
+def test_a_degenerate_training_fold_is_a_clear_error():
+    tel = _telecom(200)
+    tel.loc[10:, "w"] = 0.0                                   # positive weight on rows 0..9 only
+    res = cm.fit_pls("telecom", tel, weights="w")
+    ids = np.r_[np.zeros(5, int), np.ones(195, int)]          # fold 0 trains on 5 weighted rows
+    with pytest.raises(EstimationError, match="fold 0 .* hold 5 respondent.s. with positive wei"):
+        cm.pls_predict(res, folds=ids)
+    with pytest.raises(ValueError, match="'folds' parameter of pls_predict must be an integer"):
+        cm.pls_predict(res, folds=None)

@@ -160,18 +160,31 @@ def _pls_predictions(problem, est, X, mean, sd, technique, endo_pairs):
     return np.stack(out, axis=2)
 
 
+def _lm_items(problem, technique, j):
+    """Columns of the LM benchmark's predictors of the endogenous item (pair) ``j``."""
+    lv = problem.owner[j]
+    if technique == "DA":
+        sources = set(problem.preds[lv])
+    else:
+        sources = {k for k in range(problem.L) if not problem.preds[k].size}
+    return sorted({int(problem.col[i]) for i in range(problem.m) if problem.owner[i] in sources})
+
+
 def _lm_predictions(problem, X, mean, S_raw, technique, endo_pairs):
     """OLS predictions (k, n, q) of each endogenous item from its benchmark predictors."""
-    exo = [k for k in range(problem.L) if not problem.preds[k].size]
     out = []
     for j in endo_pairs:
-        lv = problem.owner[j]
-        sources = problem.preds[lv] if technique == "DA" else exo
-        xs = sorted({int(problem.col[i]) for i in range(problem.m) if problem.owner[i] in set(sources)})
+        xs = _lm_items(problem, technique, j)
         y = int(problem.col[j])
         Sxx = S_raw[:, xs][:, :, xs]
         Sxy = S_raw[:, xs, y]
-        beta = np.linalg.solve(Sxx, Sxy[..., None])[..., 0]           # (k, r)
+        try:
+            beta = np.linalg.solve(Sxx, Sxy[..., None])[..., 0]       # (k, r)
+        except np.linalg.LinAlgError:
+            raise EstimationError(
+                "PLSpredict: the covariance matrix of the LM benchmark's items is singular in "
+                "a training fold (too few respondents, or with positive weight, in it, or an "
+                "item constant there). Use fewer, larger folds.") from None
         Xc = X[None, :, xs] - mean[:, None, xs]
         out.append(mean[:, y][:, None] + np.einsum("knr,kr->kn", Xc, beta))
     return np.stack(out, axis=2)
@@ -236,7 +249,7 @@ def _check(result, folds, repetitions, seed, technique, func):
         raise ValueError(f"{func}: an item measures two constructs in this model; "
                          "PLSpredict of repeated indicators is not defined.")
     if not np.isscalar(folds) or isinstance(folds, str):
-        if isinstance(folds, str):
+        if isinstance(folds, str) or np.ndim(folds) == 0:
             raise ValueError(f"The 'folds' parameter of {func} must be an integer or fold "
                              f"labels per respondent. Got {folds!r} instead.")
         labels = _fold_ids(folds, result._data.rows, n, func)
@@ -244,7 +257,7 @@ def _check(result, folds, repetitions, seed, technique, func):
             raise ValueError(f"The 'repetitions' parameter of {func} must match the {len(labels)} "
                              f"row(s) of fold labels given in folds= (or be left out). Got "
                              f"{repetitions!r} instead.")
-        _check_training_weights(result, labels, func)
+        _check_training_rows(result, labels, technique, func)
         return technique, labels, len(labels), False
     repetitions = 10 if repetitions is None else repetitions
     if isinstance(folds, bool) or not isinstance(folds, (int, np.integer)) or not 2 <= folds <= n:
@@ -258,22 +271,33 @@ def _check(result, folds, repetitions, seed, technique, func):
                          "that the folds can be reproduced (leave-one-out, folds = n, needs none).")
     rng = None if loo else np.random.default_rng(seed)
     labels = np.stack([_fold_labels(n, folds, rng) for _ in range(repetitions)])
-    _check_training_weights(result, labels, func)
+    _check_training_rows(result, labels, technique, func)
     return technique, labels, repetitions, loo
 
 
-def _check_training_weights(result, labels, func):
-    """Every training fold needs positive total sampling weight."""
+def _check_training_rows(result, labels, technique, func):
+    """Every training fold needs positive total sampling weight, and more respondents with
+    positive weight than the largest LM benchmark has coefficients (else its least squares,
+    and the training covariance matrices, are degenerate)."""
+    problem = result._problem
     w = result._data.weights
-    if w is None:
-        return
+    pos = np.ones(len(labels[0]), bool) if w is None else w > 0
+    endo = set(problem.endo)
+    need = 1 + max(len(_lm_items(problem, technique, j)) for j in range(problem.m)
+                   if problem.owner[j] in endo)
     for r, lab in enumerate(labels):
         for k in range(lab.max() + 1):
-            if not w[lab != k].sum() > 0:
+            have = int((pos & (lab != k)).sum())
+            if w is not None and have == 0:
                 raise EstimationError(
                     f"{func}: the training rows of fold {k} (repetition {r}) all have sampling "
                     "weight 0, so the weighted training fit is not defined. Use other folds "
                     "(folds= takes the fold of every respondent) or check the weights.")
+            if have < need:
+                raise EstimationError(
+                    f"{func}: the training rows of fold {k} (repetition {r}) hold {have} "
+                    f"respondent(s){' with positive weight' if w is not None else ''}; the LM "
+                    f"benchmark ({technique}) needs at least {need}. Use fewer, larger folds.")
 
 
 def _cross_validate(result, labels, technique):
