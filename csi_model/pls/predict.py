@@ -215,7 +215,8 @@ def _fold_ids(folds, rows, n, func):
     if raw.dtype.kind not in "iub" and not (raw.dtype.kind == "f" and np.all(
             np.isfinite(raw)) and np.all(raw == np.round(raw))):
         raise ValueError(f"The 'folds' parameter of {func}, given per respondent, must hold "
-                         f"integer fold labels. Got dtype {raw.dtype} instead.")
+                         f"integer fold labels (for group ids, pass pd.factorize(ids)[0]). Got "
+                         f"dtype {raw.dtype} instead.")
     labels = np.empty(raw.shape, dtype=int)
     for r, row in enumerate(raw):
         uniq, labels[r] = np.unique(row, return_inverse=True)
@@ -226,7 +227,7 @@ def _fold_ids(folds, rows, n, func):
 
 
 def _check(result, folds, repetitions, seed, technique, func):
-    """Checked (technique, fold labels (r, n) or None, repetitions, leave-one-out)."""
+    """Checked (technique, fold labels (r, n), repetitions, leave-one-out)."""
     if not isinstance(result, PLSResult):
         raise TypeError(f"The 'result' parameter of {func} must be a PLSResult (from "
                         f"fit_pls). Got {type(result).__name__} instead.")
