@@ -264,12 +264,11 @@ def test_cli_weights_on_fit_pls_and_index(tmp_path, capsys):
     assert "Traceback" not in err
 
 
-def test_pls_follow_ups_that_would_ignore_weights_are_refused():
+def test_pls_model_fit_uses_the_weights():
     tel = _telecom()
     res = cm.fit_pls("telecom", tel, weights="w")
-    # (pls_htmt and pls_model_fit(bootstrap=) are weighted: tests/test_pls_mga_weights.py)
-    with pytest.raises(EstimationError, match="sampling weights is not available yet"):
-        cm.pls_predict(res, seed=1)
+    # (pls_htmt and pls_model_fit(bootstrap=) are weighted: tests/test_pls_mga_weights.py;
+    # pls_predict and pls_cvpat: tests/test_pls_predict_weights.py)
     # the saturated SRMR uses the weighted item correlations
     fit_w = cm.pls_model_fit(res)
     fit_0 = cm.pls_model_fit(cm.fit_pls("telecom", tel.drop(columns="w")))

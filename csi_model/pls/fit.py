@@ -1177,7 +1177,9 @@ def fit_pls(spec: ModelSpec | str | Path, data, *,
         weights, loadings, paths and R² are those of the weighted population - with integer
         weights the same as the fit on the data with each row repeated that many times. A
         bootstrap resample draws respondents, each keeping its weight. The index
-        (:func:`~csi_model.pls.index.csi_index`) then uses the weighted item means.
+        (:func:`~csi_model.pls.index.csi_index`) then uses the weighted item means;
+        :func:`~csi_model.pls_predict` and :func:`~csi_model.pls_cvpat` fit every training
+        fold weighted and report weighted prediction metrics.
         With ``missing="mean"`` a missing answer is replaced by the weighted mean of its
         item over the respondents who answered it; with ``missing="em"`` the EM is the
         weighted one (each respondent's E-step contribution multiplied by its weight in the
