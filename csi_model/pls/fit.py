@@ -960,13 +960,6 @@ def _check_structure(spec: ModelSpec) -> None:
                              "(add its paths, or remove it from the model).")
 
 
-def refuse_weighted(result, what: str) -> None:
-    """Refuse ``what`` on a fit with sampling weights, which it would ignore."""
-    if getattr(result, "_data", None) is not None and result._data.weights is not None:
-        raise EstimationError(f"{what} on a PLS fit with sampling weights is not available yet "
-                              "(it would ignore the weights). Fit without weights= for it.")
-
-
 def _prepare_data(spec: ModelSpec, survey, notes: list[str], missing: str = "listwise",
                   weights: str | None = None) -> _Data:
     items = list(dict.fromkeys(i for lv in spec.latents for i in spec.indicators[lv]))

@@ -476,9 +476,11 @@ def _check_weights_use(weights, spec: ModelSpec, ordered, missing, bootstrap, da
         if on]
     if refused:
         raise EstimationError(f"Sampling weights ('{weights}') are not available with "
-                              f"{' and '.join(refused)} yet. Fit the weighted survey with "
-                              "continuous items and listwise deletion (robust SEs and the "
-                              "scaled test, as lavaan), or leave out weights=.")
+                              f"{' and '.join(refused)} (lavaan 0.6-14 refuses the bootstrap "
+                              "with sampling weights too). Fit the weighted survey from its "
+                              "rows without bootstrap=: its standard errors are the robust "
+                              "(Huber-White) ones and its test the scaled one, as lavaan's; "
+                              "or leave out weights=.")
     return weights
 
 
