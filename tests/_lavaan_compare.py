@@ -13,6 +13,18 @@ import csi_model as cm
 
 ROOT = Path(__file__).resolve().parent.parent
 
+# the invariance steps and fit measures compared in the weighted multi-group references
+WEIGHTED_GROUP_STEPS = {"configural": [], "metric": ["loadings"],
+                        "scalar": ["loadings", "intercepts"],
+                        "strict": ["loadings", "intercepts", "residuals"]}
+WEIGHTED_GROUP_MEASURES = [
+    "npar", "chisq", "df", "pvalue", "chisq.scaled", "df.scaled", "pvalue.scaled",
+    "chisq.scaling.factor", "baseline.chisq", "baseline.df", "baseline.chisq.scaled",
+    "baseline.chisq.scaling.factor", "cfi", "tli", "cfi.scaled", "tli.scaled", "cfi.robust",
+    "tli.robust", "rmsea", "rmsea.ci.lower", "rmsea.ci.upper", "rmsea.scaled",
+    "rmsea.ci.lower.scaled", "rmsea.ci.upper.scaled", "rmsea.robust", "rmsea.ci.lower.robust",
+    "rmsea.ci.upper.robust", "srmr", "logl", "unrestricted.logl", "aic", "bic"]
+
 
 def load_cases(topic: str, name: str) -> dict:
     return json.loads((ROOT / "tests" / "reference" / topic / name).read_text())["cases"]

@@ -16,6 +16,8 @@ import pandas as pd
 import pytest
 
 import csi_model as cm
+from _lavaan_compare import WEIGHTED_GROUP_MEASURES as MEASURES
+from _lavaan_compare import WEIGHTED_GROUP_STEPS as STEPS
 from csi_model.exceptions import CSIModelError, SurveyDataError
 
 HERE = Path(__file__).parent
@@ -23,15 +25,6 @@ REF = HERE / "reference" / "lavaan_weights_groups"
 R = json.loads((REF / "reference.json").read_text())
 HS_MODEL = HERE / "reference" / "lavaan" / "holzinger.lav"
 TEL_MODEL = HERE / "reference" / "lavaan" / "telecom.lav"
-STEPS = {"configural": [], "metric": ["loadings"], "scalar": ["loadings", "intercepts"],
-         "strict": ["loadings", "intercepts", "residuals"]}
-MEASURES = ["npar", "chisq", "df", "pvalue", "chisq.scaled", "df.scaled", "pvalue.scaled",
-            "chisq.scaling.factor", "baseline.chisq", "baseline.df", "baseline.chisq.scaled",
-            "baseline.chisq.scaling.factor", "cfi", "tli", "cfi.scaled", "tli.scaled",
-            "cfi.robust", "tli.robust", "rmsea", "rmsea.ci.lower", "rmsea.ci.upper",
-            "rmsea.scaled", "rmsea.ci.lower.scaled", "rmsea.ci.upper.scaled", "rmsea.robust",
-            "rmsea.ci.lower.robust", "rmsea.ci.upper.robust", "srmr", "logl",
-            "unrestricted.logl", "aic", "bic"]
 
 
 def _hs():

@@ -131,11 +131,7 @@ def fit_joint_weighted(spec, by, groups, Xs, jm, equal, partial, level, warm, no
         bread = est.numeric_jacobian(lambda t: _gradient(jm, moments, fg, t) / 2, theta)
         scores = np.vstack([est.casewise_scores(m, theta, X) * w[:, None]
                             for m, X, w in zip(jm.models, Xs, ws)])
-        try:
-            H_inv = np.linalg.inv(bread)
-        except np.linalg.LinAlgError:
-            H_inv = np.linalg.pinv(bread)
-        acov = H_inv @ (scores.T @ scores / N) @ H_inv / N
+        acov = _sandwich(bread, scores, N)
     if not ok:
         notes.append(f"The multi-group estimation did not converge in {iters} iterations.")
         warnings.warn(notes[-1], ConvergenceWarning, stacklevel=4)
@@ -219,11 +215,7 @@ def fit_joint_fiml_weighted(spec, by, groups, Xs, jm, equal, partial, level, war
         deltas = [fiml.moment_jacobian(*m.jacobian(theta)) for m in jm.models]
         scores = np.vstack([fiml.h1_scores(*m.implied(theta), d) @ D
                             for m, d, D in zip(jm.models, datas, deltas)])
-        try:
-            H_inv = np.linalg.inv(bread)
-        except np.linalg.LinAlgError:
-            H_inv = np.linalg.pinv(bread)
-        acov = H_inv @ (scores.T @ scores / N) @ H_inv / N
+        acov = _sandwich(bread, scores, N)
         measures = _fit_measures_fiml(jm, theta, datas, h1)
         robust = _fiml_robust_measures(measures, jm, theta, datas, h1, deltas, bread, scores)
     if not ok:
@@ -340,3 +332,13 @@ def sb2001_difference(less, more) -> dict[str, float]:
     T = d / cd
     return {"chisq.diff": T, "df.diff": m, "pvalue": fi.chisq_pvalue(T, m),
             "scaling.factor": cd}
+
+
+def _sandwich(bread: np.ndarray, scores: np.ndarray, N: float) -> np.ndarray:
+    """Huber-White covariance ``H^-1 (S'S / N) H^-1 / N`` of the estimates from the observed
+    information per case ``bread`` and the weighted casewise ``scores`` (rows: respondents)."""
+    try:
+        H_inv = np.linalg.inv(bread)
+    except np.linalg.LinAlgError:
+        H_inv = np.linalg.pinv(bread)
+    return H_inv @ (scores.T @ scores / N) @ H_inv / N
