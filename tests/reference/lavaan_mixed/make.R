@@ -1,36 +1,55 @@
-# Reference values for mixed ordinal + continuous items (lavaan 0.6-14):
-# HolzingerSwineford1939 (tests/data/holzinger_swineford.csv) with x1-x3 cut into 4
-# categories at their quartiles (tests/reference/lavaan_mixed/hs_mixed.csv), x4-x9 continuous.
+# Reference values for mixed ordinal + continuous items (lavaan 0.6-14), tests/test_mixed_ordinal.py.
 # Run from the repository root: Rscript tests/reference/lavaan_mixed/make.R
-library(lavaan); library(jsonlite)
+# 1. HolzingerSwineford1939 (tests/data/holzinger_swineford.csv) with x1-x3 cut into 4
+#    categories at their quartiles (written to hs_mixed.csv), x4-x9 continuous.
+# 2. the telecom model on tests/reference/lavaan_ordinal/telecom5.csv (1-5 answers), nine items
+#    ordered, interleaved with the others treated as continuous.
+suppressMessages({library(lavaan); library(jsonlite)})
+run <- function(model, d, ord, file, every = 1L) {
+  cr <- lavCor(d, ordered = ord, output = "fit")
+  fit <- cfa(model, data = d, ordered = ord)
+  ss <- lavInspect(fit, "sampstat")
+  pe <- parameterEstimates(fit, standardized = TRUE)
+  out <- list(
+    model = model, ordered = ord, n = nobs(fit), items = lavNames(fit, "ov"),
+    lavcor = unclass(lavInspect(cr, "sampstat")$cov),
+    lavcor_th = unname(lavInspect(cr, "sampstat")$th),
+    sampstat_cov = unclass(ss$cov), sampstat_th = unname(ss$th), th_names = names(ss$th),
+    sampstat_mean = unname(ss$mean),
+    wls_obs = unname(lavInspect(fit, "wls.obs")), wls_names = names(lavInspect(fit, "wls.obs")),
+    wls_v = unname(diag(lavInspect(fit, "wls.v"))),
+    # every 'every'-th row of Gamma (1-based row numbers in gamma_rows), to keep the file small
+    gamma_rows = seq(1L, nrow(lavInspect(fit, "gamma")), by = every),
+    gamma = unclass(lavInspect(fit, "gamma"))[seq(1L, nrow(lavInspect(fit, "gamma")), by = every), , drop = FALSE],
+    estimates = pe[, c("lhs", "op", "rhs", "est", "se", "std.all")],
+    shift = unname(lavInspect(fit, "test")$scaled.shifted$shift.parameter),
+    fit_measures = as.list(fitMeasures(fit)),
+    r2 = as.list(lavInspect(fit, "r2"))
+  )
+  writeLines(toJSON(out, digits = NA, auto_unbox = TRUE, matrix = "rowmajor", na = "null"), file)
+}
 hs <- read.csv("tests/data/holzinger_swineford.csv")
 d <- hs[, paste0("x", 1:9)]
 for (v in c("x1", "x2", "x3")) {
   d[[v]] <- as.integer(cut(d[[v]], quantile(d[[v]], c(0, .25, .5, .75, 1)), include.lowest = TRUE))
 }
 write.csv(d, "tests/reference/lavaan_mixed/hs_mixed.csv", row.names = FALSE)
-ord <- c("x1", "x2", "x3")
-cr <- lavCor(d, ordered = ord, output = "fit")
-model <- ' visual =~ x1 + x2 + x3
-           textual =~ x4 + x5 + x6
-           speed =~ x7 + x8 + x9 '
-fit <- cfa(model, data = d, ordered = ord)
-ss <- lavInspect(fit, "sampstat")
-pe <- parameterEstimates(fit)
-fm <- fitMeasures(fit)
-out <- list(
-  n = nobs(fit),
-  lavcor = unclass(lavInspect(cr, "sampstat")$cov),
-  lavcor_th = unname(lavInspect(cr, "sampstat")$th),
-  items = colnames(d),
-  sampstat_cov = unclass(ss$cov), sampstat_th = unname(ss$th), th_names = names(ss$th),
-  sampstat_mean = unname(ss$mean),
-  wls_obs = unname(lavInspect(fit, "wls.obs")),
-  wls_v = unname(diag(lavInspect(fit, "wls.v"))),
-  gamma = unclass(lavInspect(fit, "gamma")),
-  estimates = pe[, c("lhs", "op", "rhs", "est", "se")],
-  fit_measures = as.list(fm)
-)
-writeLines(toJSON(out, digits = NA, auto_unbox = TRUE, matrix = "rowmajor", na = "null"),
-           "tests/reference/lavaan_mixed/hs_mixed.json")
-print(names(lavInspect(fit, "wls.obs"))); print(fm[c("chisq","chisq.scaled","cfi.scaled","rmsea.robust")])
+run(" visual =~ x1 + x2 + x3
+      textual =~ x4 + x5 + x6
+      speed =~ x7 + x8 + x9 ", d, c("x1", "x2", "x3"), "tests/reference/lavaan_mixed/hs_mixed.json")
+tel <- read.csv("tests/reference/lavaan_ordinal/telecom5.csv")
+tel <- tel[, setdiff(names(tel), "COMP1")]
+telecom <- "
+IMAG =~ IMAG1 + IMAG2 + IMAG3 + IMAG4 + IMAG5
+EXPE =~ EXPE1 + EXPE2 + EXPE3
+QUAL =~ QUAL1 + QUAL2 + QUAL3 + QUAL4 + QUAL5 + QUAL6 + QUAL7
+VAL  =~ VAL1 + VAL2
+SAT  =~ SAT1 + SAT2 + SAT3
+LOY  =~ LOY1 + LOY2 + LOY3
+EXPE ~ IMAG
+QUAL ~ EXPE
+VAL  ~ EXPE + QUAL
+SAT  ~ IMAG + EXPE + QUAL + VAL
+LOY  ~ SAT + IMAG"
+run(telecom, tel, c("IMAG1", "IMAG3", "EXPE2", "QUAL2", "QUAL5", "VAL1", "SAT2", "LOY1", "LOY3"),
+    "tests/reference/lavaan_mixed/telecom_mixed.json", every = 6L)
