@@ -28,8 +28,10 @@ ordered = TRUE)`` in one group with the default delta parameterization, and what
 ``:=`` defined parameters get delta-method SEs from the robust covariance of the estimates
 (as lavaan). Multi-group models: :mod:`~csi_model.sem.ordinal_groups`.
 
-Not supported yet, each refused with a message: a mix of ordinal and continuous indicators,
-observed exogenous predictors, the theta parameterization. FIML (lavaan's ``missing = "ml"``)
+Ordinal and continuous items together (``ordered=`` naming some items, lavaan's ``ordered =
+c(...)``): :mod:`~csi_model.sem._ordinal_mixed`, with listwise deletion and no weights (the
+other cases are refused). Not supported yet, each refused with a message: observed exogenous
+predictors, the theta parameterization. FIML (lavaan's ``missing = "ml"``)
 is not available with ordered items, in lavaan neither.
 """
 from __future__ import annotations
@@ -65,11 +67,6 @@ def ordered_items(spec, ordered) -> list[str]:
         if unknown:
             raise ModelSpecError(f"The 'ordered' parameter of fit names {unknown}, which are not "
                                  f"observed variables of the model '{spec.name}'.")
-    if set(chosen) != set(observed):
-        rest = [v for v in observed if v not in chosen]
-        raise ModelSpecError(
-            f"Ordinal and continuous indicators together are not supported yet (continuous: "
-            f"{rest}). Declare every item ordered (ordered=True) or none.")
     if spec.defined_parameters:
         pt = spec.partable()
         resid = set(pt.loc[(pt.op == "~~") & (pt.lhs == pt.rhs) & pt.lhs.isin(chosen)
@@ -338,6 +335,16 @@ def fit_ordered(spec, survey, ordered, estimator: str, level: float, t0: float,
     from .results import SEMResult, admissibility_warnings, standardize
 
     items = ordered_items(spec, ordered)
+    mixed = set(items) != set(spec.observed)
+    if mixed and (missing != "listwise" or weights is not None):
+        rest = [v for v in spec.observed if v not in items]
+        raise ModelSpecError(
+            f"Ordinal and continuous items together (continuous: {rest}) are fitted with "
+            "complete cases and without sampling weights only (not available yet: "
+            f"{'missing=' + repr(missing) if missing != 'listwise' else ''}"
+            f"{' and ' if missing != 'listwise' and weights is not None else ''}"
+            f"{'weights=' + repr(weights) if weights is not None else ''}). Use "
+            "missing='listwise' and no weights, or declare every item ordered.")
     notes: list[str] = []
     report = getattr(survey, "report", None)
     if report is not None and report.n_rows_read > survey.n:
@@ -347,7 +354,7 @@ def fit_ordered(spec, survey, ordered, estimator: str, level: float, t0: float,
                      f"{', '.join(map(str, gone[:8]))}{', ...' if len(gone) > 8 else ''}; "
                      "lavaan: 'some cases are empty and will be ignored').")
     if missing == "listwise":
-        frame, dropped = survey.complete_cases(items)
+        frame, dropped = survey.complete_cases(list(spec.observed) if mixed else items)
         if len(dropped):
             notes.append(f"Listwise deletion: {len(dropped)} of {survey.n} rows with missing "
                          "answers were dropped (use missing='pairwise' to keep them, as "
@@ -372,7 +379,11 @@ def fit_ordered(spec, survey, ordered, estimator: str, level: float, t0: float,
                      "sampling.weights with ordered items.")
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always")
-        out = fit_ordinal(spec, frame, items, estimator, notes, missing, w)
+        if mixed:
+            from ._ordinal_mixed import fit_mixed
+            out = fit_mixed(spec, frame, items, estimator, notes)
+        else:
+            out = fit_ordinal(spec, frame, items, estimator, notes, missing, w)
     notes += [str(w.message) for w in caught if str(w.message) not in notes]
     model, theta = out["model"], out["theta"]
     estimates = _estimate_table(model, theta, out["acov"], level)
@@ -399,6 +410,8 @@ def fit_ordered(spec, survey, ordered, estimator: str, level: float, t0: float,
                                                     "ci.lower": th_rows["ci.lower"],
                                                     "ci.upper": th_rows["ci.upper"]})
     std = pd.concat([std.iloc[:at], std_th, std.iloc[at:]], ignore_index=True)
+    if "intercepts" in out:            # continuous items among ordered ones: their means
+        estimates, std = _with_intercepts(estimates, std, out, model, theta, zcrit)
     r2 = _r_squared(model, theta, spec)
     Sigma, _ = model.implied(theta)
     implied = pd.DataFrame(Sigma, index=list(model.observed), columns=list(model.observed))
@@ -420,6 +433,26 @@ def fit_ordered(spec, survey, ordered, estimator: str, level: float, t0: float,
         warnings=tuple(notes + improper), converged=bool(out["converged"]),
         iterations=int(out["iterations"]), implied_cov=implied, theta=theta, acov=out["acov"],
         data_source=survey.source, elapsed=time.perf_counter() - t0, data_report=survey.report)
+
+
+def _with_intercepts(estimates, std, out, model, theta, zcrit):
+    """Append the continuous items' intercepts (``item ~1``, lavaan's rows), std.all
+    ``nu / sd``; their standardized SE is not computed (NaN)."""
+    from .. import _distributions as stats
+    names, nu, se = out["intercepts"]
+    Sigma, _ = model.implied(theta)
+    sd = np.sqrt([Sigma[model.observed.index(v), model.observed.index(v)] for v in names])
+    z = nu / se
+    rows = pd.DataFrame({"lhs": list(names), "op": "~1", "rhs": "", "label": "", "est": nu,
+                         "se": se, "z": z, "pvalue": 2 * stats.norm.sf(np.abs(z)),
+                         "ci.lower": nu - zcrit * se, "ci.upper": nu + zcrit * se,
+                         "std.all": nu / sd})
+    std_rows = rows[["lhs", "op", "rhs"]].assign(**{"est.std": nu / sd, "se": np.nan,
+                                                    "z": np.nan, "pvalue": np.nan,
+                                                    "ci.lower": np.nan, "ci.upper": np.nan})
+    return (pd.concat([estimates, rows[estimates.columns.intersection(rows.columns)]],
+                      ignore_index=True),
+            pd.concat([std, std_rows], ignore_index=True))
 
 
 def _check_categories(survey, frame: pd.DataFrame, items, notes: list[str]) -> None:

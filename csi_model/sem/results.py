@@ -583,7 +583,8 @@ class SEMResult:
             return _std_values(model, t)
         if (self.estimates.op == "|").any():         # ordered items: residual variances computed
             from .ordinal import std_values
-            std_fn = std_values(model, list(self.spec.observed))
+            std_fn = std_values(model, list(self.estimates.loc[self.estimates.op == "|",
+                                                               "lhs"].unique()))
         rows, _, _ = defined_rows(self.spec, model, np.asarray(self.theta), np.asarray(self.acov),
                                   level, std_fn, self.bootstrap, ci_method)
         return rows
