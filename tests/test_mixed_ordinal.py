@@ -65,8 +65,9 @@ def test_polyserial_recovers_simulated_correlation():
     assert abs(res.correlation.loc["o", "c"] + 0.45) < 0.02
 
 
-CASES = {"hs_mixed": REF / "hs_mixed.csv",
-         "telecom_mixed": REF.parent / "lavaan_ordinal" / "telecom5.csv"}
+TELECOM5 = REF.parent / "lavaan_ordinal" / "telecom5.csv"
+CASES = {"hs_mixed": REF / "hs_mixed.csv", "hs_mixed_ulsmv": REF / "hs_mixed.csv",
+         "telecom_mixed": TELECOM5, "telecom_comp": TELECOM5}
 
 
 def _case(name):
@@ -88,7 +89,10 @@ def test_mixed_statistics_and_gamma_match_lavaan(name):
     G = np.array(ref["gamma"])
     mine = mom.gamma[np.array(ref["gamma_rows"]) - 1]
     np.testing.assert_allclose(mine, G, rtol=1e-5, atol=1e-5 * np.abs(G).max())
-    np.testing.assert_allclose(1 / np.diag(mom.gamma), ref["wls_v"], rtol=1e-5)
+    if ref["estimator"] == "WLSMV":           # DWLS weights; ULS's are 1
+        np.testing.assert_allclose(1 / np.diag(mom.gamma), ref["wls_v"], rtol=1e-5)
+    else:
+        np.testing.assert_allclose(ref["wls_v"], 1.0)
 
 
 FIT_KEYS = ["npar", "chisq", "df", "pvalue", "chisq.scaled", "df.scaled", "pvalue.scaled",
@@ -105,14 +109,14 @@ def fits():
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")
             out[name] = (ref, cm.fit(cm.ModelSpec.from_syntax(ref["model"]), df,
-                                     ordered=ref["ordered"]))
+                                     ordered=ref["ordered"], estimator=ref["estimator"]))
     return out
 
 
 @pytest.mark.parametrize("name", sorted(CASES))
 def test_mixed_fit_estimates_match_lavaan(fits, name):
     ref, res = fits[name]
-    assert res.converged and res.estimator == "WLSMV"
+    assert res.converged and res.estimator == ref["estimator"]
     r = pd.DataFrame(ref["estimates"])
     r["rhs"] = r["rhs"].fillna("")
     # lavaan's fixed rows without a counterpart here: scales (~*~), the ordinal items' and
@@ -127,6 +131,13 @@ def test_mixed_fit_estimates_match_lavaan(fits, name):
     np.testing.assert_allclose(m["std.all"], m["std.all_lav"], rtol=0, atol=1e-4)
     for item, value in ref["r2"].items():
         assert res.r2[item] == pytest.approx(value, abs=1e-4)
+    s = pd.DataFrame(ref["std_se"])
+    s["rhs"] = s["rhs"].fillna("")
+    ms = s.merge(res.standardized, on=["lhs", "op", "rhs"], suffixes=("_lav", ""))
+    assert len(ms) == len(res.standardized)
+    np.testing.assert_allclose(ms["est.std"], ms["est.std_lav"], rtol=0, atol=1e-4)
+    free = ms["se_lav"] > 1e-8
+    np.testing.assert_allclose(ms.loc[free, "se"], ms.loc[free, "se_lav"], rtol=0.01)
 
 
 @pytest.mark.parametrize("name", sorted(CASES))
@@ -134,6 +145,9 @@ def test_mixed_fit_measures_match_lavaan(fits, name):
     ref, res = fits[name]
     fm, lav = res.fit_measures, ref["fit_measures"]
     for key in FIT_KEYS:
+        if lav[key] is None:            # lavaan: no p-value for the unscaled ULS statistic
+            assert key == "pvalue" and ref["estimator"] == "ULSMV" and np.isnan(fm[key])
+            continue
         assert fm[key] == pytest.approx(lav[key], rel=1e-3, abs=1e-9), key
     assert fm["chisq.shift.parameters"] == pytest.approx(ref["shift"], rel=1e-3)
     # lavaan 0.6-14 has no catML "robust" indices with continuous items

@@ -115,13 +115,23 @@ def fit_mixed(spec, frame: pd.DataFrame, items: list[str], estimator: str, notes
     se_all = np.sqrt(np.diag(acov_full)[:nt])
     is_mean = np.array([mom.numeric[v] for v in mom.threshold_item])
     th_names = np.array(mom.threshold_names)
+    # std.all of an intercept, nu / sqrt(Sigma_vv(theta)), and its delta-method SE
+    nu = -mom.thresholds[is_mean]
+    var_fit = _implied(theta_s)[:nv]
+    std_nu = nu / np.sqrt(var_fit)
+    std_se = np.empty(nv)
+    for k, t in enumerate(np.flatnonzero(is_mean)):
+        J = np.zeros(nt + q)
+        J[t] = -1.0 / np.sqrt(var_fit[k])                 # the statistic is minus the mean
+        J[nt:] = -0.5 * nu[k] * var_fit[k] ** -1.5 * D[nt + k, nt:]
+        std_se[k] = np.sqrt(max(float(J @ acov_full @ J), 0.0))
     return {"model": model, "theta": theta, "theta_reduced": theta_s, "reduced": reduced,
             "expand": expand, "acov": acov, "acov_reduced": acov_full[nt:, nt:],
             "moments": mom,
             "thresholds": (tuple(th_names[~is_mean]), mom.thresholds[~is_mean],
                            se_all[~is_mean]),
-            "intercepts": (tuple(n.split("~")[0] for n in th_names[is_mean]),
-                           -mom.thresholds[is_mean], se_all[is_mean]),
+            "intercepts": (tuple(n.split("~")[0] for n in th_names[is_mean]), nu,
+                           se_all[is_mean], std_nu, std_se),
             "measures": measures, "iterations": iters, "converged": converged, "n": n,
             "polychoric": poly, "residual_parameters": residual}
 

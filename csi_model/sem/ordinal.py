@@ -411,7 +411,7 @@ def fit_ordered(spec, survey, ordered, estimator: str, level: float, t0: float,
                                                     "ci.upper": th_rows["ci.upper"]})
     std = pd.concat([std.iloc[:at], std_th, std.iloc[at:]], ignore_index=True)
     if "intercepts" in out:            # continuous items among ordered ones: their means
-        estimates, std = _with_intercepts(estimates, std, out, model, theta, zcrit)
+        estimates, std = _with_intercepts(estimates, std, out, zcrit)
     r2 = _r_squared(model, theta, spec)
     Sigma, _ = model.implied(theta)
     implied = pd.DataFrame(Sigma, index=list(model.observed), columns=list(model.observed))
@@ -435,21 +435,20 @@ def fit_ordered(spec, survey, ordered, estimator: str, level: float, t0: float,
         data_source=survey.source, elapsed=time.perf_counter() - t0, data_report=survey.report)
 
 
-def _with_intercepts(estimates, std, out, model, theta, zcrit):
+def _with_intercepts(estimates, std, out, zcrit):
     """Append the continuous items' intercepts (``item ~1``, lavaan's rows), std.all
-    ``nu / sd``; their standardized SE is not computed (NaN)."""
+    ``nu / sd`` with its delta-method SE."""
     from .. import _distributions as stats
-    names, nu, se = out["intercepts"]
-    Sigma, _ = model.implied(theta)
-    sd = np.sqrt([Sigma[model.observed.index(v), model.observed.index(v)] for v in names])
+    names, nu, se, std_nu, std_se = out["intercepts"]
     z = nu / se
+    zs = std_nu / std_se
     rows = pd.DataFrame({"lhs": list(names), "op": "~1", "rhs": "", "label": "", "est": nu,
                          "se": se, "z": z, "pvalue": 2 * stats.norm.sf(np.abs(z)),
                          "ci.lower": nu - zcrit * se, "ci.upper": nu + zcrit * se,
-                         "std.all": nu / sd})
-    std_rows = rows[["lhs", "op", "rhs"]].assign(**{"est.std": nu / sd, "se": np.nan,
-                                                    "z": np.nan, "pvalue": np.nan,
-                                                    "ci.lower": np.nan, "ci.upper": np.nan})
+                         "std.all": std_nu})
+    std_rows = rows[["lhs", "op", "rhs"]].assign(**{
+        "est.std": std_nu, "se": std_se, "z": zs, "pvalue": 2 * stats.norm.sf(np.abs(zs)),
+        "ci.lower": std_nu - zcrit * std_se, "ci.upper": std_nu + zcrit * std_se})
     return (pd.concat([estimates, rows[estimates.columns.intersection(rows.columns)]],
                       ignore_index=True),
             pd.concat([std, std_rows], ignore_index=True))

@@ -5,9 +5,9 @@
 # 2. the telecom model on tests/reference/lavaan_ordinal/telecom5.csv (1-5 answers), nine items
 #    ordered, interleaved with the others treated as continuous.
 suppressMessages({library(lavaan); library(jsonlite)})
-run <- function(model, d, ord, file, every = 1L) {
+run <- function(model, d, ord, file, every = 1L, estimator = "WLSMV") {
   cr <- lavCor(d, ordered = ord, output = "fit")
-  fit <- cfa(model, data = d, ordered = ord)
+  fit <- cfa(model, data = d, ordered = ord, estimator = estimator)
   ss <- lavInspect(fit, "sampstat")
   pe <- parameterEstimates(fit, standardized = TRUE)
   out <- list(
@@ -21,7 +21,9 @@ run <- function(model, d, ord, file, every = 1L) {
     # every 'every'-th row of Gamma (1-based row numbers in gamma_rows), to keep the file small
     gamma_rows = seq(1L, nrow(lavInspect(fit, "gamma")), by = every),
     gamma = unclass(lavInspect(fit, "gamma"))[seq(1L, nrow(lavInspect(fit, "gamma")), by = every), , drop = FALSE],
+    estimator = estimator,
     estimates = pe[, c("lhs", "op", "rhs", "est", "se", "std.all")],
+    std_se = standardizedSolution(fit)[, c("lhs", "op", "rhs", "est.std", "se")],
     shift = unname(lavInspect(fit, "test")$scaled.shifted$shift.parameter),
     fit_measures = as.list(fitMeasures(fit)),
     r2 = as.list(lavInspect(fit, "r2"))
@@ -34,9 +36,12 @@ for (v in c("x1", "x2", "x3")) {
   d[[v]] <- as.integer(cut(d[[v]], quantile(d[[v]], c(0, .25, .5, .75, 1)), include.lowest = TRUE))
 }
 write.csv(d, "tests/reference/lavaan_mixed/hs_mixed.csv", row.names = FALSE)
-run(" visual =~ x1 + x2 + x3
+hs_model <- " visual =~ x1 + x2 + x3
       textual =~ x4 + x5 + x6
-      speed =~ x7 + x8 + x9 ", d, c("x1", "x2", "x3"), "tests/reference/lavaan_mixed/hs_mixed.json")
+      speed =~ x7 + x8 + x9 "
+run(hs_model, d, c("x1", "x2", "x3"), "tests/reference/lavaan_mixed/hs_mixed.json")
+run(hs_model, d, c("x1", "x2", "x3"), "tests/reference/lavaan_mixed/hs_mixed_ulsmv.json",
+    estimator = "ULSMV")
 tel <- read.csv("tests/reference/lavaan_ordinal/telecom5.csv")
 tel <- tel[, setdiff(names(tel), "COMP1")]
 telecom <- "
@@ -53,3 +58,9 @@ SAT  ~ IMAG + EXPE + QUAL + VAL
 LOY  ~ SAT + IMAG"
 run(telecom, tel, c("IMAG1", "IMAG3", "EXPE2", "QUAL2", "QUAL5", "VAL1", "SAT2", "LOY1", "LOY3"),
     "tests/reference/lavaan_mixed/telecom_mixed.json", every = 6L)
+# 3. the full telecom model with its single-item COMP block: COMP1 continuous (its residual
+#    variance fixed to 0), every other item ordered
+tel <- read.csv("tests/reference/lavaan_ordinal/telecom5.csv")
+full <- paste(telecom, "\nCOMP =~ COMP1\nCOMP ~ SAT\nLOY ~ COMP\nCOMP1 ~~ 0*COMP1")
+run(full, tel, setdiff(names(tel), "COMP1"), "tests/reference/lavaan_mixed/telecom_comp.json",
+    every = 6L)
