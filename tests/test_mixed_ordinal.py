@@ -162,3 +162,22 @@ def test_mixed_fit_refuses_what_is_not_there_yet(data):
         cm.fit(spec, data, ordered=["x1", "x2"], missing="pairwise")
     with pytest.raises(cm.exceptions.ModelSpecError, match="without sampling weights"):
         cm.fit(spec, data.assign(w=1.0), ordered=["x1", "x2"], weights="w")
+
+
+def test_mixed_fit_summary_and_defined_parameters(fits, data):
+    ref, res = fits["hs_mixed"]
+    text = res.summary().as_text()
+    assert "robust CFI / RMSEA not available (lavaan: NA)" in text and "x4  ~1" in text
+    spec = cm.ModelSpec.from_syntax("visual =~ x1 + a*x2 + x3\ntextual =~ x4 + b*x5 + x6\n"
+                                    "speed =~ x7 + x8 + x9\nab := a*b")
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        withdef = cm.fit(spec, data, ordered=ORD)
+    e = pd.DataFrame(ref["estimates"]).set_index(["lhs", "op", "rhs"])
+    a, b = e.loc[("visual", "=~", "x2")], e.loc[("textual", "=~", "x5")]
+    row = withdef.estimates.query("op == ':='").iloc[0]
+    assert row["est"] == pytest.approx(a["est"] * b["est"], abs=1e-5)
+    # the continuous x5's residual variance is a parameter: std.all from the fitted variances
+    assert row["std.all"] == pytest.approx(a["std.all"] * b["std.all"], abs=1e-5)
+    again = withdef.defined_parameters()
+    assert again["std.all"].iloc[0] == pytest.approx(row["std.all"], abs=1e-8)

@@ -639,8 +639,10 @@ class SEMResult:
             kinds = ["robust"] if "cfi.robust" in fm else ["scaled"]
             if self.estimator in ("WLSMV", "ULSMV"):
                 kinds = ["scaled", "robust"]
-            indices = "; ".join(f"{kind} CFI {_fmt(fm['cfi.' + kind], digits)}, RMSEA "
-                                f"{_fmt(fm['rmsea.' + kind], digits)}" for kind in kinds)
+            indices = "; ".join(
+                f"{kind} CFI {_fmt(fm['cfi.' + kind], digits)}, RMSEA "
+                f"{_fmt(fm['rmsea.' + kind], digits)}" if np.isfinite(fm['cfi.' + kind])
+                else f"{kind} CFI / RMSEA not available (lavaan: NA)" for kind in kinds)
             header.append(("Scaled chi-square", f"{_fmt(fm['chisq.scaled'], digits)} (scaling "
                                                 f"factor {_fmt(fm['chisq.scaling.factor'], digits)}"
                                                 f", {p_text(fm.get('pvalue.scaled'))}); {indices}"))
