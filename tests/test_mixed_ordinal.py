@@ -67,6 +67,7 @@ def test_polyserial_recovers_simulated_correlation():
 
 TELECOM5 = REF.parent / "lavaan_ordinal" / "telecom5.csv"
 CASES = {"hs_mixed": REF / "hs_mixed.csv", "hs_mixed_ulsmv": REF / "hs_mixed.csv",
+         "bfi_mixed": REF.parent / "polychoric" / "bfi_items.csv",
          "telecom_mixed": TELECOM5, "telecom_comp": TELECOM5}
 
 
@@ -82,7 +83,7 @@ def test_mixed_statistics_and_gamma_match_lavaan(name):
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
         poly = cm.polychoric(df, ordered=ref["ordered"])
-    mom = mixed_moments(poly, df)
+    mom = mixed_moments(poly, df.dropna())      # listwise, as lavaan and polychoric
     # wls.obs: thresholds / minus means, variances, then correlations and covariances
     np.testing.assert_allclose(mom.statistics, ref["wls_obs"], rtol=0, atol=1e-6)
     assert list(mom.threshold_names) == ref["wls_names"][:len(mom.thresholds)]

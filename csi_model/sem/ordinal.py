@@ -357,8 +357,11 @@ def fit_ordered(spec, survey, ordered, estimator: str, level: float, t0: float,
         frame, dropped = survey.complete_cases(list(spec.observed) if mixed else items)
         if len(dropped):
             notes.append(f"Listwise deletion: {len(dropped)} of {survey.n} rows with missing "
-                         "answers were dropped (use missing='pairwise' to keep them, as "
-                         "lavaan's missing = \"pairwise\").")
+                         "answers were dropped" + (
+                             " (with continuous items among the ordered ones, pairwise "
+                             "deletion is not available yet)." if mixed else
+                             " (use missing='pairwise' to keep them, as lavaan's missing = "
+                             "\"pairwise\")."))
         _check_categories(survey, frame, items, notes)
     else:
         keep, pattern_notes = check_patterns(survey, items, "pairwise", "fit")

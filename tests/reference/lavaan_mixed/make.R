@@ -64,3 +64,9 @@ tel <- read.csv("tests/reference/lavaan_ordinal/telecom5.csv")
 full <- paste(telecom, "\nCOMP =~ COMP1\nCOMP ~ SAT\nLOY ~ COMP\nCOMP1 ~~ 0*COMP1")
 run(full, tel, setdiff(names(tel), "COMP1"), "tests/reference/lavaan_mixed/telecom_comp.json",
     every = 6L)
+# 4. psych's bfi (tests/reference/polychoric/bfi_items.csv): the A items ordered, the C items
+#    continuous, listwise deletion of incomplete rows (lavaan's default)
+bfi <- read.csv("tests/reference/polychoric/bfi_items.csv")
+bfi <- bfi[, c("A1", "A2", "A3", "A4", "A5", "C1", "C2", "C3", "C4", "C5")]
+run("agree =~ A1 + A2 + A3 + A4 + A5\n consc =~ C1 + C2 + C3 + C4 + C5", bfi,
+    c("A1", "A2", "A3", "A4", "A5"), "tests/reference/lavaan_mixed/bfi_mixed.json", every = 2L)
