@@ -51,8 +51,6 @@ def test_polyserial_refusals(data):
         cm.polychoric(data, ordered=["nope"])
     with pytest.raises(SurveyDataError, match="missing='listwise'"):
         cm.polychoric(data, ordered=ORD, missing="pairwise")
-    with pytest.raises(SurveyDataError, match="without weights"):
-        cm.polychoric(data, ordered=ORD, weights=np.ones(len(data)))
 
 
 def test_polyserial_recovers_simulated_correlation():
@@ -68,22 +66,33 @@ def test_polyserial_recovers_simulated_correlation():
 TELECOM5 = REF.parent / "lavaan_ordinal" / "telecom5.csv"
 CASES = {"hs_mixed": REF / "hs_mixed.csv", "hs_mixed_ulsmv": REF / "hs_mixed.csv",
          "bfi_mixed": REF.parent / "polychoric" / "bfi_items.csv",
-         "telecom_mixed": TELECOM5, "telecom_comp": TELECOM5}
+         "telecom_mixed": TELECOM5, "telecom_comp": TELECOM5,
+         "hs_mixed_weights": REF / "hs_mixed_weights.csv"}
 
 
 def _case(name):
+    """(reference, data with the items (and the weight column w), weights summing to n)."""
     ref = json.loads((REF / f"{name}.json").read_text())
-    return ref, pd.read_csv(CASES[name])[ref["items"]]
+    df = pd.read_csv(CASES[name])
+    if "w" not in df:
+        return ref, df[ref["items"]], None
+    w = df["w"].to_numpy()
+    return ref, df[ref["items"] + ["w"]], w * len(w) / w.sum()
 
 
 @pytest.mark.parametrize("name", sorted(CASES))
 def test_mixed_statistics_and_gamma_match_lavaan(name):
     from csi_model.sem._ordinal_moments import mixed_moments
-    ref, df = _case(name)
+    ref, df, w = _case(name)
+    df = df[ref["items"]]
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
-        poly = cm.polychoric(df, ordered=ref["ordered"])
-    mom = mixed_moments(poly, df.dropna())      # listwise, as lavaan and polychoric
+        poly = cm.polychoric(df, ordered=ref["ordered"], weights=w)
+    mom = mixed_moments(poly, df.dropna(), w)   # listwise, as lavaan and polychoric
+    if w is not None:                           # lavaan's (weighted) sample statistics
+        C = np.array(ref["lavcor"])
+        sd = np.sqrt(np.diag(C))
+        np.testing.assert_allclose(poly.correlation, C / np.outer(sd, sd), rtol=0, atol=1e-5)
     # wls.obs: thresholds / minus means, variances, then correlations and covariances
     np.testing.assert_allclose(mom.statistics, ref["wls_obs"], rtol=0, atol=1e-6)
     assert list(mom.threshold_names) == ref["wls_names"][:len(mom.thresholds)]
@@ -106,11 +115,12 @@ FIT_KEYS = ["npar", "chisq", "df", "pvalue", "chisq.scaled", "df.scaled", "pvalu
 def fits():
     out = {}
     for name in CASES:
-        ref, df = _case(name)
+        ref, df, w = _case(name)
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")
             out[name] = (ref, cm.fit(cm.ModelSpec.from_syntax(ref["model"]), df,
-                                     ordered=ref["ordered"], estimator=ref["estimator"]))
+                                     ordered=ref["ordered"], estimator=ref["estimator"],
+                                     weights=None if w is None else "w"))
     return out
 
 
@@ -161,8 +171,6 @@ def test_mixed_fit_refuses_what_is_not_there_yet(data):
     with pytest.raises(cm.exceptions.ModelSpecError,
                        match="Ordinal and continuous items together.*missing='pairwise'"):
         cm.fit(spec, data, ordered=["x1", "x2"], missing="pairwise")
-    with pytest.raises(cm.exceptions.ModelSpecError, match="without sampling weights"):
-        cm.fit(spec, data.assign(w=1.0), ordered=["x1", "x2"], weights="w")
 
 
 def test_mixed_fit_summary_and_defined_parameters(fits, data):

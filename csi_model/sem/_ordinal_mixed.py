@@ -1,5 +1,6 @@
 """DWLS/ULS with ordinal and continuous items together, as lavaan 0.6-14's ``cfa(...,
-ordered = c(...))`` with the other items continuous (one group, complete data, no weights).
+ordered = c(...))`` with the other items continuous (one group, complete data, optionally
+sampling weights: weighted thresholds, means, variances, correlations and Gamma).
 
 The statistics (:func:`~csi_model.sem._ordinal_moments.mixed_moments`) are lavaan's
 ``wls.obs``: the ordinal items' thresholds and minus the continuous items' means (both
@@ -31,14 +32,16 @@ from .polychoric import polychoric
 __all__ = ["fit_mixed"]
 
 
-def fit_mixed(spec, frame: pd.DataFrame, items: list[str], estimator: str, notes: list[str]):
+def fit_mixed(spec, frame: pd.DataFrame, items: list[str], estimator: str, notes: list[str],
+              weights: np.ndarray | None = None):
     """Estimate; the same pieces as :func:`~csi_model.sem.ordinal.fit_ordinal` plus the
-    continuous items' intercepts. ``items``: the ordered ones; ``frame``: complete rows."""
+    continuous items' intercepts. ``items``: the ordered ones; ``frame``: complete rows;
+    ``weights``: their sampling weights, summing to their number."""
     from .ordinal import ORDINAL_ESTIMATORS, _gauss_newton, _residual_parameters, _start
     weight, test = ORDINAL_ESTIMATORS[estimator]
     observed = list(spec.observed)
-    poly = polychoric(frame[observed], ordered=items)
-    mom = mixed_moments(poly, frame[observed])
+    poly = polychoric(frame[observed], ordered=items, weights=weights)
+    mom = mixed_moments(poly, frame[observed], weights)
     n = mom.n
     pt = spec.partable()
     model = RAMModel.from_partable(pt, spec.observed, spec.latents)

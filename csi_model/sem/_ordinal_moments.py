@@ -152,9 +152,9 @@ def ordinal_moments(poly: PolychoricResult, codes: np.ndarray,
                           scores=sc)
 
 
-def mixed_moments(poly: PolychoricResult, frame) -> OrdinalMoments:
+def mixed_moments(poly: PolychoricResult, frame, weights=None) -> OrdinalMoments:
     """The WLS statistics and Gamma of ordinal and continuous items, as lavaan's ``muthen1984``
-    (complete data, no weights).
+    (complete data).
 
     ``poly``: :func:`~csi_model.sem.polychoric.polychoric` with ``ordered=`` naming some of
     the items; ``frame``: the respondents it was fitted to (the items as columns). The
@@ -166,7 +166,8 @@ def mixed_moments(poly: PolychoricResult, frame) -> OrdinalMoments:
     metric (univariate scores for the thresholds, means and variances; bivariate scores for
     the correlations, with their cross-products with the univariate parameters' bivariate
     scores in A21), carried to the covariances by the Jacobian ``H`` (lavaan's) and to the
-    minus-means by a change of sign.
+    minus-means by a change of sign. ``weights``: sampling weights summing to n (the ones
+    ``poly`` was fitted with): the bread sums ``w s s'``, the meat ``w^2 s s'`` (lavaan's).
     """
     from ._polyserial import pearson_scores, polyserial_scores
     items = tuple(poly.correlation.columns)
@@ -174,6 +175,7 @@ def mixed_moments(poly: PolychoricResult, frame) -> OrdinalMoments:
     numeric = tuple(it in poly.means.index for it in items)
     values = frame[list(items)].to_numpy(dtype=float)
     n = values.shape[0]
+    w = np.ones(n) if weights is None else np.asarray(weights, dtype=float)
     th = poly.thresholds
     R = poly.correlation.to_numpy()
     tau, codes, nth = {}, {}, []
@@ -224,8 +226,8 @@ def mixed_moments(poly: PolychoricResult, frame) -> OrdinalMoments:
             s = pearson_scores(values[:, i], values[:, j], mean[i], var[i], mean[j], var[j], rho)
             sc_cor[:, k] = s["rho"]
             for v, m_, v_ in ((i, "mean1", "var1"), (j, "mean2", "var2")):
-                a21[k, start[v]] = s["rho"] @ s[m_]
-                a21[k, var_col[v]] = s["rho"] @ s[v_]
+                a21[k, start[v]] = (w * s["rho"]) @ s[m_]
+                a21[k, var_col[v]] = (w * s["rho"]) @ s[v_]
             H21[k, var_col[i]] = sd[j] * rho / (2 * sd[i])
             H21[k, var_col[j]] = sd[i] * rho / (2 * sd[j])
             h22[k] = sd[i] * sd[j]
@@ -233,9 +235,9 @@ def mixed_moments(poly: PolychoricResult, frame) -> OrdinalMoments:
             y, o = (i, j) if numeric[i] else (j, i)
             s = polyserial_scores(values[:, y], mean[y], var[y], codes[o], tau[o], rho)
             sc_cor[:, k] = s["rho"]
-            a21[k, start[y]] = s["rho"] @ s["mean"]
-            a21[k, var_col[y]] = s["rho"] @ s["var"]
-            a21[k, th_cols(o)] = s["rho"] @ s["th"]
+            a21[k, start[y]] = (w * s["rho"]) @ s["mean"]
+            a21[k, var_col[y]] = (w * s["rho"]) @ s["var"]
+            a21[k, th_cols(o)] = (w * s["rho"]) @ s["th"]
             H21[k, var_col[y]] = rho / (2 * sd[y])
             h22[k] = sd[y]
         else:
@@ -244,7 +246,8 @@ def mixed_moments(poly: PolychoricResult, frame) -> OrdinalMoments:
             a, b = codes[i], codes[j]
             score = dP / P
             sc_cor[:, k] = score[a, b]
-            counts = np.bincount(a * P.shape[1] + b, minlength=P.size).reshape(P.shape)
+            counts = np.bincount(a * P.shape[1] + b, weights=w,
+                                 minlength=P.size).reshape(P.shape)
             Q = counts * score / P
             r = np.sqrt(1 - rho * rho)
             for v, tv, tw, Qv in ((i, ti, tj, Q), (j, tj, ti, Q.T)):
@@ -254,12 +257,14 @@ def mixed_moments(poly: PolychoricResult, frame) -> OrdinalMoments:
                 a21[k, th_cols(v)] = ((Qv[:-1] - Qv[1:]) * edge).sum(axis=1)
 
     sc = np.hstack([sc_uni, sc_cor])
-    inner = sc.T @ sc
+    sw = sc * w[:, None]
+    inner = sw.T @ sw
+    bread = sw.T @ sc
     a11_inv = np.zeros((nu, nu))
     for v in range(p):
         idx = list(range(start[v], start[v + 1])) + ([var_col[v]] if numeric[v] else [])
-        a11_inv[np.ix_(idx, idx)] = np.linalg.inv(inner[np.ix_(idx, idx)])
-    a22_inv = 1.0 / np.einsum("ij,ij->j", sc_cor, sc_cor)
+        a11_inv[np.ix_(idx, idx)] = np.linalg.inv(bread[np.ix_(idx, idx)])
+    a22_inv = 1.0 / np.einsum("ij,ij->j", sw[:, nu:], sc_cor)
     b_inv = np.zeros(inner.shape)
     b_inv[:nu, :nu] = a11_inv
     b_inv[nu:, nu:] = np.diag(a22_inv)
@@ -278,7 +283,7 @@ def mixed_moments(poly: PolychoricResult, frame) -> OrdinalMoments:
     for v in range(p):
         names += [f"{items[v]}~1"] if numeric[v] else [next(it_th) for _ in range(nth[v])]
     # scores in the statistics' metric (the sandwich's pieces), for robust variants
-    sc_out = (sc @ (b_inv.T @ H.T)) * flip[None, :]
+    sc_out = (sw @ (b_inv.T @ H.T)) * flip[None, :]
     return OrdinalMoments(items=items, n=n, thresholds=thresholds,
                           threshold_item=np.repeat(np.arange(p), nth),
                           threshold_names=tuple(names), correlations=stat_cor * h22,

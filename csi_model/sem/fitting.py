@@ -198,7 +198,7 @@ def fit(spec: ModelSpec | str | Path, data, *, estimator: str | None = None,
         ``weights`` allowed, one group, no bootstrap yet. A list may name some of the items:
         the others are continuous (polyserial correlations, their means and variances in
         the statistics, their residual variances free; lavaan's ``ordered = c(...)``), then
-        with listwise deletion and no weights only.
+        with listwise deletion only.
     auto_cov_y : bool, optional
         lavaan's ``auto.cov.y``: free residual covariances among the endogenous variables
         that predict nothing else (e.g. COMP and LOY when both are outcomes of SAT only).

@@ -29,8 +29,8 @@ ordered = TRUE)`` in one group with the default delta parameterization, and what
 (as lavaan). Multi-group models: :mod:`~csi_model.sem.ordinal_groups`.
 
 Ordinal and continuous items together (``ordered=`` naming some items, lavaan's ``ordered =
-c(...)``): :mod:`~csi_model.sem._ordinal_mixed`, with listwise deletion and no weights (the
-other cases are refused). Not supported yet, each refused with a message: observed exogenous
+c(...)``): :mod:`~csi_model.sem._ordinal_mixed`, with listwise deletion (pairwise is
+refused), sampling weights allowed. Not supported yet, each refused with a message: observed exogenous
 predictors, the theta parameterization. FIML (lavaan's ``missing = "ml"``)
 is not available with ordered items, in lavaan neither.
 """
@@ -336,15 +336,12 @@ def fit_ordered(spec, survey, ordered, estimator: str, level: float, t0: float,
 
     items = ordered_items(spec, ordered)
     mixed = set(items) != set(spec.observed)
-    if mixed and (missing != "listwise" or weights is not None):
+    if mixed and missing != "listwise":
         rest = [v for v in spec.observed if v not in items]
         raise ModelSpecError(
             f"Ordinal and continuous items together (continuous: {rest}) are fitted with "
-            "complete cases and without sampling weights only (not available yet: "
-            f"{'missing=' + repr(missing) if missing != 'listwise' else ''}"
-            f"{' and ' if missing != 'listwise' and weights is not None else ''}"
-            f"{'weights=' + repr(weights) if weights is not None else ''}). Use "
-            "missing='listwise' and no weights, or declare every item ordered.")
+            f"complete cases only (missing='listwise'); got missing={missing!r}, which is not "
+            "available yet for them. Use missing='listwise', or declare every item ordered.")
     notes: list[str] = []
     report = getattr(survey, "report", None)
     if report is not None and report.n_rows_read > survey.n:
@@ -384,7 +381,7 @@ def fit_ordered(spec, survey, ordered, estimator: str, level: float, t0: float,
         warnings.simplefilter("always")
         if mixed:
             from ._ordinal_mixed import fit_mixed
-            out = fit_mixed(spec, frame, items, estimator, notes)
+            out = fit_mixed(spec, frame, items, estimator, notes, w)
         else:
             out = fit_ordinal(spec, frame, items, estimator, notes, missing, w)
     notes += [str(w.message) for w in caught if str(w.message) not in notes]

@@ -214,32 +214,34 @@ def polychoric(data, items=None, *, ordered=None, missing: str = "listwise", wei
 def _mixed(frame, is_ord, missing, weights, max_iter, tol) -> PolychoricResult:
     """Ordinal and continuous items together (lavaan's lav_samplestats_step1/step2)."""
     from ._polyserial import fit_polyserial
-    if missing != "listwise" or weights is not None:
+    if missing != "listwise":
         raise SurveyDataError(
             "polychoric with continuous items (ordered= naming only some items) is available "
-            "with missing='listwise' and without weights only; got "
-            f"missing={missing!r}{' and weights' if weights is not None else ''}. Drop the "
-            "incomplete rows / the weights, or declare every item ordered.")
+            f"with missing='listwise' only; got missing={missing!r}. Drop the incomplete rows, "
+            "or declare every item ordered.")
     values = frame.to_numpy(dtype=float)
+    w = _weights(weights, len(values))
     notes: list[str] = []
     keep = ~np.isnan(values).any(axis=1)
     if (~keep).any():
         notes.append(f"{int((~keep).sum())} of {len(values)} respondents have a missing "
                      "answer and were dropped (missing='listwise').")
     values = values[keep]
+    if w is not None:
+        w = w[keep] * (keep.sum() / w[keep].sum())      # lavaan: weights sum to N
     names = [str(c) for c in frame.columns]
     o_idx = [v for v, o in enumerate(is_ord) if o]
     c_idx = [v for v, o in enumerate(is_ord) if not o]
     o_names = [names[v] for v in o_idx]
     codes, cats = _categorize(values[:, o_idx], o_names, notes)
-    tau = _thresholds(codes, cats, None, o_names)
+    tau = _thresholds(codes, cats, w, o_names)
     corr = np.eye(len(names))
     iterations = 0
     if len(o_idx) > 1:
         pairs = list(combinations(range(len(o_idx)), 2))
         k_max = max(len(c) for c in cats)
         rho, _, iterations, zero_2x2, boundary = _fit_pairs(codes, tau, k_max, pairs, max_iter,
-                                                            tol)
+                                                            tol, w)
         for (i, j), r in zip(pairs, rho):
             corr[o_idx[i], o_idx[j]] = corr[o_idx[j], o_idx[i]] = r
         for (i, j) in zero_2x2:
@@ -251,18 +253,20 @@ def _mixed(frame, is_ord, missing, weights, max_iter, tol) -> PolychoricResult:
                          "only a perfect correlation explains; check the two items or merge "
                          "categories.")
     cont = values[:, c_idx]
-    means = cont.mean(axis=0)
-    variances = cont.var(axis=0)                     # divisor N, as lavaan's lav_uvreg_fit
+    wt = np.ones(len(cont)) if w is None else w
+    means = wt @ cont / wt.sum()
+    variances = wt @ (cont - means) ** 2 / wt.sum()  # divisor N, as lavaan's lav_uvreg_fit
     flat = [names[c] for c, v in zip(c_idx, variances) if not v > 0]
     if flat:
         raise SurveyDataError(f"polychoric: the continuous items {flat} have no variance; "
                               "drop them.")
     if len(c_idx) > 1:
-        corr[np.ix_(c_idx, c_idx)] = np.corrcoef(cont, rowvar=False)
+        cov = ((cont - means) * wt[:, None]).T @ (cont - means) / wt.sum()
+        corr[np.ix_(c_idx, c_idx)] = cov / np.sqrt(np.outer(variances, variances))
     for a, v in enumerate(o_idx):
         for b, c in enumerate(c_idx):
             r, at_bound = fit_polyserial(cont[:, b], means[b], variances[b], codes[:, a], tau[a],
-                                         max_iter=max_iter * 2)
+                                         w, max_iter=max_iter * 2)
             corr[v, c] = corr[c, v] = r
             if at_bound:
                 notes.append(f"The polyserial correlation of {names[v]} and {names[c]} is at "

@@ -5,9 +5,10 @@
 # 2. the telecom model on tests/reference/lavaan_ordinal/telecom5.csv (1-5 answers), nine items
 #    ordered, interleaved with the others treated as continuous.
 suppressMessages({library(lavaan); library(jsonlite)})
-run <- function(model, d, ord, file, every = 1L, estimator = "WLSMV") {
-  cr <- lavCor(d, ordered = ord, output = "fit")
-  fit <- cfa(model, data = d, ordered = ord, estimator = estimator)
+run <- function(model, d, ord, file, every = 1L, estimator = "WLSMV", weights = NULL) {
+  fit <- cfa(model, data = d, ordered = ord, estimator = estimator, sampling.weights = weights)
+  # lavCor's statistics; with weights (lavCor takes no sampling.weights) the fit's, the same
+  cr <- if (is.null(weights)) lavCor(d, ordered = ord, output = "fit") else fit
   ss <- lavInspect(fit, "sampstat")
   pe <- parameterEstimates(fit, standardized = TRUE)
   out <- list(
@@ -70,3 +71,10 @@ bfi <- read.csv("tests/reference/polychoric/bfi_items.csv")
 bfi <- bfi[, c("A1", "A2", "A3", "A4", "A5", "C1", "C2", "C3", "C4", "C5")]
 run("agree =~ A1 + A2 + A3 + A4 + A5\n consc =~ C1 + C2 + C3 + C4 + C5", bfi,
     c("A1", "A2", "A3", "A4", "A5"), "tests/reference/lavaan_mixed/bfi_mixed.json", every = 2L)
+# 5. case 1 with sampling weights (uniform on 0.5-2, seed 14; hs_mixed_weights.csv)
+set.seed(14)
+dw <- d
+dw$w <- round(runif(nrow(d), 0.5, 2), 4)
+write.csv(dw, "tests/reference/lavaan_mixed/hs_mixed_weights.csv", row.names = FALSE)
+run(hs_model, dw, c("x1", "x2", "x3"), "tests/reference/lavaan_mixed/hs_mixed_weights.json",
+    weights = "w")
