@@ -282,10 +282,8 @@ def mixed_moments(poly: PolychoricResult, frame, weights=None) -> OrdinalMoments
     it_th = iter(th["threshold"])
     for v in range(p):
         names += [f"{items[v]}~1"] if numeric[v] else [next(it_th) for _ in range(nth[v])]
-    # scores in the statistics' metric (the sandwich's pieces), for robust variants
-    sc_out = (sw @ (b_inv.T @ H.T)) * flip[None, :]
     return OrdinalMoments(items=items, n=n, thresholds=thresholds,
                           threshold_item=np.repeat(np.arange(p), nth),
                           threshold_names=tuple(names), correlations=stat_cor * h22,
-                          gamma=gamma, scores=sc_out,
+                          gamma=gamma, scores=sc,   # the estimating equations' (as above)
                           variances=np.array([var[v] for v in num_idx]), numeric=numeric)
