@@ -126,8 +126,9 @@ def test_what_is_not_supported_is_refused_clearly():
     with pytest.raises(ModelSpecError, match="Latents measured by a single ordered item.*leave out ordered="):
         cm.fit(spec, data, ordered=True)
     two = cm.ModelSpec.from_syntax("f =~ IMAG1 + IMAG2 + IMAG3")
-    with pytest.raises(ModelSpecError, match="Ordinal and continuous indicators together"):
-        cm.fit(two, data, ordered=["IMAG1"])
+    with pytest.raises(ModelSpecError, match="Ordinal and continuous items together.*"
+                                             "missing='pairwise'"):
+        cm.fit(two, data, ordered=["IMAG1"], missing="pairwise")
     with pytest.raises(EstimationError, match="bootstrap with ordered items"):
         cm.fit(two, data, ordered=True, bootstrap=10, seed=1)
     with pytest.raises(ValueError, match="With ordered items there is no FIML"):

@@ -23,7 +23,7 @@ from .._distributions import ndtr  # scipy.special, imported on first call
 from ._bivnorm import rectangle_probabilities
 from .polychoric import PolychoricResult
 
-__all__ = ["OrdinalMoments", "ordinal_moments", "pair_order"]
+__all__ = ["OrdinalMoments", "ordinal_moments", "mixed_moments", "pair_order"]
 
 _SQRT_2PI = np.sqrt(2 * np.pi)
 
@@ -51,10 +51,22 @@ class OrdinalMoments:
     correlations: np.ndarray        # below the diagonal, column by column (pair_order)
     gamma: np.ndarray               # asymptotic covariance of sqrt(N) * statistics (NACOV)
     scores: np.ndarray = None       # casewise scores (n x statistics), for robust variants
+    # with continuous items (mixed_moments): their variances (in item order) follow the
+    # thresholds, and "thresholds" holds minus each continuous item's mean at its place
+    # (lavaan's wls.obs); "correlations" are covariances for pairs with a continuous item
+    variances: np.ndarray = None
+    numeric: tuple[bool, ...] = ()
 
     @property
     def statistics(self) -> np.ndarray:
-        return np.concatenate([self.thresholds, self.correlations])
+        parts = [self.thresholds]
+        if self.variances is not None:
+            parts.append(self.variances)
+        return np.concatenate(parts + [self.correlations])
+
+    @property
+    def n_variances(self) -> int:
+        return 0 if self.variances is None else len(self.variances)
 
     @property
     def n_thresholds(self) -> int:
@@ -138,3 +150,140 @@ def ordinal_moments(poly: PolychoricResult, codes: np.ndarray,
                           threshold_item=owner, threshold_names=names,
                           correlations=np.array([R[i, j] for i, j in pairs]), gamma=gamma,
                           scores=sc)
+
+
+def mixed_moments(poly: PolychoricResult, frame, weights=None) -> OrdinalMoments:
+    """The WLS statistics and Gamma of ordinal and continuous items, as lavaan's ``muthen1984``
+    (complete data).
+
+    ``poly``: :func:`~csi_model.sem.polychoric.polychoric` with ``ordered=`` naming some of
+    the items; ``frame``: the respondents it was fitted to (the items as columns). The
+    statistics, in lavaan's ``wls.obs`` order: per item, in item order, an ordinal item's
+    thresholds or minus a continuous item's mean; the continuous items' variances (divisor
+    N); then below the diagonal, column by column, the polychoric correlations, the
+    polyserial correlations times the continuous item's standard deviation and the
+    covariances of continuous items. Gamma is the stage-wise sandwich in the correlation
+    metric (univariate scores for the thresholds, means and variances; bivariate scores for
+    the correlations, with their cross-products with the univariate parameters' bivariate
+    scores in A21), carried to the covariances by the Jacobian ``H`` (lavaan's) and to the
+    minus-means by a change of sign. ``weights``: sampling weights summing to n (the ones
+    ``poly`` was fitted with): the bread sums ``w s s'``, the meat ``w^2 s s'`` (lavaan's).
+    """
+    from ._polyserial import pearson_scores, polyserial_scores
+    items = tuple(poly.correlation.columns)
+    p = len(items)
+    numeric = tuple(it in poly.means.index for it in items)
+    values = frame[list(items)].to_numpy(dtype=float)
+    n = values.shape[0]
+    w = np.ones(n) if weights is None else np.asarray(weights, dtype=float)
+    th = poly.thresholds
+    R = poly.correlation.to_numpy()
+    tau, codes, nth = {}, {}, []
+    for v, it in enumerate(items):
+        if numeric[v]:
+            nth.append(1)
+            continue
+        t = np.concatenate([[-np.inf], th.loc[th.item == it, "tau"].to_numpy(), [np.inf]])
+        tau[v] = t
+        codes[v] = np.searchsorted(poly.categories[it], values[:, v])
+        nth.append(len(t) - 2)
+    start = np.concatenate([[0], np.cumsum(nth)]).astype(int)
+    nt = int(start[-1])
+    num_idx = [v for v in range(p) if numeric[v]]
+    var_col = {v: nt + k for k, v in enumerate(num_idx)}
+    nu = nt + len(num_idx)
+    mean = {v: float(poly.means[items[v]]) for v in num_idx}
+    var = {v: float(poly.variances[items[v]]) for v in num_idx}
+    sd = {v: np.sqrt(var[v]) for v in num_idx}
+
+    sc_uni = np.zeros((n, nu))
+    for v in range(p):
+        if numeric[v]:
+            e = values[:, v] - mean[v]
+            sc_uni[:, start[v]] = e / var[v]
+            sc_uni[:, var_col[v]] = -1.0 / (2 * var[v]) + e * e / (2 * var[v] ** 2)
+        else:
+            t, c = tau[v], codes[v]
+            prob = ndtr(t[c + 1]) - ndtr(t[c])
+            for m in range(1, nth[v] + 1):
+                sc_uni[:, start[v] + m - 1] = (_phi(t[m]) * ((c + 1 == m).astype(float)
+                                                             - (c == m)) / prob)
+
+    pairs = pair_order(p)
+    sc_cor = np.zeros((n, len(pairs)))
+    a21 = np.zeros((len(pairs), nu))
+    H21 = np.zeros((len(pairs), nu))
+    h22 = np.ones(len(pairs))
+    stat_cor = np.zeros(len(pairs))
+
+    def th_cols(v):
+        return slice(start[v], start[v + 1])
+
+    for k, (i, j) in enumerate(pairs):
+        rho = R[i, j]
+        stat_cor[k] = rho
+        if numeric[i] and numeric[j]:
+            s = pearson_scores(values[:, i], values[:, j], mean[i], var[i], mean[j], var[j], rho)
+            sc_cor[:, k] = s["rho"]
+            for v, m_, v_ in ((i, "mean1", "var1"), (j, "mean2", "var2")):
+                a21[k, start[v]] = (w * s["rho"]) @ s[m_]
+                a21[k, var_col[v]] = (w * s["rho"]) @ s[v_]
+            H21[k, var_col[i]] = sd[j] * rho / (2 * sd[i])
+            H21[k, var_col[j]] = sd[i] * rho / (2 * sd[j])
+            h22[k] = sd[i] * sd[j]
+        elif numeric[i] or numeric[j]:
+            y, o = (i, j) if numeric[i] else (j, i)
+            s = polyserial_scores(values[:, y], mean[y], var[y], codes[o], tau[o], rho)
+            sc_cor[:, k] = s["rho"]
+            a21[k, start[y]] = (w * s["rho"]) @ s["mean"]
+            a21[k, var_col[y]] = (w * s["rho"]) @ s["var"]
+            a21[k, th_cols(o)] = (w * s["rho"]) @ s["th"]
+            H21[k, var_col[y]] = rho / (2 * sd[y])
+            h22[k] = sd[y]
+        else:
+            ti, tj = tau[i], tau[j]
+            P, dP = rectangle_probabilities(ti, tj, rho)
+            a, b = codes[i], codes[j]
+            score = dP / P
+            sc_cor[:, k] = score[a, b]
+            counts = np.bincount(a * P.shape[1] + b, weights=w,
+                                 minlength=P.size).reshape(P.shape)
+            Q = counts * score / P
+            r = np.sqrt(1 - rho * rho)
+            for v, tv, tw, Qv in ((i, ti, tj, Q), (j, tj, ti, Q.T)):
+                cut = tv[1:-1, None]
+                edge = _phi(cut) * (ndtr((tw[None, 1:] - rho * cut) / r)
+                                    - ndtr((tw[None, :-1] - rho * cut) / r))
+                a21[k, th_cols(v)] = ((Qv[:-1] - Qv[1:]) * edge).sum(axis=1)
+
+    sc = np.hstack([sc_uni, sc_cor])
+    sw = sc * w[:, None]
+    inner = sw.T @ sw
+    bread = sw.T @ sc
+    a11_inv = np.zeros((nu, nu))
+    for v in range(p):
+        idx = list(range(start[v], start[v + 1])) + ([var_col[v]] if numeric[v] else [])
+        a11_inv[np.ix_(idx, idx)] = np.linalg.inv(bread[np.ix_(idx, idx)])
+    a22_inv = 1.0 / np.einsum("ij,ij->j", sw[:, nu:], sc_cor)
+    b_inv = np.zeros(inner.shape)
+    b_inv[:nu, :nu] = a11_inv
+    b_inv[nu:, nu:] = np.diag(a22_inv)
+    b_inv[nu:, :nu] = -(a22_inv[:, None] * a21) @ a11_inv
+    wls = b_inv @ inner @ b_inv.T
+    H = np.eye(len(wls))
+    H[nu:, :nu] = H21
+    H[nu:, nu:] = np.diag(h22)
+    wls = H @ wls @ H.T
+    flip = np.ones(len(wls))
+    flip[[start[v] for v in num_idx]] = -1.0
+    gamma = n * (flip[:, None] * wls * flip[None, :])
+    thresholds = np.concatenate([[-mean[v]] if numeric[v] else tau[v][1:-1] for v in range(p)])
+    names = []
+    it_th = iter(th["threshold"])
+    for v in range(p):
+        names += [f"{items[v]}~1"] if numeric[v] else [next(it_th) for _ in range(nth[v])]
+    return OrdinalMoments(items=items, n=n, thresholds=thresholds,
+                          threshold_item=np.repeat(np.arange(p), nth),
+                          threshold_names=tuple(names), correlations=stat_cor * h22,
+                          gamma=gamma, scores=sc,   # the estimating equations' (as above)
+                          variances=np.array([var[v] for v in num_idx]), numeric=numeric)

@@ -194,8 +194,11 @@ def fit(spec: ModelSpec | str | Path, data, *, estimator: str | None = None,
         Treat the items as ordinal (lavaan's ``ordered=``): thresholds and polychoric
         correlations, DWLS estimates with robust SEs and the mean-and-variance adjusted
         (scaled-shifted) test for ``"WLSMV"`` (lavaan's delta parameterization; see
-        :mod:`csi_model.sem.ordinal`). Every item must be ordered; listwise or pairwise
-        deletion (``missing``), sampling ``weights`` allowed, one group, no bootstrap yet.
+        :mod:`csi_model.sem.ordinal`). Listwise or pairwise deletion (``missing``), sampling
+        ``weights`` allowed, one group, no bootstrap yet. A list may name some of the items:
+        the others are continuous (polyserial correlations, their means and variances in
+        the statistics, their residual variances free; lavaan's ``ordered = c(...)``), then
+        with listwise deletion only.
     auto_cov_y : bool, optional
         lavaan's ``auto.cov.y``: free residual covariances among the endogenous variables
         that predict nothing else (e.g. COMP and LOY when both are outcomes of SAT only).

@@ -28,8 +28,10 @@ ordered = TRUE)`` in one group with the default delta parameterization, and what
 ``:=`` defined parameters get delta-method SEs from the robust covariance of the estimates
 (as lavaan). Multi-group models: :mod:`~csi_model.sem.ordinal_groups`.
 
-Not supported yet, each refused with a message: a mix of ordinal and continuous indicators,
-observed exogenous predictors, the theta parameterization. FIML (lavaan's ``missing = "ml"``)
+Ordinal and continuous items together (``ordered=`` naming some items, lavaan's ``ordered =
+c(...)``): :mod:`~csi_model.sem._ordinal_mixed`, with listwise deletion (pairwise is
+refused), sampling weights allowed. Not supported yet, each refused with a message: observed exogenous
+predictors, the theta parameterization. FIML (lavaan's ``missing = "ml"``)
 is not available with ordered items, in lavaan neither.
 """
 from __future__ import annotations
@@ -65,11 +67,6 @@ def ordered_items(spec, ordered) -> list[str]:
         if unknown:
             raise ModelSpecError(f"The 'ordered' parameter of fit names {unknown}, which are not "
                                  f"observed variables of the model '{spec.name}'.")
-    if set(chosen) != set(observed):
-        rest = [v for v in observed if v not in chosen]
-        raise ModelSpecError(
-            f"Ordinal and continuous indicators together are not supported yet (continuous: "
-            f"{rest}). Declare every item ordered (ordered=True) or none.")
     if spec.defined_parameters:
         pt = spec.partable()
         resid = set(pt.loc[(pt.op == "~~") & (pt.lhs == pt.rhs) & pt.lhs.isin(chosen)
@@ -338,6 +335,13 @@ def fit_ordered(spec, survey, ordered, estimator: str, level: float, t0: float,
     from .results import SEMResult, admissibility_warnings, standardize
 
     items = ordered_items(spec, ordered)
+    mixed = set(items) != set(spec.observed)
+    if mixed and missing != "listwise":
+        rest = [v for v in spec.observed if v not in items]
+        raise ModelSpecError(
+            f"Ordinal and continuous items together (continuous: {rest}) are fitted with "
+            f"complete cases only (missing='listwise'); got missing={missing!r}, which is not "
+            "available yet for them. Use missing='listwise', or declare every item ordered.")
     notes: list[str] = []
     report = getattr(survey, "report", None)
     if report is not None and report.n_rows_read > survey.n:
@@ -347,11 +351,14 @@ def fit_ordered(spec, survey, ordered, estimator: str, level: float, t0: float,
                      f"{', '.join(map(str, gone[:8]))}{', ...' if len(gone) > 8 else ''}; "
                      "lavaan: 'some cases are empty and will be ignored').")
     if missing == "listwise":
-        frame, dropped = survey.complete_cases(items)
+        frame, dropped = survey.complete_cases(list(spec.observed) if mixed else items)
         if len(dropped):
             notes.append(f"Listwise deletion: {len(dropped)} of {survey.n} rows with missing "
-                         "answers were dropped (use missing='pairwise' to keep them, as "
-                         "lavaan's missing = \"pairwise\").")
+                         "answers were dropped" + (
+                             " (with continuous items among the ordered ones, pairwise "
+                             "deletion is not available yet)." if mixed else
+                             " (use missing='pairwise' to keep them, as lavaan's missing = "
+                             "\"pairwise\")."))
         _check_categories(survey, frame, items, notes)
     else:
         keep, pattern_notes = check_patterns(survey, items, "pairwise", "fit")
@@ -372,7 +379,11 @@ def fit_ordered(spec, survey, ordered, estimator: str, level: float, t0: float,
                      "sampling.weights with ordered items.")
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always")
-        out = fit_ordinal(spec, frame, items, estimator, notes, missing, w)
+        if mixed:
+            from ._ordinal_mixed import fit_mixed
+            out = fit_mixed(spec, frame, items, estimator, notes, w)
+        else:
+            out = fit_ordinal(spec, frame, items, estimator, notes, missing, w)
     notes += [str(w.message) for w in caught if str(w.message) not in notes]
     model, theta = out["model"], out["theta"]
     estimates = _estimate_table(model, theta, out["acov"], level)
@@ -399,6 +410,8 @@ def fit_ordered(spec, survey, ordered, estimator: str, level: float, t0: float,
                                                     "ci.lower": th_rows["ci.lower"],
                                                     "ci.upper": th_rows["ci.upper"]})
     std = pd.concat([std.iloc[:at], std_th, std.iloc[at:]], ignore_index=True)
+    if "intercepts" in out:            # continuous items among ordered ones: their means
+        estimates, std = _with_intercepts(estimates, std, out, zcrit)
     r2 = _r_squared(model, theta, spec)
     Sigma, _ = model.implied(theta)
     implied = pd.DataFrame(Sigma, index=list(model.observed), columns=list(model.observed))
@@ -420,6 +433,25 @@ def fit_ordered(spec, survey, ordered, estimator: str, level: float, t0: float,
         warnings=tuple(notes + improper), converged=bool(out["converged"]),
         iterations=int(out["iterations"]), implied_cov=implied, theta=theta, acov=out["acov"],
         data_source=survey.source, elapsed=time.perf_counter() - t0, data_report=survey.report)
+
+
+def _with_intercepts(estimates, std, out, zcrit):
+    """Append the continuous items' intercepts (``item ~1``, lavaan's rows), std.all
+    ``nu / sd`` with its delta-method SE."""
+    from .. import _distributions as stats
+    names, nu, se, std_nu, std_se = out["intercepts"]
+    z = nu / se
+    zs = std_nu / std_se
+    rows = pd.DataFrame({"lhs": list(names), "op": "~1", "rhs": "", "label": "", "est": nu,
+                         "se": se, "z": z, "pvalue": 2 * stats.norm.sf(np.abs(z)),
+                         "ci.lower": nu - zcrit * se, "ci.upper": nu + zcrit * se,
+                         "std.all": std_nu})
+    std_rows = rows[["lhs", "op", "rhs"]].assign(**{
+        "est.std": std_nu, "se": std_se, "z": zs, "pvalue": 2 * stats.norm.sf(np.abs(zs)),
+        "ci.lower": std_nu - zcrit * std_se, "ci.upper": std_nu + zcrit * std_se})
+    return (pd.concat([estimates, rows[estimates.columns.intersection(rows.columns)]],
+                      ignore_index=True),
+            pd.concat([std, std_rows], ignore_index=True))
 
 
 def _check_categories(survey, frame: pd.DataFrame, items, notes: list[str]) -> None:

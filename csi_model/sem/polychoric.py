@@ -56,6 +56,9 @@ class PolychoricResult:
     iterations : int
         Fisher-scoring iterations of the slowest pair.
     warnings : tuple of str
+    means, variances : Series or None
+        With ``ordered=`` naming some of the items: the continuous items' means and
+        variances (divisor N, lavaan's); None when every item is ordinal.
 
     Examples
     --------
@@ -79,6 +82,8 @@ class PolychoricResult:
     missing: str
     iterations: int
     warnings: tuple[str, ...] = field(default=())
+    means: pd.Series | None = None
+    variances: pd.Series | None = None
 
     def __repr__(self) -> str:
         k = self.correlation.shape[0]
@@ -86,9 +91,10 @@ class PolychoricResult:
                 f"{len(self.warnings)} warning(s)>")
 
 
-def polychoric(data, items=None, *, missing: str = "listwise", weights=None,
+def polychoric(data, items=None, *, ordered=None, missing: str = "listwise", weights=None,
                max_iter: int = 100, tol: float = 1e-10) -> PolychoricResult:
-    """Polychoric correlations and thresholds of ordinal items (lavaan's two-step estimator).
+    """Polychoric correlations and thresholds of ordinal items (lavaan's two-step estimator),
+    with polyserial and Pearson correlations for continuous items among them.
 
     Parameters
     ----------
@@ -97,6 +103,13 @@ def polychoric(data, items=None, *, missing: str = "listwise", weights=None,
         category. NaN is a missing answer.
     items : list of str, optional
         The columns to use (default: every column of ``data``).
+    ordered : list of str, optional
+        The ordinal items (lavaan's ``ordered=``); the other items are continuous. Default:
+        every item is ordinal. A continuous and an ordinal item get the polyserial
+        correlation (Olsson, Drasgow & Dorans 1982: the continuous item's mean and variance
+        and the ordinal item's thresholds first, then the correlation by maximum
+        likelihood), two continuous items the Pearson correlation. With continuous items,
+        only ``missing="listwise"`` and no ``weights`` (not available yet).
     missing : {"listwise", "pairwise"}
         ``"listwise"`` (lavaan's default) drops respondents with any missing item;
         ``"pairwise"`` uses each item's and each pair's available answers.
@@ -114,7 +127,8 @@ def polychoric(data, items=None, *, missing: str = "listwise", weights=None,
     Notes
     -----
     In R: ``lavaan::lavCor(data, ordered = names(data))`` (and ``psych::polychoric(data,
-    correct = 0)``, which estimates the same thresholds and correlations).
+    correct = 0)``, which estimates the same thresholds and correlations); with continuous
+    items ``lavCor(data, ordered = c(...))``.
 
     Examples
     --------
@@ -129,11 +143,27 @@ def polychoric(data, items=None, *, missing: str = "listwise", weights=None,
       item threshold  category       tau
     0    a      a|t1         1 -1.550590
     1    a      a|t2         2 -0.524401
+
+    A continuous item among them (polyserial correlation):
+
+    >>> mixed = likert.assign(b=z[:, 1])
+    >>> res = polychoric(mixed, ordered=["a"])
+    >>> round(float(res.correlation.loc["a", "b"]), 2), list(res.means.index)
+    (0.61, ['b'])
     """
     frame = _as_frame(data, items)
     if missing not in _MISSING:
         raise ValueError(f"The 'missing' parameter of polychoric must be one of {list(_MISSING)}. "
                          f"Got {missing!r} instead.")
+    if ordered is not None:
+        chosen = [ordered] if isinstance(ordered, str) else [str(c) for c in ordered]
+        names = [str(c) for c in frame.columns]
+        unknown = [c for c in chosen if c not in names]
+        if unknown or not chosen:
+            raise SurveyDataError(f"The 'ordered' parameter of polychoric must name one or more "
+                                  f"of the items {names}. Got {chosen} instead.")
+        if set(chosen) != set(names):
+            return _mixed(frame, [c in chosen for c in names], missing, weights, max_iter, tol)
     values = frame.to_numpy(dtype=float)
     w = _weights(weights, len(values))
     notes: list[str] = []
@@ -179,6 +209,85 @@ def polychoric(data, items=None, *, missing: str = "listwise", weights=None,
                             thresholds=thresholds,
                             categories={n: list(c) for n, c in zip(names, cats)}, n=n_out,
                             missing=missing, iterations=iterations, warnings=tuple(notes))
+
+
+def _mixed(frame, is_ord, missing, weights, max_iter, tol) -> PolychoricResult:
+    """Ordinal and continuous items together (lavaan's lav_samplestats_step1/step2)."""
+    from ._polyserial import fit_polyserial
+    if missing != "listwise":
+        raise SurveyDataError(
+            "polychoric with continuous items (ordered= naming only some items) is available "
+            f"with missing='listwise' only; got missing={missing!r}. Drop the incomplete rows, "
+            "or declare every item ordered.")
+    values = frame.to_numpy(dtype=float)
+    w = _weights(weights, len(values))
+    notes: list[str] = []
+    keep = ~np.isnan(values).any(axis=1)
+    if (~keep).any():
+        notes.append(f"{int((~keep).sum())} of {len(values)} respondents have a missing "
+                     "answer and were dropped (missing='listwise').")
+    values = values[keep]
+    if w is not None:
+        w = w[keep] * (keep.sum() / w[keep].sum())      # lavaan: weights sum to N
+    names = [str(c) for c in frame.columns]
+    o_idx = [v for v, o in enumerate(is_ord) if o]
+    c_idx = [v for v, o in enumerate(is_ord) if not o]
+    o_names = [names[v] for v in o_idx]
+    codes, cats = _categorize(values[:, o_idx], o_names, notes)
+    tau = _thresholds(codes, cats, w, o_names)
+    corr = np.eye(len(names))
+    iterations = 0
+    if len(o_idx) > 1:
+        pairs = list(combinations(range(len(o_idx)), 2))
+        k_max = max(len(c) for c in cats)
+        rho, _, iterations, zero_2x2, boundary = _fit_pairs(codes, tau, k_max, pairs, max_iter,
+                                                            tol, w)
+        for (i, j), r in zip(pairs, rho):
+            corr[o_idx[i], o_idx[j]] = corr[o_idx[j], o_idx[i]] = r
+        for (i, j) in zero_2x2:
+            notes.append(f"The 2 x 2 table of {o_names[i]} and {o_names[j]} has an empty cell: "
+                         "0.5 was added to it (lavaan's zero.add).")
+        for (i, j) in boundary:
+            notes.append(f"The polychoric correlation of {o_names[i]} and {o_names[j]} is at "
+                         f"the boundary (|rho| = {_RHO_MAX}): their table has empty cells that "
+                         "only a perfect correlation explains; check the two items or merge "
+                         "categories.")
+    cont = values[:, c_idx]
+    wt = np.ones(len(cont)) if w is None else w
+    means = wt @ cont / wt.sum()
+    variances = wt @ (cont - means) ** 2 / wt.sum()  # divisor N, as lavaan's lav_uvreg_fit
+    flat = [names[c] for c, v in zip(c_idx, variances) if not v > 0]
+    if flat:
+        raise SurveyDataError(f"polychoric: the continuous items {flat} have no variance; "
+                              "drop them.")
+    if len(c_idx) > 1:
+        cov = ((cont - means) * wt[:, None]).T @ (cont - means) / wt.sum()
+        corr[np.ix_(c_idx, c_idx)] = cov / np.sqrt(np.outer(variances, variances))
+    for a, v in enumerate(o_idx):
+        for b, c in enumerate(c_idx):
+            r, at_bound = fit_polyserial(cont[:, b], means[b], variances[b], codes[:, a], tau[a],
+                                         w, max_iter=max_iter * 2)
+            corr[v, c] = corr[c, v] = r
+            if at_bound:
+                notes.append(f"The polyserial correlation of {names[v]} and {names[c]} is at "
+                             "lavaan's bound (|rho| = 0.995); check the two items.")
+    if len(values) and np.linalg.eigvalsh(corr)[0] < -1e-10:
+        notes.append("The correlation matrix is not positive definite (pairs were estimated "
+                     "one at a time); a model fitted to it may not converge.")
+    for msg in notes:
+        warnings.warn(msg, DataQualityWarning, stacklevel=3)
+    rows = [{"item": o_names[v], "threshold": f"{o_names[v]}|t{k + 1}", "category": cats[v][k],
+             "tau": tau[v][k + 1]} for v in range(len(o_idx)) for k in range(len(cats[v]) - 1)]
+    thresholds = pd.DataFrame(rows, columns=["item", "threshold", "category", "tau"])
+    if len(thresholds) and np.all(np.mod(thresholds["category"], 1) == 0):
+        thresholds["category"] = thresholds["category"].astype(int)
+    c_names = [names[c] for c in c_idx]
+    return PolychoricResult(correlation=pd.DataFrame(corr, index=names, columns=names),
+                            thresholds=thresholds,
+                            categories={n: list(c) for n, c in zip(o_names, cats)},
+                            n=int(len(values)), missing=missing, iterations=iterations,
+                            warnings=tuple(notes), means=pd.Series(means, index=c_names),
+                            variances=pd.Series(variances, index=c_names))
 
 
 # ----------------------------------------------------------------------- the data

@@ -583,7 +583,8 @@ class SEMResult:
             return _std_values(model, t)
         if (self.estimates.op == "|").any():         # ordered items: residual variances computed
             from .ordinal import std_values
-            std_fn = std_values(model, list(self.spec.observed))
+            std_fn = std_values(model, list(self.estimates.loc[self.estimates.op == "|",
+                                                               "lhs"].unique()))
         rows, _, _ = defined_rows(self.spec, model, np.asarray(self.theta), np.asarray(self.acov),
                                   level, std_fn, self.bootstrap, ci_method)
         return rows
@@ -638,8 +639,10 @@ class SEMResult:
             kinds = ["robust"] if "cfi.robust" in fm else ["scaled"]
             if self.estimator in ("WLSMV", "ULSMV"):
                 kinds = ["scaled", "robust"]
-            indices = "; ".join(f"{kind} CFI {_fmt(fm['cfi.' + kind], digits)}, RMSEA "
-                                f"{_fmt(fm['rmsea.' + kind], digits)}" for kind in kinds)
+            indices = "; ".join(
+                f"{kind} CFI {_fmt(fm['cfi.' + kind], digits)}, RMSEA "
+                f"{_fmt(fm['rmsea.' + kind], digits)}" if np.isfinite(fm['cfi.' + kind])
+                else f"{kind} CFI / RMSEA not available (lavaan: NA)" for kind in kinds)
             header.append(("Scaled chi-square", f"{_fmt(fm['chisq.scaled'], digits)} (scaling "
                                                 f"factor {_fmt(fm['chisq.scaling.factor'], digits)}"
                                                 f", {p_text(fm.get('pvalue.scaled'))}); {indices}"))
