@@ -20,10 +20,8 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from .._distributions import chdtrc  # scipy.special, imported on first call
 
 from ..exceptions import ModelSpecError
-from . import fit_indices as fi
 from ._ordinal_moments import mixed_moments, pair_order
 from ._ordinal_robust import NAN_ROBUST
 from ._ram import RAMModel
@@ -143,38 +141,14 @@ def _fit_measures(n, residuals, s_cov, w, nt, nv, df, npar, D, gamma, test, weig
                   srmr) -> pd.Series:
     """As :func:`~csi_model.sem.ordinal._fit_measures`, the baseline fitting the variances
     (and thresholds, means) exactly and every covariance 0."""
-    from .ordinal import _scaled_shifted
+    from .ordinal import wls_measures
     w_cov = w[nt:]
     chisq = (n - 1) * float(residuals @ (w_cov * residuals))
     base = s_cov.copy()
     base[:nv] = 0.0
     chisq0, df0 = (n - 1) * float(base @ (w_cov * base)), len(s_cov) - nv
-    out = {"npar": npar, "nobs": n, "chisq": chisq, "df": df,
-           "pvalue": float(chdtrc(df, chisq)) if df > 0 and weight == "diagonal" else np.nan,
-           "baseline.chisq": chisq0, "baseline.df": df0,
-           "baseline.pvalue": float(chdtrc(df0, chisq0))}
-    out["cfi"] = fi.cfi(chisq, df, chisq0, df0)
-    out["tli"] = fi.tli(chisq, df, chisq0, df0)
-    out["rmsea"] = fi.rmsea(chisq, df, n - 1)          # lavaan: N - G for the WLS family
-    lo, hi = fi.rmsea_ci(chisq, df, n - 1)
-    out["rmsea.ci.lower"], out["rmsea.ci.upper"] = lo, hi
-    out["srmr"] = srmr
-    if test == "scaled.shifted" and df > 0:
-        a, shift, _ = _scaled_shifted(D, w, gamma, df)
-        scaled = a * chisq + shift
-        a0, shift0, _ = _scaled_shifted(np.eye(len(w))[:, :nt + nv], w, gamma, df0)
-        scaled0 = a0 * chisq0 + shift0
-        out.update({"chisq.scaled": scaled, "df.scaled": df,
-                    "pvalue.scaled": float(chdtrc(df, scaled)),
-                    "chisq.scaling.factor": 1 / a, "chisq.shift.parameters": shift,
-                    "baseline.chisq.scaled": scaled0, "baseline.df.scaled": df0,
-                    "baseline.pvalue.scaled": float(chdtrc(df0, scaled0)),
-                    "baseline.chisq.scaling.factor": 1 / a0,
-                    "baseline.chisq.shift.parameters": shift0,
-                    "cfi.scaled": fi.cfi(scaled, df, scaled0, df0),
-                    "tli.scaled": fi.tli(scaled, df, scaled0, df0),
-                    "rmsea.scaled": fi.rmsea(scaled, df, n - 1)})
-    return pd.Series(out, name="value", dtype=float)
+    return wls_measures(chisq, df, chisq0, df0, n, npar, srmr, weight, test, D,
+                        np.eye(len(w))[:, :nt + nv], w, gamma)
 
 
 def _srmr(mom, residuals, nv, pairs) -> float:

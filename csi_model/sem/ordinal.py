@@ -280,6 +280,17 @@ def _fit_measures(mom: OrdinalMoments, D, w, residuals, npar: int, n: int, test:
     # lavaan's WLS-family objective carries (N - 1) / N: T = (N - 1) F
     chisq = (n - 1) * float(residuals @ (w[nt:] * residuals))
     chisq0, df0 = (n - 1) * float(mom.correlations @ (w[nt:] * mom.correlations)), pstar
+    srmr = float(np.sqrt(np.mean(residuals ** 2) * pstar / (pstar + len(mom.items))))
+    return wls_measures(chisq, df, chisq0, df0, n, npar, srmr, weight, test, D, D[:, :nt], w,
+                        mom.gamma)
+
+
+def wls_measures(chisq, df, chisq0, df0, n, npar, srmr, weight, test, D, D0, w,
+                 gamma) -> pd.Series:
+    """The fit measures of a WLS-family fit (lavaan's names) from its statistic ``chisq``
+    and the baseline's ``chisq0``; with ``test="scaled.shifted"`` the scaled-shifted tests of
+    both (``D``, ``D0``: the model's and the baseline's Jacobians, ``w`` the weight diagonal,
+    ``gamma`` the asymptotic covariance of the sample statistics)."""
     out = {"npar": npar, "nobs": n, "chisq": chisq, "df": df,
            # lavaan 0.6-14 gives no p-value for the unscaled ULS statistic (no reference
            # distribution); DWLS's is printed
@@ -291,12 +302,11 @@ def _fit_measures(mom: OrdinalMoments, D, w, residuals, npar: int, n: int, test:
     out["rmsea"] = fi.rmsea(chisq, df, n - 1)          # lavaan: N - G for the WLS family
     lo, hi = fi.rmsea_ci(chisq, df, n - 1)
     out["rmsea.ci.lower"], out["rmsea.ci.upper"] = lo, hi
-    out["srmr"] = float(np.sqrt(np.mean(residuals ** 2) * pstar / (pstar + len(mom.items))))
+    out["srmr"] = srmr
     if test == "scaled.shifted" and df > 0:
-        a, shift, _ = _scaled_shifted(D, w, mom.gamma, df)
+        a, shift, _ = _scaled_shifted(D, w, gamma, df)
         scaled = a * chisq + shift
-        D0 = D[:, :nt]
-        a0, shift0, _ = _scaled_shifted(D0, w, mom.gamma, df0)
+        a0, shift0, _ = _scaled_shifted(D0, w, gamma, df0)
         scaled0 = a0 * chisq0 + shift0
         out.update({"chisq.scaled": scaled, "df.scaled": df,
                     "pvalue.scaled": float(chdtrc(df, scaled)),
