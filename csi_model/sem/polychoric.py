@@ -198,11 +198,7 @@ def polychoric(data, items=None, *, ordered=None, missing: str = "listwise", wei
                      "estimated one at a time); a model fitted to it may not converge.")
     for msg in notes:
         warnings.warn(msg, DataQualityWarning, stacklevel=2)
-    rows = [{"item": names[v], "threshold": f"{names[v]}|t{k + 1}", "category": cats[v][k],
-             "tau": tau[v][k + 1]} for v in range(len(names)) for k in range(len(cats[v]) - 1)]
-    thresholds = pd.DataFrame(rows, columns=["item", "threshold", "category", "tau"])
-    if len(thresholds) and np.all(np.mod(thresholds["category"], 1) == 0):
-        thresholds["category"] = thresholds["category"].astype(int)
+    thresholds = _threshold_table(names, cats, tau)
     n_out: int | pd.DataFrame = (int(len(codes)) if missing == "listwise"
                                  else pd.DataFrame(n_mat.astype(int), index=names, columns=names))
     return PolychoricResult(correlation=pd.DataFrame(corr, index=names, columns=names),
@@ -276,11 +272,7 @@ def _mixed(frame, is_ord, missing, weights, max_iter, tol) -> PolychoricResult:
                      "one at a time); a model fitted to it may not converge.")
     for msg in notes:
         warnings.warn(msg, DataQualityWarning, stacklevel=3)
-    rows = [{"item": o_names[v], "threshold": f"{o_names[v]}|t{k + 1}", "category": cats[v][k],
-             "tau": tau[v][k + 1]} for v in range(len(o_idx)) for k in range(len(cats[v]) - 1)]
-    thresholds = pd.DataFrame(rows, columns=["item", "threshold", "category", "tau"])
-    if len(thresholds) and np.all(np.mod(thresholds["category"], 1) == 0):
-        thresholds["category"] = thresholds["category"].astype(int)
+    thresholds = _threshold_table(o_names, cats, tau)
     c_names = [names[c] for c in c_idx]
     return PolychoricResult(correlation=pd.DataFrame(corr, index=names, columns=names),
                             thresholds=thresholds,
@@ -437,3 +429,13 @@ def _loglik(tables, ta, tb, rho):
     p, _ = rectangle_probabilities(ta, tb, rho)
     with np.errstate(divide="ignore", invalid="ignore"):
         return np.where(tables > 0, tables * np.log(np.maximum(p, 1e-300)), 0.0).sum(axis=(1, 2))
+
+
+def _threshold_table(names, cats, tau) -> pd.DataFrame:
+    """The thresholds as a table: item, threshold (``item|t1``...), category, tau."""
+    rows = [{"item": names[v], "threshold": f"{names[v]}|t{k + 1}", "category": cats[v][k],
+             "tau": tau[v][k + 1]} for v in range(len(names)) for k in range(len(cats[v]) - 1)]
+    thresholds = pd.DataFrame(rows, columns=["item", "threshold", "category", "tau"])
+    if len(thresholds) and np.all(np.mod(thresholds["category"], 1) == 0):
+        thresholds["category"] = thresholds["category"].astype(int)
+    return thresholds
