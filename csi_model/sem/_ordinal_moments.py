@@ -112,22 +112,10 @@ def ordinal_moments(poly: PolychoricResult, codes: np.ndarray,
     a21 = np.zeros((len(pairs), start[-1]))
     for k, (i, j) in enumerate(pairs):
         ti, tj, rho = tau[i], tau[j], R[i, j]
-        P, dP = rectangle_probabilities(ti, tj, rho)
         ok = seen[:, i] & seen[:, j]
-        a, b = codes[ok, i], codes[ok, j]
-        score = dP / P
-        sc_cor[ok, k] = score[a, b]
-        counts = np.bincount(a * P.shape[1] + b, weights=w[ok],
-                             minlength=P.size).reshape(P.shape)
-        Q = counts * score / P
-        s = np.sqrt(1 - rho * rho)
-        for v, tv, tw, Qv in ((i, ti, tj, Q), (j, tj, ti, Q.T)):
-            # dP(cell a, b)/d tau_v,m = phi(tau_m) [Phi((tw_b+1 - rho tau_m)/s) - Phi((tw_b - rho tau_m)/s)],
-            # + for the cell below the threshold (a = m - 1), - for the cell above (a = m)
-            cut = tv[1:-1, None]
-            edge = _phi(cut) * (ndtr((tw[None, 1:] - rho * cut) / s)
-                                - ndtr((tw[None, :-1] - rho * cut) / s))
-            a21[k, start[v]:start[v + 1]] = ((Qv[:-1] - Qv[1:]) * edge).sum(axis=1)
+        sc_cor[ok, k], a_i, a_j = _pair_scores(ti, tj, rho, codes[ok, i], codes[ok, j], w[ok])
+        a21[k, start[i]:start[i + 1]] = a_i
+        a21[k, start[j]:start[j + 1]] = a_j
 
     sc = np.hstack([sc_th, sc_cor])
     sw = sc * w[:, None]
@@ -242,19 +230,9 @@ def mixed_moments(poly: PolychoricResult, frame, weights=None) -> OrdinalMoments
             h22[k] = sd[y]
         else:
             ti, tj = tau[i], tau[j]
-            P, dP = rectangle_probabilities(ti, tj, rho)
-            a, b = codes[i], codes[j]
-            score = dP / P
-            sc_cor[:, k] = score[a, b]
-            counts = np.bincount(a * P.shape[1] + b, weights=w,
-                                 minlength=P.size).reshape(P.shape)
-            Q = counts * score / P
-            r = np.sqrt(1 - rho * rho)
-            for v, tv, tw, Qv in ((i, ti, tj, Q), (j, tj, ti, Q.T)):
-                cut = tv[1:-1, None]
-                edge = _phi(cut) * (ndtr((tw[None, 1:] - rho * cut) / r)
-                                    - ndtr((tw[None, :-1] - rho * cut) / r))
-                a21[k, th_cols(v)] = ((Qv[:-1] - Qv[1:]) * edge).sum(axis=1)
+            sc_cor[:, k], a_i, a_j = _pair_scores(ti, tj, rho, codes[i], codes[j], w)
+            a21[k, th_cols(i)] = a_i
+            a21[k, th_cols(j)] = a_j
 
     sc = np.hstack([sc_uni, sc_cor])
     sw = sc * w[:, None]
@@ -287,3 +265,22 @@ def mixed_moments(poly: PolychoricResult, frame, weights=None) -> OrdinalMoments
                           threshold_names=tuple(names), correlations=stat_cor * h22,
                           gamma=gamma, scores=sc,   # the estimating equations' (as above)
                           variances=np.array([var[v] for v in num_idx]), numeric=numeric)
+
+def _pair_scores(ti, tj, rho, a, b, w):
+    """A polychoric pair's casewise scores d log P(a, b) / d rho for the rows' categories
+    ``a``, ``b`` (weights ``w``), and the two blocks of A21 (the expected cross-derivatives
+    with the thresholds of item i and of item j)."""
+    P, dP = rectangle_probabilities(ti, tj, rho)
+    score = dP / P
+    counts = np.bincount(a * P.shape[1] + b, weights=w, minlength=P.size).reshape(P.shape)
+    Q = counts * score / P
+    s = np.sqrt(1 - rho * rho)
+    blocks = []
+    for tv, tw, Qv in ((ti, tj, Q), (tj, ti, Q.T)):
+        # dP(cell a, b)/d tau_v,m = phi(tau_m) [Phi((tw_b+1 - rho tau_m)/s) - Phi((tw_b - rho tau_m)/s)],
+        # + for the cell below the threshold (a = m - 1), - for the cell above (a = m)
+        cut = tv[1:-1, None]
+        edge = _phi(cut) * (ndtr((tw[None, 1:] - rho * cut) / s)
+                            - ndtr((tw[None, :-1] - rho * cut) / s))
+        blocks.append(((Qv[:-1] - Qv[1:]) * edge).sum(axis=1))
+    return score[a, b], blocks[0], blocks[1]
